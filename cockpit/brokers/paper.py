@@ -1,0 +1,450 @@
+"""The paper broker: a matching engine on the synthetic tape, the demo's default venue.
+
+It speaks exactly as a real broker does (``OrderUpdated``, ``FillReceived``,
+``PositionUpdated``, ``AccountUpdated``) so the engine, the risk rules and the UI cannot
+tell it from ProjectX. The loopback gateway emulator serves the same matching engine to
+the real SDK.
+
+Fill rules, conservative on purpose: market orders fill at the touch plus the configured
+slippage; a resting limit fills at its price only when the market trades *through* it
+(or the other side of the book reaches it); stops trigger on prints and then fill as
+market orders; stop-limits become limits when triggered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from decimal import Decimal
+
+from cockpit.brokers.lots import Lots
+from cockpit.core.broker import BrokerUnavailable, EventSink, OrderRejected
+from cockpit.core.clock import Clock
+from cockpit.core.events import (
+    AccountUpdated,
+    ConnectionChanged,
+    Event,
+    FillReceived,
+    Link,
+    LinkStatus,
+    OrderUpdated,
+    PositionUpdated,
+    QuoteUpdated,
+    Reconciled,
+    TradePrinted,
+)
+from cockpit.core.instruments import INSTRUMENTS, Instrument
+from cockpit.core.models import (
+    Account,
+    Fill,
+    Mode,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    Side,
+)
+from cockpit.market.synthetic import SyntheticMarket
+
+
+class PaperAccount:
+    """One simulated account: its orders, lots, balance, and the matching rules."""
+
+    def __init__(
+        self,
+        account: Account,
+        sink: EventSink,
+        *,
+        instruments: Mapping[str, Instrument] = INSTRUMENTS,
+        fees: Mapping[str, Decimal] | None = None,
+        slippage_ticks: int = 0,
+        first_order_id: int = 7_310_001,
+    ) -> None:
+        self.account = account
+        self.sink = sink
+        self.instruments = instruments
+        self.fees = {s: spec.fee_per_side for s, spec in instruments.items()} | dict(fees or {})
+        self.slippage = slippage_ticks
+        self.orders: dict[int, Order] = {}
+        self.working: dict[str, dict[int, Order]] = {}
+        """Working orders by symbol, so a tick only looks at orders that can fill on it."""
+        self.lots: dict[str, Lots] = {}
+        self.touch: dict[str, tuple[int, int]] = {}
+        self._order_ids = itertools.count(first_order_id)
+        self._fill_ids = itertools.count(first_order_id * 10)
+
+    # Market ----------------------------------------------------------------------------
+
+    def on_market(self, event: Event) -> None:
+        """Update the touch and fill whatever the market now reaches."""
+        if isinstance(event, QuoteUpdated):
+            self.touch[event.symbol] = (event.bid, event.ask)
+            self._match_quote(event)
+        elif isinstance(event, TradePrinted):
+            self._match_print(event)
+
+    def _working(self, symbol: str) -> list[Order]:
+        book = self.working.get(symbol)
+        return list(book.values()) if book else []
+
+    def _set(self, order: Order) -> None:
+        """Record an order's new state and keep the per-symbol working index in step."""
+        self.orders[order.id] = order
+        book = self.working.setdefault(order.symbol, {})
+        if order.status.is_working:
+            book[order.id] = order
+        else:
+            book.pop(order.id, None)
+
+    def _match_quote(self, quote: QuoteUpdated) -> None:
+        if not self.working.get(quote.symbol):
+            return
+        for order in self._working(quote.symbol):
+            if order.stop is not None or order.limit is None:
+                continue  # an untriggered stop waits for a print
+            reached = (
+                quote.ask <= order.limit if order.side is Side.BUY else quote.bid >= order.limit
+            )
+            if reached:
+                self._fill(order, order.limit, quote.ts)
+
+    def _match_print(self, trade: TradePrinted) -> None:
+        if not self.working.get(trade.symbol):
+            return
+        price = trade.price
+        for order in self._working(trade.symbol):
+            if order.stop is not None:
+                hit = price >= order.stop if order.side is Side.BUY else price <= order.stop
+                if hit:
+                    self._trigger(order, trade.ts)
+            elif order.limit is not None:
+                through = price < order.limit if order.side is Side.BUY else price > order.limit
+                if through:
+                    self._fill(order, order.limit, trade.ts)
+
+    def _trigger(self, order: Order, ts: int) -> None:
+        if order.type is OrderType.STOP:
+            price = self._market_price(order.symbol, order.side)
+            if price is not None:
+                self._fill(order, price, ts)
+            return
+        triggered = replace(order, stop=None, updated_ns=ts)
+        self._set(triggered)
+        self.sink(OrderUpdated(ts, triggered))
+        self._fill_if_marketable(triggered, ts)
+
+    def _market_price(self, symbol: str, side: Side) -> int | None:
+        touch = self.touch.get(symbol)
+        if touch is None:
+            return None
+        bid, ask = touch
+        return ask + self.slippage if side is Side.BUY else bid - self.slippage
+
+    def _fill_if_marketable(self, order: Order, ts: int) -> None:
+        touch = self.touch.get(order.symbol)
+        if touch is None or order.limit is None:
+            return
+        bid, ask = touch
+        if order.side is Side.BUY and ask <= order.limit:
+            self._fill(order, ask, ts)
+        elif order.side is Side.SELL and bid >= order.limit:
+            self._fill(order, bid, ts)
+
+    # Requests --------------------------------------------------------------------------
+
+    def place(self, request: OrderRequest, ts: int) -> Order:
+        """Accept or reject an order; marketable orders fill at once."""
+        spec = self.instruments.get(request.symbol)
+        if spec is None:
+            raise OrderRejected(f"unknown contract {request.symbol}")
+        if request.size <= 0:
+            raise OrderRejected("size must be positive")
+        touch = self.touch.get(request.symbol)
+        if touch is None:
+            raise OrderRejected(f"no market in {request.symbol} yet")
+        bid, ask = touch
+        limit, stop = request.limit, request.stop
+        kind = request.type
+        if kind is OrderType.JOIN_BID:
+            limit = bid
+        elif kind is OrderType.JOIN_ASK:
+            limit = ask
+        self._check_stop(spec, request.side, kind, stop, bid, ask)
+        order = Order(
+            id=next(self._order_ids),
+            account_id=self.account.id,
+            symbol=request.symbol,
+            side=request.side,
+            type=kind,
+            size=request.size,
+            status=OrderStatus.OPEN,
+            limit=limit,
+            stop=stop,
+            created_ns=ts,
+            updated_ns=ts,
+            tag=request.tag,
+        )
+        self._set(order)
+        self.sink(OrderUpdated(ts, order))
+        if kind is OrderType.MARKET:
+            price = self._market_price(order.symbol, order.side)
+            assert price is not None
+            self._fill(order, price, ts)
+        elif kind in (OrderType.LIMIT, OrderType.JOIN_BID, OrderType.JOIN_ASK):
+            self._fill_if_marketable(order, ts)
+        return self.orders[order.id]
+
+    @staticmethod
+    def _check_stop(
+        spec: Instrument, side: Side, kind: OrderType, stop: int | None, bid: int, ask: int
+    ) -> None:
+        if kind not in (OrderType.STOP, OrderType.STOP_LIMIT) or stop is None:
+            return
+        if side is Side.BUY and stop <= ask:
+            raise OrderRejected(
+                f"buy stop {spec.format(stop)} must be above the market (ask {spec.format(ask)})"
+            )
+        if side is Side.SELL and stop >= bid:
+            raise OrderRejected(
+                f"sell stop {spec.format(stop)} must be below the market (bid {spec.format(bid)})"
+            )
+
+    def cancel(self, order_id: int, ts: int) -> None:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise OrderRejected(f"order {order_id} not found")
+        if not order.status.is_working:
+            raise OrderRejected(f"order {order_id} is already {order.status.name.lower()}")
+        cancelled = replace(order, status=OrderStatus.CANCELLED, updated_ns=ts)
+        self._set(cancelled)
+        self.sink(OrderUpdated(ts, cancelled))
+
+    def modify(
+        self, order_id: int, ts: int, *, size: int | None, limit: int | None, stop: int | None
+    ) -> None:
+        order = self.orders.get(order_id)
+        if order is None or not order.status.is_working:
+            raise OrderRejected(f"order {order_id} is not working")
+        if size is not None and size <= 0:
+            raise OrderRejected("size must be positive")
+        if size is not None and size <= order.filled:
+            raise OrderRejected(f"size {size} is not above the filled {order.filled}")
+        spec = self.instruments[order.symbol]
+        bid, ask = self.touch[order.symbol]
+        new_stop = stop if stop is not None else order.stop
+        if stop is not None:
+            self._check_stop(spec, order.side, order.type, new_stop, bid, ask)
+        modified = replace(
+            order,
+            size=size if size is not None else order.size,
+            limit=limit if limit is not None else order.limit,
+            stop=new_stop,
+            updated_ns=ts,
+        )
+        self._set(modified)
+        self.sink(OrderUpdated(ts, modified))
+        if modified.stop is None:
+            self._fill_if_marketable(modified, ts)
+
+    def close_position(self, symbol: str, ts: int) -> Order | None:
+        """Close the whole confirmed position at market; ``None`` when already flat."""
+        lots = self.lots.get(symbol)
+        size = lots.size if lots is not None else 0
+        if size == 0:
+            return None
+        side = Side.SELL if size > 0 else Side.BUY
+        request = OrderRequest(symbol, side, OrderType.MARKET, abs(size), tag="close")
+        return self.place(request, ts)
+
+    # Fills -----------------------------------------------------------------------------
+
+    def _fill(self, order: Order, price: int, ts: int) -> None:
+        spec = self.instruments[order.symbol]
+        size = order.remaining
+        lots = self.lots.setdefault(order.symbol, Lots())
+        realized_ticks, closed = lots.fill(size * order.side.sign, price)
+        fee = self.fees[order.symbol] * size
+        pnl = spec.money(realized_ticks) if closed else None
+        filled = replace(
+            order,
+            status=OrderStatus.FILLED,
+            filled=order.size,
+            fill_price=spec.to_price(price),
+            updated_ns=ts,
+        )
+        self._set(filled)
+        fill = Fill(
+            id=next(self._fill_ids),
+            order_id=order.id,
+            account_id=self.account.id,
+            symbol=order.symbol,
+            side=order.side,
+            size=size,
+            price=price,
+            fee=fee,
+            pnl=pnl,
+            ts=ts,
+        )
+        self.account = replace(
+            self.account, balance=self.account.balance + (pnl or Decimal(0)) - fee
+        )
+        self.sink(OrderUpdated(ts, filled))
+        self.sink(FillReceived(ts, fill))
+        self.sink(PositionUpdated(ts, self.position(order.symbol, ts)))
+        self.sink(AccountUpdated(ts, self.account))
+
+    def position(self, symbol: str, ts: int) -> Position:
+        lots = self.lots.get(symbol) or Lots()
+        return Position(self.account.id, symbol, lots.size, lots.cost, ts)
+
+    def report(self, ts: int) -> list[Event]:
+        """Everything a reconcile re-reads: account, working orders, open positions."""
+        events: list[Event] = [AccountUpdated(ts, self.account)]
+        events += [OrderUpdated(ts, o) for o in self.orders.values() if o.status.is_working]
+        events += [
+            PositionUpdated(ts, self.position(symbol, ts))
+            for symbol, lots in self.lots.items()
+            if lots.size
+        ]
+        return events
+
+
+class PaperBroker:
+    """The Broker protocol over a :class:`PaperAccount` and a :class:`SyntheticMarket`.
+
+    ``pump_interval`` > 0 runs the market in real time from the clock; tests pass 0 and
+    call :meth:`step` to move the market deterministically.
+    """
+
+    mode = Mode.SIM
+
+    def __init__(
+        self,
+        clock: Clock,
+        symbols: Iterable[str],
+        *,
+        seed: int = 7,
+        account_name: str = "PRACTICE-50K",
+        balance: Decimal = Decimal("50000"),
+        fees: Mapping[str, Decimal] | None = None,
+        slippage_ticks: int = 0,
+        pump_interval: float = 0.025,
+        instruments: Mapping[str, Instrument] = INSTRUMENTS,
+    ) -> None:
+        self.clock = clock
+        self.symbols = list(symbols)
+        self.market = SyntheticMarket(
+            self.symbols, seed=seed, start_ns=clock.now_ns(), instruments=instruments
+        )
+        self._pending: list[Event] = []
+        self.account = PaperAccount(
+            Account(id=100_001, name=account_name, balance=balance),
+            self._pending.append,
+            instruments=instruments,
+            fees=fees,
+            slippage_ticks=slippage_ticks,
+        )
+        self.pump_interval = pump_interval
+        self._sink: EventSink | None = None
+        self._pump: asyncio.Task[None] | None = None
+
+    async def start(self, sink: EventSink) -> None:
+        self._sink = sink
+        now = self.clock.now_ns()
+        sink(ConnectionChanged(now, Link.MARKET, LinkStatus.CONNECTED, "synthetic market"))
+        sink(ConnectionChanged(now, Link.ACCOUNT, LinkStatus.CONNECTED, "paper account"))
+        for event in self.market.history_events():
+            sink(event)
+        for quote in self.market.opening_quotes():
+            self.account.on_market(quote)
+            sink(quote)
+        await self.reconcile()
+        if self.pump_interval > 0:
+            self._pump = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+            self._pump = None
+        self._sink = None
+
+    async def _run(self) -> None:
+        while True:
+            self.step(self.clock.now_ns())
+            await asyncio.sleep(self.pump_interval)
+
+    def step(self, until_ns: int) -> int:
+        """Play the market up to ``until_ns``: each event to the sink, then its fills."""
+        sink = self._sink
+        if sink is None:
+            return 0
+        events = self.market.advance(until_ns)
+        account = self.account
+        pending = self._pending
+        for event in events:
+            sink(event)
+            account.on_market(event)
+            if pending:
+                self._flush()
+        return len(events)
+
+    def _flush(self) -> None:
+        sink = self._sink
+        events = list(self._pending)
+        self._pending.clear()
+        if sink is not None:
+            for event in events:
+                sink(event)
+
+    def _require_sink(self) -> None:
+        if self._sink is None:
+            raise BrokerUnavailable("paper broker is not started")
+
+    async def place_order(self, request: OrderRequest) -> int:
+        self._require_sink()
+        try:
+            order = self.account.place(request, self.clock.now_ns())
+        finally:
+            self._flush()
+        return order.id
+
+    async def cancel_order(self, order_id: int) -> None:
+        self._require_sink()
+        try:
+            self.account.cancel(order_id, self.clock.now_ns())
+        finally:
+            self._flush()
+
+    async def modify_order(
+        self,
+        order_id: int,
+        *,
+        size: int | None = None,
+        limit: int | None = None,
+        stop: int | None = None,
+    ) -> None:
+        self._require_sink()
+        try:
+            self.account.modify(order_id, self.clock.now_ns(), size=size, limit=limit, stop=stop)
+        finally:
+            self._flush()
+
+    async def close_position(self, symbol: str) -> None:
+        self._require_sink()
+        try:
+            self.account.close_position(symbol, self.clock.now_ns())
+        finally:
+            self._flush()
+
+    async def reconcile(self) -> None:
+        self._require_sink()
+        now = self.clock.now_ns()
+        self._pending.extend(self.account.report(now))
+        self._pending.append(Reconciled(now, "paper account"))
+        self._flush()

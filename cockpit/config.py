@@ -1,0 +1,207 @@
+"""Settings from a TOML file, validated with errors that say exactly what is wrong.
+
+The file is ``config.toml`` in the platformdirs config dir (``cockpit --config FILE``
+picks another). Every section is a pydantic model that forbids unknown keys; an error
+names the file, the line, the key, the bad value and what is allowed, so a trader fixes
+it in one go. Sections owned by other packages (``[risk]``...) plug in here.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cockpit.core.bars import TIMEFRAMES
+from cockpit.core.instruments import DEFAULT_WATCHLIST, INSTRUMENTS
+
+APP_NAME = "cockpit"
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def state_dir() -> Path:
+    """Where lockouts and other state that must survive a restart live."""
+    return Path(platformdirs.user_state_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    """Where journals live."""
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def default_config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Symbol = Annotated[str, Field(description="an instrument root symbol")]
+
+
+def _check_symbols(values: list[str]) -> list[str]:
+    out = []
+    for value in values:
+        symbol = value.upper()
+        if symbol not in INSTRUMENTS:
+            raise ValueError(f"unknown symbol {value!r}; valid: {', '.join(INSTRUMENTS)}")
+        out.append(symbol)
+    if not out:
+        raise ValueError("list at least one symbol")
+    return out
+
+
+class BrokerSettings(Section):
+    kind: Literal["paper", "projectx"] = "paper"
+    """Where orders go. Live trading is never a silent default: it must be asked for."""
+
+
+class PaperSettings(Section):
+    seed: int = 7
+    """Seed of the synthetic market: the same seed gives the same tape."""
+    balance: Decimal = Field(default=Decimal("50000"), gt=0)
+    account: str = "PRACTICE-50K"
+    slippage_ticks: int = Field(default=0, ge=0, le=100)
+    """Ticks a market order fills beyond the touch."""
+    fees: dict[str, Decimal] = Field(default_factory=dict)
+    """Per-contract per-side fee overrides, by symbol: ``{ MNQ = 0.35 }``."""
+
+    @field_validator("fees")
+    @classmethod
+    def _known_fee_symbols(cls, fees: dict[str, Decimal]) -> dict[str, Decimal]:
+        _check_symbols(list(fees))
+        for symbol, fee in fees.items():
+            if fee < 0:
+                raise ValueError(f"fee for {symbol} must be 0 or more (got {fee})")
+        return {symbol.upper(): fee for symbol, fee in fees.items()}
+
+
+class UiSettings(Section):
+    watchlist: list[str] = Field(default_factory=lambda: list(DEFAULT_WATCHLIST))
+    timeframe: str = "1m"
+    theme: str = "cockpit-dark"
+    default_size: int = Field(default=1, ge=1, le=1000)
+
+    @field_validator("watchlist")
+    @classmethod
+    def _known_symbols(cls, values: list[str]) -> list[str]:
+        return _check_symbols(values)
+
+    @field_validator("timeframe")
+    @classmethod
+    def _known_timeframe(cls, value: str) -> str:
+        if value not in TIMEFRAMES:
+            raise ValueError(f"unknown timeframe {value!r}; valid: {', '.join(TIMEFRAMES)}")
+        return value
+
+
+class Settings(Section):
+    broker: BrokerSettings = BrokerSettings()
+    paper: PaperSettings = PaperSettings()
+    ui: UiSettings = UiSettings()
+    keys: dict[str, str] = Field(default_factory=dict)
+    """Key remaps by binding id: ``flatten-all = "ctrl+x"``."""
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message says where and why."""
+
+
+def load_settings(path: Path | None = None) -> tuple[Settings, Path | None]:
+    """Read and validate settings. A missing default file means defaults.
+
+    Returns the settings and the file they came from (``None`` for pure defaults).
+    """
+    explicit = path is not None
+    path = path or default_config_path()
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{path}: no such config file")
+        return Settings(), None
+    text = path.read_text(encoding="utf-8")
+    return parse_settings(text, path), path
+
+
+def parse_settings(text: str, path: Path) -> Settings:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc, text, path)) from None
+
+
+def describe_errors(exc: ValidationError, text: str, path: Path) -> str:
+    """One line per problem: ``file:line: [section] key = value: what is allowed``."""
+    lines = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        section, key = _section_and_key(loc)
+        line = find_line(text, section, key)
+        where = f"{path}:{line}" if line else str(path)
+        value = error.get("input")
+        shown = "" if error["type"] == "missing" else f" = {_show(value)}"
+        label = f"[{section}] {key}" if section else key
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = f"unknown key; allowed: {allowed_keys(loc)}"
+        lines.append(f"{where}: {label}{shown}: {message}")
+    return "\n".join(lines)
+
+
+def _section_and_key(loc: list[str]) -> tuple[str, str]:
+    if len(loc) == 1:
+        return "", loc[0]
+    keys = [part for part in loc[1:] if not part.isdigit()]
+    return loc[0], ".".join(keys) if keys else loc[0]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "{...}"
+    return repr(value)
+
+
+def allowed_keys(loc: list[str]) -> str:
+    """The keys a section accepts, for an 'unknown key' error."""
+    model: type[BaseModel] = Settings
+    for part in loc[:-1]:
+        field = model.model_fields.get(part)
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return "see docs"
+        model = annotation
+    return ", ".join(model.model_fields)
+
+
+def find_line(text: str, section: str, key: str) -> int | None:
+    """Line number of ``key`` inside ``[section]`` (or of the section), 1-based."""
+    current = ""
+    leaf = key.split(".")[0]
+    section_line = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.match(r"^\[([^\]]+)\]", stripped)
+        if header:
+            current = header.group(1).strip()
+            if current == section:
+                section_line = number
+            continue
+        if current == section and re.match(rf"^{re.escape(leaf)}\s*=", stripped):
+            return number
+        if not section and not current and re.match(rf"^{re.escape(leaf)}\s*=", stripped):
+            return number
+    return section_line

@@ -1,0 +1,102 @@
+"""Commands: intents, imperative, keyword-only. Every one passes validation and the risk engine
+before anything reaches a broker; a refusal becomes an ``OrderDenied`` event.
+
+Prices in commands are the Decimals a trader typed or saw; the engine checks them
+against the tick grid and hands brokers exact ticks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from cockpit.core.models import OrderType, Side
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """Base of every command. ``origin`` says who asked: a key, the risk engine, a test."""
+
+    origin: str = "key"
+
+    @property
+    def label(self) -> str:
+        return type(self).__name__
+
+    @property
+    def is_exit(self) -> bool:
+        """Exits (cancel, close, flatten) are never blocked by a lockout."""
+        return False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceOrder(Command):
+    symbol: str
+    side: Side
+    type: OrderType = OrderType.MARKET
+    size: int
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    tag: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.side.label} {self.size} {self.symbol} {self.type.label}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModifyOrder(Command):
+    order_id: int
+    size: int | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelOrder(Command):
+    order_id: int
+
+    @property
+    def is_exit(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelAll(Command):
+    symbol: str | None = None
+    """Only this instrument's orders; ``None`` for every working order."""
+
+    @property
+    def is_exit(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClosePosition(Command):
+    symbol: str
+
+    @property
+    def is_exit(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlattenAll(Command):
+    reason: str = "flatten key"
+
+    @property
+    def is_exit(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetArmed(Command):
+    armed: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartLockout(Command):
+    """Lock trading until ``until_ns``; flattens first. Irreversible."""
+
+    until_ns: int
+    reason: str = "manual lockout"

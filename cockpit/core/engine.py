@@ -1,0 +1,419 @@
+"""The engine: the single writer between brokers, state, risk, journal and the UI.
+
+Inbound, every broker event is folded into the state, recorded, and shown to the
+watchers (the risk engine), which may answer with enforcement commands. Outbound, every
+command is recorded, validated, judged by the gates (the risk engine), and only then
+handed to the broker as a task, so a key press never waits on the network.
+
+Flatten all is the one path every exit shares: cancel every working order, wait for the
+confirmations, close each confirmed position through the broker (which sizes the close
+from its own position), then verify flat. A second press while one runs joins it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from cockpit.core.broker import Broker, BrokerError, SubmissionUncertain
+from cockpit.core.clock import Clock
+from cockpit.core.commands import (
+    CancelAll,
+    CancelOrder,
+    ClosePosition,
+    Command,
+    FlattenAll,
+    ModifyOrder,
+    PlaceOrder,
+    SetArmed,
+)
+from cockpit.core.events import (
+    ArmChanged,
+    BrokerFailed,
+    Event,
+    FillReceived,
+    FlattenCompleted,
+    FlattenStarted,
+    Notice,
+    OrderDenied,
+    OrderSubmitted,
+    OrderUpdated,
+    PositionUpdated,
+    Reconciled,
+    SubmissionSettled,
+)
+from cockpit.core.instruments import OffTickGrid
+from cockpit.core.models import OrderRequest
+from cockpit.core.state import State
+from cockpit.core.validation import Denial, validate_order
+
+log = logging.getLogger(__name__)
+
+_ACCOUNT_EVENTS = (OrderUpdated, PositionUpdated, FillReceived, Reconciled)
+
+
+class Gate(Protocol):
+    """A judge of commands (the risk engine). Exits must always pass."""
+
+    def check(
+        self, command: Command, request: OrderRequest | None, state: State
+    ) -> Denial | None: ...
+
+
+class Watcher(Protocol):
+    """Sees every event after the state folded it; may answer with commands."""
+
+    def on_event(self, event: Event, state: State) -> Iterable[Command]: ...
+
+
+class Recorder(Protocol):
+    """The journal's view of the engine."""
+
+    def record_event(self, recv_ns: int, event: Event, inbound: bool) -> None:
+        """``inbound`` is true for broker facts, false for what the engine concluded."""
+        ...
+
+    def record_command(self, ts: int, command: Command) -> None: ...
+
+
+class NullRecorder:
+    """Records nothing (tests and benchmarks of the bare engine)."""
+
+    def record_event(self, recv_ns: int, event: Event, inbound: bool) -> None:
+        return None
+
+    def record_command(self, ts: int, command: Command) -> None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The engine's immediate answer to a command: accepted (and sent) or refused."""
+
+    accepted: bool
+    reason: str = ""
+    task: asyncio.Task[None] | None = None
+
+    async def done(self) -> None:
+        """Wait for the broker side of an accepted command (tests and scripts)."""
+        if self.task is not None:
+            await asyncio.shield(self.task)
+
+
+class Engine:
+    """Folds events into state and turns commands into broker calls."""
+
+    def __init__(
+        self,
+        state: State,
+        clock: Clock,
+        *,
+        broker: Broker | None = None,
+        gates: Iterable[Gate] = (),
+        watchers: Iterable[Watcher] = (),
+        recorder: Recorder | None = None,
+        confirm_timeout: float = 5.0,
+        session: str = "ck",
+    ) -> None:
+        self.state = state
+        self.clock = clock
+        self.broker = broker
+        self.gates: list[Gate] = list(gates)
+        self.watchers: list[Watcher] = list(watchers)
+        self.recorder: Recorder = recorder or NullRecorder()
+        self.confirm_timeout = confirm_timeout
+        self._session = session
+        self._seq = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._flatten: asyncio.Task[None] | None = None
+        self._cancelling: set[int] = set()
+        self._account_changed: asyncio.Event | None = None
+        self.listeners: list[Callable[[Event], None]] = []
+        """Called after each event is folded (the UI wakes its timer; never per-tick work)."""
+
+    # Inbound -----------------------------------------------------------------------------
+
+    def on_event(self, event: Event) -> None:
+        """Fold a broker event into state, record it, and let the watchers react."""
+        self._fold(event, inbound=True)
+
+    def emit(self, event: Event) -> None:
+        """A fact the engine itself establishes (denials, flatten outcomes, risk actions)."""
+        self._fold(event, inbound=False)
+
+    def _fold(self, event: Event, *, inbound: bool) -> None:
+        recv = self.clock.now_ns()
+        self.state.apply(event)
+        self.recorder.record_event(recv, event, inbound)
+        if isinstance(event, _ACCOUNT_EVENTS) and self._account_changed is not None:
+            self._account_changed.set()
+        for watcher in self.watchers:
+            for command in watcher.on_event(event, self.state):
+                self.submit(command)
+
+    # Outbound ----------------------------------------------------------------------------
+
+    def submit(self, command: Command) -> Verdict:
+        """Judge a command now; send accepted ones to the broker in the background."""
+        now = self.clock.now_ns()
+        self.recorder.record_command(now, command)
+        if isinstance(command, SetArmed):
+            if command.armed != self.state.armed:
+                self.emit(ArmChanged(now, command.armed))
+            return Verdict(True)
+        if isinstance(command, FlattenAll):
+            return self._judge(command, None) or Verdict(True, task=self.flatten_all(command))
+        if isinstance(command, PlaceOrder):
+            return self._place(command)
+        if isinstance(command, CancelOrder):
+            return self._cancel(command)
+        if isinstance(command, CancelAll):
+            return self._judge(command, None) or self._cancel_all(command)
+        if isinstance(command, ClosePosition):
+            return self._close(command)
+        if isinstance(command, ModifyOrder):
+            return self._modify(command)
+        denied = self._judge(command, None)
+        if denied is not None:
+            return denied
+        return self._deny(command, f"{command.label} is not handled by this engine")
+
+    async def execute(self, command: Command) -> Verdict:
+        """Submit and wait for the broker side to finish (tests, scripts, replay)."""
+        verdict = self.submit(command)
+        await verdict.done()
+        return verdict
+
+    def _next_tag(self) -> str:
+        self._seq += 1
+        return f"{self._session}-{self._seq}"
+
+    def _deny(self, command: Command, reason: str, rule: str = "validation") -> Verdict:
+        symbol = getattr(command, "symbol", None)
+        self.emit(OrderDenied(self.clock.now_ns(), command.label, reason, rule, symbol))
+        return Verdict(False, reason)
+
+    def _judge(self, command: Command, request: OrderRequest | None) -> Verdict | None:
+        """Ask every gate; the first denial wins. ``None`` means go."""
+        for gate in self.gates:
+            denial = gate.check(command, request, self.state)
+            if denial is not None:
+                return self._deny(command, denial.reason, denial.rule)
+        return None
+
+    def _spawn(self, coro, label: str) -> asyncio.Task[None]:  # type: ignore[no-untyped-def]
+        async def guarded() -> None:
+            try:
+                await coro
+            except SubmissionUncertain as exc:
+                self.emit(BrokerFailed(self.clock.now_ns(), label, str(exc), uncertain=True))
+            except BrokerError as exc:
+                self.emit(BrokerFailed(self.clock.now_ns(), label, str(exc)))
+            except Exception as exc:  # a bug or a transport fault must never kill the loop
+                log.exception("broker call %s failed", label)
+                self.emit(BrokerFailed(self.clock.now_ns(), label, f"{type(exc).__name__}: {exc}"))
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _place(self, command: PlaceOrder) -> Verdict:
+        tag = self._next_tag()
+        checked = validate_order(command, self.state, tag)
+        if isinstance(checked, Denial):
+            return self._deny(command, checked.reason, checked.rule)
+        denied = self._judge(command, checked)
+        if denied is not None:
+            return denied
+        if self.broker is None:
+            return self._deny(command, "no broker connected", "broker")
+        self.emit(OrderSubmitted(self.clock.now_ns(), checked))
+        return Verdict(True, task=self._spawn(self._send_order(checked), command.label))
+
+    async def _send_order(self, request: OrderRequest) -> None:
+        assert self.broker is not None
+        order_id: int | None = None
+        try:
+            order_id = await self.broker.place_order(request)
+        finally:
+            assert request.tag is not None
+            self.emit(SubmissionSettled(self.clock.now_ns(), request.tag, order_id))
+
+    def _cancel(self, command: CancelOrder) -> Verdict:
+        order = self.state.orders.get(command.order_id)
+        if order is None or not order.status.is_working:
+            return self._deny(command, f"order {command.order_id} is not working")
+        denied = self._judge(command, None)
+        if denied is not None:
+            return denied
+        task = self._send_cancel(command.order_id, command.label)
+        return Verdict(True, task=task)
+
+    def _send_cancel(self, order_id: int, label: str) -> asyncio.Task[None] | None:
+        """Cancel once: a cancel already on its way is not sent again."""
+        if order_id in self._cancelling or self.broker is None:
+            return None
+        self._cancelling.add(order_id)
+        broker = self.broker
+
+        async def cancel() -> None:
+            try:
+                await broker.cancel_order(order_id)
+            finally:
+                self._cancelling.discard(order_id)
+
+        return self._spawn(cancel(), label)
+
+    def _cancel_all(self, command: CancelAll) -> Verdict:
+        tasks = [
+            task
+            for order in self.state.working_orders(command.symbol)
+            if (task := self._send_cancel(order.id, command.label)) is not None
+        ]
+        if not tasks:
+            return Verdict(True, "no working orders")
+        return Verdict(True, task=self._spawn(_gather(tasks), command.label))
+
+    def _close(self, command: ClosePosition) -> Verdict:
+        if command.symbol not in self.state.positions:
+            return self._deny(command, f"no open {command.symbol} position")
+        denied = self._judge(command, None)
+        if denied is not None:
+            return denied
+        if self.broker is None:
+            return self._deny(command, "no broker connected", "broker")
+        return Verdict(
+            True, task=self._spawn(self.broker.close_position(command.symbol), command.label)
+        )
+
+    def _modify(self, command: ModifyOrder) -> Verdict:
+        order = self.state.orders.get(command.order_id)
+        if order is None or not order.status.is_working:
+            return self._deny(command, f"order {command.order_id} is not working")
+        spec = self.state.instruments[order.symbol]
+        try:
+            limit = spec.to_ticks(command.limit_price) if command.limit_price is not None else None
+            stop = spec.to_ticks(command.stop_price) if command.stop_price is not None else None
+        except OffTickGrid as exc:
+            return self._deny(command, str(exc), "tick grid")
+        if command.size is not None and command.size <= 0:
+            return self._deny(command, f"size must be at least 1 (got {command.size})")
+        request = OrderRequest(
+            symbol=order.symbol,
+            side=order.side,
+            type=order.type,
+            size=command.size if command.size is not None else order.size,
+            limit=limit if limit is not None else order.limit,
+            stop=stop if stop is not None else order.stop,
+            tag=order.tag,
+        )
+        denied = self._judge(command, request)
+        if denied is not None:
+            return denied
+        if self.broker is None:
+            return self._deny(command, "no broker connected", "broker")
+        call = self.broker.modify_order(command.order_id, size=command.size, limit=limit, stop=stop)
+        return Verdict(True, task=self._spawn(call, command.label))
+
+    # Flatten -----------------------------------------------------------------------------
+
+    @property
+    def flattening(self) -> bool:
+        return self._flatten is not None and not self._flatten.done()
+
+    def flatten_all(self, command: FlattenAll | None = None) -> asyncio.Task[None]:
+        """Start a flatten, or return the one already running (never a second set)."""
+        if self._flatten is not None and not self._flatten.done():
+            self.emit(Notice(self.clock.now_ns(), "info", "flatten already running"))
+            return self._flatten
+        reason = command.reason if command is not None else "flatten"
+        working = len(self.state.working_orders())
+        positions = len(self.state.open_positions())
+        self.emit(FlattenStarted(self.clock.now_ns(), reason, working, positions))
+        self._flatten = self._spawn(self._run_flatten(working), "FlattenAll")
+        return self._flatten
+
+    async def _run_flatten(self, working: int) -> None:
+        state = self.state
+        if self.broker is None:
+            self.emit(FlattenCompleted(self.clock.now_ns(), False, "no broker connected"))
+            return
+        try:
+            await self._cancel_working()
+            closed = await self._close_confirmed()
+            flat = await self._wait_for(state.is_flat)
+            if not flat:
+                # Something moved while we worked (a fill in flight): re-read the broker's
+                # truth once, then close only what it confirms.
+                await self.broker.reconcile()
+                await self._cancel_working()
+                closed += await self._close_confirmed()
+                flat = await self._wait_for(state.is_flat)
+        except BrokerError as exc:
+            self.emit(FlattenCompleted(self.clock.now_ns(), False, f"broker error: {exc}"))
+            return
+        if flat:
+            detail = f"verified flat ({closed} closed, {working} cancelled)"
+        else:
+            left = ", ".join(
+                [f"{p.symbol} {p.size:+d}" for p in state.open_positions()]
+                + [f"order {o.id}" for o in state.working_orders()]
+            )
+            detail = f"NOT FLAT: still open {left}"
+        self.emit(FlattenCompleted(self.clock.now_ns(), flat, detail))
+
+    async def _cancel_working(self) -> None:
+        tasks = [
+            task
+            for order in self.state.working_orders()
+            if (task := self._send_cancel(order.id, "FlattenAll cancel")) is not None
+        ]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._wait_for(lambda: not self.state.working_orders())
+
+    async def _close_confirmed(self) -> int:
+        assert self.broker is not None
+        symbols = [p.symbol for p in self.state.open_positions()]
+        if symbols:
+            results = await asyncio.gather(
+                *(self.broker.close_position(symbol) for symbol in symbols),
+                return_exceptions=True,
+            )
+            for symbol, result in zip(symbols, results, strict=True):
+                if isinstance(result, BaseException):
+                    self.emit(BrokerFailed(self.clock.now_ns(), f"close {symbol}", str(result)))
+        await self._wait_for(lambda: not self.state.positions)
+        return len(symbols)
+
+    async def _wait_for(self, predicate: Callable[[], bool]) -> bool:
+        """Wait until the broker's reports make ``predicate`` true, or time out."""
+        if predicate():
+            return True
+        if self._account_changed is None:
+            self._account_changed = asyncio.Event()
+        changed = self._account_changed
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.confirm_timeout
+        while not predicate():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), remaining)
+        return True
+
+    async def drain(self) -> None:
+        """Wait for every broker call in flight (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def _gather(tasks: list[asyncio.Task[None]]) -> None:
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,230 @@
+"""Events: facts, past tense, immutable. Everything the engine folds into state.
+
+Every event carries ``ts``, the time the fact happened as its source tells it (exchange
+time for market data, broker time for orders and fills, the engine clock for local
+facts) in epoch nanoseconds. The journal adds the receive time beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cockpit.core.bars import Bar
+from cockpit.core.models import Account, Fill, Order, OrderRequest, Position, Side
+
+
+class Link(StrEnum):
+    """A connection the cockpit depends on."""
+
+    MARKET = "market"
+    """Quotes and prints (the market hub)."""
+    ACCOUNT = "account"
+    """Orders, fills, positions and balance (the user hub and REST)."""
+
+
+class LinkStatus(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONCILING = "reconciling"
+    STALE = "stale"
+    DISCONNECTED = "disconnected"
+
+    @property
+    def healthy(self) -> bool:
+        return self is LinkStatus.CONNECTED
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of every event."""
+
+    ts: int
+
+
+# Market data ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteUpdated(Event):
+    """Top of book changed."""
+
+    symbol: str
+    bid: int
+    ask: int
+    bid_size: int
+    ask_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class TradePrinted(Event):
+    """A print on the tape. ``aggressor`` is the side that crossed the spread."""
+
+    symbol: str
+    price: int
+    size: int
+    aggressor: Side | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BarsLoaded(Event):
+    """History for the chart: closed bars of one timeframe, oldest first."""
+
+    symbol: str
+    timeframe: str
+    bars: tuple[Bar, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStatsUpdated(Event):
+    """Reference prices for the day: the prior settle gives the watchlist's change."""
+
+    symbol: str
+    settle: int
+    """Previous session's settlement (or the day's open), in ticks."""
+
+
+# Account -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AccountUpdated(Event):
+    account: Account
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdated(Event):
+    """The broker's latest word on an order (new, working, filled, cancelled...)."""
+
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class FillReceived(Event):
+    fill: Fill
+
+
+@dataclass(frozen=True, slots=True)
+class PositionUpdated(Event):
+    """The broker's confirmed position; ``size == 0`` means closed."""
+
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChanged(Event):
+    link: Link
+    status: LinkStatus
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled(Event):
+    """Orders, positions and account were re-read from the broker: order keys may work."""
+
+    detail: str = ""
+
+
+# Engine and session --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ArmChanged(Event):
+    """Trading keys were armed or disarmed."""
+
+    armed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDenied(Event):
+    """A command refused before it reached a broker, with the reason a trader reads."""
+
+    command: str
+    reason: str
+    rule: str = "validation"
+    symbol: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerFailed(Event):
+    """A broker call failed or its outcome is uncertain; shown and recorded."""
+
+    command: str
+    reason: str
+    uncertain: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FlattenStarted(Event):
+    reason: str
+    working_orders: int
+    open_positions: int
+
+
+@dataclass(frozen=True, slots=True)
+class FlattenCompleted(Event):
+    """The end of a flatten: ``flat`` is true only when verified against broker state."""
+
+    flat: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notice(Event):
+    """A line for the events blotter that is not a fact of the market or the account."""
+
+    level: str
+    text: str
+
+
+# Risk ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RiskStateChanged(Event):
+    """The trading state moved (ACTIVE, WARNING, REDUCING, LOCKED)."""
+
+    state: str
+    previous: str
+    reason: str
+    rule: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LockoutStarted(Event):
+    until_ns: int
+    reason: str
+    source: str = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class LockoutEnded(Event):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class EnforcementTaken(Event):
+    """The risk engine acted on its own: cancelled, closed, flattened or locked."""
+
+    rule: str
+    action: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSubmitted(Event):
+    """A validated order handed to the broker, not yet acknowledged.
+
+    Counted as in flight by limits until the broker's answer settles it, so two quick
+    presses cannot slip past a contract limit. ``request.tag`` identifies it.
+    """
+
+    request: OrderRequest
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionSettled(Event):
+    """The broker call for ``tag`` returned (with an order id) or failed."""
+
+    tag: str
+    order_id: int | None = None

@@ -1,0 +1,329 @@
+"""Cockpit state and the reducer that folds events into it.
+
+The engine is the only caller of :meth:`State.apply`. The fold reads nothing but the
+event and the state (no clock, no I/O), so the same events always give the same state:
+that is what makes replay honest. It mutates in place for speed (a storm is hundreds of
+thousands of events a second) and notes what changed in :attr:`State.changes`, which the
+UI drains on a timer instead of being called per tick.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from cockpit.core.bars import BarBook, timeframe
+from cockpit.core.events import (
+    AccountUpdated,
+    ArmChanged,
+    BarsLoaded,
+    BrokerFailed,
+    ConnectionChanged,
+    EnforcementTaken,
+    Event,
+    FillReceived,
+    FlattenCompleted,
+    FlattenStarted,
+    Link,
+    LinkStatus,
+    LockoutEnded,
+    LockoutStarted,
+    Notice,
+    OrderDenied,
+    OrderSubmitted,
+    OrderUpdated,
+    PositionUpdated,
+    QuoteUpdated,
+    Reconciled,
+    RiskStateChanged,
+    SessionStatsUpdated,
+    SubmissionSettled,
+    TradePrinted,
+)
+from cockpit.core.instruments import Instrument
+from cockpit.core.models import Account, Fill, Mode, Order, OrderRequest, OrderStatus, Position
+from cockpit.core.tradingday import trading_day
+
+ZERO = Decimal(0)
+
+#: Events worth a line in the fills & events blotter.
+ACTIVITY = (
+    FillReceived,
+    OrderDenied,
+    BrokerFailed,
+    FlattenStarted,
+    FlattenCompleted,
+    ConnectionChanged,
+    Reconciled,
+    Notice,
+    RiskStateChanged,
+    LockoutStarted,
+    LockoutEnded,
+    EnforcementTaken,
+)
+
+
+@dataclass(slots=True)
+class Changes:
+    """What changed since the UI last looked. Sets of keys, so each row updates once."""
+
+    quotes: set[str] = field(default_factory=set)
+    bars: set[str] = field(default_factory=set)
+    orders: set[int] = field(default_factory=set)
+    positions: set[str] = field(default_factory=set)
+    account: bool = False
+    activity: bool = False
+    session: bool = False
+    """Arm state, links, flatten or risk state: the header, banner and footer."""
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.quotes
+            or self.bars
+            or self.orders
+            or self.positions
+            or self.account
+            or self.activity
+            or self.session
+        )
+
+
+class State:
+    """Everything the cockpit knows, folded from events."""
+
+    def __init__(
+        self,
+        instruments: Mapping[str, Instrument],
+        watchlist: Iterable[str],
+        mode: Mode = Mode.SIM,
+        activity_size: int = 500,
+    ) -> None:
+        self.mode = mode
+        self.instruments = dict(instruments)
+        self.watchlist = list(watchlist)
+        self.quotes: dict[str, QuoteUpdated] = {}
+        self.last: dict[str, int] = {}
+        self.volume: dict[str, int] = dict.fromkeys(self.watchlist, 0)
+        self.settle: dict[str, int] = {}
+        self.bars: dict[str, BarBook] = {symbol: BarBook() for symbol in self.watchlist}
+        self.account: Account | None = None
+        self.orders: dict[int, Order] = {}
+        self.positions: dict[str, Position] = {}
+        self.pending: dict[str, OrderRequest] = {}
+        """Orders handed to the broker and not yet acknowledged, by tag."""
+        self.fills: list[Fill] = []
+        self.realized = ZERO
+        """Realized P&L of the trading day, before fees."""
+        self.fees = ZERO
+        self.day: date | None = None
+        self.links: dict[Link, LinkStatus] = dict.fromkeys(Link, LinkStatus.CONNECTING)
+        self.link_detail: dict[Link, str] = dict.fromkeys(Link, "")
+        self.reconciled = False
+        self.armed = False
+        self.flattening = False
+        self.risk_state = "ACTIVE"
+        self.risk_reason = ""
+        self.lockout_until: int | None = None
+        self.activity: deque[Event] = deque(maxlen=activity_size)
+        self.market_ns = 0
+        """Time of the latest market data event: the feed's age is measured from it."""
+        self.changes = Changes()
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            QuoteUpdated: self._quote,
+            TradePrinted: self._trade,
+            BarsLoaded: self._bars_loaded,
+            SessionStatsUpdated: self._session_stats,
+            AccountUpdated: self._account,
+            OrderUpdated: self._order,
+            FillReceived: self._fill,
+            PositionUpdated: self._position,
+            ConnectionChanged: self._connection,
+            Reconciled: self._reconciled,
+            ArmChanged: self._armed,
+            OrderSubmitted: self._submitted,
+            SubmissionSettled: self._settled,
+            FlattenStarted: self._flatten_started,
+            FlattenCompleted: self._flatten_completed,
+            RiskStateChanged: self._risk_state,
+            LockoutStarted: self._lockout_started,
+            LockoutEnded: self._lockout_ended,
+        }
+        self._activity_types = frozenset(ACTIVITY)
+
+    # The fold --------------------------------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        """Fold one event into the state."""
+        kind = type(event)
+        handler = self._handlers.get(kind)
+        if handler is not None:
+            handler(event)
+        if kind in self._activity_types:
+            self.activity.append(event)
+            self.changes.activity = True
+
+    def take_changes(self) -> Changes:
+        """Hand the accumulated changes to the caller and start a fresh set."""
+        changes, self.changes = self.changes, Changes()
+        return changes
+
+    def _quote(self, e: QuoteUpdated) -> None:
+        self.quotes[e.symbol] = e
+        self.market_ns = e.ts
+        self.changes.quotes.add(e.symbol)
+
+    def _trade(self, e: TradePrinted) -> None:
+        symbol = e.symbol
+        self.last[symbol] = e.price
+        self.volume[symbol] = self.volume.get(symbol, 0) + e.size
+        self.market_ns = e.ts
+        book = self.bars.get(symbol)
+        if book is None:
+            book = self.bars[symbol] = BarBook()
+        book.on_trade(e.ts, e.price, e.size)
+        self.changes.quotes.add(symbol)
+        self.changes.bars.add(symbol)
+
+    def _bars_loaded(self, e: BarsLoaded) -> None:
+        book = self.bars.setdefault(e.symbol, BarBook())
+        book.load_history({timeframe(e.timeframe): e.bars})
+        if e.bars and e.symbol not in self.last:
+            self.last[e.symbol] = e.bars[-1].close
+        self.changes.bars.add(e.symbol)
+        self.changes.quotes.add(e.symbol)
+
+    def _session_stats(self, e: SessionStatsUpdated) -> None:
+        self.settle[e.symbol] = e.settle
+        self.changes.quotes.add(e.symbol)
+
+    def _account(self, e: AccountUpdated) -> None:
+        self.account = e.account
+        self.changes.account = True
+
+    def _order(self, e: OrderUpdated) -> None:
+        order = e.order
+        self.orders[order.id] = order
+        if order.tag is not None and order.tag in self.pending:
+            del self.pending[order.tag]
+        self.changes.orders.add(order.id)
+
+    def _fill(self, e: FillReceived) -> None:
+        fill = e.fill
+        day = trading_day(fill.ts)
+        if day != self.day:
+            self.day = day
+            self.realized = ZERO
+            self.fees = ZERO
+        self.fills.append(fill)
+        if fill.pnl is not None:
+            self.realized += fill.pnl
+        self.fees += fill.fee
+        self.changes.account = True
+
+    def _position(self, e: PositionUpdated) -> None:
+        position = e.position
+        if position.size == 0:
+            self.positions.pop(position.symbol, None)
+        else:
+            self.positions[position.symbol] = position
+        self.changes.positions.add(position.symbol)
+        self.changes.account = True
+
+    def _connection(self, e: ConnectionChanged) -> None:
+        self.links[e.link] = e.status
+        self.link_detail[e.link] = e.detail
+        if e.link is Link.ACCOUNT and not e.status.healthy:
+            self.reconciled = False
+        self.changes.session = True
+
+    def _reconciled(self, e: Reconciled) -> None:
+        self.reconciled = True
+        self.changes.session = True
+
+    def _armed(self, e: ArmChanged) -> None:
+        self.armed = e.armed
+        self.changes.session = True
+
+    def _submitted(self, e: OrderSubmitted) -> None:
+        if e.request.tag is not None:
+            self.pending[e.request.tag] = e.request
+
+    def _settled(self, e: SubmissionSettled) -> None:
+        self.pending.pop(e.tag, None)
+
+    def _flatten_started(self, e: FlattenStarted) -> None:
+        self.flattening = True
+        self.changes.session = True
+
+    def _flatten_completed(self, e: FlattenCompleted) -> None:
+        self.flattening = False
+        self.changes.session = True
+
+    def _risk_state(self, e: RiskStateChanged) -> None:
+        self.risk_state = e.state
+        self.risk_reason = e.reason
+        self.changes.session = True
+
+    def _lockout_started(self, e: LockoutStarted) -> None:
+        if self.lockout_until is None or e.until_ns > self.lockout_until:
+            self.lockout_until = e.until_ns
+        self.changes.session = True
+
+    def _lockout_ended(self, e: LockoutEnded) -> None:
+        self.lockout_until = None
+        self.changes.session = True
+
+    # Derived views ---------------------------------------------------------------------
+
+    def working_orders(self, symbol: str | None = None) -> list[Order]:
+        """Orders that can still fill, oldest first."""
+        return [
+            o
+            for o in self.orders.values()
+            if o.status.is_working and (symbol is None or o.symbol == symbol)
+        ]
+
+    def open_positions(self) -> list[Position]:
+        return [p for p in self.positions.values() if p.size != 0]
+
+    def is_flat(self) -> bool:
+        """No open position and no working order: what a verified flatten leaves."""
+        return not self.positions and not any(o.status.is_working for o in self.orders.values())
+
+    def mark(self, symbol: str) -> int | None:
+        """The price open P&L is valued at: the last print, else the middle of the book."""
+        last = self.last.get(symbol)
+        if last is not None:
+            return last
+        quote = self.quotes.get(symbol)
+        if quote is None:
+            return None
+        return (quote.bid + quote.ask) // 2
+
+    def open_pnl(self, symbol: str) -> Decimal:
+        """Open P&L of one position at its mark, exact to the cent."""
+        position = self.positions.get(symbol)
+        mark = self.mark(symbol)
+        if position is None or mark is None:
+            return ZERO
+        return self.instruments[symbol].money(position.open_ticks(mark))
+
+    def open_pnl_total(self) -> Decimal:
+        return sum((self.open_pnl(symbol) for symbol in self.positions), ZERO)
+
+    @property
+    def net_realized(self) -> Decimal:
+        """Realized P&L of the day after fees: what has already hit the balance."""
+        return self.realized - self.fees
+
+    def day_pnl(self) -> Decimal:
+        """The day so far: realized after fees plus open."""
+        return self.net_realized + self.open_pnl_total()
+
+    def order_status(self, order_id: int) -> OrderStatus | None:
+        order = self.orders.get(order_id)
+        return order.status if order is not None else None

@@ -1,0 +1,65 @@
+"""Pre-trade validation: the checks every order passes before any risk rule.
+
+Turns a trader's :class:`PlaceOrder` (Decimal prices) into an exact
+:class:`OrderRequest` (ticks), or says in plain words why not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from cockpit.core.commands import PlaceOrder
+from cockpit.core.instruments import OffTickGrid
+from cockpit.core.models import OrderRequest, OrderType
+from cockpit.core.state import State
+
+
+@dataclass(frozen=True, slots=True)
+class Denial:
+    """Why a command was refused, and by which rule."""
+
+    reason: str
+    rule: str = "validation"
+
+
+def validate_order(command: PlaceOrder, state: State, tag: str) -> OrderRequest | Denial:
+    """Check an order against the basics; the risk engine judges what passes."""
+    spec = state.instruments.get(command.symbol)
+    if spec is None:
+        return Denial(f"unknown instrument {command.symbol!r}")
+    if not state.armed and command.origin != "risk":
+        return Denial("trading keys are disarmed: press a to arm", rule="armed")
+    if not state.reconciled:
+        return Denial("account not reconciled yet: order keys wait for the broker", "reconcile")
+    if command.size <= 0:
+        return Denial(f"size must be at least 1 (got {command.size})")
+    limit = stop = None
+    try:
+        if command.type.needs_limit:
+            if command.limit_price is None:
+                return Denial(f"a {command.type.label} order needs a limit price")
+            limit = spec.to_ticks(_decimal(command.limit_price))
+        if command.type.needs_stop:
+            if command.stop_price is None:
+                return Denial(f"a {command.type.label} order needs a stop price")
+            stop = spec.to_ticks(_decimal(command.stop_price))
+    except OffTickGrid as exc:
+        return Denial(str(exc), rule="tick grid")
+    except InvalidOperation:
+        return Denial("price is not a number")
+    if command.type is OrderType.TRAILING_STOP:
+        return Denial("trailing stops are not supported yet")
+    return OrderRequest(
+        symbol=command.symbol,
+        side=command.side,
+        type=command.type,
+        size=command.size,
+        limit=limit,
+        stop=stop,
+        tag=tag,
+    )
+
+
+def _decimal(value: Decimal | str) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(value)
