@@ -1,11 +1,124 @@
-"""The ``cockpit`` command."""
+"""The ``cockpit`` command: the cockpit itself, and its tools as subcommands.
+
+Subcommands are loaded lazily (by name) so that ``cockpit`` starts without importing
+the gateway, polars or the SDK it does not need.
+"""
 
 from __future__ import annotations
 
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
 
+from cockpit import __version__
+from cockpit.config import ConfigError, Settings, load_settings
+from cockpit.core.instruments import INSTRUMENTS
 
-@click.group(invoke_without_command=True)
+#: Subcommand name -> "module:attribute" of its click command.
+SUBCOMMANDS: dict[str, str] = {}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *SUBCOMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = SUBCOMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+def parse_symbols(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> list[str] | None:
+    """``--symbols MNQ,MES``: known roots only, with the valid ones listed otherwise."""
+    if value is None:
+        return None
+    symbols = [part.strip().upper() for part in value.split(",") if part.strip()]
+    unknown = [s for s in symbols if s not in INSTRUMENTS]
+    if unknown or not symbols:
+        raise click.BadParameter(
+            f"unknown symbol {', '.join(unknown) or '(none)'}; valid: {', '.join(INSTRUMENTS)}"
+        )
+    return symbols
+
+
+def load_or_exit(path: Path | None) -> Settings:
+    """Settings, or a clear message and exit code 2."""
+    try:
+        settings, _ = load_settings(path)
+    except ConfigError as exc:
+        click.echo(f"cockpit: config error\n{exc}", err=True)
+        sys.exit(2)
+    return settings
+
+
+def with_overrides(settings: Settings, **overrides: Any) -> Settings:
+    """Apply command-line choices on top of the file's settings."""
+    broker = settings.broker
+    paper = settings.paper
+    ui = settings.ui
+    if overrides.get("broker"):
+        broker = broker.model_copy(update={"kind": overrides["broker"]})
+    if overrides.get("seed") is not None:
+        paper = paper.model_copy(update={"seed": overrides["seed"]})
+    if overrides.get("symbols"):
+        ui = ui.model_copy(update={"watchlist": overrides["symbols"]})
+    if overrides.get("theme"):
+        ui = ui.model_copy(update={"theme": overrides["theme"]})
+    return settings.model_copy(update={"broker": broker, "paper": paper, "ui": ui})
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--broker",
+    type=click.Choice(["paper", "projectx"]),
+    default=None,
+    help="Where orders go: the paper demo (default) or a live ProjectX account.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Settings file (default: config.toml in the user config dir).",
+)
+@click.option("--symbols", callback=parse_symbols, help="Watchlist, e.g. MNQ,MES,MGC.")
+@click.option("--theme", default=None, help="Colour theme by name.")
+@click.option("--seed", type=int, default=None, help="Seed of the demo market.")
+@click.version_option(__version__, prog_name="cockpit")
 @click.pass_context
-def main(ctx: click.Context) -> None:
-    """A terminal trading cockpit for futures day traders."""
+def main(
+    ctx: click.Context,
+    broker: str | None,
+    config_path: Path | None,
+    symbols: list[str] | None,
+    theme: str | None,
+    seed: int | None,
+) -> None:
+    """A terminal trading cockpit for futures day traders.
+
+    With no arguments it opens the demo: a paper account on a live synthetic market.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = with_overrides(
+        load_or_exit(config_path), broker=broker, seed=seed, symbols=symbols, theme=theme
+    )
+    from cockpit.ui.app import run_cockpit
+
+    sys.exit(run_cockpit(settings))

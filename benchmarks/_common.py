@@ -1,0 +1,45 @@
+"""What every benchmark prints: the figure, its target, and whether it met it."""
+
+from __future__ import annotations
+
+import platform
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psutil
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    target: str
+    met: bool
+    detail: str = ""
+
+    def line(self) -> str:
+        verdict = "MET" if self.met else "MISSED"
+        extra = f"  ({self.detail})" if self.detail else ""
+        return f"{self.name}: {self.value:,.2f} {self.unit}  target {self.target}  {verdict}{extra}"
+
+
+def median_of(runs: int, measure: Callable[[], float]) -> tuple[float, list[float]]:
+    """Median of several runs (machines are noisy), with every run for the record."""
+    values = [measure() for _ in range(runs)]
+    return statistics.median(values), values
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def machine() -> str:
+    """The machine a figure was taken on, for the README table."""
+    cores = psutil.cpu_count(logical=True)
+    return f"{platform.machine()} {cores} cores, Python {platform.python_version()}"

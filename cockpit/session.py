@@ -1,0 +1,57 @@
+"""A trading session: the state, engine, broker and clock wired together.
+
+The CLI builds one from settings; the UI is handed one and never builds its own, so
+tests and benchmarks drive the very same wiring with a fake clock and no pump.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cockpit.brokers.factory import make_broker
+from cockpit.config import Settings
+from cockpit.core.broker import Broker
+from cockpit.core.clock import Clock, WallClock
+from cockpit.core.engine import Engine
+from cockpit.core.instruments import INSTRUMENTS
+from cockpit.core.state import State
+
+
+@dataclass
+class Session:
+    """Everything one run of the cockpit trades with."""
+
+    settings: Settings
+    clock: Clock
+    state: State
+    engine: Engine
+    broker: Broker
+    symbols: list[str] = field(default_factory=list)
+    started: bool = False
+
+    async def start(self) -> None:
+        """Connect the broker; its history, account and quotes flow into the engine."""
+        await self.broker.start(self.engine.on_event)
+        self.started = True
+
+    async def stop(self) -> None:
+        if self.started:
+            await self.engine.drain()
+            await self.broker.stop()
+            self.started = False
+
+
+def build_session(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    broker: Broker | None = None,
+    pump: bool = True,
+) -> Session:
+    """Wire a session from settings. Tests pass a fake clock and ``pump=False``."""
+    clock = clock or WallClock()
+    symbols = list(settings.ui.watchlist)
+    broker = broker or make_broker(settings, clock, symbols, pump=pump)
+    state = State(INSTRUMENTS, symbols, mode=broker.mode)
+    engine = Engine(state, clock, broker=broker)
+    return Session(settings, clock, state, engine, broker, symbols)
