@@ -125,10 +125,14 @@ class State:
         self.reconciled = False
         self.armed = False
         self.flattening = False
+        self.flatten_problem = ""
+        """What a flatten that could not verify flat left open (empty when none)."""
         self.risk_state = "ACTIVE"
         self.risk_reason = ""
         self.lockout_until: int | None = None
         self.activity: deque[Event] = deque(maxlen=activity_size)
+        self.activity_count = 0
+        """Lines ever added to ``activity``: a reader keeps its place by this count."""
         self.market_ns = 0
         """Time of the latest market data event: the feed's age is measured from it."""
         self.changes = Changes()
@@ -164,6 +168,7 @@ class State:
             handler(event)
         if kind in self._activity_types:
             self.activity.append(event)
+            self.activity_count += 1
             self.changes.activity = True
 
     def take_changes(self) -> Changes:
@@ -209,6 +214,10 @@ class State:
         self.orders[order.id] = order
         if order.tag is not None and order.tag in self.pending:
             del self.pending[order.tag]
+        if order.status is OrderStatus.REJECTED:
+            self.activity.append(e)
+            self.activity_count += 1
+            self.changes.activity = True
         self.changes.orders.add(order.id)
 
     def _fill(self, e: FillReceived) -> None:
@@ -261,6 +270,7 @@ class State:
 
     def _flatten_completed(self, e: FlattenCompleted) -> None:
         self.flattening = False
+        self.flatten_problem = "" if e.flat else e.detail
         self.changes.session = True
 
     def _risk_state(self, e: RiskStateChanged) -> None:

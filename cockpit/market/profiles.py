@@ -59,18 +59,18 @@ MINI_SIZES = (
 )
 
 PROFILES: dict[str, Profile] = {
-    "MNQ": Profile(Decimal("25480.00"), "NQ", 5.0e-5, 14.0, 1.25, (8, 45), MICRO_SIZES),
-    "NQ": Profile(Decimal("25480.00"), "NQ", 5.0e-5, 9.0, 1.25, (3, 18), MINI_SIZES),
-    "MES": Profile(Decimal("6890.00"), "ES", 4.0e-5, 10.0, 1.0, (10, 70), MICRO_SIZES),
-    "ES": Profile(Decimal("6890.00"), "ES", 4.0e-5, 12.0, 1.0, (15, 90), MINI_SIZES),
-    "M2K": Profile(Decimal("2465.00"), "RTY", 5.5e-5, 4.0, 1.1, (5, 30), MICRO_SIZES),
-    "RTY": Profile(Decimal("2465.00"), "RTY", 5.5e-5, 3.0, 1.1, (2, 12), MINI_SIZES),
-    "MYM": Profile(Decimal("47850"), "YM", 3.5e-5, 4.0, 0.9, (4, 25), MICRO_SIZES),
-    "YM": Profile(Decimal("47850"), "YM", 3.5e-5, 3.0, 0.9, (2, 10), MINI_SIZES),
-    "MGC": Profile(Decimal("4125.0"), "GC", 3.5e-5, 5.0, 0.0, (4, 30), MICRO_SIZES),
-    "GC": Profile(Decimal("4125.0"), "GC", 3.5e-5, 6.0, 0.0, (3, 15), MINI_SIZES),
-    "MCL": Profile(Decimal("61.85"), "CL", 7.0e-5, 5.0, 0.0, (5, 35), MICRO_SIZES),
-    "CL": Profile(Decimal("61.85"), "CL", 7.0e-5, 8.0, 0.0, (3, 20), MINI_SIZES),
+    "MNQ": Profile(Decimal("25480.00"), "NQ", 3.4e-5, 14.0, 1.25, (8, 45), MICRO_SIZES),
+    "NQ": Profile(Decimal("25480.00"), "NQ", 3.4e-5, 9.0, 1.25, (3, 18), MINI_SIZES),
+    "MES": Profile(Decimal("6890.00"), "ES", 2.8e-5, 10.0, 1.0, (10, 70), MICRO_SIZES),
+    "ES": Profile(Decimal("6890.00"), "ES", 2.8e-5, 12.0, 1.0, (15, 90), MINI_SIZES),
+    "M2K": Profile(Decimal("2465.00"), "RTY", 3.8e-5, 4.0, 1.1, (5, 30), MICRO_SIZES),
+    "RTY": Profile(Decimal("2465.00"), "RTY", 3.8e-5, 3.0, 1.1, (2, 12), MINI_SIZES),
+    "MYM": Profile(Decimal("47850"), "YM", 2.5e-5, 4.0, 0.9, (4, 25), MICRO_SIZES),
+    "YM": Profile(Decimal("47850"), "YM", 2.5e-5, 3.0, 0.9, (2, 10), MINI_SIZES),
+    "MGC": Profile(Decimal("4125.0"), "GC", 2.6e-5, 5.0, 0.0, (4, 30), MICRO_SIZES),
+    "GC": Profile(Decimal("4125.0"), "GC", 2.6e-5, 6.0, 0.0, (3, 15), MINI_SIZES),
+    "MCL": Profile(Decimal("61.85"), "CL", 5.0e-5, 5.0, 0.0, (5, 35), MICRO_SIZES),
+    "CL": Profile(Decimal("61.85"), "CL", 5.0e-5, 8.0, 0.0, (3, 20), MINI_SIZES),
 }
 
 
@@ -89,7 +89,7 @@ class Regime:
 
 QUIET = Regime("quiet", 0.3, 0.45, 60.0, 0.01)
 NORMAL = Regime("normal", 1.0, 1.0, 120.0, 0.04)
-FAST = Regime("fast", 14.0, 3.2, 7.0, 0.25)
+FAST = Regime("fast", 10.0, 3.0, 7.0, 0.25)
 
 #: Where each regime goes next, with weights.
 TRANSITIONS: dict[str, tuple[tuple[Regime, float], ...]] = {
@@ -99,8 +99,16 @@ TRANSITIONS: dict[str, tuple[tuple[Regime, float], ...]] = {
 }
 
 
+LIVELY_FLOOR = 0.6
+"""The demo never goes as quiet as a real overnight session: someone is trying it."""
+
+
 def intraday_activity(hour_ct: float) -> float:
     """Relative activity by Chicago time: quiet overnight, busiest at the 08:30 open."""
+    return max(LIVELY_FLOOR, _session_shape(hour_ct))
+
+
+def _session_shape(hour_ct: float) -> float:
     if 8.5 <= hour_ct < 10.0:
         return 2.6
     if 14.0 <= hour_ct < 15.0:

@@ -35,7 +35,7 @@ from cockpit.market.profiles import (
 
 QUOTES_PER_PRINT = 1.5
 """Quote-only updates (size changes, re-quotes) per print."""
-COMMON_VOL = 3.0e-5
+COMMON_VOL = 2.0e-5
 """Relative volatility per second of the shared equity factor."""
 HISTORY_SECONDS = 1800
 """1-second history kept for the fine timeframes."""
@@ -95,6 +95,8 @@ class SyntheticMarket:
         self._underlying: dict[str, float] = {b.profile.underlying: 0.0 for b in self._order}
         self._underlying_ns: dict[str, int] = {}
         self._last_ns = start_ns
+        self._activity = 1.0
+        self._activity_hour = -1
         self.regime = NORMAL
         self._regime_end = 0
         self._history = self._build_history(start_ns)
@@ -128,7 +130,7 @@ class SyntheticMarket:
     # Live ------------------------------------------------------------------------------
 
     def _gap(self) -> int:
-        rate = self._rate * self.regime.activity * (1.0 + QUOTES_PER_PRINT)
+        rate = self._rate * self.regime.activity * self._activity * (1.0 + QUOTES_PER_PRINT)
         return max(1, int(self.rng.expovariate(rate) * NS_PER_SECOND))
 
     def _regime_span(self, regime: Regime) -> int:
@@ -155,6 +157,11 @@ class SyntheticMarket:
     def _step(self, now: int, out: list[Event]) -> None:
         if now >= self._regime_end:
             self._switch_regime(now)
+        hour = now // (3600 * NS_PER_SECOND)
+        if hour != self._activity_hour:
+            local = exchange_time(now)
+            self._activity = intraday_activity(local.hour + local.minute / 60)
+            self._activity_hour = hour
         dt = (now - self._last_ns) / NS_PER_SECOND
         self._last_ns = now
         rng = self.rng

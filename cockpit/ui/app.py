@@ -1,0 +1,371 @@
+"""The cockpit app: layout, keys, and the timer that drains state into the widgets.
+
+The app never talks to a broker: keys become commands for the engine, and a single
+timer (15 Hz) reads what changed in the state and updates only those widgets inside
+``batch_update()``. Blotters update at 4 Hz and the chart at 2 Hz, whatever the tape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from cockpit.config import Settings
+from cockpit.core.bars import TIMEFRAMES
+from cockpit.core.commands import (
+    CancelAll,
+    CancelOrder,
+    Command,
+    FlattenAll,
+    PlaceOrder,
+    SetArmed,
+)
+from cockpit.core.engine import Verdict
+from cockpit.core.models import OrderType, Side
+from cockpit.core.state import Changes
+from cockpit.session import Session, build_session
+from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
+from cockpit.ui.screens.keys import KeysScreen
+from cockpit.ui.screens.quit import QuitScreen
+from cockpit.ui.screens.ticket import OrderTicket
+from cockpit.ui.theme import BUILTIN_THEMES
+from cockpit.ui.widgets.activity import ActivityLog
+from cockpit.ui.widgets.banner import RiskBanner
+from cockpit.ui.widgets.blotters import PositionsTable, WorkingOrdersTable
+from cockpit.ui.widgets.chart import CandleChart
+from cockpit.ui.widgets.footer import TicketBar
+from cockpit.ui.widgets.header import HeaderBar
+from cockpit.ui.widgets.watchlist import Watchlist
+
+MIN_SIZE = (80, 24)
+FULL_SIZE = (120, 36)
+DRAIN_HZ = 15
+BLOTTER_EVERY = 4
+"""Drain ticks between blotter updates (15 Hz / 4: about 4 Hz)."""
+CHART_EVERY = 8
+"""Drain ticks between chart redraws (about 2 Hz)."""
+MESSAGE_SECONDS = 6
+
+
+@dataclass
+class Pending:
+    """Changes not yet shown by the slower widgets (blotters, chart)."""
+
+    quotes: set[str] = field(default_factory=set)
+    bars: set[str] = field(default_factory=set)
+    orders: bool = False
+    positions: bool = False
+    activity: bool = False
+
+    def add(self, changes: Changes) -> None:
+        self.quotes |= changes.quotes
+        self.bars |= changes.bars
+        self.orders |= bool(changes.orders)
+        self.positions |= bool(changes.positions)
+        self.activity |= changes.activity
+
+
+class CockpitApp(App[int]):
+    """A trading cockpit over one :class:`Session`."""
+
+    CSS_PATH = "cockpit.tcss"
+    AUTO_FOCUS = None
+    TITLE = "cockpit"
+    BINDINGS = COCKPIT_BINDINGS
+
+    def __init__(self, session: Session, *, drain_hz: float = DRAIN_HZ) -> None:
+        super().__init__()
+        self.session = session
+        self.state = session.state
+        self.engine = session.engine
+        self.clock = session.clock
+        settings = session.settings
+        self.symbol = self.state.watchlist[0]
+        self.ticket_size = settings.ui.default_size
+        self.timeframe = settings.ui.timeframe
+        self.paused = False
+        self.drain_hz = drain_hz
+        self._pending = Pending()
+        self._frame = 0
+        self._message = ""
+        self._message_until = 0
+        for theme in BUILTIN_THEMES.values():
+            self.register_theme(theme)
+        self.theme = settings.ui.theme if settings.ui.theme in BUILTIN_THEMES else "cockpit-dark"
+        if settings.keys:
+            self.set_keymap(settings.keys)
+
+    # Layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield RiskBanner(id="banner")
+        with Horizontal(id="top"):
+            yield Watchlist(self.state, id="watchlist")
+            yield CandleChart(self.state, self.symbol, self.timeframe, id="chart")
+        with Horizontal(id="bottom"):
+            yield PositionsTable(id="positions")
+            yield WorkingOrdersTable(id="orders", cursor=True)
+            yield ActivityLog(id="activity")
+        yield TicketBar(id="ticket")
+        yield Static(id="too-small")
+
+    def on_mount(self) -> None:
+        titles = {
+            "#watchlist": "watchlist",
+            "#positions": "positions",
+            "#orders": "working orders",
+            "#activity": "fills & events",
+        }
+        for selector, title in titles.items():
+            self.query_one(selector).border_title = title
+        self._apply_size((self.size.width, self.size.height))
+        self.set_interval(1 / self.drain_hz, self.drain)
+        if not self.session.started:
+            self.run_worker(self._start_session(), exclusive=True, group="session")
+        self.drain(force=True)
+
+    async def _start_session(self) -> None:
+        try:
+            await self.session.start()
+        except Exception as exc:  # a broker that cannot start ends the run with its reason
+            self.exit(2, message=f"cockpit: could not start the broker: {exc}")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_size((event.size.width, event.size.height))
+
+    def _apply_size(self, size: tuple[int, int]) -> None:
+        width, height = size
+        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        compact = not too_small and (width < FULL_SIZE[0] or height < FULL_SIZE[1])
+        screen = self.screen
+        screen.set_class(too_small, "-too-small")
+        screen.set_class(compact, "-compact")
+        if too_small:
+            self.query_one("#too-small", Static).update(
+                f"resize to at least {MIN_SIZE[0]}×{MIN_SIZE[1]} (now {width}×{height})"
+            )
+
+    # The drain -------------------------------------------------------------------------
+
+    def drain(self, force: bool = False) -> None:
+        """Show what changed since the last tick: the only path from state to widgets."""
+        state = self.state
+        now = self.clock.now_ns()
+        changes = state.take_changes()
+        pending = self._pending
+        pending.add(changes)
+        self._frame += 1
+        blotters_due = force or self._frame % BLOTTER_EVERY == 0
+        chart_due = force or self._frame % CHART_EVERY == 0
+        with self.batch_update():
+            self.query_one(HeaderBar).update_view(
+                state, now, feed_latency_ns=self.engine_feed_latency()
+            )
+            self.query_one(RiskBanner).update_view(state, now)
+            watchlist = self.query_one(Watchlist)
+            if changes.quotes:
+                watchlist.quotes_changed(changes.quotes)
+            if changes.positions:
+                watchlist.positions_changed(changes.positions)
+            if chart_due and (
+                force
+                or self.symbol in pending.bars
+                or self.symbol in pending.quotes
+                or pending.orders
+                or pending.positions
+            ):
+                self.query_one(CandleChart).redraw()
+                pending.bars.clear()
+            if blotters_due and not self.paused:
+                self._drain_blotters(pending, force)
+            if blotters_due:
+                pending.quotes.clear()
+            self._update_footer(now)
+
+    def _drain_blotters(self, pending: Pending, force: bool) -> None:
+        state = self.state
+        if force or pending.positions or (pending.quotes & state.positions.keys()):
+            self.query_one(PositionsTable).refresh_from(state)
+        if force or pending.orders:
+            self.query_one(WorkingOrdersTable).refresh_from(state)
+        if force or pending.activity:
+            self.query_one(ActivityLog).catch_up(state)
+        pending.orders = pending.positions = pending.activity = False
+
+    def engine_feed_latency(self) -> int | None:
+        return getattr(self.engine, "feed_latency_ns", None)
+
+    def _update_footer(self, now: int) -> None:
+        message = self._message if now < self._message_until else ""
+        self.query_one(TicketBar).update_view(
+            armed=self.state.armed,
+            symbol=self.symbol,
+            size=self.ticket_size,
+            timeframe=self.timeframe,
+            keys=self._footer_keys(),
+            message=message,
+            paused=self.paused,
+        )
+
+    def _footer_keys(self) -> list[tuple[int, str, str]]:
+        """Footer keys, most important first; the footer shows what fits, in screen order."""
+        return [
+            (FOOTER_ORDER.index(binding_id), self.key_for(binding_id), label)
+            for binding_id, label in FOOTER_KEYS
+        ]
+
+    def key_for(self, binding_id: str) -> str:
+        """The key bound to ``binding_id`` now, remaps included."""
+        keymap = getattr(self, "_keymap", {})
+        if binding_id in keymap:
+            return self._key_label(keymap[binding_id].split(",")[0])
+        for binding in COCKPIT_BINDINGS:
+            if binding.id == binding_id:
+                return self._key_label(binding.key)
+        return "?"
+
+    def _key_label(self, key: str) -> str:
+        return {"question_mark": "?", "plus": "+", "minus": "-"}.get(key, key)
+
+    # Commands --------------------------------------------------------------------------
+
+    def submit(self, command: Command) -> Verdict:
+        """Hand a command to the engine; a refusal is shown in the footer at once."""
+        verdict = self.engine.submit(command)
+        if not verdict.accepted:
+            self.say(f"✕ {verdict.reason}")
+        return verdict
+
+    def say(self, message: str) -> None:
+        self._message = message
+        self._message_until = self.clock.now_ns() + MESSAGE_SECONDS * 1_000_000_000
+        self._update_footer(self.clock.now_ns())
+
+    def action_toggle_arm(self) -> None:
+        self.submit(SetArmed(armed=not self.state.armed))
+        self._message_until = 0
+        self._update_footer(self.clock.now_ns())
+
+    def _market(self, side: Side, kind: OrderType = OrderType.MARKET) -> None:
+        self.submit(PlaceOrder(symbol=self.symbol, side=side, type=kind, size=self.ticket_size))
+
+    def action_buy_market(self) -> None:
+        self._market(Side.BUY)
+
+    def action_sell_market(self) -> None:
+        self._market(Side.SELL)
+
+    def action_join_bid(self) -> None:
+        self._market(Side.BUY, OrderType.JOIN_BID)
+
+    def action_join_ask(self) -> None:
+        self._market(Side.SELL, OrderType.JOIN_ASK)
+
+    def action_limit_ticket(self) -> None:
+        quote = self.state.quotes.get(self.symbol)
+        if quote is None:
+            self.say(f"✕ no quote for {self.symbol} yet")
+            return
+        spec = self.state.instruments[self.symbol]
+        self.push_screen(OrderTicket(spec, quote.bid, self.ticket_size, quote.bid, quote.ask))
+
+    def action_set_size(self, size: int) -> None:
+        self.ticket_size = size
+        self._update_footer(self.clock.now_ns())
+
+    def action_size_step(self, step: int) -> None:
+        self.ticket_size = max(1, self.ticket_size + step)
+        self._update_footer(self.clock.now_ns())
+
+    def action_select(self, step: int) -> None:
+        watchlist = self.query_one(Watchlist)
+        index = (watchlist.selected + step) % len(self.state.watchlist)
+        watchlist.selected = index
+        self.symbol = self.state.watchlist[index]
+        self.query_one(CandleChart).show(self.symbol, self.timeframe)
+        self._update_footer(self.clock.now_ns())
+
+    def action_timeframe(self, step: int) -> None:
+        labels = list(TIMEFRAMES)
+        index = labels.index(self.timeframe) + step
+        self.timeframe = labels[max(0, min(len(labels) - 1, index))]
+        self.query_one(CandleChart).show(self.symbol, self.timeframe)
+        self._update_footer(self.clock.now_ns())
+
+    def action_cancel_selected(self) -> None:
+        order_id = self.query_one(WorkingOrdersTable).highlighted_order
+        if order_id is None:
+            self.say("no working order to cancel")
+            return
+        self.submit(CancelOrder(order_id=order_id))
+
+    def action_cancel_all(self) -> None:
+        verdict = self.submit(CancelAll())
+        if verdict.accepted and verdict.reason:
+            self.say(verdict.reason)
+
+    def action_flatten_all(self) -> None:
+        self.submit(FlattenAll(reason="flatten key"))
+
+    def action_focus_orders(self) -> None:
+        table = self.query_one(WorkingOrdersTable)
+        if table.has_focus:
+            self.screen.set_focus(None)
+        else:
+            table.focus()
+
+    def action_pause_blotters(self) -> None:
+        self.paused = not self.paused
+        for selector in ("#positions", "#orders", "#activity"):
+            self.query_one(selector).set_class(self.paused, "-paused")
+        if not self.paused:
+            self._drain_blotters(self._pending, force=True)
+        self._update_footer(self.clock.now_ns())
+
+    def action_show_keys(self) -> None:
+        self.push_screen(KeysScreen(self.key_rows()))
+
+    def key_rows(self) -> list[tuple[str, str, str]]:
+        """(key, what it does, binding id) for every cockpit binding, remaps applied."""
+        return [
+            (self.key_for(b.id), b.description, b.id) for b in COCKPIT_BINDINGS if b.id is not None
+        ]
+
+    def action_request_quit(self) -> None:
+        positions = self.state.open_positions()
+        if not positions:
+            self.run_worker(self._stop_and_exit(), group="shutdown")
+            return
+        summary = ", ".join(f"{p.symbol} {p.size:+d}" for p in positions)
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.run_worker(self._stop_and_exit(), group="shutdown")
+
+        self.push_screen(QuitScreen(summary), answered)
+
+    async def _stop_and_exit(self) -> None:
+        await self.session.stop()
+        self.exit(0)
+
+
+def make_app(session: Session) -> CockpitApp:
+    """The app factory the CLI and the tests share."""
+    return CockpitApp(session)
+
+
+def run_cockpit(settings: Settings) -> int:
+    """Build the session from settings, run the app, and return its exit code."""
+    try:
+        session = build_session(settings)
+    except ValueError as exc:
+        print(f"cockpit: {exc}")
+        return 2
+    app = make_app(session)
+    result = app.run()
+    return int(result or app.return_code or 0)

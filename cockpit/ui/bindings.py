@@ -1,0 +1,62 @@
+"""Every key the cockpit answers, each with an id so ``[keys]`` in config can remap it.
+
+Trading keys do nothing until armed (the engine refuses them with the reason). Flatten
+is a priority binding: it works in every screen, armed or not, locked or not.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+SIZE_KEYS = [
+    Binding(str(n), f"set_size({n})", f"size {n}", show=False, id=f"size-{n}") for n in range(1, 10)
+]
+
+COCKPIT_BINDINGS: list[Binding] = [
+    Binding("a", "toggle_arm", "arm / disarm", id="arm"),
+    Binding("b", "buy_market", "buy market", id="buy-market"),
+    Binding("s", "sell_market", "sell market", id="sell-market"),
+    Binding("B", "join_bid", "join bid", id="join-bid"),
+    Binding("S", "join_ask", "join ask", id="join-ask"),
+    Binding("l", "limit_ticket", "limit / stop ticket", id="limit-ticket"),
+    *SIZE_KEYS,
+    Binding("plus", "size_step(1)", "size +1", id="size-up"),
+    Binding("minus", "size_step(-1)", "size -1", id="size-down"),
+    Binding("up", "select(-1)", "previous instrument", id="select-prev"),
+    Binding("down", "select(1)", "next instrument", id="select-next"),
+    Binding("left_square_bracket", "timeframe(-1)", "shorter timeframe", id="timeframe-prev"),
+    Binding("right_square_bracket", "timeframe(1)", "longer timeframe", id="timeframe-next"),
+    Binding("x", "cancel_selected", "cancel highlighted order", id="cancel-order"),
+    Binding("C", "cancel_all", "cancel all orders", id="cancel-all"),
+    Binding("F", "flatten_all", "flatten all", priority=True, id="flatten-all"),
+    Binding("tab", "focus_orders", "working orders", id="focus-orders"),
+    Binding("p", "pause_blotters", "pause blotters", id="pause-blotters"),
+    Binding("question_mark", "show_keys", "keys", id="show-keys"),
+    Binding("q", "request_quit", "quit", id="quit"),
+]
+
+#: What the footer advertises, by binding id, most important first: when the terminal
+#: is narrow the footer drops keys from the end of this list, never flatten or keys.
+FOOTER_KEYS = (
+    ("flatten-all", "flatten"),
+    ("show-keys", "keys"),
+    ("buy-market", "buy"),
+    ("sell-market", "sell"),
+    ("cancel-all", "cancel all"),
+    ("limit-ticket", "limit"),
+    ("join-bid", "bid"),
+    ("join-ask", "ask"),
+    ("cancel-order", "cancel"),
+)
+FOOTER_ORDER = (
+    "buy-market",
+    "sell-market",
+    "join-bid",
+    "join-ask",
+    "limit-ticket",
+    "cancel-order",
+    "cancel-all",
+    "flatten-all",
+    "show-keys",
+)
+"""The order keys are shown in, left to right."""

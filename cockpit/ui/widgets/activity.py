@@ -1,0 +1,103 @@
+"""Fills & events: one line per fill, refusal, flatten, connection or risk decision."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+from cockpit.core.events import (
+    BrokerFailed,
+    ConnectionChanged,
+    EnforcementTaken,
+    Event,
+    FillReceived,
+    FlattenCompleted,
+    FlattenStarted,
+    LockoutEnded,
+    LockoutStarted,
+    Notice,
+    OrderDenied,
+    OrderUpdated,
+    Reconciled,
+    RiskStateChanged,
+)
+from cockpit.core.state import State
+from cockpit.ui.format import clock, money
+
+
+def describe(event: Event, state: State) -> tuple[str, str, str]:
+    """(tag, text, style) of one activity line; the tag is a word, never just a colour."""
+    if isinstance(event, FillReceived):
+        fill = event.fill
+        spec = state.instruments[fill.symbol]
+        pnl = f"  P&L {money(fill.pnl, sign=True)}" if fill.pnl is not None else ""
+        side = "bid" if fill.side.label == "BUY" else "ask"
+        text = f"{fill.side.label} {fill.size} {fill.symbol} @ {spec.format(fill.price)}{pnl}"
+        return "FILL", f"{text}  fee {money(fill.fee)}", side
+    if isinstance(event, OrderDenied):
+        return "REFUSED", f"{event.command}: {event.reason}", "bad"
+    if isinstance(event, BrokerFailed):
+        tag = "UNCERTAIN" if event.uncertain else "BROKER"
+        return tag, f"{event.command}: {event.reason}", "bad"
+    if isinstance(event, OrderUpdated):
+        order = event.order
+        return "REJECTED", f"order {order.id} {order.side.label} {order.size} {order.symbol}", "bad"
+    if isinstance(event, FlattenStarted):
+        text = f"{event.reason}: {event.working_orders} orders, {event.open_positions} positions"
+        return "FLATTEN", text, "warn"
+    if isinstance(event, FlattenCompleted):
+        return ("FLAT ✓", event.detail, "good") if event.flat else ("NOT FLAT", event.detail, "bad")
+    if isinstance(event, ConnectionChanged):
+        detail = f" ({event.detail})" if event.detail else ""
+        good = event.status.value == "connected"
+        return event.link.value.upper(), f"{event.status.value}{detail}", "good" if good else "bad"
+    if isinstance(event, Reconciled):
+        return "SYNCED", event.detail or "orders, positions and account read", "good"
+    if isinstance(event, RiskStateChanged):
+        return "RISK", f"{event.previous} → {event.state}: {event.reason}", "warn"
+    if isinstance(event, LockoutStarted):
+        return "LOCKED", f"until {clock(event.until_ns)} CT: {event.reason}", "bad"
+    if isinstance(event, LockoutEnded):
+        return "UNLOCKED", event.reason, "good"
+    if isinstance(event, EnforcementTaken):
+        return "ENFORCED", f"{event.rule}: {event.action} {event.detail}".strip(), "bad"
+    if isinstance(event, Notice):
+        return "NOTE", event.text, "dim"
+    return type(event).__name__, "", "dim"
+
+
+class ActivityLog(RichLog):
+    """Newest at the bottom; frozen while the blotters are paused, catching up after."""
+
+    COMPONENT_CLASSES = {
+        "activity--time",
+        "activity--bid",
+        "activity--ask",
+        "activity--good",
+        "activity--bad",
+        "activity--warn",
+        "activity--dim",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, max_lines=500, wrap=False, markup=False, auto_scroll=True)
+        self.can_focus = False
+        self.seen = 0
+
+    def catch_up(self, state: State) -> None:
+        """Write every activity line added since the last call."""
+        new = state.activity_count - self.seen
+        if new <= 0:
+            return
+        events: Iterable[Event] = list(state.activity)[-min(new, len(state.activity)) :]
+        for event in events:
+            tag, text, style = describe(event, state)
+            line = Text(no_wrap=True)
+            line.append(f"{clock(event.ts)} ", self.get_component_rich_style("activity--time"))
+            line.append(f"{tag:<9}", self.get_component_rich_style(f"activity--{style}"))
+            line.append(" ")
+            line.append(text)
+            self.write(line)
+        self.seen = state.activity_count

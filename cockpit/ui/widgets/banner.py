@@ -1,0 +1,71 @@
+"""The banner under the header: hidden when all is well, loud when it is not.
+
+It shows the most serious condition only: a lockout with its countdown, then the risk
+state, a failed flatten, a lost connection, or an account not yet reconciled. Every
+condition is spelled out in words, never colour alone.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from cockpit.core.clock import NS_PER_SECOND
+from cockpit.core.events import Link, LinkStatus
+from cockpit.core.state import State
+from cockpit.ui.format import clock
+
+
+def countdown(seconds: int) -> str:
+    """``1:02:03`` or ``12:34``."""
+    hours, rest = divmod(max(0, seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def banner_text(state: State, now_ns: int) -> tuple[str, str] | None:
+    """(level, message) of the most serious condition, or ``None`` when all is well."""
+    until = state.lockout_until
+    if until is not None and until > now_ns:
+        left = countdown((until - now_ns) // NS_PER_SECOND)
+        reason = f" · {state.risk_reason}" if state.risk_reason else ""
+        return "locked", f"LOCKED {left} · until {clock(until)} CT · exits only{reason}"
+    if state.risk_state == "LOCKED":
+        return "locked", f"LOCKED · exits only · {state.risk_reason}"
+    if state.flatten_problem:
+        return "locked", f"✕ FLATTEN NOT VERIFIED · {state.flatten_problem} · press F again"
+    if state.risk_state == "REDUCING":
+        return "warning", f"REDUCING · exits only · {state.risk_reason}"
+    for link in (Link.ACCOUNT, Link.MARKET):
+        status = state.links[link]
+        if status in (LinkStatus.DISCONNECTED, LinkStatus.STALE):
+            detail = state.link_detail[link]
+            name = "ACCOUNT" if link is Link.ACCOUNT else "FEED"
+            extra = f" · {detail}" if detail else ""
+            return "problem", f"✕ {name} {status.value.upper()}{extra} · order keys wait"
+    if state.links[Link.ACCOUNT] is LinkStatus.CONNECTED and not state.reconciled:
+        return "problem", "◌ RECONCILING · order keys wait for the broker's orders and positions"
+    if state.risk_state == "WARNING":
+        return "warning", f"▲ WARNING · {state.risk_reason}"
+    return None
+
+
+class RiskBanner(Widget):
+    """A one-line banner; its class (-locked, -warning, -problem) sets the colours."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._message = ""
+
+    def render(self) -> Text:
+        return Text(self._message, no_wrap=True, overflow="ellipsis")
+
+    def update_view(self, state: State, now_ns: int) -> None:
+        found = banner_text(state, now_ns)
+        level, message = found if found else ("", "")
+        self.set_class(bool(found), "-shown")
+        for name in ("locked", "warning", "problem"):
+            self.set_class(level == name, f"-{name}")
+        if message != self._message:
+            self._message = message
+            self.refresh()

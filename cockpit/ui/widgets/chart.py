@@ -1,0 +1,99 @@
+"""The candlestick chart of the selected instrument, with its position and orders.
+
+Redrawn by the app's drain at most twice a second and only when its bars, orders or
+position changed, never per print; each screen row is a cached strip.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cockpit.core.bars import timeframe
+from cockpit.core.clock import datetime_from_ns
+from cockpit.core.models import Side
+from cockpit.core.state import State
+from cockpit.ui.chartgrid import ChartSpec, Overlay, Row, compact_count, render_chart
+from cockpit.ui.widgets.lines import CachedLines
+
+
+class CandleChart(CachedLines):
+    """Candles, volume, the position's average and working-order price lines."""
+
+    COMPONENT_CLASSES = {
+        "chart--up",
+        "chart--down",
+        "chart--axis",
+        "chart--last",
+        "chart--avg",
+        "chart--buy",
+        "chart--sell",
+        "chart--volume-up",
+        "chart--volume-down",
+        "chart--time",
+    }
+
+    def __init__(self, state: State, symbol: str, timeframe_label: str, *, id: str | None = None):
+        super().__init__(id=id)
+        self.state = state
+        self.symbol = symbol
+        self.timeframe = timeframe_label
+        self._rows: list[Row] = []
+        self.trading_date: date | None = None
+
+    def show(self, symbol: str, timeframe_label: str) -> None:
+        """Switch instrument or timeframe and redraw at once."""
+        self.symbol = symbol
+        self.timeframe = timeframe_label
+        self.redraw()
+
+    def on_resize(self) -> None:
+        super().on_resize()
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Rebuild every row from the state (the drain calls this when something changed)."""
+        width, height = self.size.width, self.size.height
+        state = self.state
+        spec = state.instruments[self.symbol]
+        book = state.bars.get(self.symbol)
+        bars = book.bars(self.timeframe, max(1, width // 2)) if book is not None else []
+        overlays = []
+        position = state.positions.get(self.symbol)
+        if position is not None:
+            overlays.append(Overlay(position.average, f"avg {position.size:+d}", "avg"))
+        for order in state.working_orders(self.symbol):
+            if order.price is not None:
+                side = "buy" if order.side is Side.BUY else "sell"
+                tag = ("B" if order.side is Side.BUY else "S") + str(order.remaining)
+                overlays.append(Overlay(order.price, tag, side))
+        chart = ChartSpec(
+            bars=bars,
+            timeframe=timeframe(self.timeframe),
+            format_price=spec.format,
+            last=state.last.get(self.symbol),
+            overlays=overlays,
+        )
+        self._rows = render_chart(chart, width, height) if width and height else []
+        self._titles(bars[-1] if bars else None)
+        self.invalidate_rows()
+
+    def _titles(self, forming: object | None) -> None:
+        spec = self.state.instruments[self.symbol]
+        ts = self.state.market_ns
+        name = spec.contract_name(datetime_from_ns(ts).date()) if ts else spec.symbol
+        self.border_title = f"{name} · {self.timeframe}"
+        bar = forming
+        if bar is None:
+            self.border_subtitle = ""
+            return
+        f = spec.format
+        ohlc = f"O {f(bar.open)}  H {f(bar.high)}  L {f(bar.low)}  C {f(bar.close)}"  # type: ignore[attr-defined]
+        volume = f"V {compact_count(bar.volume)}"  # type: ignore[attr-defined]
+        full = f"{ohlc}  {volume}"
+        short = f"H {f(bar.high)}  L {f(bar.low)}  {volume}"  # type: ignore[attr-defined]
+        self.border_subtitle = full if len(full) + 6 <= self.size.width else short
+
+    def render_row(self, y: int, width: int) -> list[tuple[str, str]]:
+        if y >= len(self._rows):
+            return []
+        return [(text, f"chart--{style}" if style else "") for text, style in self._rows[y]]

@@ -1,0 +1,122 @@
+"""The header line: mode, account, balance, day P&L, feed health and the exchange clock.
+
+Mode is a badge whose colour *and* word differ (SIM, LIVE, REPLAY), so LIVE never
+looks like the demo.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.text import Text
+from textual.widget import Widget
+
+from cockpit.core.clock import NS_PER_MS, NS_PER_SECOND
+from cockpit.core.events import Link, LinkStatus
+from cockpit.core.models import Mode
+from cockpit.core.state import State
+from cockpit.ui.format import clock, money
+
+
+class HeaderBar(Widget):
+    """One line of account and connection facts, redrawn only when its text changes."""
+
+    COMPONENT_CLASSES = {
+        "header--sim",
+        "header--live",
+        "header--replay",
+        "header--up",
+        "header--down",
+        "header--ok",
+        "header--bad",
+        "header--dim",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text()
+        self._plain = ""
+
+    def render(self) -> Text:
+        return self._text
+
+    def update_view(
+        self,
+        state: State,
+        now_ns: int,
+        *,
+        feed_latency_ns: int | None = None,
+        loss_room: Decimal | None = None,
+        mode_detail: str = "",
+    ) -> None:
+        text = self.compose_text(state, now_ns, feed_latency_ns, loss_room, mode_detail)
+        if text.plain != self._plain:
+            self._text = text
+            self._plain = text.plain
+            self.refresh()
+
+    def _style(self, name: str):  # type: ignore[no-untyped-def]
+        return self.get_component_rich_style(f"header--{name}")
+
+    def compose_text(
+        self,
+        state: State,
+        now_ns: int,
+        feed_latency_ns: int | None,
+        loss_room: Decimal | None,
+        mode_detail: str,
+    ) -> Text:
+        wide = self.size.width >= 110
+        text = Text(no_wrap=True, overflow="ellipsis")
+        badge = {Mode.SIM: "sim", Mode.LIVE: "live", Mode.REPLAY: "replay"}[state.mode]
+        label = f" {state.mode.value}{(' ' + mode_detail) if mode_detail else ''} "
+        text.append(label, self._style(badge))
+        sep = (" · ", self._style("dim"))
+        account = state.account
+        text.append(" ")
+        text.append(account.name if account else "no account")
+        if account is not None:
+            text.append(*sep)
+            text.append("bal " if wide else "")
+            text.append(money(account.balance))
+        day = state.day_pnl()
+        text.append(*sep)
+        text.append("day ")
+        text.append(money(day, sign=True), self._pnl(day))
+        if wide:
+            text.append(" (real ", self._style("dim"))
+            text.append(money(state.net_realized, sign=True), self._pnl(state.net_realized))
+            text.append(" / open ", self._style("dim"))
+            open_pnl = state.open_pnl_total()
+            text.append(money(open_pnl, sign=True), self._pnl(open_pnl))
+            text.append(")", self._style("dim"))
+        if loss_room is not None:
+            text.append(*sep)
+            text.append("DLL room " if wide else "room ")
+            text.append(money(loss_room), self._style("bad" if loss_room <= 0 else "ok"))
+        text.append(*sep)
+        text.append_text(self._feed(state, now_ns, feed_latency_ns, wide))
+        text.append(*sep)
+        text.append(f"{clock(now_ns)} CT")
+        return text
+
+    def _pnl(self, value: Decimal):  # type: ignore[no-untyped-def]
+        if value > 0:
+            return self._style("up")
+        if value < 0:
+            return self._style("down")
+        return ""
+
+    def _feed(self, state: State, now_ns: int, latency_ns: int | None, wide: bool) -> Text:
+        status = state.links[Link.MARKET]
+        if status is LinkStatus.CONNECTED:
+            if latency_ns is not None and state.mode is Mode.LIVE:
+                detail = f"{max(0, latency_ns) // NS_PER_MS}ms"
+            else:
+                detail = {Mode.SIM: "synthetic", Mode.REPLAY: "recorded"}.get(state.mode, "ok")
+            return Text.assemble("feed ", ("● " + detail, self._style("ok")))
+        age = (now_ns - state.market_ns) // NS_PER_SECOND if state.market_ns else None
+        word = status.value.upper()
+        glyph = "◌" if status in (LinkStatus.STALE, LinkStatus.CONNECTING) else "✕"
+        suffix = f" {age}s" if age is not None and status is LinkStatus.STALE else ""
+        return Text.assemble("feed ", (f"{glyph} {word}{suffix}", self._style("bad")))
