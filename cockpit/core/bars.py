@@ -160,6 +160,12 @@ class BarSeries:
                 del self.bars[: len(self.bars) - self.max_bars]
         return closed
 
+    def reset(self) -> None:
+        """Forget every bar (history is about to be loaded again)."""
+        self.bars = []
+        self.current = None
+        self._end = 0
+
     def seal(self) -> None:
         """Close the forming bar without starting a new one (history hand-over)."""
         if self.current is not None:
@@ -178,7 +184,7 @@ class BarSeries:
 class BarBook:
     """Every timeframe's bars for one instrument, fed by prints and by history."""
 
-    __slots__ = ("_base", "_coarser", "series")
+    __slots__ = ("_base", "_coarser", "_history_base", "series")
 
     def __init__(
         self, timeframes: Iterable[Timeframe] = TIMEFRAMES.values(), max_bars: int = 3000
@@ -187,6 +193,7 @@ class BarBook:
         self.series: dict[str, BarSeries] = {tf.label: BarSeries(tf, max_bars) for tf in frames}
         self._base = self.series[ONE_SECOND.label]
         self._coarser = [s for s in self.series.values() if s is not self._base]
+        self._history_base: dict[str, Timeframe] = {}
 
     def on_trade(self, ts: int, price: int, size: int) -> None:
         """Account one print: the hot path, so the in-bucket case is inlined."""
@@ -206,22 +213,27 @@ class BarBook:
                 series.fold(closed)
 
     def load_history(self, history: Mapping[Timeframe, Iterable[Bar]]) -> None:
-        """Fill every series from the coarsest history bars that divide its timeframe.
+        """Fill each series from the coarsest history base that divides its timeframe.
 
-        The Gateway (and the demo market) give a few bases, e.g. 1-second bars for the
-        last half hour and 1-minute bars for days; 5m..1d come from the 1-minute bars,
-        5s..30s from the 1-second ones.
+        Brokers give a few bases, often in separate answers: 1-second bars for the last
+        half hour and 1-minute bars for days. 5m..1d come from the 1-minute bars, 5s..30s
+        from the 1-second ones, whatever order they arrive in: a coarser base replaces
+        a finer one, a finer base never touches a series that has a coarser one.
         """
-        bases = sorted(history, key=lambda tf: tf.seconds)
-        loaded = {tf: sorted(history[tf], key=lambda b: b.start) for tf in bases}
-        for series in self.series.values():
-            secs = series.timeframe.seconds
-            candidates = [tf for tf in bases if tf.seconds <= secs and secs % tf.seconds == 0]
-            if not candidates:
-                continue
-            for bar in loaded[candidates[-1]]:
-                series.fold(bar)
-        # The last 1-second history bar is already inside the coarser histories; sealing
+        for base in sorted(history, key=lambda tf: tf.seconds):
+            bars = sorted(history[base], key=lambda b: b.start)
+            for series in self.series.values():
+                secs = series.timeframe.seconds
+                if secs < base.seconds or secs % base.seconds:
+                    continue
+                current = self._history_base.get(series.timeframe.label)
+                if current is not None and current.seconds > base.seconds:
+                    continue
+                series.reset()
+                for bar in bars:
+                    series.fold(bar)
+                self._history_base[series.timeframe.label] = base
+        # The last 1-second history bar is already inside the coarser series; sealing
         # it keeps it from being folded into them a second time.
         self._base.seal()
 

@@ -76,9 +76,12 @@ class Instrument:
         return f"{self.to_price(ticks):.{self.decimals}f}"
 
     def format_fraction(self, ticks: Fraction) -> str:
-        """An average price (a fraction of ticks) with two extra decimals of precision."""
+        """An average price (a fraction of ticks): up to two decimals past the tick's."""
         price = Decimal(ticks.numerator) * self.tick_size / Decimal(ticks.denominator)
-        return f"{price:.{self.decimals + 2}f}"
+        text = f"{price:.{self.decimals + 2}f}"
+        whole, _, decimals = text.partition(".")
+        decimals = decimals.rstrip("0").ljust(self.decimals, "0")
+        return f"{whole}.{decimals}" if decimals else whole
 
     def money(self, ticks: int | Fraction, contracts: int = 1) -> Decimal:
         """Dollar value of a move of ``ticks`` over ``contracts`` contracts, exact."""

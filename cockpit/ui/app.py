@@ -98,31 +98,36 @@ class CockpitApp(App[int]):
         self.theme = settings.ui.theme if settings.ui.theme in BUILTIN_THEMES else "cockpit-dark"
         if settings.keys:
             self.set_keymap(settings.keys)
+        # The drain writes to these directly: no DOM query on the hot path.
+        self.header = HeaderBar(id="header")
+        self.banner = RiskBanner(id="banner")
+        self.watchlist = Watchlist(self.state, id="watchlist")
+        self.chart = CandleChart(self.state, self.symbol, self.timeframe, id="chart")
+        self.positions = PositionsTable(id="positions")
+        self.orders = WorkingOrdersTable(id="orders", cursor=True)
+        self.activity = ActivityLog(id="activity")
+        self.footer = TicketBar(id="ticket")
 
     # Layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
-        yield RiskBanner(id="banner")
+        yield self.header
+        yield self.banner
         with Horizontal(id="top"):
-            yield Watchlist(self.state, id="watchlist")
-            yield CandleChart(self.state, self.symbol, self.timeframe, id="chart")
+            yield self.watchlist
+            yield self.chart
         with Horizontal(id="bottom"):
-            yield PositionsTable(id="positions")
-            yield WorkingOrdersTable(id="orders", cursor=True)
-            yield ActivityLog(id="activity")
-        yield TicketBar(id="ticket")
+            yield self.positions
+            yield self.orders
+            yield self.activity
+        yield self.footer
         yield Static(id="too-small")
 
     def on_mount(self) -> None:
-        titles = {
-            "#watchlist": "watchlist",
-            "#positions": "positions",
-            "#orders": "working orders",
-            "#activity": "fills & events",
-        }
-        for selector, title in titles.items():
-            self.query_one(selector).border_title = title
+        self.watchlist.border_title = "watchlist"
+        self.positions.border_title = "positions"
+        self.orders.border_title = "working orders"
+        self.activity.border_title = "fills & events"
         self._apply_size((self.size.width, self.size.height))
         self.set_interval(1 / self.drain_hz, self.drain)
         if not self.session.started:
@@ -162,12 +167,12 @@ class CockpitApp(App[int]):
         self._frame += 1
         blotters_due = force or self._frame % BLOTTER_EVERY == 0
         chart_due = force or self._frame % CHART_EVERY == 0
+        if not self.header.is_mounted:
+            return
         with self.batch_update():
-            self.query_one(HeaderBar).update_view(
-                state, now, feed_latency_ns=self.engine_feed_latency()
-            )
-            self.query_one(RiskBanner).update_view(state, now)
-            watchlist = self.query_one(Watchlist)
+            self.header.update_view(state, now, feed_latency_ns=self.engine_feed_latency())
+            self.banner.update_view(state, now)
+            watchlist = self.watchlist
             if changes.quotes:
                 watchlist.quotes_changed(changes.quotes)
             if changes.positions:
@@ -179,7 +184,7 @@ class CockpitApp(App[int]):
                 or pending.orders
                 or pending.positions
             ):
-                self.query_one(CandleChart).redraw()
+                self.chart.redraw()
                 pending.bars.clear()
             if blotters_due and not self.paused:
                 self._drain_blotters(pending, force)
@@ -190,11 +195,11 @@ class CockpitApp(App[int]):
     def _drain_blotters(self, pending: Pending, force: bool) -> None:
         state = self.state
         if force or pending.positions or (pending.quotes & state.positions.keys()):
-            self.query_one(PositionsTable).refresh_from(state)
+            self.positions.refresh_from(state)
         if force or pending.orders:
-            self.query_one(WorkingOrdersTable).refresh_from(state)
+            self.orders.refresh_from(state)
         if force or pending.activity:
-            self.query_one(ActivityLog).catch_up(state)
+            self.activity.catch_up(state)
         pending.orders = pending.positions = pending.activity = False
 
     def engine_feed_latency(self) -> int | None:
@@ -202,7 +207,7 @@ class CockpitApp(App[int]):
 
     def _update_footer(self, now: int) -> None:
         message = self._message if now < self._message_until else ""
-        self.query_one(TicketBar).update_view(
+        self.footer.update_view(
             armed=self.state.armed,
             symbol=self.symbol,
             size=self.ticket_size,
@@ -283,22 +288,22 @@ class CockpitApp(App[int]):
         self._update_footer(self.clock.now_ns())
 
     def action_select(self, step: int) -> None:
-        watchlist = self.query_one(Watchlist)
+        watchlist = self.watchlist
         index = (watchlist.selected + step) % len(self.state.watchlist)
         watchlist.selected = index
         self.symbol = self.state.watchlist[index]
-        self.query_one(CandleChart).show(self.symbol, self.timeframe)
+        self.chart.show(self.symbol, self.timeframe)
         self._update_footer(self.clock.now_ns())
 
     def action_timeframe(self, step: int) -> None:
         labels = list(TIMEFRAMES)
         index = labels.index(self.timeframe) + step
         self.timeframe = labels[max(0, min(len(labels) - 1, index))]
-        self.query_one(CandleChart).show(self.symbol, self.timeframe)
+        self.chart.show(self.symbol, self.timeframe)
         self._update_footer(self.clock.now_ns())
 
     def action_cancel_selected(self) -> None:
-        order_id = self.query_one(WorkingOrdersTable).highlighted_order
+        order_id = self.orders.highlighted_order
         if order_id is None:
             self.say("no working order to cancel")
             return
@@ -313,7 +318,7 @@ class CockpitApp(App[int]):
         self.submit(FlattenAll(reason="flatten key"))
 
     def action_focus_orders(self) -> None:
-        table = self.query_one(WorkingOrdersTable)
+        table = self.orders
         if table.has_focus:
             self.screen.set_focus(None)
         else:
@@ -321,8 +326,8 @@ class CockpitApp(App[int]):
 
     def action_pause_blotters(self) -> None:
         self.paused = not self.paused
-        for selector in ("#positions", "#orders", "#activity"):
-            self.query_one(selector).set_class(self.paused, "-paused")
+        for blotter in (self.positions, self.orders, self.activity):
+            blotter.set_class(self.paused, "-paused")
         if not self.paused:
             self._drain_blotters(self._pending, force=True)
         self._update_footer(self.clock.now_ns())

@@ -180,11 +180,16 @@ def _glyph(body: range, wick: range, top: int, bottom: int) -> str:
 def _overlay_rows(
     spec: ChartSpec, half: Callable[[float], int], price_rows: int
 ) -> dict[int, tuple[Overlay, str]]:
-    """Row of each overlay line; the position's average wins a shared row."""
+    """Row of each overlay line. The average goes first; an order whose row is taken
+    moves to the nearest free row on its side, so every line stays visible (its axis
+    label carries the exact price)."""
     rows: dict[int, tuple[Overlay, str]] = {}
-    for overlay in sorted(spec.overlays, key=lambda o: o.style == "avg"):
-        row = min(price_rows - 1, half(float(overlay.price)) // 2)
-        rows[row] = (overlay, overlay.style)
+    for overlay in sorted(spec.overlays, key=lambda o: o.style != "avg"):
+        wanted = min(price_rows - 1, half(float(overlay.price)) // 2)
+        for row in (wanted, wanted - 1, wanted + 1, wanted - 2, wanted + 2):
+            if 0 <= row < price_rows and row not in rows:
+                rows[row] = (overlay, overlay.style)
+                break
     return rows
 
 

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from textual.theme import Theme
 
-COCKPIT_VARIABLES = ("bid", "ask", "pnl-up", "pnl-down", "stale", "locked", "live", "sim", "replay")
+COCKPIT_VARIABLES = (
+    "bid",
+    "ask",
+    "pnl-up",
+    "pnl-down",
+    "stale",
+    "locked",
+    "live",
+    "sim",
+    "replay",
+    "frame",
+)
 
 COCKPIT_DARK = Theme(
     name="cockpit-dark",
@@ -31,6 +42,7 @@ COCKPIT_DARK = Theme(
         "live": "#DA3633",
         "sim": "#2F81F7",
         "replay": "#A371F7",
+        "frame": "#33414F",
         "block-cursor-background": "#2A3440",
         "block-cursor-foreground": "#E6EDF3",
         "footer-background": "#151A21",

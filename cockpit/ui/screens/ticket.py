@@ -22,6 +22,17 @@ from cockpit.core.models import OrderType, Side
 TYPES = (OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)
 
 
+class PriceInput(Input):
+    """A price field that claims only digits and the point.
+
+    A plain Input claims every printable key, which would swallow the ticket's ``b`` and
+    ``s`` and, worse, the app's ``F``: flatten must work with the ticket open.
+    """
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and (character.isdigit() or character == ".")
+
+
 class OrderTicket(ModalScreen[None]):
     """Price, type and size for one order; the app's engine judges it on ``b`` / ``s``."""
 
@@ -51,8 +62,8 @@ class OrderTicket(ModalScreen[None]):
         with Vertical(id="ticket-box"):
             yield Label(id="ticket-title")
             yield Label(id="ticket-touch")
-            yield Input(self._start, id="ticket-price", restrict=r"[0-9.]*", compact=True)
-            yield Input(self._start, id="ticket-limit", restrict=r"[0-9.]*", compact=True)
+            yield PriceInput(self._start, id="ticket-price", restrict=r"[0-9.]*", compact=True)
+            yield PriceInput(self._start, id="ticket-limit", restrict=r"[0-9.]*", compact=True)
             yield Static(
                 "b buy · s sell · t type · ↑↓ ±1 tick · PgUp/PgDn ±10 · +/- size · esc close\n"
                 "Enter never sends an order.",

@@ -86,6 +86,9 @@ class ActivityLog(RichLog):
         self.can_focus = False
         self.seen = 0
 
+    def _style(self, name: str):  # type: ignore[no-untyped-def]
+        return self.get_component_rich_style(name, partial=True)
+
     def catch_up(self, state: State) -> None:
         """Write every activity line added since the last call."""
         new = state.activity_count - self.seen
@@ -95,8 +98,8 @@ class ActivityLog(RichLog):
         for event in events:
             tag, text, style = describe(event, state)
             line = Text(no_wrap=True)
-            line.append(f"{clock(event.ts)} ", self.get_component_rich_style("activity--time"))
-            line.append(f"{tag:<9}", self.get_component_rich_style(f"activity--{style}"))
+            line.append(f"{clock(event.ts)} ", self._style("activity--time"))
+            line.append(f"{tag:<9}", self._style(f"activity--{style}"))
             line.append(" ")
             line.append(text)
             self.write(line)

@@ -53,7 +53,7 @@ class KeyedTable(DataTable[Text]):
             self.add_column(label, key=label, width=width)
 
     def _text(self, cell: Cell) -> Text:
-        style = self.get_component_rich_style(cell.style) if cell.style else ""
+        style = self.get_component_rich_style(cell.style, partial=True) if cell.style else ""
         return Text(cell.text, style=style, justify="right" if cell.right else "left")
 
     def sync(self, rows: Mapping[str, tuple[Cell, ...]]) -> None:

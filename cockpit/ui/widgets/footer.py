@@ -25,6 +25,9 @@ class TicketBar(Widget):
     def render(self) -> Text:
         return self._text
 
+    def _style(self, name: str):  # type: ignore[no-untyped-def]
+        return self.get_component_rich_style(name, partial=True)
+
     def update_view(
         self,
         *,
@@ -36,7 +39,7 @@ class TicketBar(Widget):
         message: str = "",
         paused: bool = False,
     ) -> None:
-        style = self.get_component_rich_style
+        style = self._style
         text = Text(no_wrap=True, overflow="ellipsis")
         if armed:
             text.append(" ● ARMED ", style("ticket--armed"))
@@ -65,7 +68,7 @@ def fit_keys(keys: list[tuple[int, str, str]], room: int) -> list[tuple[str, str
     chosen: list[tuple[int, str, str]] = []
     used = 0
     for rank, key, label in keys:
-        width = len(key) + len(label) + 2
+        width = len(key) + len(label) + 3
         if used + width > room:
             continue
         chosen.append((rank, key, label))

@@ -56,7 +56,7 @@ class HeaderBar(Widget):
             self.refresh()
 
     def _style(self, name: str):  # type: ignore[no-untyped-def]
-        return self.get_component_rich_style(f"header--{name}")
+        return self.get_component_rich_style(f"header--{name}", partial=True)
 
     def compose_text(
         self,

@@ -1,0 +1,67 @@
+"""A deterministic cockpit for UI tests: frozen clock, seeded market, no pump.
+
+The market only moves when a test says so (``advance``), so every screen is the same
+on every run and every machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import pytest
+from textual.pilot import Pilot
+
+from cockpit.config import PaperSettings, Settings
+from cockpit.core.broker import Broker
+from cockpit.core.clock import EXCHANGE_TZ, FakeClock, ns_from_datetime
+from cockpit.session import Session, build_session
+from cockpit.ui.app import CockpitApp, make_app
+
+START_NS = ns_from_datetime(datetime(2026, 11, 20, 9, 45, tzinfo=EXCHANGE_TZ))
+"""A Friday morning in Chicago, fifteen minutes after the open."""
+
+
+def demo_session(
+    *, settings: Settings | None = None, broker: Broker | None = None, seed: int = 7
+) -> Session:
+    """A paper session on a frozen clock whose market moves only when stepped."""
+    settings = settings or Settings(paper=PaperSettings(seed=seed))
+    return build_session(settings, clock=FakeClock(START_NS), broker=broker, pump=False)
+
+
+def demo_app(**kwargs: object) -> CockpitApp:
+    return make_app(demo_session(**kwargs))  # type: ignore[arg-type]
+
+
+async def settle(pilot: Pilot[int], seconds: float = 0.0) -> None:
+    """Let broker calls finish, move the market ``seconds``, and show it all on screen."""
+    app = pilot.app
+    assert isinstance(app, CockpitApp)
+    session = app.session
+    await app.workers.wait_for_complete()
+    if seconds:
+        clock = session.clock
+        assert isinstance(clock, FakeClock)
+        clock.advance(seconds)
+        session.broker.step(clock.now_ns())  # type: ignore[attr-defined]
+    await session.engine.drain()
+    app.drain(force=True)
+    await pilot.pause()
+
+
+async def press(pilot: Pilot[int], *keys: str) -> None:
+    """Press keys one by one, settling after each so broker replies land in order."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+@pytest.fixture
+def warm() -> Callable[[Pilot[int]], Awaitable[None]]:
+    """A run_before for snapshots: a minute of market after the start."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await settle(pilot, 60)
+
+    return run_before
