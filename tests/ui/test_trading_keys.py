@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
 
 from cockpit.brokers.paper import PaperBroker
 from cockpit.core.clock import FakeClock
@@ -109,7 +108,8 @@ async def test_enter_in_the_ticket_never_sends() -> None:
         await settle(pilot, 5)
         await press(pilot, "a", "l", "enter")
         assert isinstance(app.screen, OrderTicket)
-        assert not app.state.working_orders() and not app.state.positions
+        assert not app.state.working_orders()
+        assert not app.state.positions
         assert "Enter never sends" in str(app.screen.query_one("#ticket-error").render())
 
 
@@ -156,7 +156,8 @@ async def test_flatten_leaves_the_account_flat() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
         await press(pilot, "a", "2", "b", "down", "s", "B")
-        assert len(app.state.positions) == 2 and app.state.working_orders()
+        assert len(app.state.positions) == 2
+        assert app.state.working_orders()
         await press(pilot, "F")
         assert app.state.is_flat()
         assert app.state.activity[-1].flat  # type: ignore[attr-defined]
@@ -168,7 +169,8 @@ async def test_flatten_works_while_disarmed() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
         await press(pilot, "a", "b", "a")
-        assert not app.state.armed and app.state.positions
+        assert not app.state.armed
+        assert app.state.positions
         await press(pilot, "F")
         assert app.state.is_flat()
 
@@ -232,7 +234,8 @@ async def test_quit_with_open_positions_asks_first() -> None:
         await press(pilot, "a", "b", "q")
         assert isinstance(app.screen, QuitScreen)
         await press(pilot, "n")
-        assert app.is_running and not isinstance(app.screen, QuitScreen)
+        assert app.is_running
+        assert not isinstance(app.screen, QuitScreen)
 
 
 async def test_quit_when_flat_exits() -> None:
@@ -290,16 +293,12 @@ async def test_resizing_back_and_forth_keeps_state() -> None:
         assert app.screen.has_class("-too-small")
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
-        assert app.screen.has_class("-compact") and not app.screen.has_class("-too-small")
+        assert app.screen.has_class("-compact")
+        assert not app.screen.has_class("-too-small")
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
         assert not app.screen.has_class("-compact")
         assert app.state.positions["MNQ"].size == 1
-
-
-def test_prices_in_commands_are_decimals() -> None:
-    """Sanity: the ticket speaks Decimal prices, never floats."""
-    assert isinstance(Decimal("1.25"), Decimal)
 
 
 async def test_flatten_works_with_the_order_ticket_open() -> None:
