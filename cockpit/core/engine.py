@@ -43,8 +43,10 @@ from cockpit.core.events import (
     OrderSubmitted,
     OrderUpdated,
     PositionUpdated,
+    QuoteUpdated,
     Reconciled,
     SubmissionSettled,
+    TradePrinted,
 )
 from cockpit.core.instruments import OffTickGrid
 from cockpit.core.models import OrderRequest
@@ -54,6 +56,7 @@ from cockpit.core.validation import Denial, validate_order
 log = logging.getLogger(__name__)
 
 _ACCOUNT_EVENTS = (OrderUpdated, PositionUpdated, FillReceived, Reconciled)
+_MARKET_EVENTS = frozenset({QuoteUpdated, TradePrinted})
 
 
 class Gate(Protocol):
@@ -132,8 +135,8 @@ class Engine:
         self._flatten: asyncio.Task[None] | None = None
         self._cancelling: set[int] = set()
         self._account_changed: asyncio.Event | None = None
-        self.listeners: list[Callable[[Event], None]] = []
-        """Called after each event is folded (the UI wakes its timer; never per-tick work)."""
+        self.feed_latency_ns: int | None = None
+        """Receive time minus exchange time of the latest market data (the header's ms)."""
 
     # Inbound -----------------------------------------------------------------------------
 
@@ -147,6 +150,8 @@ class Engine:
 
     def _fold(self, event: Event, *, inbound: bool) -> None:
         recv = self.clock.now_ns()
+        if type(event) in _MARKET_EVENTS:
+            self.feed_latency_ns = recv - event.ts
         self.state.apply(event)
         self.recorder.record_event(recv, event, inbound)
         if isinstance(event, _ACCOUNT_EVENTS) and self._account_changed is not None:
