@@ -7,11 +7,12 @@ tests and benchmarks drive the very same wiring with a fake clock and no pump.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from cockpit.brokers.factory import make_broker
 from cockpit.config import Settings
 from cockpit.core.broker import Broker
-from cockpit.core.clock import Clock, WallClock
+from cockpit.core.clock import EXCHANGE_TZ, Clock, FakeClock, WallClock, ns_from_datetime
 from cockpit.core.engine import Engine
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.state import State
@@ -34,6 +35,17 @@ class Session:
         await self.broker.start(self.engine.on_event)
         self.started = True
 
+    async def advance(self, seconds: float) -> None:
+        """Move a frozen session's clock and market forward (tests, screenshots, demos)."""
+        clock = self.clock
+        if not isinstance(clock, FakeClock):
+            raise TypeError("only a frozen session can be advanced by hand")
+        clock.advance(seconds)
+        step = getattr(self.broker, "step", None)
+        if step is not None:
+            step(clock.now_ns())
+        await self.engine.drain()
+
     async def stop(self) -> None:
         if self.started:
             await self.engine.drain()
@@ -55,3 +67,19 @@ def build_session(
     state = State(INSTRUMENTS, symbols, mode=broker.mode)
     engine = Engine(state, clock, broker=broker)
     return Session(settings, clock, state, engine, broker, symbols)
+
+
+FROZEN_START_NS = ns_from_datetime(datetime(2026, 11, 20, 9, 45, tzinfo=EXCHANGE_TZ))
+"""A Friday morning in Chicago, fifteen minutes after the open: where frozen sessions start."""
+
+
+def frozen_session(settings: Settings | None = None, *, broker: Broker | None = None) -> Session:
+    """A paper session on a clock that stands still until told to move.
+
+    The same seed and steps give the same screen on every machine: tests, snapshots and
+    the screenshots in the README all start here.
+    """
+    clock = FakeClock(FROZEN_START_NS)
+    if broker is not None and hasattr(broker, "clock"):
+        broker.clock = clock  # type: ignore[attr-defined]
+    return build_session(settings or Settings(), clock=clock, broker=broker, pump=False)

@@ -7,11 +7,16 @@ timer (15 Hz) reads what changed in the state and updates only those widgets ins
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from textual import events
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Static
 
 from cockpit.config import Settings
@@ -25,14 +30,16 @@ from cockpit.core.commands import (
     SetArmed,
 )
 from cockpit.core.engine import Verdict
+from cockpit.core.events import Notice
 from cockpit.core.models import OrderType, Side
 from cockpit.core.state import Changes
 from cockpit.session import Session, build_session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
+from cockpit.ui.keymap import KeymapError, check_keymap
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.quit import QuitScreen
 from cockpit.ui.screens.ticket import OrderTicket
-from cockpit.ui.theme import BUILTIN_THEMES
+from cockpit.ui.theme import DEFAULT_THEME, ThemeProblem, derived_variables, load_themes
 from cockpit.ui.widgets.activity import ActivityLog
 from cockpit.ui.widgets.banner import RiskBanner
 from cockpit.ui.widgets.blotters import PositionsTable, WorkingOrdersTable
@@ -77,7 +84,13 @@ class CockpitApp(App[int]):
     TITLE = "cockpit"
     BINDINGS = COCKPIT_BINDINGS
 
-    def __init__(self, session: Session, *, drain_hz: float = DRAIN_HZ) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        drain_hz: float = DRAIN_HZ,
+        themes: tuple[dict[str, Theme], list[ThemeProblem]] | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
         self.state = session.state
@@ -93,11 +106,13 @@ class CockpitApp(App[int]):
         self._frame = 0
         self._message = ""
         self._message_until = 0
-        for theme in BUILTIN_THEMES.values():
+        available, self.theme_problems = themes if themes is not None else load_themes()
+        for theme in available.values():
             self.register_theme(theme)
-        self.theme = settings.ui.theme if settings.ui.theme in BUILTIN_THEMES else "cockpit-dark"
+        wanted = settings.ui.theme
+        self.theme = wanted if wanted in available else DEFAULT_THEME
         if settings.keys:
-            self.set_keymap(settings.keys)
+            self.set_keymap(check_keymap(settings.keys))
         # The drain writes to these directly: no DOM query on the hot path.
         self.header = HeaderBar(id="header")
         self.banner = RiskBanner(id="banner")
@@ -129,6 +144,9 @@ class CockpitApp(App[int]):
         self.orders.border_title = "working orders"
         self.activity.border_title = "fills & events"
         self._apply_size((self.size.width, self.size.height))
+        for problem in self.theme_problems:
+            self.notify(f"{problem}; using {self.theme}", severity="warning", timeout=15)
+            self.engine.emit(Notice(self.clock.now_ns(), "warning", str(problem)))
         self.set_interval(1 / self.drain_hz, self.drain)
         if not self.session.started:
             self.run_worker(self._start_session(), exclusive=True, group="session")
@@ -153,6 +171,24 @@ class CockpitApp(App[int]):
         if too_small:
             self.query_one("#too-small", Static).update(
                 f"resize to at least {MIN_SIZE[0]}×{MIN_SIZE[1]} (now {width}×{height})"
+            )
+
+    def get_css_variables(self) -> dict[str, str]:
+        """Theme variables, with cockpit colours derived for themes that lack them."""
+        variables = super().get_css_variables()
+        return {**derived_variables(variables), **variables}
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette offers every cockpit action by name, with its key."""
+        yield from super().get_system_commands(screen)
+        for binding in COCKPIT_BINDINGS:
+            if binding.id is None or binding.id.startswith("size-"):
+                continue
+            key = self.key_for(binding.id)
+            yield SystemCommand(
+                binding.description.capitalize(),
+                f"key {key} · {binding.id}",
+                partial(self.call_later, self.run_action, binding.action),
             )
 
     # The drain -------------------------------------------------------------------------
@@ -225,17 +261,12 @@ class CockpitApp(App[int]):
         ]
 
     def key_for(self, binding_id: str) -> str:
-        """The key bound to ``binding_id`` now, remaps included."""
-        keymap = getattr(self, "_keymap", {})
-        if binding_id in keymap:
-            return self._key_label(keymap[binding_id].split(",")[0])
+        """The key bound to ``binding_id`` now, remaps included, as a trader reads it."""
         for binding in COCKPIT_BINDINGS:
             if binding.id == binding_id:
-                return self._key_label(binding.key)
+                key = self._keymap.get(binding_id, binding.key).split(",")[0]
+                return self.get_key_display(binding.with_key(key))
         return "?"
-
-    def _key_label(self, key: str) -> str:
-        return {"question_mark": "?", "plus": "+", "minus": "-"}.get(key, key)
 
     # Commands --------------------------------------------------------------------------
 
@@ -365,12 +396,30 @@ def make_app(session: Session) -> CockpitApp:
 
 
 def run_cockpit(settings: Settings) -> int:
-    """Build the session from settings, run the app, and return its exit code."""
+    """Build the session from settings, run the app, and return its exit code.
+
+    Problems a trader must fix first (an unknown theme, a key bound twice, a broker that
+    cannot be built) end the start with a clear message and exit code 2.
+    """
+    themes = load_themes()
+    available, problems = themes
+    broken = {problem.path.stem for problem in problems}
+    if settings.ui.theme not in available and settings.ui.theme not in broken:
+        print(
+            f"cockpit: unknown theme {settings.ui.theme!r}; valid: {', '.join(sorted(available))}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        check_keymap(settings.keys)
+    except KeymapError as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return 2
     try:
         session = build_session(settings)
     except ValueError as exc:
-        print(f"cockpit: {exc}")
+        print(f"cockpit: {exc}", file=sys.stderr)
         return 2
-    app = make_app(session)
+    app = CockpitApp(session, themes=themes)
     result = app.run()
     return int(result or app.return_code or 0)

@@ -7,19 +7,16 @@ on every run and every machine.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 import pytest
 from textual.pilot import Pilot
 
 from cockpit.config import PaperSettings, Settings
 from cockpit.core.broker import Broker
-from cockpit.core.clock import EXCHANGE_TZ, FakeClock, ns_from_datetime
-from cockpit.session import Session, build_session
+from cockpit.session import FROZEN_START_NS, Session, frozen_session
 from cockpit.ui.app import CockpitApp, make_app
 
-START_NS = ns_from_datetime(datetime(2026, 11, 20, 9, 45, tzinfo=EXCHANGE_TZ))
-"""A Friday morning in Chicago, fifteen minutes after the open."""
+START_NS = FROZEN_START_NS
 
 
 def demo_session(
@@ -27,7 +24,7 @@ def demo_session(
 ) -> Session:
     """A paper session on a frozen clock whose market moves only when stepped."""
     settings = settings or Settings(paper=PaperSettings(seed=seed))
-    return build_session(settings, clock=FakeClock(START_NS), broker=broker, pump=False)
+    return frozen_session(settings, broker=broker)
 
 
 def demo_app(**kwargs: object) -> CockpitApp:
@@ -41,10 +38,7 @@ async def settle(pilot: Pilot[int], seconds: float = 0.0) -> None:
     session = app.session
     await app.workers.wait_for_complete()
     if seconds:
-        clock = session.clock
-        assert isinstance(clock, FakeClock)
-        clock.advance(seconds)
-        session.broker.step(clock.now_ns())  # type: ignore[attr-defined]
+        await session.advance(seconds)
     await session.engine.drain()
     app.drain(force=True)
     await pilot.pause()

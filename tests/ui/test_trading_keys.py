@@ -198,12 +198,8 @@ class SlowCloses(PaperBroker):
 
 async def test_repeated_flatten_presses_send_no_duplicate_closes() -> None:
     """Hammering `F` while a flatten runs sends one cancel per order and one close per position."""
-    clock = FakeClock(START_NS)
-    broker = SlowCloses(clock)
-    session = demo_session(broker=broker)
-    session.clock = clock
-    session.engine.clock = clock
-    app = CockpitApp(session)
+    broker = SlowCloses(FakeClock(START_NS))
+    app = CockpitApp(demo_session(broker=broker))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
         await press(pilot, "a", "b", "down", "s", "B")

@@ -138,7 +138,8 @@ class Watchlist(CachedLines):
             runs.append((f" {bid:>9}", "watchlist--bid"))
             runs.append((f" {ask:>9}", "watchlist--ask"))
         if width >= FULL or width < MEDIUM:
-            runs.append((f" {spec.format(last):>9}", tick_style))
+            glyph = "▴" if tick > 0 else "▾" if tick < 0 else " "
+            runs.append((f"{glyph}{spec.format(last):>9}", tick_style))
         change_text, change_style = "", "watchlist--flat"
         if last is not None and settle:
             change = (last - settle) / settle * 100

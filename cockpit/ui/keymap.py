@@ -1,0 +1,58 @@
+"""User key remaps from ``[keys]`` in config, checked before the cockpit starts.
+
+Every binding has an id (``flatten-all``); a remap names the id and the new key. An
+unknown id, or two actions ending up on the same key, stops the start with a message
+that names both actions, because a flatten key that silently does something else is
+the worst bug a trading screen can have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from textual.binding import Binding
+from textual.keys import _character_to_key  # Textual is pinned; this is its own normaliser
+
+from cockpit.ui.bindings import COCKPIT_BINDINGS
+
+
+class KeymapError(ValueError):
+    """A ``[keys]`` section that cannot be used."""
+
+
+def normalize(keys: str) -> list[str]:
+    """``"?, ctrl+x"`` -> ``["question_mark", "ctrl+x"]`` (Textual's key names)."""
+    out = []
+    for key in (part.strip() for part in keys.split(",")):
+        if not key:
+            continue
+        out.append(_character_to_key(key) if len(key) == 1 else key)
+    return out
+
+
+def check_keymap(
+    remaps: Mapping[str, str], bindings: Iterable[Binding] = COCKPIT_BINDINGS
+) -> dict[str, str]:
+    """The keymap Textual should use, or :class:`KeymapError` saying what is wrong."""
+    by_id = {b.id: b for b in bindings if b.id is not None}
+    unknown = [binding_id for binding_id in remaps if binding_id not in by_id]
+    if unknown:
+        raise KeymapError(
+            f"[keys] unknown binding id {', '.join(map(repr, unknown))}; "
+            f"valid ids: {', '.join(by_id)}"
+        )
+    empty = [binding_id for binding_id, keys in remaps.items() if not normalize(keys)]
+    if empty:
+        raise KeymapError(f'[keys] {empty[0]} has no key; give one like "ctrl+x"')
+    owners: dict[str, str] = {}
+    for binding_id, binding in by_id.items():
+        keys = normalize(remaps[binding_id]) if binding_id in remaps else normalize(binding.key)
+        for key in keys:
+            other = owners.get(key)
+            if other is not None:
+                raise KeymapError(
+                    f"[keys] key {key!r} is bound to both {other} ({by_id[other].description})"
+                    f" and {binding_id} ({binding.description}); give one of them another key"
+                )
+            owners[key] = binding_id
+    return {binding_id: ",".join(normalize(keys)) for binding_id, keys in remaps.items()}
