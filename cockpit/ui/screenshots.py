@@ -1,0 +1,104 @@
+"""Regenerate ``screenshots/`` from the app: ``uv run python -m cockpit.ui.screenshots``.
+
+Every picture comes from a frozen session (fixed seed, clock standing still until a
+scene moves it), so the README shows exactly what the code draws, the same on every
+machine. Scenes are small scripts of key presses and market steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cockpit.config import Settings, UiSettings
+from cockpit.session import frozen_session
+from cockpit.ui.app import CockpitApp
+
+Scene = Callable[[CockpitApp, "Director"], Awaitable[None]]
+
+
+@dataclass
+class Director:
+    """Drives a scene: presses keys and moves the market, settling after each step."""
+
+    app: CockpitApp
+    pilot: object = field(default=None)
+
+    async def settle(self, seconds: float = 0.0) -> None:
+        await self.app.workers.wait_for_complete()
+        if seconds:
+            await self.app.session.advance(seconds)
+        await self.app.session.engine.drain()
+        self.app.drain(force=True)
+        await self.pilot.pause()  # type: ignore[attr-defined]
+
+    async def press(self, *keys: str) -> None:
+        for key in keys:
+            await self.pilot.press(key)  # type: ignore[attr-defined]
+            await self.settle()
+
+
+async def trading(app: CockpitApp, director: Director) -> None:
+    """A minute in: long 2 MNQ with a take-profit resting above."""
+    await director.settle(60)
+    await director.press("a", "2", "b")
+    await director.settle(20)
+    await director.press("l", "pageup", "pageup", "s")
+    await director.settle(15)
+
+
+async def ticket(app: CockpitApp, director: Director) -> None:
+    await director.settle(45)
+    await director.press("a", "l", "down", "down")
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    size: tuple[int, int]
+    scene: Scene
+    theme: str = "cockpit-dark"
+    title: str = ""
+
+
+SHOTS: tuple[Shot, ...] = (
+    Shot("main-dark", (120, 40), trading, title="cockpit · demo"),
+    Shot("light", (120, 40), trading, theme="cockpit-light", title="cockpit · light"),
+    Shot("colorblind", (120, 40), trading, theme="colorblind", title="cockpit · colour-blind"),
+    Shot("high-contrast", (120, 40), trading, theme="high-contrast", title="cockpit · contrast"),
+    Shot("compact-80x24", (80, 24), trading, title="cockpit · 80x24"),
+    Shot("order-ticket", (120, 40), ticket, title="cockpit · order ticket"),
+)
+
+
+async def take(shot: Shot, folder: Path) -> Path:
+    settings = Settings(ui=UiSettings(theme=shot.theme))
+    app = CockpitApp(frozen_session(settings))
+    async with app.run_test(size=shot.size) as pilot:
+        director = Director(app, pilot)
+        await shot.scene(app, director)
+        svg = app.export_screenshot(title=shot.title or shot.name)
+    path = folder / f"{shot.name}.svg"
+    path.write_text(svg, encoding="utf-8")
+    return path
+
+
+async def take_all(folder: Path, names: list[str]) -> list[Path]:
+    chosen = [shot for shot in SHOTS if not names or shot.name in names]
+    return [await take(shot, folder) for shot in chosen]
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = list(sys.argv[1:] if argv is None else argv)
+    folder = Path(__file__).resolve().parents[2] / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in asyncio.run(take_all(folder, names)):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
