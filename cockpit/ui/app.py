@@ -385,6 +385,10 @@ class CockpitApp(App[int]):
 
         self.push_screen(QuitScreen(summary), answered)
 
+    async def action_quit(self) -> None:
+        """Textual's own quit (ctrl+q, the palette) asks first too when positions are open."""
+        self.action_request_quit()
+
     async def _stop_and_exit(self) -> None:
         await self.session.stop()
         self.exit(0)

@@ -306,3 +306,12 @@ async def test_flatten_works_with_the_order_ticket_open() -> None:
         assert isinstance(app.screen, OrderTicket)
         await press(pilot, "F")
         assert app.state.is_flat()
+
+
+async def test_ctrl_q_with_open_positions_asks_first() -> None:
+    """Textual's own quit key asks before leaving positions open, like `q`."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 5)
+        await press(pilot, "a", "b", "ctrl+q")
+        assert isinstance(app.screen, QuitScreen)
