@@ -7,14 +7,18 @@ tests and benchmarks drive the very same wiring with a fake clock and no pump.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from cockpit.brokers.factory import make_broker
-from cockpit.config import Settings
+from cockpit.config import Settings, state_dir
 from cockpit.core.broker import Broker
 from cockpit.core.clock import Clock, WallClock
 from cockpit.core.engine import Engine
 from cockpit.core.instruments import INSTRUMENTS
+from cockpit.core.models import Mode
 from cockpit.core.state import State
+from cockpit.risk.engine import RiskEngine
+from cockpit.risk.lockout import LockoutStore
 
 
 @dataclass
@@ -28,6 +32,8 @@ class Session:
     broker: Broker
     symbols: list[str] = field(default_factory=list)
     started: bool = False
+    risk: RiskEngine | None = None
+    """The risk engine: already a gate and a watcher of ``engine``; the UI reads its views."""
 
     async def start(self) -> None:
         """Connect the broker; its history, account and quotes flow into the engine."""
@@ -47,11 +53,22 @@ def build_session(
     clock: Clock | None = None,
     broker: Broker | None = None,
     pump: bool = True,
+    risk_state_dir: Path | None = None,
 ) -> Session:
-    """Wire a session from settings. Tests pass a fake clock and ``pump=False``."""
+    """Wire a session from settings. Tests pass a fake clock and ``pump=False``.
+
+    Lockouts persist in ``risk_state_dir`` (default: the user state dir; tests pass a
+    temporary one). Replay keeps its lockouts in memory so it can never lock live trading.
+    """
     clock = clock or WallClock()
     symbols = list(settings.ui.watchlist)
     broker = broker or make_broker(settings, clock, symbols, pump=pump)
     state = State(INSTRUMENTS, symbols, mode=broker.mode)
     engine = Engine(state, clock, broker=broker)
-    return Session(settings, clock, state, engine, broker, symbols)
+    if broker.mode is Mode.REPLAY:
+        store = LockoutStore.memory()
+    else:
+        store = LockoutStore(risk_state_dir or state_dir())
+    risk = RiskEngine(settings.risk, clock, store=store)
+    risk.attach(engine)
+    return Session(settings, clock, state, engine, broker, symbols, risk=risk)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from cockpit.core.clock import NS_PER_SECOND, datetime_from_ns, ns_from_datetime
-from cockpit.core.tradingday import trading_day, trading_day_end
+from cockpit.core.tradingday import trading_day, trading_day_end, trading_day_start
 
 NS_PER_MINUTE = 60 * NS_PER_SECOND
 
@@ -94,13 +94,27 @@ class Calendar:
     def __init__(self, boundary: time = time(17, 0), tz: ZoneInfo | None = None) -> None:
         self.boundary = boundary
         self.tz = tz or ZoneInfo("America/Chicago")
+        self._span = (0, 0)
+        """The last trading day looked up, [start, end): most calls fall inside it."""
 
     def day(self, ns: int) -> date:
         return trading_day(ns, self.boundary, self.tz)
 
+    def _day(self, ns: int) -> tuple[int, int]:
+        span = self._span
+        if not span[0] <= ns < span[1]:
+            span = self._span = (
+                trading_day_start(ns, self.boundary, self.tz),
+                trading_day_end(ns, self.boundary, self.tz),
+            )
+        return span
+
+    def day_start(self, ns: int) -> int:
+        return self._day(ns)[0]
+
     def day_end(self, ns: int) -> int:
         """When the trading day containing ``ns`` ends: daily limits reset then."""
-        return trading_day_end(ns, self.boundary, self.tz)
+        return self._day(ns)[1]
 
     def week(self, ns: int) -> tuple[int, int]:
         """ISO (year, week) of the trading day: Sunday evening belongs to Monday's week."""
