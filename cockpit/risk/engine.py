@@ -266,8 +266,11 @@ class RiskEngine(RiskViews):
                 self._acted.pop(("cancel", order.id), None)
         elif kind is FillReceived:
             self.tally.on_fill(event.fill, now)  # type: ignore[attr-defined]
-        elif kind is PositionUpdated and event.position.size == 0:  # type: ignore[attr-defined]
-            self._acted.pop(("close", event.position.symbol), None)  # type: ignore[attr-defined]
+        elif kind is PositionUpdated:
+            position = event.position  # type: ignore[attr-defined]
+            self.tally.on_position(position)
+            if position.size == 0:
+                self._acted.pop(("close", position.symbol), None)
         acts: list[tuple[str, Act]] = []
         for rule in self._reactors.get(kind, ()):
             for act in rule.react(event, state, now):

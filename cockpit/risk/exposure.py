@@ -79,5 +79,8 @@ def exposure(
 
 
 def order_increases(state: State, order: Order) -> bool:
-    """Whether a working order, if it filled now, would add to exposure."""
-    return not reduces(state, order.symbol, order.side, order.remaining)
+    """Whether a working order is an entry rather than protection: enforcement cancels
+    entries. An order against the open position (a stop, a target) is protection even when
+    it is larger than the position: cancelling a stop would leave the position naked."""
+    held = position_size(state, order.symbol)
+    return held == 0 or order.side.sign * held > 0

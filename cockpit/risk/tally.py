@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cockpit.core.models import Fill, Order
+from cockpit.core.clock import NS_PER_SECOND
+from cockpit.core.models import Fill, Order, Position
 from cockpit.core.state import State
 from cockpit.risk.timing import Calendar
 
 ZERO = Decimal(0)
+CONFIRM_NS = 2 * NS_PER_SECOND
+"""How long a closing fill waits for the broker's position before the position is trusted."""
 
 
 class Tally:
@@ -42,6 +45,9 @@ class Tally:
         self._streak_pnl = ZERO
         self.last_entry_ns: int | None = None
         """When (engine time) the latest entry fill was seen."""
+        self.unconfirmed: dict[str, int] = {}
+        """Symbols with a closing fill the broker's position does not show yet, and since
+        when: their open P&L is left out so a closed loss is never counted twice."""
 
     def seed(self, state: State) -> None:
         """Take the working orders a state already holds (attached after events began)."""
@@ -66,6 +72,8 @@ class Tally:
         rolled past (a late report) is not counted against today.
         """
         ts = fill.ts
+        if fill.pnl is not None:
+            self.unconfirmed[fill.symbol] = now
         if ts >= self.week_end:
             self.week_end = self.calendar.week_end(ts)
             self.week_realized = ZERO
@@ -89,6 +97,10 @@ class Tally:
             self._streak_order = fill.order_id
             self._streak_pnl = ZERO
         self._streak_pnl += fill.pnl
+
+    def on_position(self, position: Position) -> None:
+        """The broker's position for a symbol: its open P&L can be trusted again."""
+        self.unconfirmed.pop(position.symbol, None)
 
     def _roll_day(self, ts: int) -> None:
         self.day_start = self.calendar.day_start(ts)
@@ -119,6 +131,20 @@ class Tally:
     def net_realized_today(self, now: int) -> Decimal:
         """Realized P&L of the trading day after fees."""
         return self.realized - self.fees if now < self.day_end else ZERO
+
+    def open_pnl(self, state: State, now: int) -> Decimal:
+        """Open P&L at the marks, leaving out a position whose closing fill the broker has
+        not confirmed yet (fills and positions arrive as separate reports; between them the
+        closed P&L would be counted once as realized and once as open)."""
+        if not self.unconfirmed:
+            return state.open_pnl_total()
+        total = ZERO
+        for symbol in state.positions:
+            since = self.unconfirmed.get(symbol)
+            if since is not None and now - since < CONFIRM_NS:
+                continue
+            total += state.open_pnl(symbol)
+        return total
 
     def net_realized_week(self, now: int) -> Decimal:
         return self.week_realized - self.week_fees if now < self.week_end else ZERO

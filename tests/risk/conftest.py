@@ -3,7 +3,8 @@ attached, on a fake clock, with a market the test moves by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +21,7 @@ from cockpit.core.events import Event, OrderDenied, QuoteUpdated, TradePrinted
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import OrderRequest, OrderType, Side
 from cockpit.core.state import State
+from cockpit.market import synthetic
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
 from cockpit.risk.lockout import LockoutStore
@@ -38,6 +40,18 @@ def at(
 
 TUESDAY_10 = at(2026, 3, 10, 10, 0)
 """A plain trading morning: Tuesday 10 March 2026, 10:00 Chicago time."""
+
+
+@contextmanager
+def short_history() -> Iterator[None]:
+    """Build the synthetic market with minutes, not a day, of chart history: risk tests
+    need a touch to trade at, not a chart, and a day of history costs a tenth of a second."""
+    saved = synthetic.HISTORY_MINUTES, synthetic.HISTORY_SECONDS
+    synthetic.HISTORY_MINUTES, synthetic.HISTORY_SECONDS = 5, 60
+    try:
+        yield
+    finally:
+        synthetic.HISTORY_MINUTES, synthetic.HISTORY_SECONDS = saved
 
 
 class ListRecorder:
@@ -73,9 +87,10 @@ class Desk:
         self.settings = settings
         self.clock = clock or FakeClock(start)
         no_fees = {symbol: Decimal(0) for symbol in symbols}
-        self.broker = PaperBroker(
-            self.clock, symbols, pump_interval=0, fees=no_fees if fees is None else fees
-        )
+        with short_history():
+            self.broker = PaperBroker(
+                self.clock, symbols, pump_interval=0, fees=no_fees if fees is None else fees
+            )
         self.state = State(INSTRUMENTS, symbols)
         self.recorder = ListRecorder()
         self.engine = Engine(self.state, self.clock, broker=self.broker, recorder=self.recorder)
@@ -100,7 +115,9 @@ class Desk:
         self.broker._flush()
 
     def quote(self, symbol: str, bid: int, ask: int | None = None) -> None:
-        ask = bid + 1 if ask is None else ask
+        """A touch; by default a locked one (ask == bid) so fills and marks agree to the
+        tick and P&L arithmetic in tests stays exact."""
+        ask = bid if ask is None else ask
         self.send(QuoteUpdated(self.clock.now_ns(), symbol, bid, ask, 10, 10))
 
     def tape(self, symbol: str, price: int) -> None:

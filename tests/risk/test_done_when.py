@@ -19,7 +19,7 @@ from cockpit.core.events import (
 )
 from cockpit.core.models import Side
 from cockpit.session import Session, build_session
-from tests.risk.conftest import TUESDAY_10, at
+from tests.risk.conftest import TUESDAY_10, at, short_history
 
 CONFIG = """\
 [risk.contract_limit]
@@ -32,7 +32,8 @@ limit = 300
 
 async def _session(config: str, state_dir: Path, clock: FakeClock) -> Session:
     settings = parse_settings(config, Path("config.toml"))
-    session = build_session(settings, clock=clock, pump=False, risk_state_dir=state_dir)
+    with short_history():
+        session = build_session(settings, clock=clock, pump=False, risk_state_dir=state_dir)
     await session.start()
     session.engine.submit(SetArmed(armed=True))
     return session

@@ -201,7 +201,7 @@ def day_pnl(env: Env, state: State, now: int, basis: str) -> Decimal:
     """The trading day's P&L after fees, plus the open P&L for the ``net`` basis."""
     value = env.tally.net_realized_today(now)
     if basis == "net" and state.positions:
-        value += state.open_pnl_total()
+        value += env.tally.open_pnl(state, now)
     return value
 
 

@@ -42,7 +42,7 @@ class WeeklyLoss(Rule):
     def pnl(self, state: State, now: int) -> Decimal:
         value = self.env.tally.net_realized_week(now)
         if self.basis == "net" and state.positions:
-            value += state.open_pnl_total()
+            value += self.env.tally.open_pnl(state, now)
         return value
 
     def level(self, state: State, now: int) -> Level:
