@@ -54,7 +54,7 @@ from cockpit.core.models import OrderRequest
 from cockpit.core.state import State
 from cockpit.core.validation import Denial
 from cockpit.risk.config import RiskSettings
-from cockpit.risk.exposure import order_increases, reduces
+from cockpit.risk.exposure import cancellable, order_increases, reduces
 from cockpit.risk.lockout import Lockout, LockoutStore
 from cockpit.risk.rules import build_rules
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Refusal, Rule
@@ -400,7 +400,9 @@ class RiskEngine(RiskViews):
             return
         for book in self.tally.working.values():
             for order in book.values():
-                if ("cancel", order.id) in self._acted or not order_increases(state, order):
+                if ("cancel", order.id) in self._acted or not cancellable(order):
+                    continue
+                if not order_increases(state, order):
                     continue
                 detail = (
                     f"{self.trading_state.value}: order {order.id} ({order.side.label} "

@@ -8,7 +8,7 @@ past it. An order that only reduces the open position is never counted against a
 
 from __future__ import annotations
 
-from cockpit.core.models import Order, OrderRequest, Side
+from cockpit.core.models import Order, OrderRequest, OrderType, Side
 from cockpit.core.state import State
 from cockpit.risk.tally import Tally
 
@@ -84,3 +84,9 @@ def order_increases(state: State, order: Order) -> bool:
     it is larger than the position: cancelling a stop would leave the position naked."""
     held = position_size(state, order.symbol)
     return held == 0 or order.side.sign * held > 0
+
+
+def cancellable(order: Order) -> bool:
+    """A working order enforcement can still catch: a market order fills before a cancel
+    could reach it, so its fill is dealt with instead."""
+    return order.type is not OrderType.MARKET

@@ -12,7 +12,7 @@ from cockpit.core.commands import CancelOrder, ClosePosition
 from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import Side
 from cockpit.core.state import State
-from cockpit.risk.exposure import exposure, position_size, side_exposure
+from cockpit.risk.exposure import cancellable, exposure, position_size, side_exposure
 from cockpit.risk.rules.base import (
     Act,
     Env,
@@ -133,7 +133,7 @@ def settle_symbol(rule: str, state: State, env: Env, symbol: str, limit: int) ->
         for order in sorted(book.values(), key=lambda o: (o.created_ns, o.id), reverse=True):
             if excess <= 0:
                 break
-            if order.side is not side:
+            if order.side is not side or not cancellable(order):
                 continue
             excess -= order.remaining
             acts.append(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from cockpit.core.commands import CancelOrder
 from cockpit.core.events import Event, OrderUpdated
 from cockpit.core.state import State
-from cockpit.risk.exposure import order_increases
+from cockpit.risk.exposure import cancellable, order_increases
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Refusal, Rule
 
 
@@ -48,6 +48,8 @@ class MaxOrderSize(Rule):
         order = event.order
         limit = self.limit_for(order.symbol)
         if limit is None or not order.status.is_working or order.remaining <= limit:
+            return []
+        if not cancellable(order):
             return []
         if not order_increases(state, order):
             return []

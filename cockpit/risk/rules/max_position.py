@@ -12,7 +12,7 @@ from cockpit.core.commands import CancelOrder, ClosePosition
 from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import OrderRequest
 from cockpit.core.state import State
-from cockpit.risk.exposure import exposure, order_increases
+from cockpit.risk.exposure import cancellable, exposure, order_increases
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Refusal, Rule, pct
 
 
@@ -93,7 +93,9 @@ class MaxPosition(Rule):
                 ]
         elif isinstance(event, OrderUpdated):
             order = event.order
-            if not order.status.is_working or not order_increases(state, order):
+            if not order.status.is_working or not cancellable(order):
+                return []
+            if not order_increases(state, order):
                 return []
             total = self.total(state)
             if total > limit:

@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from cockpit.core.commands import CancelOrder
 from cockpit.core.events import Event, OrderUpdated
 from cockpit.core.state import State
-from cockpit.risk.exposure import order_increases
+from cockpit.risk.exposure import cancellable, order_increases
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Refusal, Rule
 
 
@@ -54,6 +54,8 @@ class SymbolBlock(Rule):
         assert isinstance(event, OrderUpdated)
         order = event.order
         if not order.status.is_working or self.why_blocked(order.symbol) is None:
+            return []
+        if not cancellable(order):
             return []
         if not order_increases(state, order):
             return []
