@@ -183,6 +183,7 @@ class RiskEngine(RiskViews):
         if reduces(state, request.symbol, request.side, request.size):
             return None
         now = self.now()
+        self.tally.epoch += 1
         replaces = state.orders.get(command.order_id) if isinstance(command, ModifyOrder) else None
         lockout = self.store.active(now)
         if lockout is not None:
@@ -236,6 +237,7 @@ class RiskEngine(RiskViews):
         handler = self._dispatch.get(type(event))
         if handler is None:
             return NO_COMMANDS
+        self.tally.epoch += 1
         return handler(event, state)
 
     def _on_market(self, event: QuoteUpdated | TradePrinted, state: State) -> Iterable[Command]:
@@ -287,6 +289,7 @@ class RiskEngine(RiskViews):
     def on_time(self, now_ns: int, state: State) -> Iterable[Command]:
         """What time alone decides; called by ``Engine.tick`` (1 Hz live, recorded in replay)."""
         now = self.now(now_ns)
+        self.tally.epoch += 1
         acts: list[tuple[str, Act]] = []
         lockout = self.store.lockout
         if lockout is not None and now >= lockout.until_ns:

@@ -45,6 +45,10 @@ class Tally:
         self._streak_pnl = ZERO
         self.last_entry_ns: int | None = None
         """When (engine time) the latest entry fill was seen."""
+        self.epoch = 0
+        """Bumped by the risk engine at each event, tick, judgement or view: the open P&L is
+        computed once per epoch however many limits read it."""
+        self._open: tuple[int, int, Decimal] = (-1, 0, ZERO)
         self.unconfirmed: dict[str, int] = {}
         """Symbols with a closing fill the broker's position does not show yet, and since
         when: their open P&L is left out so a closed loss is never counted twice."""
@@ -74,6 +78,7 @@ class Tally:
         ts = fill.ts
         if fill.pnl is not None:
             self.unconfirmed[fill.symbol] = now
+            self._open = (-1, 0, ZERO)
         if ts >= self.week_end:
             self.week_end = self.calendar.week_end(ts)
             self.week_realized = ZERO
@@ -100,7 +105,8 @@ class Tally:
 
     def on_position(self, position: Position) -> None:
         """The broker's position for a symbol: its open P&L can be trusted again."""
-        self.unconfirmed.pop(position.symbol, None)
+        if self.unconfirmed.pop(position.symbol, None) is not None:
+            self._open = (-1, 0, ZERO)
 
     def _roll_day(self, ts: int) -> None:
         self.day_start = self.calendar.day_start(ts)
@@ -136,14 +142,19 @@ class Tally:
         """Open P&L at the marks, leaving out a position whose closing fill the broker has
         not confirmed yet (fills and positions arrive as separate reports; between them the
         closed P&L would be counted once as realized and once as open)."""
+        epoch, at, cached = self._open
+        if epoch == self.epoch and at == now:
+            return cached
         if not self.unconfirmed:
-            return state.open_pnl_total()
-        total = ZERO
-        for symbol in state.positions:
-            since = self.unconfirmed.get(symbol)
-            if since is not None and now - since < CONFIRM_NS:
-                continue
-            total += state.open_pnl(symbol)
+            total = state.open_pnl_total()
+        else:
+            total = ZERO
+            for symbol in state.positions:
+                since = self.unconfirmed.get(symbol)
+                if since is not None and now - since < CONFIRM_NS:
+                    continue
+                total += state.open_pnl(symbol)
+        self._open = (self.epoch, now, total)
         return total
 
     def net_realized_week(self, now: int) -> Decimal:

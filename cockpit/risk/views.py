@@ -60,6 +60,7 @@ class RiskViews:
     def status(self: RiskEngine, state: State, now_ns: int | None = None) -> list[Reading]:
         """The R panel: the lockout, then every rule that is on, in judging order."""
         now = self.now(now_ns)
+        self.tally.epoch += 1
         lockout = self.store.active(now)
         if lockout is not None:
             rows = [
@@ -86,6 +87,7 @@ class RiskViews:
     def banner(self: RiskEngine, state: State, now_ns: int | None = None) -> Banner | None:
         """The banner line for the trading state now; ``None`` when ACTIVE (and not dry run)."""
         now = self.now(now_ns)
+        self.tally.epoch += 1
         trading, reason, rule = self._compute_state(state, now)
         prefix = "DRY RUN · " if self.dry_run else ""
         if trading is TradingState.LOCKED:
@@ -111,6 +113,7 @@ class RiskViews:
         rule = self.daily_loss
         if rule is None:
             return None
+        self.tally.epoch += 1
         return rule.room(state, self.now(now_ns))
 
     def lockout_presets(self: RiskEngine, now_ns: int | None = None) -> list[LockoutPreset]:
