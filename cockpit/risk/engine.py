@@ -452,8 +452,10 @@ class RiskEngine(RiskViews):
                 continue
             symbol = getattr(command, "symbol", None)
             if self.dry_run and rule != "lockout":
-                if key is not None:
-                    self._acted[key] = now
+                key = key if key is not None else (rule, act.action, act.detail)
+                if key in self._acted:
+                    continue  # said once is enough when nothing is done about it
+                self._acted[key] = now
                 self._decide(rule, act.action, "dry run", act.inputs, command, symbol)
                 self._notice(now, "warning", f"DRY RUN: would {act.action}: {act.detail}")
                 continue
