@@ -20,6 +20,7 @@ from pathlib import Path
 
 FILE_NAME = "lockout.json"
 VERSION = 1
+TOUCH_NS = 5_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +102,10 @@ class LockoutStore:
         self.lockout = None
         return self._save()
 
-    def touch(self, now_ns: int, every_ns: int = 1_000_000_000) -> str | None:
-        """Save the engine's time while locked, at most once per ``every_ns``."""
+    def touch(self, now_ns: int, every_ns: int = TOUCH_NS) -> str | None:
+        """Save the engine's time while locked, at most once per ``every_ns`` (a write
+        with fsync on the UI's loop is not free; a clock set back after a crash can win
+        back at most this much)."""
         if self.lockout is None or now_ns - self._saved_seen < every_ns:
             return None
         self.last_seen_ns = max(self.last_seen_ns, now_ns)

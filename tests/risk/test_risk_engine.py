@@ -225,3 +225,38 @@ async def test_every_decision_is_recorded_with_its_rule_and_inputs(desk: DeskFac
     assert all(e.rule == "contract-limit" for e in enforced)
     denials = d.of(OrderDenied)
     assert d.recorder.events.index(denied) < d.recorder.events.index(denials[0])
+
+
+async def test_lock_ends_in_every_form(desk: DeskFactory) -> None:
+    """next-day, next-week, session-end (inside a window, else the day's end), HH:MM and a
+    duration all give the expected end from Tuesday 10:00 CT."""
+    d = await desk({"sessions": {"windows": ["08:30-11:00", "12:00-15:00"]}})
+    now = d.clock.now_ns()
+    assert d.risk.lock_end("next-day", now) == at(2026, 3, 10, 17, 0)
+    assert d.risk.lock_end("next-week", now) == at(2026, 3, 15, 17, 0)
+    assert d.risk.lock_end("session-end", now) == at(2026, 3, 10, 11, 0)
+    assert d.risk.lock_end("session-end", at(2026, 3, 10, 11, 30)) == at(2026, 3, 10, 17, 0)
+    assert d.risk.lock_end("09:45", now) == at(2026, 3, 11, 9, 45)
+    assert d.risk.lock_end("1h30m", now) == now + 90 * MINUTE
+
+
+async def test_dry_run_enforcement_is_said_once_and_not_done(desk: DeskFactory) -> None:
+    """In dry run an outside order over the limit stays, with one "would cancel" notice."""
+    d = await desk({"dry_run": True, "max_order_size": {"contracts": 2}})
+    order_id = await d.external("MNQ", Side.BUY, 5, OrderType.LIMIT, limit=d.bid("MNQ") - 20)
+    await d.tick(1)
+    await d.tick(1)
+    assert d.state.orders[order_id].status is OrderStatus.OPEN
+    would = [n for n in d.of(Notice) if n.text.startswith("DRY RUN: would cancel")]
+    assert len(would) == 1
+    assert [e.outcome for e in d.of(RiskDecision)] == ["dry run"]
+
+
+async def test_require_stop_places_a_stop_above_a_short(desk: DeskFactory) -> None:
+    """Short 1 with ``place-stop`` 20 ticks: a buy stop 20 ticks over the entry."""
+    d = await desk({"require_stop": {"grace_seconds": 5, "action": "place-stop", "stop_ticks": 20}})
+    await d.sell("MNQ", 1)
+    entry = int(d.state.positions["MNQ"].average)
+    await d.tick(5)
+    stop = d.state.working_orders("MNQ")[0]
+    assert (stop.side, stop.type, stop.stop) == (Side.BUY, OrderType.STOP, entry + 20)
