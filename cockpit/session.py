@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from cockpit.brokers.factory import make_broker
-from cockpit.config import Settings
+from cockpit.config import Settings, state_dir
 from cockpit.core.broker import Broker
 from cockpit.core.clock import EXCHANGE_TZ, Clock, FakeClock, WallClock, ns_from_datetime
 from cockpit.core.engine import Engine
 from cockpit.core.instruments import INSTRUMENTS
+from cockpit.core.models import Mode
 from cockpit.core.state import State
+from cockpit.risk.engine import RiskEngine
+from cockpit.risk.lockout import LockoutStore
 
 
 @dataclass
@@ -29,6 +33,8 @@ class Session:
     broker: Broker
     symbols: list[str] = field(default_factory=list)
     started: bool = False
+    risk: RiskEngine | None = None
+    """The risk engine: already a gate and a watcher of ``engine``; the UI reads its views."""
 
     async def start(self) -> None:
         """Connect the broker; its history, account and quotes flow into the engine."""
@@ -59,27 +65,53 @@ def build_session(
     clock: Clock | None = None,
     broker: Broker | None = None,
     pump: bool = True,
+    risk_state_dir: Path | None = None,
+    lockouts: LockoutStore | None = None,
 ) -> Session:
-    """Wire a session from settings. Tests pass a fake clock and ``pump=False``."""
+    """Wire a session from settings. Tests pass a fake clock and ``pump=False``.
+
+    Lockouts persist in ``risk_state_dir`` (default: the user state dir; tests pass a
+    temporary one). Replay keeps its lockouts in memory so it can never lock live trading.
+    """
     clock = clock or WallClock()
     symbols = list(settings.ui.watchlist)
     broker = broker or make_broker(settings, clock, symbols, pump=pump)
     state = State(INSTRUMENTS, symbols, mode=broker.mode)
     engine = Engine(state, clock, broker=broker)
-    return Session(settings, clock, state, engine, broker, symbols)
+    if lockouts is not None:
+        store = lockouts
+    elif broker.mode is Mode.REPLAY:
+        store = LockoutStore.memory()
+    else:
+        store = LockoutStore(risk_state_dir or state_dir())
+    risk = RiskEngine(settings.risk, clock, store=store)
+    risk.attach(engine)
+    return Session(settings, clock, state, engine, broker, symbols, risk=risk)
 
 
 FROZEN_START_NS = ns_from_datetime(datetime(2026, 11, 20, 9, 45, tzinfo=EXCHANGE_TZ))
 """A Friday morning in Chicago, fifteen minutes after the open: where frozen sessions start."""
 
 
-def frozen_session(settings: Settings | None = None, *, broker: Broker | None = None) -> Session:
+def frozen_session(
+    settings: Settings | None = None,
+    *,
+    broker: Broker | None = None,
+    lockouts: LockoutStore | None = None,
+) -> Session:
     """A paper session on a clock that stands still until told to move.
 
     The same seed and steps give the same screen on every machine: tests, snapshots and
-    the screenshots in the README all start here.
+    the screenshots in the README all start here. Its lockouts live in memory unless a
+    store is given, so a test can never lock the trader's real account.
     """
     clock = FakeClock(FROZEN_START_NS)
     if broker is not None and hasattr(broker, "clock"):
         broker.clock = clock  # type: ignore[attr-defined]
-    return build_session(settings or Settings(), clock=clock, broker=broker, pump=False)
+    return build_session(
+        settings or Settings(),
+        clock=clock,
+        broker=broker,
+        pump=False,
+        lockouts=lockouts or LockoutStore.memory(),
+    )

@@ -17,7 +17,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from cockpit.core.broker import Broker, BrokerError, SubmissionUncertain
 from cockpit.core.clock import Clock
@@ -68,7 +68,11 @@ class Gate(Protocol):
 
 
 class Watcher(Protocol):
-    """Sees every event after the state folded it; may answer with commands."""
+    """Sees every event after the state folded it; may answer with commands.
+
+    A watcher may also define ``on_time(now_ns, state) -> Iterable[Command]``, which
+    :meth:`Engine.tick` calls for rules driven by the clock rather than by events.
+    """
 
     def on_event(self, event: Event, state: State) -> Iterable[Command]: ...
 
@@ -137,6 +141,9 @@ class Engine:
         self._account_changed: asyncio.Event | None = None
         self.feed_latency_ns: int | None = None
         """Receive time minus exchange time of the latest market data (the header's ms)."""
+        self.handlers: dict[type[Command], Callable[[Any], Verdict]] = {}
+        """Handlers for commands the engine itself does not know (the risk engine registers
+        ``StartLockout``); they run after the gates pass the command."""
 
     # Inbound -----------------------------------------------------------------------------
 
@@ -185,7 +192,23 @@ class Engine:
         denied = self._judge(command, None)
         if denied is not None:
             return denied
+        handler = self.handlers.get(type(command))
+        if handler is not None:
+            return handler(command)
         return self._deny(command, f"{command.label} is not handled by this engine")
+
+    def tick(self) -> None:
+        """Let watchers act on the passage of time (a cooldown or lockout ending, an
+        end-of-day flatten): each watcher's optional ``on_time(now_ns, state)`` runs and
+        what it returns is submitted. The UI calls this from a 1 Hz timer; replay calls
+        it as recorded time moves.
+        """
+        now = self.clock.now_ns()
+        for watcher in self.watchers:
+            on_time = getattr(watcher, "on_time", None)
+            if on_time is not None:
+                for command in on_time(now, self.state):
+                    self.submit(command)
 
     async def execute(self, command: Command) -> Verdict:
         """Submit and wait for the broker side to finish (tests, scripts, replay)."""
