@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 
 from textual import events
@@ -33,11 +34,14 @@ from cockpit.core.engine import Verdict
 from cockpit.core.events import Notice
 from cockpit.core.models import OrderType, Side
 from cockpit.core.state import Changes
+from cockpit.risk.views import Banner
 from cockpit.session import Session, build_session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
 from cockpit.ui.keymap import KeymapError, check_keymap
 from cockpit.ui.screens.keys import KeysScreen
+from cockpit.ui.screens.lockout import LockoutScreen
 from cockpit.ui.screens.quit import QuitScreen
+from cockpit.ui.screens.risk import RiskScreen
 from cockpit.ui.screens.ticket import OrderTicket
 from cockpit.ui.theme import DEFAULT_THEME, ThemeProblem, derived_variables, load_themes
 from cockpit.ui.widgets.activity import ActivityLog
@@ -106,6 +110,8 @@ class CockpitApp(App[int]):
         self._frame = 0
         self._message = ""
         self._message_until = 0
+        self._risk_banner: Banner | None = None
+        self._loss_room: Decimal | None = None
         available, self.theme_problems = themes if themes is not None else load_themes()
         for theme in available.values():
             self.register_theme(theme)
@@ -148,6 +154,7 @@ class CockpitApp(App[int]):
             self.notify(f"{problem}; using {self.theme}", severity="warning", timeout=15)
             self.engine.emit(Notice(self.clock.now_ns(), "warning", str(problem)))
         self.set_interval(1 / self.drain_hz, self.drain)
+        self.set_interval(1.0, self.tick)
         if not self.session.started:
             self.run_worker(self._start_session(), exclusive=True, group="session")
         self.drain(force=True)
@@ -193,6 +200,10 @@ class CockpitApp(App[int]):
 
     # The drain -------------------------------------------------------------------------
 
+    def tick(self) -> None:
+        """Once a second: time-driven risk (cooldowns ending, end-of-day flatten...)."""
+        self.engine.tick()
+
     def drain(self, force: bool = False) -> None:
         """Show what changed since the last tick: the only path from state to widgets."""
         state = self.state
@@ -205,9 +216,15 @@ class CockpitApp(App[int]):
         chart_due = force or self._frame % CHART_EVERY == 0
         if not self.header.is_mounted:
             return
+        risk = self.session.risk
+        if blotters_due or changes.account or changes.session:
+            self._risk_banner = risk.banner(state, now) if risk is not None else None
+            self._loss_room = risk.daily_loss_room(state, now) if risk is not None else None
         with self.batch_update():
-            self.header.update_view(state, now, feed_latency_ns=self.engine_feed_latency())
-            self.banner.update_view(state, now)
+            self.header.update_view(
+                state, now, feed_latency_ns=self.engine_feed_latency(), loss_room=self._loss_room
+            )
+            self.banner.update_view(state, now, self._risk_banner)
             watchlist = self.watchlist
             if changes.quotes:
                 watchlist.quotes_changed(changes.quotes)
@@ -347,6 +364,20 @@ class CockpitApp(App[int]):
 
     def action_flatten_all(self) -> None:
         self.submit(FlattenAll(reason="flatten key"))
+
+    def action_lockout_panel(self) -> None:
+        risk = self.session.risk
+        if risk is None:
+            self.say("no risk engine in this session")
+            return
+        now = self.clock.now_ns()
+        self.push_screen(LockoutScreen(risk.lockout_presets(now), now))
+
+    def action_risk_panel(self) -> None:
+        if self.session.risk is None:
+            self.say("no risk engine in this session")
+            return
+        self.push_screen(RiskScreen())
 
     def action_focus_orders(self) -> None:
         table = self.orders

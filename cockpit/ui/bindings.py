@@ -29,6 +29,8 @@ COCKPIT_BINDINGS: list[Binding] = [
     Binding("x", "cancel_selected", "cancel highlighted order", id="cancel-order"),
     Binding("C", "cancel_all", "cancel all orders", id="cancel-all"),
     Binding("F", "flatten_all", "flatten all", priority=True, id="flatten-all"),
+    Binding("L", "lockout_panel", "lockout panel", id="lockout-panel"),
+    Binding("R", "risk_panel", "risk panel", id="risk-panel"),
     Binding("tab", "focus_orders", "working orders", id="focus-orders"),
     Binding("p", "pause_blotters", "pause blotters", id="pause-blotters"),
     Binding("question_mark", "show_keys", "keys", id="show-keys"),
@@ -43,10 +45,12 @@ FOOTER_KEYS = (
     ("buy-market", "buy"),
     ("sell-market", "sell"),
     ("cancel-all", "cancel all"),
+    ("lockout-panel", "lockout"),
     ("limit-ticket", "limit"),
     ("join-bid", "bid"),
     ("join-ask", "ask"),
     ("cancel-order", "cancel"),
+    ("risk-panel", "risk"),
 )
 FOOTER_ORDER = (
     "buy-market",
@@ -57,6 +61,8 @@ FOOTER_ORDER = (
     "cancel-order",
     "cancel-all",
     "flatten-all",
+    "lockout-panel",
+    "risk-panel",
     "show-keys",
 )
 """The order keys are shown in, left to right."""

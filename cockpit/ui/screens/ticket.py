@@ -18,19 +18,9 @@ from textual.widgets import Input, Label, Static
 from cockpit.core.commands import PlaceOrder
 from cockpit.core.instruments import Instrument
 from cockpit.core.models import OrderType, Side
+from cockpit.ui.widgets.inputs import price_input
 
 TYPES = (OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)
-
-
-class PriceInput(Input):
-    """A price field that claims only digits and the point.
-
-    A plain Input claims every printable key, which would swallow the ticket's ``b`` and
-    ``s`` and, worse, the app's ``F``: flatten must work with the ticket open.
-    """
-
-    def check_consume_key(self, key: str, character: str | None) -> bool:
-        return character is not None and (character.isdigit() or character == ".")
 
 
 class OrderTicket(ModalScreen[None]):
@@ -62,8 +52,8 @@ class OrderTicket(ModalScreen[None]):
         with Vertical(id="ticket-box"):
             yield Label(id="ticket-title")
             yield Label(id="ticket-touch")
-            yield PriceInput(self._start, id="ticket-price", restrict=r"[0-9.]*", compact=True)
-            yield PriceInput(self._start, id="ticket-limit", restrict=r"[0-9.]*", compact=True)
+            yield price_input(self._start, id="ticket-price")
+            yield price_input(self._start, id="ticket-limit")
             yield Static(
                 "b buy · s sell · t type · ↑↓ ±1 tick · PgUp/PgDn ±10 · +/- size · esc close\n"
                 "Enter never sends an order.",
@@ -74,10 +64,7 @@ class OrderTicket(ModalScreen[None]):
     def on_mount(self) -> None:
         box = self.query_one("#ticket-box")
         box.border_title = f"order ticket · {self.spec.symbol}"
-        price = self.query_one("#ticket-price", Input)
-        price.cursor_blink = False
-        self.query_one("#ticket-limit", Input).cursor_blink = False
-        price.focus()
+        self.query_one("#ticket-price", Input).focus()
         self._show()
 
     def _show(self) -> None:

@@ -13,6 +13,7 @@ from textual.widget import Widget
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.events import Link, LinkStatus
 from cockpit.core.state import State
+from cockpit.risk.views import Banner
 from cockpit.ui.format import clock
 
 
@@ -23,8 +24,16 @@ def countdown(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-def banner_text(state: State, now_ns: int) -> tuple[str, str] | None:
-    """(level, message) of the most serious condition, or ``None`` when all is well."""
+def banner_text(state: State, now_ns: int, risk: Banner | None = None) -> tuple[str, str] | None:
+    """(level, message) of the most serious condition, or ``None`` when all is well.
+
+    ``risk`` is the risk engine's own banner (it knows the lockout store and dry run);
+    without one, the state's record of lockouts and risk states is used.
+    """
+    if risk is not None and risk.state == "LOCKED":
+        return "locked", risk.text
+    if risk is not None and risk.state == "REDUCING":
+        return "warning", risk.text
     until = state.lockout_until
     if until is not None and until > now_ns:
         left = countdown((until - now_ns) // NS_PER_SECOND)
@@ -34,7 +43,7 @@ def banner_text(state: State, now_ns: int) -> tuple[str, str] | None:
         return "locked", f"LOCKED · exits only · {state.risk_reason}"
     if state.flatten_problem:
         return "locked", f"✕ FLATTEN NOT VERIFIED · {state.flatten_problem} · press F again"
-    if state.risk_state == "REDUCING":
+    if risk is None and state.risk_state == "REDUCING":
         return "warning", f"REDUCING · exits only · {state.risk_reason}"
     for link in (Link.ACCOUNT, Link.MARKET):
         status = state.links[link]
@@ -45,8 +54,12 @@ def banner_text(state: State, now_ns: int) -> tuple[str, str] | None:
             return "problem", f"✕ {name} {status.value.upper()}{extra} · order keys wait"
     if state.links[Link.ACCOUNT] is LinkStatus.CONNECTED and not state.reconciled:
         return "problem", "◌ RECONCILING · order keys wait for the broker's orders and positions"
-    if state.risk_state == "WARNING":
+    if risk is not None and risk.state == "WARNING":
+        return "warning", f"▲ {risk.text}"
+    if risk is None and state.risk_state == "WARNING":
         return "warning", f"▲ WARNING · {state.risk_reason}"
+    if risk is not None and risk.dry_run:
+        return "dryrun", risk.text
     return None
 
 
@@ -60,11 +73,11 @@ class RiskBanner(Widget):
     def render(self) -> Text:
         return Text(self._message, no_wrap=True, overflow="ellipsis")
 
-    def update_view(self, state: State, now_ns: int) -> None:
-        found = banner_text(state, now_ns)
+    def update_view(self, state: State, now_ns: int, risk: Banner | None = None) -> None:
+        found = banner_text(state, now_ns, risk)
         level, message = found if found else ("", "")
         self.set_class(bool(found), "-shown")
-        for name in ("locked", "warning", "problem"):
+        for name in ("locked", "warning", "problem", "dryrun"):
             self.set_class(level == name, f"-{name}")
         if message != self._message:
             self._message = message

@@ -49,7 +49,12 @@ class HeaderBar(Widget):
         loss_room: Decimal | None = None,
         mode_detail: str = "",
     ) -> None:
+        width = self.size.width
         text = self.compose_text(state, now_ns, feed_latency_ns, loss_room, mode_detail)
+        if text.cell_len > width:
+            text = self.compose_text(
+                state, now_ns, feed_latency_ns, loss_room, mode_detail, detail=False
+            )
         if text.plain != self._plain:
             self._text = text
             self._plain = text.plain
@@ -65,8 +70,11 @@ class HeaderBar(Widget):
         feed_latency_ns: int | None,
         loss_room: Decimal | None,
         mode_detail: str,
+        *,
+        detail: bool = True,
     ) -> Text:
-        wide = self.size.width >= 110
+        """The header line; ``detail=False`` drops the P&L breakdown and labels to fit."""
+        wide = detail and self.size.width >= 110
         text = Text(no_wrap=True, overflow="ellipsis")
         badge = {Mode.SIM: "sim", Mode.LIVE: "live", Mode.REPLAY: "replay"}[state.mode]
         label = f" {state.mode.value}{(' ' + mode_detail) if mode_detail else ''} "

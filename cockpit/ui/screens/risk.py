@@ -1,0 +1,73 @@
+"""``R``: every risk rule with its limit, where it stands, the room left and its state.
+
+Refreshed once a second while open; the state is a word (OK, WARN, BREACH), not just a
+colour.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from cockpit.risk.rules.base import Reading
+
+COLUMNS = ("RULE", "LIMIT", "NOW", "ROOM", "STATE", "DETAIL")
+
+
+class RiskScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "dismiss", "close", priority=True),
+        Binding("R", "dismiss", "close", priority=True),
+    ]
+
+    COMPONENT_CLASSES = {"risk--ok", "risk--warn", "risk--breach"}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="risk-box"):
+            table: DataTable[Text] = DataTable(id="risk-table", cursor_type="none")
+            table.can_focus = False
+            yield table
+            yield Static(id="risk-footer")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#risk-table", DataTable)
+        for column in COLUMNS:
+            table.add_column(column, key=column)
+        self.refresh_rows()
+        self.set_interval(1.0, self.refresh_rows)
+
+    def rows(self) -> list[Reading]:
+        app = self.app
+        return app.session.risk.status(app.state, app.clock.now_ns())  # type: ignore[attr-defined]
+
+    def refresh_rows(self) -> None:
+        app = self.app
+        risk = app.session.risk  # type: ignore[attr-defined]
+        box = self.query_one("#risk-box")
+        box.border_title = f"risk · {risk.trading_state.name}" + (
+            " · DRY RUN" if risk.dry_run else ""
+        )
+        table = self.query_one("#risk-table", DataTable)
+        table.clear()
+        readings = self.rows()
+        for reading in readings:
+            style = self.get_component_rich_style(
+                f"risk--{reading.level.name.lower()}", partial=True
+            )
+            table.add_row(
+                reading.title,
+                reading.limit,
+                reading.current,
+                reading.headroom,
+                Text(reading.level.name, style=style),
+                reading.detail,
+            )
+        rules_on = len(readings) - 1
+        note = "every rule is off: add a [risk] section to the config (docs/rules.md)"
+        self.query_one("#risk-footer", Static).update(
+            note if rules_on == 0 else f"{rules_on} rules on · esc close"
+        )
