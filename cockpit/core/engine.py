@@ -151,6 +151,8 @@ class Engine:
         self.recorder.record_event(recv, event, inbound)
         if isinstance(event, _ACCOUNT_EVENTS) and self._account_changed is not None:
             self._account_changed.set()
+        for listener in self.listeners:
+            listener(event)
         for watcher in self.watchers:
             for command in watcher.on_event(event, self.state):
                 self.submit(command)
