@@ -68,6 +68,7 @@ class ScriptedBroker:
         self.on_cancel: Callable[[int], None] | None = None
         """Replaces the normal cancel (e.g. the order fills first and the cancel fails)."""
         self._ids = itertools.count(500)
+        self._called = asyncio.Event()
 
     def named(self, name: str) -> list[object]:
         """The arguments of every call of one kind, in order."""
@@ -77,8 +78,15 @@ class ScriptedBroker:
         assert self.sink is not None
         self.sink(event)
 
+    async def wait_for_calls(self, name: str, count: int) -> None:
+        """Return once ``count`` calls of one kind have arrived (answered or not)."""
+        while len(self.named(name)) < count:
+            self._called.clear()
+            await self._called.wait()
+
     async def _enter(self, name: str, arg: object) -> None:
         self.calls.append((name, arg))
+        self._called.set()
         gate = self.hold.get(name)
         if gate is not None:
             await gate.wait()
@@ -112,7 +120,9 @@ class ScriptedBroker:
         self.positions[symbol] = (new, cost)
         now = self.clock.now_ns()
         side = Side.BUY if size > 0 else Side.SELL
-        fill = Fill(next(self._ids), 0, ACCOUNT.id, symbol, side, abs(size), price, Decimal(0), None, now)
+        fill = Fill(
+            next(self._ids), 0, ACCOUNT.id, symbol, side, abs(size), price, Decimal(0), None, now
+        )
         self.send(FillReceived(now, fill))
         self.send(PositionUpdated(now, Position(ACCOUNT.id, symbol, new, cost, now)))
 
@@ -204,9 +214,7 @@ class Rig:
         self.clock = clock
         self.state = State(INSTRUMENTS, ["MNQ", "MES"])
         self.broker = ScriptedBroker(clock)
-        self.engine = Engine(
-            self.state, clock, broker=self.broker, confirm_timeout=confirm_timeout
-        )
+        self.engine = Engine(self.state, clock, broker=self.broker, confirm_timeout=confirm_timeout)
         self.events: list[Event] = []
         self.engine.listeners.append(self.events.append)
 

@@ -35,7 +35,11 @@ def buy(**overrides: object) -> PlaceOrder:
             "tick grid",
         ),
         (buy(type=OrderType.LIMIT), "a limit order needs a limit price", "validation"),
-        (buy(type=OrderType.STOP_LIMIT, limit_price=Decimal(1)), "a stop limit order needs a stop price", "validation"),
+        (
+            buy(type=OrderType.STOP_LIMIT, limit_price=Decimal(1)),
+            "a stop limit order needs a stop price",
+            "validation",
+        ),
         (buy(type=OrderType.LIMIT, limit_price="abc"), "price is not a number", "validation"),
         (buy(type=OrderType.TRAILING_STOP), "trailing stops are not supported yet", "validation"),
     ],
@@ -81,7 +85,7 @@ async def test_order_before_reconcile_is_denied_and_nothing_sent(clock) -> None:
 
 
 async def test_valid_order_is_sent_once_in_ticks_and_settled(rig: Rig) -> None:
-    """An accepted limit reaches the broker once, in exact ticks, tagged, and its pending entry clears."""
+    """An accepted limit reaches the broker once, in ticks, tagged; its pending entry clears."""
     verdict = rig.engine.submit(buy(type=OrderType.LIMIT, limit_price=Decimal("24999.75"), size=3))
     assert verdict.accepted
     [submitted] = rig.of_type(OrderSubmitted)
