@@ -131,6 +131,8 @@ class Engine:
         self._tasks: set[asyncio.Task[None]] = set()
         self._flatten: asyncio.Task[None] | None = None
         self._cancelling: set[int] = set()
+        self._flatten_errors: list[str] = []
+        """What the broker said while the running flatten worked, for its outcome line."""
         self._account_changed: asyncio.Event | None = None
         self.listeners: list[Callable[[Event], None]] = []
         """Called after each event is folded (the UI wakes its timer; never per-tick work)."""
@@ -212,17 +214,23 @@ class Engine:
             try:
                 await coro
             except SubmissionUncertain as exc:
-                self.emit(BrokerFailed(self.clock.now_ns(), label, str(exc), uncertain=True))
+                self._failed(label, str(exc), uncertain=True)
             except BrokerError as exc:
-                self.emit(BrokerFailed(self.clock.now_ns(), label, str(exc)))
+                self._failed(label, str(exc))
             except Exception as exc:  # a bug or a transport fault must never kill the loop
                 log.exception("broker call %s failed", label)
-                self.emit(BrokerFailed(self.clock.now_ns(), label, f"{type(exc).__name__}: {exc}"))
+                self._failed(label, f"{type(exc).__name__}: {exc}")
 
         task = asyncio.get_running_loop().create_task(guarded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def _failed(self, label: str, reason: str, *, uncertain: bool = False) -> None:
+        """Report a failed broker call; a running flatten keeps the reason for its outcome."""
+        if self.flattening and reason not in self._flatten_errors:
+            self._flatten_errors.append(reason)
+        self.emit(BrokerFailed(self.clock.now_ns(), label, reason, uncertain=uncertain))
 
     def _place(self, command: PlaceOrder) -> Verdict:
         tag = self._next_tag()
@@ -337,6 +345,7 @@ class Engine:
         working = len(self.state.working_orders())
         positions = len(self.state.open_positions())
         self.emit(FlattenStarted(self.clock.now_ns(), reason, working, positions))
+        self._flatten_errors = []
         self._flatten = self._spawn(self._run_flatten(working), "FlattenAll")
         return self._flatten
 
@@ -367,6 +376,8 @@ class Engine:
                 + [f"order {o.id}" for o in state.working_orders()]
             )
             detail = f"NOT FLAT: still open {left}"
+            if self._flatten_errors:
+                detail += f"; broker said: {'; '.join(self._flatten_errors)}"
         self.emit(FlattenCompleted(self.clock.now_ns(), flat, detail))
 
     async def _cancel_working(self) -> None:
@@ -389,7 +400,7 @@ class Engine:
             )
             for symbol, result in zip(symbols, results, strict=True):
                 if isinstance(result, BaseException):
-                    self.emit(BrokerFailed(self.clock.now_ns(), f"close {symbol}", str(result)))
+                    self._failed(f"close {symbol}", str(result))
         await self._wait_for(lambda: not self.state.positions)
         return len(symbols)
 
