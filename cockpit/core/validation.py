@@ -30,6 +30,8 @@ def validate_order(command: PlaceOrder, state: State, tag: str) -> OrderRequest 
         return Denial(f"unknown instrument {command.symbol!r}")
     if not state.armed and command.origin != "risk":
         return Denial("trading keys are disarmed: press a to arm", rule="armed")
+    if state.flattening:
+        return Denial("flatten all is running: new orders wait until it ends", "flatten")
     if not state.reconciled:
         return Denial("account not reconciled yet: order keys wait for the broker", "reconcile")
     if command.size <= 0:

@@ -6,12 +6,13 @@ import asyncio
 
 from cockpit.core.broker import BrokerUnavailable, OrderRejected
 from cockpit.core.clock import FakeClock
-from cockpit.core.commands import FlattenAll, SetArmed
+from cockpit.core.commands import FlattenAll, PlaceOrder, SetArmed
 from cockpit.core.events import (
     BrokerFailed,
     FlattenCompleted,
     FlattenStarted,
     Notice,
+    OrderDenied,
     OrderUpdated,
 )
 from cockpit.core.models import OrderStatus, Side
@@ -250,3 +251,18 @@ async def test_flatten_completed_is_journaled_after_started(rig: Rig) -> None:
     first = rig.events.index(rig.of_type(FlattenStarted)[0])
     last = rig.events.index(rig.of_type(FlattenCompleted)[0])
     assert all(first < rig.events.index(e) < last for e in rig.of_type(OrderUpdated))
+
+
+async def test_new_order_during_flatten_is_denied_and_nothing_sent(rig: Rig) -> None:
+    """While flatten runs, an order key is refused so it cannot reopen what is being closed."""
+    await open_book(rig)
+    rig.broker.hold["close"] = gate = asyncio.Event()
+    rig.engine.submit(FlattenAll())
+    await rig.broker.wait_for_calls("close", 2)
+    verdict = rig.engine.submit(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1))
+    gate.set()
+    await rig.engine.drain()
+    assert not verdict.accepted
+    assert rig.of_type(OrderDenied)[0].rule == "flatten"
+    assert rig.broker.named("place") == []
+    assert rig.of_type(FlattenCompleted)[0].flat
