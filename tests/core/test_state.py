@@ -59,9 +59,8 @@ def order(oid: int = 1, status: OrderStatus = OrderStatus.OPEN, tag: str | None 
 def fill(
     pnl: str | None = None, fee: str = "0.37", ts: int = T, size: int = 1, price: int = 100
 ) -> Fill:
-    return Fill(
-        1, 1, 1, "MNQ", Side.SELL, size, price, Decimal(fee), None if pnl is None else Decimal(pnl), ts
-    )
+    realized = None if pnl is None else Decimal(pnl)
+    return Fill(1, 1, 1, "MNQ", Side.SELL, size, price, Decimal(fee), realized, ts)
 
 
 def request(tag: str | None = "ck-1") -> OrderRequest:
