@@ -46,7 +46,7 @@ from cockpit.core.events import (
 )
 from cockpit.core.instruments import Instrument
 from cockpit.core.models import Account, Fill, Mode, Order, OrderRequest, OrderStatus, Position
-from cockpit.core.tradingday import trading_day
+from cockpit.core.tradingday import trading_day, trading_day_end, trading_day_start
 
 ZERO = Decimal(0)
 
@@ -120,6 +120,9 @@ class State:
         """Realized P&L of the trading day, before fees."""
         self.fees = ZERO
         self.day: date | None = None
+        """The trading day the realized figures belong to; any later event rolls it."""
+        self._day_start = 0
+        self._day_end = 0
         self.links: dict[Link, LinkStatus] = dict.fromkeys(Link, LinkStatus.CONNECTING)
         self.link_detail: dict[Link, str] = dict.fromkeys(Link, "")
         self.reconciled = False
@@ -158,6 +161,8 @@ class State:
 
     def apply(self, event: Event) -> None:
         """Fold one event into the state."""
+        if event.ts >= self._day_end:
+            self._new_day(event.ts)
         kind = type(event)
         handler = self._handlers.get(kind)
         if handler is not None:
@@ -170,6 +175,17 @@ class State:
         """Hand the accumulated changes to the caller and start a fresh set."""
         changes, self.changes = self.changes, Changes()
         return changes
+
+    def _new_day(self, ts: int) -> None:
+        """17:00 CT passed (seen in any event's time): the day's realized and fees start at 0."""
+        rolled = self.day is not None
+        self.day = trading_day(ts)
+        self._day_start = trading_day_start(ts)
+        self._day_end = trading_day_end(ts)
+        self.realized = ZERO
+        self.fees = ZERO
+        if rolled:
+            self.changes.account = True
 
     def _quote(self, e: QuoteUpdated) -> None:
         self.quotes[e.symbol] = e
@@ -213,16 +229,15 @@ class State:
 
     def _fill(self, e: FillReceived) -> None:
         fill = e.fill
-        day = trading_day(fill.ts)
-        if day != self.day:
-            self.day = day
-            self.realized = ZERO
-            self.fees = ZERO
+        if fill.ts >= self._day_end:
+            self._new_day(fill.ts)
         self.fills.append(fill)
+        self.changes.account = True
+        if fill.ts < self._day_start:
+            return  # a late report of yesterday's fill: today's figures stay today's
         if fill.pnl is not None:
             self.realized += fill.pnl
         self.fees += fill.fee
-        self.changes.account = True
 
     def _position(self, e: PositionUpdated) -> None:
         position = e.position
