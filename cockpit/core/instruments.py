@@ -54,6 +54,8 @@ class Instrument:
         """Exact ticks of ``price``; raises :class:`OffTickGrid` when it is between ticks."""
         value = Decimal(price)
         ticks, remainder = divmod(value, self.tick_size)
+        if remainder < 0:  # Decimal divmod truncates toward zero; the grid wants the floor
+            ticks -= 1
         if remainder != 0:
             raise OffTickGrid(
                 f"{self.symbol} price {value} is off the tick grid "

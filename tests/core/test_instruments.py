@@ -126,6 +126,12 @@ def test_off_grid_price_is_refused_with_the_neighbours() -> None:
         INSTRUMENTS["MYM"].to_ticks("47850.5")
 
 
+def test_negative_off_grid_price_suggests_the_neighbours_around_it() -> None:
+    """Crude went negative once: -37.625 lies between -37.63 and -37.62."""
+    with pytest.raises(OffTickGrid, match=r"try -37\.63 or -37\.62"):
+        INSTRUMENTS["MCL"].to_ticks("-37.625")
+
+
 def test_nearest_ticks_rounds_a_broker_float() -> None:
     """A broker's float price becomes the nearest tick, floating-point noise and all."""
     assert INSTRUMENTS["MNQ"].nearest_ticks(25480.249999999) == 101_921
