@@ -17,6 +17,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import InvalidOperation
 from typing import Protocol
 
 from cockpit.core.broker import Broker, BrokerError, SubmissionUncertain
@@ -311,6 +312,8 @@ class Engine:
             stop = spec.to_ticks(command.stop_price) if command.stop_price is not None else None
         except OffTickGrid as exc:
             return self._deny(command, str(exc), "tick grid")
+        except InvalidOperation:
+            return self._deny(command, "price is not a number")
         if command.size is not None and command.size <= 0:
             return self._deny(command, f"size must be at least 1 (got {command.size})")
         request = OrderRequest(

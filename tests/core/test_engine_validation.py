@@ -144,3 +144,21 @@ async def test_modify_sends_ticks(rig: Rig) -> None:
     order_id = rig.broker.add_order()
     await rig.engine.execute(ModifyOrder(order_id=order_id, limit_price=Decimal("24990.50")))
     assert rig.broker.named("modify") == [(order_id, None, 99_962, None)]
+
+
+@pytest.mark.parametrize("price", ["NaN", "Infinity", "1e30"])
+async def test_modify_to_a_price_that_is_not_a_number_is_denied(rig: Rig, price: str) -> None:
+    """A nonsense price in a modify is refused with a reason, not raised into the UI."""
+    order_id = rig.broker.add_order()
+    verdict = rig.engine.submit(ModifyOrder(order_id=order_id, limit_price=Decimal(price)))
+    assert not verdict.accepted
+    assert verdict.reason == "price is not a number"
+    assert rig.broker.named("modify") == []
+
+
+@pytest.mark.parametrize("price", ["NaN", "-Infinity", "1e30"])
+async def test_order_at_a_price_that_is_not_a_number_is_denied(rig: Rig, price: str) -> None:
+    """The same nonsense in a new order is refused the same way."""
+    verdict = rig.engine.submit(buy(type=OrderType.LIMIT, limit_price=Decimal(price)))
+    assert verdict.reason == "price is not a number"
+    assert rig.broker.calls == []
