@@ -50,6 +50,7 @@ TIMEFRAMES: dict[str, Timeframe] = {
 }
 ONE_SECOND = TIMEFRAMES["1s"]
 ONE_MINUTE = TIMEFRAMES["1m"]
+_ONE_DAY_NS = 86_400 * NS_PER_SECOND
 
 
 def timeframe(label: str) -> Timeframe:
@@ -118,6 +119,8 @@ class BarSeries:
             start = ts - ts % period
             return start, start + period
         day_start = trading_day_start(ts)
+        if period >= _ONE_DAY_NS:  # a 23- or 25-hour trading day (DST) is still one bar
+            return day_start, trading_day_end(ts)
         start = day_start + (ts - day_start) // period * period
         return start, min(start + period, trading_day_end(ts))
 
