@@ -163,6 +163,12 @@ class BarSeries:
                 del self.bars[: len(self.bars) - self.max_bars]
         return closed
 
+    def clear(self) -> None:
+        """Forget every bar (before a history reload replaces them)."""
+        self.bars = []
+        self.current = None
+        self._end = 0
+
     def seal(self) -> None:
         """Close the forming bar without starting a new one (history hand-over)."""
         if self.current is not None:
@@ -181,7 +187,7 @@ class BarSeries:
 class BarBook:
     """Every timeframe's bars for one instrument, fed by prints and by history."""
 
-    __slots__ = ("_base", "_coarser", "series")
+    __slots__ = ("_base", "_coarser", "_loaded_from", "series")
 
     def __init__(
         self, timeframes: Iterable[Timeframe] = TIMEFRAMES.values(), max_bars: int = 3000
@@ -190,6 +196,8 @@ class BarBook:
         self.series: dict[str, BarSeries] = {tf.label: BarSeries(tf, max_bars) for tf in frames}
         self._base = self.series[ONE_SECOND.label]
         self._coarser = [s for s in self.series.values() if s is not self._base]
+        self._loaded_from: dict[str, int] = {}
+        """Seconds of the history base each series was filled from, by timeframe label."""
 
     def on_trade(self, ts: int, price: int, size: int) -> None:
         """Account one print: the hot path, so the in-bucket case is inlined."""
@@ -213,7 +221,9 @@ class BarBook:
 
         The Gateway (and the demo market) give a few bases, e.g. 1-second bars for the
         last half hour and 1-minute bars for days; 5m..1d come from the 1-minute bars,
-        5s..30s from the 1-second ones.
+        5s..30s from the 1-second ones. Bases may come in one call or one at a time (one
+        ``BarsLoaded`` each): a series filled from a coarser base keeps it, one filled
+        from a finer (shorter) base is refilled, so no bar is ever counted twice.
         """
         bases = sorted(history, key=lambda tf: tf.seconds)
         loaded = {tf: sorted(history[tf], key=lambda b: b.start) for tf in bases}
@@ -222,11 +232,19 @@ class BarBook:
             candidates = [tf for tf in bases if tf.seconds <= secs and secs % tf.seconds == 0]
             if not candidates:
                 continue
-            for bar in loaded[candidates[-1]]:
+            base = candidates[-1]
+            label = series.timeframe.label
+            if self._loaded_from.get(label, 0) > base.seconds:
+                continue
+            if label in self._loaded_from:
+                series.clear()
+            for bar in loaded[base]:
                 series.fold(bar)
-        # The last 1-second history bar is already inside the coarser histories; sealing
-        # it keeps it from being folded into them a second time.
-        self._base.seal()
+            self._loaded_from[label] = base.seconds
+        if ONE_SECOND in loaded:
+            # The last 1-second history bar is already inside the coarser histories;
+            # sealing it keeps it from being folded into them a second time.
+            self._base.seal()
 
     def bars(self, label: str, count: int) -> list[Bar]:
         """The last ``count`` bars of a timeframe, the forming one brought up to this print."""

@@ -238,6 +238,20 @@ def test_history_fills_each_series_from_the_coarsest_base_that_divides_it() -> N
     assert len(book.bars("5m", 1000)) == 24
 
 
+def test_history_loaded_one_timeframe_at_a_time_counts_nothing_twice() -> None:
+    """Loading 1m then 1s history (one BarsLoaded each) leaves the coarse series untouched."""
+    minutes = minute_history(T0 - 120 * MINUTE, 120)
+    seconds = second_history(T0 - 90 * S, 90)
+    together = BarBook()
+    together.load_history({ONE_MINUTE: minutes, ONE_SECOND: seconds})
+    for order in ([ONE_MINUTE, ONE_SECOND], [ONE_SECOND, ONE_MINUTE]):
+        book = BarBook()
+        for tf in order:
+            book.load_history({tf: minutes if tf is ONE_MINUTE else seconds})
+        for label in TIMEFRAMES:
+            assert book.bars(label, 5000) == together.bars(label, 5000), (order, label)
+
+
 def test_live_prints_continue_the_history() -> None:
     """After history, live prints extend the last bar of its minute and then open new ones."""
     minutes = minute_history(T0 - 3 * MINUTE, 3)
@@ -306,3 +320,19 @@ def test_anchored_buckets_tile_the_trading_day(ns: int) -> None:
         start, end = BarSeries(TIMEFRAMES[label]).bucket(ns)
         assert day_start <= start <= ns < end
         assert trading_day_start(end - 1) == day_start
+
+
+def test_demo_history_through_the_state_keeps_every_minute_honest() -> None:
+    """The synthetic market's two BarsLoaded events leave each 1m bar equal to its history bar."""
+    from cockpit.core.instruments import INSTRUMENTS
+    from cockpit.core.state import State
+    from cockpit.market.synthetic import SyntheticMarket
+
+    market = SyntheticMarket(["MNQ"], seed=3, start_ns=T0)
+    state = State(INSTRUMENTS, ["MNQ"])
+    history = market.history_events()
+    for event in history:
+        state.apply(event)
+    [minutes] = [e.bars for e in history if getattr(e, "timeframe", "") == "1m"]
+    shown = state.bars["MNQ"].bars("1m", len(minutes))
+    assert shown == list(minutes[-len(shown) :])
