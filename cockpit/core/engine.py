@@ -132,6 +132,8 @@ class Engine:
         self._tasks: set[asyncio.Task[None]] = set()
         self._flatten: asyncio.Task[None] | None = None
         self._cancelling: set[int] = set()
+        self._closing: dict[str, asyncio.Task[None]] = {}
+        """Closes on their way, by symbol: a press or a flatten joins one, never adds one."""
         self._flatten_errors: list[str] = []
         """What the broker said while the running flatten worked, for its outcome line."""
         self._account_changed: asyncio.Event | None = None
@@ -298,9 +300,26 @@ class Engine:
             return denied
         if self.broker is None:
             return self._deny(command, "no broker connected", "broker")
-        return Verdict(
-            True, task=self._spawn(self.broker.close_position(command.symbol), command.label)
-        )
+        task = self._send_close(command.symbol, command.label)
+        if task is None:
+            return Verdict(True, "close already sent")
+        return Verdict(True, task=task)
+
+    def _send_close(self, symbol: str, label: str) -> asyncio.Task[None] | None:
+        """Close once: a second close while one is on its way could overshoot the position."""
+        if symbol in self._closing or self.broker is None:
+            return None
+        broker = self.broker
+
+        async def close() -> None:
+            try:
+                await broker.close_position(symbol)
+            finally:
+                self._closing.pop(symbol, None)
+
+        task = self._spawn(close(), label)
+        self._closing[symbol] = task
+        return task
 
     def _modify(self, command: ModifyOrder) -> Verdict:
         order = self.state.orders.get(command.order_id)
@@ -396,14 +415,13 @@ class Engine:
     async def _close_confirmed(self) -> int:
         assert self.broker is not None
         symbols = [p.symbol for p in self.state.open_positions()]
-        if symbols:
-            results = await asyncio.gather(
-                *(self.broker.close_position(symbol) for symbol in symbols),
-                return_exceptions=True,
-            )
-            for symbol, result in zip(symbols, results, strict=True):
-                if isinstance(result, BaseException):
-                    self._failed(f"close {symbol}", str(result))
+        tasks = [
+            task
+            for symbol in symbols
+            if (task := self._closing.get(symbol) or self._send_close(symbol, f"close {symbol}"))
+        ]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
         await self._wait_for(lambda: not self.state.positions)
         return len(symbols)
 

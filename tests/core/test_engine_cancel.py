@@ -1,12 +1,18 @@
-"""Cancel and cancel-all: each working order's cancel goes to the broker exactly once."""
+"""Cancel, cancel-all and close: each exit goes to the broker exactly once."""
 
 from __future__ import annotations
 
 import asyncio
 
 from cockpit.core.broker import OrderRejected
-from cockpit.core.commands import CancelAll, CancelOrder, ClosePosition, SetArmed
-from cockpit.core.events import BrokerFailed, OrderDenied
+from cockpit.core.commands import (
+    CancelAll,
+    CancelOrder,
+    ClosePosition,
+    FlattenAll,
+    SetArmed,
+)
+from cockpit.core.events import BrokerFailed, FlattenCompleted, OrderDenied
 from cockpit.core.models import OrderStatus, Side
 from tests.core.scripted import Rig
 
@@ -118,3 +124,35 @@ async def test_close_without_a_position_is_denied(rig: Rig) -> None:
     assert not verdict.accepted
     assert verdict.reason == "no open MES position"
     assert rig.broker.calls == []
+
+
+async def test_close_pressed_twice_while_in_flight_sends_one(rig: Rig) -> None:
+    """A second close of the same symbol while the first is unanswered sends nothing more."""
+    rig.broker.fill_position("MNQ", 2)
+    rig.broker.hold["close"] = gate = asyncio.Event()
+    first = rig.engine.submit(ClosePosition(symbol="MNQ"))
+    second = rig.engine.submit(ClosePosition(symbol="MNQ"))
+    await rig.broker.wait_for_calls("close", 1)
+    gate.set()
+    await rig.engine.drain()
+    assert first.accepted
+    assert second.accepted
+    assert second.reason == "close already sent"
+    assert rig.broker.named("close") == ["MNQ"]
+    assert rig.state.positions == {}
+
+
+async def test_flatten_during_a_close_does_not_close_twice(rig: Rig) -> None:
+    """Close then flatten while the close is unanswered: one close reaches the broker."""
+    rig.broker.fill_position("MNQ", 1)
+    rig.broker.hold["close"] = gate = asyncio.Event()
+    rig.engine.submit(ClosePosition(symbol="MNQ"))
+    await rig.broker.wait_for_calls("close", 1)
+    flatten = rig.engine.submit(FlattenAll())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    gate.set()
+    await flatten.done()
+    await rig.engine.drain()
+    assert rig.broker.named("close") == ["MNQ"]
+    assert rig.of_type(FlattenCompleted)[0].flat
