@@ -50,7 +50,7 @@ from cockpit.core.events import (
 from cockpit.core.instruments import OffTickGrid
 from cockpit.core.models import OrderRequest
 from cockpit.core.state import State
-from cockpit.core.validation import Denial, validate_order
+from cockpit.core.validation import Denial, trading_denial, validate_order
 
 log = logging.getLogger(__name__)
 
@@ -325,6 +325,9 @@ class Engine:
         order = self.state.orders.get(command.order_id)
         if order is None or not order.status.is_working:
             return self._deny(command, f"order {command.order_id} is not working")
+        refused = trading_denial(command.origin, self.state)
+        if refused is not None:
+            return self._deny(command, refused.reason, refused.rule)
         spec = self.state.instruments[order.symbol]
         try:
             limit = spec.to_ticks(command.limit_price) if command.limit_price is not None else None

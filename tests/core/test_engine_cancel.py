@@ -1,8 +1,9 @@
-"""Cancel, cancel-all and close: each exit goes to the broker exactly once."""
+"""Cancel, cancel-all, close and modify: exits go out once each, modify is a trading key."""
 
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 from cockpit.core.broker import OrderRejected
 from cockpit.core.commands import (
@@ -10,6 +11,7 @@ from cockpit.core.commands import (
     CancelOrder,
     ClosePosition,
     FlattenAll,
+    ModifyOrder,
     SetArmed,
 )
 from cockpit.core.events import BrokerFailed, FlattenCompleted, OrderDenied
@@ -156,3 +158,26 @@ async def test_flatten_during_a_close_does_not_close_twice(rig: Rig) -> None:
     await rig.engine.drain()
     assert rig.broker.named("close") == ["MNQ"]
     assert rig.of_type(FlattenCompleted)[0].flat
+
+
+async def test_modify_is_refused_when_disarmed(rig: Rig) -> None:
+    """Moving an order is a trading key: refused while disarmed, nothing sent."""
+    order_id = rig.broker.add_order()
+    rig.engine.submit(SetArmed(armed=False))
+    verdict = rig.engine.submit(ModifyOrder(order_id=order_id, limit_price=Decimal("24990")))
+    assert not verdict.accepted
+    assert rig.of_type(OrderDenied)[0].rule == "armed"
+    assert rig.broker.named("modify") == []
+
+
+async def test_modify_is_refused_while_flattening(rig: Rig) -> None:
+    """A modify could move an order into the market mid-flatten: refused, nothing sent."""
+    order_id = rig.broker.add_order()
+    rig.broker.hold["cancel"] = gate = asyncio.Event()
+    rig.engine.submit(FlattenAll())
+    verdict = rig.engine.submit(ModifyOrder(order_id=order_id, limit_price=Decimal("24990")))
+    gate.set()
+    await rig.engine.drain()
+    assert not verdict.accepted
+    assert rig.of_type(OrderDenied)[0].rule == "flatten"
+    assert rig.broker.named("modify") == []
