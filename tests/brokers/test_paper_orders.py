@@ -448,3 +448,23 @@ def test_report_lists_account_working_orders_and_open_positions(tape: Tape) -> N
     assert [e.order.id for e in report if isinstance(e, OrderUpdated)] == [working]
     positions = [e.position for e in report if isinstance(e, PositionUpdated)]
     assert [(p.symbol, p.size) for p in positions] == [("MNQ", 2)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "limit", "stop", "message"),
+    [
+        (OrderType.LIMIT, None, None, "a limit order needs a limit price"),
+        (OrderType.STOP, None, None, "a stop order needs a stop price"),
+        (OrderType.STOP_LIMIT, BID - 5, None, "a stop limit order needs a stop price"),
+        (OrderType.STOP_LIMIT, None, BID - 4, "a stop limit order needs a limit price"),
+        (OrderType.TRAILING_STOP, None, BID - 4, "trailing stop orders are not supported"),
+    ],
+)
+def test_order_without_its_price_is_rejected_not_left_to_rot(
+    tape: Tape, kind: OrderType, limit: int | None, stop: int | None, message: str
+) -> None:
+    """A raw request (the emulator's REST) missing its price is rejected, never left working."""
+    with pytest.raises(OrderRejected, match=message):
+        tape.place(Side.SELL, kind, limit=limit, stop=stop)
+    assert tape.account.orders == {}
+    assert tape.events == []
