@@ -320,12 +320,13 @@ class State:
         return (quote.bid + quote.ask) // 2
 
     def open_pnl(self, symbol: str) -> Decimal:
-        """Open P&L of one position at its mark, exact to the cent."""
+        """Open P&L of one position at its mark, exact to the cent (0 without a spec)."""
         position = self.positions.get(symbol)
         mark = self.mark(symbol)
-        if position is None or mark is None:
+        spec = self.instruments.get(symbol)
+        if position is None or mark is None or spec is None:
             return ZERO
-        return self.instruments[symbol].money(position.open_ticks(mark))
+        return spec.money(position.open_ticks(mark))
 
     def open_pnl_total(self) -> Decimal:
         return sum((self.open_pnl(symbol) for symbol in self.positions), ZERO)

@@ -102,3 +102,11 @@ def test_every_symbol_values_open_pnl_with_its_own_tick_value() -> None:
         state.apply(PositionUpdated(1, Position(1, symbol, 1, 1000, 1)))
         state.apply(TradePrinted(2, symbol, 1001, 1))
         assert state.open_pnl(symbol) == INSTRUMENTS[symbol].tick_value
+
+
+def test_position_in_an_unknown_instrument_does_not_break_day_pnl(state: State) -> None:
+    """A broker position in a contract the cockpit has no spec for counts 0, never raises."""
+    state.apply(PositionUpdated(1, Position(1, "MBT", 1, 100, 1)))
+    state.apply(TradePrinted(2, "MBT", 105, 1))
+    assert state.open_pnl("MBT") == 0
+    assert state.day_pnl() == 0
