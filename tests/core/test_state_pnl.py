@@ -44,7 +44,7 @@ def test_day_figures_reset_at_the_boundary_without_a_fill(state: State) -> None:
     """After 17:00 CT yesterday's realized P&L and fees no longer count, even with no new fill."""
     state.apply(fill(BOUNDARY - 60_000_000_000, "40.00"))
     state.take_changes()
-    state.apply(QuoteUpdated(BOUNDARY + 1, "MNQ", 100, 101, 1, 1))
+    state.apply(TradePrinted(BOUNDARY + 1, "MES", 100, 1))
     assert (state.realized, state.fees, state.net_realized) == (0, 0, 0)
     assert state.day == date(2026, 10, 15)
     assert state.take_changes().account
