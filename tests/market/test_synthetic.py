@@ -159,7 +159,9 @@ def test_prices_stay_near_their_profile() -> None:
 # History ------------------------------------------------------------------------------
 
 
+@cache
 def history(symbols: tuple[str, ...] = WATCH) -> tuple[SyntheticMarket, list[Event]]:
+    """A fresh market's history (cached: tests only read it)."""
     market = SyntheticMarket(symbols, seed=7, start_ns=START_NS)
     return market, market.history_events()
 
