@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.exceptions import NoSuchCommand
 
 from cockpit import __version__
 from cockpit.config import ConfigError, Settings, load_settings
@@ -24,7 +25,34 @@ SUBCOMMANDS: dict[str, str] = {
 
 
 class LazyGroup(click.Group):
-    """A group whose subcommands are imported only when used."""
+    """A group whose subcommands are imported only when used.
+
+    Its usage errors list what is valid: the options of the command that was given an
+    unknown one (the group's or a subcommand's), and the commands for an unknown command.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            raise _listing_valid_options(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.NoSuchOption as exc:
+            raise _listing_valid_options(exc) from None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except NoSuchCommand as exc:
+            commands = self.list_commands(ctx)
+            valid = ", ".join(commands) if commands else "none yet"
+            exc.message = f"{exc.message} Valid commands: {valid}."
+            raise
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *SUBCOMMANDS])
@@ -36,6 +64,20 @@ class LazyGroup(click.Group):
         module, attribute = target.split(":")
         command: click.Command = getattr(importlib.import_module(module), attribute)
         return command
+
+
+def _listing_valid_options(exc: click.NoSuchOption) -> click.NoSuchOption:
+    """Add the options the command does accept to an unknown-option error (once)."""
+    ctx = exc.ctx
+    if ctx is not None and "Valid options:" not in exc.message:
+        names = [
+            name
+            for param in ctx.command.get_params(ctx)
+            if isinstance(param, click.Option)
+            for name in (*param.opts, *param.secondary_opts)
+        ]
+        exc.message = f"{exc.message} Valid options: {', '.join(names)}."
+    return exc
 
 
 def parse_symbols(

@@ -8,6 +8,7 @@ it in one go. Sections owned by other packages (``[risk]``...) plug in here.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from decimal import Decimal
@@ -15,7 +16,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.instruments import DEFAULT_WATCHLIST, INSTRUMENTS
@@ -46,19 +54,17 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-Symbol = Annotated[str, Field(description="an instrument root symbol")]
+def _known_symbol(value: str) -> str:
+    symbol = value.upper()
+    if symbol not in INSTRUMENTS:
+        raise ValueError(f"unknown symbol {value!r}; valid: {', '.join(INSTRUMENTS)}")
+    return symbol
 
 
-def _check_symbols(values: list[str]) -> list[str]:
-    out = []
-    for value in values:
-        symbol = value.upper()
-        if symbol not in INSTRUMENTS:
-            raise ValueError(f"unknown symbol {value!r}; valid: {', '.join(INSTRUMENTS)}")
-        out.append(symbol)
-    if not out:
-        raise ValueError("list at least one symbol")
-    return out
+Symbol = Annotated[
+    str, AfterValidator(_known_symbol), Field(description="an instrument root symbol")
+]
+"""A known root symbol, upper-cased; checked one by one so an error points at the entry."""
 
 
 class BrokerSettings(Section):
@@ -73,29 +79,22 @@ class PaperSettings(Section):
     account: str = "PRACTICE-50K"
     slippage_ticks: int = Field(default=0, ge=0, le=100)
     """Ticks a market order fills beyond the touch."""
-    fees: dict[str, Decimal] = Field(default_factory=dict)
+    fees: dict[Symbol, Annotated[Decimal, Field(ge=0)]] = Field(default_factory=dict)
     """Per-contract per-side fee overrides, by symbol: ``{ MNQ = 0.35 }``."""
-
-    @field_validator("fees")
-    @classmethod
-    def _known_fee_symbols(cls, fees: dict[str, Decimal]) -> dict[str, Decimal]:
-        _check_symbols(list(fees))
-        for symbol, fee in fees.items():
-            if fee < 0:
-                raise ValueError(f"fee for {symbol} must be 0 or more (got {fee})")
-        return {symbol.upper(): fee for symbol, fee in fees.items()}
 
 
 class UiSettings(Section):
-    watchlist: list[str] = Field(default_factory=lambda: list(DEFAULT_WATCHLIST))
+    watchlist: list[Symbol] = Field(default_factory=lambda: list(DEFAULT_WATCHLIST))
     timeframe: str = "1m"
     theme: str = "cockpit-dark"
     default_size: int = Field(default=1, ge=1, le=1000)
 
     @field_validator("watchlist")
     @classmethod
-    def _known_symbols(cls, values: list[str]) -> list[str]:
-        return _check_symbols(values)
+    def _some_symbols(cls, values: list[str]) -> list[str]:
+        if not values:
+            raise ValueError("list at least one symbol")
+        return values
 
     @field_validator("timeframe")
     @classmethod
@@ -129,7 +128,11 @@ def load_settings(path: Path | None = None) -> tuple[Settings, Path | None]:
         if explicit:
             raise ConfigError(f"{path}: no such config file")
         return Settings(), None
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{path}: cannot read the config file: {reason}") from None
     return parse_settings(text, path), path
 
 
@@ -137,7 +140,9 @@ def parse_settings(text: str, path: Path) -> Settings:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        at = re.search(r"\(at line (\d+)", str(exc))
+        where = f"{path}:{at.group(1)}" if at else str(path)
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
@@ -145,28 +150,48 @@ def parse_settings(text: str, path: Path) -> Settings:
 
 
 def describe_errors(exc: ValidationError, text: str, path: Path) -> str:
-    """One line per problem: ``file:line: [section] key = value: what is allowed``."""
+    """One line per problem: ``file:line: [table] key = value: what is allowed``."""
     lines = []
     for error in exc.errors():
-        loc = [str(part) for part in error["loc"]]
-        line, section, key = locate(text, list(error["loc"]))
+        raw = [part for part in error["loc"] if part != "[key]"]
+        loc = [str(part) for part in raw if isinstance(part, str)]
+        entry = next((part for part in raw if isinstance(part, int)), None)
+        bad_key = "[key]" in error["loc"]
+        line, _, _ = locate(text, raw)
         where = f"{path}:{line}" if line else str(path)
         value = error.get("input")
-        shown = "" if error["type"] == "missing" else f" = {_show(value)}"
-        label = f"[{section}] {key}" if section else key
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = f"unknown key; allowed: {allowed_keys(loc)}"
+            allowed = allowed_keys(loc)
+            if len(loc) == 1 and isinstance(value, dict):
+                lines.append(f"{where}: [{loc[0]}]: unknown section; allowed: {allowed}")
+                continue
+            close = difflib.get_close_matches(loc[-1], allowed.split(", "), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            message = f"unknown key; {hint}allowed: {allowed}"
+        in_list = entry is not None and raw[-1] == entry
+        table = ".".join(loc[:-1])
+        if entry is not None and not in_list:
+            table += f" entry {entry + 1}"  # the n-th [[array.table]]
+        label = loc[-1] if len(loc) == 1 else f"[{table}] {loc[-1]}"
+        if in_list:
+            label += f" entry {entry + 1}"  # the n-th item of a list value
+        shown = "" if error["type"] == "missing" or bad_key else f" = {_show(value)}"
         lines.append(f"{where}: {label}{shown}: {message}")
     return "\n".join(lines)
 
 
 def _show(value: Any) -> str:
+    """A value as it would be written in the file."""
     if isinstance(value, str):
         return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(item) for item in value) + "]"
     if isinstance(value, dict):
-        return "{...}"
-    return repr(value)
+        return "{ " + ", ".join(f"{k} = {_show(v)}" for k, v in value.items()) + " }"
+    return str(value)
 
 
 def allowed_keys(loc: list[str]) -> str:
@@ -239,23 +264,3 @@ def locate(text: str, loc: list[str | int]) -> tuple[int | None, str, str]:
         if header_line is not None:
             return header_line, table, key
     return None, "", ".".join(str(part) for part in loc if not isinstance(part, int))
-
-
-def find_line(text: str, section: str, key: str) -> int | None:
-    """Line number of ``key`` inside ``[section]`` (or of the section), 1-based."""
-    current = ""
-    leaf = key.split(".")[0]
-    section_line = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        header = re.match(r"^\[([^\]]+)\]", stripped)
-        if header:
-            current = header.group(1).strip()
-            if current == section:
-                section_line = number
-            continue
-        if current == section and re.match(rf"^{re.escape(leaf)}\s*=", stripped):
-            return number
-        if not section and not current and re.match(rf"^{re.escape(leaf)}\s*=", stripped):
-            return number
-    return section_line

@@ -169,6 +169,12 @@ class PaperAccount:
         bid, ask = touch
         limit, stop = request.limit, request.stop
         kind = request.type
+        if kind is OrderType.TRAILING_STOP:
+            raise OrderRejected("trailing stop orders are not supported")
+        if kind.needs_limit and limit is None:
+            raise OrderRejected(f"a {kind.label} order needs a limit price")
+        if kind.needs_stop and stop is None:
+            raise OrderRejected(f"a {kind.label} order needs a stop price")
         if kind is OrderType.JOIN_BID:
             limit = bid
         elif kind is OrderType.JOIN_ASK:

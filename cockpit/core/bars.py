@@ -50,6 +50,7 @@ TIMEFRAMES: dict[str, Timeframe] = {
 }
 ONE_SECOND = TIMEFRAMES["1s"]
 ONE_MINUTE = TIMEFRAMES["1m"]
+_ONE_DAY_NS = 86_400 * NS_PER_SECOND
 
 
 def timeframe(label: str) -> Timeframe:
@@ -118,6 +119,8 @@ class BarSeries:
             start = ts - ts % period
             return start, start + period
         day_start = trading_day_start(ts)
+        if period >= _ONE_DAY_NS:  # a 23- or 25-hour trading day (DST) is still one bar
+            return day_start, trading_day_end(ts)
         start = day_start + (ts - day_start) // period * period
         return start, min(start + period, trading_day_end(ts))
 
@@ -160,8 +163,8 @@ class BarSeries:
                 del self.bars[: len(self.bars) - self.max_bars]
         return closed
 
-    def reset(self) -> None:
-        """Forget every bar (history is about to be loaded again)."""
+    def clear(self) -> None:
+        """Forget every bar (before a history reload replaces them)."""
         self.bars = []
         self.current = None
         self._end = 0
@@ -184,7 +187,7 @@ class BarSeries:
 class BarBook:
     """Every timeframe's bars for one instrument, fed by prints and by history."""
 
-    __slots__ = ("_base", "_coarser", "_history_base", "series")
+    __slots__ = ("_base", "_coarser", "_loaded_from", "series")
 
     def __init__(
         self, timeframes: Iterable[Timeframe] = TIMEFRAMES.values(), max_bars: int = 3000
@@ -193,7 +196,8 @@ class BarBook:
         self.series: dict[str, BarSeries] = {tf.label: BarSeries(tf, max_bars) for tf in frames}
         self._base = self.series[ONE_SECOND.label]
         self._coarser = [s for s in self.series.values() if s is not self._base]
-        self._history_base: dict[str, Timeframe] = {}
+        self._loaded_from: dict[str, int] = {}
+        """Seconds of the history base each series was filled from, by timeframe label."""
 
     def on_trade(self, ts: int, price: int, size: int) -> None:
         """Account one print: the hot path, so the in-bucket case is inlined."""
@@ -213,29 +217,34 @@ class BarBook:
                 series.fold(closed)
 
     def load_history(self, history: Mapping[Timeframe, Iterable[Bar]]) -> None:
-        """Fill each series from the coarsest history base that divides its timeframe.
+        """Fill every series from the coarsest history bars that divide its timeframe.
 
-        Brokers give a few bases, often in separate answers: 1-second bars for the last
-        half hour and 1-minute bars for days. 5m..1d come from the 1-minute bars, 5s..30s
-        from the 1-second ones, whatever order they arrive in: a coarser base replaces
-        a finer one, a finer base never touches a series that has a coarser one.
+        The Gateway (and the demo market) give a few bases, e.g. 1-second bars for the
+        last half hour and 1-minute bars for days; 5m..1d come from the 1-minute bars,
+        5s..30s from the 1-second ones. Bases may come in one call or one at a time (one
+        ``BarsLoaded`` each): a series filled from a coarser base keeps it, one filled
+        from a finer (shorter) base is refilled, so no bar is ever counted twice.
         """
-        for base in sorted(history, key=lambda tf: tf.seconds):
-            bars = sorted(history[base], key=lambda b: b.start)
-            for series in self.series.values():
-                secs = series.timeframe.seconds
-                if secs < base.seconds or secs % base.seconds:
-                    continue
-                current = self._history_base.get(series.timeframe.label)
-                if current is not None and current.seconds > base.seconds:
-                    continue
-                series.reset()
-                for bar in bars:
-                    series.fold(bar)
-                self._history_base[series.timeframe.label] = base
-        # The last 1-second history bar is already inside the coarser series; sealing
-        # it keeps it from being folded into them a second time.
-        self._base.seal()
+        bases = sorted(history, key=lambda tf: tf.seconds)
+        loaded = {tf: sorted(history[tf], key=lambda b: b.start) for tf in bases}
+        for series in self.series.values():
+            secs = series.timeframe.seconds
+            candidates = [tf for tf in bases if tf.seconds <= secs and secs % tf.seconds == 0]
+            if not candidates:
+                continue
+            base = candidates[-1]
+            label = series.timeframe.label
+            if self._loaded_from.get(label, 0) > base.seconds:
+                continue
+            if label in self._loaded_from:
+                series.clear()
+            for bar in loaded[base]:
+                series.fold(bar)
+            self._loaded_from[label] = base.seconds
+        if ONE_SECOND in loaded:
+            # The last 1-second history bar is already inside the coarser histories;
+            # sealing it keeps it from being folded into them a second time.
+            self._base.seal()
 
     def bars(self, label: str, count: int) -> list[Bar]:
         """The last ``count`` bars of a timeframe, the forming one brought up to this print."""

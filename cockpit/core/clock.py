@@ -8,7 +8,7 @@ driven by recorded time, tests a :class:`FakeClock`.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -58,8 +58,13 @@ def ns_from_datetime(moment: datetime) -> int:
 
 
 def datetime_from_ns(ns: int, tz: ZoneInfo | None = None) -> datetime:
-    """An aware datetime for epoch nanoseconds, in ``tz`` (UTC by default)."""
-    moment = datetime.fromtimestamp(ns / NS_PER_SECOND, tz=UTC)
+    """An aware datetime for epoch nanoseconds, in ``tz`` (UTC by default).
+
+    Integer arithmetic, truncated to the microsecond: a float division would round
+    16:59:59.9999999 up to 17:00 and put the instant in the wrong trading day.
+    """
+    seconds, rest = divmod(ns, NS_PER_SECOND)
+    moment = datetime.fromtimestamp(seconds, tz=UTC) + timedelta(microseconds=rest // 1_000)
     return moment.astimezone(tz) if tz is not None else moment
 
 

@@ -17,6 +17,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import InvalidOperation
 from typing import Any, Protocol
 
 from cockpit.core.broker import Broker, BrokerError, SubmissionUncertain
@@ -51,7 +52,7 @@ from cockpit.core.events import (
 from cockpit.core.instruments import OffTickGrid
 from cockpit.core.models import OrderRequest
 from cockpit.core.state import State
-from cockpit.core.validation import Denial, validate_order
+from cockpit.core.validation import Denial, trading_denial, validate_order
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,13 @@ class Engine:
         self._tasks: set[asyncio.Task[None]] = set()
         self._flatten: asyncio.Task[None] | None = None
         self._cancelling: set[int] = set()
+        self._closing: dict[str, asyncio.Task[None]] = {}
+        """Closes on their way, by symbol: a press or a flatten joins one, never adds one."""
+        self._flatten_errors: list[str] = []
+        """What the broker said while the running flatten worked, for its outcome line."""
         self._account_changed: asyncio.Event | None = None
+        self.listeners: list[Callable[[Event], None]] = []
+        """Called after each event is folded, in fold order (tests, tools)."""
         self.feed_latency_ns: int | None = None
         """Receive time minus exchange time of the latest market data (the header's ms)."""
         self.handlers: dict[type[Command], Callable[[Any], Verdict]] = {}
@@ -163,6 +170,8 @@ class Engine:
         self.recorder.record_event(recv, event, inbound)
         if isinstance(event, _ACCOUNT_EVENTS) and self._account_changed is not None:
             self._account_changed.set()
+        for listener in self.listeners:
+            listener(event)
         for watcher in self.watchers:
             for command in watcher.on_event(event, self.state):
                 self.submit(command)
@@ -238,17 +247,23 @@ class Engine:
             try:
                 await coro
             except SubmissionUncertain as exc:
-                self.emit(BrokerFailed(self.clock.now_ns(), label, str(exc), uncertain=True))
+                self._failed(label, str(exc), uncertain=True)
             except BrokerError as exc:
-                self.emit(BrokerFailed(self.clock.now_ns(), label, str(exc)))
+                self._failed(label, str(exc))
             except Exception as exc:  # a bug or a transport fault must never kill the loop
                 log.exception("broker call %s failed", label)
-                self.emit(BrokerFailed(self.clock.now_ns(), label, f"{type(exc).__name__}: {exc}"))
+                self._failed(label, f"{type(exc).__name__}: {exc}")
 
         task = asyncio.get_running_loop().create_task(guarded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def _failed(self, label: str, reason: str, *, uncertain: bool = False) -> None:
+        """Report a failed broker call; a running flatten keeps the reason for its outcome."""
+        if self.flattening and reason not in self._flatten_errors:
+            self._flatten_errors.append(reason)
+        self.emit(BrokerFailed(self.clock.now_ns(), label, reason, uncertain=uncertain))
 
     def _place(self, command: PlaceOrder) -> Verdict:
         tag = self._next_tag()
@@ -315,20 +330,42 @@ class Engine:
             return denied
         if self.broker is None:
             return self._deny(command, "no broker connected", "broker")
-        return Verdict(
-            True, task=self._spawn(self.broker.close_position(command.symbol), command.label)
-        )
+        task = self._send_close(command.symbol, command.label)
+        if task is None:
+            return Verdict(True, "close already sent")
+        return Verdict(True, task=task)
+
+    def _send_close(self, symbol: str, label: str) -> asyncio.Task[None] | None:
+        """Close once: a second close while one is on its way could overshoot the position."""
+        if symbol in self._closing or self.broker is None:
+            return None
+        broker = self.broker
+
+        async def close() -> None:
+            try:
+                await broker.close_position(symbol)
+            finally:
+                self._closing.pop(symbol, None)
+
+        task = self._spawn(close(), label)
+        self._closing[symbol] = task
+        return task
 
     def _modify(self, command: ModifyOrder) -> Verdict:
         order = self.state.orders.get(command.order_id)
         if order is None or not order.status.is_working:
             return self._deny(command, f"order {command.order_id} is not working")
+        refused = trading_denial(command.origin, self.state)
+        if refused is not None:
+            return self._deny(command, refused.reason, refused.rule)
         spec = self.state.instruments[order.symbol]
         try:
             limit = spec.to_ticks(command.limit_price) if command.limit_price is not None else None
             stop = spec.to_ticks(command.stop_price) if command.stop_price is not None else None
         except OffTickGrid as exc:
             return self._deny(command, str(exc), "tick grid")
+        except InvalidOperation:
+            return self._deny(command, "price is not a number")
         if command.size is not None and command.size <= 0:
             return self._deny(command, f"size must be at least 1 (got {command.size})")
         request = OrderRequest(
@@ -363,6 +400,7 @@ class Engine:
         working = len(self.state.working_orders())
         positions = len(self.state.open_positions())
         self.emit(FlattenStarted(self.clock.now_ns(), reason, working, positions))
+        self._flatten_errors = []
         self._flatten = self._spawn(self._run_flatten(working), "FlattenAll")
         return self._flatten
 
@@ -393,6 +431,8 @@ class Engine:
                 + [f"order {o.id}" for o in state.working_orders()]
             )
             detail = f"NOT FLAT: still open {left}"
+            if self._flatten_errors:
+                detail += f"; broker said: {'; '.join(self._flatten_errors)}"
         self.emit(FlattenCompleted(self.clock.now_ns(), flat, detail))
 
     async def _cancel_working(self) -> None:
@@ -408,14 +448,13 @@ class Engine:
     async def _close_confirmed(self) -> int:
         assert self.broker is not None
         symbols = [p.symbol for p in self.state.open_positions()]
-        if symbols:
-            results = await asyncio.gather(
-                *(self.broker.close_position(symbol) for symbol in symbols),
-                return_exceptions=True,
-            )
-            for symbol, result in zip(symbols, results, strict=True):
-                if isinstance(result, BaseException):
-                    self.emit(BrokerFailed(self.clock.now_ns(), f"close {symbol}", str(result)))
+        tasks = [
+            task
+            for symbol in symbols
+            if (task := self._closing.get(symbol) or self._send_close(symbol, f"close {symbol}"))
+        ]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
         await self._wait_for(lambda: not self.state.positions)
         return len(symbols)
 

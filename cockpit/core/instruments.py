@@ -14,7 +14,8 @@ from fractions import Fraction
 
 MONTH_CODES = "FGHJKMNQUVXZ"
 QUARTERLY = "HMUZ"
-EVEN_MONTHS = "GJMQVZ"
+GOLD_MONTHS = "GJMQZ"
+"""Gold's active months: traders roll August straight to December (October is thin)."""
 
 
 class OffTickGrid(ValueError):
@@ -53,6 +54,8 @@ class Instrument:
         """Exact ticks of ``price``; raises :class:`OffTickGrid` when it is between ticks."""
         value = Decimal(price)
         ticks, remainder = divmod(value, self.tick_size)
+        if remainder < 0:  # Decimal divmod truncates toward zero; the grid wants the floor
+            ticks -= 1
         if remainder != 0:
             raise OffTickGrid(
                 f"{self.symbol} price {value} is off the tick grid "
@@ -93,9 +96,9 @@ class Instrument:
     def front_month(self, today: date) -> tuple[str, int]:
         """(month code, year) of the contract most traders are in on ``today``.
 
-        Equity indices roll eight days before the third-Friday expiry; metals move to
-        the next even month around the 25th of the month before; energy expires around
-        the 20th of the month before, so it rolls by the 15th.
+        Equity indices roll eight days before the third-Friday expiry; gold moves to the
+        next active month (Feb, Apr, Jun, Aug, Dec) around the 25th of the month before;
+        energy expires around the 20th of the month before, so it rolls by the 15th.
         """
         year, month = today.year, today.month
         for offset in range(0, 14):
@@ -131,7 +134,7 @@ def _roll_date(months: str, year: int, month: int) -> date:
         expiry = _third_friday(year, month)
         return date.fromordinal(expiry.toordinal() - 8)
     prev_year, prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
-    if months == EVEN_MONTHS:
+    if months == GOLD_MONTHS:
         return date(prev_year, prev_month, 25)
     return date(prev_year, prev_month, 15)
 
@@ -169,13 +172,13 @@ INSTRUMENTS: dict[str, Instrument] = {
         _spec("MES", "Micro E-mini S&P 500", "0.25", "1.25", 1, "0.37", "MES", QUARTERLY),
         _spec("M2K", "Micro E-mini Russell 2000", "0.10", "0.50", 1, "0.37", "M2K", QUARTERLY),
         _spec("MYM", "Micro E-mini Dow", "1", "0.50", 1, "0.37", "MYM", QUARTERLY, "CBOT"),
-        _spec("MGC", "Micro Gold", "0.10", "1.00", 1, "0.62", "MGC", EVEN_MONTHS, "COMEX"),
+        _spec("MGC", "Micro Gold", "0.10", "1.00", 1, "0.62", "MGC", GOLD_MONTHS, "COMEX"),
         _spec("MCL", "Micro WTI Crude Oil", "0.01", "1.00", 1, "0.52", "MCLE", ALL_MONTHS, "NYMEX"),
         _spec("NQ", "E-mini Nasdaq-100", "0.25", "5.00", 10, "1.40", "ENQ", QUARTERLY),
         _spec("ES", "E-mini S&P 500", "0.25", "12.50", 10, "1.40", "EP", QUARTERLY),
         _spec("RTY", "E-mini Russell 2000", "0.10", "5.00", 10, "1.40", "RTY", QUARTERLY),
         _spec("YM", "E-mini Dow", "1", "5.00", 10, "1.40", "YM", QUARTERLY, "CBOT"),
-        _spec("GC", "Gold", "0.10", "10.00", 10, "1.62", "GCE", EVEN_MONTHS, "COMEX"),
+        _spec("GC", "Gold", "0.10", "10.00", 10, "1.62", "GCE", GOLD_MONTHS, "COMEX"),
         _spec("CL", "WTI Crude Oil", "0.01", "10.00", 10, "1.52", "CLE", ALL_MONTHS, "NYMEX"),
     )
 }

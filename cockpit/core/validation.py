@@ -23,15 +23,25 @@ class Denial:
     rule: str = "validation"
 
 
+def trading_denial(origin: str, state: State) -> Denial | None:
+    """Why order keys (place, modify) may not act right now, or ``None``."""
+    if not state.armed and origin != "risk":
+        return Denial("trading keys are disarmed: press a to arm", rule="armed")
+    if state.flattening:
+        return Denial("flatten all is running: new orders wait until it ends", "flatten")
+    if not state.reconciled:
+        return Denial("account not reconciled yet: order keys wait for the broker", "reconcile")
+    return None
+
+
 def validate_order(command: PlaceOrder, state: State, tag: str) -> OrderRequest | Denial:
     """Check an order against the basics; the risk engine judges what passes."""
     spec = state.instruments.get(command.symbol)
     if spec is None:
         return Denial(f"unknown instrument {command.symbol!r}")
-    if not state.armed and command.origin != "risk":
-        return Denial("trading keys are disarmed: press a to arm", rule="armed")
-    if not state.reconciled:
-        return Denial("account not reconciled yet: order keys wait for the broker", "reconcile")
+    denied = trading_denial(command.origin, state)
+    if denied is not None:
+        return denied
     if command.size <= 0:
         return Denial(f"size must be at least 1 (got {command.size})")
     limit = stop = None

@@ -105,10 +105,10 @@ LIVELY_FLOOR = 0.6
 
 def intraday_activity(hour_ct: float) -> float:
     """Relative activity by Chicago time: quiet overnight, busiest at the 08:30 open."""
-    return max(LIVELY_FLOOR, _session_shape(hour_ct))
+    return max(LIVELY_FLOOR, session_shape(hour_ct))
 
 
-def _session_shape(hour_ct: float) -> float:
+def session_shape(hour_ct: float) -> float:
     if 8.5 <= hour_ct < 10.0:
         return 2.6
     if 14.0 <= hour_ct < 15.0:

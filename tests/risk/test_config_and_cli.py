@@ -74,7 +74,8 @@ def test_rules_check_names_line_key_value_and_what_is_allowed(tmp_path: Path) ->
         in output
     )
     assert (
-        f"{path}:11: [risk.cooldown.tiers] mins = 3: unknown key; allowed: loss, minutes" in output
+        f"{path}:11: [risk.cooldown.tiers entry 1] mins = 3: unknown key; did you mean minutes?"
+        " allowed: loss, minutes" in output
     )
     assert (
         f'{path}:14: [risk.sessions] timezone = "Mars/Olympus": unknown timezone '
@@ -86,7 +87,7 @@ def test_rules_check_on_broken_toml_names_the_line(tmp_path: Path) -> None:
     """Not even TOML: the parser's line and column, exit code 2."""
     code, output, path = _check(tmp_path, "[risk.daily_loss]\nlimit = = 300\n")
     assert code == 2
-    assert f"{path}: not valid TOML" in output
+    assert f"{path}:2: not valid TOML" in output
     assert "line 2" in output
 
 
