@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
@@ -49,6 +50,8 @@ from cockpit.core.models import (
     Side,
 )
 from cockpit.market.synthetic import SyntheticMarket
+
+log = logging.getLogger(__name__)
 
 
 class PaperAccount:
@@ -357,6 +360,8 @@ class PaperBroker:
         self.pump_interval = pump_interval
         self._sink: EventSink | None = None
         self._pump: asyncio.Task[None] | None = None
+        self.faults = 0
+        """Market steps that raised (logged); the pump carries on."""
 
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
@@ -381,8 +386,14 @@ class PaperBroker:
         self._sink = None
 
     async def _run(self) -> None:
+        """Keep the market moving in real time. A fault downstream (a bug in a watcher,
+        say) is logged and counted, never allowed to freeze the market silently."""
         while True:
-            self.step(self.clock.now_ns())
+            try:
+                self.step(self.clock.now_ns())
+            except Exception:
+                self.faults += 1
+                log.exception("paper market step failed (%d so far)", self.faults)
             await asyncio.sleep(self.pump_interval)
 
     def step(self, until_ns: int) -> int:

@@ -217,3 +217,27 @@ async def test_pump_runs_as_a_task_and_stops_cleanly(clock: FakeClock) -> None:
     await broker.stop()
     assert broker._pump is None
     assert broker.step(clock.now_ns() + 10**9) == 0  # stopped: no sink, nothing played
+
+
+async def test_a_fault_downstream_never_freezes_the_market() -> None:
+    """A sink that raises is logged and counted; the pump keeps stepping the market."""
+    import asyncio
+
+    from cockpit.brokers.paper import PaperBroker
+    from cockpit.core.clock import WallClock
+
+    calls: list[int] = []
+
+    def flaky(event: object) -> None:
+        calls.append(1)
+        if len(calls) == 30:
+            raise RuntimeError("a bug in a watcher")
+
+    broker = PaperBroker(WallClock(), ["MNQ", "MES"], pump_interval=0.01)
+    await broker.start(flaky)
+    await asyncio.sleep(0.5)
+    seen = len(calls)
+    await asyncio.sleep(0.5)
+    await broker.stop()
+    assert broker.faults >= 1
+    assert len(calls) > seen
