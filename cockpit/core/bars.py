@@ -167,6 +167,14 @@ class BarSeries:
             self.current = None
             self._end = 0
 
+    def covered_until(self) -> int:
+        """End (ns) of the period this series already holds bars for; 0 when empty."""
+        if self.current is not None:
+            return self._end
+        if self.bars:
+            return self.bucket(self.bars[-1].start)[1]
+        return 0
+
     def last(self, count: int) -> list[Bar]:
         """The last ``count`` bars, the forming one included, as copies."""
         out = [bar.copy() for bar in self.bars[-count:]]
@@ -210,7 +218,9 @@ class BarBook:
 
         The Gateway (and the demo market) give a few bases, e.g. 1-second bars for the
         last half hour and 1-minute bars for days; 5m..1d come from the 1-minute bars,
-        5s..30s from the 1-second ones.
+        5s..30s from the 1-second ones. History comes coarse base first, then finer: a
+        period a series already covers is not counted again from a finer base (1-second
+        bars must not pile into the last 1-minute bar).
         """
         bases = sorted(history, key=lambda tf: tf.seconds)
         loaded = {tf: sorted(history[tf], key=lambda b: b.start) for tf in bases}
@@ -219,8 +229,10 @@ class BarBook:
             candidates = [tf for tf in bases if tf.seconds <= secs and secs % tf.seconds == 0]
             if not candidates:
                 continue
+            covered = series.covered_until()
             for bar in loaded[candidates[-1]]:
-                series.fold(bar)
+                if bar.start >= covered:
+                    series.fold(bar)
         # The last 1-second history bar is already inside the coarser histories; sealing
         # it keeps it from being folded into them a second time.
         self._base.seal()
