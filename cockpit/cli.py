@@ -18,7 +18,9 @@ from cockpit.config import ConfigError, Settings, load_settings
 from cockpit.core.instruments import INSTRUMENTS
 
 #: Subcommand name -> "module:attribute" of its click command.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "gateway": "cockpit.gateway.cli:gateway",
+}
 
 
 class LazyGroup(click.Group):
