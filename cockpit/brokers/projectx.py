@@ -188,7 +188,8 @@ class ProjectXBroker:
         self._reconcile_at = 0
         self._reconcile_gap = NS_PER_SECOND
         self._poll_at = 0
-        self._logout: str | None = None
+        self._logout: tuple[str, int] | None = None
+        """Why and when the gateway ended the session (``GatewayLogout``)."""
         self._hub_token = ""
         self._login_ns = 0
         self._reconcile_lock = asyncio.Lock()
@@ -363,7 +364,7 @@ class ProjectXBroker:
         if self.book.ids:
             await realtime.subscribe_market_data(list(self.book.ids.values()))
         count = len(self.book.ids)
-        self._set(Link.MARKET, LinkStatus.CONNECTED, f"market hub open, {count} contract(s)")
+        self._set(Link.MARKET, LinkStatus.CONNECTING, f"market hub open: {count} contract(s)")
 
     # The Broker protocol -----------------------------------------------------------------
 
@@ -484,17 +485,12 @@ class ProjectXBroker:
             open_orders = await self._call("/Order/searchOpen", {"accountId": account.id})
             positions = await self._call("/Position/searchOpen", {"accountId": account.id})
             fills = await self._call("/Trade/search", window)
-            recent: Any = {}
-            working = {o.id for o in self._mirror.working()}
-            listed = _rows(open_orders, "orders")
-            open_ids = {row.get("id") for row in listed if isinstance(row, dict)}
-            if (working - open_ids) or self._uncertain:
-                day_start = datetime_from_ns(trading_day_start(now)).isoformat()
-                recent = await self._call("/Order/search", dict(window, startTimestamp=day_start))
+            day_start = datetime_from_ns(trading_day_start(now)).isoformat()
+            recent = await self._call("/Order/search", dict(window, startTimestamp=day_start))
             snapshot = Snapshot(
                 account_rows=_rows(accounts, "accounts"),
                 open_orders=_rows(open_orders, "orders"),
-                recent_orders=_rows(recent, "orders") if recent else [],
+                recent_orders=_rows(recent, "orders"),
                 positions=_rows(positions, "positions"),
                 fills=_rows(fills, "trades"),
             )
@@ -562,10 +558,13 @@ class ProjectXBroker:
         if links is None or realtime is None or self._login_lock.locked():
             return
         todo = links.observe(self._hub_view(realtime))
-        reason = self._logout or todo.rebuild
-        if reason is not None:
+        if self._logout is not None:
+            reason, since = self._logout
             self._logout = None
-            await self._rebuild(reason)
+            await self._rebuild(reason, since)
+            return
+        if todo.rebuild is not None:
+            await self._rebuild(todo.rebuild, self.clock.now_ns())
             return
         if todo.reconcile:
             self._needs_reconcile = True
@@ -598,7 +597,15 @@ class ProjectXBroker:
     def _hub_view(realtime: _Realtime) -> HubView:
         def dead(connection: Any) -> bool:
             task = getattr(connection, "_run_task", None)
-            return connection is None or task is None or task.done()
+            if connection is None or task is None:
+                return True
+            if not task.done():
+                return False
+            if not task.cancelled() and not getattr(task, "_cockpit_seen", False):
+                task._cockpit_seen = True  # type: ignore[attr-defined]
+                problem = task.exception()  # retrieved: asyncio will not report it again
+                log.warning("the %s transport ended: %r", task.get_name(), problem)
+            return True
 
         user_dead = dead(realtime.user_connection)
         market_dead = dead(realtime.market_connection)
@@ -609,12 +616,13 @@ class ProjectXBroker:
             market_dead=market_dead,
         )
 
-    async def _rebuild(self, reason: str) -> None:
-        """New login, new token to both hubs (which resubscribe), then reconcile."""
+    async def _rebuild(self, reason: str, since: int) -> None:
+        """New login (unless one happened after ``since``), new token to both hubs (which
+        resubscribe), then reconcile."""
         log.warning("rebuilding the live session: %s", reason)
         self._set(Link.ACCOUNT, LinkStatus.DISCONNECTED, f"{reason}: signing in again")
         try:
-            await self._relogin(reason, force=True)
+            await self._relogin(reason, asked=since)
         except BrokerError as exc:
             self._set(Link.ACCOUNT, LinkStatus.DISCONNECTED, f"{reason}: {exc}")
         finally:
@@ -624,11 +632,12 @@ class ProjectXBroker:
         self._reconcile_at = 0
         self._wake.set()
 
-    async def _relogin(self, reason: str, *, force: bool = False) -> None:
-        asked = self.clock.now_ns()
+    async def _relogin(self, reason: str, *, asked: int | None = None) -> None:
+        """Sign in again unless that already happened after ``asked`` (default: now)."""
+        asked = self.clock.now_ns() if asked is None else asked
         async with self._login_lock:
-            if self._login_ns > asked and not force:
-                return  # someone signed in again while we waited
+            if self._login_ns > asked:
+                return  # someone signed in again after the trouble began
             client = self._require_client()
             try:
                 await client.authenticate()
@@ -648,6 +657,10 @@ class ProjectXBroker:
             return
         self._hub_token = token
         log.info("handing the hubs a new session token (%s)", reason)
+        # SDK 4.4.1: disconnect() leaves the hubs' "ready" events set, so the reconnect
+        # inside update_jwt_token() would not wait for the new sockets and report failure.
+        realtime.user_hub_ready.clear()
+        realtime.market_hub_ready.clear()
         ok = await realtime.update_jwt_token(token, timeout=HUB_SWAP_SECONDS)
         if not ok:
             log.warning("the hubs did not come back with the new token")
@@ -700,8 +713,9 @@ class ProjectXBroker:
         if links is None:
             return
         if change == "logout":
-            self._logout = "the gateway ended this session (GatewayLogout)"
-            self._set(Link.ACCOUNT, LinkStatus.DISCONNECTED, f"{self._logout}: signing in again")
+            reason = "the gateway ended this session (GatewayLogout)"
+            self._logout = (reason, self.clock.now_ns())
+            self._set(Link.ACCOUNT, LinkStatus.DISCONNECTED, f"{reason}: signing in again")
         elif change == "closed" and hub == "user":
             self._set(Link.ACCOUNT, LinkStatus.DISCONNECTED, "user hub dropped: reconnecting")
         elif change == "closed":
@@ -821,6 +835,9 @@ class ProjectXBroker:
             log.info("skipping %s for a product the cockpit does not trade: %s", kind, problem)
             return
         self.malformed[kind] += 1
+        if kind.startswith("GatewayUser"):
+            self._needs_reconcile = True  # an account report was lost: re-read the account
+            self._wake.set()
         total = sum(self.malformed.values())
         shown = redaction.REDACTOR.redact(repr(payload))[:300]
         log.warning("malformed %s #%d skipped (%s): %s", kind, total, problem, shown)

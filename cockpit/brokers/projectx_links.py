@@ -61,6 +61,7 @@ class LinkWatch:
         self.status: dict[Link, LinkStatus] = dict.fromkeys(Link, LinkStatus.CONNECTING)
         self.detail: dict[Link, str] = dict.fromkeys(Link, "")
         self.market_seen_ns = clock.now_ns()
+        self._data_since_open = False
         self._down_since: dict[str, int | None] = {"user": None, "market": None}
         self._stale_since: int | None = None
         self._next_rebuild_ns = 0
@@ -77,12 +78,18 @@ class LinkWatch:
         self.sink(ConnectionChanged(self.clock.now_ns(), link, status, detail))
 
     def market_data(self) -> None:
-        """A quote or a print arrived (the hot path: one attribute write)."""
+        """A quote or a print arrived (the hot path: two attribute writes)."""
         self.market_seen_ns = self.clock.now_ns()
+        self._data_since_open = True
 
     def hub_opened(self, hub: str) -> None:
         if hub == "market":
-            self.market_seen_ns = self.clock.now_ns()  # give the first quote time to come
+            self._reopened()
+
+    def _reopened(self) -> None:
+        """Silence is timed from the (re)opening; the link is up only once data arrives."""
+        self.market_seen_ns = self.clock.now_ns()
+        self._data_since_open = False
 
     def rebuilt(self) -> None:
         """A rebuild finished: trouble must now persist afresh before the next one."""
@@ -91,7 +98,7 @@ class LinkWatch:
             hub: None if since is None else now for hub, since in self._down_since.items()
         }
         self._stale_since = None
-        self.market_seen_ns = now
+        self._reopened()
 
     # One look --------------------------------------------------------------------------
 
@@ -139,7 +146,10 @@ class LinkWatch:
         quiet = now - self.market_seen_ns
         if quiet < self.stale_after_ns:
             self._stale_since = None
-            self.set(Link.MARKET, LinkStatus.CONNECTED, "market data flowing")
+            if self._data_since_open:
+                self.set(Link.MARKET, LinkStatus.CONNECTED, "market data flowing")
+            elif self.status[Link.MARKET] is not LinkStatus.CONNECTED:
+                self.set(Link.MARKET, LinkStatus.CONNECTING, "market hub open: waiting for data")
             return None
         if self._stale_since is None:
             self._stale_since = now

@@ -2,9 +2,10 @@
 
 At start this brings in the day's fills (so realized P&L and daily limits are right
 after a restart), working orders, open positions and the balance. After a reconnect it
-fills the gap: orders that finished while the hub was down (found in ``/Order/search``),
-fills, positions that moved or closed. Positions the hub reported while the REST calls
-were in flight are fresher than the snapshot and are left alone.
+fills the gap: orders that finished or were placed elsewhere while the hub was down
+(``/Order/search`` over the trading day), fills, positions that moved or closed.
+Positions the hub reported while the REST calls were in flight are fresher than the
+snapshot and are left alone.
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ def reconcile_events(
     for order in recent:
         if order.account_id != mine:
             continue
-        if (order.id in vanished or order.tag in uncertain_tags) and mirror.order(order):
+        unseen = order.id not in mirror.orders
+        wanted = unseen or order.id in vanished or order.tag in uncertain_tags
+        if wanted and mirror.order(order):
             result.events.append(OrderUpdated(order.updated_ns, order))
     for order in open_orders:
         if mirror.order(order):
