@@ -1,26 +1,19 @@
 """Live trading on a ProjectX Gateway through project-x-py: the only module importing the SDK.
 
-The SDK does what it is good at: login, REST calls (with its "never retry a mutation"
-rule) and the two SignalR hubs. Bars are built by the cockpit's core from prints (the
-SDK's bar builder manages a few hundred ticks a second); history comes from
-``/History/retrieveBars``. Around the SDK the adapter adds what a funded account needs
-on a bad day:
+The SDK logs in, makes the REST calls (never retrying a mutation) and holds the two
+SignalR hubs. Everything else is the cockpit's, in SDK-free modules: bars are built by
+the core from prints, history comes from ``/History/retrieveBars`` (projectx_history),
+the account is chosen by name and the front month by calendar (projectx_config,
+projectx_contracts), hub messages become events once each (projectx_feed), the account is
+re-read at start and after every reconnect with order keys off until then, and an order
+whose answer was lost is looked for by its tag, never re-sent (projectx_reconcile). Here:
+the SDK seam, the Broker methods, and the supervisor that notices dropped hubs, a silent
+feed, ``GatewayLogout`` and dead tokens (projectx_links) and repairs them: new login, new
+token to the hubs (which resubscribe), reconcile.
 
-* the account is chosen by name, never "the first of several";
-* the front month is chosen by calendar and Gateway root (``EP`` for ES), not by the
-  SDK's alphabetical pick;
-* orders, positions, fills and balance are re-read over REST at start and after every
-  reconnect, and order keys stay off (``State.reconciled``) until that is done;
-* an order whose submission went unanswered is looked for by its tag (``customTag``)
-  before anything else happens: never a duplicate;
-* dropped hubs, a silent feed, ``GatewayLogout`` and a dead token are noticed by the
-  link supervisor and repaired (new login, new token to the hubs, resubscribe, reconcile);
-* malformed messages are counted and logged, never a crash; credentials never reach a
-  log line, an event or an error message.
-
-SDK internals this module touches (pinned to 4.4.1): ``ProjectX._make_request`` (raw
-Gateway JSON, with the SDK's retry and uncertainty rules), the realtime client's hub
-open/close/logout hooks, and each hub connection's ``_run_task`` (is the transport alive).
+SDK internals touched (pinned to 4.4.1): ``ProjectX._make_request`` (raw Gateway JSON with
+the SDK's retry and uncertainty rules), the realtime client's hub open/close/logout hooks,
+its hubs' "ready" events, and each hub connection's ``_run_task`` (is the transport alive).
 """
 
 from __future__ import annotations
@@ -53,24 +46,20 @@ from cockpit.brokers.projectx_config import (
     choose_account,
     resolve_login,
 )
-from cockpit.brokers.projectx_contracts import NoContract, front_month
-from cockpit.brokers.projectx_links import HubView, LinkWatch
-from cockpit.brokers.projectx_mirror import AccountMirror
-from cockpit.brokers.projectx_orders import modify_body, place_body, refusal
-from cockpit.brokers.projectx_payloads import (
-    ContractBook,
-    MalformedPayload,
-    UnknownContract,
-    parse_account,
-    parse_bars,
-    parse_fill,
-    parse_order,
-    parse_position,
-    parse_prints,
-    parse_quote,
+from cockpit.brokers.projectx_contracts import resolve_contracts
+from cockpit.brokers.projectx_feed import LiveFeed
+from cockpit.brokers.projectx_history import load_history
+from cockpit.brokers.projectx_links import HubView, LinkWatch, token_expiring
+from cockpit.brokers.projectx_orders import (
+    ERRORS,
+    accepted,
+    label,
+    modify_body,
+    place_body,
+    refusal,
 )
-from cockpit.brokers.projectx_reconcile import Snapshot, reconcile_events
-from cockpit.core.bars import ONE_MINUTE, ONE_SECOND
+from cockpit.brokers.projectx_payloads import ContractBook, parse_account, rows
+from cockpit.brokers.projectx_reconcile import Reconciler
 from cockpit.core.broker import (
     BrokerError,
     BrokerUnavailable,
@@ -78,42 +67,17 @@ from cockpit.core.broker import (
     OrderRejected,
     SubmissionUncertain,
 )
-from cockpit.core.clock import NS_PER_SECOND, Clock, datetime_from_ns, exchange_time
-from cockpit.core.events import (
-    AccountUpdated,
-    BarsLoaded,
-    ConnectionChanged,
-    Event,
-    FillReceived,
-    Link,
-    LinkStatus,
-    Notice,
-    OrderUpdated,
-    PositionUpdated,
-    QuoteUpdated,
-    SessionStatsUpdated,
-)
+from cockpit.core.clock import NS_PER_SECOND, Clock, exchange_time
+from cockpit.core.events import Link, LinkStatus
 from cockpit.core.instruments import INSTRUMENTS, Instrument
 from cockpit.core.models import Account, Mode, OrderRequest
-from cockpit.core.tradingday import trading_day_start
 
 log = logging.getLogger(__name__)
 redaction.install()
 
-HISTORY_MINUTES = 26 * 60
-HISTORY_SECONDS = 30 * 60
-TOKEN_MARGIN_NS = 5 * 60 * NS_PER_SECOND
 HUB_SWAP_SECONDS = 20.0
-RECONCILE_RETRY_MAX_NS = 30 * NS_PER_SECOND
-MUTATIONS = frozenset(
-    {
-        "/Order/place",
-        "/Order/cancel",
-        "/Order/modify",
-        "/Position/closeContract",
-        "/Position/partialCloseContract",
-    }
-)
+MUTATIONS = frozenset(ERRORS)
+"""The endpoints that change the account: the SDK never retries them."""
 
 
 class _Uncertain(Exception):
@@ -125,30 +89,29 @@ class _Realtime(ProjectXRealtimeClient):
 
     adapter: ProjectXBroker | None = None
 
+    def _tell(self, hub: str, change: str) -> None:
+        if self.adapter is not None:
+            self.adapter._hub_changed(hub, change)
+
     def _on_user_hub_open(self) -> None:
         super()._on_user_hub_open()
-        if self.adapter is not None:
-            self.adapter._hub_changed("user", "opened")
+        self._tell("user", "opened")
 
     def _on_user_hub_close(self) -> None:
         super()._on_user_hub_close()
-        if self.adapter is not None:
-            self.adapter._hub_changed("user", "closed")
+        self._tell("user", "closed")
 
     def _on_market_hub_open(self) -> None:
         super()._on_market_hub_open()
-        if self.adapter is not None:
-            self.adapter._hub_changed("market", "opened")
+        self._tell("market", "opened")
 
     def _on_market_hub_close(self) -> None:
         super()._on_market_hub_close()
-        if self.adapter is not None:
-            self.adapter._hub_changed("market", "closed")
+        self._tell("market", "closed")
 
     def _on_gateway_logout(self, *args: Any) -> None:
         super()._on_gateway_logout(*args)
-        if self.adapter is not None:
-            self.adapter._hub_changed("user", "logout")
+        self._tell("user", "logout")
 
 
 class ProjectXBroker:
@@ -172,59 +135,66 @@ class ProjectXBroker:
         redaction.REDACTOR.add(*self.login.secrets)
         self.instruments = instruments
         self.book = ContractBook()
-        self.malformed: Counter[str] = Counter()
-        """Gateway messages that could not be read, by kind (the UI may show the total)."""
-        self.account: Account | None = None
-        self._sink: EventSink | None = None
+        self.feed = LiveFeed(clock, lambda event: None, self.book)
+        grace = settings.uncertain_grace_seconds
+        self.reconciler = Reconciler(self._call, self.feed, clock, self._show_account, grace)
+        self.reconciler.hub_up = lambda: bool(self._realtime and self._realtime.user_connected)
         self._client: ProjectX | None = None
         self._realtime: _Realtime | None = None
-        self._mirror = AccountMirror(0)
         self._links: LinkWatch | None = None
-        self._quotes: dict[str, QuoteUpdated] = {}
-        self._uncertain: dict[str, int] = {}
-        """Tags of orders whose submission went unanswered, with when to stop looking."""
-        self._position_contract: dict[str, str] = {}
-        self._needs_reconcile = False
-        self._reconcile_at = 0
-        self._reconcile_gap = NS_PER_SECOND
         self._poll_at = 0
         self._logout: tuple[str, int] | None = None
         """Why and when the gateway ended the session (``GatewayLogout``)."""
         self._hub_token = ""
         self._login_ns = 0
-        self._reconcile_lock = asyncio.Lock()
         self._login_lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
+
+    @property
+    def account(self) -> Account | None:
+        """The account traded, as last reported."""
+        return self.feed.account
+
+    @property
+    def malformed(self) -> Counter[str]:
+        """Gateway messages that could not be read, by kind (the UI may show the total)."""
+        return self.feed.malformed
 
     # Lifecycle ---------------------------------------------------------------------------
 
     async def start(self, sink: EventSink) -> None:
         """Log in, pick the account and contracts, load history, open the hubs, reconcile."""
-        self._sink = sink
-        self._links = LinkWatch(
+        feed = self.feed
+        feed.sink = sink
+        feed.on_account_gap = self._account_gap
+        feed.on_tag = lambda tag: self._wake.set()
+        links = self._links = LinkWatch(
             self.clock,
-            self._emit,
+            feed.emit,
             stale_after=self.settings.stale_after_seconds,
             rebuild_after=self.settings.reconnect_after_seconds,
         )
+        feed.on_market_data = links.market_data
         where = self.login.api_url
-        self._links.set(Link.ACCOUNT, LinkStatus.CONNECTING, f"signing in at {where}")
-        self._links.set(Link.MARKET, LinkStatus.CONNECTING, "waiting for the account")
+        links.set(Link.ACCOUNT, LinkStatus.CONNECTING, f"signing in at {where}")
+        links.set(Link.MARKET, LinkStatus.CONNECTING, "waiting for the account")
         self._client = ProjectX(
             self.login.username, self.login.api_key, config=self._sdk_config(), account_name=None
         )
         await self._client.__aenter__()
         try:
             await self._sign_in()
-            await self._resolve_contracts()
-            await self._load_history()
+            today = exchange_time(self.clock.now_ns()).date()
+            specs = [self.instruments[symbol] for symbol in self.symbols]
+            await resolve_contracts(self._call, specs, today, self.book, feed.notice)
+            await load_history(self._call, self.book, self.clock.now_ns(), feed.emit, feed.bad)
             await self._open_hubs()
-            await self._reconcile()
+            await self.reconciler.run()
         except BaseException as exc:
             reason = self._why(exc) if isinstance(exc, Exception) else "cancelled"
-            self._links.set(Link.ACCOUNT, LinkStatus.DISCONNECTED, reason)
-            self._links.set(Link.MARKET, LinkStatus.DISCONNECTED, reason)
+            links.set(Link.ACCOUNT, LinkStatus.DISCONNECTED, reason)
+            links.set(Link.MARKET, LinkStatus.DISCONNECTED, reason)
             await self._close_sdk()
             if isinstance(exc, BrokerError) or not isinstance(exc, Exception):
                 raise
@@ -270,73 +240,20 @@ class ProjectXBroker:
                 "the gateway refused the login: check PROJECT_X_USERNAME and PROJECT_X_API_KEY"
             ) from None
         self._note_token()
-        rows = _rows(await self._call("/Account/search", {"onlyActiveAccounts": True}), "accounts")
-        accounts = [parse_account(row) for row in rows]
-        account = choose_account(accounts, self.login.account)
+        answer = await self._call("/Account/search", {"onlyActiveAccounts": True})
+        account = choose_account(
+            [parse_account(row) for row in rows(answer, "accounts")], self.login.account
+        )
         client.account_name = account.name.upper()  # a later re-login selects the same one
-        self.account = account
-        self._mirror = AccountMirror(account.id)
+        self.feed.use_account(account)
         self._login_ns = self.clock.now_ns()
-
-    async def _resolve_contracts(self) -> None:
-        today = exchange_time(self.clock.now_ns()).date()
-        for symbol in self.symbols:
-            spec = self.instruments[symbol]
-            answer = await self._call("/Contract/search", {"searchText": symbol, "live": False})
-            try:
-                contract = front_month(spec, _rows(answer, "contracts"), today)
-            except NoContract as exc:
-                self._notice("warning", f"{symbol} is not tradable here: {exc}")
-                continue
-            if contract.tick_size is not None and contract.tick_size != spec.tick_size:
-                self._notice(
-                    "warning",
-                    f"{symbol} skipped: the gateway's tick size {contract.tick_size} "
-                    f"differs from {spec.tick_size}",
-                )
-                continue
-            self.book.add(spec, contract.id, contract.name)
-
-    async def _load_history(self) -> None:
-        """Closed 1-minute bars for a day and more, 1-second bars for the last half hour."""
-        now = self.clock.now_ns()
-        day_start = trading_day_start(now)
-        for symbol, contract_id in list(self.book.ids.items()):
-            spec = self.book.specs[contract_id]
-            minutes = await self._bars(contract_id, spec, 2, HISTORY_MINUTES * 60, now, True)
-            seconds = await self._bars(contract_id, spec, 1, HISTORY_SECONDS, now, False)
-            self._emit(BarsLoaded(now, symbol, ONE_MINUTE.label, minutes))
-            self._emit(BarsLoaded(now, symbol, ONE_SECOND.label, seconds))
-            before = [bar for bar in minutes if bar.start < day_start]
-            if before:
-                self._emit(SessionStatsUpdated(now, symbol, before[-1].close))
-
-    async def _bars(
-        self, contract_id: str, spec: Instrument, unit: int, span_s: int, now: int, partial: bool
-    ) -> tuple[Any, ...]:
-        body = {
-            "contractId": contract_id,
-            "live": False,
-            "startTime": datetime_from_ns(now - span_s * NS_PER_SECOND).isoformat(),
-            "endTime": datetime_from_ns(now).isoformat(),
-            "unit": unit,
-            "unitNumber": 1,
-            "limit": span_s // (60 if unit == 2 else 1) + 1,
-            "includePartialBar": partial,
-        }
-        answer = await self._call("/History/retrieveBars", body)
-        try:
-            return parse_bars(_rows(answer, "bars"), spec)
-        except MalformedPayload as exc:
-            self._bad("bars", exc, contract_id)
-            return ()
 
     async def _open_hubs(self) -> None:
         client = self._require_client()
-        assert self.account is not None
+        account = self._require_account()
         realtime = _Realtime(
             client.session_token,
-            str(self.account.id),
+            str(account.id),
             user_hub_url=self.login.user_hub_url,
             market_hub_url=self.login.market_hub_url,
             config=self._sdk_config(),
@@ -347,13 +264,14 @@ class ProjectXBroker:
         # invokes a method the Gateway does not document.
         realtime.stale_feed_seconds = math.inf
         await realtime.configure_health_monitoring(heartbeat_interval=3600.0)
+        feed = self.feed
         for kind, handler in (
-            ("quote_update", self._on_quote),
-            ("market_trade", self._on_prints),
-            ("order_update", self._on_order),
-            ("trade_execution", self._on_fill),
-            ("position_update", self._on_position),
-            ("account_update", self._on_account),
+            ("quote_update", feed.quote),
+            ("market_trade", feed.prints),
+            ("order_update", feed.order),
+            ("trade_execution", feed.fill),
+            ("position_update", feed.position),
+            ("account_update", feed.account_event),
         ):
             await realtime.add_callback(kind, handler)
         self._realtime = realtime
@@ -364,7 +282,10 @@ class ProjectXBroker:
         if self.book.ids:
             await realtime.subscribe_market_data(list(self.book.ids.values()))
         count = len(self.book.ids)
-        self._set(Link.MARKET, LinkStatus.CONNECTING, f"market hub open: {count} contract(s)")
+        if self._links is not None:
+            self._links.set(
+                Link.MARKET, LinkStatus.CONNECTING, f"market hub open: {count} contract(s)"
+            )
 
     # The Broker protocol -----------------------------------------------------------------
 
@@ -377,11 +298,9 @@ class ProjectXBroker:
             answer = await self._call("/Order/place", body)
         except _Uncertain as exc:
             return await self._settle_uncertain(request, str(exc))
-        if not answer.get("success"):
-            raise OrderRejected(f"{_label(request)}: {refusal('/Order/place', answer)}")
-        order_id = answer.get("orderId")
+        order_id = answer.get("orderId") if accepted(answer) else None
         if not isinstance(order_id, int):
-            raise BrokerError(f"{_label(request)}: the gateway accepted it without an order id")
+            raise OrderRejected(f"{label(request)}: {refusal('/Order/place', answer)}")
         return order_id
 
     async def cancel_order(self, order_id: int) -> None:
@@ -398,7 +317,7 @@ class ProjectXBroker:
         stop: int | None = None,
     ) -> None:
         account = self._require_account()
-        known = self._mirror.orders.get(order_id)
+        known = self.feed.mirror.orders.get(order_id)
         if known is None:
             raise OrderRejected(f"order {order_id} is not known to this session")
         spec = self.instruments[known.symbol]
@@ -406,136 +325,58 @@ class ProjectXBroker:
         await self._mutate("/Order/modify", body, f"change of order {order_id}")
 
     async def close_position(self, symbol: str) -> None:
-        account = self._require_account()
-        contract_id = self._position_contract.get(symbol) or self._contract(symbol)
-        body = {"accountId": account.id, "contractId": contract_id}
-        await self._mutate("/Position/closeContract", body, f"close of {symbol}")
+        await self.partial_close(symbol, None)
 
-    async def partial_close(self, symbol: str, size: int) -> None:
-        """Close ``size`` contracts of the position at market (the Gateway sizes the side)."""
+    async def partial_close(self, symbol: str, size: int | None) -> None:
+        """Close ``size`` contracts (all when ``None``) at market; the Gateway picks the side."""
         account = self._require_account()
-        contract_id = self._position_contract.get(symbol) or self._contract(symbol)
-        body = {"accountId": account.id, "contractId": contract_id, "size": size}
-        await self._mutate("/Position/partialCloseContract", body, f"partial close of {symbol}")
+        contract_id = self.feed.position_contract.get(symbol) or self._contract(symbol)
+        body: dict[str, Any] = {"accountId": account.id, "contractId": contract_id}
+        if size is None:
+            await self._mutate("/Position/closeContract", body, f"close of {symbol}")
+        else:
+            body["size"] = size
+            await self._mutate("/Position/partialCloseContract", body, f"close of {size} {symbol}")
 
     async def reconcile(self) -> None:
-        await self._reconcile()
+        await self.reconciler.run()
 
     async def _mutate(self, endpoint: str, body: dict[str, Any], what: str) -> None:
         try:
             answer = await self._call(endpoint, body)
         except _Uncertain as exc:
-            self._needs_reconcile = True
-            self._set(Link.ACCOUNT, LinkStatus.RECONCILING, f"{what}: {exc}; re-reading")
+            self.reconciler.needed = True
+            self._show_account(LinkStatus.RECONCILING, f"{what}: {exc}; re-reading")
             self._wake.set()
             raise SubmissionUncertain(
                 f"{what}: {exc}. Nothing was re-sent; the account is being re-read"
             ) from None
-        if not answer.get("success"):
-            self._needs_reconcile = True  # our picture may be behind the gateway's
+        if not accepted(answer):
+            self.reconciler.needed = True  # our picture may be behind the gateway's
             self._wake.set()
             raise OrderRejected(f"{what}: {refusal(endpoint, answer)}")
 
     async def _settle_uncertain(self, request: OrderRequest, reason: str) -> int:
         """The place went unanswered: find it by its tag before anyone may send again."""
         tag = request.tag
-        label = _label(request)
+        what = label(request)
         if tag is None:
-            self._needs_reconcile = True
-            raise SubmissionUncertain(f"{label}: {reason}; nothing was re-sent")
-        grace = int(self.settings.uncertain_grace_seconds * NS_PER_SECOND)
-        self._uncertain[tag] = self.clock.now_ns() + grace
-        self._set(
-            Link.ACCOUNT,
-            LinkStatus.RECONCILING,
-            f"order {tag}: {reason}; checking whether it reached the broker",
+            self.reconciler.needed = True
+            raise SubmissionUncertain(f"{what}: {reason}; nothing was re-sent")
+        self.reconciler.look_for(tag)
+        self._show_account(
+            LinkStatus.RECONCILING, f"order {tag}: {reason}; checking whether it reached the broker"
         )
         with contextlib.suppress(BrokerError):
-            await self._reconcile()
-        found = self._mirror.by_tag(tag)
+            await self.reconciler.run()
+        found = self.feed.mirror.by_tag(tag)
         if found is not None:
             return found.id
         self._wake.set()
         raise SubmissionUncertain(
-            f"{label} ({tag}): {reason}. It is not at the broker yet; nothing was re-sent "
+            f"{what} ({tag}): {reason}. It is not at the broker yet; nothing was re-sent "
             "and order keys wait until the account is re-read"
         )
-
-    # Reconcile ---------------------------------------------------------------------------
-
-    async def _reconcile(self) -> None:
-        """Re-read account, orders, fills and positions; ``Reconciled`` when nothing is open.
-
-        Emits only news (the mirror drops what the hub already said), and leaves order keys
-        off while an unanswered order is still being looked for.
-        """
-        account = self._require_account()
-        async with self._reconcile_lock:
-            self._needs_reconcile = False
-            self._set(Link.ACCOUNT, LinkStatus.RECONCILING, "re-reading orders and positions")
-            marks = self._mirror.position_marks()
-            now = self.clock.now_ns()
-            since = max(trading_day_start(now), self._mirror.last_fill_ns - 600 * NS_PER_SECOND)
-            window = {
-                "accountId": account.id,
-                "startTimestamp": datetime_from_ns(since).isoformat(),
-                "endTimestamp": datetime_from_ns(now + 60 * NS_PER_SECOND).isoformat(),
-            }
-            accounts = await self._call("/Account/search", {"onlyActiveAccounts": True})
-            open_orders = await self._call("/Order/searchOpen", {"accountId": account.id})
-            positions = await self._call("/Position/searchOpen", {"accountId": account.id})
-            fills = await self._call("/Trade/search", window)
-            day_start = datetime_from_ns(trading_day_start(now)).isoformat()
-            recent = await self._call("/Order/search", dict(window, startTimestamp=day_start))
-            snapshot = Snapshot(
-                account_rows=_rows(accounts, "accounts"),
-                open_orders=_rows(open_orders, "orders"),
-                recent_orders=_rows(recent, "orders"),
-                positions=_rows(positions, "positions"),
-                fills=_rows(fills, "trades"),
-            )
-            result = reconcile_events(
-                snapshot, self._mirror, self.book, marks, set(self._uncertain), self.clock.now_ns()
-            )
-            for kind, problem in result.malformed:
-                self._bad(kind, problem, "reconcile")
-            for event in result.events:
-                self._track(event)
-                self._emit(event)
-            self._settle_tags()
-            if self._uncertain:
-                tags = ", ".join(sorted(self._uncertain))
-                self._set(
-                    Link.ACCOUNT,
-                    LinkStatus.RECONCILING,
-                    f"looking for order {tags}: its submission went unanswered",
-                )
-                self._needs_reconcile = True
-                self._reconcile_at = self.clock.now_ns() + NS_PER_SECOND // 2
-                return
-            self._emit(result.reconciled)
-            name = self.account.name if self.account else "account"
-            self._set(Link.ACCOUNT, LinkStatus.CONNECTED, f"{name}: reconciled")
-
-    def _settle_tags(self) -> None:
-        now = self.clock.now_ns()
-        for tag, deadline in list(self._uncertain.items()):
-            found = self._mirror.by_tag(tag)
-            if found is not None:
-                del self._uncertain[tag]
-                self._notice(
-                    "warning",
-                    f"order {tag} reached the broker as order {found.id} although its "
-                    "answer was lost; it was placed once and not re-sent",
-                )
-            elif now >= deadline:
-                del self._uncertain[tag]
-                self._notice(
-                    "warning",
-                    f"order {tag} is not at the broker "
-                    f"{self.settings.uncertain_grace_seconds:g} s after its submission went "
-                    "unanswered: it was not placed (nothing was re-sent)",
-                )
 
     # Supervision -------------------------------------------------------------------------
 
@@ -566,32 +407,21 @@ class ProjectXBroker:
         if todo.rebuild is not None:
             await self._rebuild(todo.rebuild, self.clock.now_ns())
             return
+        reconciler = self.reconciler
         if todo.reconcile:
-            self._needs_reconcile = True
+            reconciler.needed = True
         client = self._require_client()
         if client.session_token != self._hub_token:
             await self._swap_token("the session token was renewed")
         now = self.clock.now_ns()
-        user_up = realtime.user_connected
-        if (self._needs_reconcile or self._uncertain) and user_up and now >= self._reconcile_at:
-            try:
-                await self._reconcile()
-                self._reconcile_gap = NS_PER_SECOND
-            except BrokerError as exc:
-                self._needs_reconcile = True
-                self._reconcile_at = now + self._reconcile_gap
-                seconds = self._reconcile_gap // NS_PER_SECOND
-                self._reconcile_gap = min(self._reconcile_gap * 2, RECONCILE_RETRY_MAX_NS)
-                self._set(
-                    Link.ACCOUNT,
-                    LinkStatus.RECONCILING,
-                    f"re-reading the account failed ({exc}); retrying in {seconds} s",
-                )
+        due = (reconciler.needed or reconciler.lost) and now >= reconciler.next_at
+        if due and realtime.user_connected:
+            await reconciler.attempt()
         poll = self.settings.account_poll_seconds
         if poll > 0 and now >= self._poll_at and links.status[Link.ACCOUNT].healthy:
             self._poll_at = now + int(poll * NS_PER_SECOND)
             with contextlib.suppress(BrokerError):
-                await self._poll_account()
+                await self.reconciler.poll_account()
 
     @staticmethod
     def _hub_view(realtime: _Realtime) -> HubView:
@@ -620,16 +450,16 @@ class ProjectXBroker:
         """New login (unless one happened after ``since``), new token to both hubs (which
         resubscribe), then reconcile."""
         log.warning("rebuilding the live session: %s", reason)
-        self._set(Link.ACCOUNT, LinkStatus.DISCONNECTED, f"{reason}: signing in again")
+        self._show_account(LinkStatus.DISCONNECTED, f"{reason}: signing in again")
         try:
             await self._relogin(reason, asked=since)
         except BrokerError as exc:
-            self._set(Link.ACCOUNT, LinkStatus.DISCONNECTED, f"{reason}: {exc}")
+            self._show_account(LinkStatus.DISCONNECTED, f"{reason}: {exc}")
         finally:
             if self._links is not None:
                 self._links.rebuilt()
-        self._needs_reconcile = True
-        self._reconcile_at = 0
+        self.reconciler.needed = True
+        self.reconciler.next_at = 0
         self._wake.set()
 
     async def _relogin(self, reason: str, *, asked: int | None = None) -> None:
@@ -645,7 +475,7 @@ class ProjectXBroker:
                 raise BrokerUnavailable(f"signing in again failed: {self._why(exc)}") from None
             self._note_token()
             self._login_ns = self.clock.now_ns()
-            self._needs_reconcile = True
+            self.reconciler.needed = True
             await self._swap_token(reason)
 
     async def _swap_token(self, reason: str) -> None:
@@ -665,11 +495,6 @@ class ProjectXBroker:
         if not ok:
             log.warning("the hubs did not come back with the new token")
 
-    async def _poll_account(self) -> None:
-        answer = await self._call("/Account/search", {"onlyActiveAccounts": True})
-        for row in _rows(answer, "accounts"):
-            self._on_account(row)
-
     # REST --------------------------------------------------------------------------------
 
     async def _call(self, endpoint: str, body: dict[str, Any]) -> Any:
@@ -677,10 +502,12 @@ class ProjectXBroker:
         after a fresh login; a mutation without a clear answer raises :class:`_Uncertain`."""
         client = self._require_client()
         expiry = client.token_expiry
-        if expiry is not None and self._login_ns:
-            left = int(expiry.timestamp() * NS_PER_SECOND) - self.clock.now_ns()
-            if left < TOKEN_MARGIN_NS and not self._login_lock.locked():
-                await self._relogin("the session token is about to expire")
+        end = int(expiry.timestamp() * NS_PER_SECOND) if expiry is not None else 0
+        if (
+            token_expiring(end, self._login_ns, self.clock.now_ns())
+            and not self._login_lock.locked()
+        ):
+            await self._relogin("the session token is about to expire")
         for attempt in (1, 2):
             try:
                 answer = await client._make_request("POST", endpoint, data=body)
@@ -715,134 +542,27 @@ class ProjectXBroker:
         if change == "logout":
             reason = "the gateway ended this session (GatewayLogout)"
             self._logout = (reason, self.clock.now_ns())
-            self._set(Link.ACCOUNT, LinkStatus.DISCONNECTED, f"{reason}: signing in again")
+            self._show_account(LinkStatus.DISCONNECTED, f"{reason}: signing in again")
         elif change == "closed" and hub == "user":
-            self._set(Link.ACCOUNT, LinkStatus.DISCONNECTED, "user hub dropped: reconnecting")
+            self._show_account(LinkStatus.DISCONNECTED, "user hub dropped: reconnecting")
         elif change == "closed":
-            self._set(Link.MARKET, LinkStatus.DISCONNECTED, "market hub dropped: reconnecting")
+            links.set(Link.MARKET, LinkStatus.DISCONNECTED, "market hub dropped: reconnecting")
         elif change == "opened":
             links.hub_opened(hub)
             if hub == "user" and links.status[Link.ACCOUNT] is LinkStatus.DISCONNECTED:
-                self._needs_reconcile = True
+                self.reconciler.needed = True
         self._wake.set()
 
-    def _on_quote(self, event: Any) -> None:
-        if self._links is not None:
-            self._links.market_data()
-        try:
-            contract_id = event["contract_id"]
-            quote = parse_quote(
-                contract_id,
-                event["data"],
-                self.book,
-                self.clock.now_ns(),
-                self._quotes.get(contract_id),
-            )
-        except (MalformedPayload, KeyError, TypeError) as exc:
-            self._bad("GatewayQuote", exc, event)
-            return
-        self._quotes[contract_id] = quote
-        self._emit(quote)
-
-    def _on_prints(self, event: Any) -> None:
-        if self._links is not None:
-            self._links.market_data()
-        try:
-            prints = parse_prints(event["contract_id"], event["data"], self.book)
-        except (MalformedPayload, KeyError, TypeError) as exc:
-            self._bad("GatewayTrade", exc, event)
-            return
-        for printed in prints:
-            self._emit(printed)
-
-    def _on_order(self, data: Any) -> None:
-        try:
-            order = parse_order(data, self.book)
-        except (MalformedPayload, TypeError) as exc:
-            self._bad("GatewayUserOrder", exc, data)
-            return
-        if order.account_id == self._mirror.account_id and self._mirror.order(order):
-            self._emit(OrderUpdated(order.updated_ns, order))
-            if order.tag in self._uncertain:
-                self._wake.set()
-
-    def _on_fill(self, data: Any) -> None:
-        try:
-            fill = parse_fill(data, self.book)
-        except (MalformedPayload, TypeError) as exc:
-            self._bad("GatewayUserTrade", exc, data)
-            return
-        mine = fill is not None and fill.account_id == self._mirror.account_id
-        if fill is not None and mine and self._mirror.fill(fill):
-            self._emit(FillReceived(fill.ts, fill))
-
-    def _on_position(self, data: Any) -> None:
-        try:
-            position = parse_position(data, self.book, self.clock.now_ns())
-            contract_id = data.get("contractId") if isinstance(data, dict) else None
-        except (MalformedPayload, TypeError) as exc:
-            self._bad("GatewayUserPosition", exc, data)
-            return
-        if position.account_id != self._mirror.account_id:
-            return
-        if self._mirror.position(position):
-            if position.size and isinstance(contract_id, str):
-                self._position_contract[position.symbol] = contract_id
-            self._emit(PositionUpdated(position.ts, position))
-
-    def _on_account(self, data: Any) -> None:
-        try:
-            account = parse_account(data)
-        except (MalformedPayload, TypeError) as exc:
-            self._bad("GatewayUserAccount", exc, data)
-            return
-        if account.id == self._mirror.account_id and self._mirror.account_update(account):
-            self.account = account
-            self._emit(AccountUpdated(self.clock.now_ns(), account))
+    def _account_gap(self) -> None:
+        """An account event was lost: re-read the account soon."""
+        self.reconciler.needed = True
+        self._wake.set()
 
     # Helpers -----------------------------------------------------------------------------
 
-    def _emit(self, event: Event) -> None:
-        sink = self._sink
-        if sink is None:
-            return
-        try:
-            sink(event)
-        except Exception:  # a fault downstream must not break the hub's event loop
-            log.exception("the engine failed on %s", type(event).__name__)
-
-    def _track(self, event: Event) -> None:
-        """Remember which contract a reconciled position is in (for its close)."""
-        if isinstance(event, PositionUpdated) and event.position.size:
-            contract_id = self.book.contract_id(event.position.symbol)
-            if contract_id and event.position.symbol not in self._position_contract:
-                self._position_contract[event.position.symbol] = contract_id
-        if isinstance(event, AccountUpdated):
-            self.account = event.account
-
-    def _set(self, link: Link, status: LinkStatus, detail: str) -> None:
+    def _show_account(self, status: LinkStatus, detail: str) -> None:
         if self._links is not None:
-            self._links.set(link, status, redaction.REDACTOR.redact(detail))
-        else:
-            self._emit(ConnectionChanged(self.clock.now_ns(), link, status, detail))
-
-    def _notice(self, level: str, text: str) -> None:
-        self._emit(Notice(self.clock.now_ns(), level, redaction.REDACTOR.redact(text)))
-
-    def _bad(self, kind: str, problem: Exception | str, payload: Any) -> None:
-        """Count and log a message the cockpit could not read; the feed goes on."""
-        if isinstance(problem, UnknownContract):
-            log.info("skipping %s for a product the cockpit does not trade: %s", kind, problem)
-            return
-        self.malformed[kind] += 1
-        if kind.startswith("GatewayUser"):
-            self._needs_reconcile = True  # an account report was lost: re-read the account
-            self._wake.set()
-        total = sum(self.malformed.values())
-        shown = redaction.REDACTOR.redact(repr(payload))[:300]
-        log.warning("malformed %s #%d skipped (%s): %s", kind, total, problem, shown)
-        if total in (1, 10, 100, 1000) or total % 10_000 == 0:
-            self._notice("warning", f"{total} malformed gateway message(s) skipped ({kind})")
+            self._links.set(Link.ACCOUNT, status, redaction.REDACTOR.redact(detail))
 
     def _why(self, exc: BaseException) -> str:
         return redaction.REDACTOR.redact(str(exc) or type(exc).__name__)[:300]
@@ -864,24 +584,9 @@ class ProjectXBroker:
         return contract_id
 
 
-def _rows(answer: Any, key: str) -> list[Any]:
-    """The payload list of an answer (``{"success": true, key: [...]}`` or a bare list)."""
-    if isinstance(answer, list):
-        return answer
-    if not isinstance(answer, dict) or not answer.get("success", False):
-        message = answer.get("errorMessage") if isinstance(answer, dict) else None
-        raise BrokerError(f"the gateway could not list {key}: {message or 'no success'}")
-    rows = answer.get(key) or []
-    return rows if isinstance(rows, list) else []
-
-
-def _label(request: OrderRequest) -> str:
-    return f"{request.side.label} {request.size} {request.symbol} {request.type.label}"
-
-
 def _uncertain_reason(exc: OrderSubmissionUncertainError) -> str:
-    text = str(exc)
-    cause = exc.__cause__
+    """Why the SDK could not tell whether a mutation happened, in a trader's words."""
+    text, cause = str(exc), exc.__cause__
     if "401" in text:
         return "the gateway answered 401 (unauthorized)"
     if "rate-limited" in text:
@@ -890,6 +595,4 @@ def _uncertain_reason(exc: OrderSubmissionUncertainError) -> str:
         return "the gateway answered a server error"
     if isinstance(cause, ProjectXConnectionError):
         return "no answer from the gateway in time"
-    if "cancelled" in text:
-        return "the request was cancelled in flight"
     return "no clear answer from the gateway"

@@ -11,12 +11,13 @@ decides, and failing that the nearest unexpired month does.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from cockpit.brokers.projectx_payloads import Call, ContractBook, rows
 from cockpit.core.instruments import MONTH_CODES, Instrument
 
 _CONTRACT_ID = re.compile(
@@ -78,3 +79,28 @@ def front_month(spec: Instrument, rows: Iterable[Mapping[str, Any]], today: date
     if active or unexpired:
         return (active or unexpired)[0]
     raise NoContract(f"every listed {spec.symbol} contract has expired")
+
+
+async def resolve_contracts(
+    call: Call,
+    specs: Iterable[Instrument],
+    today: date,
+    book: ContractBook,
+    notice: Callable[[str, str], None],
+) -> None:
+    """Each symbol's front month into ``book``; a symbol the gateway lacks gets a notice."""
+    for spec in specs:
+        answer = await call("/Contract/search", {"searchText": spec.symbol, "live": False})
+        try:
+            contract = front_month(spec, rows(answer, "contracts"), today)
+        except NoContract as exc:
+            notice("warning", f"{spec.symbol} is not tradable here: {exc}")
+            continue
+        if contract.tick_size is not None and contract.tick_size != spec.tick_size:
+            notice(
+                "warning",
+                f"{spec.symbol} skipped: the gateway's tick size {contract.tick_size} "
+                f"differs from {spec.tick_size}",
+            )
+            continue
+        book.add(spec, contract.id, contract.name)

@@ -20,6 +20,7 @@ from cockpit.core.clock import NS_PER_SECOND, Clock
 from cockpit.core.events import ConnectionChanged, Link, LinkStatus
 
 MAX_REBUILD_GAP_NS = 600 * NS_PER_SECOND
+TOKEN_MARGIN_NS = 5 * 60 * NS_PER_SECOND
 FIRST_RETRY_NS = 2 * NS_PER_SECOND
 
 
@@ -158,3 +159,10 @@ class LinkWatch:
         if quiet >= self.rebuild_after_ns:
             return f"no market data for {quiet // NS_PER_SECOND} s"
         return None
+
+
+def token_expiring(end_ns: int, login_ns: int, now_ns: int) -> bool:
+    """Renew now: within five minutes (or a fifth of a short token's life) of its end."""
+    if not end_ns or not login_ns:
+        return False
+    return end_ns - now_ns < min(TOKEN_MARGIN_NS, (end_ns - login_ns) // 5)

@@ -116,8 +116,20 @@ def modify_body(
     return body
 
 
-def refusal(endpoint: str, answer: Mapping[str, Any]) -> str:
+def accepted(answer: Any) -> bool:
+    """The Gateway said yes (``success: true``)."""
+    return isinstance(answer, Mapping) and answer.get("success") is True
+
+
+def label(request: OrderRequest) -> str:
+    """``BUY 2 ES limit``: how a trader names an order in a message."""
+    return f"{request.side.label} {request.size} {request.symbol} {request.type.label}"
+
+
+def refusal(endpoint: str, answer: Any) -> str:
     """A ``success: false`` answer as one line: the Gateway's message and its coded reason."""
+    if not isinstance(answer, Mapping):
+        return "the gateway's answer was not readable"
     code = answer.get("errorCode")
     meaning = ERRORS.get(endpoint, {}).get(code, "") if isinstance(code, int) else ""
     message = answer.get("errorMessage") or meaning or "refused"

@@ -287,3 +287,11 @@ async def test_a_scenario_step_runs_on_time(tmp_path: Path) -> None:
             assert message.type is aiohttp.WSMsgType.CLOSE
     finally:
         await server.stop()
+
+
+def test_the_shipped_bad_day_scenario_loads() -> None:
+    """docs/scenarios/bad-day.toml is a valid scenario, in time order."""
+    path = Path(__file__).parents[2] / "docs" / "scenarios" / "bad-day.toml"
+    steps = load_scenario(path)
+    assert [s.at for s in steps] == sorted(s.at for s in steps)
+    assert {s.fault.fault for s in steps} >= {"drop_hub", "silent", "http_error", "logout"}

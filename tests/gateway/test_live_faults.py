@@ -4,6 +4,7 @@ emulator while the real SDK and the adapter run, and each recovered from."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -19,7 +20,8 @@ from cockpit.core.events import (
     Reconciled,
 )
 from cockpit.core.models import OrderStatus, Side
-from tests.gateway.conftest import FAST, Live, start_live
+from cockpit.gateway.server import GatewayServer
+from tests.gateway.conftest import FAST, Live, options, start_live
 
 pytestmark = pytest.mark.slow
 
@@ -176,7 +178,7 @@ async def test_malformed_payloads_are_counted_and_logged_not_fatal(
     live: Live, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Garbled quotes, prints and user events are counted and logged; the feed goes on."""
-    caplog.set_level(logging.WARNING, logger="cockpit.brokers.projectx")
+    caplog.set_level(logging.WARNING, logger="cockpit.brokers")
     await ready(live)
     await live.fault(fault="malformed", hub="market", count=3)
     await live.fault(fault="malformed", hub="user", count=1)
@@ -250,3 +252,25 @@ async def test_a_rest_read_refused_401_signs_in_again(live: Live) -> None:
     await live.broker.reconcile()
     assert logins(live) == 2
     assert live.state.reconciled
+
+
+async def test_a_short_lived_token_is_renewed_before_it_dies() -> None:
+    """Near its expiry the token is replaced ahead of the next call: no 401 ever happens."""
+    server = GatewayServer(options(token_ttl=2.0))
+    await server.start()
+    try:
+        live = await start_live(server)
+        try:
+            await asyncio.sleep(1.8)  # inside the last fifth of the token's life
+            await live.broker.reconcile()
+            assert logins(live) == 2
+            assert not [r for r in server.rest.requests if r.status == 401]
+            assert live.state.reconciled
+            await live.fault(fault="drop_hub", hub="both")
+            volume = live.state.volume["ES"]
+            await live.until(lambda: live.state.volume["ES"] > volume, "hubs back on the new token")
+            assert logins(live) == 2
+        finally:
+            await live.broker.stop()
+    finally:
+        await server.stop()
