@@ -165,6 +165,7 @@ class ProjectXBroker:
 
     async def start(self, sink: EventSink) -> None:
         """Log in, pick the account and contracts, load history, open the hubs, reconcile."""
+        redaction.install()  # again: handlers added since import get the mask too
         feed = self.feed
         feed.sink = sink
         feed.on_account_gap = self._account_gap

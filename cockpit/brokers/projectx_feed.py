@@ -73,8 +73,11 @@ class LiveFeed:
         self._unknown: set[str] = set()
 
     def use_account(self, account: Account) -> None:
+        """Trade this account from now on (a warning if the gateway says it cannot trade)."""
         self.account = account
         self.mirror = AccountMirror(account.id)
+        if not account.can_trade:
+            self.notice("warning", f"the gateway says {account.name} cannot trade now")
 
     # Out ---------------------------------------------------------------------------------
 

@@ -66,3 +66,14 @@ async def test_the_banner_gives_the_exact_command_for_the_other_terminal() -> No
         assert "<the key you passed" in banner(server, api_key_given=True)
     finally:
         await server.stop()
+
+
+def test_going_live_without_credentials_exits_2_naming_them(tmp_path: Path) -> None:
+    """``cockpit --broker projectx`` with no key anywhere says what to set, exit code 2."""
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    unset = dict.fromkeys(("PROJECT_X_USERNAME", "PROJECT_X_API_KEY", "PROJECT_X_ACCOUNT_NAME"))
+    result = CliRunner(env=unset).invoke(main, ["--config", str(config), "--broker", "projectx"])
+    assert result.exit_code == 2
+    assert "PROJECT_X_USERNAME and PROJECT_X_API_KEY" in result.output
+    assert "Traceback" not in result.output

@@ -4,8 +4,12 @@ month, link health with back-off, and the mirror that drops stale or repeated re
 from __future__ import annotations
 
 import itertools
+import re
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -246,3 +250,21 @@ def test_a_reconcile_closes_positions_the_gateway_no_longer_holds() -> None:
     assert [e.position for e in result.events if isinstance(e, PositionUpdated)] == [
         Position(4001, "ES", 0, 0, 7)
     ]
+
+
+def test_only_the_adapter_imports_the_sdk() -> None:
+    """project_x_py is imported by cockpit/brokers/projectx.py alone; the emulator and the
+    config load without it."""
+    root = Path(__file__).parents[2] / "cockpit"
+    importers = {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.py")
+        if re.search(r"^\s*(from|import) project_x_py", path.read_text(), re.MULTILINE)
+    }
+    assert importers == {"brokers/projectx.py"}
+    code = (
+        "import sys, cockpit.config, cockpit.brokers.factory, cockpit.gateway.cli;"
+        "print('project_x_py' in sys.modules)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert loaded.stdout.strip() == "False", loaded.stderr
