@@ -34,7 +34,11 @@ class _Fault(BaseModel):
 
 
 class DropHub(_Fault):
-    """Close the hub's sockets; the client reconnects by itself."""
+    """Close the hub's sockets; the client reconnects by itself.
+
+    ``refuse_seconds`` refuses the WebSocket upgrade (503) for a while, as a hub node
+    restarting would: negotiate still answers, so the client keeps retrying on its own.
+    """
 
     fault: Literal["drop_hub"]
     hub: Hubs = "both"

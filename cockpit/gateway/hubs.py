@@ -100,8 +100,6 @@ class Hubs:
 
     async def negotiate(self, request: web.Request) -> web.Response:
         hub = self._hub(request)
-        if self.faults.refusing(hub):
-            raise web.HTTPServiceUnavailable(text="hub unavailable (fault injection)")
         if self.tokens.user(bearer(request)) is None:
             raise web.HTTPUnauthorized()
         connection = uuid.uuid4().hex
