@@ -99,7 +99,7 @@ class Hubs:
     # Connections ---------------------------------------------------------------------
 
     async def negotiate(self, request: web.Request) -> web.Response:
-        hub = self._hub(request)
+        self._hub(request)  # 404 for an unknown hub
         if self.tokens.user(bearer(request)) is None:
             raise web.HTTPUnauthorized()
         connection = uuid.uuid4().hex
