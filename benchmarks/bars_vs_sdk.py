@@ -16,12 +16,15 @@ environment runs fewer ticks for a quick look.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import logging
 import os
 import time
 from typing import Any
 
 from benchmarks._common import Figure, machine, median_of
+from cockpit.brokers import projectx_redact
 from cockpit.brokers.projectx_payloads import ContractBook, parse_prints
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.events import TradePrinted
@@ -80,12 +83,14 @@ def sdk_rate(payloads: list[dict[str, Any]]) -> float:
     from project_x_py.realtime import ProjectXRealtimeClient
     from project_x_py.realtime_data_manager import RealtimeDataManager
 
-    logging.getLogger("project_x_py").setLevel(logging.WARNING)
     client = ProjectX("benchmark", "benchmark-key")
     realtime = ProjectXRealtimeClient("a.b.c", "1")
-    manager = RealtimeDataManager(
-        SYMBOL, client, realtime, event_bus=EventBus(), timeframes=["1min", "5min"]
-    )
+    with contextlib.redirect_stdout(io.StringIO()):  # its loggers are born printing JSON
+        manager = RealtimeDataManager(
+            SYMBOL, client, realtime, event_bus=EventBus(), timeframes=["1min", "5min"]
+        )
+    projectx_redact.install()  # route the SDK's loggers to ours (quiet below WARNING)
+    logging.getLogger().setLevel(logging.WARNING)
     manager.is_running = True
     manager.instrument_symbol_id = SYMBOL
     manager._min_update_interval = 0.0  # process every tick (the default drops some)
