@@ -21,6 +21,7 @@ from cockpit.core.instruments import INSTRUMENTS
 #: Subcommand name -> "module:attribute" of its click command.
 SUBCOMMANDS: dict[str, str] = {
     "rules": "cockpit.risk.cli:rules",
+    "gateway": "cockpit.gateway.cli:gateway",
 }
 
 
@@ -105,6 +106,17 @@ def load_or_exit(path: Path | None) -> Settings:
     return settings
 
 
+def check_live_login(settings: Settings) -> None:
+    """Live trading without credentials is a usage error: say what to set, exit 2."""
+    from cockpit.brokers.projectx_config import ProjectXSetupError, resolve_login
+
+    try:
+        resolve_login(settings.projectx)
+    except ProjectXSetupError as exc:
+        click.echo(f"cockpit: {exc}", err=True)
+        sys.exit(2)
+
+
 def with_overrides(settings: Settings, **overrides: Any) -> Settings:
     """Apply command-line choices on top of the file's settings."""
     broker = settings.broker
@@ -163,6 +175,8 @@ def main(
     settings = with_overrides(
         load_or_exit(config_path), broker=broker, seed=seed, symbols=symbols, theme=theme
     )
+    if settings.broker.kind == "projectx":
+        check_live_login(settings)
     from cockpit.ui.app import run_cockpit
 
     sys.exit(run_cockpit(settings))

@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
 )
 
+from cockpit.brokers.projectx_config import ProjectXSettings
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.instruments import DEFAULT_WATCHLIST, INSTRUMENTS
 from cockpit.risk.config import RiskSettings
@@ -108,6 +109,7 @@ class Settings(Section):
     broker: BrokerSettings = BrokerSettings()
     paper: PaperSettings = PaperSettings()
     ui: UiSettings = UiSettings()
+    projectx: ProjectXSettings = ProjectXSettings()
     keys: dict[str, str] = Field(default_factory=dict)
     """Key remaps by binding id: ``flatten-all = "ctrl+x"``."""
     risk: RiskSettings = RiskSettings()

@@ -126,7 +126,8 @@ flatten-all = "ctrl+x"
         ),
         (
             "[broker]\nkind = 'paper'\n\n[colours]\nbid = 'green'\n",
-            "config.toml:4: [colours]: unknown section; allowed: broker, paper, ui, keys, risk",
+            "config.toml:4: [colours]: unknown section; allowed: "
+            + ", ".join(Settings.model_fields),
         ),
         (
             "ui = 5\n",

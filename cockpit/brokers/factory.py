@@ -26,4 +26,8 @@ def make_broker(
             slippage_ticks=paper.slippage_ticks,
             pump_interval=0.025 if pump else 0.0,
         )
+    if kind == "projectx":
+        from cockpit.brokers.projectx import ProjectXBroker
+
+        return ProjectXBroker(clock, symbols, settings.projectx)
     raise ValueError(f"broker {kind!r} is not available in this build")

@@ -1,0 +1,599 @@
+"""Live trading on a ProjectX Gateway through project-x-py: the only module importing the SDK.
+
+The SDK logs in, makes the REST calls (never retrying a mutation) and holds the two
+SignalR hubs. Everything else is the cockpit's, in SDK-free modules: bars are built by
+the core from prints, history comes from ``/History/retrieveBars`` (projectx_history),
+the account is chosen by name and the front month by calendar (projectx_config,
+projectx_contracts), hub messages become events once each (projectx_feed), the account is
+re-read at start and after every reconnect with order keys off until then, and an order
+whose answer was lost is looked for by its tag, never re-sent (projectx_reconcile). Here:
+the SDK seam, the Broker methods, and the supervisor that notices dropped hubs, a silent
+feed, ``GatewayLogout`` and dead tokens (projectx_links) and repairs them: new login, new
+token to the hubs (which resubscribe), reconcile.
+
+SDK internals touched (pinned to 4.4.1): ``ProjectX._make_request`` (raw Gateway JSON with
+the SDK's retry and uncertainty rules), the realtime client's hub open/close/logout hooks,
+its hubs' "ready" events, and each hub connection's ``_run_task`` (is the transport alive).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from project_x_py import ProjectX
+from project_x_py.exceptions import (
+    OrderSubmissionUncertainError,
+    ProjectXAuthenticationError,
+    ProjectXConnectionError,
+    ProjectXError,
+    ProjectXRateLimitError,
+    ProjectXServerError,
+)
+from project_x_py.models import ProjectXConfig
+from project_x_py.realtime import ProjectXRealtimeClient
+
+from cockpit.brokers import projectx_redact as redaction
+from cockpit.brokers.projectx_config import (
+    LiveLogin,
+    ProjectXSettings,
+    ProjectXSetupError,
+    choose_account,
+    resolve_login,
+)
+from cockpit.brokers.projectx_contracts import resolve_contracts
+from cockpit.brokers.projectx_feed import LiveFeed
+from cockpit.brokers.projectx_history import load_history
+from cockpit.brokers.projectx_links import HubView, LinkWatch, token_expiring
+from cockpit.brokers.projectx_orders import (
+    ERRORS,
+    accepted,
+    label,
+    modify_body,
+    place_body,
+    refusal,
+)
+from cockpit.brokers.projectx_payloads import ContractBook, parse_account, rows
+from cockpit.brokers.projectx_reconcile import Reconciler
+from cockpit.core.broker import (
+    BrokerError,
+    BrokerUnavailable,
+    EventSink,
+    OrderRejected,
+    SubmissionUncertain,
+)
+from cockpit.core.clock import NS_PER_SECOND, Clock, exchange_time
+from cockpit.core.events import Link, LinkStatus
+from cockpit.core.instruments import INSTRUMENTS, Instrument
+from cockpit.core.models import Account, Mode, OrderRequest
+
+log = logging.getLogger(__name__)
+redaction.install()
+
+HUB_SWAP_SECONDS = 20.0
+MUTATIONS = frozenset(ERRORS)
+"""The endpoints that change the account: the SDK never retries them."""
+
+
+class _Uncertain(Exception):
+    """A mutation got no clear answer (timeout, 5xx, 401, 429): it may have happened."""
+
+
+class _Realtime(ProjectXRealtimeClient):
+    """The SDK's hub client, telling the adapter when a hub opens, closes or logs out."""
+
+    adapter: ProjectXBroker | None = None
+
+    def _tell(self, hub: str, change: str) -> None:
+        if self.adapter is not None:
+            self.adapter._hub_changed(hub, change)
+
+    def _on_user_hub_open(self) -> None:
+        super()._on_user_hub_open()
+        self._tell("user", "opened")
+
+    def _on_user_hub_close(self) -> None:
+        super()._on_user_hub_close()
+        self._tell("user", "closed")
+
+    def _on_market_hub_open(self) -> None:
+        super()._on_market_hub_open()
+        self._tell("market", "opened")
+
+    def _on_market_hub_close(self) -> None:
+        super()._on_market_hub_close()
+        self._tell("market", "closed")
+
+    def _on_gateway_logout(self, *args: Any) -> None:
+        super()._on_gateway_logout(*args)
+        self._tell("user", "logout")
+
+
+class ProjectXBroker:
+    """The Broker protocol over a ProjectX Gateway account."""
+
+    mode = Mode.LIVE
+
+    def __init__(
+        self,
+        clock: Clock,
+        symbols: Sequence[str],
+        settings: ProjectXSettings,
+        *,
+        login: LiveLogin | None = None,
+        instruments: dict[str, Instrument] = INSTRUMENTS,
+    ) -> None:
+        self.clock = clock
+        self.symbols = list(symbols)
+        self.settings = settings
+        self.login = login or resolve_login(settings)
+        redaction.REDACTOR.add(*self.login.secrets)
+        self.instruments = instruments
+        self.book = ContractBook()
+        self.feed = LiveFeed(clock, lambda event: None, self.book)
+        grace = settings.uncertain_grace_seconds
+        self.reconciler = Reconciler(self._call, self.feed, clock, self._show_account, grace)
+        self.reconciler.hub_up = lambda: bool(self._realtime and self._realtime.user_connected)
+        self._client: ProjectX | None = None
+        self._realtime: _Realtime | None = None
+        self._links: LinkWatch | None = None
+        self._poll_at = 0
+        self._logout: tuple[str, int] | None = None
+        """Why and when the gateway ended the session (``GatewayLogout``)."""
+        self._hub_token = ""
+        self._login_ns = 0
+        self._login_lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._supervisor: asyncio.Task[None] | None = None
+
+    @property
+    def account(self) -> Account | None:
+        """The account traded, as last reported."""
+        return self.feed.account
+
+    @property
+    def malformed(self) -> Counter[str]:
+        """Gateway messages that could not be read, by kind (the UI may show the total)."""
+        return self.feed.malformed
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    async def start(self, sink: EventSink) -> None:
+        """Log in, pick the account and contracts, load history, open the hubs, reconcile."""
+        redaction.install()  # again: handlers added since import get the mask too
+        feed = self.feed
+        feed.sink = sink
+        feed.on_account_gap = self._account_gap
+        feed.on_tag = lambda tag: self._wake.set()
+        links = self._links = LinkWatch(
+            self.clock,
+            feed.emit,
+            stale_after=self.settings.stale_after_seconds,
+            rebuild_after=self.settings.reconnect_after_seconds,
+        )
+        feed.on_market_data = links.market_data
+        where = self.login.api_url
+        links.set(Link.ACCOUNT, LinkStatus.CONNECTING, f"signing in at {where}")
+        links.set(Link.MARKET, LinkStatus.CONNECTING, "waiting for the account")
+        self._client = ProjectX(
+            self.login.username, self.login.api_key, config=self._sdk_config(), account_name=None
+        )
+        await self._client.__aenter__()
+        try:
+            await self._sign_in()
+            today = exchange_time(self.clock.now_ns()).date()
+            specs = [self.instruments[symbol] for symbol in self.symbols]
+            await resolve_contracts(self._call, specs, today, self.book, feed.notice)
+            await load_history(self._call, self.book, self.clock.now_ns(), feed.emit, feed.bad)
+            await self._open_hubs()
+            await self.reconciler.run()
+        except BaseException as exc:
+            reason = self._why(exc) if isinstance(exc, Exception) else "cancelled"
+            links.set(Link.ACCOUNT, LinkStatus.DISCONNECTED, reason)
+            links.set(Link.MARKET, LinkStatus.DISCONNECTED, reason)
+            await self._close_sdk()
+            if isinstance(exc, BrokerError) or not isinstance(exc, Exception):
+                raise
+            raise BrokerUnavailable(f"cannot start live trading at {where}: {reason}") from None
+        self._supervisor = asyncio.get_running_loop().create_task(self._supervise())
+
+    async def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+            self._supervisor = None
+        await self._close_sdk()
+        self._sink = None
+
+    async def _close_sdk(self) -> None:
+        if self._realtime is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._realtime.cleanup(), 10)
+            self._realtime = None
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                await self._client.__aexit__(None, None, None)
+            self._client = None
+
+    def _sdk_config(self) -> ProjectXConfig:
+        return ProjectXConfig(
+            api_url=self.login.api_url,
+            user_hub_url=self.login.user_hub_url,
+            market_hub_url=self.login.market_hub_url,
+            timeout_seconds=self.settings.timeout_seconds,
+            requests_per_minute=self.settings.requests_per_minute,
+        )
+
+    async def _sign_in(self) -> None:
+        client = self._require_client()
+        try:
+            await client.authenticate()
+        except ProjectXError as exc:
+            if isinstance(exc, ProjectXConnectionError | ProjectXServerError):
+                raise BrokerUnavailable(f"cannot reach the gateway: {self._why(exc)}") from None
+            raise ProjectXSetupError(
+                "the gateway refused the login: check PROJECT_X_USERNAME and PROJECT_X_API_KEY"
+            ) from None
+        self._note_token()
+        answer = await self._call("/Account/search", {"onlyActiveAccounts": True})
+        account = choose_account(
+            [parse_account(row) for row in rows(answer, "accounts")], self.login.account
+        )
+        client.account_name = account.name.upper()  # a later re-login selects the same one
+        self.feed.use_account(account)
+        self._login_ns = self.clock.now_ns()
+
+    async def _open_hubs(self) -> None:
+        client = self._require_client()
+        account = self._require_account()
+        realtime = _Realtime(
+            client.session_token,
+            str(account.id),
+            user_hub_url=self.login.user_hub_url,
+            market_hub_url=self.login.market_hub_url,
+            config=self._sdk_config(),
+        )
+        realtime.adapter = self
+        # The cockpit watches staleness itself (LinkWatch): the SDK's watchdog would tear
+        # both hubs down every few seconds while a market is quiet, and its heartbeat
+        # invokes a method the Gateway does not document.
+        realtime.stale_feed_seconds = math.inf
+        await realtime.configure_health_monitoring(heartbeat_interval=3600.0)
+        feed = self.feed
+        for kind, handler in (
+            ("quote_update", feed.quote),
+            ("market_trade", feed.prints),
+            ("order_update", feed.order),
+            ("trade_execution", feed.fill),
+            ("position_update", feed.position),
+            ("account_update", feed.account_event),
+        ):
+            await realtime.add_callback(kind, handler)
+        self._realtime = realtime
+        self._hub_token = client.session_token
+        if not await realtime.connect():
+            raise BrokerUnavailable("the gateway's hubs did not accept a connection")
+        await realtime.subscribe_user_updates()
+        if self.book.ids:
+            await realtime.subscribe_market_data(list(self.book.ids.values()))
+        count = len(self.book.ids)
+        if self._links is not None:
+            self._links.set(
+                Link.MARKET, LinkStatus.CONNECTING, f"market hub open: {count} contract(s)"
+            )
+
+    # The Broker protocol -----------------------------------------------------------------
+
+    async def place_order(self, request: OrderRequest) -> int:
+        account = self._require_account()
+        contract_id = self._contract(request.symbol)
+        spec = self.book.specs[contract_id]
+        body = place_body(account.id, contract_id, spec, request)
+        try:
+            answer = await self._call("/Order/place", body)
+        except _Uncertain as exc:
+            return await self._settle_uncertain(request, str(exc))
+        order_id = answer.get("orderId") if accepted(answer) else None
+        if not isinstance(order_id, int):
+            raise OrderRejected(f"{label(request)}: {refusal('/Order/place', answer)}")
+        return order_id
+
+    async def cancel_order(self, order_id: int) -> None:
+        account = self._require_account()
+        body = {"accountId": account.id, "orderId": order_id}
+        await self._mutate("/Order/cancel", body, f"cancel of order {order_id}")
+
+    async def modify_order(
+        self,
+        order_id: int,
+        *,
+        size: int | None = None,
+        limit: int | None = None,
+        stop: int | None = None,
+    ) -> None:
+        account = self._require_account()
+        known = self.feed.mirror.orders.get(order_id)
+        if known is None:
+            raise OrderRejected(f"order {order_id} is not known to this session")
+        spec = self.instruments[known.symbol]
+        body = modify_body(account.id, order_id, spec, size=size, limit=limit, stop=stop)
+        await self._mutate("/Order/modify", body, f"change of order {order_id}")
+
+    async def close_position(self, symbol: str) -> None:
+        await self.partial_close(symbol, None)
+
+    async def partial_close(self, symbol: str, size: int | None) -> None:
+        """Close ``size`` contracts (all when ``None``) at market; the Gateway picks the side."""
+        account = self._require_account()
+        contract_id = self.feed.position_contract.get(symbol) or self._contract(symbol)
+        body: dict[str, Any] = {"accountId": account.id, "contractId": contract_id}
+        if size is None:
+            await self._mutate("/Position/closeContract", body, f"close of {symbol}")
+        else:
+            body["size"] = size
+            await self._mutate("/Position/partialCloseContract", body, f"close of {size} {symbol}")
+
+    async def reconcile(self) -> None:
+        await self.reconciler.run()
+
+    async def _mutate(self, endpoint: str, body: dict[str, Any], what: str) -> None:
+        try:
+            answer = await self._call(endpoint, body)
+        except _Uncertain as exc:
+            self.reconciler.needed = True
+            self._show_account(LinkStatus.RECONCILING, f"{what}: {exc}; re-reading")
+            self._wake.set()
+            raise SubmissionUncertain(
+                f"{what}: {exc}. Nothing was re-sent; the account is being re-read"
+            ) from None
+        if not accepted(answer):
+            self.reconciler.needed = True  # our picture may be behind the gateway's
+            self._wake.set()
+            raise OrderRejected(f"{what}: {refusal(endpoint, answer)}")
+
+    async def _settle_uncertain(self, request: OrderRequest, reason: str) -> int:
+        """The place went unanswered: find it by its tag before anyone may send again."""
+        tag = request.tag
+        what = label(request)
+        if tag is None:
+            self.reconciler.needed = True
+            raise SubmissionUncertain(f"{what}: {reason}; nothing was re-sent")
+        self.reconciler.look_for(tag)
+        self._show_account(
+            LinkStatus.RECONCILING, f"order {tag}: {reason}; checking whether it reached the broker"
+        )
+        with contextlib.suppress(BrokerError):
+            await self.reconciler.run()
+        found = self.feed.mirror.by_tag(tag)
+        if found is not None:
+            return found.id
+        self._wake.set()
+        raise SubmissionUncertain(
+            f"{what} ({tag}): {reason}. It is not at the broker yet; nothing was re-sent "
+            "and order keys wait until the account is re-read"
+        )
+
+    # Supervision -------------------------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        interval = self.settings.check_interval_seconds
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), interval)
+            self._wake.clear()
+            try:
+                await self._look()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the supervisor must outlive any one failure
+                log.exception("live link supervisor: one look failed")
+
+    async def _look(self) -> None:
+        links = self._links
+        realtime = self._realtime
+        if links is None or realtime is None or self._login_lock.locked():
+            return
+        todo = links.observe(self._hub_view(realtime))
+        if self._logout is not None:
+            reason, since = self._logout
+            self._logout = None
+            await self._rebuild(reason, since)
+            return
+        if todo.rebuild is not None:
+            await self._rebuild(todo.rebuild, self.clock.now_ns())
+            return
+        reconciler = self.reconciler
+        if todo.reconcile:
+            reconciler.needed = True
+        client = self._require_client()
+        if client.session_token != self._hub_token:
+            await self._swap_token("the session token was renewed")
+        now = self.clock.now_ns()
+        due = (reconciler.needed or reconciler.lost) and now >= reconciler.next_at
+        if due and realtime.user_connected:
+            await reconciler.attempt()
+        poll = self.settings.account_poll_seconds
+        if poll > 0 and now >= self._poll_at and links.status[Link.ACCOUNT].healthy:
+            self._poll_at = now + int(poll * NS_PER_SECOND)
+            with contextlib.suppress(BrokerError):
+                await self.reconciler.poll_account()
+
+    @staticmethod
+    def _hub_view(realtime: _Realtime) -> HubView:
+        def dead(connection: Any) -> bool:
+            task = getattr(connection, "_run_task", None)
+            if connection is None or task is None:
+                return True
+            if not task.done():
+                return False
+            if not task.cancelled() and not getattr(task, "_cockpit_seen", False):
+                task._cockpit_seen = True  # type: ignore[attr-defined]
+                problem = task.exception()  # retrieved: asyncio will not report it again
+                log.warning("the %s transport ended: %r", task.get_name(), problem)
+            return True
+
+        user_dead = dead(realtime.user_connection)
+        market_dead = dead(realtime.market_connection)
+        return HubView(
+            user_up=realtime.user_connected and not user_dead,
+            market_up=realtime.market_connected and not market_dead,
+            user_dead=user_dead,
+            market_dead=market_dead,
+        )
+
+    async def _rebuild(self, reason: str, since: int) -> None:
+        """New login (unless one happened after ``since``), new token to both hubs (which
+        resubscribe), then reconcile."""
+        log.warning("rebuilding the live session: %s", reason)
+        self._show_account(LinkStatus.DISCONNECTED, f"{reason}: signing in again")
+        try:
+            await self._relogin(reason, asked=since)
+        except BrokerError as exc:
+            self._show_account(LinkStatus.DISCONNECTED, f"{reason}: {exc}")
+        finally:
+            if self._links is not None:
+                self._links.rebuilt()
+        self.reconciler.needed = True
+        self.reconciler.next_at = 0
+        self._wake.set()
+
+    async def _relogin(self, reason: str, *, asked: int | None = None) -> None:
+        """Sign in again unless that already happened after ``asked`` (default: now)."""
+        asked = self.clock.now_ns() if asked is None else asked
+        async with self._login_lock:
+            if self._login_ns > asked:
+                return  # someone signed in again after the trouble began
+            client = self._require_client()
+            try:
+                await client.authenticate()
+            except ProjectXError as exc:
+                raise BrokerUnavailable(f"signing in again failed: {self._why(exc)}") from None
+            self._note_token()
+            self._login_ns = self.clock.now_ns()
+            self.reconciler.needed = True
+            await self._swap_token(reason)
+
+    async def _swap_token(self, reason: str) -> None:
+        """Give the hubs the current token: they reconnect with it and resubscribe once."""
+        client = self._require_client()
+        realtime = self._realtime
+        token = client.session_token
+        if realtime is None or token == self._hub_token:
+            return
+        self._hub_token = token
+        log.info("handing the hubs a new session token (%s)", reason)
+        # SDK 4.4.1: disconnect() leaves the hubs' "ready" events set, so the reconnect
+        # inside update_jwt_token() would not wait for the new sockets and report failure.
+        realtime.user_hub_ready.clear()
+        realtime.market_hub_ready.clear()
+        ok = await realtime.update_jwt_token(token, timeout=HUB_SWAP_SECONDS)
+        if not ok:
+            log.warning("the hubs did not come back with the new token")
+
+    # REST --------------------------------------------------------------------------------
+
+    async def _call(self, endpoint: str, body: dict[str, Any]) -> Any:
+        """One Gateway call through the SDK. A read refused for its token is retried once
+        after a fresh login; a mutation without a clear answer raises :class:`_Uncertain`."""
+        client = self._require_client()
+        expiry = client.token_expiry
+        end = int(expiry.timestamp() * NS_PER_SECOND) if expiry is not None else 0
+        if (
+            token_expiring(end, self._login_ns, self.clock.now_ns())
+            and not self._login_lock.locked()
+        ):
+            await self._relogin("the session token is about to expire")
+        for attempt in (1, 2):
+            try:
+                answer = await client._make_request("POST", endpoint, data=body)
+            except OrderSubmissionUncertainError as exc:
+                raise _Uncertain(_uncertain_reason(exc)) from None
+            except ProjectXAuthenticationError:
+                if attempt == 1 and endpoint not in MUTATIONS and self._login_ns:
+                    await self._relogin("the gateway refused the session token")
+                    continue
+                raise BrokerUnavailable(f"{endpoint}: the gateway refused our session") from None
+            except ProjectXRateLimitError:
+                raise BrokerUnavailable(f"{endpoint}: rate limited by the gateway") from None
+            except (ProjectXConnectionError, ProjectXServerError) as exc:
+                raise BrokerUnavailable(f"{endpoint}: {self._why(exc)}") from None
+            except ProjectXError as exc:
+                raise BrokerError(f"{endpoint}: {self._why(exc)}") from None
+            self._note_token()
+            return answer
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _note_token(self) -> None:
+        client = self._client
+        if client is not None and client.session_token:
+            redaction.REDACTOR.add(client.session_token)
+
+    # Hub events --------------------------------------------------------------------------
+
+    def _hub_changed(self, hub: str, change: str) -> None:
+        links = self._links
+        if links is None:
+            return
+        if change == "logout":
+            reason = "the gateway ended this session (GatewayLogout)"
+            self._logout = (reason, self.clock.now_ns())
+            self._show_account(LinkStatus.DISCONNECTED, f"{reason}: signing in again")
+        elif change == "closed" and hub == "user":
+            self._show_account(LinkStatus.DISCONNECTED, "user hub dropped: reconnecting")
+        elif change == "closed":
+            links.set(Link.MARKET, LinkStatus.DISCONNECTED, "market hub dropped: reconnecting")
+        elif change == "opened":
+            links.hub_opened(hub)
+            if hub == "user" and links.status[Link.ACCOUNT] is LinkStatus.DISCONNECTED:
+                self.reconciler.needed = True
+        self._wake.set()
+
+    def _account_gap(self) -> None:
+        """An account event was lost: re-read the account soon."""
+        self.reconciler.needed = True
+        self._wake.set()
+
+    # Helpers -----------------------------------------------------------------------------
+
+    def _show_account(self, status: LinkStatus, detail: str) -> None:
+        if self._links is not None:
+            self._links.set(Link.ACCOUNT, status, redaction.REDACTOR.redact(detail))
+
+    def _why(self, exc: BaseException) -> str:
+        return redaction.REDACTOR.redact(str(exc) or type(exc).__name__)[:300]
+
+    def _require_client(self) -> ProjectX:
+        if self._client is None:
+            raise BrokerUnavailable("not connected to the gateway")
+        return self._client
+
+    def _require_account(self) -> Account:
+        if self.account is None or self._client is None:
+            raise BrokerUnavailable("not connected to the gateway")
+        return self.account
+
+    def _contract(self, symbol: str) -> str:
+        contract_id = self.book.contract_id(symbol)
+        if contract_id is None:
+            raise OrderRejected(f"{symbol} is not tradable in this session")
+        return contract_id
+
+
+def _uncertain_reason(exc: OrderSubmissionUncertainError) -> str:
+    """Why the SDK could not tell whether a mutation happened, in a trader's words."""
+    text, cause = str(exc), exc.__cause__
+    if "401" in text:
+        return "the gateway answered 401 (unauthorized)"
+    if "rate-limited" in text:
+        return "the gateway answered 429 (rate limited)"
+    if isinstance(cause, ProjectXServerError):
+        return "the gateway answered a server error"
+    if isinstance(cause, ProjectXConnectionError):
+        return "no answer from the gateway in time"
+    return "no clear answer from the gateway"
