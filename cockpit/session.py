@@ -7,6 +7,8 @@ tests and benchmarks drive the very same wiring with a fake clock and no pump.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cockpit.brokers.factory import make_broker
 from cockpit.config import Settings
@@ -15,6 +17,9 @@ from cockpit.core.clock import Clock, WallClock
 from cockpit.core.engine import Engine
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.state import State
+
+if TYPE_CHECKING:
+    from cockpit.journal.writer import JournalWriter
 
 
 @dataclass
@@ -28,9 +33,13 @@ class Session:
     broker: Broker
     symbols: list[str] = field(default_factory=list)
     started: bool = False
+    journal: JournalWriter | None = None
+    """The session's journal (the engine's recorder), flushed on a timer while started."""
 
     async def start(self) -> None:
         """Connect the broker; its history, account and quotes flow into the engine."""
+        if self.journal is not None:
+            self.journal.start()
         await self.broker.start(self.engine.on_event)
         self.started = True
 
@@ -39,6 +48,8 @@ class Session:
             await self.engine.drain()
             await self.broker.stop()
             self.started = False
+        if self.journal is not None:
+            await self.journal.aclose()
 
 
 def build_session(
@@ -47,11 +58,21 @@ def build_session(
     clock: Clock | None = None,
     broker: Broker | None = None,
     pump: bool = True,
+    journal_dir: Path | None = None,
 ) -> Session:
-    """Wire a session from settings. Tests pass a fake clock and ``pump=False``."""
+    """Wire a session from settings. Tests pass a fake clock and ``pump=False``.
+
+    The journal is on unless ``[journal] enabled = false``; it is written to
+    ``journal_dir``, else ``[journal] dir``, else the user data dir.
+    """
     clock = clock or WallClock()
     symbols = list(settings.ui.watchlist)
     broker = broker or make_broker(settings, clock, symbols, pump=pump)
     state = State(INSTRUMENTS, symbols, mode=broker.mode)
-    engine = Engine(state, clock, broker=broker)
-    return Session(settings, clock, state, engine, broker, symbols)
+    journal = None
+    if settings.journal.enabled:
+        from cockpit.journal.writer import writer_for
+
+        journal = writer_for(settings, state, journal_dir)
+    engine = Engine(state, clock, broker=broker, recorder=journal)
+    return Session(settings, clock, state, engine, broker, symbols, journal=journal)
