@@ -18,7 +18,9 @@ from cockpit.config import ConfigError, Settings, load_settings
 from cockpit.core.instruments import INSTRUMENTS
 
 #: Subcommand name -> "module:attribute" of its click command.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "rules": "cockpit.risk.cli:rules",
+}
 
 
 class LazyGroup(click.Group):

@@ -12,13 +12,14 @@ import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.instruments import DEFAULT_WATCHLIST, INSTRUMENTS
+from cockpit.risk.config import RiskSettings
 
 APP_NAME = "cockpit"
 
@@ -128,6 +129,7 @@ class Settings(Section):
     journal: JournalSettings = JournalSettings()
     keys: dict[str, str] = Field(default_factory=dict)
     """Key remaps by binding id: ``flatten-all = "ctrl+x"``."""
+    risk: RiskSettings = RiskSettings()
 
 
 class ConfigError(Exception):
@@ -165,8 +167,7 @@ def describe_errors(exc: ValidationError, text: str, path: Path) -> str:
     lines = []
     for error in exc.errors():
         loc = [str(part) for part in error["loc"]]
-        section, key = _section_and_key(loc)
-        line = find_line(text, section, key)
+        line, section, key = locate(text, list(error["loc"]))
         where = f"{path}:{line}" if line else str(path)
         value = error.get("input")
         shown = "" if error["type"] == "missing" else f" = {_show(value)}"
@@ -176,13 +177,6 @@ def describe_errors(exc: ValidationError, text: str, path: Path) -> str:
             message = f"unknown key; allowed: {allowed_keys(loc)}"
         lines.append(f"{where}: {label}{shown}: {message}")
     return "\n".join(lines)
-
-
-def _section_and_key(loc: list[str]) -> tuple[str, str]:
-    if len(loc) == 1:
-        return "", loc[0]
-    keys = [part for part in loc[1:] if not part.isdigit()]
-    return loc[0], ".".join(keys) if keys else loc[0]
 
 
 def _show(value: Any) -> str:
@@ -197,12 +191,72 @@ def allowed_keys(loc: list[str]) -> str:
     """The keys a section accepts, for an 'unknown key' error."""
     model: type[BaseModel] = Settings
     for part in loc[:-1]:
+        if part.isdigit():
+            continue  # an item of an array of tables
         field = model.model_fields.get(part)
         annotation = getattr(field, "annotation", None)
+        if get_origin(annotation) is list:
+            annotation = get_args(annotation)[0]
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return "see docs"
         model = annotation
     return ", ".join(model.model_fields)
+
+
+_TABLE = re.compile(r"^\[\[?\s*([^\]]+?)\s*\]\]?")
+
+
+def locate(text: str, loc: list[str | int]) -> tuple[int | None, str, str]:
+    """Where the value at ``loc`` is written: (1-based line, table, key).
+
+    Looks for the deepest table header that holds it (``[risk.daily_loss]``, the n-th
+    ``[[risk.cooldown.tiers]]``), then for the key inside that table (plain, dotted or an
+    inline table); falls back to the header line when the key is not written.
+    """
+    tables: list[tuple[int, str, int]] = []  # (line, name, occurrence of that name)
+    keys: dict[int, list[tuple[int, str]]] = {-1: []}  # header index -> (line, text)
+    seen: dict[str, int] = {}
+    current = -1
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        header = _TABLE.match(stripped)
+        if header:
+            name = re.sub(r"\s*\.\s*", ".", header.group(1))
+            occurrence = seen.get(name, 0)
+            seen[name] = occurrence + 1
+            tables.append((number, name, occurrence))
+            current = len(tables) - 1
+            keys[current] = []
+        elif stripped and not stripped.startswith("#"):
+            keys[current].append((number, stripped))
+    for cut in range(len(loc), -1, -1):
+        path = [str(part) for part in loc[:cut] if not isinstance(part, int)]
+        if cut and isinstance(loc[cut - 1], int):
+            continue  # a table path never ends inside an array index
+        rest = loc[cut:]
+        occurrence = 0
+        if rest and isinstance(rest[0], int):
+            occurrence, rest = rest[0], rest[1:]
+        names = [str(part) for part in rest if not isinstance(part, int)]
+        table = ".".join(path)
+        if table:
+            found = [
+                i for i, (_, name, occ) in enumerate(tables) if (name, occ) == (table, occurrence)
+            ]
+            if not found:
+                continue
+            index, header_line = found[0], tables[found[0]][0]
+        else:
+            index, header_line = -1, None
+        key = ".".join(names)
+        if names:
+            pattern = re.compile(rf"^[\"']?{re.escape(names[0])}[\"']?\s*[=.]")
+            for number, stripped in keys[index]:
+                if pattern.match(stripped):
+                    return number, table, key
+        if header_line is not None:
+            return header_line, table, key
+    return None, "", ".".join(str(part) for part in loc if not isinstance(part, int))
 
 
 def find_line(text: str, section: str, key: str) -> int | None:

@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.brokers.factory import make_broker
-from cockpit.config import Settings
+from cockpit.config import Settings, state_dir
 from cockpit.core.broker import Broker
 from cockpit.core.clock import Clock, WallClock
 from cockpit.core.engine import Engine
 from cockpit.core.instruments import INSTRUMENTS
+from cockpit.core.models import Mode
 from cockpit.core.state import State
+from cockpit.risk.engine import RiskEngine
+from cockpit.risk.lockout import LockoutStore
 
 if TYPE_CHECKING:
     from cockpit.journal.writer import JournalWriter
@@ -33,6 +36,8 @@ class Session:
     broker: Broker
     symbols: list[str] = field(default_factory=list)
     started: bool = False
+    risk: RiskEngine | None = None
+    """The risk engine: already a gate and a watcher of ``engine``; the UI reads its views."""
     journal: JournalWriter | None = None
     """The session's journal (the engine's recorder), flushed on a timer while started."""
 
@@ -58,21 +63,34 @@ def build_session(
     clock: Clock | None = None,
     broker: Broker | None = None,
     pump: bool = True,
+    risk_state_dir: Path | None = None,
     journal_dir: Path | None = None,
 ) -> Session:
     """Wire a session from settings. Tests pass a fake clock and ``pump=False``.
 
-    The journal is on unless ``[journal] enabled = false``; it is written to
-    ``journal_dir``, else ``[journal] dir``, else the user data dir.
+    Lockouts persist in ``risk_state_dir`` (default: the user state dir; tests pass a
+    temporary one). Replay keeps its lockouts in memory so it can never lock live trading.
+    The journal is on unless ``[journal] enabled = false`` (never for a replay); it is
+    written to ``journal_dir``, else ``[journal] dir``, else the user data dir.
     """
     clock = clock or WallClock()
     symbols = list(settings.ui.watchlist)
     broker = broker or make_broker(settings, clock, symbols, pump=pump)
     state = State(INSTRUMENTS, symbols, mode=broker.mode)
     journal = None
-    if settings.journal.enabled:
+    if settings.journal.enabled and broker.mode is not Mode.REPLAY:
         from cockpit.journal.writer import writer_for
 
         journal = writer_for(settings, state, journal_dir)
     engine = Engine(state, clock, broker=broker, recorder=journal)
-    return Session(settings, clock, state, engine, broker, symbols, journal=journal)
+    if broker.mode is Mode.REPLAY:
+        store = LockoutStore.memory()
+    else:
+        store = LockoutStore(risk_state_dir or state_dir())
+    if journal is not None:
+        from cockpit.journal.risk import note_lockout
+
+        note_lockout(journal, store)
+    risk = RiskEngine(settings.risk, clock, store=store)
+    risk.attach(engine)
+    return Session(settings, clock, state, engine, broker, symbols, risk=risk, journal=journal)

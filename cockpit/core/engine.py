@@ -17,7 +17,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from cockpit.core.broker import Broker, BrokerError, SubmissionUncertain
 from cockpit.core.clock import Clock
@@ -65,7 +65,11 @@ class Gate(Protocol):
 
 
 class Watcher(Protocol):
-    """Sees every event after the state folded it; may answer with commands."""
+    """Sees every event after the state folded it; may answer with commands.
+
+    A watcher may also define ``on_time(now_ns, state) -> Iterable[Command]``, which
+    :meth:`Engine.tick` calls for rules driven by the clock rather than by events.
+    """
 
     def on_event(self, event: Event, state: State) -> Iterable[Command]: ...
 
@@ -134,6 +138,9 @@ class Engine:
         self._account_changed: asyncio.Event | None = None
         self.listeners: list[Callable[[Event], None]] = []
         """Called after each event is folded (the UI wakes its timer; never per-tick work)."""
+        self.handlers: dict[type[Command], Callable[[Any], Verdict]] = {}
+        """Handlers for commands the engine itself does not know (the risk engine registers
+        ``StartLockout``); they run after the gates pass the command."""
 
     # Inbound -----------------------------------------------------------------------------
 
@@ -180,7 +187,23 @@ class Engine:
         denied = self._judge(command, None)
         if denied is not None:
             return denied
+        handler = self.handlers.get(type(command))
+        if handler is not None:
+            return handler(command)
         return self._deny(command, f"{command.label} is not handled by this engine")
+
+    def tick(self) -> None:
+        """Let watchers act on the passage of time (a cooldown or lockout ending, an
+        end-of-day flatten): each watcher's optional ``on_time(now_ns, state)`` runs and
+        what it returns is submitted. The UI calls this from a 1 Hz timer; replay calls
+        it as recorded time moves.
+        """
+        now = self.clock.now_ns()
+        for watcher in self.watchers:
+            on_time = getattr(watcher, "on_time", None)
+            if on_time is not None:
+                for command in on_time(now, self.state):
+                    self.submit(command)
 
     async def execute(self, command: Command) -> Verdict:
         """Submit and wait for the broker side to finish (tests, scripts, replay)."""

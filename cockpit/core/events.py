@@ -212,6 +212,23 @@ class EnforcementTaken(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class RiskDecision(Event):
+    """One decision of the risk engine, for the journal and review: which rule, on what
+    inputs, what it chose to do and what came of it.
+
+    ``outcome`` is ``denied``, ``would deny`` (dry run), ``enforced``, ``dry run`` (an
+    action decided but not taken) or ``alerted``. ``inputs`` is ``key=value`` pairs.
+    """
+
+    rule: str
+    action: str
+    outcome: str
+    inputs: str = ""
+    command: str = ""
+    symbol: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OrderSubmitted(Event):
     """A validated order handed to the broker, not yet acknowledged.
 

@@ -1,0 +1,6 @@
+"""The local risk engine: rules, trading states, enforcement and persistent lockouts.
+
+No Textual and no broker SDK here (a test proves it). The engine is
+:class:`cockpit.risk.engine.RiskEngine`: a gate on every command and a watcher of every
+event; the rules live in :mod:`cockpit.risk.rules`, one module each.
+"""

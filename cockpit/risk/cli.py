@@ -1,0 +1,110 @@
+"""``cockpit rules``: check a risk config and see the lockout, without opening the cockpit.
+
+``cockpit rules check [FILE]`` validates the whole config file (the ``[risk]`` tables
+included) and prints the effective rules; every problem names the file, the line, the
+key, the bad value and what is allowed, and the exit code is 2. ``cockpit rules
+lockout`` says whether a lockout is in force.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cockpit.config import ConfigError, default_config_path, parse_settings, state_dir
+from cockpit.core.clock import WallClock
+from cockpit.risk.config import RiskSettings
+from cockpit.risk.lockout import LockoutStore
+from cockpit.risk.rules import all_rules
+from cockpit.risk.rules.base import Env
+from cockpit.risk.tally import Tally
+from cockpit.risk.timing import Calendar, format_countdown
+
+
+@click.group("rules")
+def rules() -> None:
+    """Risk rules: check a config, see the lockout."""
+
+
+@rules.command("check")
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_context
+def check(ctx: click.Context, file: Path | None) -> None:
+    """Validate FILE (default: the config file) and print the effective risk rules."""
+    root = ctx.find_root().obj or {}
+    chosen = file or root.get("config_path")
+    path = chosen or default_config_path()
+    if not path.exists():
+        if chosen is not None:
+            click.echo(f"cockpit rules check: {path}: no such file", err=True)
+            sys.exit(2)
+        click.echo(f"no config file at {path}: every risk rule is off\n")
+        click.echo(render(RiskSettings(), None))
+        return
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        click.echo(f"cockpit rules check: {path}: cannot read it ({exc})", err=True)
+        sys.exit(2)
+    try:
+        settings = parse_settings(text, path)
+    except ConfigError as exc:
+        click.echo(f"cockpit rules check: {path} is not valid\n{exc}", err=True)
+        sys.exit(2)
+    click.echo(render(settings.risk, path))
+
+
+def render(settings: RiskSettings, path: Path | None) -> str:
+    """The effective rules, one line each, in the order orders are judged."""
+    calendar = Calendar(settings.boundary, settings.zone)
+    env = Env(settings, calendar, Tally(calendar))
+    source = str(path) if path is not None else "defaults"
+    mode = (
+        "DRY RUN: decide and record, refuse and enforce nothing"
+        if settings.dry_run
+        else ("enforcing")
+    )
+    lines = [
+        f"Risk rules from {source}",
+        f"  mode: {mode}",
+        f"  warning at {settings.warn_at:.0%} of a limit; the trading day ends "
+        f"{settings.day_boundary} {settings.timezone}",
+        "",
+    ]
+    rules = all_rules(env)
+    width = max(len(rule.name) for rule in rules)
+    on = 0
+    for rule in rules:
+        if rule.enabled:
+            on += 1
+            lines.append(f"  {rule.name:<{width}}  on   {rule.describe()}")
+        else:
+            lines.append(f"  {rule.name:<{width}}  off  (turn on with {rule.turn_on})")
+    lines += [
+        "",
+        f"{on} of {len(rules)} rules on. Exits (flatten, cancel, close, orders that only reduce "
+        "a position) are never refused.",
+        "A lockout is kept in the state dir, not in this file: no edit here can shorten one.",
+    ]
+    return "\n".join(lines)
+
+
+@rules.command("lockout")
+def lockout() -> None:
+    """Say whether a lockout is in force, and until when."""
+    store = LockoutStore(state_dir())
+    now = max(WallClock().now_ns(), store.last_seen_ns)
+    if store.problem is not None:
+        click.echo(f"{store.problem}: the cockpit will lock until the trading day ends")
+        return
+    active = store.active(now)
+    if active is None:
+        click.echo("no lockout in force")
+        return
+    calendar = Calendar()
+    click.echo(
+        f"LOCKED until {calendar.local(active.until_ns):%a %Y-%m-%d %H:%M %Z} "
+        f"({format_countdown(active.until_ns - now)} left): {active.reason}"
+    )

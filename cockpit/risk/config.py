@@ -1,0 +1,273 @@
+"""The ``[risk]`` section of the config: every rule, off until it is given a limit.
+
+Each rule has its own table (``[risk.daily_loss]``, ``[risk.contract_limit]``...), named
+like the rule with underscores. Unknown keys are errors, so a typo never silently turns
+a protection off. Where a rule stores nothing persistent is deliberate: no key here can
+move or shorten a lockout, which lives in the state dir, not in the config.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+from fnmatch import fnmatchcase
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cockpit.core.instruments import INSTRUMENTS
+from cockpit.risk.timing import Window, check_lock_until, parse_hhmm
+
+Action = Literal["alert", "reduce-only", "cancel-all", "flatten", "lock"]
+"""What a breached limit does: warn; refuse new entries; also cancel every working order;
+flatten everything (then refuse entries); flatten and lock until ``lock_until``."""
+Basis = Literal["realized", "net"]
+"""``realized``: closed trades after fees. ``net``: that plus the open P&L."""
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown timezone {value!r}; use an IANA name like America/Chicago"
+        ) from None
+    return value
+
+
+def _symbol_map(values: dict[str, int]) -> dict[str, int]:
+    out = {}
+    for symbol, limit in values.items():
+        if symbol.upper() not in INSTRUMENTS:
+            raise ValueError(f"unknown symbol {symbol!r}; valid: {', '.join(INSTRUMENTS)}")
+        if limit < 1:
+            raise ValueError(f"limit for {symbol} must be at least 1 (got {limit})")
+        out[symbol.upper()] = limit
+    return out
+
+
+class _Limit(_Section):
+    action: Action = "lock"
+    lock_until: str = "next-day"
+
+    @field_validator("lock_until")
+    @classmethod
+    def _lock_until(cls, value: str) -> str:
+        return check_lock_until(value)
+
+
+class DailyLoss(_Limit):
+    limit: Decimal | None = Field(default=None, gt=0)
+    """Dollars the trading day may lose; reaching it breaches."""
+    basis: Basis = "net"
+    trailing: bool = False
+    """Measure the loss from the day's high-water mark instead of from zero."""
+
+
+class WeeklyLoss(_Limit):
+    limit: Decimal | None = Field(default=None, gt=0)
+    basis: Basis = "net"
+    lock_until: str = "next-week"
+
+
+class ProfitTarget(_Limit):
+    target: Decimal | None = Field(default=None, gt=0)
+    basis: Basis = "net"
+
+
+class MaxPosition(_Section):
+    micros: int | None = Field(default=None, ge=1)
+    """Micro-equivalents across the account (1 mini = 10 micros), positions plus
+    working orders plus orders in flight, per side."""
+
+
+class ContractLimit(_Section):
+    contracts: int | None = Field(default=None, ge=1)
+    """Contracts per symbol, position plus working orders plus orders in flight, per side."""
+    symbols: dict[str, int] = Field(default_factory=dict)
+    """Per-symbol limits that replace ``contracts``: ``{ MNQ = 4, NQ = 1 }``."""
+
+    _symbols = field_validator("symbols")(classmethod(lambda cls, v: _symbol_map(v)))
+
+
+class MaxOrderSize(_Section):
+    contracts: int | None = Field(default=None, ge=1)
+    symbols: dict[str, int] = Field(default_factory=dict)
+
+    _symbols = field_validator("symbols")(classmethod(lambda cls, v: _symbol_map(v)))
+
+
+class TradesPerDay(_Limit):
+    limit: int | None = Field(default=None, ge=1)
+    """Fills per trading day, every entry and every exit (the ProjectX count)."""
+    action: Action = "reduce-only"
+
+
+class ConsecutiveLosses(_Limit):
+    limit: int | None = Field(default=None, ge=1)
+    """Losing trades in a row (a trade: one closing order's fills)."""
+
+
+class CooldownTier(_Section):
+    loss: Decimal = Field(gt=0)
+    """A closing order that loses at least this many dollars..."""
+    minutes: float = Field(gt=0, le=24 * 60)
+    """...refuses new entries for this long."""
+
+
+class Cooldown(_Section):
+    tiers: list[CooldownTier] = Field(default_factory=list)
+
+    @field_validator("tiers")
+    @classmethod
+    def _ascending(cls, tiers: list[CooldownTier]) -> list[CooldownTier]:
+        losses = [tier.loss for tier in tiers]
+        if losses != sorted(set(losses)):
+            raise ValueError("list tiers from the smallest loss to the largest, each loss once")
+        return tiers
+
+
+class TradeClock(_Section):
+    minutes: float | None = Field(default=None, gt=0, le=24 * 60)
+    """No new entry for this long after an entry fill."""
+
+
+class Sessions(_Section):
+    timezone: str = "America/Chicago"
+    windows: list[str] = Field(default_factory=list)
+    """``HH:MM-HH:MM`` windows when new entries are allowed; none means any time."""
+    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    """Days a window may start on."""
+    flatten_at: str | None = None
+    """``HH:MM``: flatten everything then, and refuse entries until the day ends."""
+
+    _timezone = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+
+    @field_validator("windows")
+    @classmethod
+    def _windows(cls, values: list[str]) -> list[str]:
+        for value in values:
+            Window.parse(value)
+        return values
+
+    @field_validator("flatten_at")
+    @classmethod
+    def _flatten_at(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_hhmm(value)
+        return value
+
+
+class Symbols(_Section):
+    block: list[str] = Field(default_factory=list)
+    """Symbols (wildcards ``*`` and ``?``) that may not be entered: ``["CL", "M2*"]``."""
+    allow: list[str] = Field(default_factory=list)
+    """When not empty, only these symbols (wildcards) may be entered."""
+
+    @field_validator("block", "allow")
+    @classmethod
+    def _patterns(cls, values: list[str]) -> list[str]:
+        out = []
+        for value in values:
+            pattern = value.upper()
+            if not any(fnmatchcase(symbol, pattern) for symbol in INSTRUMENTS):
+                raise ValueError(
+                    f"{value!r} matches no instrument; known: {', '.join(INSTRUMENTS)}"
+                )
+            out.append(pattern)
+        return out
+
+
+class RequireStop(_Section):
+    grace_seconds: float | None = Field(default=None, gt=0, le=3600)
+    """Seconds a position may stay without a protective stop."""
+    action: Literal["close", "alert", "place-stop"] = "close"
+    stop_ticks: int | None = Field(default=None, ge=1)
+    """For ``place-stop``: ticks from the average entry price."""
+
+    @model_validator(mode="after")
+    def _stop_ticks(self) -> RequireStop:
+        if self.action == "place-stop" and self.stop_ticks is None:
+            raise ValueError("action place-stop needs stop_ticks (ticks from the entry)")
+        return self
+
+
+class Throttle(_Section):
+    orders: int | None = Field(default=None, ge=1)
+    """New or changed orders allowed per ``seconds``."""
+    seconds: float = Field(default=1.0, gt=0, le=3600)
+
+
+class NoAddingToLoser(_Section):
+    enabled: bool = False
+
+
+class FatFinger(_Section):
+    max_ticks: int | None = Field(default=None, ge=1)
+    """A limit or stop price further than this from the market is refused."""
+    symbols: dict[str, int] = Field(default_factory=dict)
+    """Per-symbol ``max_ticks``."""
+    confirm_above: int | None = Field(default=None, ge=1)
+    """Orders larger than this need the same order sent again within ``confirm_seconds``."""
+    confirm_seconds: float = Field(default=3.0, gt=0, le=60)
+
+    _symbols = field_validator("symbols")(classmethod(lambda cls, v: _symbol_map(v)))
+
+
+class Stale(_Section):
+    feed_seconds: float | None = Field(default=None, gt=0, le=3600)
+    """Refuse an entry when its symbol's last quote arrived longer ago than this."""
+    account: bool = False
+    """Refuse entries while the account or market link is down or not reconciled."""
+
+
+class RiskSettings(_Section):
+    dry_run: bool = False
+    """Decide and record, but refuse and enforce nothing (a lockout still holds)."""
+    warn_at: float = Field(default=0.8, gt=0, le=1)
+    """Fraction of a limit that raises WARNING."""
+    timezone: str = "America/Chicago"
+    """The timezone of the trading-day boundary and of ``HH:MM`` lock ends."""
+    day_boundary: str = "17:00"
+    """When the trading day (and daily limits) roll over."""
+
+    daily_loss: DailyLoss = DailyLoss()
+    weekly_loss: WeeklyLoss = WeeklyLoss()
+    profit_target: ProfitTarget = ProfitTarget()
+    max_position: MaxPosition = MaxPosition()
+    contract_limit: ContractLimit = ContractLimit()
+    max_order_size: MaxOrderSize = MaxOrderSize()
+    trades_per_day: TradesPerDay = TradesPerDay()
+    consecutive_losses: ConsecutiveLosses = ConsecutiveLosses()
+    cooldown: Cooldown = Cooldown()
+    trade_clock: TradeClock = TradeClock()
+    sessions: Sessions = Sessions()
+    symbols: Symbols = Symbols()
+    require_stop: RequireStop = RequireStop()
+    throttle: Throttle = Throttle()
+    no_adding_to_loser: NoAddingToLoser = NoAddingToLoser()
+    fat_finger: FatFinger = FatFinger()
+    stale: Stale = Stale()
+
+    _timezone = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+
+    @field_validator("day_boundary")
+    @classmethod
+    def _boundary(cls, value: str) -> str:
+        parse_hhmm(value)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def boundary(self) -> time:
+        return parse_hhmm(self.day_boundary)

@@ -1,0 +1,573 @@
+"""The risk engine: a gate on every command, a watcher of every event, and the keeper of
+the trading state and the lockout.
+
+As a **gate** it judges each order that would add exposure against the lockout and
+every rule, first refusal wins; exits (cancel, close, flatten) and orders that only
+reduce a position always pass. As a **watcher** it folds broker events into its tally,
+re-reads the limits they touch, turns a breach into its action (alert, reduce-only,
+cancel all, flatten, lock) and enforces on what the broker reports, including orders
+and positions that appear from another platform. ``on_time`` (called by
+``Engine.tick``) does what time alone decides: cooldowns and lockouts ending, the
+end-of-day flatten, a missing stop.
+
+Every decision is an event through ``engine.emit``: ``RiskDecision`` (rule, inputs,
+action, outcome) for the journal, ``OrderDenied`` / ``EnforcementTaken`` /
+``RiskStateChanged`` / ``LockoutStarted`` / ``LockoutEnded`` for the screen. In dry run
+the same decisions are made and recorded, but nothing is refused or enforced; a lockout
+still holds, because a lockout is never up to the config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from cockpit.core.clock import NS_PER_SECOND, Clock, WallClock
+from cockpit.core.commands import (
+    CancelAll,
+    CancelOrder,
+    ClosePosition,
+    Command,
+    FlattenAll,
+    ModifyOrder,
+    PlaceOrder,
+    StartLockout,
+)
+from cockpit.core.engine import Engine, Verdict
+from cockpit.core.events import (
+    EnforcementTaken,
+    Event,
+    FillReceived,
+    FlattenCompleted,
+    LockoutEnded,
+    LockoutStarted,
+    Notice,
+    OrderDenied,
+    OrderUpdated,
+    PositionUpdated,
+    QuoteUpdated,
+    RiskDecision,
+    RiskStateChanged,
+    TradePrinted,
+)
+from cockpit.core.models import OrderRequest
+from cockpit.core.state import State
+from cockpit.core.validation import Denial
+from cockpit.risk.config import RiskSettings
+from cockpit.risk.exposure import cancellable, order_increases, reduces
+from cockpit.risk.lockout import Lockout, LockoutStore
+from cockpit.risk.rules import build_rules
+from cockpit.risk.rules.base import Act, Env, Intent, Level, Refusal, Rule
+from cockpit.risk.rules.daily_loss import DailyLoss
+from cockpit.risk.rules.sessions import Sessions
+from cockpit.risk.states import TradingState
+from cockpit.risk.tally import Tally
+from cockpit.risk.timing import Calendar, format_countdown, parse_duration, parse_hhmm
+from cockpit.risk.views import RiskViews
+
+CLOSE_RETRY_NS = 5 * NS_PER_SECOND
+"""A close asked for and not yet confirmed flat is asked again after this long."""
+NO_COMMANDS: tuple[Command, ...] = ()
+
+
+class RiskEngine(RiskViews):
+    """Judges commands, watches events, keeps the trading state and the lockout."""
+
+    def __init__(
+        self,
+        settings: RiskSettings | None = None,
+        clock: Clock | None = None,
+        *,
+        store: LockoutStore | None = None,
+    ) -> None:
+        self.settings = settings or RiskSettings()
+        self.clock: Clock = clock or WallClock()
+        self.store = store or LockoutStore.memory()
+        self.calendar = Calendar(self.settings.boundary, self.settings.zone)
+        self.tally = Tally(self.calendar)
+        self.env = Env(self.settings, self.calendar, self.tally)
+        self.rules: list[Rule] = build_rules(self.env)
+        self.dry_run = self.settings.dry_run
+        self.trading_state = TradingState.ACTIVE
+        self.state_reason = ""
+        self.state_rule = ""
+        self.daily_loss: DailyLoss | None = next(
+            (r for r in self.rules if isinstance(r, DailyLoss)), None
+        )
+        self._limits = [r for r in self.rules if r.is_limit]
+        self._levels: dict[str, Level] = {r.name: Level.OK for r in self.rules}
+        self._latched: dict[str, int] = {}
+        """Rules whose breach holds until a time (the end of the day or week)."""
+        self._breach_reason: dict[str, str] = {}
+        self._acted: dict[object, int] = {}
+        """Enforcements already asked for (by key), so none is asked for twice."""
+        self._seen = self.store.last_seen_ns
+        """The latest time seen: a clock set backwards never moves risk time back."""
+        self._engine: Engine | None = None
+        self._emit: Callable[[Event], None] = _drop
+        self._by_event: dict[type, list[Rule]] = {}
+        self._reactors: dict[type, list[Rule]] = {}
+        for rule in self.rules:
+            for kind in rule.events:
+                self._by_event.setdefault(kind, []).append(rule)
+            for kind in rule.reacts_to:
+                self._reactors.setdefault(kind, []).append(rule)
+        self._pnl_rules = [
+            r for r in self.rules if QuoteUpdated in r.events or TradePrinted in r.events
+        ]
+        self._timed = [r for r in self.rules if r.timed]
+        self._clocked = [r for r in self.rules if type(r).on_time is not Rule.on_time]
+        self._dispatch: dict[type, Callable[[Any, State], Iterable[Command]]] = {
+            QuoteUpdated: self._on_market,
+            TradePrinted: self._on_market,
+        }
+        for kind in (OrderUpdated, FillReceived, PositionUpdated, FlattenCompleted):
+            self._dispatch[kind] = self._on_account
+        for kind in set(self._by_event) | set(self._reactors):
+            self._dispatch.setdefault(kind, self._on_account)
+
+    # Wiring ------------------------------------------------------------------------------
+
+    def attach(self, engine: Engine) -> None:
+        """Plug into an engine: gate, watcher, ``StartLockout`` handler; restore a lockout."""
+        self._engine = engine
+        self._emit = engine.emit
+        if self not in engine.gates:
+            engine.gates.append(self)
+        if self not in engine.watchers:
+            engine.watchers.append(self)
+        engine.handlers[StartLockout] = self._start_lockout
+        state = engine.state
+        self.tally.seed(state)
+        now = self.now()
+        if self.dry_run:
+            self._notice(
+                now,
+                "warning",
+                "risk rules in DRY RUN: decisions are recorded, nothing is refused or "
+                "enforced (a lockout still holds)",
+            )
+        lockout = self.store.active(now)
+        if self.store.problem is not None:
+            reason = f"{self.store.problem}: locked until the trading day ends, to be safe"
+            self._lock(self.calendar.day_end(now), reason, "lockout", now, [])
+        elif lockout is not None:
+            self._emit(LockoutStarted(now, lockout.until_ns, lockout.reason, lockout.source))
+            self._notice(
+                now,
+                "warning",
+                f"lockout restored: locked until {self._when(lockout.until_ns, now)} "
+                f"({lockout.reason})",
+            )
+        acts: list[tuple[str, Act]] = []
+        for rule in self._limits:
+            self._update(rule, state, now, acts)
+        self._refresh(state, now, acts)
+
+    def now(self, clock_ns: int | None = None) -> int:
+        """Risk time: the clock, but never earlier than the latest time already seen."""
+        now = self.clock.now_ns() if clock_ns is None else clock_ns
+        if now < self._seen:
+            return self._seen
+        self._seen = now
+        return now
+
+    # The gate ----------------------------------------------------------------------------
+
+    def check(self, command: Command, request: OrderRequest | None, state: State) -> Denial | None:
+        """Refuse an order that adds exposure when the lockout or a rule says so."""
+        if command.is_exit or request is None:
+            return None
+        if not isinstance(command, PlaceOrder | ModifyOrder):
+            return None
+        if reduces(state, request.symbol, request.side, request.size):
+            return None
+        now = self.now()
+        self.tally.epoch += 1
+        replaces = state.orders.get(command.order_id) if isinstance(command, ModifyOrder) else None
+        lockout = self.store.active(now)
+        if lockout is not None:
+            reason = (
+                f"locked until {self._when(lockout.until_ns, now)} "
+                f"({format_countdown(lockout.until_ns - now)} left): {lockout.reason}"
+            )
+            self._decide("lockout", "reject", "denied", f"until_ns={lockout.until_ns}", command)
+            return Denial(reason, "lockout")
+        intent = Intent(command, request, replaces)
+        for rule in self.rules:
+            refusal = self._judge(rule, intent, state, now)
+            if refusal is None:
+                continue
+            name = refusal.rule or rule.name
+            if not self.dry_run:
+                self._decide(name, "reject", "denied", refusal.inputs, command, request.symbol)
+                return Denial(refusal.reason, name)
+            self._decide(name, "reject", "would deny", refusal.inputs, command, request.symbol)
+            self._notice(now, "warning", f"DRY RUN: would refuse {command.label}: {refusal.reason}")
+            break
+        for rule in self.rules:
+            rule.accepted(intent, now)
+        return None
+
+    def _judge(self, rule: Rule, intent: Intent, state: State, now: int) -> Refusal | None:
+        if (
+            rule.is_limit
+            and rule.blocks_entries
+            and self._level_now(rule, state, now) is Level.BREACH
+        ):
+            return Refusal(f"{self._why(rule, state, now)}", rule.inputs(state, now))
+        return rule.check(intent, state, now)
+
+    def _level_now(self, rule: Rule, state: State, now: int) -> Level:
+        latched = self._latched.get(rule.name)
+        if latched is not None and now < latched:
+            return Level.BREACH
+        return rule.level(state, now)
+
+    def _why(self, rule: Rule, state: State, now: int) -> str:
+        """The live reason while the rule is breached, else the one recorded at the breach."""
+        if rule.level(state, now) is Level.BREACH:
+            return rule.reason(state, now)
+        recorded = self._breach_reason.get(rule.name)
+        return f"{recorded} (earlier today)" if recorded else rule.reason(state, now)
+
+    # The watcher -------------------------------------------------------------------------
+
+    def on_event(self, event: Event, state: State) -> Iterable[Command]:
+        handler = self._dispatch.get(type(event))
+        if handler is None:
+            return NO_COMMANDS
+        self.tally.epoch += 1
+        return handler(event, state)
+
+    def _on_market(self, event: QuoteUpdated | TradePrinted, state: State) -> Iterable[Command]:
+        reactors = self._reactors.get(type(event))
+        if reactors is None and event.symbol not in state.positions:
+            return NO_COMMANDS
+        now = self.now()
+        acts: list[tuple[str, Act]] = []
+        if reactors is not None:
+            for rule in reactors:
+                for act in rule.react(event, state, now):
+                    acts.append((rule.name, act))
+        if event.symbol in state.positions:
+            changed = False
+            for rule in self._pnl_rules:
+                changed |= self._update(rule, state, now, acts)
+            if changed:
+                self._refresh(state, now, acts)
+        return self._carry_out(acts, state, now) if acts else NO_COMMANDS
+
+    def _on_account(self, event: Event, state: State) -> Iterable[Command]:
+        now = self.now()
+        kind = type(event)
+        if kind is OrderUpdated:
+            order = event.order  # type: ignore[attr-defined]
+            self.tally.on_order(order)
+            if not order.status.is_working:
+                self._acted.pop(("cancel", order.id), None)
+        elif kind is FillReceived:
+            self.tally.on_fill(event.fill, now)  # type: ignore[attr-defined]
+        elif kind is PositionUpdated:
+            position = event.position  # type: ignore[attr-defined]
+            self.tally.on_position(position)
+            if position.size == 0:
+                self._acted.pop(("close", position.symbol), None)
+        acts: list[tuple[str, Act]] = []
+        for rule in self._reactors.get(kind, ()):
+            for act in rule.react(event, state, now):
+                acts.append((rule.name, act))
+        changed = False
+        for rule in self._by_event.get(kind, ()):
+            changed |= self._update(rule, state, now, acts)
+        if changed:
+            self._refresh(state, now, acts)
+        if kind in (OrderUpdated, PositionUpdated, FlattenCompleted):
+            self._sweep(state, now, acts)
+        return self._carry_out(acts, state, now) if acts else NO_COMMANDS
+
+    def on_time(self, now_ns: int, state: State) -> Iterable[Command]:
+        """What time alone decides; called by ``Engine.tick`` (1 Hz live, recorded in replay)."""
+        now = self.now(now_ns)
+        self.tally.epoch += 1
+        acts: list[tuple[str, Act]] = []
+        lockout = self.store.lockout
+        if lockout is not None and now >= lockout.until_ns:
+            self._save_problem(now, self.store.clear(now))
+            self._emit(LockoutEnded(now, f"lockout ended ({lockout.reason})"))
+            self._decide("lockout", "unlock", "ended", f"until_ns={lockout.until_ns}")
+        elif lockout is not None:
+            self._save_problem(now, self.store.touch(now))
+        for rule in self._timed:
+            self._update(rule, state, now, acts)
+        for rule in self._clocked:
+            for act in rule.on_time(state, now):
+                acts.append((rule.name, act))
+        for key, asked in list(self._acted.items()):
+            if isinstance(key, tuple) and key[0] == "close" and now - asked >= CLOSE_RETRY_NS:
+                del self._acted[key]
+        self._refresh(state, now, acts)
+        self._sweep(state, now, acts)
+        return self._carry_out(acts, state, now) if acts else NO_COMMANDS
+
+    # Limits and the trading state --------------------------------------------------------
+
+    def _update(self, rule: Rule, state: State, now: int, acts: list[tuple[str, Act]]) -> bool:
+        """Re-read one limit; act on a fresh breach. True when its level changed."""
+        level = self._level_now(rule, state, now)
+        if level is not Level.BREACH:
+            self._latched.pop(rule.name, None)
+        if level is self._levels[rule.name]:
+            return False
+        self._levels[rule.name] = level
+        if level is Level.BREACH and rule.is_limit:
+            self._breach(rule, state, now, acts)
+        return True
+
+    def _breach(self, rule: Rule, state: State, now: int, acts: list[tuple[str, Act]]) -> None:
+        reason = rule.reason(state, now)
+        inputs = rule.inputs(state, now)
+        self._breach_reason[rule.name] = reason
+        action = rule.action
+        if rule.latch == "day":
+            self._latched[rule.name] = self.calendar.day_end(now)
+        elif rule.latch == "week":
+            self._latched[rule.name] = self.calendar.week_end(now)
+        if action == "alert":
+            self._decide(rule.name, "alert", "alerted", inputs)
+            self._notice(now, "warning", reason)
+            return
+        if self.dry_run:
+            self._decide(rule.name, action, "dry run", inputs)
+            self._notice(now, "warning", f"DRY RUN: {rule.name} would {action}: {reason}")
+            return
+        self._decide(rule.name, action, "enforced", inputs)
+        if action in ("flatten", "lock"):
+            acts.insert(
+                0,
+                (
+                    rule.name,
+                    Act(FlattenAll(origin="risk", reason=reason), "flatten", reason, inputs),
+                ),
+            )
+        elif action == "cancel-all":
+            acts.append((rule.name, Act(CancelAll(origin="risk"), "cancel-all", reason, inputs)))
+        else:
+            self._emit(EnforcementTaken(now, rule.name, action, reason))
+        if action == "lock":
+            until = self.lock_end(rule.lock_until, now)
+            self._lock(until, reason, rule.name, now, acts)
+            if rule.restarts_after_lock:
+                rule.restart()
+                self._latched.pop(rule.name, None)
+                self._levels[rule.name] = Level.OK
+
+    def _refresh(self, state: State, now: int, acts: list[tuple[str, Act]]) -> None:
+        """Recompute the trading state; announce a change and sweep on the way down."""
+        new, reason, rule = self._compute_state(state, now)
+        if new is self.trading_state and rule == self.state_rule:
+            return
+        previous = self.trading_state
+        self.trading_state, self.state_reason, self.state_rule = new, reason, rule
+        shown = (
+            f"DRY RUN: {reason}" if self.dry_run and new.rank >= 2 and rule != "lockout" else reason
+        )
+        self._emit(RiskStateChanged(now, new.value, previous.value, shown, rule))
+        if new.rank > previous.rank and new.rank >= TradingState.REDUCING.rank:
+            self._sweep(state, now, acts)
+
+    def _compute_state(self, state: State, now: int) -> tuple[TradingState, str, str]:
+        lockout = self.store.active(now)
+        if lockout is not None:
+            return TradingState.LOCKED, lockout.reason, lockout.source
+        warning: Rule | None = None
+        for rule in self._limits:
+            level = self._levels[rule.name]
+            if level is Level.BREACH and rule.blocks_entries:
+                return TradingState.REDUCING, self._why(rule, state, now), rule.name
+            if level is not Level.OK and warning is None:
+                warning = rule
+        if warning is not None:
+            return TradingState.WARNING, warning.reason(state, now), warning.name
+        return TradingState.ACTIVE, "", ""
+
+    # Enforcement -------------------------------------------------------------------------
+
+    def _sweep(self, state: State, now: int, acts: list[tuple[str, Act]]) -> None:
+        """REDUCING: cancel working orders that add exposure. LOCKED: also close positions."""
+        if self.trading_state.rank < TradingState.REDUCING.rank or state.flattening:
+            return
+        locked = self.trading_state is TradingState.LOCKED
+        rule = "lockout" if locked else self._cancelling_rule()
+        if rule is None:
+            return
+        for book in self.tally.working.values():
+            for order in book.values():
+                if ("cancel", order.id) in self._acted or not cancellable(order):
+                    continue
+                if not order_increases(state, order):
+                    continue
+                detail = (
+                    f"{self.trading_state.value}: order {order.id} ({order.side.label} "
+                    f"{order.remaining} {order.symbol}) would add exposure"
+                )
+                command = CancelOrder(order_id=order.id, origin="risk")
+                acts.append((rule, Act(command, "cancel", detail, key=("cancel", order.id))))
+        if locked:
+            for position in state.positions.values():
+                detail = f"LOCKED: {position.symbol} {position.size:+d} must be closed"
+                command = ClosePosition(symbol=position.symbol, origin="risk")
+                key = ("close", position.symbol)
+                acts.append(("lockout", Act(command, "close", detail, key=key)))
+
+    def _cancelling_rule(self) -> str | None:
+        """The breached limit that clears working entries (the stale guard does not: it
+        cannot trust what it would cancel)."""
+        for rule in self._limits:
+            if (
+                rule.cancels_entries
+                and rule.blocks_entries
+                and self._levels[rule.name] is Level.BREACH
+            ):
+                return rule.name
+        return None
+
+    def _carry_out(self, acts: list[tuple[str, Act]], state: State, now: int) -> list[Command]:
+        """Record each act once and return the commands to send (none in dry run)."""
+        commands: list[Command] = []
+        flattening = state.flattening
+        cancelled_all = False
+        for rule, act in acts:
+            key = act.key
+            if key is not None and key in self._acted:
+                continue
+            command = act.command
+            if command is None:
+                self._decide(rule, act.action, "alerted", act.inputs)
+                self._notice(now, "warning", act.detail)
+                continue
+            if flattening and isinstance(command, CancelOrder | ClosePosition):
+                continue  # the running flatten does it; its completion sweeps again
+            if cancelled_all and isinstance(command, CancelOrder):
+                continue
+            symbol = getattr(command, "symbol", None)
+            if self.dry_run and rule != "lockout":
+                key = key if key is not None else (rule, act.action, act.detail)
+                if key in self._acted:
+                    continue  # said once is enough when nothing is done about it
+                self._acted[key] = now
+                self._decide(rule, act.action, "dry run", act.inputs, command, symbol)
+                self._notice(now, "warning", f"DRY RUN: would {act.action}: {act.detail}")
+                continue
+            if key is not None:
+                self._acted[key] = now
+            self._emit(EnforcementTaken(now, rule, act.action, act.detail))
+            self._decide(rule, act.action, "enforced", act.inputs, command, symbol)
+            commands.append(command)
+            if isinstance(command, FlattenAll):
+                flattening = True
+            elif isinstance(command, CancelAll):
+                cancelled_all = True
+        return commands
+
+    # Lockouts ----------------------------------------------------------------------------
+
+    def _start_lockout(self, command: StartLockout) -> Verdict:
+        """``StartLockout``: flatten, then lock until ``until_ns`` (never shorter than now)."""
+        engine = self._engine
+        assert engine is not None, "attach() the risk engine first"
+        now = self.now()
+        if command.until_ns <= now:
+            reason = "that lockout would already be over: pick a later time"
+            self._emit(OrderDenied(now, command.label, reason, "lockout"))
+            return Verdict(False, reason)
+        task = None
+        acts: list[tuple[str, Act]] = []
+        try:
+            task = engine.flatten_all(FlattenAll(reason=command.reason, origin="risk"))
+        finally:
+            self._lock(command.until_ns, command.reason, "manual", now, acts)
+            for sent in self._carry_out(acts, engine.state, now):
+                engine.submit(sent)
+        return Verdict(True, task=task)
+
+    def _lock(
+        self, until: int, reason: str, source: str, now: int, acts: list[tuple[str, Act]]
+    ) -> None:
+        before = self.store.active(now)
+        lockout, error = self.store.extend(Lockout(until, reason, source, now), now)
+        self._save_problem(now, error)
+        if before is not None and lockout is before:
+            self._notice(
+                now,
+                "info",
+                f"already locked until {self._when(before.until_ns, now)}: "
+                "a lockout is never shortened",
+            )
+            return
+        self._emit(LockoutStarted(now, lockout.until_ns, lockout.reason, source))
+        self._emit(
+            EnforcementTaken(
+                now, source, "lock", f"locked until {self._when(until, now)}: {reason}"
+            )
+        )
+        self._decide(source, "lock", "enforced", f"until_ns={until} started_ns={now}")
+        if self._engine is not None:
+            self._refresh(self._engine.state, now, acts)
+
+    def lock_end(self, spec: str, now: int) -> int:
+        """When a lock given as ``next-day``, ``next-week``, ``session-end``, ``HH:MM`` or a
+        duration (``30m``) ends, counted from ``now``."""
+        if spec == "next-day":
+            return self.calendar.day_end(now)
+        if spec == "next-week":
+            return self.calendar.week_end(now)
+        if spec == "session-end":
+            return self.session_end(now)
+        if ":" in spec:
+            return self.calendar.next_time(now, parse_hhmm(spec))
+        return now + parse_duration(spec)
+
+    def session_end(self, now: int) -> int:
+        """The end of the allowed window ``now`` is in, else the end of the trading day."""
+        for rule in self.rules:
+            if isinstance(rule, Sessions) and rule.windows and rule.inside(now):
+                ends = [self.calendar.next_time(now, w.end, rule.tz) for w in rule.windows]
+                return min(ends)
+        return self.calendar.day_end(now)
+
+    def lockout(self, now_ns: int | None = None) -> Lockout | None:
+        """The lockout in force, if any."""
+        return self.store.active(self.now(now_ns))
+
+    # Records -----------------------------------------------------------------------------
+
+    def _decide(
+        self,
+        rule: str,
+        action: str,
+        outcome: str,
+        inputs: str = "",
+        command: Command | None = None,
+        symbol: str | None = None,
+    ) -> None:
+        label = command.label if command is not None else ""
+        self._emit(RiskDecision(self.now(), rule, action, outcome, inputs, label, symbol))
+
+    def _notice(self, now: int, level: str, text: str) -> None:
+        self._emit(Notice(now, level, text))
+
+    def _save_problem(self, now: int, error: str | None) -> None:
+        if error is not None:
+            self._notice(now, "error", error)
+
+    def _when(self, until: int, now: int) -> str:
+        label = self.calendar.clock_label(until)
+        if self.calendar.local(until).date() != self.calendar.local(now).date():
+            label = f"{self.calendar.local(until):%a} {label}"
+        return label
+
+
+def _drop(event: Event) -> None:
+    """Where events go before :meth:`RiskEngine.attach` (nowhere)."""
+    return None

@@ -1,0 +1,149 @@
+"""Contracts per symbol: position plus working and in-flight orders, per side.
+
+Counting working orders is what stops a resting order (or a second quick press) from
+slipping past the limit, and is how the prop platforms count. On what the broker
+reports (an order or a fill from another platform), the risk engine cancels the
+newest orders on the side over the limit and closes a position that is over it.
+"""
+
+from __future__ import annotations
+
+from cockpit.core.commands import CancelOrder, ClosePosition
+from cockpit.core.events import Event, OrderUpdated, PositionUpdated
+from cockpit.core.models import Side
+from cockpit.core.state import State
+from cockpit.risk.exposure import cancellable, exposure, position_size, side_exposure
+from cockpit.risk.rules.base import (
+    Act,
+    Env,
+    Intent,
+    Level,
+    Reading,
+    Refusal,
+    Rule,
+    event_symbol,
+    pct,
+)
+
+
+class ContractLimit(Rule):
+    name = "contract-limit"
+    title = "Contracts per symbol"
+    turn_on = "[risk.contract_limit] contracts"
+    reacts_to = (OrderUpdated, PositionUpdated)
+
+    def __init__(self, env: Env) -> None:
+        super().__init__(env)
+        cfg = env.settings.contract_limit
+        self.contracts = cfg.contracts
+        self.per_symbol = dict(cfg.symbols)
+
+    @property
+    def enabled(self) -> bool:
+        return self.contracts is not None or bool(self.per_symbol)
+
+    def limit_for(self, symbol: str) -> int | None:
+        return self.per_symbol.get(symbol, self.contracts)
+
+    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+        request = intent.request
+        limit = self.limit_for(request.symbol)
+        if limit is None:
+            return None
+        tally = self.env.tally
+        without = intent.replaces.id if intent.replaces is not None else None
+        before = exposure(state, tally, request.symbol)
+        long, short = side_exposure(state, tally, request.symbol, add=request, without=without)
+        after = max(long, short)
+        if after <= limit or after <= before:
+            return None
+        side = "long" if long >= short else "short"
+        held = position_size(state, request.symbol)
+        verb = "buying" if request.side is Side.BUY else "selling"
+        return Refusal(
+            f"{request.symbol} contract limit {limit}: {verb} {request.size} would make "
+            f"{after} {side} (position {held:+d}, counting working orders)",
+            f"symbol={request.symbol} limit={limit} position={held} before={before} "
+            f"after={after} side={side}",
+        )
+
+    def react(self, event: Event, state: State, now: int) -> list[Act]:
+        symbol = event_symbol(event)
+        limit = self.limit_for(symbol) if symbol is not None else None
+        if symbol is None or limit is None:
+            return []
+        return settle_symbol(self.name, state, self.env, symbol, limit)
+
+    def reading(self, state: State, now: int) -> Reading:
+        symbols = sorted(set(state.positions) | set(self.env.tally.working))
+        worst, worst_symbol, worst_limit = 0.0, "", self.contracts or 0
+        for symbol in symbols:
+            limit = self.limit_for(symbol)
+            if limit is None:
+                continue
+            used = pct(exposure(state, self.env.tally, symbol), limit)
+            if used > worst or not worst_symbol:
+                worst, worst_symbol, worst_limit = used, symbol, limit
+        limits = f"{self.contracts}" if self.contracts is not None else "-"
+        if self.per_symbol:
+            limits += " (" + ", ".join(f"{s} {n}" for s, n in self.per_symbol.items()) + ")"
+        if not worst_symbol:
+            return Reading(self.name, self.title, limits, "0", limits, Level.OK, fraction=0.0)
+        used_contracts = exposure(state, self.env.tally, worst_symbol)
+        return Reading(
+            self.name,
+            self.title,
+            limits,
+            f"{worst_symbol} {used_contracts}",
+            str(worst_limit - used_contracts),
+            Level.BREACH if used_contracts > worst_limit else Level.OK,
+            "position plus working orders, per side",
+            worst,
+        )
+
+    def describe(self) -> str:
+        parts = []
+        if self.contracts is not None:
+            parts.append(f"{self.contracts} contracts per symbol")
+        if self.per_symbol:
+            parts.append(", ".join(f"{s} {n}" for s, n in self.per_symbol.items()))
+        return "; ".join(parts) + " (position plus working orders, per side); refuse"
+
+
+def settle_symbol(rule: str, state: State, env: Env, symbol: str, limit: int) -> list[Act]:
+    """Bring one symbol back within ``limit``: close an oversized position, cancel the
+    newest orders on a side whose exposure is over it."""
+    acts: list[Act] = []
+    held = position_size(state, symbol)
+    if abs(held) > limit:
+        acts.append(
+            Act(
+                ClosePosition(symbol=symbol, origin="risk"),
+                "close",
+                f"{symbol} position {held:+d} is over the {limit}-contract limit",
+                f"symbol={symbol} position={held} limit={limit}",
+                key=("close", symbol),
+            )
+        )
+    long, short = side_exposure(state, env.tally, symbol)
+    book = env.tally.working.get(symbol, {})
+    for side, excess in ((Side.BUY, long - limit), (Side.SELL, short - limit)):
+        if excess <= 0:
+            continue
+        for order in sorted(book.values(), key=lambda o: (o.created_ns, o.id), reverse=True):
+            if excess <= 0:
+                break
+            if order.side is not side or not cancellable(order):
+                continue
+            excess -= order.remaining
+            acts.append(
+                Act(
+                    CancelOrder(order_id=order.id, origin="risk"),
+                    "cancel",
+                    f"{symbol} order {order.id} ({side.label} {order.remaining}) puts the "
+                    f"symbol over its {limit}-contract limit",
+                    f"symbol={symbol} order={order.id} limit={limit} position={held}",
+                    key=("cancel", order.id),
+                )
+            )
+    return acts

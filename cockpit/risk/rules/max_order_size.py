@@ -1,0 +1,77 @@
+"""Max order size: no single order larger than this (per symbol if configured).
+
+On what the broker reports, a larger working order that adds exposure is cancelled.
+"""
+
+from __future__ import annotations
+
+from cockpit.core.commands import CancelOrder
+from cockpit.core.events import Event, OrderUpdated
+from cockpit.core.state import State
+from cockpit.risk.exposure import cancellable, order_increases
+from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Refusal, Rule
+
+
+class MaxOrderSize(Rule):
+    name = "max-order-size"
+    title = "Max order size"
+    turn_on = "[risk.max_order_size] contracts"
+    reacts_to = (OrderUpdated,)
+
+    def __init__(self, env: Env) -> None:
+        super().__init__(env)
+        cfg = env.settings.max_order_size
+        self.contracts = cfg.contracts
+        self.per_symbol = dict(cfg.symbols)
+
+    @property
+    def enabled(self) -> bool:
+        return self.contracts is not None or bool(self.per_symbol)
+
+    def limit_for(self, symbol: str) -> int | None:
+        return self.per_symbol.get(symbol, self.contracts)
+
+    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+        request = intent.request
+        limit = self.limit_for(request.symbol)
+        if limit is None or request.size <= limit:
+            return None
+        if intent.replaces is not None and request.size <= intent.replaces.size:
+            return None  # shrinking an order is always fine
+        return Refusal(
+            f"order size {request.size} is above the {limit}-contract maximum for {request.symbol}",
+            f"symbol={request.symbol} size={request.size} limit={limit}",
+        )
+
+    def react(self, event: Event, state: State, now: int) -> list[Act]:
+        assert isinstance(event, OrderUpdated)
+        order = event.order
+        limit = self.limit_for(order.symbol)
+        if limit is None or not order.status.is_working or order.remaining <= limit:
+            return []
+        if not cancellable(order):
+            return []
+        if not order_increases(state, order):
+            return []
+        return [
+            Act(
+                CancelOrder(order_id=order.id, origin="risk"),
+                "cancel",
+                f"{order.symbol} order {order.id} for {order.remaining} is above the "
+                f"{limit}-contract maximum",
+                f"order={order.id} size={order.remaining} limit={limit}",
+                key=("cancel", order.id),
+            )
+        ]
+
+    def reading(self, state: State, now: int) -> Reading:
+        return Reading(self.name, self.title, self.describe_limit(), "-", "-", Level.OK)
+
+    def describe_limit(self) -> str:
+        text = str(self.contracts) if self.contracts is not None else "-"
+        if self.per_symbol:
+            text += " (" + ", ".join(f"{s} {n}" for s, n in self.per_symbol.items()) + ")"
+        return text
+
+    def describe(self) -> str:
+        return f"{self.describe_limit()} contracts per order; refuse"

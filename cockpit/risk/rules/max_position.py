@@ -1,0 +1,133 @@
+"""Max position per account, in micro-equivalents (1 mini = 10 micros).
+
+Counts every symbol's exposure (position plus working and in-flight orders, the larger
+side) times its micros, so 1 NQ and 5 MNQ make 15. On what the broker reports, an
+order that takes the account over the limit is cancelled and a position that grew the
+account over it is closed.
+"""
+
+from __future__ import annotations
+
+from cockpit.core.commands import CancelOrder, ClosePosition
+from cockpit.core.events import Event, OrderUpdated, PositionUpdated
+from cockpit.core.models import OrderRequest
+from cockpit.core.state import State
+from cockpit.risk.exposure import cancellable, exposure, order_increases
+from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Refusal, Rule, pct
+
+
+class MaxPosition(Rule):
+    name = "max-position"
+    title = "Account position (micros)"
+    turn_on = "[risk.max_position] micros"
+    reacts_to = (OrderUpdated, PositionUpdated)
+
+    def __init__(self, env: Env) -> None:
+        super().__init__(env)
+        self.micros = env.settings.max_position.micros
+
+    @property
+    def enabled(self) -> bool:
+        return self.micros is not None
+
+    def total(
+        self,
+        state: State,
+        add: OrderRequest | None = None,
+        without: int | None = None,
+    ) -> int:
+        """Micro-equivalents across the account, counting working orders per side."""
+        tally = self.env.tally
+        symbols = set(state.positions) | set(tally.working)
+        if state.pending:
+            symbols |= {request.symbol for request in state.pending.values()}
+        if add is not None:
+            symbols.add(add.symbol)
+        total = 0
+        for symbol in symbols:
+            extra = add if add is not None and add.symbol == symbol else None
+            contracts = exposure(state, tally, symbol, add=extra, without=without)
+            total += contracts * state.instruments[symbol].micros
+        return total
+
+    def positions_total(self, state: State) -> int:
+        return sum(
+            abs(p.size) * state.instruments[p.symbol].micros for p in state.positions.values()
+        )
+
+    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+        limit = self.micros
+        if limit is None:
+            return None
+        request = intent.request
+        without = intent.replaces.id if intent.replaces is not None else None
+        before = self.total(state)
+        after = self.total(state, add=request, without=without)
+        if after <= limit or after <= before:
+            return None
+        micros = state.instruments[request.symbol].micros
+        return Refusal(
+            f"account limit {limit} micros: {request.side.label.lower()} {request.size} "
+            f"{request.symbol} ({micros} micro{'s' if micros > 1 else ''} each) would make "
+            f"{after} (now {before}, counting working orders)",
+            f"limit={limit} before={before} after={after} symbol={request.symbol}",
+        )
+
+    def react(self, event: Event, state: State, now: int) -> list[Act]:
+        limit = self.micros
+        if limit is None:
+            return []
+        if isinstance(event, PositionUpdated):
+            position = event.position
+            held = self.positions_total(state)
+            if position.size != 0 and held > limit:
+                return [
+                    Act(
+                        ClosePosition(symbol=position.symbol, origin="risk"),
+                        "close",
+                        f"{position.symbol} {position.size:+d} takes the account to {held} "
+                        f"micros, over its {limit} limit",
+                        f"limit={limit} positions={held} symbol={position.symbol}",
+                        key=("close", position.symbol),
+                    )
+                ]
+        elif isinstance(event, OrderUpdated):
+            order = event.order
+            if not order.status.is_working or not cancellable(order):
+                return []
+            if not order_increases(state, order):
+                return []
+            total = self.total(state)
+            if total > limit:
+                return [
+                    Act(
+                        CancelOrder(order_id=order.id, origin="risk"),
+                        "cancel",
+                        f"{order.symbol} order {order.id} ({order.side.label} "
+                        f"{order.remaining}) takes the account to {total} micros, "
+                        f"over its {limit} limit",
+                        f"limit={limit} total={total} order={order.id}",
+                        key=("cancel", order.id),
+                    )
+                ]
+        return []
+
+    def reading(self, state: State, now: int) -> Reading:
+        assert self.micros is not None
+        total = self.total(state)
+        return Reading(
+            self.name,
+            self.title,
+            f"{self.micros} micros",
+            f"{total} micros",
+            str(self.micros - total),
+            Level.BREACH if total > self.micros else Level.OK,
+            "1 mini = 10 micros; positions plus working orders",
+            pct(total, self.micros),
+        )
+
+    def describe(self) -> str:
+        return (
+            f"{self.micros} micro-equivalents across the account (1 mini = 10 micros), "
+            "counting working orders; refuse"
+        )

@@ -1,0 +1,82 @@
+"""Daily profit target: stop (or be told) once the day has made enough.
+
+Same measure as the daily loss limit (realized after fees, or ``net`` with the open
+P&L). Reaching the target acts through ``action``: ``alert`` only reminds; ``lock``
+(the default) flattens and locks in the day. A breach holds for the rest of the day.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from cockpit.core.events import FillReceived, PositionUpdated, QuoteUpdated, TradePrinted
+from cockpit.core.state import State
+from cockpit.risk.rules.base import Env, Level, Reading, Rule, action_words, day_pnl, grade, pct
+from cockpit.risk.timing import format_money
+
+
+class ProfitTarget(Rule):
+    name = "profit-target"
+    title = "Daily profit target"
+    turn_on = "[risk.profit_target] target"
+    timed = True
+    is_limit = True
+    latch = "day"
+
+    def __init__(self, env: Env) -> None:
+        super().__init__(env)
+        cfg = env.settings.profit_target
+        self.target = cfg.target
+        self.basis = cfg.basis
+        self.action = cfg.action
+        self.lock_until = cfg.lock_until
+        self.events = (
+            (FillReceived, PositionUpdated, QuoteUpdated, TradePrinted)
+            if self.basis == "net"
+            else (FillReceived,)
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.target is not None
+
+    def pnl(self, state: State, now: int) -> Decimal:
+        return day_pnl(self.env, state, now, self.basis)
+
+    def level(self, state: State, now: int) -> Level:
+        if self.target is None:
+            return Level.OK
+        pnl = self.pnl(state, now)
+        return grade(pnl >= self.target, pct(pnl, self.target), self.env.warn_at)
+
+    def reason(self, state: State, now: int) -> str:
+        assert self.target is not None
+        pnl = self.pnl(state, now)
+        target = format_money(self.target)
+        if pnl >= self.target:
+            return f"profit target: day P&L {format_money(pnl)} reached the {target} target"
+        return f"day P&L at {pct(pnl, self.target):.0%} of the {target} profit target"
+
+    def inputs(self, state: State, now: int) -> str:
+        return f"pnl={self.pnl(state, now)} target={self.target} basis={self.basis}"
+
+    def reading(self, state: State, now: int) -> Reading:
+        assert self.target is not None
+        pnl = self.pnl(state, now)
+        return Reading(
+            self.name,
+            self.title,
+            f"{format_money(self.target)} {self.basis}",
+            format_money(pnl),
+            format_money(self.target - pnl),
+            self.level(state, now),
+            action_words(self.action, self.lock_until),
+            max(0.0, pct(pnl, self.target)),
+        )
+
+    def describe(self) -> str:
+        assert self.target is not None
+        return (
+            f"{format_money(self.target)} on {self.basis} P&L; "
+            f"at the target: {action_words(self.action, self.lock_until)}"
+        )

@@ -1,0 +1,84 @@
+"""Weekly loss limit: the trading week (Sunday evening to Friday) may lose this much.
+
+Counts the fills this cockpit saw this week after fees, plus the open P&L for ``net``.
+A breach holds until the week rolls over.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from cockpit.core.events import FillReceived, PositionUpdated, QuoteUpdated, TradePrinted
+from cockpit.core.state import State
+from cockpit.risk.rules.base import Env, Level, Reading, Rule, action_words, grade, pct
+from cockpit.risk.timing import format_money
+
+
+class WeeklyLoss(Rule):
+    name = "weekly-loss"
+    title = "Weekly loss limit"
+    turn_on = "[risk.weekly_loss] limit"
+    timed = True
+    is_limit = True
+    latch = "week"
+
+    def __init__(self, env: Env) -> None:
+        super().__init__(env)
+        cfg = env.settings.weekly_loss
+        self.limit = cfg.limit
+        self.basis = cfg.basis
+        self.action = cfg.action
+        self.lock_until = cfg.lock_until
+        self.events = (
+            (FillReceived, PositionUpdated, QuoteUpdated, TradePrinted)
+            if self.basis == "net"
+            else (FillReceived,)
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.limit is not None
+
+    def pnl(self, state: State, now: int) -> Decimal:
+        value = self.env.tally.net_realized_week(now)
+        if self.basis == "net" and state.positions:
+            value += self.env.tally.open_pnl(state, now)
+        return value
+
+    def level(self, state: State, now: int) -> Level:
+        if self.limit is None:
+            return Level.OK
+        loss = -self.pnl(state, now)
+        return grade(loss >= self.limit, pct(loss, self.limit), self.env.warn_at)
+
+    def reason(self, state: State, now: int) -> str:
+        assert self.limit is not None
+        pnl = self.pnl(state, now)
+        limit = format_money(self.limit)
+        if -pnl >= self.limit:
+            return f"weekly loss limit: week P&L {format_money(pnl)} reached the {limit} limit"
+        return f"weekly loss at {pct(-pnl, self.limit):.0%} of the {limit} limit"
+
+    def inputs(self, state: State, now: int) -> str:
+        return f"pnl={self.pnl(state, now)} limit={self.limit} basis={self.basis}"
+
+    def reading(self, state: State, now: int) -> Reading:
+        assert self.limit is not None
+        pnl = self.pnl(state, now)
+        return Reading(
+            self.name,
+            self.title,
+            f"{format_money(self.limit)} {self.basis}",
+            format_money(pnl),
+            format_money(self.limit + pnl),
+            self.level(state, now),
+            action_words(self.action, self.lock_until),
+            max(0.0, pct(-pnl, self.limit)),
+        )
+
+    def describe(self) -> str:
+        assert self.limit is not None
+        return (
+            f"{format_money(self.limit)} on {self.basis} P&L of the trading week; "
+            f"at the limit: {action_words(self.action, self.lock_until)}"
+        )

@@ -1,0 +1,33 @@
+"""Trading states: ACTIVE -> WARNING -> REDUCING -> LOCKED, and what each allows.
+
+* ACTIVE: every rule within its limits.
+* WARNING: a limit is near (``warn_at`` of it) or an ``alert`` limit was reached.
+  Everything is still allowed.
+* REDUCING: exits only. Orders that add exposure are refused and working orders that
+  would add exposure are cancelled; positions are kept.
+* LOCKED: a lockout runs until a time. Everything is flattened, anything that appears
+  is cancelled or closed, and only exits pass. It cannot be shortened or cancelled.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TradingState(StrEnum):
+    ACTIVE = "ACTIVE"
+    WARNING = "WARNING"
+    REDUCING = "REDUCING"
+    LOCKED = "LOCKED"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {
+    TradingState.ACTIVE: 0,
+    TradingState.WARNING: 1,
+    TradingState.REDUCING: 2,
+    TradingState.LOCKED: 3,
+}

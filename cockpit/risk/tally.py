@@ -1,0 +1,179 @@
+"""What the risk rules count, folded from fills and orders on the risk engine's calendar.
+
+The core's State keeps the day on the default boundary; risk limits may use another one
+(some firms end the day at 15:10 CT), so the risk engine keeps its own books here:
+fills per day (ProjectX counts every entry and every exit fill as a trade), realized
+P&L and fees per day and per week, the losing streak, each closing order's P&L (for
+tiered cooldowns) and when the last entry filled (for the trade clock). It also keeps
+an index of working orders by symbol so exposure checks never scan the whole history.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from cockpit.core.clock import NS_PER_SECOND
+from cockpit.core.models import Fill, Order, Position
+from cockpit.core.state import State
+from cockpit.risk.timing import Calendar
+
+ZERO = Decimal(0)
+CONFIRM_NS = 2 * NS_PER_SECOND
+"""How long a closing fill waits for the broker's position before the position is trusted."""
+
+
+class Tally:
+    """Counters the rules share; fed by the risk engine before any rule looks."""
+
+    def __init__(self, calendar: Calendar) -> None:
+        self.calendar = calendar
+        self.working: dict[str, dict[int, Order]] = {}
+        """Working orders by symbol, then by id."""
+        self.day_start = 0
+        self.day_end = 0
+        """The trading day the counters below belong to: [day_start, day_end)."""
+        self.trades = 0
+        self.realized = ZERO
+        self.fees = ZERO
+        self.week_end = 0
+        self.week_realized = ZERO
+        self.week_fees = ZERO
+        self.order_pnl: dict[int, Decimal] = {}
+        """Realized P&L of each closing order today (an order may fill in pieces)."""
+        self._streak_before = 0
+        self._streak_order: int | None = None
+        self._streak_pnl = ZERO
+        self.last_entry_ns: int | None = None
+        """When (engine time) the latest entry fill was seen."""
+        self.epoch = 0
+        """Bumped by the risk engine at each event, tick, judgement or view: the open P&L is
+        computed once per epoch however many limits read it."""
+        self._open: tuple[int, int, Decimal] = (-1, 0, ZERO)
+        self.unconfirmed: dict[str, int] = {}
+        """Symbols with a closing fill the broker's position does not show yet, and since
+        when: their open P&L is left out so a closed loss is never counted twice."""
+
+    def seed(self, state: State) -> None:
+        """Take the working orders a state already holds (attached after events began)."""
+        for order in state.orders.values():
+            self.on_order(order)
+
+    # Folding -----------------------------------------------------------------------------
+
+    def on_order(self, order: Order) -> None:
+        book = self.working.get(order.symbol)
+        if order.status.is_working:
+            if book is None:
+                book = self.working[order.symbol] = {}
+            book[order.id] = order
+        elif book is not None:
+            book.pop(order.id, None)
+
+    def on_fill(self, fill: Fill, now: int) -> None:
+        """Count a fill: a trade, maybe an entry, maybe realized P&L of a closing order.
+
+        A fill belongs to the trading day of its own timestamp; one from a day already
+        rolled past (a late report) is not counted against today.
+        """
+        ts = fill.ts
+        if fill.pnl is not None:
+            self.unconfirmed[fill.symbol] = now
+            self._open = (-1, 0, ZERO)
+        if ts >= self.week_end:
+            self.week_end = self.calendar.week_end(ts)
+            self.week_realized = ZERO
+            self.week_fees = ZERO
+        self.week_fees += fill.fee
+        if fill.pnl is not None:
+            self.week_realized += fill.pnl
+        if ts >= self.day_end:
+            self._roll_day(ts)
+        elif ts < self.day_start:
+            return
+        self.trades += 1
+        self.fees += fill.fee
+        if fill.pnl is None:
+            self.last_entry_ns = now
+            return
+        self.realized += fill.pnl
+        self.order_pnl[fill.order_id] = self.order_pnl.get(fill.order_id, ZERO) + fill.pnl
+        if fill.order_id != self._streak_order:
+            self._close_streak_order()
+            self._streak_order = fill.order_id
+            self._streak_pnl = ZERO
+        self._streak_pnl += fill.pnl
+
+    def on_position(self, position: Position) -> None:
+        """The broker's position for a symbol: its open P&L can be trusted again."""
+        if self.unconfirmed.pop(position.symbol, None) is not None:
+            self._open = (-1, 0, ZERO)
+
+    def _roll_day(self, ts: int) -> None:
+        self.day_start = self.calendar.day_start(ts)
+        self.day_end = self.calendar.day_end(ts)
+        self.trades = 0
+        self.realized = ZERO
+        self.fees = ZERO
+        self.order_pnl.clear()
+        self.restart_streak()
+
+    def _close_streak_order(self) -> None:
+        if self._streak_order is None:
+            return
+        if self._streak_pnl < 0:
+            self._streak_before += 1
+        elif self._streak_pnl > 0:
+            self._streak_before = 0
+
+    # Reading -----------------------------------------------------------------------------
+
+    def today(self, now: int) -> bool:
+        """Whether the day counters still describe the trading day of ``now``."""
+        return now < self.day_end
+
+    def trades_today(self, now: int) -> int:
+        return self.trades if now < self.day_end else 0
+
+    def net_realized_today(self, now: int) -> Decimal:
+        """Realized P&L of the trading day after fees."""
+        return self.realized - self.fees if now < self.day_end else ZERO
+
+    def open_pnl(self, state: State, now: int) -> Decimal:
+        """Open P&L at the marks, leaving out a position whose closing fill the broker has
+        not confirmed yet (fills and positions arrive as separate reports; between them the
+        closed P&L would be counted once as realized and once as open)."""
+        epoch, at, cached = self._open
+        if epoch == self.epoch and at == now:
+            return cached
+        if not self.unconfirmed:
+            total = state.open_pnl_total()
+        else:
+            total = ZERO
+            for symbol in state.positions:
+                since = self.unconfirmed.get(symbol)
+                if since is not None and now - since < CONFIRM_NS:
+                    continue
+                total += state.open_pnl(symbol)
+        self._open = (self.epoch, now, total)
+        return total
+
+    def net_realized_week(self, now: int) -> Decimal:
+        return self.week_realized - self.week_fees if now < self.week_end else ZERO
+
+    def losing_streak(self, now: int) -> int:
+        """Closing orders in a row that lost money today (a scratch neither adds nor resets)."""
+        if now >= self.day_end:
+            return 0
+        if self._streak_order is None:
+            return self._streak_before
+        if self._streak_pnl < 0:
+            return self._streak_before + 1
+        if self._streak_pnl > 0:
+            return 0
+        return self._streak_before
+
+    def restart_streak(self) -> None:
+        """Count losses afresh (after a lockout the streak served)."""
+        self._streak_before = 0
+        self._streak_order = None
+        self._streak_pnl = ZERO

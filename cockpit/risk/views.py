@@ -1,0 +1,144 @@
+"""What the screen shows of the risk engine: the R panel's rows, the banner, the header's
+distance to the daily loss limit, and the L panel's lockout presets.
+
+All of it is computed on demand from the risk engine and the state at a given time,
+so the UI can ask once a second (the banner's countdown) without the engine doing any
+per-tick work for it. Nothing here changes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from cockpit.core.clock import NS_PER_SECOND
+from cockpit.core.commands import StartLockout
+from cockpit.core.state import State
+from cockpit.risk.rules.base import Level, Reading
+from cockpit.risk.states import TradingState
+from cockpit.risk.timing import format_countdown, parse_hhmm
+
+if TYPE_CHECKING:
+    from cockpit.risk.engine import RiskEngine
+
+MINUTE = 60 * NS_PER_SECOND
+
+
+@dataclass(frozen=True, slots=True)
+class Banner:
+    """The risk banner: hidden when ACTIVE (``RiskEngine.banner`` returns ``None``)."""
+
+    state: str
+    """``LOCKED``, ``REDUCING``, ``WARNING``, or ``DRY RUN`` when ACTIVE in dry run."""
+    text: str
+    """The whole line, countdown included."""
+    rule: str = ""
+    until_ns: int | None = None
+    """When a LOCKED banner ends."""
+    countdown: str = ""
+    """Time left of a lockout, ``3:12:09``."""
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LockoutPreset:
+    """One choice of the lockout panel."""
+
+    key: str
+    """``15m``, ``30m``, ``1h``, ``rest-of-day``."""
+    label: str
+    until_ns: int
+
+    def command(self, reason: str | None = None) -> StartLockout:
+        return StartLockout(until_ns=self.until_ns, reason=reason or f"manual lockout {self.label}")
+
+
+class RiskViews:
+    """Read-only views of a :class:`~cockpit.risk.engine.RiskEngine` (mixed into it)."""
+
+    def status(self: RiskEngine, state: State, now_ns: int | None = None) -> list[Reading]:
+        """The R panel: the lockout, then every rule that is on, in judging order."""
+        now = self.now(now_ns)
+        self.tally.epoch += 1
+        lockout = self.store.active(now)
+        if lockout is not None:
+            rows = [
+                Reading(
+                    "lockout",
+                    "Lockout",
+                    f"until {self._when(lockout.until_ns, now)}",
+                    "LOCKED",
+                    f"{format_countdown(lockout.until_ns - now)} left",
+                    Level.BREACH,
+                    lockout.reason,
+                )
+            ]
+        else:
+            rows = [Reading("lockout", "Lockout", "-", "none", "-", Level.OK)]
+        for rule in self.rules:
+            reading = rule.reading(state, now)
+            if self.latched(rule.name, now) and reading.level is not Level.BREACH:
+                detail = f"breached earlier: {self._breach_reason.get(rule.name, '')}"
+                reading = replace(reading, level=Level.BREACH, detail=detail)
+            rows.append(reading)
+        return rows
+
+    def banner(self: RiskEngine, state: State, now_ns: int | None = None) -> Banner | None:
+        """The banner line for the trading state now; ``None`` when ACTIVE (and not dry run)."""
+        now = self.now(now_ns)
+        self.tally.epoch += 1
+        trading, reason, rule = self._compute_state(state, now)
+        prefix = "DRY RUN · " if self.dry_run else ""
+        if trading is TradingState.LOCKED:
+            lockout = self.store.active(now)
+            assert lockout is not None
+            left = format_countdown(lockout.until_ns - now)
+            text = f"LOCKED until {self._when(lockout.until_ns, now)} · {left} left · {reason}"
+            return Banner("LOCKED", prefix + text, rule, lockout.until_ns, left, self.dry_run)
+        if trading is TradingState.REDUCING:
+            text = f"{prefix}REDUCING · exits only · {reason}"
+            return Banner("REDUCING", text, rule, dry_run=self.dry_run)
+        if trading is TradingState.WARNING:
+            return Banner("WARNING", f"{prefix}WARNING · {reason}", rule, dry_run=self.dry_run)
+        if self.dry_run:
+            text = "DRY RUN · risk rules decide and record, but refuse and enforce nothing"
+            return Banner("DRY RUN", text, dry_run=True)
+        return None
+
+    def daily_loss_room(
+        self: RiskEngine, state: State, now_ns: int | None = None
+    ) -> Decimal | None:
+        """Dollars left before the daily loss limit (negative past it); ``None`` when off."""
+        rule = self.daily_loss
+        if rule is None:
+            return None
+        self.tally.epoch += 1
+        return rule.room(state, self.now(now_ns))
+
+    def lockout_presets(self: RiskEngine, now_ns: int | None = None) -> list[LockoutPreset]:
+        """15 min, 30 min, 1 h and the rest of the trading day, from now."""
+        now = self.now(now_ns)
+        end = self.calendar.day_end(now)
+        return [
+            LockoutPreset("15m", "15 min", now + 15 * MINUTE),
+            LockoutPreset("30m", "30 min", now + 30 * MINUTE),
+            LockoutPreset("1h", "1 h", now + 60 * MINUTE),
+            LockoutPreset("rest-of-day", f"rest of the day (until {self._when(end, now)})", end),
+        ]
+
+    def lockout_until_time(self: RiskEngine, text: str, now_ns: int | None = None) -> int:
+        """The next ``HH:MM`` (risk timezone) after now, for "lock until a time".
+
+        Raises ``ValueError`` with a message for the trader on a bad time.
+        """
+        return self.calendar.next_time(self.now(now_ns), parse_hhmm(text))
+
+    def level_of(self: RiskEngine, rule: str) -> Level:
+        """The level a rule stood at after the latest event or tick."""
+        return self._levels.get(rule, Level.OK)
+
+    def latched(self: RiskEngine, rule: str, now: int) -> bool:
+        """Whether a limit breached earlier still holds (until the day or week ends)."""
+        until = self._latched.get(rule)
+        return until is not None and now < until

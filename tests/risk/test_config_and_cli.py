@@ -1,0 +1,143 @@
+"""The [risk] config and ``cockpit rules``: effective rules printed, errors located."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pydantic import ValidationError
+
+from cockpit.cli import main
+from cockpit.config import Settings
+from cockpit.risk.config import RiskSettings
+from cockpit.risk.lockout import Lockout, LockoutStore
+from cockpit.risk.rules import RULES
+
+
+def _check(tmp_path: Path, text: str) -> tuple[int, str, Path]:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["rules", "check", str(path)])
+    return result.exit_code, result.output, path
+
+
+def test_every_rule_is_off_by_default() -> None:
+    """No [risk] section: nothing is on, so the cockpit behaves as before."""
+    from cockpit.risk.engine import RiskEngine
+
+    assert RiskEngine(Settings().risk).rules == []
+
+
+@pytest.mark.parametrize("value", ["next-day", "next-week", "session-end", "15:30", "30m", "1h30m"])
+def test_lock_until_accepts_its_forms(value: str) -> None:
+    """Named ends, a time of day and a duration are all lock ends."""
+    assert RiskSettings.model_validate({"daily_loss": {"lock_until": value}})
+
+
+@pytest.mark.parametrize("value", ["tomorrow", "25:00", "0m", "3 hours"])
+def test_lock_until_refuses_anything_else_and_says_what_is_allowed(value: str) -> None:
+    """A bad lock end names the allowed forms."""
+    with pytest.raises(ValidationError, match="next-day, next-week, session-end"):
+        RiskSettings.model_validate({"daily_loss": {"lock_until": value}})
+
+
+def test_rules_check_prints_the_effective_rules(tmp_path: Path) -> None:
+    """A valid file: exit 0, each rule on or off with what it does."""
+    code, output, path = _check(
+        tmp_path,
+        "[risk.contract_limit]\ncontracts = 2\n[risk.daily_loss]\nlimit = 300\n",
+    )
+    assert code == 0
+    assert f"Risk rules from {path}" in output
+    assert (
+        "daily-loss          on   $300.00 on net P&L, from the day's start; at the limit: "
+        "flatten and lock until the trading day ends" in output
+    )
+    assert "contract-limit      on   2 contracts per symbol" in output
+    assert "weekly-loss         off  (turn on with [risk.weekly_loss] limit)" in output
+    assert f"2 of {len(RULES)} rules on" in output
+
+
+def test_rules_check_names_line_key_value_and_what_is_allowed(tmp_path: Path) -> None:
+    """Each problem: file:line, [table] key = value, and what is allowed; exit code 2."""
+    code, output, path = _check(
+        tmp_path,
+        '[risk]\nwarn_at = 1.5\n\n[risk.daily_loss]\nlimit = 300\nbasis = "gross"\n'
+        "\n[[risk.cooldown.tiers]]\nloss = 100\nminutes = 5\nmins = 3\n"
+        '\n[risk.sessions]\ntimezone = "Mars/Olympus"\n',
+    )
+    assert code == 2
+    assert f"{path}:2: [risk] warn_at = 1.5: Input should be less than or equal to 1" in output
+    assert (
+        f"{path}:6: [risk.daily_loss] basis = \"gross\": Input should be 'realized' or 'net'"
+        in output
+    )
+    assert (
+        f"{path}:11: [risk.cooldown.tiers] mins = 3: unknown key; allowed: loss, minutes" in output
+    )
+    assert (
+        f'{path}:14: [risk.sessions] timezone = "Mars/Olympus": unknown timezone '
+        "'Mars/Olympus'; use an IANA name like America/Chicago" in output
+    )
+
+
+def test_rules_check_on_broken_toml_names_the_line(tmp_path: Path) -> None:
+    """Not even TOML: the parser's line and column, exit code 2."""
+    code, output, path = _check(tmp_path, "[risk.daily_loss]\nlimit = = 300\n")
+    assert code == 2
+    assert f"{path}: not valid TOML" in output
+    assert "line 2" in output
+
+
+def test_rules_check_on_a_missing_file_is_an_error(tmp_path: Path) -> None:
+    """A file named on the command line that does not exist: exit code 2."""
+    result = CliRunner().invoke(main, ["rules", "check", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2
+    assert "no such file" in result.output
+
+
+def test_rules_check_uses_the_global_config_option(tmp_path: Path) -> None:
+    """``cockpit --config FILE rules check`` checks FILE."""
+    path = tmp_path / "mine.toml"
+    path.write_text("[risk.max_order_size]\ncontracts = 0\n")
+    result = CliRunner().invoke(main, ["--config", str(path), "rules", "check"])
+    assert result.exit_code == 2
+    assert f"{path}:2: [risk.max_order_size] contracts = 0" in result.output
+
+
+def test_rules_check_refuses_unknown_symbols_and_patterns(tmp_path: Path) -> None:
+    """Per-symbol limits and block patterns must name instruments the cockpit knows."""
+    code, output, _ = _check(
+        tmp_path, '[risk.contract_limit]\nsymbols = { ZZ = 2 }\n[risk.symbols]\nblock = ["Q*"]\n'
+    )
+    assert code == 2
+    assert "unknown symbol 'ZZ'; valid: MNQ" in output
+    assert "'Q*' matches no instrument" in output
+
+
+def test_place_stop_needs_its_distance() -> None:
+    """``action = "place-stop"`` without ``stop_ticks`` says what is missing."""
+    with pytest.raises(ValidationError, match="needs stop_ticks"):
+        RiskSettings.model_validate({"require_stop": {"grace_seconds": 5, "action": "place-stop"}})
+
+
+def test_cooldown_tiers_go_from_small_to_large() -> None:
+    """Tiers out of order are refused."""
+    with pytest.raises(ValidationError, match="smallest loss to the largest"):
+        RiskSettings.model_validate(
+            {"cooldown": {"tiers": [{"loss": 200, "minutes": 5}, {"loss": 100, "minutes": 1}]}}
+        )
+
+
+def test_rules_lockout_reports_the_saved_lockout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cockpit rules lockout`` reads the state dir: none, then the one saved."""
+    monkeypatch.setattr("cockpit.risk.cli.state_dir", lambda: tmp_path)
+    assert "no lockout in force" in CliRunner().invoke(main, ["rules", "lockout"]).output
+    far = 4_102_444_800 * 1_000_000_000  # 2100-01-01
+    LockoutStore(tmp_path).extend(Lockout(far, "tilt", "manual", 0), 0)
+    output = CliRunner().invoke(main, ["rules", "lockout"]).output
+    assert output.startswith("LOCKED until Thu 2099-12-31 18:00 CST")
+    assert output.rstrip().endswith(": tilt")
