@@ -270,7 +270,17 @@ def _subclasses(base: type) -> list[type]:
 def known_types() -> list[type]:
     """Every concrete event and command class loaded now, in a stable order."""
     found = {Tick, *_subclasses(Event), *_subclasses(Command)}
-    return sorted(found, key=type_name)
+    return sorted((cls for cls in found if _current(cls)), key=type_name)
+
+
+def _current(cls: type) -> bool:
+    """Whether ``cls`` is what its module now names (a ``slots=True`` dataclass leaves
+    its pre-slots original behind as a stale subclass)."""
+    module = sys.modules.get(cls.__module__)
+    target: Any = module
+    for part in cls.__qualname__.split("."):
+        target = getattr(target, part, None)
+    return target is cls
 
 
 def is_command(cls: type) -> bool:

@@ -115,6 +115,7 @@ class Journal:
         self.truncated: Truncation | None = None
         self._maps: list[mmap.mmap | bytes] = []
         self._decoders: list[list[Callable[[Any], Any]]] = []
+        self._classes: list[list[type | None]] = []
         self._kinds: list[list[int]] = []
         self._cache: OrderedDict[int, Block] = OrderedDict()
         try:
@@ -181,6 +182,7 @@ class Journal:
         self._maps.append(data)
         self._decoders.append([])
         self._kinds.append([])
+        self._classes.append([])
         self._extend(number, header.types)
         self._scan(path, data, number, start + head.length, size)
         return header
@@ -238,14 +240,16 @@ class Journal:
         self.truncated = Truncation(path, offset, reason, last)
 
     def _extend(self, part: int, names: Any) -> None:
-        decoders, kinds = self._decoders[part], self._kinds[part]
+        decoders, kinds, classes = self._decoders[part], self._kinds[part], self._classes[part]
         for name in names:
             try:
                 cls = codec.resolve(str(name))
             except codec.CodecError:
                 decoders.append(_unknown(str(name)))
                 kinds.append(_EVENT)
+                classes.append(None)
                 continue
+            classes.append(cls)
             decoders.append(codec.decoder_for(cls))
             if cls is codec.Tick:
                 kinds.append(RecordKind.TICK)
@@ -276,22 +280,39 @@ class Journal:
             self._cache.popitem(last=False)
         return block
 
-    def decode(self, index: int) -> Block:
-        """Decode one frame (uncached); :class:`codec.CodecError` if it is unreadable."""
+    def _payload(self, index: int) -> tuple[list[int], list[int], list[Any]]:
         frame = self.frames[index]
         raw = self._maps[frame.part][frame.offset : frame.offset + frame.length]
         try:
             if frame.flags & FrameFlag.LZ4:
                 raw = lz4.block.decompress(raw)
             stored, codes, values = orjson.loads(raw)
+        except (lz4.block.LZ4BlockError, orjson.JSONDecodeError, ValueError) as exc:
+            raise codec.CodecError(f"frame {index} is unreadable: {exc}") from None
+        return stored, codes, values
+
+    def raw_values(self, cls: type) -> Iterator[list[Any]]:
+        """Per frame, the stored field arrays of every ``cls`` record, no objects built
+        (review reads a day's prints this way)."""
+        for index, frame in enumerate(self.frames):
+            classes = self._classes[frame.part]
+            if cls not in classes:
+                continue
+            code = classes.index(cls)
+            _, codes, values = self._payload(index)
+            yield [v for c, v in zip(codes, values, strict=True) if c == code]
+
+    def decode(self, index: int) -> Block:
+        """Decode one frame (uncached); :class:`codec.CodecError` if it is unreadable."""
+        frame = self.frames[index]
+        stored, codes, values = self._payload(index)
+        try:
             decoders = self._decoders[frame.part]
             table = self._kinds[frame.part]
             items = [decoders[c](v) for c, v in zip(codes, values, strict=True)]
         except codec.CodecError:
             raise
-        except (lz4.block.LZ4BlockError, orjson.JSONDecodeError, ValueError) as exc:
-            raise codec.CodecError(f"frame {index} is unreadable: {exc}") from None
-        except (TypeError, KeyError, IndexError, ArithmeticError) as exc:
+        except (TypeError, ValueError, KeyError, IndexError, ArithmeticError) as exc:
             raise codec.CodecError(f"frame {index} holds a bad record: {exc!r}") from None
         kinds = [
             k if k != _EVENT else (1 if t >= 0 else 0)

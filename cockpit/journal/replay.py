@@ -297,20 +297,25 @@ class Replayer:
         tick = getattr(self.engine, "tick", None)
         if not pending and tick is not None:
             tick()  # a journal without tick records: time-based rules decide now
-        while pending:
-            got_ns, got = pending[0]
+        expected = _record(kind, ns, item)
+        for index, (got_ns, got) in enumerate(pending):
+            if got_ns > ns:
+                break
             if got_ns == ns and got == item:
+                for _ in range(index):  # decided before it, and never recorded
+                    self.mismatches.append(Mismatch(position, None, pending.popleft()))
                 pending.popleft()
                 return
-            if got_ns < ns:  # decided earlier than anything recorded: an extra decision
-                self.mismatches.append(Mismatch(position, None, pending.popleft()))
-                continue
+        for index, (got_ns, got) in enumerate(pending):
+            if got_ns > ns:
+                break
             if got_ns == ns and type(got) is type(item):
-                pending.popleft()
-                self.mismatches.append(Mismatch(position, _record(kind, ns, item), (got_ns, got)))
+                del pending[index]
+                self.mismatches.append(Mismatch(position, expected, (got_ns, got)))
                 return
-            break
-        self.mismatches.append(Mismatch(position, _record(kind, ns, item), None))
+        while pending and pending[0][0] < ns:
+            self.mismatches.append(Mismatch(position, None, pending.popleft()))
+        self.mismatches.append(Mismatch(position, expected, None))
 
 
 def _record(kind: int, ns: int, item: Any) -> Record:
