@@ -59,6 +59,8 @@ class FrameFlag(IntFlag):
     """At least one rule decision: a denial, an enforcement or a risk state change."""
     LOCKOUTS = 8
     """A lockout started or ended."""
+    TICKS = 16
+    """A clock tick (a journal without any was recorded before ticks were kept)."""
 
 
 class RecordKind(IntEnum):

@@ -38,7 +38,7 @@ from cockpit.core.state import State
 from cockpit.journal.format import FrameFlag, RecordKind
 from cockpit.journal.reader import Journal, Record, open_journal
 from cockpit.journal.replay import Mismatch, Replayer
-from cockpit.journal.rerun import RiskInstaller, no_rules
+from cockpit.journal.rerun import RiskInstaller
 
 SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 """The paced speeds; ``None`` is unpaced (as fast as the machine goes)."""
@@ -81,7 +81,7 @@ class ReplaySession:
         journal: Journal,
         *,
         settings: Any = None,
-        install: RiskInstaller = no_rules,
+        install: RiskInstaller | None = None,
         rerun: bool = True,
         speed: float | None = 1.0,
         checkpoint_every: int | None = None,
@@ -364,7 +364,7 @@ def open_replay(
     path: Path | str,
     *,
     settings: Any = None,
-    install: RiskInstaller = no_rules,
+    install: RiskInstaller | None = None,
     rerun: bool = True,
 ) -> ReplaySession:
     """Open a journal for replay (``JournalError`` for a missing or foreign file)."""

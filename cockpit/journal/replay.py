@@ -27,7 +27,7 @@ from cockpit.core.commands import Command
 from cockpit.core.events import Event
 from cockpit.core.state import State
 from cockpit.journal.codec import CodecError
-from cockpit.journal.format import RecordKind
+from cockpit.journal.format import FrameFlag, RecordKind
 from cockpit.journal.reader import Journal, Record
 from cockpit.journal.rerun import (
     DERIVED_ORIGINS,
@@ -35,7 +35,6 @@ from cockpit.journal.rerun import (
     Derived,
     ReplayEngine,
     RiskInstaller,
-    no_rules,
 )
 
 log = logging.getLogger(__name__)
@@ -74,7 +73,7 @@ class Replayer:
         self,
         journal: Journal,
         *,
-        install: RiskInstaller = no_rules,
+        install: RiskInstaller | None = None,
         rerun: bool = True,
         broker: ReplayBroker | None = None,
         checkpoint_every: int = CHECKPOINT_EVERY,
@@ -82,7 +81,7 @@ class Replayer:
         derived_origins: frozenset[str] = DERIVED_ORIGINS,
     ) -> None:
         self.journal = journal
-        self.install = install
+        self.install = install if install is not None else _recorded_rules
         self.rerun = rerun
         """Re-judge the day (True) or show the recorded decisions as they are (False)."""
         self.broker = broker or ReplayBroker()
@@ -99,6 +98,7 @@ class Replayer:
         self.generation = 0
         self._checkpoints: list[tuple[int, int, bytes]] = []
         self._checkpointing = True
+        self._ticks_recorded = any(f.flags & FrameFlag.TICKS for f in journal.frames)
         self._fresh()
 
     # Building ----------------------------------------------------------------------------
@@ -245,7 +245,6 @@ class Replayer:
         rerun = self.rerun
         echoed = self.echoed
         derived_origins = self.derived_origins
-        tick = getattr(engine, "tick", None)
         engine.replaying = True
         try:
             while position < stop and self.error is None:
@@ -276,8 +275,8 @@ class Replayer:
                             self._expect(position, t, item, kind)
                         else:
                             engine.submit(item)
-                    elif kind == _TICK and rerun and tick is not None:
-                        tick()
+                    elif kind == _TICK and rerun:
+                        engine.tick()
                     position += 1
                     self.position = position
                 if position - (self._checkpoints[-1][0] if self._checkpoints else 0) >= (
@@ -294,9 +293,8 @@ class Replayer:
     def _expect(self, position: int, ns: int, item: Any, kind: int) -> None:
         """Match a recorded decision against what the replayed engine decided."""
         pending = self.derived.pending
-        tick = getattr(self.engine, "tick", None)
-        if not pending and tick is not None:
-            tick()  # a journal without tick records: time-based rules decide now
+        if not pending and not self._ticks_recorded:
+            self.engine.tick()  # a journal without ticks: time-based rules decide now
         expected = _record(kind, ns, item)
         for index, (got_ns, got) in enumerate(pending):
             if got_ns > ns:
@@ -320,3 +318,10 @@ class Replayer:
 
 def _record(kind: int, ns: int, item: Any) -> Record:
     return Record(RecordKind(kind), ns, item)
+
+
+def _recorded_rules(engine: Any, settings: Any) -> None:
+    """The default installer: the risk engine the session was recorded under."""
+    from cockpit.journal.risk import install_risk
+
+    install_risk(engine, settings)

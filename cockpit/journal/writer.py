@@ -30,6 +30,7 @@ from cockpit.core.events import (
     LockoutEnded,
     LockoutStarted,
     OrderDenied,
+    RiskDecision,
     RiskStateChanged,
 )
 from cockpit.core.instruments import Instrument
@@ -52,6 +53,7 @@ DECISION_TYPES: tuple[type[Event], ...] = (
     OrderDenied,
     EnforcementTaken,
     RiskStateChanged,
+    RiskDecision,
     LockoutStarted,
     LockoutEnded,
 )
@@ -231,6 +233,7 @@ class JournalWriter:
                 (FrameFlag.FILLS, (FillReceived,)),
                 (FrameFlag.DECISIONS, DECISION_TYPES),
                 (FrameFlag.LOCKOUTS, LOCKOUT_TYPES),
+                (FrameFlag.TICKS, (codec.Tick,)),
             )
         ]
 

@@ -89,7 +89,8 @@ def test_a_decision_the_replay_does_not_reach_is_reported(
         mismatches = Replayer(journal).verify()
     described = [m.describe() for m in mismatches]
     assert len(mismatches) == 2
-    assert "replay decided" in described[0] and "never gives" in described[0]
+    assert "replay decided" in described[0]
+    assert "never gives" in described[0]
     assert described[1].startswith("replay decided what the session did not")
     assert "ArmChanged" in described[1]
 
@@ -173,7 +174,8 @@ def test_jumping_to_each_fill_shows_what_the_live_session_showed(recorded: Recor
         replay = ReplaySession(journal)
         for live in recorded.fills:
             record = replay.next_fill()
-            assert record is not None and isinstance(record.item, FillReceived)
+            assert record is not None
+            assert isinstance(record.item, FillReceived)
             assert seen(replay.state) == live
         assert replay.next_fill() is None
 
@@ -197,7 +199,8 @@ def test_decision_jumps_land_after_each_denial(recorded: Recorded) -> None:
         denials = [e for e in recorded.outbound if isinstance(e, OrderDenied)]
         for denial in denials:
             record = replay.next_decision()
-            assert record is not None and record.item == denial
+            assert record is not None
+            assert record.item == denial
             assert replay.state.activity[-1] == denial
         assert replay.next_decision() is None
         assert replay.previous_decision() is not None
@@ -224,7 +227,8 @@ def test_stepping_one_event_and_one_bar(recorded: Recorded) -> None:
     with open_journal(recorded.path) as journal:
         replay = ReplaySession(journal)
         first = replay.step_event()
-        assert first is not None and replay.position == 1
+        assert first is not None
+        assert replay.position == 1
         replay.step_bar("1m")
         end = replay.now_ns + 1
         assert end % 60_000_000_000 == 0
@@ -241,8 +245,10 @@ def test_keys_in_replay_are_refused_and_change_nothing(recorded: Recorded) -> No
         verdict = replay.engine.submit(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1))
         flatten = replay.engine.submit(FlattenAll())
         arm = replay.engine.submit(SetArmed(armed=True))
-        assert not verdict.accepted and verdict.reason == REFUSAL
-        assert not flatten.accepted and not arm.accepted
+        assert not verdict.accepted
+        assert verdict.reason == REFUSAL
+        assert not flatten.accepted
+        assert not arm.accepted
         assert "not sent" in replay.state.activity[-1].text
         replay.go_to_position(journal.count)
         replay.replayer.finish()
@@ -274,7 +280,8 @@ def test_speed_controls() -> None:
     """Faster and slower walk the speed ladder, with unpaced past 64x."""
     from cockpit.journal.player import SPEEDS
 
-    assert SPEEDS[0] == 0.25 and SPEEDS[-1] == 64
+    assert SPEEDS[0] == 0.25
+    assert SPEEDS[-1] == 64
 
 
 async def test_playing_unpaced_runs_to_the_end_and_pauses(recorded: Recorded) -> None:
@@ -289,7 +296,8 @@ async def test_playing_unpaced_runs_to_the_end_and_pauses(recorded: Recorded) ->
             break
         await asyncio.sleep(0)
     await asyncio.sleep(0)
-    assert replay.at_end and not replay.playing
+    assert replay.at_end
+    assert not replay.playing
     assert seen(replay.state) == recorded.final
     await replay.session.stop()
     replay.journal.close()
