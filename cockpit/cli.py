@@ -20,6 +20,9 @@ from cockpit.core.instruments import INSTRUMENTS
 #: Subcommand name -> "module:attribute" of its click command.
 SUBCOMMANDS: dict[str, str] = {
     "rules": "cockpit.risk.cli:rules",
+    "journal": "cockpit.journal.cli:journal",
+    "review": "cockpit.journal.cli:review",
+    "replay": "cockpit.journal.cli:replay",
 }
 
 
