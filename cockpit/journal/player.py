@@ -107,6 +107,7 @@ class ReplaySession:
             self.broker,
             list(journal.header.watchlist),
         )
+        self.session.risk = self._risk()
         self.replayer.rebuilt.append(self._rebind)
         self.speed: float | None = speed
         self.playing = False
@@ -177,7 +178,14 @@ class ReplaySession:
     def _rebind(self) -> None:
         session = self.session
         session.state, session.engine, session.clock = self.state, self.engine, self.clock
+        session.risk = self._risk()
         self._anchor()
+
+    def _risk(self) -> Any:
+        """The replayed risk engine (the UI's risk banner and panel read its views)."""
+        from cockpit.risk.engine import RiskEngine
+
+        return next((g for g in self.engine.gates if isinstance(g, RiskEngine)), None)
 
     # Play, pause, speed ------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from cockpit.brokers.replay import REFUSAL
 from cockpit.core.clock import Clock
-from cockpit.core.commands import Command
+from cockpit.core.commands import Command, FlattenAll
 from cockpit.core.engine import Engine, Verdict
 from cockpit.core.events import (
     BrokerFailed,
@@ -112,10 +112,24 @@ class ReplayEngine(Engine):
 
     def submit(self, command: Command) -> Verdict:
         if not self.replaying:
-            note = Notice(self.clock.now_ns(), "warn", f"{command.label}: {REFUSAL}")
-            self.state.apply(note)
+            self._refuse(command.label)
             return Verdict(False, REFUSAL)
         return super().submit(command)
+
+    def flatten_all(self, command: FlattenAll | None = None) -> Any:
+        if not self.replaying:
+            self._refuse("FlattenAll")
+            return Held(done=True)
+        return super().flatten_all(command)
+
+    def tick(self) -> None:
+        """Only the recorded ticks count: a UI timer's tick during replay does nothing."""
+        if self.replaying:
+            super().tick()
+
+    def _refuse(self, label: str) -> None:
+        """A trader's key during replay: shown on the blotter, never judged or recorded."""
+        self.state.apply(Notice(self.clock.now_ns(), "warn", f"{label}: {REFUSAL}"))
 
     def _spawn(self, coro, label: str) -> Any:  # type: ignore[no-untyped-def]
         """Drop the broker call; a flatten is held open until its recorded completion."""

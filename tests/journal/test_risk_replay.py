@@ -136,3 +136,22 @@ def test_replay_without_the_rules_notices_their_decisions_missing(risky: Path) -
     with open_journal(risky) as journal:
         mismatches = Replayer(journal, install=lambda engine, settings: None).verify()
     assert any("max-order-size" in m.describe() for m in mismatches)
+
+
+def test_jumping_to_the_lockout_shows_the_cockpit_locked(risky: Path) -> None:
+    """Next lockout lands where trading locked: the state and the risk views say LOCKED,
+    and the next jump lands where it ended."""
+    from cockpit.journal.player import ReplaySession
+
+    with open_journal(risky) as journal:
+        replay = ReplaySession(journal)
+        started = replay.next_lockout()
+        assert started is not None
+        assert isinstance(started.item, LockoutStarted)
+        assert replay.state.lockout_until == started.item.until_ns
+        assert replay.session.risk is not None
+        assert replay.session.risk.trading_state.value == "LOCKED"
+        ended = replay.next_lockout()
+        assert ended is not None
+        assert isinstance(ended.item, LockoutEnded)
+        assert replay.state.lockout_until is None

@@ -210,7 +210,7 @@ def _last_frame_start(path: Path) -> int:
 
 def test_a_torn_last_frame_is_skipped_at_every_byte(journals: Path) -> None:
     """Cut anywhere inside the last frame: every earlier record is read, the cut is reported."""
-    events = quotes(300)
+    events = quotes(230)
     writer = make_writer(journals, frame_records=100)
     for event in events:
         writer.record_event(event.ts, event, True)
