@@ -279,12 +279,18 @@ def test_the_replay_broker_sends_nothing() -> None:
     assert broker.refused == 4
 
 
-def test_speed_controls() -> None:
-    """Faster and slower walk the speed ladder, with unpaced past 64x."""
-    from cockpit.journal.player import SPEEDS
-
-    assert SPEEDS[0] == 0.25
-    assert SPEEDS[-1] == 64
+def test_speed_controls(recorded: Recorded) -> None:
+    """Faster and slower walk 0.25x..64x, then unpaced; other speeds are refused."""
+    with open_journal(recorded.path) as journal:
+        replay = ReplaySession(journal)
+        ups = [replay.faster() for _ in range(8)]
+        assert ups == [2, 4, 8, 16, 32, 64, None, None]
+        assert replay.speed_label == "unpaced"
+        downs = [replay.slower() for _ in range(10)]
+        assert downs == [64, 32, 16, 8, 4, 2, 1, 0.5, 0.25, 0.25]
+        assert replay.speed_label == "0.25x"
+        with pytest.raises(ValueError, match="speed"):
+            replay.set_speed(128)
 
 
 async def test_playing_unpaced_runs_to_the_end_and_pauses(recorded: Recorded) -> None:
