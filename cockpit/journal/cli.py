@@ -16,8 +16,9 @@ import click
 from rich.console import Console
 
 from cockpit.core.clock import NS_PER_SECOND
+from cockpit.journal.codec import CodecError
 from cockpit.journal.files import journal_dir, parts_of, runs
-from cockpit.journal.reader import Journal, JournalError, open_journal
+from cockpit.journal.reader import Journal, JournalError, open_journal, read_header
 
 DIR_HELP = "Journals folder (default: [journal] dir, else the user data dir)."
 
@@ -50,8 +51,7 @@ def latest(folder: Path) -> Path:
     newest: tuple[int, Path] | None = None
     for path in runs(folder):
         try:
-            with open_journal(path) as journal:
-                started = journal.header.started_ns
+            started = read_header(path).started_ns
         except JournalError:
             continue
         if newest is None or started > newest[0]:
@@ -118,7 +118,7 @@ def list_journals(ctx: click.Context, folder: Path | None) -> None:
         parts = parts_of(path)
         size = sum(p.stat().st_size for p in parts)
         try:
-            with open_journal(path) as opened_journal:
+            with open_journal(path, verify=False) as opened_journal:
                 header = opened_journal.header
                 note = "truncated" if opened_journal.truncated is not None else ""
                 rows.append(
@@ -136,6 +136,8 @@ def list_journals(ctx: click.Context, folder: Path | None) -> None:
                 )
         except JournalError as exc:
             rows.append(Listed(path, bytes=size, parts=len(parts), note=_short(exc, path)))
+        except CodecError as exc:
+            rows.append(Listed(path, bytes=size, parts=len(parts), note=f"damaged: {exc}"))
     rows.sort(key=lambda row: (row.start_ns or 0, row.path.name))
     console().print(journal_table(rows))
 

@@ -13,7 +13,7 @@ from cockpit.core.events import QuoteUpdated, TradePrinted
 from cockpit.core.models import Mode, Side
 from cockpit.journal.files import parts_of, runs
 from cockpit.journal.format import MAGIC, FrameFlag, RecordKind
-from cockpit.journal.reader import JournalError, open_journal
+from cockpit.journal.reader import JournalError, open_journal, read_header
 
 from .conftest import START_NS, make_writer
 
@@ -259,3 +259,28 @@ def test_unreadable_permissions_are_a_clear_error(journals: Path) -> None:
     path.chmod(0)
     with pytest.raises(JournalError, match="permission"):
         open_journal(path)
+
+
+def test_a_quick_open_checks_only_the_tail(journals: Path) -> None:
+    """verify=False (journal list) skips middle checksums but still finds a torn tail."""
+    events = quotes(300)
+    writer = make_writer(journals, frame_records=100)
+    for event in events:
+        writer.record_event(event.ts, event, True)
+    writer.close()
+    assert writer.path is not None
+    whole = writer.path.read_bytes()
+    writer.path.write_bytes(whole[:-3])
+    with open_journal(writer.path, verify=False) as journal:
+        assert journal.count == 200
+        assert journal.truncated is not None
+
+
+def test_the_header_alone_is_read_for_latest(journals: Path, tmp_path: Path) -> None:
+    """read_header reads one frame; a foreign file is refused with a clear error."""
+    path = write(journals, quotes(5))
+    assert read_header(path).account == "PRACTICE-50K"
+    foreign = tmp_path / "x.ckj"
+    foreign.write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(JournalError, match="not a cockpit journal"):
+        read_header(foreign)
