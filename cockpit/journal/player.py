@@ -42,8 +42,11 @@ from cockpit.journal.rerun import RiskInstaller
 
 SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 """The paced speeds; ``None`` is unpaced (as fast as the machine goes)."""
-BATCH = 2_000
-"""Records applied between two yields to the event loop."""
+BATCH = 500
+"""Records applied between two yields to the event loop (a few milliseconds)."""
+IDLE_SECONDS = 0.02
+"""A pause in the recording at least this long (at the chosen speed) is used for a
+checkpoint that came due."""
 FRAME_SECONDS = 0.05
 """Longest sleep while paced, so the replay clock on screen moves smoothly."""
 
@@ -199,6 +202,8 @@ class ReplaySession:
     def pause(self) -> None:
         self.playing = False
         self._wake.clear()
+        self.replayer.defer_checkpoints = False
+        self.replayer.checkpoint()
 
     def toggle(self) -> bool:
         """Space: play if paused, pause if playing; returns whether it now plays."""
@@ -357,7 +362,12 @@ class ReplaySession:
                 continue
             elapsed = loop.time() - self._anchor_wall
             target = self._anchor_ns + int(elapsed * self.speed * 1e9)
-            if replayer.run_until(target, limit=BATCH) >= BATCH:
+            replayer.defer_checkpoints = True
+            try:
+                applied = replayer.run_until(target, limit=BATCH)
+            finally:
+                replayer.defer_checkpoints = False
+            if applied >= BATCH:
                 await asyncio.sleep(0)  # behind: catch up, but let keys in between
                 continue
             replayer.advance_clock(target)
@@ -365,6 +375,9 @@ class ReplaySession:
             if upcoming is None:
                 continue
             wait = (upcoming - target) / 1e9 / self.speed
+            if wait >= IDLE_SECONDS and replayer.checkpoint_due:
+                replayer.checkpoint()
+                continue  # the checkpoint took time: recompute where recorded time is
             await asyncio.sleep(min(max(wait, 0.0), FRAME_SECONDS))
 
 
