@@ -114,6 +114,7 @@ class Replayer:
         self.clock = FakeClock(self.journal.first_ns)
         self.state = State(header.instruments, header.watchlist, mode=self.broker.mode)
         self.derived = Derived(self.echoed, self.derived_origins)
+        self.derived.collecting = self.rerun
         self.engine = ReplayEngine(
             self.state,
             self.clock,

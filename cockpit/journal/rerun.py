@@ -71,13 +71,15 @@ class Derived:
         self.echoed = echoed
         self.derived_origins = derived_origins
         self.pending: deque[tuple[int, Event | Command]] = deque()
+        self.collecting = True
+        """Off when the replay shows the recorded decisions instead of re-deriving them."""
 
     def record_event(self, recv_ns: int, event: Event, inbound: bool) -> None:
-        if not inbound and not isinstance(event, self.echoed):
+        if self.collecting and not inbound and not isinstance(event, self.echoed):
             self.pending.append((recv_ns, event))
 
     def record_command(self, ts: int, command: Command) -> None:
-        if command.origin in self.derived_origins:
+        if self.collecting and command.origin in self.derived_origins:
             self.pending.append((ts, command))
 
     def record_tick(self, ts: int) -> None:

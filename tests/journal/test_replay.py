@@ -332,3 +332,15 @@ async def test_playing_paced_moves_forward_and_pause_holds(recorded: Recorded) -
     assert replay.slower() == 64
     await replay.stop()
     replay.journal.close()
+
+
+def test_as_recorded_shows_the_recorded_decisions(recorded: Recorded) -> None:
+    """rerun=False: nothing is re-judged, the recorded conclusions are shown as they were,
+    and the screen ends where the live one did."""
+    with open_journal(recorded.path) as journal:
+        replayer = Replayer(journal, rerun=False)
+        assert replayer.verify() == []
+        assert seen(replayer.state) == recorded.final
+        assert not replayer.derived.pending
+        denials = [e for e in replayer.state.activity if isinstance(e, OrderDenied)]
+        assert len(denials) == 3
