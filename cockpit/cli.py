@@ -22,6 +22,9 @@ from cockpit.core.instruments import INSTRUMENTS
 SUBCOMMANDS: dict[str, str] = {
     "rules": "cockpit.risk.cli:rules",
     "gateway": "cockpit.gateway.cli:gateway",
+    "journal": "cockpit.journal.cli:journal",
+    "review": "cockpit.journal.cli:review",
+    "replay": "cockpit.journal.cli:replay",
 }
 
 

@@ -105,11 +105,29 @@ class UiSettings(Section):
         return value
 
 
+class JournalSettings(Section):
+    """The session journal: every event, command and decision, for replay and review."""
+
+    enabled: bool = True
+    dir: Path | None = None
+    """Folder for journals (default: ``journals`` in the user data dir)."""
+    flush_ms: int = Field(default=150, ge=10, le=2000)
+    """Milliseconds between writes: the most a crash can lose."""
+    max_mb: int = Field(default=256, ge=1, le=65536)
+    """A run continues in a new part file past this size."""
+
+    @field_validator("dir")
+    @classmethod
+    def _expand_home(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+
 class Settings(Section):
     broker: BrokerSettings = BrokerSettings()
     paper: PaperSettings = PaperSettings()
     ui: UiSettings = UiSettings()
     projectx: ProjectXSettings = ProjectXSettings()
+    journal: JournalSettings = JournalSettings()
     keys: dict[str, str] = Field(default_factory=dict)
     """Key remaps by binding id: ``flatten-all = "ctrl+x"``."""
     risk: RiskSettings = RiskSettings()

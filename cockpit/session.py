@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cockpit.brokers.factory import make_broker
 from cockpit.config import Settings, state_dir
@@ -20,6 +21,9 @@ from cockpit.core.models import Mode
 from cockpit.core.state import State
 from cockpit.risk.engine import RiskEngine
 from cockpit.risk.lockout import LockoutStore
+
+if TYPE_CHECKING:
+    from cockpit.journal.writer import JournalWriter
 
 
 @dataclass
@@ -35,9 +39,13 @@ class Session:
     started: bool = False
     risk: RiskEngine | None = None
     """The risk engine: already a gate and a watcher of ``engine``; the UI reads its views."""
+    journal: JournalWriter | None = None
+    """The session's journal (the engine's recorder), flushed on a timer while started."""
 
     async def start(self) -> None:
         """Connect the broker; its history, account and quotes flow into the engine."""
+        if self.journal is not None:
+            self.journal.start()
         await self.broker.start(self.engine.on_event)
         self.started = True
 
@@ -57,6 +65,8 @@ class Session:
             await self.engine.drain()
             await self.broker.stop()
             self.started = False
+        if self.journal is not None:
+            await self.journal.aclose()
 
 
 def build_session(
@@ -67,26 +77,38 @@ def build_session(
     pump: bool = True,
     risk_state_dir: Path | None = None,
     lockouts: LockoutStore | None = None,
+    journal_dir: Path | None = None,
 ) -> Session:
     """Wire a session from settings. Tests pass a fake clock and ``pump=False``.
 
     Lockouts persist in ``risk_state_dir`` (default: the user state dir; tests pass a
     temporary one). Replay keeps its lockouts in memory so it can never lock live trading.
+    The journal is on unless ``[journal] enabled = false`` (never for a replay); it is
+    written to ``journal_dir``, else ``[journal] dir``, else the user data dir.
     """
     clock = clock or WallClock()
     symbols = list(settings.ui.watchlist)
     broker = broker or make_broker(settings, clock, symbols, pump=pump)
     state = State(INSTRUMENTS, symbols, mode=broker.mode)
-    engine = Engine(state, clock, broker=broker)
+    journal = None
+    if settings.journal.enabled and broker.mode is not Mode.REPLAY:
+        from cockpit.journal.writer import writer_for
+
+        journal = writer_for(settings, state, journal_dir)
+    engine = Engine(state, clock, broker=broker, recorder=journal)
     if lockouts is not None:
         store = lockouts
     elif broker.mode is Mode.REPLAY:
         store = LockoutStore.memory()
     else:
         store = LockoutStore(risk_state_dir or state_dir())
+    if journal is not None:
+        from cockpit.journal.risk import note_lockout
+
+        note_lockout(journal, store)
     risk = RiskEngine(settings.risk, clock, store=store)
     risk.attach(engine)
-    return Session(settings, clock, state, engine, broker, symbols, risk=risk)
+    return Session(settings, clock, state, engine, broker, symbols, risk=risk, journal=journal)
 
 
 FROZEN_START_NS = ns_from_datetime(datetime(2026, 11, 20, 9, 45, tzinfo=EXCHANGE_TZ))
@@ -98,20 +120,27 @@ def frozen_session(
     *,
     broker: Broker | None = None,
     lockouts: LockoutStore | None = None,
+    journal_dir: Path | None = None,
 ) -> Session:
     """A paper session on a clock that stands still until told to move.
 
     The same seed and steps give the same screen on every machine: tests, snapshots and
     the screenshots in the README all start here. Its lockouts live in memory unless a
-    store is given, so a test can never lock the trader's real account.
+    store is given, and it keeps no journal unless given a folder for one, so a test can
+    never lock the trader's real account or fill their journal folder.
     """
+    settings = settings or Settings()
+    if journal_dir is None:
+        journal = settings.journal.model_copy(update={"enabled": False})
+        settings = settings.model_copy(update={"journal": journal})
     clock = FakeClock(FROZEN_START_NS)
     if broker is not None and hasattr(broker, "clock"):
         broker.clock = clock  # type: ignore[attr-defined]
     return build_session(
-        settings or Settings(),
+        settings,
         clock=clock,
         broker=broker,
         pump=False,
         lockouts=lockouts or LockoutStore.memory(),
+        journal_dir=journal_dir,
     )

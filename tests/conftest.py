@@ -35,6 +35,16 @@ START_NS = ns_from_datetime(datetime(2026, 10, 14, 9, 30, tzinfo=EXCHANGE_TZ))
 DESK_SYMBOLS = ("MNQ", "MES")
 
 
+@pytest.fixture(autouse=True)
+def private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Every test gets its own config, state and data dirs: no test can lock the real
+    account, fill the real journal folder or read the trader's config."""
+    root = tmp_path_factory.mktemp("home")
+    for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(root / name.lower()))
+    return root
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     """A clock frozen at :data:`START_NS`."""

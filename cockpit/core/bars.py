@@ -89,6 +89,10 @@ class Bar:
     def as_tuple(self) -> tuple[int, int, int, int, int, int]:
         return (self.start, self.open, self.high, self.low, self.close, self.volume)
 
+    def __reduce__(self) -> tuple[type[Bar], tuple[int, int, int, int, int, int]]:
+        """Pickle as a plain tuple: replay checkpoints hold tens of thousands of bars."""
+        return (Bar, self.as_tuple())
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Bar) and self.as_tuple() == other.as_tuple()
 

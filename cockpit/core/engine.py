@@ -213,6 +213,9 @@ class Engine:
         it as recorded time moves.
         """
         now = self.clock.now_ns()
+        record_tick = getattr(self.recorder, "record_tick", None)
+        if record_tick is not None:  # the journal keeps ticks: replay gives the same ones
+            record_tick(now)
         for watcher in self.watchers:
             on_time = getattr(watcher, "on_time", None)
             if on_time is not None:

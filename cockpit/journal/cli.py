@@ -1,0 +1,325 @@
+"""``cockpit journal list|export``, ``cockpit review`` and ``cockpit replay``.
+
+``FILE`` may be a path to any part of a journal or ``latest`` (the newest run in the
+journals folder). A missing, empty or foreign file is a one-line message and exit code
+2; a truncated journal is used up to its cut, with a warning saying where it stopped.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from cockpit.core.clock import NS_PER_SECOND
+from cockpit.journal.codec import CodecError
+from cockpit.journal.files import journal_dir, parts_of, runs
+from cockpit.journal.reader import Journal, JournalError, open_journal, read_header
+
+DIR_HELP = "Journals folder (default: [journal] dir, else the user data dir)."
+
+
+def console(err: bool = False) -> Console:
+    """Rich output; a pipe gets a wide page so no column is cut."""
+    stream = sys.stderr if err else sys.stdout
+    return Console(file=stream, width=None if stream.isatty() else 200)
+
+
+def fail(message: str) -> None:
+    """A user error: one clear line on stderr, exit code 2."""
+    click.echo(f"cockpit: {message}", err=True)
+    sys.exit(2)
+
+
+def folder_of(ctx: click.Context, folder: Path | None) -> Path:
+    """``--dir``, else the config's ``[journal] dir``, else the default journals folder."""
+    if folder is not None:
+        return folder
+    from cockpit.cli import load_or_exit
+
+    root = ctx.find_root().obj or {}
+    settings = load_or_exit(root.get("config_path"))
+    return settings.journal.dir or journal_dir()
+
+
+def latest(folder: Path) -> Path:
+    """The run that started last (by its header), among the readable journals."""
+    newest: tuple[int, Path] | None = None
+    for path in runs(folder):
+        try:
+            started = read_header(path).started_ns
+        except JournalError:
+            continue
+        if newest is None or started > newest[0]:
+            newest = (started, path)
+    if newest is None:
+        raise JournalError(f"no journals in {folder} yet: trade a session first")
+    return newest[1]
+
+
+def resolve(ctx: click.Context, target: str, folder: Path | None) -> Path:
+    if target == "latest":
+        return latest(folder_of(ctx, folder))
+    return Path(target)
+
+
+@contextmanager
+def opened(ctx: click.Context, target: str, folder: Path | None) -> Iterator[Journal]:
+    """The journal ``target`` names, or a clear message and exit code 2."""
+    try:
+        journal = open_journal(resolve(ctx, target, folder))
+    except JournalError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+    if journal.truncated is not None:
+        click.echo(f"warning: {journal.truncated.describe()}", err=True)
+    try:
+        yield journal
+    finally:
+        journal.close()
+
+
+dir_option = click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help=DIR_HELP,
+)
+
+
+# cockpit journal ---------------------------------------------------------------------------
+
+
+@click.group("journal")
+def journal() -> None:
+    """Session journals: every event, command and decision of every session."""
+
+
+@journal.command("list")
+@dir_option
+@click.pass_context
+def list_journals(ctx: click.Context, folder: Path | None) -> None:
+    """Every journal with its size, duration, trades and P&L."""
+    from cockpit.journal.review import quick_summary
+    from cockpit.journal.show import Listed, journal_table
+
+    where = folder_of(ctx, folder)
+    found = runs(where)
+    if not found:
+        click.echo(f"No journals in {where} yet: every session the cockpit runs is recorded.")
+        return
+    rows = []
+    for path in found:
+        parts = parts_of(path)
+        size = sum(p.stat().st_size for p in parts)
+        try:
+            with open_journal(path, verify=False) as opened_journal:
+                header = opened_journal.header
+                note = "truncated" if opened_journal.truncated is not None else ""
+                rows.append(
+                    Listed(
+                        path,
+                        header.account,
+                        header.mode.value,
+                        opened_journal.first_ns if opened_journal.count else header.started_ns,
+                        (opened_journal.last_ns - opened_journal.first_ns) / NS_PER_SECOND,
+                        size,
+                        len(opened_journal.parts),
+                        quick_summary(opened_journal),
+                        note,
+                    )
+                )
+        except JournalError as exc:
+            rows.append(Listed(path, bytes=size, parts=len(parts), note=_short(exc, path)))
+        except CodecError as exc:
+            rows.append(Listed(path, bytes=size, parts=len(parts), note=f"damaged: {exc}"))
+    rows.sort(key=lambda row: (row.start_ns or 0, row.path.name))
+    console().print(journal_table(rows))
+
+
+def _short(exc: Exception, path: Path) -> str:
+    return str(exc).removeprefix(f"{path}: ")
+
+
+@journal.command("export")
+@click.argument("target", metavar="FILE|latest")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "csv"]),
+    default="parquet",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Folder to write the files into.",
+)
+@dir_option
+@click.pass_context
+def export_journal(
+    ctx: click.Context, target: str, fmt: str, out: Path, folder: Path | None
+) -> None:
+    """Fills, round trips, rule hits, the P&L curve and every record, for polars & co."""
+    from cockpit.journal.export import export
+    from cockpit.journal.review import review
+
+    with opened(ctx, target, folder) as journal_file:
+        try:
+            written = export(journal_file, review(journal_file), out, fmt)
+        except OSError as exc:
+            fail(f"cannot write to {out}: {exc.strerror or exc}")
+            return
+    for path in written:
+        click.echo(str(path))
+
+
+# cockpit review ----------------------------------------------------------------------------
+
+
+@click.command("review")
+@click.argument("target", metavar="FILE|latest")
+@click.option(
+    "--rules",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A config file whose [risk] rules the day is re-run under (what-if).",
+)
+@dir_option
+@click.pass_context
+def review(ctx: click.Context, target: str, rules: Path | None, folder: Path | None) -> None:
+    """The day's round trips, P&L curve and rule hits; --rules: what other rules would
+    have done."""
+    from cockpit.journal.review import review as make_review
+    from cockpit.journal.show import review_view, whatif_view
+
+    with opened(ctx, target, folder) as journal_file:
+        other = None
+        if rules is not None:
+            from cockpit.journal.risk import RulesError, rules_from_file, rules_with
+
+            try:
+                other = rules_with(rules_from_file(rules))
+            except RulesError as exc:
+                fail(str(exc))
+        out = console()
+        out.print(f"[bold]{journal_file.parts[0].name}[/bold]")
+        out.print(review_view(make_review(journal_file)))
+        if other is not None and rules is not None:
+            from cockpit.journal.whatif import what_if
+
+            out.print(whatif_view(what_if(journal_file, other), rules))
+
+
+# cockpit replay ----------------------------------------------------------------------------
+
+
+@click.command("replay")
+@click.argument("target", metavar="FILE|latest")
+@click.option(
+    "--headless",
+    is_flag=True,
+    help="Replay without the cockpit: check the decisions and print each fill.",
+)
+@click.option(
+    "--as-recorded",
+    is_flag=True,
+    help="Show the recorded decisions instead of re-judging the day with its rules.",
+)
+@dir_option
+@click.pass_context
+def replay(
+    ctx: click.Context, target: str, headless: bool, as_recorded: bool, folder: Path | None
+) -> None:
+    """Replay a journal in the cockpit (REPLAY mode: orders are never sent)."""
+    from cockpit.journal.player import ReplaySession
+
+    with opened(ctx, target, folder) as journal_file:
+        session = ReplaySession(journal_file, rerun=not as_recorded)
+        runner = None if headless else _cockpit_runner()
+        if runner is not None:
+            from cockpit.cli import load_or_exit
+
+            root = ctx.find_root().obj or {}
+            sys.exit(runner(session, load_or_exit(root.get("config_path"))))
+        code = headless_replay(session)
+    sys.exit(code)
+
+
+def _cockpit_runner():  # type: ignore[no-untyped-def]
+    """The UI's ``run_replay(session, settings) -> int``, when the UI provides one."""
+    try:
+        from cockpit.ui.app import run_replay  # type: ignore[import-not-found,attr-defined]
+    except ImportError:
+        return None
+    return run_replay
+
+
+def headless_replay(session) -> int:  # type: ignore[no-untyped-def]
+    """Jump from fill to fill printing what the cockpit showed, then check every decision."""
+    from rich.table import Table
+
+    from cockpit.journal.show import money, when
+
+    journal_file = session.journal
+    header = journal_file.header
+    out = console()
+    out.print(
+        f"[bold]Replaying {journal_file.parts[0].name}[/bold]: {header.account} · "
+        f"{header.mode.value} · {when(journal_file.first_ns, date=True)} to "
+        f"{when(journal_file.last_ns)} CT · {journal_file.count:,} records"
+    )
+    table = Table(title="Fills, as the session showed them", title_justify="left")
+    for name in ("Time (CT)", "Symbol", "Side", "Size", "Price", "Position", "Realized", "Day P&L"):
+        table.add_column(name, justify="left" if name in ("Symbol", "Side") else "right")
+    while (record := session.next_fill()) is not None:
+        fill = record.item.fill
+        state = session.state
+        spec = state.instruments[fill.symbol]
+        position = state.positions.get(fill.symbol)
+        table.add_row(
+            when(fill.ts),
+            fill.symbol,
+            fill.side.label,
+            str(fill.size),
+            spec.format(fill.price),
+            f"{position.size:+d}" if position is not None else "flat",
+            money(state.net_realized),
+            money(state.day_pnl()),
+        )
+    out.print(table if table.row_count else "No fills in this journal.")
+    mismatches = session.replayer.verify()
+    decided = _decisions(journal_file)
+    if session.replayer.rerun and not mismatches:
+        out.print(f"Decisions: {decided} recorded, every one reproduced by the replayed engine.")
+    elif not session.replayer.rerun:
+        out.print(f"Decisions: {decided} recorded, shown as recorded (not re-judged).")
+    else:
+        out.print(f"[red]Decisions: {len(mismatches)} differ from the recording:[/red]")
+        for mismatch in mismatches[:20]:
+            out.print(f"  {mismatch.describe()}", markup=False)
+    if session.warning is not None:
+        click.echo(f"warning: {session.warning}", err=True)
+    out.print(
+        "[dim]Headless replay: the interactive replay opens in the cockpit when it provides "
+        "one (cockpit.ui.app.run_replay).[/dim]"
+    )
+    return 1 if mismatches else 0
+
+
+def _decisions(journal_file: Journal) -> int:
+    from cockpit.journal.format import RecordKind
+    from cockpit.journal.rerun import ECHOED
+
+    return sum(
+        1
+        for record in journal_file
+        if record.kind is RecordKind.OUT and not isinstance(record.item, ECHOED)
+    )

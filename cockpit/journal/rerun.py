@@ -1,0 +1,146 @@
+"""An engine that re-judges a recorded day: same gates, same watchers, no broker calls.
+
+Replay re-submits the trader's recorded commands at their recorded times and feeds the
+recorded broker facts, so the validation, the gates and the watchers (the risk engine)
+decide everything again. What the engine would have *sent* is never sent: the broker
+calls are dropped, and what they caused (the order acknowledgements, the fills, the end
+of a flatten) comes from the recording instead, at the moment it really happened. Keys
+pressed by a trader during a replay are refused before they reach the engine, so they
+cannot shift the order tags or the decisions being reproduced.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from cockpit.brokers.replay import REFUSAL
+from cockpit.core.clock import Clock
+from cockpit.core.commands import Command, FlattenAll
+from cockpit.core.engine import Engine, Verdict
+from cockpit.core.events import (
+    BrokerFailed,
+    Event,
+    FlattenCompleted,
+    Notice,
+    SubmissionSettled,
+)
+from cockpit.core.state import State
+
+ECHOED: tuple[type[Event], ...] = (SubmissionSettled, BrokerFailed, FlattenCompleted)
+"""Engine conclusions that come out of broker calls: replay feeds them from the recording."""
+DERIVED_ORIGINS = frozenset({"risk"})
+"""Commands the engine's own watchers issue: replay expects them re-derived, not re-sent."""
+
+RiskInstaller = Callable[[Engine, Mapping[str, Any]], None]
+"""Puts gates and watchers on an engine from the recorded settings (the risk engine)."""
+
+
+def no_rules(engine: Engine, settings: Mapping[str, Any]) -> None:
+    """The installer while no risk engine exists: validation alone judges."""
+    return None
+
+
+class Held:
+    """Stands in for a broker task that replay never runs.
+
+    A flatten stays "running" until the recording says it completed, so a second
+    flatten press meets a running one exactly when it did live.
+    """
+
+    __slots__ = ("_done",)
+
+    def __init__(self, done: bool) -> None:
+        self._done = done
+
+    def done(self) -> bool:
+        return self._done
+
+    def finish(self) -> None:
+        self._done = True
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        return iter(())
+
+
+class Derived:
+    """The engine's recorder during a replay: collects what it concluded anew."""
+
+    def __init__(self, echoed: tuple[type[Event], ...], derived_origins: frozenset[str]) -> None:
+        self.echoed = echoed
+        self.derived_origins = derived_origins
+        self.pending: deque[tuple[int, Event | Command]] = deque()
+        self.collecting = True
+        """Off when the replay shows the recorded decisions instead of re-deriving them."""
+
+    def record_event(self, recv_ns: int, event: Event, inbound: bool) -> None:
+        if self.collecting and not inbound and not isinstance(event, self.echoed):
+            self.pending.append((recv_ns, event))
+
+    def record_command(self, ts: int, command: Command) -> None:
+        if self.collecting and command.origin in self.derived_origins:
+            self.pending.append((ts, command))
+
+    def record_tick(self, ts: int) -> None:
+        return None
+
+
+class ReplayEngine(Engine):
+    """The engine of a replay: decides like the live one, sends nothing."""
+
+    def __init__(
+        self,
+        state: State,
+        clock: Clock,
+        *,
+        broker: Any,
+        recorder: Derived,
+        session: str,
+        gates: Iterable[Any] = (),
+        watchers: Iterable[Any] = (),
+    ) -> None:
+        super().__init__(
+            state,
+            clock,
+            broker=broker,
+            gates=gates,
+            watchers=watchers,
+            recorder=recorder,
+            session=session,
+        )
+        self.replaying = False
+        """True only while the replay feeds the engine; anything else is a trader's key."""
+
+    def submit(self, command: Command) -> Verdict:
+        if not self.replaying:
+            self._refuse(command.label)
+            return Verdict(False, REFUSAL)
+        return super().submit(command)
+
+    def flatten_all(self, command: FlattenAll | None = None) -> Any:
+        if not self.replaying:
+            self._refuse("FlattenAll")
+            return Held(done=True)
+        return super().flatten_all(command)
+
+    def tick(self) -> None:
+        """Only the recorded ticks count: a UI timer's tick during replay does nothing."""
+        if self.replaying:
+            super().tick()
+
+    def _refuse(self, label: str) -> None:
+        """A trader's key during replay: shown on the blotter, never judged or recorded."""
+        self.state.apply(Notice(self.clock.now_ns(), "warn", f"{label}: {REFUSAL}"))
+
+    def _spawn(self, coro, label: str) -> Any:  # type: ignore[no-untyped-def]
+        """Drop the broker call; a flatten is held open until its recorded completion."""
+        flatten = getattr(coro, "__qualname__", "") == "Engine._run_flatten"
+        coro.close()
+        return Held(done=not flatten)
+
+    def echo(self, event: Event) -> None:
+        """A recorded conclusion of a broker call, delivered when it happened live."""
+        self.emit(event)
+        if isinstance(event, FlattenCompleted) and isinstance(self._flatten, Held):
+            self._flatten.finish()

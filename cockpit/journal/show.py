@@ -1,0 +1,279 @@
+"""Journals, reviews and what-ifs as rich tables for the terminal (``cockpit journal``,
+``cockpit review``, ``cockpit replay``). Times are exchange (Chicago) times."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from cockpit.core.clock import NS_PER_SECOND, exchange_time
+from cockpit.core.events import (
+    EnforcementTaken,
+    Event,
+    FlattenStarted,
+    LockoutEnded,
+    LockoutStarted,
+    OrderDenied,
+    RiskDecision,
+    RiskStateChanged,
+)
+from cockpit.journal.review import Review, Summary
+from cockpit.journal.whatif import WhatIf
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def when(ns: int | None, *, date: bool = False) -> str:
+    if ns is None:
+        return "-"
+    return f"{exchange_time(ns):%Y-%m-%d %H:%M:%S}" if date else f"{exchange_time(ns):%H:%M:%S}"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "open"
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def money(value: Decimal | None, *, sign: bool = True) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+,.2f}" if sign else f"{value:,.2f}"
+
+
+def styled_money(value: Decimal | None) -> Text:
+    style = "" if value is None or value == 0 else ("green" if value > 0 else "red")
+    return Text(money(value), style=style)
+
+
+def size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{value:,.1f} GB"  # pragma: no cover
+
+
+def sparkline(values: Sequence[Decimal], width: int = 60) -> str:
+    """The curve in ``width`` block characters (the last value of each slice)."""
+    if not values:
+        return ""
+    if len(values) > width:
+        step = len(values) / width
+        values = [values[min(len(values) - 1, int((i + 1) * step) - 1)] for i in range(width)]
+    low, high = min(values), max(values)
+    span = high - low
+    if span == 0:
+        return BARS[len(BARS) // 2] * len(values)
+    return "".join(BARS[int((v - low) / span * (len(BARS) - 1))] for v in values)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One line of ``cockpit journal list``."""
+
+    path: Path
+    account: str = ""
+    mode: str = ""
+    start_ns: int | None = None
+    seconds: float | None = None
+    bytes: int = 0
+    parts: int = 1
+    summary: Summary | None = None
+    note: str = ""
+
+
+def journal_table(rows: Iterable[Listed]) -> Table:
+    table = Table(title="Journals", title_justify="left", header_style="bold")
+    for name, justify in (
+        ("Journal", "left"),
+        ("Account", "left"),
+        ("Mode", "left"),
+        ("Start (CT)", "left"),
+        ("Duration", "right"),
+        ("Size", "right"),
+        ("Trades", "right"),
+        ("P&L", "right"),
+        ("Note", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        summary = row.summary
+        table.add_row(
+            row.path.name + (f" (+{row.parts - 1} parts)" if row.parts > 1 else ""),
+            row.account,
+            row.mode,
+            when(row.start_ns, date=True),
+            duration(row.seconds) if row.seconds is not None else "-",
+            size(row.bytes),
+            str(summary.trades) if summary is not None else "-",
+            styled_money(summary.net) if summary is not None else Text("-"),
+            row.note,
+        )
+    return table
+
+
+def summary_text(review: Review) -> Text:
+    s = review.summary
+    header = review.header
+    seconds = (review.last_ns - review.first_ns) / NS_PER_SECOND
+    rate = f", win rate {s.win_rate:.0%}" if s.win_rate is not None else ""
+    text = Text()
+    text.append(f"{header.account} · {header.mode.value} · ", style="bold")
+    text.append(
+        f"{when(review.first_ns, date=True)} to {when(review.last_ns)} CT ({duration(seconds)})\n"
+    )
+    text.append(f"Trades {s.trades} ({s.wins} won, {s.losses} lost{rate})")
+    if s.open_trades:
+        text.append(f", {s.open_trades} still open")
+    text.append("   Net ")
+    text.append_text(styled_money(s.net))
+    text.append(f" (gross {money(s.gross)}, fees {money(s.fees, sign=False)})")
+    text.append(f"   Best {money(s.best)}  Worst {money(s.worst)}")
+    text.append(f"  Max drawdown {money(s.max_drawdown)}")
+    return text
+
+
+def curve_text(review: Review) -> Text:
+    totals = review.curve["total"].to_list() if not review.curve.is_empty() else []
+    text = Text("P&L curve  ")
+    if not totals:
+        return text.append("(no trades)")
+    text.append(sparkline(totals), style="cyan")
+    text.append(f"  low {money(min(totals))}  high {money(max(totals))}  end {money(totals[-1])}")
+    return text
+
+
+def trades_table(review: Review) -> Table:
+    table = Table(title="Round trips", title_justify="left", header_style="bold")
+    columns = ("#", "Symbol", "Side", "Entry (CT)", "Exit (CT)", "Size", "Entry", "Exit")
+    for name in columns:
+        table.add_column(name, justify="left" if name in ("Symbol", "Side") else "right")
+    for name in ("P&L", "Fees", "Net", "Duration", "MAE", "MFE"):
+        table.add_column(name, justify="right")
+    for row in review.trades.iter_rows(named=True):
+        table.add_row(
+            str(row["trade"]),
+            row["symbol"],
+            row["side"],
+            when(row["entry_ns"]),
+            when(row["exit_ns"]),
+            str(row["size"]),
+            _price(row["entry"]),
+            _price(row["exit"]),
+            styled_money(row["pnl"]),
+            money(row["fees"], sign=False),
+            styled_money(row["net"]),
+            duration(row["seconds"]),
+            money(row["mae"]),
+            money(row["mfe"]),
+        )
+    return table
+
+
+def _price(value: Decimal | None) -> str:
+    """An average price: trailing zeros dropped, never fewer than two decimals."""
+    if value is None:
+        return "-"
+    whole, _, fraction = f"{value:.6f}".rstrip("0").partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+def rules_table(review: Review) -> Table:
+    table = Table(title="Rule hits", title_justify="left", header_style="bold")
+    for name in ("Time (CT)", "Kind", "Rule", "Detail"):
+        table.add_column(name)
+    for row in review.rule_hits.iter_rows(named=True):
+        table.add_row(when(row["ts"]), row["kind"], row["rule"], row["detail"])
+    return table
+
+
+def review_view(review: Review) -> RenderableType:
+    parts: list[RenderableType] = [summary_text(review), curve_text(review)]
+    if review.trades.height:
+        parts.append(trades_table(review))
+    else:
+        parts.append(Text("No round trips in this journal."))
+    if review.rule_hits.height:
+        parts.append(rules_table(review))
+    else:
+        parts.append(Text("No rule hits."))
+    return Group(*parts)
+
+
+QUIET_OUTCOMES = ("denied", "enforced", "ended")
+"""RiskDecision outcomes already shown by their screen event (a denial, an enforcement)."""
+
+
+def shown(event: Event) -> bool:
+    """Whether a decision gets its own line (a RiskDecision only when nothing else says it)."""
+    return not (isinstance(event, RiskDecision) and event.outcome in QUIET_OUTCOMES)
+
+
+def decision(event: Event) -> str:
+    """One decision in a trader's words."""
+    if isinstance(event, RiskStateChanged):
+        why = f": {event.reason}" if event.reason else ""
+        return f"{event.previous} -> {event.state}{why}"
+    if isinstance(event, OrderDenied):
+        return f"denied {event.command} ({event.rule}): {event.reason}"
+    if isinstance(event, EnforcementTaken):
+        return f"{event.action} ({event.rule}): {event.detail}"
+    if isinstance(event, LockoutStarted):
+        return f"locked until {when(event.until_ns)} ({event.source}): {event.reason}"
+    if isinstance(event, LockoutEnded):
+        return f"lockout ended: {event.reason}"
+    if isinstance(event, FlattenStarted):
+        return f"flatten: {event.reason}"
+    if isinstance(event, RiskDecision):
+        return f"{event.outcome} ({event.rule}): {event.action} {event.command}".rstrip()
+    return repr(event)
+
+
+def _decisions_table(title: str, events: list[Event]) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("Time (CT)")
+    table.add_column("Decision")
+    for event in events:
+        if shown(event):
+            table.add_row(when(event.ts), decision(event))
+    return table
+
+
+def whatif_view(result: WhatIf, rules: Path) -> RenderableType:
+    title = Text(f"What if the day had been traded under {rules.name}", style="bold")
+    figures = Table.grid(padding=(0, 2))
+    figures.add_column()
+    figures.add_column(justify="right")
+    figures.add_column()
+    figures.add_row("recorded session", money(result.recorded), "")
+    figures.add_row(
+        "simulated, recorded rules", money(result.baseline.net), f"{result.baseline.fills} fills"
+    )
+    figures.add_row(
+        f"simulated, {rules.name}", money(result.other.net), f"{result.other.fills} fills"
+    )
+    figures.add_row("difference", styled_money(result.difference), "")
+    parts: list[RenderableType] = [title, figures]
+    parts.append(
+        _decisions_table("Would have fired", result.fired)
+        if result.fired
+        else Text("Nothing new would have fired.")
+    )
+    if result.spared:
+        parts.append(_decisions_table("Would not have fired", result.spared))
+    return Group(*parts)

@@ -1,0 +1,286 @@
+"""The writer and reader: naming, flushing, rotation, seeking, torn tails, bad files."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from cockpit.core.commands import SetArmed
+from cockpit.core.events import QuoteUpdated, TradePrinted
+from cockpit.core.models import Mode, Side
+from cockpit.journal.files import parts_of, runs
+from cockpit.journal.format import MAGIC, FrameFlag, RecordKind
+from cockpit.journal.reader import JournalError, open_journal, read_header
+
+from .conftest import START_NS, make_writer
+
+
+def quotes(count: int, start: int = START_NS, step: int = 1_000_000) -> list[QuoteUpdated]:
+    return [
+        QuoteUpdated(start + i * step, "MNQ", 84000 + i % 7, 84001 + i % 7, 5, 6)
+        for i in range(count)
+    ]
+
+
+def write(folder: Path, events: list[QuoteUpdated], **options: object) -> Path:
+    writer = make_writer(folder, **options)
+    for event in events:
+        writer.record_event(event.ts + 500, event, True)
+    writer.close()
+    assert writer.path is not None
+    return writer.path
+
+
+def test_file_is_named_by_date_account_and_mode(journals: Path) -> None:
+    """The name says when (exchange time), which account and which mode."""
+    writer = make_writer(journals, account="Topstep 50K #3", mode=Mode.LIVE)
+    writer.record_event(START_NS, quotes(1)[0], True)
+    writer.close()
+    assert writer.path is not None
+    assert writer.path.name == "2026-10-14_093000_Topstep-50K-3_LIVE.ckj"
+
+
+def test_nothing_is_written_before_the_first_record(journals: Path) -> None:
+    """A session that recorded nothing leaves no empty journal behind."""
+    writer = make_writer(journals)
+    writer.close()
+    assert list(journals.iterdir()) == []
+
+
+def test_two_runs_in_the_same_second_get_two_files(journals: Path) -> None:
+    """A second run never appends to (or clobbers) the first one's file."""
+    first = write(journals, quotes(3))
+    second = write(journals, quotes(3))
+    assert first != second
+    assert runs(journals) == sorted([first, second])
+
+
+def test_records_come_back_in_order_with_kinds_and_times(journals: Path) -> None:
+    """Broker facts, engine conclusions, commands and ticks keep their order and clock."""
+    writer = make_writer(journals)
+    quote = quotes(1)[0]
+    trade = TradePrinted(START_NS + 5, "MNQ", 84001, 2, Side.BUY)
+    writer.record_event(START_NS + 10, quote, True)
+    writer.record_command(START_NS + 11, SetArmed(armed=True))
+    writer.flush()
+    writer.record_event(START_NS + 12, trade, False)
+    writer.record_tick(START_NS + 13)
+    writer.close()
+    assert writer.path is not None
+    with open_journal(writer.path) as journal:
+        got = [(r.kind, r.ns, type(r.item).__name__) for r in journal]
+    assert got == [
+        (RecordKind.IN, START_NS + 10, "QuoteUpdated"),
+        (RecordKind.COMMAND, START_NS + 11, "SetArmed"),
+        (RecordKind.OUT, START_NS + 12, "TradePrinted"),
+        (RecordKind.TICK, START_NS + 13, "Tick"),
+    ]
+
+
+def test_header_identifies_the_run(journals: Path) -> None:
+    """The header carries account, mode, watchlist, instruments and the start time."""
+    path = write(journals, quotes(2), settings={"paper": {"seed": 7}})
+    with open_journal(path) as journal:
+        header = journal.header
+    assert (header.account, header.mode, header.watchlist) == (
+        "PRACTICE-50K",
+        Mode.SIM,
+        ("MNQ", "MES"),
+    )
+    assert header.started_ns == START_NS + 500
+    assert header.instruments["MNQ"].tick_size == pytest.approx(0.25)
+    assert header.settings == {"paper": {"seed": 7}}
+
+
+def test_a_run_past_the_size_limit_continues_in_parts_read_as_one(journals: Path) -> None:
+    """Rotation by size: several part files, one journal, nothing lost or repeated."""
+    events = quotes(3000)
+    writer = make_writer(journals, max_bytes=4096, frame_records=100)
+    for chunk in range(0, len(events), 200):
+        for event in events[chunk : chunk + 200]:
+            writer.record_event(event.ts, event, True)
+        writer.flush()
+    writer.close()
+    assert len(writer.paths) > 3
+    assert parts_of(writer.paths[-1]) == writer.paths
+    assert runs(journals) == [writer.paths[0]]
+    with open_journal(writer.paths[2]) as journal:
+        assert [r.item for r in journal] == events
+        assert journal.parts == writer.paths
+
+
+def test_seeking_finds_the_first_record_at_a_time(journals: Path) -> None:
+    """position_at gives the first record at or after a time, across frames."""
+    events = quotes(5000)
+    path = write(journals, events, frame_records=256)
+    with open_journal(path) as journal:
+        assert len(journal.frames) > 10
+        for index in (0, 1, 255, 256, 2500, 4999):
+            assert journal.position_at(events[index].ts + 500) == index
+        assert journal.position_at(events[10].ts + 501) == 11
+        assert journal.position_at(0) == 0
+        assert journal.position_at(events[-1].ts + 10**9) == journal.count
+
+
+def test_frames_with_fills_are_flagged(recorded) -> None:
+    """Only the frames holding fills carry the FILLS flag (list and jumps read only those)."""
+    with open_journal(recorded.path) as journal:
+        flagged = [f for f in journal.frames if f.flags & FrameFlag.FILLS]
+        fills = [
+            r
+            for r in journal.items(FrameFlag.FILLS, (object,))
+            if type(r.item).__name__ == "FillReceived"
+        ]
+        assert 0 < len(flagged) < len(journal.frames)
+        assert len(fills) == len(recorded.fills)
+
+
+def test_the_timer_flushes_without_being_asked(journals: Path) -> None:
+    """Started on a loop, the writer writes buffered records on its own."""
+
+    async def scenario() -> int:
+        writer = make_writer(journals, flush_interval=0.01)
+        writer.start()
+        writer.record_event(START_NS, quotes(1)[0], True)
+        for _ in range(500):
+            if writer.records:
+                break
+            await asyncio.sleep(0.01)
+        written = writer.records
+        await writer.aclose()
+        return written
+
+    assert asyncio.run(scenario()) == 1
+
+
+def test_a_broken_disk_stops_the_journal_without_raising(journals: Path) -> None:
+    """A write error is reported on the writer, never raised into the engine."""
+    target = journals / "blocked"
+    target.write_text("a file where the folder should be")
+    writer = make_writer(target)
+    writer.record_event(START_NS, quotes(1)[0], True)
+    assert writer.flush() == 0
+    assert writer.error is not None
+    assert "journal stopped" in writer.error
+    writer.record_event(START_NS, quotes(1)[0], True)
+    writer.close()
+    assert writer.dropped == 2
+
+
+# Bad files ------------------------------------------------------------------------------
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    """No such file: the message names it."""
+    with pytest.raises(JournalError, match="no such journal"):
+        open_journal(tmp_path / "nope.ckj")
+
+
+def test_empty_file_is_a_clear_error(tmp_path: Path) -> None:
+    """A zero-byte file is not a journal."""
+    path = tmp_path / "empty.ckj"
+    path.touch()
+    with pytest.raises(JournalError, match="empty"):
+        open_journal(path)
+
+
+def test_foreign_file_is_a_clear_error(tmp_path: Path) -> None:
+    """Any other file is recognised as foreign from its first bytes."""
+    path = tmp_path / "notes.ckj"
+    path.write_text("these are my trading notes, not a journal\n" * 10)
+    with pytest.raises(JournalError, match="not a cockpit journal"):
+        open_journal(path)
+
+
+def test_cut_header_is_a_clear_error(journals: Path) -> None:
+    """A file cut inside its header cannot be used, and says so."""
+    path = write(journals, quotes(5))
+    path.write_bytes(path.read_bytes()[: len(MAGIC) + 40])
+    with pytest.raises(JournalError, match="header"):
+        open_journal(path)
+
+
+def _last_frame_start(path: Path) -> int:
+    with open_journal(path) as journal:
+        return journal.frames[-1].offset - 32
+
+
+def test_a_torn_last_frame_is_skipped_at_every_byte(journals: Path) -> None:
+    """Cut anywhere inside the last frame: every earlier record is read, the cut is reported."""
+    events = quotes(230)
+    writer = make_writer(journals, frame_records=100)
+    for event in events:
+        writer.record_event(event.ts, event, True)
+    writer.close()
+    assert writer.path is not None
+    whole = writer.path.read_bytes()
+    start = _last_frame_start(writer.path)
+    cut_path = journals / "cut.ckj"
+    cut_path.write_bytes(whole[:start])
+    with open_journal(cut_path) as journal:  # cut at a frame boundary: a clean, shorter file
+        assert journal.count == 200
+        assert journal.truncated is None
+    for cut in range(start + 1, len(whole)):
+        cut_path.write_bytes(whole[:cut])
+        with open_journal(cut_path) as journal:
+            assert [r.item for r in journal] == events[:200]
+            assert journal.truncated is not None
+            assert journal.truncated.offset == start
+            assert f"byte {start:,}" in journal.truncated.describe()
+
+
+def test_a_damaged_frame_ends_the_journal_there(journals: Path) -> None:
+    """A flipped byte in the middle frame: the frames before it are read, then it stops."""
+    events = quotes(300)
+    writer = make_writer(journals, frame_records=100)
+    for event in events:
+        writer.record_event(event.ts, event, True)
+    writer.close()
+    assert writer.path is not None
+    with open_journal(writer.path) as journal:
+        middle = journal.frames[1].offset + 10
+    data = bytearray(writer.path.read_bytes())
+    data[middle] ^= 0xFF
+    writer.path.write_bytes(bytes(data))
+    with open_journal(writer.path) as journal:
+        assert [r.item for r in journal] == events[:100]
+        assert journal.truncated is not None
+        assert "damaged" in journal.truncated.reason
+
+
+def test_unreadable_permissions_are_a_clear_error(journals: Path) -> None:
+    """A journal the user cannot read gives a message, not a traceback."""
+    if os.geteuid() == 0:
+        pytest.skip("root reads everything")
+    path = write(journals, quotes(3))
+    path.chmod(0)
+    with pytest.raises(JournalError, match="permission"):
+        open_journal(path)
+
+
+def test_a_quick_open_checks_only_the_tail(journals: Path) -> None:
+    """verify=False (journal list) skips middle checksums but still finds a torn tail."""
+    events = quotes(300)
+    writer = make_writer(journals, frame_records=100)
+    for event in events:
+        writer.record_event(event.ts, event, True)
+    writer.close()
+    assert writer.path is not None
+    whole = writer.path.read_bytes()
+    writer.path.write_bytes(whole[:-3])
+    with open_journal(writer.path, verify=False) as journal:
+        assert journal.count == 200
+        assert journal.truncated is not None
+
+
+def test_the_header_alone_is_read_for_latest(journals: Path, tmp_path: Path) -> None:
+    """read_header reads one frame; a foreign file is refused with a clear error."""
+    path = write(journals, quotes(5))
+    assert read_header(path).account == "PRACTICE-50K"
+    foreign = tmp_path / "x.ckj"
+    foreign.write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(JournalError, match="not a cockpit journal"):
+        read_header(foreign)
