@@ -81,6 +81,8 @@ class Recorded:
     outbound: list[Event] = field(default_factory=list)
     """Every conclusion the live engine emitted, in order."""
     net: Decimal = Decimal(0)
+    duration_ns: int = 0
+    """From the first to the last moment of the session, as the clock measured it."""
 
 
 Installer = Callable[[Engine], None]
@@ -192,6 +194,7 @@ async def record_session(
     recorded.path = writer.path
     recorded.final = seen(state)
     recorded.net = state.net_realized
+    recorded.duration_ns = clock.now_ns() - START_NS
     return recorded
 
 

@@ -107,30 +107,28 @@ class SizeLimit:
         return None
 
 
-class FlattenOnLoss:
-    """A stand-in risk watcher: flattens (origin risk) once realized P&L falls under a floor."""
+class FlattenOnFirstClose:
+    """A stand-in risk watcher: flattens (origin risk) on the first fill that realizes P&L,
+    whatever the tape made of it, so it fires on any market."""
 
-    def __init__(self, floor: str) -> None:
-        from decimal import Decimal
-
-        self.floor = Decimal(floor)
+    def __init__(self) -> None:
         self.fired = False
 
     def on_event(self, event: Event, state: State) -> list[Command]:
-        if isinstance(event, FillReceived) and not self.fired and state.realized < self.floor:
+        if isinstance(event, FillReceived) and not self.fired and event.fill.pnl is not None:
             self.fired = True
-            return [FlattenAll(origin="risk", reason="loss floor")]
+            return [FlattenAll(origin="risk", reason="first close")]
         return []
 
 
 def install_rules(engine: Engine, settings: object = None) -> None:
     engine.gates.append(SizeLimit(1))
-    engine.watchers.append(FlattenOnLoss("-1"))
+    engine.watchers.append(FlattenOnFirstClose())
 
 
 @pytest.fixture(scope="module")
 def ruled(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
-    """The scripted session traded under a size gate and a loss-floor watcher."""
+    """The scripted session traded under a size gate and a flatten-on-first-close watcher."""
     folder = tmp_path_factory.mktemp("ruled")
     return asyncio.run(record_session(folder, install=install_rules))
 
@@ -145,7 +143,7 @@ def test_gates_and_watchers_rerun_to_the_same_decisions(ruled: Recorded) -> None
         risk_commands = [
             r for r in journal if r.kind is RecordKind.COMMAND and r.item.origin == "risk"
         ]
-        assert risk_commands, "the loss watcher never fired live"
+        assert risk_commands, "the flatten watcher never fired live"
         assert Replayer(journal, install=install_rules).verify() == []
         without = Replayer(journal).verify()
     assert any("max size" in m.describe() for m in without)

@@ -55,10 +55,16 @@ async def trade_into_a_lockout(session: Session, clock: FakeClock) -> None:
     risk = session.risk
     assert risk is not None
     for _ in range(10):
+        # Losing round trips (spread and fees) until the daily loss locks, on an entry or
+        # on an exit, whichever the tape makes reach the limit first.
+        if risk.store.lockout is not None:
+            break
         assert await order(Side.BUY)
         if risk.store.lockout is not None:
-            break  # the entry's spread and fees reached the loss limit: flattened, locked
+            break
         assert await order(Side.SELL)  # an exit: never blocked
+        if risk.store.lockout is not None:
+            break
         assert not await order(Side.BUY)  # too soon after the entry: the trade clock says no
         await wait(16)
     assert risk.store.lockout is not None
