@@ -147,6 +147,7 @@ class Engine:
         self.listeners: list[Callable[[Event], None]] = []
         """Called after each event is folded, in fold order (tests, tools)."""
         self.feed_latency_ns: int | None = None
+        self._moment: int | None = None
         """Receive time minus exchange time of the latest market data (the header's ms)."""
         self.handlers: dict[type[Command], Callable[[Any], Verdict]] = {}
         """Handlers for commands the engine itself does not know (the risk engine registers
@@ -162,8 +163,23 @@ class Engine:
         """A fact the engine itself establishes (denials, flatten outcomes, risk actions)."""
         self._fold(event, inbound=False)
 
+    def now(self) -> int:
+        """The engine's time: the moment it is handling (an event being folded, a command
+        being judged), else the clock. Everything decided in one moment carries that
+        moment's stamp, however long the deciding took, so replay reproduces it exactly."""
+        moment = self._moment
+        return moment if moment is not None else self.clock.now_ns()
+
     def _fold(self, event: Event, *, inbound: bool) -> None:
-        recv = self.clock.now_ns()
+        outer = self._moment
+        recv = self.now()
+        self._moment = recv
+        try:
+            self._fold_at(recv, event, inbound)
+        finally:
+            self._moment = outer
+
+    def _fold_at(self, recv: int, event: Event, inbound: bool) -> None:
         if type(event) in _MARKET_EVENTS:
             self.feed_latency_ns = recv - event.ts
         self.state.apply(event)
@@ -180,7 +196,15 @@ class Engine:
 
     def submit(self, command: Command) -> Verdict:
         """Judge a command now; send accepted ones to the broker in the background."""
-        now = self.clock.now_ns()
+        outer = self._moment
+        now = self.now()
+        self._moment = now
+        try:
+            return self._submit_at(now, command)
+        finally:
+            self._moment = outer
+
+    def _submit_at(self, now: int, command: Command) -> Verdict:
         self.recorder.record_command(now, command)
         if isinstance(command, SetArmed):
             if command.armed != self.state.armed:
@@ -212,7 +236,7 @@ class Engine:
         what it returns is submitted. The UI calls this from a 1 Hz timer; replay calls
         it as recorded time moves.
         """
-        now = self.clock.now_ns()
+        now = self.now()
         record_tick = getattr(self.recorder, "record_tick", None)
         if record_tick is not None:  # the journal keeps ticks: replay gives the same ones
             record_tick(now)
@@ -234,7 +258,7 @@ class Engine:
 
     def _deny(self, command: Command, reason: str, rule: str = "validation") -> Verdict:
         symbol = getattr(command, "symbol", None)
-        self.emit(OrderDenied(self.clock.now_ns(), command.label, reason, rule, symbol))
+        self.emit(OrderDenied(self.now(), command.label, reason, rule, symbol))
         return Verdict(False, reason)
 
     def _judge(self, command: Command, request: OrderRequest | None) -> Verdict | None:
@@ -266,7 +290,7 @@ class Engine:
         """Report a failed broker call; a running flatten keeps the reason for its outcome."""
         if self.flattening and reason not in self._flatten_errors:
             self._flatten_errors.append(reason)
-        self.emit(BrokerFailed(self.clock.now_ns(), label, reason, uncertain=uncertain))
+        self.emit(BrokerFailed(self.now(), label, reason, uncertain=uncertain))
 
     def _place(self, command: PlaceOrder) -> Verdict:
         tag = self._next_tag()
@@ -278,7 +302,7 @@ class Engine:
             return denied
         if self.broker is None:
             return self._deny(command, "no broker connected", "broker")
-        self.emit(OrderSubmitted(self.clock.now_ns(), checked))
+        self.emit(OrderSubmitted(self.now(), checked))
         return Verdict(True, task=self._spawn(self._send_order(checked), command.label))
 
     async def _send_order(self, request: OrderRequest) -> None:
@@ -288,7 +312,7 @@ class Engine:
             order_id = await self.broker.place_order(request)
         finally:
             assert request.tag is not None
-            self.emit(SubmissionSettled(self.clock.now_ns(), request.tag, order_id))
+            self.emit(SubmissionSettled(self.now(), request.tag, order_id))
 
     def _cancel(self, command: CancelOrder) -> Verdict:
         order = self.state.orders.get(command.order_id)
@@ -397,12 +421,12 @@ class Engine:
     def flatten_all(self, command: FlattenAll | None = None) -> asyncio.Task[None]:
         """Start a flatten, or return the one already running (never a second set)."""
         if self._flatten is not None and not self._flatten.done():
-            self.emit(Notice(self.clock.now_ns(), "info", "flatten already running"))
+            self.emit(Notice(self.now(), "info", "flatten already running"))
             return self._flatten
         reason = command.reason if command is not None else "flatten"
         working = len(self.state.working_orders())
         positions = len(self.state.open_positions())
-        self.emit(FlattenStarted(self.clock.now_ns(), reason, working, positions))
+        self.emit(FlattenStarted(self.now(), reason, working, positions))
         self._flatten_errors = []
         self._flatten = self._spawn(self._run_flatten(working), "FlattenAll")
         return self._flatten
@@ -410,7 +434,7 @@ class Engine:
     async def _run_flatten(self, working: int) -> None:
         state = self.state
         if self.broker is None:
-            self.emit(FlattenCompleted(self.clock.now_ns(), False, "no broker connected"))
+            self.emit(FlattenCompleted(self.now(), False, "no broker connected"))
             return
         try:
             await self._cancel_working()
@@ -424,7 +448,7 @@ class Engine:
                 closed += await self._close_confirmed()
                 flat = await self._wait_for(state.is_flat)
         except BrokerError as exc:
-            self.emit(FlattenCompleted(self.clock.now_ns(), False, f"broker error: {exc}"))
+            self.emit(FlattenCompleted(self.now(), False, f"broker error: {exc}"))
             return
         if flat:
             detail = f"verified flat ({closed} closed, {working} cancelled)"
@@ -436,7 +460,7 @@ class Engine:
             detail = f"NOT FLAT: still open {left}"
             if self._flatten_errors:
                 detail += f"; broker said: {'; '.join(self._flatten_errors)}"
-        self.emit(FlattenCompleted(self.clock.now_ns(), flat, detail))
+        self.emit(FlattenCompleted(self.now(), flat, detail))
 
     async def _cancel_working(self) -> None:
         tasks = [

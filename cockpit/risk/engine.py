@@ -165,8 +165,14 @@ class RiskEngine(RiskViews):
         self._refresh(state, now, acts)
 
     def now(self, clock_ns: int | None = None) -> int:
-        """Risk time: the clock, but never earlier than the latest time already seen."""
-        now = self.clock.now_ns() if clock_ns is None else clock_ns
+        """Risk time: the engine's moment (the clock when unattached), but never earlier
+        than the latest time already seen."""
+        if clock_ns is not None:
+            now = clock_ns
+        elif self._engine is not None:
+            now = self._engine.now()
+        else:
+            now = self.clock.now_ns()
         if now < self._seen:
             return self._seen
         self._seen = now

@@ -41,6 +41,7 @@ from cockpit.ui.keymap import KeymapError, check_keymap
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.lockout import LockoutScreen
 from cockpit.ui.screens.quit import QuitScreen
+from cockpit.ui.screens.review import ReviewScreen
 from cockpit.ui.screens.risk import RiskScreen
 from cockpit.ui.screens.ticket import OrderTicket
 from cockpit.ui.theme import DEFAULT_THEME, ThemeProblem, derived_variables, load_themes
@@ -222,7 +223,11 @@ class CockpitApp(App[int]):
             self._loss_room = risk.daily_loss_room(state, now) if risk is not None else None
         with self.batch_update():
             self.header.update_view(
-                state, now, feed_latency_ns=self.engine_feed_latency(), loss_room=self._loss_room
+                state,
+                now,
+                feed_latency_ns=self.engine_feed_latency(),
+                loss_room=self._loss_room,
+                mode_detail=self.mode_detail(),
             )
             self.banner.update_view(state, now, self._risk_banner)
             watchlist = self.watchlist
@@ -254,6 +259,21 @@ class CockpitApp(App[int]):
         if force or pending.activity:
             self.activity.catch_up(state)
         pending.orders = pending.positions = pending.activity = False
+
+    def mode_detail(self) -> str:
+        """Words beside the mode badge (replay shows its speed)."""
+        return ""
+
+    def rebind(self, session: Session) -> None:
+        """Show another session's objects (a replay rebuilt its state): start the view over."""
+        self.session = session
+        self.state, self.engine, self.clock = session.state, session.engine, session.clock
+        self.watchlist.state = self.chart.state = session.state
+        self.positions.reset()
+        self.orders.reset()
+        self.activity.reset()
+        self.watchlist.invalidate_rows()
+        self._pending = Pending()
 
     def engine_feed_latency(self) -> int | None:
         return getattr(self.engine, "feed_latency_ns", None)
@@ -379,6 +399,21 @@ class CockpitApp(App[int]):
             return
         self.push_screen(RiskScreen())
 
+    def action_review(self) -> None:
+        """The review of this session so far, from its journal."""
+        journal = self.session.journal
+        if journal is None or journal.path is None:
+            self.say("no journal for this session ([journal] enabled = false)")
+            return
+        from cockpit.journal.reader import open_journal
+        from cockpit.journal.review import review
+        from cockpit.journal.show import review_view
+
+        journal.flush()
+        with open_journal(journal.path) as recorded:
+            view = review_view(review(recorded))
+        self.push_screen(ReviewScreen(view, "this session"))
+
     def action_focus_orders(self) -> None:
         table = self.orders
         if table.has_focus:
@@ -416,6 +451,10 @@ class CockpitApp(App[int]):
 
         self.push_screen(QuitScreen(summary), answered)
 
+    async def on_unmount(self) -> None:
+        """However the app ends, the broker stops and the journal is closed."""
+        await self.session.stop()
+
     async def action_quit(self) -> None:
         """Textual's own quit (ctrl+q, the palette) asks first too when positions are open."""
         self.action_request_quit()
@@ -430,14 +469,13 @@ def make_app(session: Session) -> CockpitApp:
     return CockpitApp(session)
 
 
-def run_cockpit(settings: Settings) -> int:
-    """Build the session from settings, run the app, and return its exit code.
+def check_start(settings: Settings) -> int:
+    """Problems a trader must fix before the cockpit opens: 0, or 2 with a message.
 
-    Problems a trader must fix first (an unknown theme, a key bound twice, a broker that
-    cannot be built) end the start with a clear message and exit code 2.
+    An unknown theme name or a key bound twice ends the start (a broken theme *file*
+    does not: the default theme is used and the problem shown).
     """
-    themes = load_themes()
-    available, problems = themes
+    available, problems = load_themes()
     broken = {problem.path.stem for problem in problems}
     if settings.ui.theme not in available and settings.ui.theme not in broken:
         print(
@@ -450,11 +488,26 @@ def run_cockpit(settings: Settings) -> int:
     except KeymapError as exc:
         print(f"cockpit: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def run_cockpit(settings: Settings) -> int:
+    """Build the session from settings, run the app, and return its exit code."""
+    code = check_start(settings)
+    if code:
+        return code
     try:
         session = build_session(settings)
     except ValueError as exc:
         print(f"cockpit: {exc}", file=sys.stderr)
         return 2
-    app = CockpitApp(session, themes=themes)
+    app = CockpitApp(session)
     result = app.run()
     return int(result or app.return_code or 0)
+
+
+def run_replay(replay: object, settings: Settings) -> int:
+    """``cockpit replay``'s way in (the replay UI lives in :mod:`cockpit.ui.replay`)."""
+    from cockpit.ui.replay import run_replay as run
+
+    return run(replay, settings)  # type: ignore[arg-type]

@@ -33,6 +33,7 @@ COCKPIT_BINDINGS: list[Binding] = [
     Binding("R", "risk_panel", "risk panel", id="risk-panel"),
     Binding("tab", "focus_orders", "working orders", id="focus-orders"),
     Binding("p", "pause_blotters", "pause blotters", id="pause-blotters"),
+    Binding("v", "review", "review the session", id="review"),
     Binding("question_mark", "show_keys", "keys", id="show-keys"),
     Binding("q", "request_quit", "quit", id="quit"),
 ]
@@ -66,3 +67,21 @@ FOOTER_ORDER = (
     "show-keys",
 )
 """The order keys are shown in, left to right."""
+
+#: Extra keys of REPLAY mode (``cockpit replay``).
+REPLAY_BINDINGS: list[Binding] = [
+    Binding("space", "replay_toggle", "play / pause", id="replay-play"),
+    Binding("full_stop", "replay_speed(1)", "faster", id="replay-faster"),
+    Binding("comma", "replay_speed(-1)", "slower", id="replay-slower"),
+    Binding("n", "replay_step", "step one event", id="replay-step"),
+    Binding("m", "replay_bar", "step one bar", id="replay-bar"),
+    Binding("g", "replay_go_to", "go to a time", id="replay-go-to"),
+    Binding("j", "replay_jump('fill')", "next fill", id="replay-next-fill"),
+    Binding("J", "replay_jump('fill', True)", "previous fill", id="replay-prev-fill"),
+    Binding("d", "replay_jump('decision')", "next rule decision", id="replay-next-decision"),
+    Binding(
+        "D", "replay_jump('decision', True)", "previous rule decision", id="replay-prev-decision"
+    ),
+    Binding("o", "replay_jump('lockout')", "next lockout", id="replay-next-lockout"),
+    Binding("O", "replay_jump('lockout', True)", "previous lockout", id="replay-prev-lockout"),
+]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from textual.binding import Binding
 from textual.keys import _character_to_key  # Textual is pinned; this is its own normaliser
 
-from cockpit.ui.bindings import COCKPIT_BINDINGS
+from cockpit.ui.bindings import COCKPIT_BINDINGS, REPLAY_BINDINGS
 
 
 class KeymapError(ValueError):
@@ -31,7 +31,7 @@ def normalize(keys: str) -> list[str]:
 
 
 def check_keymap(
-    remaps: Mapping[str, str], bindings: Iterable[Binding] = COCKPIT_BINDINGS
+    remaps: Mapping[str, str], bindings: Iterable[Binding] = (*COCKPIT_BINDINGS, *REPLAY_BINDINGS)
 ) -> dict[str, str]:
     """The keymap Textual should use, or :class:`KeymapError` saying what is wrong."""
     by_id = {b.id: b for b in bindings if b.id is not None}

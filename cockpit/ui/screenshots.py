@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cockpit.config import Settings, UiSettings
+from cockpit.journal.player import open_replay
 from cockpit.session import frozen_session
 from cockpit.ui.app import CockpitApp
+from cockpit.ui.replay import ReplayApp
 
 Scene = Callable[[CockpitApp, "Director"], Awaitable[None]]
 
@@ -55,6 +58,38 @@ async def ticket(app: CockpitApp, director: Director) -> None:
     await director.press("a", "l", "down", "down")
 
 
+async def locked(app: CockpitApp, director: Director) -> None:
+    """A 30-minute lockout taken from the L panel: flat, banner counting down."""
+    await director.settle(30)
+    await director.press("a", "b")
+    await director.settle(20)
+    await director.press("L", "2", "y")
+    await director.settle(65)
+
+
+async def risk_panel(app: CockpitApp, director: Director) -> None:
+    await director.settle(30)
+    await director.press("a", "2", "b")
+    await director.settle(30)
+    await director.press("R")
+
+
+async def replay(app: CockpitApp, director: Director) -> None:
+    """Paused on the second fill of a recorded session."""
+    await director.settle()
+    await director.press("j", "j")
+
+
+async def review_screen(app: CockpitApp, director: Director) -> None:
+    await director.settle()
+    await director.press("v")
+
+
+RULES = Settings.model_validate(
+    {"risk": {"daily_loss": {"limit": 300}, "contract_limit": {"contracts": 2}}}
+)
+
+
 @dataclass(frozen=True)
 class Shot:
     name: str
@@ -62,6 +97,10 @@ class Shot:
     scene: Scene
     theme: str = "cockpit-dark"
     title: str = ""
+    rules: bool = False
+    """Trade under the README's example rules (max 2 contracts, $300 daily loss)."""
+    replayed: bool = False
+    """Open a recorded session in REPLAY mode instead of the demo."""
 
 
 SHOTS: tuple[Shot, ...] = (
@@ -71,12 +110,37 @@ SHOTS: tuple[Shot, ...] = (
     Shot("high-contrast", (120, 40), trading, theme="high-contrast", title="cockpit · contrast"),
     Shot("compact-80x24", (80, 24), trading, title="cockpit · 80x24"),
     Shot("order-ticket", (120, 40), ticket, title="cockpit · order ticket"),
+    Shot("locked", (120, 40), locked, title="cockpit · locked out", rules=True),
+    Shot("risk-panel", (120, 40), risk_panel, title="cockpit · risk panel", rules=True),
+    Shot("replay", (120, 40), replay, title="cockpit replay", replayed=True),
+    Shot("review", (120, 40), review_screen, title="cockpit · review", replayed=True),
 )
 
 
-async def take(shot: Shot, folder: Path) -> Path:
-    settings = Settings(ui=UiSettings(theme=shot.theme))
-    app = CockpitApp(frozen_session(settings))
+async def record_demo(folder: Path) -> Path:
+    """Two round trips traded with real keys in a frozen demo, journaled into ``folder``."""
+    app = CockpitApp(frozen_session(journal_dir=folder))
+    async with app.run_test(size=(120, 40)) as pilot:
+        director = Director(app, pilot)
+        await director.settle(30)
+        for keys in (("a", "2", "b"), ("s",), ("1", "s"), ("b",)):
+            await director.press(*keys)
+            await director.settle(20)
+        await director.press("q")
+    journal = app.session.journal
+    assert journal is not None
+    assert journal.path is not None
+    return journal.path
+
+
+async def take(shot: Shot, folder: Path, journal: Path | None = None) -> Path:
+    base = RULES if shot.rules else Settings()
+    settings = base.model_copy(update={"ui": UiSettings(theme=shot.theme)})
+    if shot.replayed:
+        assert journal is not None
+        app: CockpitApp = ReplayApp(open_replay(journal))
+    else:
+        app = CockpitApp(frozen_session(settings))
     async with app.run_test(size=shot.size) as pilot:
         director = Director(app, pilot)
         await shot.scene(app, director)
@@ -88,7 +152,11 @@ async def take(shot: Shot, folder: Path) -> Path:
 
 async def take_all(folder: Path, names: list[str]) -> list[Path]:
     chosen = [shot for shot in SHOTS if not names or shot.name in names]
-    return [await take(shot, folder) for shot in chosen]
+    with tempfile.TemporaryDirectory() as scratch:
+        journal = None
+        if any(shot.replayed for shot in chosen):
+            journal = await record_demo(Path(scratch))
+        return [await take(shot, folder, journal) for shot in chosen]
 
 
 def main(argv: list[str] | None = None) -> int:

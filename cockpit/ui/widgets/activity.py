@@ -86,6 +86,11 @@ class ActivityLog(RichLog):
         self.can_focus = False
         self.seen = 0
 
+    def reset(self) -> None:
+        """Start over (a replay jumped back and rebuilt the state)."""
+        self.clear()
+        self.seen = 0
+
     def _style(self, name: str):  # type: ignore[no-untyped-def]
         return self.get_component_rich_style(name, partial=True)
 

@@ -72,6 +72,11 @@ class KeyedTable(DataTable[Text]):
                         self.update_cell(key, column, self._text(new))
             self._cells[key] = cells
 
+    def reset(self) -> None:
+        """Forget every row (a replay jumped back and rebuilt the state)."""
+        self.clear()
+        self._cells.clear()
+
     def notify_style_update(self) -> None:
         """A new theme: rewrite every cell with the new colours."""
         super().notify_style_update()

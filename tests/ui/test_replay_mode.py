@@ -1,0 +1,150 @@
+"""REPLAY mode: a session recorded through the cockpit, played back in the cockpit."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from cockpit.journal.player import open_replay
+from cockpit.session import frozen_session
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.replay import GoToScreen, ReplayApp
+from cockpit.ui.screens.review import ReviewScreen
+from tests.ui.conftest import press, settle
+
+
+async def record_through_the_cockpit(folder: Path) -> tuple[Path, list[tuple[int, str]]]:
+    """Trade two round trips with real keys; return the journal and what each fill showed."""
+    app = CockpitApp(frozen_session(journal_dir=folder))
+    shown: list[tuple[int, str]] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 30)
+        for keys in (("a", "2", "b"), ("s",), ("1", "s"), ("b",)):
+            await press(pilot, *keys)
+            shown.append((app.state.fills[-1].price, str(app.state.net_realized)))
+            await settle(pilot, 20)
+        await press(pilot, "q")
+    journal = app.session.journal
+    assert journal is not None
+    assert journal.path is not None
+    return journal.path, shown
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[int, str]]]:
+    return asyncio.run(record_through_the_cockpit(tmp_path_factory.mktemp("journals")))
+
+
+def replay_app(path: Path) -> ReplayApp:
+    return ReplayApp(open_replay(path))
+
+
+async def test_jumping_to_each_fill_shows_the_live_prices_and_pnl(recorded) -> None:  # type: ignore[no-untyped-def]
+    """`j` lands on each fill with the price and realized P&L the live cockpit showed."""
+    path, shown = recorded
+    app = replay_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        seen = []
+        for _ in shown:
+            await press(pilot, "j")
+            seen.append((app.state.fills[-1].price, str(app.state.net_realized)))
+        assert seen == shown
+        assert app.replay.mismatches == []
+        await press(pilot, "J")
+        assert len(app.state.fills) == len(shown) - 1
+
+
+async def test_the_header_says_replay_and_order_keys_reach_no_broker(recorded) -> None:  # type: ignore[no-untyped-def]
+    """The mode badge reads REPLAY and `b` is refused with the reason."""
+    path, _ = recorded
+    app = replay_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "j", "a", "b")
+        assert app.header.render().plain.startswith(" REPLAY ")
+        assert "orders are not sent" in app.footer.render().plain
+
+
+async def test_space_plays_and_the_speed_keys_change_the_pace(recorded) -> None:  # type: ignore[no-untyped-def]
+    """`space` plays and pauses; `.` and `,` walk the speed ladder up to unpaced."""
+    path, _ = recorded
+    app = replay_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "space")
+        assert app.replay.playing
+        await press(pilot, "space", "full_stop", "full_stop")
+        assert not app.replay.playing
+        assert app.replay.speed_label == "4x"
+        for _ in range(6):
+            await press(pilot, "full_stop")
+        assert app.replay.speed_label == "unpaced"
+        await press(pilot, "comma")
+        assert app.replay.speed_label == "64x"
+
+
+async def test_n_steps_one_event_and_g_goes_to_a_time(recorded) -> None:  # type: ignore[no-untyped-def]
+    """`n` moves one record; `g` with a typed time lands there."""
+    path, _ = recorded
+    app = replay_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        before = app.replay.position
+        await press(pilot, "n")
+        assert app.replay.position == before + 1
+        await press(pilot, "g")
+        assert isinstance(app.screen, GoToScreen)
+        field = app.screen.query_one("#goto-time")
+        field.value = "09:45:40"  # type: ignore[attr-defined]
+        await press(pilot, "enter")
+        assert not isinstance(app.screen, GoToScreen)
+        assert app.replay.now_ns >= app.replay.start_ns + 40 * 10**9
+
+
+async def test_v_opens_the_review_of_the_recording(recorded) -> None:  # type: ignore[no-untyped-def]
+    """`v` shows the round trips of the recorded session."""
+    path, _ = recorded
+    app = replay_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "v")
+        assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_v_in_a_live_session_reviews_it_so_far(tmp_path: Path) -> None:
+    """`v` in the demo reviews the session being traded, from its own journal."""
+    app = CockpitApp(frozen_session(journal_dir=tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 10)
+        await press(pilot, "a", "b")
+        await settle(pilot, 10)
+        await press(pilot, "s", "v")
+        assert isinstance(app.screen, ReviewScreen)
+        await press(pilot, "escape")
+        await press(pilot, "q")
+
+
+def test_replay_snapshot(snap_compare, recorded) -> None:  # type: ignore[no-untyped-def]
+    """The cockpit in REPLAY mode, paused on the second fill."""
+    path, _ = recorded
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await settle(pilot)
+        await press(pilot, "j", "j")
+
+    assert snap_compare(replay_app(path), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_review_snapshot(snap_compare, recorded) -> None:  # type: ignore[no-untyped-def]
+    """The review screen: summary, P&L curve, round trips with MAE and MFE."""
+    path, _ = recorded
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await settle(pilot)
+        await press(pilot, "v")
+
+    assert snap_compare(replay_app(path), terminal_size=(120, 40), run_before=run_before)
