@@ -90,12 +90,13 @@ def build_session(
     symbols = list(settings.ui.watchlist)
     broker = broker or make_broker(settings, clock, symbols, pump=pump)
     state = State(INSTRUMENTS, symbols, mode=broker.mode)
+    tags = run_tag(clock.now_ns())
     journal = None
     if settings.journal.enabled and broker.mode is not Mode.REPLAY:
         from cockpit.journal.writer import writer_for
 
-        journal = writer_for(settings, state, journal_dir)
-    engine = Engine(state, clock, broker=broker, recorder=journal)
+        journal = writer_for(settings, state, journal_dir, tag_prefix=tags)
+    engine = Engine(state, clock, broker=broker, recorder=journal, session=tags)
     if lockouts is not None:
         store = lockouts
     elif broker.mode is Mode.REPLAY:
@@ -109,6 +110,22 @@ def build_session(
     risk = RiskEngine(settings.risk, clock, store=store)
     risk.attach(engine)
     return Session(settings, clock, state, engine, broker, symbols, risk=risk, journal=journal)
+
+
+def run_tag(start_ns: int) -> str:
+    """The order-tag prefix of a run: ``ck`` and the start second in base 36.
+
+    ProjectX wants every ``customTag`` unique per account, across sessions too, so each run
+    numbers its orders under its own prefix (``ckt4f2lc-1``); the journal keeps it, so a
+    replay numbers them the same way.
+    """
+    seconds = start_ns // 1_000_000_000
+    digits = ""
+    while True:
+        seconds, rest = divmod(seconds, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rest] + digits
+        if not seconds:
+            return f"ck{digits}"
 
 
 FROZEN_START_NS = ns_from_datetime(datetime(2026, 11, 20, 9, 45, tzinfo=EXCHANGE_TZ))

@@ -330,10 +330,14 @@ def account_name(settings: Any) -> str:
         return str(settings.paper.account)
     section = getattr(settings, settings.broker.kind, None)
     name = getattr(section, "account", None)
+    if settings.broker.kind == "projectx":
+        name = os.environ.get("PROJECT_X_ACCOUNT_NAME") or name  # the environment wins
     return str(name) if name else str(settings.broker.kind)
 
 
-def writer_for(settings: Any, state: State, directory: Path | None = None) -> JournalWriter:
+def writer_for(
+    settings: Any, state: State, directory: Path | None = None, *, tag_prefix: str = "ck"
+) -> JournalWriter:
     """The journal of a session built from ``settings`` (see ``[journal]``)."""
     options = settings.journal
     folder = directory or options.dir or journal_dir()
@@ -346,4 +350,5 @@ def writer_for(settings: Any, state: State, directory: Path | None = None) -> Jo
         settings=replay_settings(settings),
         flush_interval=options.flush_ms / 1000,
         max_bytes=options.max_mb * 1024 * 1024,
+        tag_prefix=tag_prefix,
     )

@@ -34,6 +34,7 @@ from cockpit.core.engine import Verdict
 from cockpit.core.events import Notice
 from cockpit.core.models import OrderType, Side
 from cockpit.core.state import Changes
+from cockpit.logs import log_to_file
 from cockpit.risk.views import Banner
 from cockpit.session import Session, build_session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
@@ -496,11 +497,16 @@ def run_cockpit(settings: Settings) -> int:
     code = check_start(settings)
     if code:
         return code
+    log_to_file()
     try:
         session = build_session(settings)
     except ValueError as exc:
         print(f"cockpit: {exc}", file=sys.stderr)
         return 2
+    if settings.broker.kind == "projectx":
+        from cockpit.brokers import projectx_redact
+
+        projectx_redact.install()  # again, now that the file handler exists
     app = CockpitApp(session)
     result = app.run()
     return int(result or app.return_code or 0)

@@ -25,6 +25,7 @@ from cockpit.core.clock import EXCHANGE_TZ, exchange_time, ns_from_datetime
 from cockpit.journal.player import ReplaySession
 from cockpit.journal.review import review
 from cockpit.journal.show import review_view
+from cockpit.logs import log_to_file
 from cockpit.ui.app import CockpitApp, check_start
 from cockpit.ui.bindings import REPLAY_BINDINGS
 from cockpit.ui.format import clock
@@ -198,6 +199,7 @@ def run_replay(replay: ReplaySession, settings: Settings) -> int:
     replay.session.settings = replay.session.settings.model_copy(
         update={"ui": replay.session.settings.ui.model_copy(update={"theme": settings.ui.theme})}
     )
+    log_to_file()
     app = ReplayApp(replay)
     result = app.run()
     if replay.warning:

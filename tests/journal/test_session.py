@@ -116,3 +116,15 @@ def test_a_session_started_under_a_lockout_replays_it(tmp_path: Path) -> None:
         assert restored
         assert restored[0].reason == "tilt"
         assert Replayer(journal).verify() == []
+
+
+def test_a_live_journal_is_named_by_the_account_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PROJECT_X_ACCOUNT_NAME names the live journal, as it picks the account."""
+    from cockpit.config import BrokerSettings, Settings
+    from cockpit.journal.writer import account_name
+
+    monkeypatch.setenv("PROJECT_X_ACCOUNT_NAME", "COMBINE-150K")
+    settings = Settings(broker=BrokerSettings(kind="projectx"))
+    assert account_name(settings) == "COMBINE-150K"

@@ -111,8 +111,8 @@ class Watchlist(CachedLines):
         if width >= MEDIUM:
             head += f" {'BID':>9} {'ASK':>9}"
         if width >= FULL or width < MEDIUM:
-            head += f" {'LAST':>9}"
-        head += f" {'CHG%':>8}"
+            head += f" {'LAST':>9} "
+        head += f"{'CHG%':>8}" if width >= FULL or width < MEDIUM else f"{'CHG%':>9}"
         if width >= MEDIUM:
             head += f" {'POS':>4}"
         return head
@@ -139,7 +139,7 @@ class Watchlist(CachedLines):
             runs.append((f" {ask:>9}", "watchlist--ask"))
         if width >= FULL or width < MEDIUM:
             glyph = "▴" if tick > 0 else "▾" if tick < 0 else " "
-            runs.append((f"{glyph}{spec.format(last):>9}", tick_style))
+            runs.append((f" {spec.format(last):>9}{glyph}", tick_style))
         change_text, change_style = "", "watchlist--flat"
         if last is not None and settle:
             change = (last - settle) / settle * 100
@@ -151,7 +151,8 @@ class Watchlist(CachedLines):
                 if last < settle
                 else "watchlist--flat"
             )
-        runs.append((f" {change_text:>8}", change_style))
+        change_width = 8 if width >= FULL or width < MEDIUM else 9
+        runs.append((f"{change_text:>{change_width}}", change_style))
         if width >= MEDIUM:
             size = f"{position.size:+d}" if position else ""
             pos_style = "watchlist--long" if position and position.size > 0 else "watchlist--short"
