@@ -322,94 +322,44 @@ class PaperAccount:
         return events
 
 
-class PaperBroker:
-    """The Broker protocol over a :class:`PaperAccount` and a :class:`SyntheticMarket`.
-
-    ``pump_interval`` > 0 runs the market in real time from the clock; tests pass 0 and
-    call :meth:`step` to move the market deterministically.
-    """
+class PaperDesk:
+    """A :class:`PaperAccount` that speaks the Broker protocol; whatever moves the market
+    (the synthetic market here, a recorded tape in a what-if) feeds :meth:`on_market`."""
 
     mode = Mode.SIM
 
     def __init__(
         self,
         clock: Clock,
-        symbols: Iterable[str],
+        account: Account,
         *,
-        seed: int = 7,
-        account_name: str = "PRACTICE-50K",
-        balance: Decimal = Decimal("50000"),
+        instruments: Mapping[str, Instrument] = INSTRUMENTS,
         fees: Mapping[str, Decimal] | None = None,
         slippage_ticks: int = 0,
-        pump_interval: float = 0.025,
-        instruments: Mapping[str, Instrument] = INSTRUMENTS,
+        name: str = "paper account",
     ) -> None:
         self.clock = clock
-        self.symbols = list(symbols)
-        self.market = SyntheticMarket(
-            self.symbols, seed=seed, start_ns=clock.now_ns(), instruments=instruments
-        )
+        self.name = name
         self._pending: list[Event] = []
         self.account = PaperAccount(
-            Account(id=100_001, name=account_name, balance=balance),
+            account,
             self._pending.append,
             instruments=instruments,
             fees=fees,
             slippage_ticks=slippage_ticks,
         )
-        self.pump_interval = pump_interval
         self._sink: EventSink | None = None
-        self._pump: asyncio.Task[None] | None = None
-        self.faults = 0
-        """Market steps that raised (logged); the pump carries on."""
 
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
-        now = self.clock.now_ns()
-        sink(ConnectionChanged(now, Link.MARKET, LinkStatus.CONNECTED, "synthetic market"))
-        sink(ConnectionChanged(now, Link.ACCOUNT, LinkStatus.CONNECTED, "paper account"))
-        for event in self.market.history_events():
-            sink(event)
-        for quote in self.market.opening_quotes():
-            self.account.on_market(quote)
-            sink(quote)
-        await self.reconcile()
-        if self.pump_interval > 0:
-            self._pump = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        if self._pump is not None:
-            self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump
-            self._pump = None
         self._sink = None
 
-    async def _run(self) -> None:
-        """Keep the market moving in real time. A fault downstream (a bug in a watcher,
-        say) is logged and counted, never allowed to freeze the market silently."""
-        while True:
-            try:
-                self.step(self.clock.now_ns())
-            except Exception:
-                self.faults += 1
-                log.exception("paper market step failed (%d so far)", self.faults)
-            await asyncio.sleep(self.pump_interval)
-
-    def step(self, until_ns: int) -> int:
-        """Play the market up to ``until_ns``: each event to the sink, then its fills."""
-        sink = self._sink
-        if sink is None:
-            return 0
-        events = self.market.advance(until_ns)
-        account = self.account
-        pending = self._pending
-        for event in events:
-            sink(event)
-            account.on_market(event)
-            if pending:
-                self._flush()
-        return len(events)
+    def on_market(self, event: Event) -> None:
+        """A market event reached the account: fill what it reaches, report the fills."""
+        self.account.on_market(event)
+        self._flush()
 
     def _flush(self) -> None:
         sink = self._sink
@@ -421,7 +371,7 @@ class PaperBroker:
 
     def _require_sink(self) -> None:
         if self._sink is None:
-            raise BrokerUnavailable("paper broker is not started")
+            raise BrokerUnavailable(f"{self.name} is not started")
 
     async def place_order(self, request: OrderRequest) -> int:
         self._require_sink()
@@ -463,5 +413,90 @@ class PaperBroker:
         self._require_sink()
         now = self.clock.now_ns()
         self._pending.extend(self.account.report(now))
-        self._pending.append(Reconciled(now, "paper account"))
+        self._pending.append(Reconciled(now, self.name))
         self._flush()
+
+
+class PaperBroker(PaperDesk):
+    """The Broker protocol over a :class:`PaperAccount` and a :class:`SyntheticMarket`.
+
+    ``pump_interval`` > 0 runs the market in real time from the clock; tests pass 0 and
+    call :meth:`step` to move the market deterministically.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        symbols: Iterable[str],
+        *,
+        seed: int = 7,
+        account_name: str = "PRACTICE-50K",
+        balance: Decimal = Decimal("50000"),
+        fees: Mapping[str, Decimal] | None = None,
+        slippage_ticks: int = 0,
+        pump_interval: float = 0.025,
+        instruments: Mapping[str, Instrument] = INSTRUMENTS,
+    ) -> None:
+        super().__init__(
+            clock,
+            Account(id=100_001, name=account_name, balance=balance),
+            instruments=instruments,
+            fees=fees,
+            slippage_ticks=slippage_ticks,
+        )
+        self.symbols = list(symbols)
+        self.market = SyntheticMarket(
+            self.symbols, seed=seed, start_ns=clock.now_ns(), instruments=instruments
+        )
+        self.pump_interval = pump_interval
+        self._pump: asyncio.Task[None] | None = None
+        self.faults = 0
+        """Market steps that raised (logged); the pump carries on."""
+
+    async def start(self, sink: EventSink) -> None:
+        self._sink = sink
+        now = self.clock.now_ns()
+        sink(ConnectionChanged(now, Link.MARKET, LinkStatus.CONNECTED, "synthetic market"))
+        sink(ConnectionChanged(now, Link.ACCOUNT, LinkStatus.CONNECTED, "paper account"))
+        for event in self.market.history_events():
+            sink(event)
+        for quote in self.market.opening_quotes():
+            self.account.on_market(quote)
+            sink(quote)
+        await self.reconcile()
+        if self.pump_interval > 0:
+            self._pump = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+            self._pump = None
+        await super().stop()
+
+    async def _run(self) -> None:
+        """Keep the market moving in real time. A fault downstream (a bug in a watcher,
+        say) is logged and counted, never allowed to freeze the market silently."""
+        while True:
+            try:
+                self.step(self.clock.now_ns())
+            except Exception:
+                self.faults += 1
+                log.exception("paper market step failed (%d so far)", self.faults)
+            await asyncio.sleep(self.pump_interval)
+
+    def step(self, until_ns: int) -> int:
+        """Play the market up to ``until_ns``: each event to the sink, then its fills."""
+        sink = self._sink
+        if sink is None:
+            return 0
+        events = self.market.advance(until_ns)
+        account = self.account
+        pending = self._pending
+        for event in events:
+            sink(event)
+            account.on_market(event)
+            if pending:
+                self._flush()
+        return len(events)

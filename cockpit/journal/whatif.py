@@ -20,9 +20,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from cockpit.brokers.paper import PaperAccount
-from cockpit.core.broker import EventSink
-from cockpit.core.clock import Clock, FakeClock
+from cockpit.brokers.paper import PaperDesk
+from cockpit.core.clock import FakeClock
 from cockpit.core.commands import CancelOrder, Command, ModifyOrder, PlaceOrder
 from cockpit.core.engine import Engine
 from cockpit.core.events import (
@@ -46,7 +45,7 @@ from cockpit.core.events import (
     SessionStatsUpdated,
     TradePrinted,
 )
-from cockpit.core.models import Account, Mode, OrderRequest
+from cockpit.core.models import Mode
 from cockpit.core.state import State
 from cockpit.journal.format import FrameFlag, RecordKind
 from cockpit.journal.reader import Journal
@@ -64,86 +63,6 @@ DECISIONS = (
     FlattenStarted,
 )
 """What a rule set decides: compared between the baseline and the other rules."""
-
-
-class SimBroker:
-    """A paper account on the recorded tape: the what-if's venue."""
-
-    mode = Mode.SIM
-
-    def __init__(
-        self,
-        clock: Clock,
-        account: Account,
-        *,
-        instruments: Mapping[str, Any],
-        fees: Mapping[str, Decimal],
-        slippage_ticks: int = 0,
-    ) -> None:
-        self.clock = clock
-        self._pending: list[Event] = []
-        self.paper = PaperAccount(
-            account,
-            self._pending.append,
-            instruments=instruments,
-            fees=fees,
-            slippage_ticks=slippage_ticks,
-        )
-        self.sink: EventSink | None = None
-
-    async def start(self, sink: EventSink) -> None:
-        self.sink = sink
-
-    async def stop(self) -> None:
-        self.sink = None
-
-    def on_market(self, event: Event) -> None:
-        self.paper.on_market(event)
-        self._flush()
-
-    def _flush(self) -> None:
-        events = list(self._pending)
-        self._pending.clear()
-        if self.sink is not None:
-            for event in events:
-                self.sink(event)
-
-    async def place_order(self, request: OrderRequest) -> int:
-        try:
-            return self.paper.place(request, self.clock.now_ns()).id
-        finally:
-            self._flush()
-
-    async def cancel_order(self, order_id: int) -> None:
-        try:
-            self.paper.cancel(order_id, self.clock.now_ns())
-        finally:
-            self._flush()
-
-    async def modify_order(
-        self,
-        order_id: int,
-        *,
-        size: int | None = None,
-        limit: int | None = None,
-        stop: int | None = None,
-    ) -> None:
-        try:
-            self.paper.modify(order_id, self.clock.now_ns(), size=size, limit=limit, stop=stop)
-        finally:
-            self._flush()
-
-    async def close_position(self, symbol: str) -> None:
-        try:
-            self.paper.close_position(symbol, self.clock.now_ns())
-        finally:
-            self._flush()
-
-    async def reconcile(self) -> None:
-        now = self.clock.now_ns()
-        self._pending.extend(self.paper.report(now))
-        self._pending.append(Reconciled(now, "what-if account"))
-        self._flush()
 
 
 class _Decisions:
@@ -222,7 +141,7 @@ async def simulate(
     clock = FakeClock(journal.first_ns)
     state = State(header.instruments, header.watchlist, mode=Mode.SIM)
     slippage = int((header.settings.get("paper") or {}).get("slippage_ticks", 0))
-    broker: SimBroker | None = None
+    broker: PaperDesk | None = None
     decisions = _Decisions()
     engine = Engine(
         state, clock, recorder=decisions, session=header.tag_prefix, confirm_timeout=0.05
@@ -241,12 +160,13 @@ async def simulate(
             if isinstance(item, OrderUpdated) and item.order.tag is not None:
                 recorded_tags[item.order.id] = item.order.tag
             if isinstance(item, AccountUpdated) and broker is None:
-                broker = SimBroker(
+                broker = PaperDesk(
                     clock,
                     item.account,
                     instruments=header.instruments,
                     fees=_fees(journal),
                     slippage_ticks=slippage,
+                    name="what-if account",
                 )
                 engine.broker = broker
                 await broker.start(engine.on_event)

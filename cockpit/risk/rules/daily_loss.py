@@ -10,35 +10,25 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cockpit.core.events import FillReceived, PositionUpdated, QuoteUpdated, TradePrinted
 from cockpit.core.state import State
-from cockpit.risk.rules.base import Env, Level, Reading, Rule, action_words, day_pnl, grade, pct
+from cockpit.risk.rules.base import Env, Level, Reading, action_words, day_pnl, grade, pct
+from cockpit.risk.rules.pnl import PnlRule
 from cockpit.risk.timing import format_money
 
 ZERO = Decimal(0)
 
 
-class DailyLoss(Rule):
+class DailyLoss(PnlRule):
     name = "daily-loss"
     title = "Daily loss limit"
     turn_on = "[risk.daily_loss] limit"
-    timed = True
-    is_limit = True
+    section = "daily_loss"
     latch = "day"
 
     def __init__(self, env: Env) -> None:
         super().__init__(env)
-        cfg = env.settings.daily_loss
-        self.limit = cfg.limit
-        self.basis = cfg.basis
-        self.trailing = cfg.trailing
-        self.action = cfg.action
-        self.lock_until = cfg.lock_until
-        self.events = (
-            (FillReceived, PositionUpdated, QuoteUpdated, TradePrinted)
-            if self.basis == "net"
-            else (FillReceived,)
-        )
+        self.limit = env.settings.daily_loss.limit
+        self.trailing = env.settings.daily_loss.trailing
         self.peak = ZERO
         self._peak_end = 0
 

@@ -9,32 +9,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cockpit.core.events import FillReceived, PositionUpdated, QuoteUpdated, TradePrinted
 from cockpit.core.state import State
-from cockpit.risk.rules.base import Env, Level, Reading, Rule, action_words, day_pnl, grade, pct
+from cockpit.risk.rules.base import Env, Level, Reading, action_words, day_pnl, grade, pct
+from cockpit.risk.rules.pnl import PnlRule
 from cockpit.risk.timing import format_money
 
 
-class ProfitTarget(Rule):
+class ProfitTarget(PnlRule):
     name = "profit-target"
     title = "Daily profit target"
     turn_on = "[risk.profit_target] target"
-    timed = True
-    is_limit = True
+    section = "profit_target"
     latch = "day"
 
     def __init__(self, env: Env) -> None:
         super().__init__(env)
-        cfg = env.settings.profit_target
-        self.target = cfg.target
-        self.basis = cfg.basis
-        self.action = cfg.action
-        self.lock_until = cfg.lock_until
-        self.events = (
-            (FillReceived, PositionUpdated, QuoteUpdated, TradePrinted)
-            if self.basis == "net"
-            else (FillReceived,)
-        )
+        self.target = env.settings.profit_target.target
 
     @property
     def enabled(self) -> bool:

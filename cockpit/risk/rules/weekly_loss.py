@@ -8,32 +8,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cockpit.core.events import FillReceived, PositionUpdated, QuoteUpdated, TradePrinted
 from cockpit.core.state import State
-from cockpit.risk.rules.base import Env, Level, Reading, Rule, action_words, grade, pct
+from cockpit.risk.rules.base import Env, Level, Reading, action_words, grade, pct
+from cockpit.risk.rules.pnl import PnlRule
 from cockpit.risk.timing import format_money
 
 
-class WeeklyLoss(Rule):
+class WeeklyLoss(PnlRule):
     name = "weekly-loss"
     title = "Weekly loss limit"
     turn_on = "[risk.weekly_loss] limit"
-    timed = True
-    is_limit = True
+    section = "weekly_loss"
     latch = "week"
 
     def __init__(self, env: Env) -> None:
         super().__init__(env)
-        cfg = env.settings.weekly_loss
-        self.limit = cfg.limit
-        self.basis = cfg.basis
-        self.action = cfg.action
-        self.lock_until = cfg.lock_until
-        self.events = (
-            (FillReceived, PositionUpdated, QuoteUpdated, TradePrinted)
-            if self.basis == "net"
-            else (FillReceived,)
-        )
+        self.limit = env.settings.weekly_loss.limit
 
     @property
     def enabled(self) -> bool:
