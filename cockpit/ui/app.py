@@ -15,9 +15,10 @@ from functools import partial
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
+from textual.command import CommandPalette
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.theme import Theme
+from textual.theme import Theme, ThemeProvider
 from textual.widgets import Static
 
 from cockpit.config import Settings
@@ -112,6 +113,8 @@ class CockpitApp(App[int]):
         self._frame = 0
         self._message = ""
         self._message_until = 0
+        self._theme_before: str | None = None
+        """The theme to go back to while the picker previews others."""
         self._risk_banner: Banner | None = None
         self._loss_room: Decimal | None = None
         available, self.theme_problems = themes if themes is not None else load_themes()
@@ -181,6 +184,31 @@ class CockpitApp(App[int]):
             self.query_one("#too-small", Static).update(
                 f"resize to at least {MIN_SIZE[0]}×{MIN_SIZE[1]} (now {width}×{height})"
             )
+
+    def search_themes(self) -> None:
+        """The theme picker, previewing live: each highlighted theme shows at once, and
+        escape puts back the theme you had."""
+        self._theme_before = self.theme
+        self.push_screen(
+            CommandPalette(providers=[ThemeProvider], placeholder="Search for themes…")
+        )
+
+    def on_command_palette_option_highlighted(
+        self, message: CommandPalette.OptionHighlighted
+    ) -> None:
+        if self._theme_before is None:
+            return
+        hit = getattr(message.highlighted_event.option, "hit", None)
+        if hit is None:
+            return
+        name = hit.text or getattr(hit.display, "plain", str(hit.display))
+        if name in self.available_themes:
+            self.theme = name
+
+    def on_command_palette_closed(self, message: CommandPalette.Closed) -> None:
+        if self._theme_before is not None and not message.option_selected:
+            self.theme = self._theme_before
+        self._theme_before = None
 
     def get_css_variables(self) -> dict[str, str]:
         """Theme variables, with cockpit colours derived for themes that lack them."""

@@ -214,3 +214,38 @@ def test_colorblind_theme_snapshot_80x24(snap_compare) -> None:  # type: ignore[
         await settle(pilot, 20)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_the_theme_picker_previews_live_and_escape_restores() -> None:
+    """Moving through the picker shows each theme at once; escape puts the old one back."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.theme == "cockpit-dark"
+        app.action_change_theme()
+        await pilot.pause(0.3)
+        seen = set()
+        for _ in range(3):
+            await pilot.press("down")
+            await pilot.pause(0.1)
+            seen.add(app.theme)
+        assert seen - {"cockpit-dark"}
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.theme == "cockpit-dark"
+
+
+async def test_the_theme_picker_keeps_the_chosen_theme() -> None:
+    """Enter on a highlighted theme keeps it."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.action_change_theme()
+        await pilot.pause(0.3)
+        await pilot.press("down", "down")
+        await pilot.pause(0.1)
+        chosen = app.theme
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.theme == chosen
+        assert chosen != "cockpit-dark"
