@@ -33,8 +33,8 @@ from cockpit.core.state import State
 from cockpit.session import build_session
 from cockpit.ui.app import make_app
 
-RUNS = 3
-FLATTENS = 50
+RUNS = 5
+FLATTENS = 100
 TARGET_MS = 5.0
 BOOK = (
     PlaceOrder(symbol="MNQ", side=Side.BUY, size=2),
