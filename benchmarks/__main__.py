@@ -28,11 +28,13 @@ ORDER = (
     "risk_eval",
     "ui_storm",
     "flatten",
+    "flatten_live",
     "startup",
     "memory",
     "terminal_bytes",
     "journal_overhead",
     "journal_seek",
+    "journal_replay",
 )
 """The table's order for the figures known today; any other module follows by name."""
 MARK = "BENCHMARK-FIGURE "

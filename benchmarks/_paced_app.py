@@ -1,8 +1,9 @@
 """The real cockpit, run as a trader runs it, but on a tape paced at a chosen rate.
 
 ``python -m benchmarks._paced_app --quotes 60 --prints 24 --symbols MNQ,MES,M2K,MYM
---config FILE`` builds the session from the settings as ``cockpit`` does, with a
-:class:`PacedBroker` in place of the demo's pump, and runs the app in the terminal it
+--config FILE`` builds the session from the settings as ``cockpit`` does (journal and lockouts kept
+away from the trader's files, see _session), with a :class:`PacedBroker` in place of
+the demo's pump, and runs the app in the terminal it
 was started in. The terminal-bytes benchmark starts it in a pseudo-terminal.
 """
 
@@ -14,13 +15,13 @@ import contextlib
 import sys
 from pathlib import Path
 
+from benchmarks._session import bench_session
 from benchmarks._storm import Move, cycle, moves
 from cockpit.brokers.paper import PaperBroker
 from cockpit.cli import with_overrides
 from cockpit.config import load_settings
 from cockpit.core.broker import EventSink
 from cockpit.core.clock import WallClock
-from cockpit.session import build_session
 from cockpit.ui.app import make_app
 
 
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     rate = args.quotes + args.prints
     clock = WallClock()
     broker = PacedBroker(clock, symbols, rate=rate, print_share=args.prints / rate)
-    app = make_app(build_session(settings, clock=clock, broker=broker))
+    app = make_app(bench_session(settings, clock=clock, broker=broker))
     return int(app.run() or app.return_code or 0)
 
 

@@ -23,6 +23,8 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from benchmarks._session import config_text
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (120, 40)
 _BYTECODE = tempfile.TemporaryDirectory(prefix="cockpit-bench-pyc-")
@@ -104,7 +106,7 @@ def terminal(
     with tempfile.TemporaryDirectory(prefix="cockpit-bench-") as tmp:
         home = Path(tmp)
         config = home / "config.toml"
-        config.write_text("", encoding="utf-8")
+        config.write_text(config_text(home), encoding="utf-8")
         env = {
             **os.environ,
             "TERM": "xterm-256color",

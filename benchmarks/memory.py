@@ -24,12 +24,12 @@ import psutil
 
 from benchmarks._common import Figure
 from benchmarks._headless import headless, until_started
+from benchmarks._session import bench_session
 from benchmarks._storm import STORM_SYMBOLS, moves
 from cockpit.config import Settings, UiSettings
 from cockpit.core.clock import EXCHANGE_TZ, NS_PER_SECOND, FakeClock, ns_from_datetime
 from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.models import Side
-from cockpit.session import build_session
 from cockpit.ui.app import make_app
 
 QUOTES = 50
@@ -54,7 +54,7 @@ async def trading_hour() -> tuple[list[tuple[float, float]], float, int]:
     """RSS samples (simulated second, MB), the real seconds it took, and the fills made."""
     clock = FakeClock(START_NS)
     settings = Settings(ui=UiSettings(watchlist=list(STORM_SYMBOLS)))
-    session = build_session(settings, clock=clock, pump=False)
+    session = bench_session(settings, clock=clock)
     app = make_app(session)
     process = psutil.Process()
     per_second = QUOTES + PRINTS

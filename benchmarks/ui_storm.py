@@ -25,10 +25,11 @@ import psutil
 
 from benchmarks._common import Figure, percentile
 from benchmarks._headless import BrokerProbe, FrameCounter, headless, press_now, until_started
+from benchmarks._session import bench_session
 from benchmarks._storm import STORM_SYMBOLS, Move, moves
 from cockpit.config import Settings, UiSettings
 from cockpit.core.clock import WallClock
-from cockpit.session import Session, build_session
+from cockpit.session import Session
 from cockpit.ui.app import make_app
 
 RATE = 20_000
@@ -72,7 +73,7 @@ async def feed(session: Session, steps: list[Move], rate: float) -> float:
 
 async def one_run(steps: list[Move], seed: int) -> StormRun:
     settings = Settings(ui=UiSettings(watchlist=list(STORM_SYMBOLS)))
-    session = build_session(settings, clock=WallClock(), pump=False)
+    session = bench_session(settings, clock=WallClock())
     app = make_app(session)
     rng = random.Random(seed)
     latencies: list[float] = []
@@ -103,7 +104,7 @@ async def one_run(steps: list[Move], seed: int) -> StormRun:
         fed = await feeding
         wall = time.perf_counter() - started
         cpu_after = process.cpu_times()
-        await session.engine.drain()
+        await session.stop()
     cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
     return StormRun(latencies, missed, frames.frames / wall, 100 * cpu / wall, fed)
 
