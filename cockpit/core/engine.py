@@ -505,8 +505,11 @@ class Engine:
 
     async def drain(self) -> None:
         """Wait for every broker call in flight (tests and shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        # Only unfinished tasks: a finished one stays in the set until its done-callback
+        # runs, and gathering only finished tasks completes without yielding (3.12), so
+        # the callback would never run and this loop would spin forever.
+        while pending := [task for task in self._tasks if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def _gather(tasks: list[asyncio.Task[None]]) -> None:
