@@ -65,8 +65,17 @@ class ChartSpec:
     overlays: Sequence[Overlay] = ()
 
 
+BACKGROUND_STYLES = frozenset({"last"})
+"""Styles that paint a background: blank cells must not join them."""
+
+
 class _Line:
-    """Builds one row, merging neighbouring cells of the same style into one run."""
+    """Builds one row, merging neighbouring cells of the same style into one run.
+
+    A blank cell looks the same in any foreground colour, so blanks join the run beside
+    them: a row of candles is a few runs, not one colour sequence per glyph (that is
+    most of what a chart costs over SSH).
+    """
 
     __slots__ = ("runs",)
 
@@ -74,10 +83,19 @@ class _Line:
         self.runs: Row = []
 
     def add(self, text: str, style: str) -> None:
-        if self.runs and self.runs[-1][1] == style:
-            self.runs[-1] = (self.runs[-1][0] + text, style)
-        else:
-            self.runs.append((text, style))
+        runs = self.runs
+        if runs:
+            last_text, last_style = runs[-1]
+            if last_style == style:
+                runs[-1] = (last_text + text, style)
+                return
+            if not style and last_style not in BACKGROUND_STYLES and text.isspace():
+                runs[-1] = (last_text + text, last_style)
+                return
+            if not last_style and style not in BACKGROUND_STYLES and last_text.isspace():
+                runs[-1] = (last_text + text, style)
+                return
+        runs.append((text, style))
 
 
 def render_chart(spec: ChartSpec, width: int, height: int) -> list[Row]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
-
-from rich.text import Text
-from textual.widgets import RichLog
 
 from cockpit.core.events import (
     BrokerFailed,
@@ -25,6 +23,7 @@ from cockpit.core.events import (
 )
 from cockpit.core.state import State
 from cockpit.ui.format import clock, money
+from cockpit.ui.widgets.lines import CachedLines
 
 
 def describe(event: Event, state: State) -> tuple[str, str, str]:
@@ -68,8 +67,12 @@ def describe(event: Event, state: State) -> tuple[str, str, str]:
     return type(event).__name__, "", "dim"
 
 
-class ActivityLog(RichLog):
-    """Newest at the bottom; frozen while the blotters are paused, catching up after."""
+class ActivityLog(CachedLines):
+    """The newest lines at the bottom, on the Line API: a new line repaints rows of a
+    fixed-size panel and never asks for a layout of the screen (a growing scrollable
+    log did, 30 ms a line, right when a flatten key is most likely to be pressed).
+    Frozen while the blotters are paused, catching up after; the whole day is in the
+    journal and its review (``v``)."""
 
     COMPONENT_CLASSES = {
         "activity--time",
@@ -81,31 +84,37 @@ class ActivityLog(RichLog):
         "activity--dim",
     }
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, max_lines=500, wrap=False, markup=False, auto_scroll=True)
-        self.can_focus = False
+    def __init__(self, *, id: str | None = None, keep: int = 500) -> None:
+        super().__init__(id=id)
+        self.lines: deque[list[tuple[str, str]]] = deque(maxlen=keep)
         self.seen = 0
 
     def reset(self) -> None:
         """Start over (a replay jumped back and rebuilt the state)."""
-        self.clear()
+        self.lines.clear()
         self.seen = 0
-
-    def _style(self, name: str):  # type: ignore[no-untyped-def]
-        return self.get_component_rich_style(name, partial=True)
+        self.invalidate_rows()
 
     def catch_up(self, state: State) -> None:
-        """Write every activity line added since the last call."""
+        """Add every activity line since the last call."""
         new = state.activity_count - self.seen
         if new <= 0:
             return
         events: Iterable[Event] = list(state.activity)[-min(new, len(state.activity)) :]
         for event in events:
             tag, text, style = describe(event, state)
-            line = Text(no_wrap=True)
-            line.append(f"{clock(event.ts)} ", self._style("activity--time"))
-            line.append(f"{tag:<9}", self._style(f"activity--{style}"))
-            line.append(" ")
-            line.append(text)
-            self.write(line)
+            self.lines.append(
+                [
+                    (f"{clock(event.ts)} ", "activity--time"),
+                    (f"{tag:<9} ", f"activity--{style}"),
+                    (text, ""),
+                ]
+            )
         self.seen = state.activity_count
+        self.invalidate_rows()
+
+    def render_row(self, y: int, width: int) -> list[tuple[str, str]]:
+        index = len(self.lines) - self.size.height + y
+        if 0 <= index < len(self.lines):
+            return self.lines[index]
+        return []

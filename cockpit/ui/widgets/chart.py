@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from cockpit.core.bars import timeframe
+from cockpit.core.bars import Bar, timeframe
 from cockpit.core.clock import datetime_from_ns
 from cockpit.core.models import Side
 from cockpit.core.state import State
@@ -73,25 +73,41 @@ class CandleChart(CachedLines):
             last=state.last.get(self.symbol),
             overlays=overlays,
         )
-        self._rows = render_chart(chart, width, height) if width and height else []
-        self._titles(bars[-1] if bars else None)
-        self.invalidate_rows()
+        rows = [self._ohlcv(bars[-1] if bars else None, width)]
+        if width and height > 1:
+            rows += render_chart(chart, width, height - 1)
+        self._title()
+        # Only the rows that differ are repainted: a 2 Hz redraw of a quiet chart sends
+        # one or two lines to the terminal, not the whole panel.
+        changed = {
+            y for y, row in enumerate(rows) if y >= len(self._rows) or self._rows[y] != row
+        } | set(range(len(rows), len(self._rows)))
+        self._rows = rows
+        if changed:
+            self.invalidate_rows(changed)
 
-    def _titles(self, forming: object | None) -> None:
+    def _title(self) -> None:
+        """Contract and timeframe on the border: set only when they change, because a
+        border change repaints the whole panel."""
         spec = self.state.instruments[self.symbol]
         ts = self.state.market_ns
         name = spec.contract_name(datetime_from_ns(ts).date()) if ts else spec.symbol
-        self.border_title = f"{name} · {self.timeframe}"
-        bar = forming
+        title = f"{name} · {self.timeframe}"
+        if self.border_title != title:
+            self.border_title = title
+
+    def _ohlcv(self, bar: Bar | None, width: int) -> Row:
+        """The forming bar, on the chart's first row."""
         if bar is None:
-            self.border_subtitle = ""
-            return
-        f = spec.format
-        ohlc = f"O {f(bar.open)}  H {f(bar.high)}  L {f(bar.low)}  C {f(bar.close)}"  # type: ignore[attr-defined]
-        volume = f"V {compact_count(bar.volume)}"  # type: ignore[attr-defined]
-        full = f"{ohlc}  {volume}"
-        short = f"H {f(bar.high)}  L {f(bar.low)}  {volume}"  # type: ignore[attr-defined]
-        self.border_subtitle = full if len(full) + 6 <= self.size.width else short
+            return [(" " * width, "")]
+        f = self.state.instruments[self.symbol].format
+        full = (
+            f"O {f(bar.open)}  H {f(bar.high)}  L {f(bar.low)}  C {f(bar.close)}"
+            f"  V {compact_count(bar.volume)}"
+        )
+        short = f"H {f(bar.high)}  L {f(bar.low)}  C {f(bar.close)}"
+        text = full if len(full) < width else short
+        return [(text[:width].rjust(width), "axis")]
 
     def render_row(self, y: int, width: int) -> list[tuple[str, str]]:
         if y >= len(self._rows):

@@ -62,7 +62,7 @@ class Watchlist(CachedLines):
             if symbol in self.symbols:
                 rows.add(self.symbols.index(symbol) + 1)
         if self.symbols and self.symbols[self.selected] in symbols:
-            rows |= self._detail_rows()
+            rows |= self._detail_rows(live_only=True)
         if rows:
             self.invalidate_rows(rows)
 
@@ -70,9 +70,11 @@ class Watchlist(CachedLines):
         rows = {self.symbols.index(s) + 1 for s in symbols if s in self.symbols}
         self.invalidate_rows(rows | self._detail_rows())
 
-    def _detail_rows(self) -> set[int]:
+    def _detail_rows(self, *, live_only: bool = False) -> set[int]:
+        """Rows of the detail block; ``live_only``: just volume and position, the lines a
+        quote can change (name, tick value and fees never do)."""
         first = len(self.symbols) + 2
-        return set(range(first, first + 4))
+        return {first + 2, first + 3} if live_only else set(range(first, first + 4))
 
     def render_row(self, y: int, width: int) -> list[tuple[str, str]]:
         if y == 0:
