@@ -143,6 +143,16 @@ class CockpitApp(App[int]):
         self.orders = WorkingOrdersTable(id="orders", cursor=True)
         self.activity = ActivityLog(id="activity")
         self.footer = TicketBar(id="ticket")
+        self._drained = (
+            self.header,
+            self.banner,
+            self.watchlist,
+            self.chart,
+            self.positions,
+            self.orders,
+            self.activity,
+            self.footer,
+        )
 
     # Layout ----------------------------------------------------------------------------
 
@@ -258,10 +268,12 @@ class CockpitApp(App[int]):
         pending = self._pending
         pending.add(changes)
         self._frame += 1
-        blotters_due = force or self._frame % BLOTTER_EVERY == 0
+        # The blotters and the chart never share a tick: a key waits behind one of them
+        # at most, never both.
+        blotters_due = force or self._frame % BLOTTER_EVERY == 2
         chart_due = force or self._frame % CHART_EVERY == 0
-        if not self.header.is_mounted:
-            return
+        if not all(widget.is_attached for widget in self._drained):
+            return  # mounting, or tearing down: Textual has pruned (some of) the widgets
         risk = self.session.risk
         if blotters_due or changes.account or changes.session:
             self._risk_banner = risk.banner(state, now) if risk is not None else None

@@ -152,7 +152,7 @@ class ReplayApp(CockpitApp):
             self.rebind(self.replay.session)
             force = True
         super().drain(force=force)
-        if self.replay_bar.is_mounted:
+        if self.replay_bar.is_attached:
             self.replay_bar.update_view(self.replay, self._replay_message)
 
     def action_replay_toggle(self) -> None:

@@ -1,7 +1,9 @@
-"""Positions and working orders: keyed tables updated cell by cell, never refilled.
+"""Positions and working orders: keyed tables on the Line API.
 
-Each table keeps the last text of every cell and touches only the cells whose text
-changed, so a quote moving open P&L rewrites one cell, at the blotter's own pace.
+A table keeps one cached strip per row and repaints only the rows whose text changed:
+a quote moving open P&L repaints one line, at the blotter's own pace. Its size never
+depends on its rows, so a row coming or going never asks for a layout of the screen (a
+DataTable did, and its frames were most of what a key waited behind).
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rich.text import Text
-from textual.widgets import DataTable
+from rich.style import Style
+from textual.binding import Binding
+from textual.reactive import reactive
 
 from cockpit.core.models import Order, OrderType, Side
 from cockpit.core.state import State
 from cockpit.ui.format import average, money
+from cockpit.ui.widgets.lines import CachedLines
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,66 +29,151 @@ class Cell:
     right: bool = False
 
 
-class KeyedTable(DataTable[Text]):
-    """A DataTable synced from a dict of rows by key."""
+class KeyedTable(CachedLines):
+    """Rows by key, in the order they arrived; an optional cursor picks one."""
 
-    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | {
+    COMPONENT_CLASSES = {
+        "blotter--header",
+        "blotter--cursor",
+        "blotter--cursor-blurred",
         "blotter--up",
         "blotter--down",
         "blotter--bid",
         "blotter--ask",
         "blotter--dim",
     }
+    BINDINGS = [
+        Binding("up", "move(-1)", "previous row", show=False),
+        Binding("down", "move(1)", "next row", show=False),
+        Binding("escape", "leave", "back to the watchlist", show=False),
+    ]
     COLUMNS: Sequence[tuple[str, int]] = ()
+    RIGHT: frozenset[str] = frozenset()
+    """Columns whose header aligns right (numbers)."""
+
+    cursor: reactive[int] = reactive(0, init=False)
 
     def __init__(self, *, id: str | None = None, cursor: bool = False) -> None:
-        super().__init__(
-            id=id,
-            cursor_type="row" if cursor else "none",
-            show_cursor=cursor,
-            zebra_stripes=False,
-            cell_padding=1,
-        )
+        super().__init__(id=id)
         self.can_focus = cursor
+        self.show_cursor = cursor
         self._cells: dict[str, tuple[Cell, ...]] = {}
+        self._keys: list[str] = []
+        self._top = 0
+        self._combined: dict[tuple[str, str], Style] = {}
 
-    def on_mount(self) -> None:
-        for label, width in self.COLUMNS:
-            self.add_column(label, key=label, width=width)
+    @property
+    def row_count(self) -> int:
+        return len(self._keys)
 
-    def _text(self, cell: Cell) -> Text:
-        style = self.get_component_rich_style(cell.style, partial=True) if cell.style else ""
-        return Text(cell.text, style=style, justify="right" if cell.right else "left")
+    @property
+    def highlighted_key(self) -> str | None:
+        """The key under the cursor, if any."""
+        return self._keys[self.cursor] if self.show_cursor and self._keys else None
 
     def sync(self, rows: Mapping[str, tuple[Cell, ...]]) -> None:
-        """Make the table show ``rows``: add, remove and rewrite only what differs."""
-        for key in [k for k in self._cells if k not in rows]:
-            self.remove_row(key)
-            del self._cells[key]
-        keys = [label for label, _ in self.COLUMNS]
-        for key, cells in rows.items():
-            before = self._cells.get(key)
-            if before is None:
-                self.add_row(*(self._text(c) for c in cells), key=key)
-            elif before != cells:
-                for column, old, new in zip(keys, before, cells, strict=True):
-                    if old != new:
-                        self.update_cell(key, column, self._text(new))
-            self._cells[key] = cells
+        """Show ``rows`` (in their order): repaint only the lines that differ."""
+        keys = list(rows)
+        before = self._keys
+        changed = {i for i, key in enumerate(keys) if i >= len(before) or before[i] != key} | {
+            i for i, key in enumerate(keys) if self._cells.get(key) != rows[key]
+        }
+        changed |= set(range(len(keys), len(before)))
+        self._keys = keys
+        self._cells = dict(rows)
+        if keys:
+            self.cursor = min(self.cursor, len(keys) - 1)
+        self._scroll_to_cursor()
+        if changed:
+            self.invalidate_rows({i - self._top + 1 for i in changed})
 
     def reset(self) -> None:
         """Forget every row (a replay jumped back and rebuilt the state)."""
-        self.clear()
-        self._cells.clear()
+        self.sync({})
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if self._scroll_to_cursor():
+            return
+        self.invalidate_rows({old - self._top + 1, new - self._top + 1})
+
+    def _scroll_to_cursor(self) -> bool:
+        """Keep the cursor in view; True when the view moved (everything repainted)."""
+        visible = max(1, self.size.height - 1)
+        top = self._top
+        if self.cursor < top:
+            top = self.cursor
+        elif self.cursor >= top + visible:
+            top = self.cursor - visible + 1
+        top = max(0, min(top, max(0, len(self._keys) - visible)))
+        if top != self._top:
+            self._top = top
+            self.invalidate_rows()
+            return True
+        return False
+
+    def action_move(self, step: int) -> None:
+        if self._keys:
+            self.cursor = max(0, min(len(self._keys) - 1, self.cursor + step))
+
+    def action_leave(self) -> None:
+        self.screen.set_focus(None)
+
+    def on_focus(self) -> None:
+        self.invalidate_rows()
+
+    def on_blur(self) -> None:
+        self.invalidate_rows()
+
+    @staticmethod
+    def _style(cell: str, cursor: str) -> str | tuple[str, str]:
+        """A cell's style, with the cursor's background under it on the cursor row."""
+        return (cell, cursor) if cursor else cell
+
+    def style_for(self, name: str | tuple[str, str]) -> Style:  # type: ignore[override]
+        if isinstance(name, str):
+            return super().style_for(name)
+        combined = self._combined.get(name)
+        if combined is None:
+            cell, cursor = name
+            # The cursor's background under the cell's own colour.
+            layers = [super().style_for(cursor)]
+            if cell:
+                layers.append(self.get_component_rich_style(cell, partial=True))
+            combined = Style.combine(layers)
+            self._combined[name] = combined
+        return combined
 
     def notify_style_update(self) -> None:
-        """A new theme: rewrite every cell with the new colours."""
+        self._combined.clear()
         super().notify_style_update()
-        if self.is_mounted and self._cells:
-            cells = dict(self._cells)
-            self._cells.clear()
-            self.clear()
-            self.sync(cells)
+
+    def render_row(self, y: int, width: int) -> list[tuple[str, str]]:
+        if y == 0:
+            head = "".join(
+                f" {label:>{w}}" if i and self._right(i) else f" {label:<{w}}"
+                for i, (label, w) in enumerate(self.COLUMNS)
+            )
+            return [(head, "blotter--header")]
+        index = self._top + y - 1
+        if index >= len(self._keys):
+            return []
+        cells = self._cells[self._keys[index]]
+        cursor = ""
+        if self.show_cursor and index == self.cursor:
+            cursor = "blotter--cursor" if self.has_focus else "blotter--cursor-blurred"
+        runs: list[tuple[str, str]] = []
+        for (_, w), cell in zip(self.COLUMNS, cells, strict=True):
+            text = cell.text[:w]
+            padded = f" {text:>{w}}" if cell.right else f" {text:<{w}}"
+            runs.append((padded, self._style(cell.style, cursor)))  # type: ignore[arg-type]
+        if cursor:
+            used = sum(len(text) for text, _ in runs)
+            runs.append((" " * max(0, width - used), cursor))
+        return runs
+
+    def _right(self, column: int) -> bool:
+        """Headers follow their cells: numbers right, words left."""
+        return self.COLUMNS[column][0] in self.RIGHT
 
 
 def pnl_style(value: object) -> str:
@@ -98,7 +187,8 @@ def pnl_style(value: object) -> str:
 class PositionsTable(KeyedTable):
     """Open positions with their average, last and open P&L."""
 
-    COLUMNS = (("SYM", 4), ("POS", 4), ("AVG", 10), ("OPEN P&L", 10))
+    COLUMNS = (("SYM", 4), ("POS", 4), ("AVG", 11), ("OPEN P&L", 10))
+    RIGHT = frozenset({"POS", "AVG", "OPEN P&L"})
 
     def refresh_from(self, state: State) -> None:
         rows: dict[str, tuple[Cell, ...]] = {}
@@ -135,6 +225,7 @@ class WorkingOrdersTable(KeyedTable):
     """Orders that can still fill; the highlighted row is what ``x`` cancels."""
 
     COLUMNS = (("SYM", 4), ("SIDE", 4), ("TYPE", 6), ("QTY", 3), ("PRICE", 9))
+    RIGHT = frozenset({"QTY", "PRICE"})
 
     def refresh_from(self, state: State) -> None:
         rows: dict[str, tuple[Cell, ...]] = {}
@@ -151,8 +242,7 @@ class WorkingOrdersTable(KeyedTable):
 
     @property
     def highlighted_order(self) -> int | None:
-        """The order id under the cursor, if any."""
-        if not self.row_count:
+        """The order id under the cursor (the first order when the table is not focused)."""
+        if not self._keys:
             return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return int(key) if key is not None else None
+        return int(self._keys[self.cursor])
