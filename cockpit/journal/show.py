@@ -159,28 +159,32 @@ def curve_text(review: Review) -> Text:
 
 
 def trades_table(review: Review) -> Table:
+    """Round trips, the columns a review turns on first: when, how big, the result, and
+    how far it went against (MAE) and for (MFE) the trade while it was open."""
     table = Table(title="Round trips", title_justify="left", header_style="bold")
-    columns = ("#", "Symbol", "Side", "Entry (CT)", "Exit (CT)", "Size", "Entry", "Exit")
+    left = ("Symbol", "Side")
+    columns = (
+        "#", "Symbol", "Side", "Size", "Entry (CT)", "Held", "Entry", "Exit",
+        "Net", "MAE", "MFE", "P&L", "Fees", "Exit (CT)",
+    )  # fmt: skip
     for name in columns:
-        table.add_column(name, justify="left" if name in ("Symbol", "Side") else "right")
-    for name in ("P&L", "Fees", "Net", "Duration", "MAE", "MFE"):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="left" if name in left else "right")
     for row in review.trades.iter_rows(named=True):
         table.add_row(
             str(row["trade"]),
             row["symbol"],
             row["side"],
-            when(row["entry_ns"]),
-            when(row["exit_ns"]),
             str(row["size"]),
+            when(row["entry_ns"]),
+            duration(row["seconds"]),
             _price(row["entry"]),
             _price(row["exit"]),
-            styled_money(row["pnl"]),
-            money(row["fees"], sign=False),
             styled_money(row["net"]),
-            duration(row["seconds"]),
             money(row["mae"]),
             money(row["mfe"]),
+            styled_money(row["pnl"]),
+            money(row["fees"], sign=False),
+            when(row["exit_ns"]),
         )
     return table
 

@@ -48,7 +48,7 @@ class ReplayBar(Widget):
     def update_view(self, replay: ReplaySession, message: str = "") -> None:
         style = lambda name: self.get_component_rich_style(f"replaybar--{name}", partial=True)  # noqa: E731
         text = Text(no_wrap=True, overflow="ellipsis")
-        status = "⏵ PLAYING" if replay.playing else "⏸ PAUSED"
+        status = "▶ PLAYING" if replay.playing else "‖ PAUSED"
         if replay.at_end:
             status = "■ END"
         text.append(f" {status} {replay.speed_label} ", style("state"))
