@@ -8,34 +8,21 @@ with the other actions the breach holds for the rest of the day.
 
 from __future__ import annotations
 
-from cockpit.core.events import FillReceived
 from cockpit.core.state import State
-from cockpit.risk.rules.base import Env, Level, Reading, Rule, action_words, grade, pct
+from cockpit.risk.rules.base import Level, Reading, action_words, grade, pct
+from cockpit.risk.rules.limits import CountLimit
 
 
-class ConsecutiveLosses(Rule):
+class ConsecutiveLosses(CountLimit):
     name = "consecutive-losses"
     title = "Losing trades in a row"
     turn_on = "[risk.consecutive_losses] limit"
-    events = (FillReceived,)
-    timed = True
-    is_limit = True
+    section = "consecutive_losses"
     latch = "day"
-
-    def __init__(self, env: Env) -> None:
-        super().__init__(env)
-        cfg = env.settings.consecutive_losses
-        self.limit = cfg.limit
-        self.action = cfg.action
-        self.lock_until = cfg.lock_until
 
     @property
     def restarts_after_lock(self) -> bool:
         return self.action == "lock"
-
-    @property
-    def enabled(self) -> bool:
-        return self.limit is not None
 
     def streak(self, now: int) -> int:
         return self.env.tally.losing_streak(now)

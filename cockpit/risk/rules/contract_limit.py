@@ -20,30 +20,18 @@ from cockpit.risk.rules.base import (
     Level,
     Reading,
     Refusal,
-    Rule,
     event_symbol,
     pct,
 )
+from cockpit.risk.rules.limits import PerSymbolLimit
 
 
-class ContractLimit(Rule):
+class ContractLimit(PerSymbolLimit):
     name = "contract-limit"
     title = "Contracts per symbol"
     turn_on = "[risk.contract_limit] contracts"
+    section = "contract_limit"
     reacts_to = (OrderUpdated, PositionUpdated)
-
-    def __init__(self, env: Env) -> None:
-        super().__init__(env)
-        cfg = env.settings.contract_limit
-        self.contracts = cfg.contracts
-        self.per_symbol = dict(cfg.symbols)
-
-    @property
-    def enabled(self) -> bool:
-        return self.contracts is not None or bool(self.per_symbol)
-
-    def limit_for(self, symbol: str) -> int | None:
-        return self.per_symbol.get(symbol, self.contracts)
 
     def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
         request = intent.request

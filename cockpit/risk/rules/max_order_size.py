@@ -9,27 +9,16 @@ from cockpit.core.commands import CancelOrder
 from cockpit.core.events import Event, OrderUpdated
 from cockpit.core.state import State
 from cockpit.risk.exposure import cancellable, order_increases
-from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Refusal, Rule
+from cockpit.risk.rules.base import Act, Intent, Level, Reading, Refusal
+from cockpit.risk.rules.limits import PerSymbolLimit
 
 
-class MaxOrderSize(Rule):
+class MaxOrderSize(PerSymbolLimit):
     name = "max-order-size"
     title = "Max order size"
     turn_on = "[risk.max_order_size] contracts"
+    section = "max_order_size"
     reacts_to = (OrderUpdated,)
-
-    def __init__(self, env: Env) -> None:
-        super().__init__(env)
-        cfg = env.settings.max_order_size
-        self.contracts = cfg.contracts
-        self.per_symbol = dict(cfg.symbols)
-
-    @property
-    def enabled(self) -> bool:
-        return self.contracts is not None or bool(self.per_symbol)
-
-    def limit_for(self, symbol: str) -> int | None:
-        return self.per_symbol.get(symbol, self.contracts)
 
     def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
         request = intent.request

@@ -7,30 +7,17 @@ nothing liquidated); exits stay allowed even past the limit.
 
 from __future__ import annotations
 
-from cockpit.core.events import FillReceived
 from cockpit.core.state import State
-from cockpit.risk.rules.base import Env, Level, Reading, Rule, action_words, grade, pct
+from cockpit.risk.rules.base import Level, Reading, action_words, grade, pct
+from cockpit.risk.rules.limits import CountLimit
 
 
-class TradesPerDay(Rule):
+class TradesPerDay(CountLimit):
     name = "trades-per-day"
     title = "Trades per day"
     turn_on = "[risk.trades_per_day] limit"
-    events = (FillReceived,)
-    timed = True
-    is_limit = True
+    section = "trades_per_day"
     latch = "day"
-
-    def __init__(self, env: Env) -> None:
-        super().__init__(env)
-        cfg = env.settings.trades_per_day
-        self.limit = cfg.limit
-        self.action = cfg.action
-        self.lock_until = cfg.lock_until
-
-    @property
-    def enabled(self) -> bool:
-        return self.limit is not None
 
     def level(self, state: State, now: int) -> Level:
         if self.limit is None:

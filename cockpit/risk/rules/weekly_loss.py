@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from cockpit.core.state import State
 from cockpit.risk.rules.base import Env, Level, Reading, action_words, grade, pct
-from cockpit.risk.rules.pnl import PnlRule
+from cockpit.risk.rules.limits import PnlRule
 from cockpit.risk.timing import format_money
 
 
