@@ -417,8 +417,7 @@ class RiskEngine(RiskViews):
                     f"{self.trading_state.value}: order {order.id} ({order.side.label} "
                     f"{order.remaining} {order.symbol}) would add exposure"
                 )
-                command = CancelOrder(order_id=order.id, origin="risk")
-                acts.append((rule, Act(command, "cancel", detail, key=("cancel", order.id))))
+                acts.append((rule, Act.cancel(order, detail)))
         if locked:
             for position in state.positions.values():
                 detail = f"LOCKED: {position.symbol} {position.size:+d} must be closed"

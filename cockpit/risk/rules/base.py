@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import ClassVar
 
-from cockpit.core.commands import Command, ModifyOrder, PlaceOrder
+from cockpit.core.commands import CancelOrder, Command, ModifyOrder, PlaceOrder
 from cockpit.core.events import Event, FillReceived, OrderUpdated, PositionUpdated
 from cockpit.core.models import Order, OrderRequest
 from cockpit.core.state import State
@@ -67,6 +67,17 @@ class Act:
     inputs: str = ""
     key: object = None
     """What the act is about (an order id, a symbol), so it is never asked for twice."""
+
+    @classmethod
+    def cancel(cls, order: Order, detail: str, inputs: str = "") -> Act:
+        """Cancel one working order; every rule keys it alike, so it is sent once."""
+        return cls(
+            CancelOrder(order_id=order.id, origin="risk"),
+            "cancel",
+            detail,
+            inputs,
+            key=("cancel", order.id),
+        )
 
 
 @dataclass(frozen=True, slots=True)

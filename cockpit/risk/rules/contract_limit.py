@@ -8,7 +8,7 @@ newest orders on the side over the limit and closes a position that is over it.
 
 from __future__ import annotations
 
-from cockpit.core.commands import CancelOrder, ClosePosition
+from cockpit.core.commands import ClosePosition
 from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import Side
 from cockpit.core.state import State
@@ -125,13 +125,11 @@ def settle_symbol(rule: str, state: State, env: Env, symbol: str, limit: int) ->
                 continue
             excess -= order.remaining
             acts.append(
-                Act(
-                    CancelOrder(order_id=order.id, origin="risk"),
-                    "cancel",
+                Act.cancel(
+                    order,
                     f"{symbol} order {order.id} ({side.label} {order.remaining}) puts the "
                     f"symbol over its {limit}-contract limit",
                     f"symbol={symbol} order={order.id} limit={limit} position={held}",
-                    key=("cancel", order.id),
                 )
             )
     return acts

@@ -5,7 +5,6 @@ On what the broker reports, a larger working order that adds exposure is cancell
 
 from __future__ import annotations
 
-from cockpit.core.commands import CancelOrder
 from cockpit.core.events import Event, OrderUpdated
 from cockpit.core.state import State
 from cockpit.risk.exposure import cancellable, order_increases
@@ -43,13 +42,11 @@ class MaxOrderSize(PerSymbolLimit):
         if not order_increases(state, order):
             return []
         return [
-            Act(
-                CancelOrder(order_id=order.id, origin="risk"),
-                "cancel",
+            Act.cancel(
+                order,
                 f"{order.symbol} order {order.id} for {order.remaining} is above the "
                 f"{limit}-contract maximum",
                 f"order={order.id} size={order.remaining} limit={limit}",
-                key=("cancel", order.id),
             )
         ]
 

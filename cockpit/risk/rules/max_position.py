@@ -8,7 +8,7 @@ account over it is closed.
 
 from __future__ import annotations
 
-from cockpit.core.commands import CancelOrder, ClosePosition
+from cockpit.core.commands import ClosePosition
 from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import OrderRequest
 from cockpit.core.state import State
@@ -100,14 +100,12 @@ class MaxPosition(Rule):
             total = self.total(state)
             if total > limit:
                 return [
-                    Act(
-                        CancelOrder(order_id=order.id, origin="risk"),
-                        "cancel",
+                    Act.cancel(
+                        order,
                         f"{order.symbol} order {order.id} ({order.side.label} "
                         f"{order.remaining}) takes the account to {total} micros, "
                         f"over its {limit} limit",
                         f"limit={limit} total={total} order={order.id}",
-                        key=("cancel", order.id),
                     )
                 ]
         return []

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from cockpit.core.commands import CancelOrder
 from cockpit.core.events import Event, OrderUpdated
 from cockpit.core.state import State
 from cockpit.risk.exposure import cancellable, order_increases
@@ -60,12 +59,10 @@ class SymbolBlock(Rule):
         if not order_increases(state, order):
             return []
         return [
-            Act(
-                CancelOrder(order_id=order.id, origin="risk"),
-                "cancel",
+            Act.cancel(
+                order,
                 f"order {order.id}: {self.why_blocked(order.symbol)}",
                 f"symbol={order.symbol} order={order.id}",
-                key=("cancel", order.id),
             )
         ]
 
