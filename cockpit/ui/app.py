@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
+from functools import cached_property, partial
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -342,11 +342,12 @@ class CockpitApp(App[int]):
             symbol=self.symbol,
             size=self.ticket_size,
             timeframe=self.timeframe,
-            keys=self._footer_keys(),
+            keys=self._footer_keys,
             message=message,
             paused=self.paused,
         )
 
+    @cached_property
     def _footer_keys(self) -> list[tuple[int, str, str]]:
         """Footer keys, most important first; the footer shows what fits, in screen order."""
         return [
