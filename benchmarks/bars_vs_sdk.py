@@ -15,7 +15,6 @@ environment runs fewer ticks for a quick look.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import logging
@@ -26,6 +25,7 @@ from typing import Any
 from benchmarks._common import Figure, machine, median_of
 from cockpit.brokers import projectx_redact
 from cockpit.brokers.projectx_payloads import ContractBook, parse_prints
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.events import TradePrinted
 from cockpit.core.instruments import INSTRUMENTS
@@ -111,7 +111,7 @@ def sdk_rate(payloads: list[dict[str, Any]]) -> float:
             await manager._on_trade_update(payload)
         return time.perf_counter() - started
 
-    elapsed = asyncio.run(feed())
+    elapsed = cockpit_loop.run(feed())
     total = sum(p["data"][0]["volume"] for p in payloads)
     for key in manager.timeframes:
         assert manager.data[key]["volume"].sum() == total, f"the SDK dropped ticks in {key}"

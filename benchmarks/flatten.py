@@ -25,6 +25,7 @@ from benchmarks._common import Figure, percentile
 from benchmarks._headless import BrokerProbe, headless, press_now, until_started
 from benchmarks._session import bench_session
 from cockpit.config import Settings
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import WallClock
 from cockpit.core.commands import Command, PlaceOrder, SetArmed
 from cockpit.core.engine import Engine
@@ -105,7 +106,7 @@ async def one_run(seed: int) -> FlattenRun:
 
 
 def run() -> Figure:
-    runs = [asyncio.run(one_run(seed)) for seed in range(RUNS)]
+    runs = [cockpit_loop.run(one_run(seed)) for seed in range(RUNS)]
     p99 = statistics.median(percentile(r.last_ms, 99) for r in runs)
     p50 = statistics.median(percentile(r.last_ms, 50) for r in runs)
     first = statistics.median(percentile(r.first_ms, 50) for r in runs)

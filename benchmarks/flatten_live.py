@@ -18,6 +18,7 @@ import time
 from benchmarks._common import Figure, machine, percentile
 from cockpit.brokers.projectx import ProjectXBroker
 from cockpit.brokers.projectx_config import ProjectXSettings, resolve_login
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import WallClock
 from cockpit.core.commands import FlattenAll, PlaceOrder, SetArmed
 from cockpit.core.engine import Engine
@@ -102,7 +103,7 @@ async def open_some(engine: Engine, state: State) -> None:
 
 def run() -> Figure:
     logging.disable(logging.WARNING)
-    timings = asyncio.run(measure())
+    timings = cockpit_loop.run(measure())
     p50, p99 = percentile(timings, 50), percentile(timings, 99)
     return Figure(
         "flatten to verified flat, loopback gateway",

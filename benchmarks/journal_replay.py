@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from benchmarks._common import Figure, machine, percentile
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import FakeClock
 from cockpit.core.engine import Engine
 from cockpit.core.instruments import DEFAULT_WATCHLIST, INSTRUMENTS
@@ -86,8 +87,8 @@ async def replay(path: Path, speed: float | None) -> tuple[list[float], float, i
 def run() -> Figure:
     with tempfile.TemporaryDirectory() as tmp:
         path = write(Path(tmp))
-        late, paced, count = asyncio.run(replay(path, SPEED))
-        fast_late, unpaced, _ = asyncio.run(replay(path, None))
+        late, paced, count = cockpit_loop.run(replay(path, SPEED))
+        fast_late, unpaced, _ = cockpit_loop.run(replay(path, None))
     p99 = percentile(late, 99)
     return Figure(
         name="key wait while replaying at 64x",

@@ -15,7 +15,6 @@ per hour, must stay under 5% of the figure's budget.
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import time
 from datetime import datetime
@@ -27,6 +26,7 @@ from benchmarks._headless import headless, until_started
 from benchmarks._session import bench_session
 from benchmarks._storm import STORM_SYMBOLS, moves
 from cockpit.config import Settings, UiSettings
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import EXCHANGE_TZ, NS_PER_SECOND, FakeClock, ns_from_datetime
 from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.models import Side
@@ -95,7 +95,7 @@ async def trading_hour() -> tuple[list[tuple[float, float]], float, int]:
 
 
 def run() -> Figure:
-    samples, wall, fills = asyncio.run(trading_hour())
+    samples, wall, fills = cockpit_loop.run(trading_hour())
     final = samples[-1][1]
     peak = max(mb for _, mb in samples)
     half = [s for s in samples if s[0] >= SECONDS / 2]

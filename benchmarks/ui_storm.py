@@ -28,6 +28,7 @@ from benchmarks._headless import BrokerProbe, FrameCounter, headless, press_now,
 from benchmarks._session import bench_session
 from benchmarks._storm import STORM_SYMBOLS, Move, moves
 from cockpit.config import Settings, UiSettings
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import WallClock
 from cockpit.session import Session
 from cockpit.ui.app import make_app
@@ -111,7 +112,7 @@ async def one_run(steps: list[Move], seed: int) -> StormRun:
 
 def run() -> Figure:
     steps = moves(STORM_SYMBOLS, int(RATE * SECONDS))
-    runs = [asyncio.run(one_run(steps, seed)) for seed in range(RUNS)]
+    runs = [cockpit_loop.run(one_run(steps, seed)) for seed in range(RUNS)]
     p50 = statistics.median(percentile(r.latencies_ms, 50) for r in runs)
     p99 = statistics.median(percentile(r.latencies_ms, 99) for r in runs)
     frames = statistics.median(r.frames_per_s for r in runs)

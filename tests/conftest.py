@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from cockpit.brokers.paper import PaperBroker
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import EXCHANGE_TZ, NS_PER_SECOND, FakeClock, ns_from_datetime
 from cockpit.core.commands import SetArmed
 from cockpit.core.engine import Engine
@@ -28,6 +29,20 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("cockpit")
+
+BOTH_SCHEDULES = ("tests/core/",)
+"""Test folders whose async tests run twice: on eager tasks and on asyncio's default."""
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:
+    """Every async test runs on the loop the trader runs (Textual's eager tasks); the
+    engine's own tests run on asyncio's default scheduling as well, so the core is proven
+    correct whenever a task first runs."""
+    factories: dict[str, object] = {"eager": cockpit_loop.new_loop}
+    if any(part in item.nodeid for part in BOTH_SCHEDULES):
+        factories["lazy"] = lambda: cockpit_loop.new_loop(eager=False)
+    return factories
+
 
 START_NS = ns_from_datetime(datetime(2026, 10, 14, 9, 30, tzinfo=EXCHANGE_TZ))
 """Wednesday 14 October 2026, 09:30 Chicago: an ordinary busy morning, front month Z26."""

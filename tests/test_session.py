@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from cockpit.config import Settings
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.models import Side
@@ -36,7 +36,7 @@ def test_orders_carry_the_run_tag_and_the_journal_keeps_it(tmp_path: Path) -> No
         assert session.journal.path is not None
         return order.tag, session.journal.path
 
-    tag, path = asyncio.run(trade())
+    tag, path = cockpit_loop.run(trade())
     prefix = run_tag(FROZEN_START_NS)
     assert tag.startswith(f"{prefix}-")
     with open_journal(path) as journal:

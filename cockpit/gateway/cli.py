@@ -17,6 +17,7 @@ import click
 
 from cockpit.brokers import projectx_redact
 from cockpit.cli import parse_symbols
+from cockpit.core import loop as cockpit_loop
 from cockpit.gateway.faults import ScenarioError, Step, load_scenario
 from cockpit.gateway.server import DEFAULT_SYMBOLS, GatewayOptions, GatewayServer
 
@@ -124,7 +125,7 @@ def gateway(
         scenario=steps,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        code = asyncio.run(_serve(options, api_key is not None))
+        code = cockpit_loop.run(_serve(options, api_key is not None))
         sys.exit(code)
 
 

@@ -14,13 +14,13 @@ changed. The recorded P&L is shown beside them for reference.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from cockpit.brokers.paper import PaperDesk
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import CancelOrder, Command, ModifyOrder, PlaceOrder
 from cockpit.core.engine import Engine
@@ -252,8 +252,8 @@ def what_if(
     from cockpit.journal.risk import install_risk
 
     settings = journal.header.settings
-    base = asyncio.run(simulate(journal, baseline or install_risk, settings))
-    alt = asyncio.run(simulate(journal, other, settings))
+    base = cockpit_loop.run(simulate(journal, baseline or install_risk, settings))
+    alt = cockpit_loop.run(simulate(journal, other, settings))
     base_keys = [_key(e) for e in base.decisions]
     alt_keys = [_key(e) for e in alt.decisions]
     fired = [e for e, k in zip(alt.decisions, alt_keys, strict=True) if k not in base_keys]

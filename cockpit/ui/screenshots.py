@@ -7,7 +7,6 @@ machine. Scenes are small scripts of key presses and market steps.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cockpit.config import Settings, UiSettings
+from cockpit.core import loop as cockpit_loop
 from cockpit.journal.player import open_replay
 from cockpit.session import frozen_session
 from cockpit.ui.app import CockpitApp
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     names = list(sys.argv[1:] if argv is None else argv)
     folder = Path(__file__).resolve().parents[2] / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
-    for path in asyncio.run(take_all(folder, names)):
+    for path in cockpit_loop.run(take_all(folder, names)):
         print(f"wrote {path}")
     return 0
 

@@ -6,6 +6,7 @@ import asyncio
 import threading
 from collections.abc import Iterable
 
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import Command, FlattenAll
 from cockpit.core.engine import Engine
@@ -39,7 +40,7 @@ def test_drain_returns_when_a_finished_call_is_not_yet_forgotten() -> None:
     finished = threading.Event()
 
     def scenario() -> None:
-        asyncio.run(drain_right_after_a_flatten())
+        cockpit_loop.run(drain_right_after_a_flatten())
         finished.set()
 
     # A spinning drain never yields, so no asyncio timeout could stop it: run it in a

@@ -9,7 +9,6 @@ at every fill, so replay and review can be checked against what the trader saw.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 
 from cockpit.brokers.paper import PaperBroker
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import EXCHANGE_TZ, FakeClock, ns_from_datetime
 from cockpit.core.commands import (
     CancelOrder,
@@ -213,7 +213,7 @@ def make_writer(folder: Path, **options: Any) -> JournalWriter:
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     """One scripted session, recorded once for the whole run (tests only read it)."""
     directory = tmp_path_factory.mktemp("recorded")
-    return asyncio.run(record_session(directory))
+    return cockpit_loop.run(record_session(directory))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.brokers.replay import REFUSAL, ReplayBroker
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.broker import BrokerUnavailable
 from cockpit.core.commands import Command, FlattenAll, PlaceOrder, SetArmed
 from cockpit.core.engine import Engine
@@ -130,7 +131,7 @@ def install_rules(engine: Engine, settings: object = None) -> None:
 def ruled(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     """The scripted session traded under a size gate and a flatten-on-first-close watcher."""
     folder = tmp_path_factory.mktemp("ruled")
-    return asyncio.run(record_session(folder, install=install_rules))
+    return cockpit_loop.run(record_session(folder, install=install_rules))
 
 
 def test_gates_and_watchers_rerun_to_the_same_decisions(ruled: Recorded) -> None:
@@ -272,7 +273,7 @@ def test_the_replay_broker_sends_nothing() -> None:
             with pytest.raises(BrokerUnavailable, match="not sent"):
                 await call
 
-    asyncio.run(calls())
+    cockpit_loop.run(calls())
     assert broker.mode is Mode.REPLAY
     assert broker.refused == 4
 

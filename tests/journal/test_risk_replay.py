@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.config import Settings, UiSettings
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import PlaceOrder, SetArmed, StartLockout
 from cockpit.core.events import (
@@ -79,7 +80,6 @@ async def trade_into_a_lockout(session: Session, clock: FakeClock) -> None:
 @pytest.fixture(scope="module")
 def risky(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real session (build_session: paper broker, risk engine, journal) locked out."""
-    import asyncio
 
     folder = tmp_path_factory.mktemp("risky")
     settings = Settings(
@@ -102,7 +102,7 @@ def risky(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert session.journal.path is not None
         return session.journal.path
 
-    return asyncio.run(run())
+    return cockpit_loop.run(run())
 
 
 def test_the_session_hit_every_kind_of_rule(risky: Path) -> None:

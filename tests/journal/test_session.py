@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,6 +9,7 @@ import lz4.block
 import pytest
 
 from cockpit.config import ConfigError, Settings, parse_settings
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import SetArmed
 from cockpit.core.events import LockoutStarted
@@ -49,7 +49,7 @@ async def trade_briefly(settings: Settings, tmp_path: Path) -> Path | None:
 
 def test_every_session_is_recorded_by_default(tmp_path: Path) -> None:
     """build_session wires the journal as the engine's recorder; stop() closes it."""
-    path = asyncio.run(trade_briefly(Settings(), tmp_path))
+    path = cockpit_loop.run(trade_briefly(Settings(), tmp_path))
     assert path is not None
     assert runs(tmp_path / "journals") == [path]
     assert path.name == "2026-10-14_093000_PRACTICE-50K_SIM.ckj"
@@ -63,7 +63,7 @@ def test_every_session_is_recorded_by_default(tmp_path: Path) -> None:
 def test_journal_can_be_turned_off(tmp_path: Path) -> None:
     """[journal] enabled = false: no recorder, no file."""
     settings = parse_settings("[journal]\nenabled = false\n", Path("config.toml"))
-    assert asyncio.run(trade_briefly(settings, tmp_path)) is None
+    assert cockpit_loop.run(trade_briefly(settings, tmp_path)) is None
     assert not (tmp_path / "journals").exists()
 
 
@@ -95,7 +95,7 @@ def test_credentials_never_reach_the_journal(tmp_path: Path) -> None:
     settings = base.model_copy(
         update={"projectx": SimpleNamespace(api_key=SECRET, username="trader@example.com")}
     )
-    path = asyncio.run(trade_briefly(settings, tmp_path))
+    path = cockpit_loop.run(trade_briefly(settings, tmp_path))
     assert path is not None
     everything = _all_bytes(path)
     assert SECRET.encode() not in everything
@@ -108,7 +108,7 @@ def test_a_session_started_under_a_lockout_replays_it(tmp_path: Path) -> None:
     """A lockout restored from the state dir is in the header, so replay restores it too."""
     store = LockoutStore(tmp_path / "state")
     store.extend(Lockout(START_NS + 3600 * 10**9, "tilt", "manual", START_NS - 10), START_NS)
-    path = asyncio.run(trade_briefly(Settings(), tmp_path))
+    path = cockpit_loop.run(trade_briefly(Settings(), tmp_path))
     assert path is not None
     with open_journal(path) as journal:
         assert journal.header.settings["lockout"]["lockout"]["reason"] == "tilt"

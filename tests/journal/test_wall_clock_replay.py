@@ -3,10 +3,10 @@ decision to the nanosecond."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from cockpit.config import Settings, UiSettings
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.models import Side
 from cockpit.journal.reader import open_journal
@@ -67,6 +67,6 @@ async def record(folder: Path) -> Path:
 
 def test_replay_reproduces_decisions_made_on_a_moving_clock(tmp_path: Path) -> None:
     """Denials, submissions and risk decisions recorded on a ticking clock replay exactly."""
-    path = asyncio.run(record(tmp_path))
+    path = cockpit_loop.run(record(tmp_path))
     with open_journal(path) as journal:
         assert Replayer(journal, install=install_risk).verify() == []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.commands import SetArmed
 from cockpit.core.events import QuoteUpdated, TradePrinted
 from cockpit.core.models import Mode, Side
@@ -153,7 +154,7 @@ def test_the_timer_flushes_without_being_asked(journals: Path) -> None:
         await writer.aclose()
         return written
 
-    assert asyncio.run(scenario()) == 1
+    assert cockpit_loop.run(scenario()) == 1
 
 
 def test_a_broken_disk_stops_the_journal_without_raising(journals: Path) -> None:

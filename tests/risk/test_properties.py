@@ -9,12 +9,12 @@ and lockouts, on the real engine and paper broker:
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cockpit.core import loop as cockpit_loop
 from cockpit.core.commands import CancelAll, CancelOrder, ClosePosition, FlattenAll, StartLockout
 from cockpit.core.models import OrderType, Side
 from cockpit.risk.rules import RULES
@@ -72,7 +72,7 @@ operation = st.one_of(
 def test_exits_pass_limits_hold_and_lockouts_never_shorten(ops: list[tuple[Any, ...]]) -> None:
     """Random trading: exits always pass, enforcement keeps positions within limits and a
     locked account flat, and a running lockout's end never moves earlier."""
-    asyncio.run(_play(ops))
+    cockpit_loop.run(_play(ops))
 
 
 async def _play(ops: list[tuple[Any, ...]]) -> None:
@@ -173,8 +173,8 @@ def _check_lockout(d: Desk, previous: int | None) -> int | None:
 @given(st.lists(operation, min_size=1, max_size=20))
 def test_the_same_sequence_gives_the_same_decisions(ops: list[tuple[Any, ...]]) -> None:
     """Replaying the same events and commands on the same clock gives the same record."""
-    first = asyncio.run(_record(ops))
-    second = asyncio.run(_record(ops))
+    first = cockpit_loop.run(_record(ops))
+    second = cockpit_loop.run(_record(ops))
     assert first == second
 
 

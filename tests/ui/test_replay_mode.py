@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
+from cockpit.core import loop as cockpit_loop
 from cockpit.journal.player import open_replay
 from cockpit.session import frozen_session
 from cockpit.ui.app import CockpitApp
@@ -35,7 +35,7 @@ async def record_through_the_cockpit(folder: Path) -> tuple[Path, list[tuple[int
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[int, str]]]:
-    return asyncio.run(record_through_the_cockpit(tmp_path_factory.mktemp("journals")))
+    return cockpit_loop.run(record_through_the_cockpit(tmp_path_factory.mktemp("journals")))
 
 
 def replay_app(path: Path) -> ReplayApp:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
+from cockpit.core import loop as cockpit_loop
 from cockpit.ui.screenshots import SHOTS, take_all
 
 FOLDER = Path(__file__).resolve().parents[2] / "screenshots"
@@ -15,7 +15,7 @@ FOLDER = Path(__file__).resolve().parents[2] / "screenshots"
 @pytest.mark.slow
 def test_committed_screenshots_match_a_fresh_render(tmp_path: Path) -> None:
     """Each screenshots/*.svg equals a fresh render; run `python -m cockpit.ui.screenshots`."""
-    fresh = asyncio.run(take_all(tmp_path, []))
+    fresh = cockpit_loop.run(take_all(tmp_path, []))
     assert {path.name for path in fresh} == {f"{shot.name}.svg" for shot in SHOTS}
     stale = [
         path.name
