@@ -7,7 +7,15 @@ handed to the broker as a task, so a key press never waits on the network.
 
 Flatten all is the one path every exit shares: cancel every working order, wait for the
 confirmations, close each confirmed position through the broker (which sizes the close
-from its own position), then verify flat. A second press while one runs joins it.
+from its own position), then verify flat. A second press while one runs joins it, and a
+manual exit while one runs closes its instrument at once (or joins the close on its way).
+
+Nothing here depends on when a task first runs. The cockpit runs on eager tasks (a new
+task runs inside the call that creates it, up to its first suspension; see
+:mod:`cockpit.core.loop`); tests run the engine on eager and lazy tasks alike. So every
+"one already on its way" record is made before its task can finish and is cleared only
+by the task it names, and every promise to the screen (a flatten's end) is kept in a
+``finally``.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable
 from dataclasses import dataclass
 from decimal import InvalidOperation
 from typing import Any, Protocol
@@ -98,18 +106,44 @@ class NullRecorder:
         return None
 
 
+class Completion:
+    """The end of a piece of work that outlives the call that started it (a flatten).
+
+    Made before the work starts and finished by the work itself in a ``finally``, so it
+    says "running" from the first instant to the last, however the loop schedules tasks.
+    Needs no running loop to exist (replay builds engines outside one).
+    """
+
+    __slots__ = ("_ended",)
+
+    def __init__(self) -> None:
+        self._ended = asyncio.Event()
+
+    def done(self) -> bool:
+        return self._ended.is_set()
+
+    def finish(self) -> None:
+        self._ended.set()
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        return self._ended.wait().__await__()
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """The engine's immediate answer to a command: accepted (and sent) or refused."""
 
     accepted: bool
     reason: str = ""
-    task: asyncio.Task[None] | None = None
+    task: asyncio.Task[None] | Completion | None = None
 
     async def done(self) -> None:
         """Wait for the broker side of an accepted command (tests and scripts)."""
-        if self.task is not None:
-            await asyncio.shield(self.task)
+        task = self.task
+        if isinstance(task, asyncio.Task):
+            await asyncio.shield(task)
+        elif task is not None:
+            await task
 
 
 class Engine:
@@ -137,8 +171,10 @@ class Engine:
         self._session = session
         self._seq = 0
         self._tasks: set[asyncio.Task[None]] = set()
-        self._flatten: asyncio.Task[None] | None = None
-        self._cancelling: set[int] = set()
+        self._flatten: Completion | None = None
+        """The running (or last) flatten: a press while it runs joins it."""
+        self._cancelling: dict[int, asyncio.Task[None]] = {}
+        """Cancels on their way, by order id: never sent twice."""
         self._closing: dict[str, asyncio.Task[None]] = {}
         """Closes on their way, by symbol: a press or a flatten joins one, never adds one."""
         self._flatten_errors: list[str] = []
@@ -269,7 +305,7 @@ class Engine:
                 return self._deny(command, denial.reason, denial.rule)
         return None
 
-    def _spawn(self, coro, label: str) -> asyncio.Task[None]:  # type: ignore[no-untyped-def]
+    def _spawn(self, coro: Awaitable[None], label: str) -> asyncio.Task[None]:
         async def guarded() -> None:
             try:
                 await coro
@@ -293,6 +329,8 @@ class Engine:
         self.emit(BrokerFailed(self.now(), label, reason, uncertain=uncertain))
 
     def _place(self, command: PlaceOrder) -> Verdict:
+        if self.flattening and self.state.reduces(command.symbol, command.side, command.size):
+            return self._exit_during_flatten(command)
         tag = self._next_tag()
         checked = validate_order(command, self.state, tag)
         if isinstance(checked, Denial):
@@ -326,18 +364,41 @@ class Engine:
 
     def _send_cancel(self, order_id: int, label: str) -> asyncio.Task[None] | None:
         """Cancel once: a cancel already on its way is not sent again."""
-        if order_id in self._cancelling or self.broker is None:
+        if self.broker is None or self._on_its_way(self._cancelling, order_id) is not None:
             return None
-        self._cancelling.add(order_id)
-        broker = self.broker
+        return self._once(self._cancelling, order_id, self.broker.cancel_order(order_id), label)
 
-        async def cancel() -> None:
-            try:
-                await broker.cancel_order(order_id)
-            finally:
-                self._cancelling.discard(order_id)
+    def _on_its_way[K: Hashable](
+        self, calls: dict[K, asyncio.Task[None]], key: K
+    ) -> asyncio.Task[None] | None:
+        """The call for ``key`` still on its way, if any (a finished one does not count)."""
+        task = calls.get(key)
+        return task if task is not None and not task.done() else None
 
-        return self._spawn(cancel(), label)
+    def _once[K: Hashable](
+        self,
+        calls: dict[K, asyncio.Task[None]],
+        key: K,
+        call: Coroutine[Any, Any, None],
+        label: str,
+    ) -> asyncio.Task[None]:
+        """Send ``call`` and note it under ``key`` until it ends.
+
+        On eager tasks the call may already be over when :meth:`_spawn` returns; then
+        nothing is noted. Otherwise the note is cleared by a done-callback that removes
+        only this task's note, so a later call for the same key is never left hidden
+        behind a stale one.
+        """
+        task = self._spawn(call, label)
+        if not task.done():
+            calls[key] = task
+
+            def forget(done: asyncio.Task[None]) -> None:
+                if calls.get(key) is done:
+                    del calls[key]
+
+            task.add_done_callback(forget)
+        return task
 
     def _cancel_all(self, command: CancelAll) -> Verdict:
         tasks = [
@@ -364,19 +425,24 @@ class Engine:
 
     def _send_close(self, symbol: str, label: str) -> asyncio.Task[None] | None:
         """Close once: a second close while one is on its way could overshoot the position."""
-        if symbol in self._closing or self.broker is None:
+        if self.broker is None or self._on_its_way(self._closing, symbol) is not None:
             return None
-        broker = self.broker
+        return self._once(self._closing, symbol, self.broker.close_position(symbol), label)
 
-        async def close() -> None:
-            try:
-                await broker.close_position(symbol)
-            finally:
-                self._closing.pop(symbol, None)
-
-        task = self._spawn(close(), label)
-        self._closing[symbol] = task
-        return task
+    def _exit_during_flatten(self, command: PlaceOrder) -> Verdict:
+        """A manual exit while a flatten runs is never refused: it closes the instrument at
+        market now (the broker sizes the close from its own position, so it cannot
+        overshoot), or joins the close already on its way."""
+        symbol = command.symbol
+        running = self._on_its_way(self._closing, symbol)
+        if running is not None:
+            reason = f"flatten running: {symbol} is already being closed at market"
+            self.emit(Notice(self.now(), "info", f"{command.label}: {reason}"))
+            return Verdict(True, reason, task=running)
+        reason = f"flatten running: {symbol} closed at market now instead"
+        self.emit(Notice(self.now(), "info", f"{command.label}: {reason}"))
+        task = self._send_close(symbol, f"close {symbol}")
+        return Verdict(True, reason, task=task)
 
     def _modify(self, command: ModifyOrder) -> Verdict:
         order = self.state.orders.get(command.order_id)
@@ -418,49 +484,62 @@ class Engine:
     def flattening(self) -> bool:
         return self._flatten is not None and not self._flatten.done()
 
-    def flatten_all(self, command: FlattenAll | None = None) -> asyncio.Task[None]:
+    def flatten_all(self, command: FlattenAll | None = None) -> Completion:
         """Start a flatten, or return the one already running (never a second set)."""
-        if self._flatten is not None and not self._flatten.done():
+        running = self._flatten
+        if running is not None and not running.done():
             self.emit(Notice(self.now(), "info", "flatten already running"))
-            return self._flatten
+            return running
         reason = command.reason if command is not None else "flatten"
         working = len(self.state.working_orders())
         positions = len(self.state.open_positions())
+        # Running from before FlattenStarted is folded until after FlattenCompleted is:
+        # a watcher that asks for a flatten inside either joins this one.
+        self._flatten = completion = Completion()
         self.emit(FlattenStarted(self.now(), reason, working, positions))
         self._flatten_errors = []
-        self._flatten = self._spawn(self._run_flatten(working), "FlattenAll")
-        return self._flatten
+        self._spawn(self._run_flatten(working, completion), "FlattenAll")
+        return completion
 
-    async def _run_flatten(self, working: int) -> None:
+    async def _run_flatten(self, working: int, completion: Completion) -> None:
+        """Cancel, close, verify; whatever happens, end with a ``FlattenCompleted``."""
+        outcome: tuple[bool, str] = (False, "flatten interrupted before it could verify flat")
+        try:
+            outcome = await self._flatten_steps(working)
+        except BrokerError as exc:
+            outcome = (False, f"broker error: {exc}")
+        except Exception as exc:  # a bug must not leave the cockpit "flattening" forever
+            log.exception("flatten failed")
+            outcome = (False, f"flatten failed: {type(exc).__name__}: {exc}")
+        finally:
+            flat, detail = outcome
+            self.emit(FlattenCompleted(self.now(), flat, detail))
+            completion.finish()
+
+    async def _flatten_steps(self, working: int) -> tuple[bool, str]:
         state = self.state
         if self.broker is None:
-            self.emit(FlattenCompleted(self.now(), False, "no broker connected"))
-            return
-        try:
+            return False, "no broker connected"
+        await self._cancel_working()
+        closed = await self._close_confirmed()
+        flat = await self._wait_for(state.is_flat)
+        if not flat:
+            # Something moved while we worked (a fill in flight): re-read the broker's
+            # truth once, then close only what it confirms.
+            await self.broker.reconcile()
             await self._cancel_working()
-            closed = await self._close_confirmed()
+            closed += await self._close_confirmed()
             flat = await self._wait_for(state.is_flat)
-            if not flat:
-                # Something moved while we worked (a fill in flight): re-read the broker's
-                # truth once, then close only what it confirms.
-                await self.broker.reconcile()
-                await self._cancel_working()
-                closed += await self._close_confirmed()
-                flat = await self._wait_for(state.is_flat)
-        except BrokerError as exc:
-            self.emit(FlattenCompleted(self.now(), False, f"broker error: {exc}"))
-            return
         if flat:
-            detail = f"verified flat ({closed} closed, {working} cancelled)"
-        else:
-            left = ", ".join(
-                [f"{p.symbol} {p.size:+d}" for p in state.open_positions()]
-                + [f"order {o.id}" for o in state.working_orders()]
-            )
-            detail = f"NOT FLAT: still open {left}"
-            if self._flatten_errors:
-                detail += f"; broker said: {'; '.join(self._flatten_errors)}"
-        self.emit(FlattenCompleted(self.now(), flat, detail))
+            return True, f"verified flat ({closed} closed, {working} cancelled)"
+        left = ", ".join(
+            [f"{p.symbol} {p.size:+d}" for p in state.open_positions()]
+            + [f"order {o.id}" for o in state.working_orders()]
+        )
+        detail = f"NOT FLAT: still open {left}"
+        if self._flatten_errors:
+            detail += f"; broker said: {'; '.join(self._flatten_errors)}"
+        return False, detail
 
     async def _cancel_working(self) -> None:
         tasks = [
@@ -478,7 +557,10 @@ class Engine:
         tasks = [
             task
             for symbol in symbols
-            if (task := self._closing.get(symbol) or self._send_close(symbol, f"close {symbol}"))
+            if (
+                task := self._on_its_way(self._closing, symbol)
+                or self._send_close(symbol, f"close {symbol}")
+            )
         ]
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -45,7 +45,16 @@ from cockpit.core.events import (
     TradePrinted,
 )
 from cockpit.core.instruments import Instrument
-from cockpit.core.models import Account, Fill, Mode, Order, OrderRequest, OrderStatus, Position
+from cockpit.core.models import (
+    Account,
+    Fill,
+    Mode,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    Position,
+    Side,
+)
 from cockpit.core.tradingday import trading_day, trading_day_end
 
 ZERO = Decimal(0)
@@ -243,6 +252,8 @@ class State:
             self.activity_count += 1
             self.changes.activity = True
         self.changes.orders.add(order.id)
+        if self.flatten_problem:
+            self._clear_flatten_problem_when_flat()
 
     def _fill(self, e: FillReceived) -> None:
         fill = e.fill
@@ -264,6 +275,15 @@ class State:
             self.positions[position.symbol] = position
         self.changes.positions.add(position.symbol)
         self.changes.account = True
+        if self.flatten_problem:
+            self._clear_flatten_problem_when_flat()
+
+    def _clear_flatten_problem_when_flat(self) -> None:
+        """A flatten that could not verify flat stops warning once the account is flat,
+        however it got there (a manual exit, a fill, another flatten)."""
+        if self.is_flat():
+            self.flatten_problem = ""
+            self.changes.session = True
 
     def _connection(self, e: ConnectionChanged) -> None:
         self.links[e.link] = e.status
@@ -322,6 +342,16 @@ class State:
 
     def open_positions(self) -> list[Position]:
         return [p for p in self.positions.values() if p.size != 0]
+
+    def position_size(self, symbol: str) -> int:
+        """The confirmed position in ``symbol``, signed (0 when flat)."""
+        position = self.positions.get(symbol)
+        return position.size if position is not None else 0
+
+    def reduces(self, symbol: str, side: Side, size: int) -> bool:
+        """True when an order of ``size`` on ``side`` can only shrink the open position."""
+        held = self.position_size(symbol)
+        return held != 0 and side.sign * held < 0 and size <= abs(held)
 
     def is_flat(self) -> bool:
         """No open position and no working order: what a verified flatten leaves."""

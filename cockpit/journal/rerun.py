@@ -43,22 +43,12 @@ def no_rules(engine: Engine, settings: Mapping[str, Any]) -> None:
 
 
 class Held:
-    """Stands in for a broker task that replay never runs.
+    """Stands in for a broker task that replay never runs: already over."""
 
-    A flatten stays "running" until the recording says it completed, so a second
-    flatten press meets a running one exactly when it did live.
-    """
-
-    __slots__ = ("_done",)
-
-    def __init__(self, done: bool) -> None:
-        self._done = done
+    __slots__ = ()
 
     def done(self) -> bool:
-        return self._done
-
-    def finish(self) -> None:
-        self._done = True
+        return True
 
     def __await__(self):  # type: ignore[no-untyped-def]
         return iter(())
@@ -121,7 +111,7 @@ class ReplayEngine(Engine):
     def flatten_all(self, command: FlattenAll | None = None) -> Any:
         if not self.replaying:
             self._refuse("FlattenAll")
-            return Held(done=True)
+            return Held()
         return super().flatten_all(command)
 
     def tick(self) -> None:
@@ -134,13 +124,14 @@ class ReplayEngine(Engine):
         self.state.apply(Notice(self.clock.now_ns(), "warn", f"{label}: {REFUSAL}"))
 
     def _spawn(self, coro, label: str) -> Any:  # type: ignore[no-untyped-def]
-        """Drop the broker call; a flatten is held open until its recorded completion."""
-        flatten = getattr(coro, "__qualname__", "") == "Engine._run_flatten"
+        """Drop the broker call. A flatten's own record stays "running" until the
+        recording says it completed (:meth:`echo`), so a second flatten press meets a
+        running one exactly when it did live."""
         coro.close()
-        return Held(done=not flatten)
+        return Held()
 
     def echo(self, event: Event) -> None:
         """A recorded conclusion of a broker call, delivered when it happened live."""
         self.emit(event)
-        if isinstance(event, FlattenCompleted) and isinstance(self._flatten, Held):
+        if isinstance(event, FlattenCompleted) and self._flatten is not None:
             self._flatten.finish()

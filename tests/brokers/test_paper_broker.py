@@ -142,7 +142,8 @@ async def test_cancel_all_on_the_paper_broker(desk: Desk) -> None:
 
 
 async def test_flatten_leaves_the_paper_account_flat(desk: Desk) -> None:
-    """`F` with positions in two instruments and resting orders ends verified flat."""
+    """`F` twice with positions in two instruments and resting orders ends verified flat,
+    each position closed once."""
     spec = desk.state.instruments["MNQ"]
     await desk.engine.execute(PlaceOrder(symbol="MNQ", side=Side.BUY, size=2))
     await desk.engine.execute(PlaceOrder(symbol="MES", side=Side.SELL, size=1))
@@ -161,8 +162,9 @@ async def test_flatten_leaves_the_paper_account_flat(desk: Desk) -> None:
     second = desk.engine.submit(FlattenAll())
     await first.done()
     await second.done()
-    [done] = desk.of_type(FlattenCompleted)
-    assert done.flat
+    # The paper broker answers at once: on eager tasks the first flatten is over before
+    # the second press, which then finds nothing to do.
+    assert [done.flat for done in desk.of_type(FlattenCompleted)] in ([True], [True, True])
     assert desk.state.is_flat()
     assert desk.broker.account.lots["MNQ"].size == 0
     assert desk.broker.account.lots["MES"].size == 0

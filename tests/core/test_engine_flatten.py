@@ -48,11 +48,15 @@ async def test_flatten_cancels_then_closes_then_verifies_flat(rig: Rig) -> None:
 async def test_flatten_starts_synchronously_at_the_key_press(rig: Rig) -> None:
     """FlattenStarted is folded before submit returns, so the screen shows it at once."""
     await open_book(rig)
+    rig.broker.hold["cancel"] = gate = asyncio.Event()
     verdict = rig.engine.submit(FlattenAll(reason="F key"))
     assert verdict.accepted
     assert rig.state.flattening
+    assert rig.engine.flattening
     assert rig.of_type(FlattenStarted)[0].reason == "F key"
+    gate.set()
     await verdict.done()
+    assert not rig.state.flattening
 
 
 async def test_closes_wait_for_cancel_confirmations(rig: Rig) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -86,12 +87,14 @@ async def test_order_before_reconcile_is_denied_and_nothing_sent(clock) -> None:
 
 async def test_valid_order_is_sent_once_in_ticks_and_settled(rig: Rig) -> None:
     """An accepted limit reaches the broker once, in ticks, tagged; its pending entry clears."""
+    rig.broker.hold["place"] = answer = asyncio.Event()
     verdict = rig.engine.submit(buy(type=OrderType.LIMIT, limit_price=Decimal("24999.75"), size=3))
     assert verdict.accepted
     [submitted] = rig.of_type(OrderSubmitted)
     tag = submitted.request.tag
     assert tag is not None
     assert rig.state.pending == {tag: submitted.request}
+    answer.set()
     await verdict.done()
     [request] = rig.broker.named("place")
     assert request == submitted.request
@@ -104,11 +107,13 @@ async def test_valid_order_is_sent_once_in_ticks_and_settled(rig: Rig) -> None:
 
 async def test_each_order_gets_its_own_tag(rig: Rig) -> None:
     """Two presses give two distinct tags, so pending submissions never overwrite each other."""
+    rig.broker.hold["place"] = answer = asyncio.Event()
     rig.engine.submit(buy())
     rig.engine.submit(buy())
     tags = [e.request.tag for e in rig.of_type(OrderSubmitted)]
     assert len(set(tags)) == 2
     assert set(rig.state.pending) == set(tags)
+    answer.set()
     await rig.engine.drain()
     assert rig.state.pending == {}
 

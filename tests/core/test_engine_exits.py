@@ -1,0 +1,125 @@
+"""Exits in every state: a second flatten of a symbol, a manual exit during or after a
+flatten, and a flatten that meets a bug. Run on eager and lazy tasks (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from cockpit.core.clock import FakeClock
+from cockpit.core.commands import FlattenAll, PlaceOrder
+from cockpit.core.events import FlattenCompleted, Notice, OrderDenied
+from cockpit.core.models import Side
+from tests.core.scripted import Rig
+
+
+async def test_buy_then_flatten_three_times_on_one_symbol_ends_flat_each_time(rig: Rig) -> None:
+    """`b` `F` three times on MNQ: every flatten closes the position and verifies flat."""
+    for round_ in range(1, 4):
+        await rig.engine.execute(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1))
+        rig.broker.fill_position("MNQ", 1)  # the scripted broker fills the order
+        await rig.engine.execute(FlattenAll())
+        assert rig.state.is_flat(), f"round {round_}: {rig.state.positions}"
+        assert rig.broker.named("close") == ["MNQ"] * round_
+    assert [done.flat for done in rig.of_type(FlattenCompleted)] == [True, True, True]
+
+
+async def test_flatten_across_symbols_twice_closes_both_each_time(rig: Rig) -> None:
+    """Positions in MNQ and MES, flattened, reopened and flattened again: both closed twice."""
+    for _ in range(2):
+        rig.broker.fill_position("MNQ", 2)
+        rig.broker.fill_position("MES", -1)
+        await rig.engine.execute(FlattenAll())
+        assert rig.state.is_flat()
+    assert sorted(rig.broker.named("close")) == ["MES", "MES", "MNQ", "MNQ"]
+
+
+async def test_manual_exit_during_a_flatten_closes_at_once(rig: Rig) -> None:
+    """`s` while long and a flatten is still cancelling is not refused: it closes MNQ now."""
+    rig.broker.add_order(symbol="MES")
+    rig.broker.fill_position("MNQ", 2)
+    rig.broker.hold["cancel"] = cancels = asyncio.Event()
+    flatten = rig.engine.submit(FlattenAll())
+    await rig.broker.wait_for_calls("cancel", 1)
+    verdict = rig.engine.submit(PlaceOrder(symbol="MNQ", side=Side.SELL, size=1))
+    assert verdict.accepted, verdict.reason
+    assert "closed at market" in verdict.reason
+    await verdict.done()
+    assert rig.broker.named("close") == ["MNQ"]
+    assert rig.broker.named("place") == []  # never a second, overshooting order
+    assert rig.state.position_size("MNQ") == 0
+    assert not rig.of_type(OrderDenied)
+    cancels.set()
+    await flatten.done()
+    assert rig.broker.named("close") == ["MNQ"]
+    assert rig.of_type(FlattenCompleted)[0].flat
+
+
+async def test_manual_exit_while_the_flatten_closes_joins_that_close(rig: Rig) -> None:
+    """`s` while the flatten's close of MNQ is on its way sends nothing more and says so."""
+    rig.broker.fill_position("MNQ", 1)
+    rig.broker.hold["close"] = closes = asyncio.Event()
+    flatten = rig.engine.submit(FlattenAll())
+    await rig.broker.wait_for_calls("close", 1)
+    verdict = rig.engine.submit(PlaceOrder(symbol="MNQ", side=Side.SELL, size=1))
+    assert verdict.accepted
+    assert "already being closed" in verdict.reason
+    assert any("already being closed" in n.text for n in rig.of_type(Notice))
+    closes.set()
+    await flatten.done()
+    assert rig.broker.named("close") == ["MNQ"]
+    assert rig.state.is_flat()
+
+
+async def test_entry_during_a_flatten_is_still_refused(rig: Rig) -> None:
+    """Adding to (or opening) a position while a flatten runs waits: only exits go through."""
+    rig.broker.fill_position("MNQ", 1)
+    rig.broker.hold["close"] = closes = asyncio.Event()
+    flatten = rig.engine.submit(FlattenAll())
+    await rig.broker.wait_for_calls("close", 1)
+    verdict = rig.engine.submit(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1))
+    assert not verdict.accepted
+    assert "flatten all is running" in verdict.reason
+    closes.set()
+    await flatten.done()
+
+
+async def test_after_not_flat_a_manual_exit_goes_and_the_warning_clears(clock: FakeClock) -> None:
+    """A flatten that ends NOT FLAT leaves every exit open, and its warning ends once flat."""
+    rig = await Rig(clock, confirm_timeout=0.02).start()
+    rig.broker.fill_position("MNQ", 1)
+    rig.broker.fail["close"] = RuntimeError("close lost")
+    await rig.engine.execute(FlattenAll())
+    assert rig.state.flatten_problem.startswith("NOT FLAT")
+    verdict = await rig.engine.execute(PlaceOrder(symbol="MNQ", side=Side.SELL, size=1))
+    assert verdict.accepted, verdict.reason
+    [sell] = rig.state.working_orders("MNQ")
+    rig.broker.fill_order(sell.id)
+    assert rig.state.is_flat()
+    assert rig.state.flatten_problem == ""
+    assert rig.state.changes.session
+
+
+async def test_a_second_flatten_after_not_flat_closes_again(clock: FakeClock) -> None:
+    """`F` again after NOT FLAT sends the close again (no stale "close on its way")."""
+    rig = await Rig(clock, confirm_timeout=0.02).start()
+    rig.broker.fill_position("MNQ", 1)
+    rig.broker.fail["close"] = RuntimeError("close lost")
+    await rig.engine.execute(FlattenAll())
+    del rig.broker.fail["close"]
+    await rig.engine.execute(FlattenAll())
+    assert [d.flat for d in rig.of_type(FlattenCompleted)] == [False, True]
+    assert rig.state.flatten_problem == ""
+
+
+async def test_a_bug_inside_a_flatten_still_ends_it(clock: FakeClock) -> None:
+    """An unexpected error mid-flatten ends it NOT FLAT with the error, never stuck running."""
+    rig = await Rig(clock, confirm_timeout=0.02).start()
+    rig.broker.fill_position("MNQ", 1)
+    rig.broker.fail["close"] = RuntimeError("close lost")
+    rig.broker.fail["reconcile"] = KeyError("a bug")
+    await rig.engine.execute(FlattenAll())
+    [done] = rig.of_type(FlattenCompleted)
+    assert not done.flat
+    assert "KeyError" in done.detail
+    assert not rig.state.flattening
+    assert not rig.engine.flattening
