@@ -125,6 +125,10 @@ class CockpitApp(App[int]):
         self._cockpit_timers: list[Timer] = []
         self._theme_before: str | None = None
         """The theme to go back to while the picker previews others."""
+        self.hidden = False
+        """True while the terminal is below the minimum size: nothing the trader could act
+        on is visible, so order keys do nothing (exits still work)."""
+        self._size_text = ""
         self._risk_banner: Banner | None = None
         self._loss_room: Decimal | None = None
         available, self.theme_problems = themes if themes is not None else load_themes()
@@ -204,12 +208,21 @@ class CockpitApp(App[int]):
         too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         compact = not too_small and (width < FULL_SIZE[0] or height < FULL_SIZE[1])
         screen = self.screen
+        self.hidden = too_small
         screen.set_class(too_small, "-too-small")
         screen.set_class(compact, "-compact")
         if too_small:
-            self.query_one("#too-small", Static).update(
-                f"resize to at least {MIN_SIZE[0]}×{MIN_SIZE[1]} (now {width}×{height})"
+            self._size_text = (
+                f"resize to at least {MIN_SIZE[0]}×{MIN_SIZE[1]} (now {width}×{height})\n"
+                f"order keys are off while the cockpit cannot be seen · "
+                f"{self.key_for('flatten-all')} still flattens"
             )
+            self._show_hidden_message("")
+
+    def _show_hidden_message(self, message: str) -> None:
+        """What the trader reads while the cockpit is too small: the size, and the last word."""
+        text = f"{self._size_text}\n\n{message}" if message else self._size_text
+        self.query_one("#too-small", Static).update(text)
 
     def search_themes(self) -> None:
         """The theme picker, previewing live: each highlighted theme shows at once, and
@@ -366,16 +379,34 @@ class CockpitApp(App[int]):
     # Commands --------------------------------------------------------------------------
 
     def submit(self, command: Command) -> Verdict:
-        """Hand a command to the engine; a refusal is shown in the footer at once."""
+        """Hand a command to the engine; a refusal is shown in the footer at once, and so is
+        what an accepted command did instead of the obvious (a close joined, nothing to do).
+
+        While the cockpit is too small to be seen, only exits reach the engine.
+        """
+        if self.hidden and not command.is_exit:
+            reason = "the cockpit cannot be seen: enlarge the terminal first"
+            self.say(f"✕ {command.label}: {reason}")
+            return Verdict(False, reason)
         verdict = self.engine.submit(command)
         if not verdict.accepted:
             self.say(f"✕ {verdict.reason}")
+        elif verdict.reason:
+            self.say(verdict.reason)
         return verdict
+
+    def visible_or_say(self, what: str) -> bool:
+        """Panels and tickets open only where the trader can see them."""
+        if self.hidden:
+            self.say(f"✕ {what}: the cockpit cannot be seen: enlarge the terminal first")
+        return not self.hidden
 
     def say(self, message: str) -> None:
         self._message = message
         self._message_until = self.clock.now_ns() + MESSAGE_SECONDS * 1_000_000_000
         self._update_footer(self.clock.now_ns())
+        if self.hidden:
+            self._show_hidden_message(message)
 
     def action_toggle_arm(self) -> None:
         self.submit(SetArmed(armed=not self.state.armed))
@@ -398,6 +429,8 @@ class CockpitApp(App[int]):
         self._market(Side.SELL, OrderType.JOIN_ASK)
 
     def action_limit_ticket(self) -> None:
+        if not self.visible_or_say("order ticket"):
+            return
         quote = self.state.quotes.get(self.symbol)
         if quote is None:
             self.say(f"✕ no quote for {self.symbol} yet")
@@ -436,14 +469,14 @@ class CockpitApp(App[int]):
         self.submit(CancelOrder(order_id=order_id))
 
     def action_cancel_all(self) -> None:
-        verdict = self.submit(CancelAll())
-        if verdict.accepted and verdict.reason:
-            self.say(verdict.reason)
+        self.submit(CancelAll())
 
     def action_flatten_all(self) -> None:
         self.submit(FlattenAll(reason="flatten key"))
 
     def action_lockout_panel(self) -> None:
+        if not self.visible_or_say("lockout panel"):
+            return
         risk = self.session.risk
         if risk is None:
             self.say("no risk engine in this session")
