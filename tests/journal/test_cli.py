@@ -15,7 +15,7 @@ from cockpit.cli import main
 from cockpit.journal.reader import open_journal
 from cockpit.journal.review import review
 
-from .conftest import Recorded, make_writer
+from .conftest import Recorded, crashed, make_writer
 from .test_writer import quotes
 
 STRICT = """\
@@ -195,7 +195,7 @@ def test_a_truncated_journal_is_used_up_to_the_cut_with_a_warning(tmp_path: Path
         writer.record_event(event.ts, event, True)
     writer.close()
     assert writer.path is not None
-    writer.path.write_bytes(writer.path.read_bytes()[:-5])
+    crashed(writer.path, cut=5)
     result = run("replay", str(writer.path), "--headless")
     assert result.exit_code == 0, result.output
     assert "warning:" in result.output

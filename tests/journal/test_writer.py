@@ -16,7 +16,7 @@ from cockpit.journal.files import parts_of, runs
 from cockpit.journal.format import MAGIC, FrameFlag, RecordKind
 from cockpit.journal.reader import JournalError, open_journal, read_header
 
-from .conftest import START_NS, make_writer
+from .conftest import START_NS, crashed, make_writer, records_end
 
 
 def quotes(count: int, start: int = START_NS, step: int = 1_000_000) -> list[QuoteUpdated]:
@@ -224,7 +224,7 @@ def test_a_torn_last_frame_is_skipped_at_every_byte(journals: Path) -> None:
     with open_journal(cut_path) as journal:  # cut at a frame boundary: a clean, shorter file
         assert journal.count == 200
         assert journal.truncated is None
-    for cut in range(start + 1, len(whole)):
+    for cut in range(start + 1, records_end(writer.path)):
         cut_path.write_bytes(whole[:cut])
         with open_journal(cut_path) as journal:
             assert [r.item for r in journal] == events[:200]
@@ -270,8 +270,7 @@ def test_a_quick_open_checks_only_the_tail(journals: Path) -> None:
         writer.record_event(event.ts, event, True)
     writer.close()
     assert writer.path is not None
-    whole = writer.path.read_bytes()
-    writer.path.write_bytes(whole[:-3])
+    crashed(writer.path, cut=3)
     with open_journal(writer.path, verify=False) as journal:
         assert journal.count == 200
         assert journal.truncated is not None
