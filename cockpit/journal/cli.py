@@ -1,8 +1,9 @@
-"""``cockpit journal list|export``, ``cockpit review`` and ``cockpit replay``.
+"""``cockpit journal list|show|export``, ``cockpit review`` and ``cockpit replay``.
 
 ``FILE`` may be a path to any part of a journal or ``latest`` (the newest run in the
 journals folder). A missing, empty or foreign file is a one-line message and exit code
 2; a truncated journal is used up to its cut, with a warning saying where it stopped.
+Each says how the session ended: closed cleanly, or abruptly and where its record stops.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def journal() -> None:
 @dir_option
 @click.pass_context
 def list_journals(ctx: click.Context, folder: Path | None) -> None:
-    """Every journal with its size, duration, trades and P&L."""
+    """Every journal with its size, duration, trades, P&L and how it ended."""
     from cockpit.journal.review import quick_summary
     from cockpit.journal.show import Listed, journal_table
 
@@ -120,7 +121,7 @@ def list_journals(ctx: click.Context, folder: Path | None) -> None:
         try:
             with open_journal(path, verify=False) as opened_journal:
                 header = opened_journal.header
-                note = "truncated" if opened_journal.truncated is not None else ""
+                note = opened_journal.ending.describe()
                 rows.append(
                     Listed(
                         path,
@@ -144,6 +145,18 @@ def list_journals(ctx: click.Context, folder: Path | None) -> None:
 
 def _short(exc: Exception, path: Path) -> str:
     return str(exc).removeprefix(f"{path}: ")
+
+
+@journal.command("show")
+@click.argument("target", metavar="FILE|latest")
+@dir_option
+@click.pass_context
+def show_journal(ctx: click.Context, target: str, folder: Path | None) -> None:
+    """One journal: whose session, when, how many records, and how it ended."""
+    from cockpit.journal.show import journal_view
+
+    with opened(ctx, target, folder) as journal_file:
+        console().print(journal_view(journal_file))
 
 
 @journal.command("export")
@@ -198,7 +211,7 @@ def review(ctx: click.Context, target: str, rules: Path | None, folder: Path | N
     """The day's round trips, P&L curve and rule hits; --rules: what other rules would
     have done."""
     from cockpit.journal.review import review as make_review
-    from cockpit.journal.show import review_view, whatif_view
+    from cockpit.journal.show import ending_text, review_view, whatif_view
 
     with opened(ctx, target, folder) as journal_file:
         other = None
@@ -211,6 +224,7 @@ def review(ctx: click.Context, target: str, rules: Path | None, folder: Path | N
                 fail(str(exc))
         out = console()
         out.print(f"[bold]{journal_file.parts[0].name}[/bold]")
+        out.print(ending_text(journal_file.ending))
         out.print(review_view(make_review(journal_file)))
         if other is not None and rules is not None:
             from cockpit.journal.whatif import what_if
@@ -266,7 +280,7 @@ def headless_replay(session) -> int:  # type: ignore[no-untyped-def]
     """Jump from fill to fill printing what the cockpit showed, then check every decision."""
     from rich.table import Table
 
-    from cockpit.journal.show import money, when
+    from cockpit.journal.show import ending_text, money, when
 
     journal_file = session.journal
     header = journal_file.header
@@ -296,6 +310,12 @@ def headless_replay(session) -> int:  # type: ignore[no-untyped-def]
         )
     out.print(table if table.row_count else "No fills in this journal.")
     mismatches = session.replayer.verify()
+    out.print(
+        f"Replayed {session.position:,} of {journal_file.count:,} records: {session.end_notice}."
+        if session.end_notice is not None
+        else f"Replay stopped at record {session.position:,} of {journal_file.count:,}."
+    )
+    out.print(ending_text(journal_file.ending))
     decided = _decisions(journal_file)
     if session.replayer.rerun and not mismatches:
         out.print(f"Decisions: {decided} recorded, every one reproduced by the replayed engine.")

@@ -22,6 +22,10 @@ Frames:
   (columns), LZ4-compressed when the ``LZ4`` flag is set. ``times`` holds the engine
   clock's nanoseconds, bitwise-inverted (``~t``) for the engine's own conclusions;
   ``codes`` index the type table; ``values`` are the dataclass fields in order.
+* ``CLOSE``: the writer's last frame when the session closed cleanly, JSON (when, how
+  many records were written and how many were lost). A journal without one ended
+  abruptly (``kill -9``, a power cut): the record stops at its last whole frame.
+  Format version 2 added it; a version 1 journal never has one.
 """
 
 from __future__ import annotations
@@ -34,7 +38,10 @@ from typing import NamedTuple
 MAGIC = b"CKJRNL\x00\x01"
 """Eight bytes that open every cockpit journal (the last byte is the framing version)."""
 FORMAT = "cockpit-journal"
-VERSION = 1
+VERSION = 2
+"""2: a cleanly closed journal ends with a ``CLOSE`` frame (1 had none)."""
+CLOSE_SINCE = 2
+"""The first format version whose writer ends a clean close with a ``CLOSE`` frame."""
 SUFFIX = ".ckj"
 
 HEAD = struct.Struct("<BBHIIqqI")
@@ -48,6 +55,7 @@ class FrameKind(IntEnum):
     HEADER = 1
     TYPES = 2
     RECORDS = 3
+    CLOSE = 4
 
 
 class FrameFlag(IntFlag):

@@ -35,6 +35,7 @@ from cockpit.core.events import (
     RiskStateChanged,
 )
 from cockpit.core.state import State
+from cockpit.journal.ending import Ending
 from cockpit.journal.format import FrameFlag, RecordKind
 from cockpit.journal.reader import Journal, Record, open_journal
 from cockpit.journal.replay import Mismatch, Replayer
@@ -177,6 +178,19 @@ class ReplaySession:
         if self.journal.truncated is not None:
             return self.journal.truncated.describe()
         return None
+
+    @property
+    def ending(self) -> Ending:
+        """How the recorded session ended: closed cleanly, or where its record stops."""
+        return self.journal.ending
+
+    @property
+    def end_notice(self) -> str | None:
+        """Once every record is played: how the session ended (``the record stops here:
+        the session ended without a clean close``); ``None`` before the end."""
+        if self.replayer.position < self.journal.count:
+            return None
+        return self.journal.ending.notice
 
     def _rebind(self) -> None:
         session = self.session

@@ -5,6 +5,8 @@ each frame's checksum: the result is an index of ``(time range, record count, fl
 per frame, so seeking to a time is a binary search plus the decoding of one frame. A
 frame that is cut short or fails its checksum ends the journal there: everything before
 it is read and :attr:`Journal.truncated` says where and why it stopped.
+:attr:`Journal.ending` says how the session ended: closed cleanly (its last frame is the
+writer's close record) or abruptly, and where its record stops.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from typing import Any, NamedTuple
 import lz4.block
 import orjson
 
-from cockpit.core.clock import exchange_time
 from cockpit.journal import codec
+from cockpit.journal.ending import CloseRecord, Ending, Truncation
 from cockpit.journal.files import parts_of
 from cockpit.journal.format import (
+    CLOSE_SINCE,
     HEAD_SIZE,
     MAGIC,
     MAX_PAYLOAD,
@@ -68,22 +71,6 @@ class Frame:
     """Position (over the whole journal) of the frame's first record."""
 
 
-@dataclass(frozen=True, slots=True)
-class Truncation:
-    """Where reading stopped before the end of the files, and why."""
-
-    path: Path
-    offset: int
-    reason: str
-    last_ns: int | None
-
-    def describe(self) -> str:
-        at = ""
-        if self.last_ns is not None:
-            at = f"; usable up to {exchange_time(self.last_ns):%Y-%m-%d %H:%M:%S} CT"
-        return f"{self.path.name}: stopped at byte {self.offset:,} ({self.reason}){at}"
-
-
 class Block(NamedTuple):
     """The decoded records of one frame, as columns (what replay walks)."""
 
@@ -101,6 +88,8 @@ class Block(NamedTuple):
 
 
 _KINDS = tuple(RecordKind)
+_BODY_KINDS = (FrameKind.TYPES, FrameKind.RECORDS, FrameKind.CLOSE)
+"""The frames that follow a header."""
 _EVENT = -1
 """Kind-table marker: an event, inbound or outbound by the sign of its stored time."""
 
@@ -116,6 +105,8 @@ class Journal:
         self.parts: list[Path] = []
         self.frames: list[Frame] = []
         self.truncated: Truncation | None = None
+        self.close_record: CloseRecord | None = None
+        """The writer's close record, when it is the last frame of the run."""
         self._maps: list[mmap.mmap | bytes] = []
         self._decoders: list[list[Callable[[Any], Any]]] = []
         self._classes: list[list[type | None]] = []
@@ -208,18 +199,25 @@ class Journal:
     ) -> None:
         frames = self.frames
         position = frames[-1].start + frames[-1].count if frames else 0
+        self.close_record = None
         while offset < size:
             if offset + HEAD_SIZE > size:
                 self._stop(path, offset, "torn frame head")
                 return
             head = unpack_head(data, offset)
-            if head.kind not in (FrameKind.TYPES, FrameKind.RECORDS) or not self._whole(
-                data, offset, head
-            ):
-                self._stop(path, offset, "torn or damaged last frame")
+            if head.kind not in _BODY_KINDS or not self._whole(data, offset, head):
+                claimed = head.count if head.kind == FrameKind.RECORDS else None
+                self._stop(path, offset, "torn or damaged last frame", claimed)
                 return
             body = offset + HEAD_SIZE
-            if head.kind == FrameKind.TYPES:
+            self.close_record = None  # a close record counts only as the last frame
+            if head.kind == FrameKind.CLOSE:
+                try:
+                    self.close_record = CloseRecord.from_json(data[body : body + head.length])
+                except ValueError:
+                    self._stop(path, offset, "damaged close record")
+                    return
+            elif head.kind == FrameKind.TYPES:
                 try:
                     self._extend(part, orjson.loads(data[body : body + head.length]))
                 except (orjson.JSONDecodeError, TypeError):
@@ -241,9 +239,14 @@ class Journal:
                 position += head.count
             offset = body + head.length
 
-    def _stop(self, path: Path, offset: int, reason: str) -> None:
+    def _stop(self, path: Path, offset: int, reason: str, claimed: int | None = None) -> None:
+        """Reading ends at ``offset``: note why, and what is skipped after it."""
         last = self.frames[-1].last_ns if self.frames else None
-        self.truncated = Truncation(path, offset, reason, last)
+        try:
+            skipped = max(0, path.stat().st_size - offset)
+        except OSError:
+            skipped = 0
+        self.truncated = Truncation(path, offset, reason, last, skipped, claimed)
 
     def _extend(self, part: int, names: Any) -> None:
         decoders, kinds, classes = self._decoders[part], self._kinds[part], self._classes[part]
@@ -265,6 +268,17 @@ class Journal:
                 kinds.append(_EVENT)
 
     # Reading ---------------------------------------------------------------------------
+
+    @property
+    def ending(self) -> Ending:
+        """How the session ended: closed cleanly, or where its record stops."""
+        return Ending(
+            stops_ns=self.last_ns,
+            records=self.count,
+            close=self.close_record if self.truncated is None else None,
+            older=self.header.version < CLOSE_SINCE,
+            torn=self.truncated,
+        )
 
     @property
     def first_ns(self) -> int:

@@ -23,6 +23,8 @@ from cockpit.core.events import (
     RiskDecision,
     RiskStateChanged,
 )
+from cockpit.journal.ending import Ending
+from cockpit.journal.reader import Journal
 from cockpit.journal.review import Review, Summary
 from cockpit.journal.whatif import WhatIf
 
@@ -125,6 +127,35 @@ def journal_table(rows: Iterable[Listed]) -> Table:
             row.note,
         )
     return table
+
+
+def ending_text(ending: Ending) -> Text:
+    """How the session ended, as a line: green when closed cleanly, red when cut short."""
+    words = ending.describe()
+    style = "green" if ending.clean else ("red" if ending.known_abrupt else "yellow")
+    return Text(words[:1].upper() + words[1:], style=style)
+
+
+def journal_view(journal: Journal) -> RenderableType:
+    """``cockpit journal show``: whose session, when, what it holds, how it ended."""
+    header = journal.header
+    seconds = (journal.last_ns - journal.first_ns) / NS_PER_SECOND
+    parts = f" (+{len(journal.parts) - 1} parts)" if len(journal.parts) > 1 else ""
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("Account", f"{header.account} · {header.mode.value}")
+    facts.add_row(
+        "Recorded",
+        f"{when(journal.first_ns, date=True)} to {when(journal.last_ns)} CT ({duration(seconds)})",
+    )
+    facts.add_row("Records", f"{journal.count:,} in {len(journal.frames):,} frames")
+    facts.add_row("Size", size(journal.size) + parts)
+    facts.add_row("Watchlist", ", ".join(header.watchlist))
+    facts.add_row("Written by", f"cockpit {header.app_version} (journal format {header.version})")
+    facts.add_row("Ended", ending_text(journal.ending))
+    title = Text(journal.parts[0].name, style="bold")
+    return Group(title, facts)
 
 
 def summary_text(review: Review) -> Text:

@@ -6,7 +6,8 @@ buffered records in batches every ``flush_interval`` seconds and appends them as
 checksummed frames with one ``os.write``, so a ``kill -9`` loses at most the records of
 the last interval and never damages what is already written (a torn last frame is
 skipped on read). The file is opened at the first flush, named from the first record's
-time, and continues in a new part file past ``max_bytes``.
+time, and continues in a new part file past ``max_bytes``. Closing writes a close
+record as the last frame: a journal without one ended abruptly, and says so.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from cockpit.core.instruments import Instrument
 from cockpit.core.models import Mode
 from cockpit.core.state import State
 from cockpit.journal import codec
+from cockpit.journal.ending import CloseRecord
 from cockpit.journal.files import fresh_stem, journal_dir, part_path
 from cockpit.journal.format import MAGIC, FrameFlag, FrameKind, pack_frame
 from cockpit.journal.header import JournalHeader, replay_settings
@@ -106,6 +108,8 @@ class JournalWriter:
         self._size = 0
         self._stem: str | None = None
         self._started_ns = 0
+        self._last_ns = 0
+        """The engine clock's latest moment written: the close record's time."""
         self._codes: dict[type, int] = {}
         self._getters: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
         self._flag_codes: list[tuple[FrameFlag, set[int]]] = []
@@ -150,6 +154,8 @@ class JournalWriter:
             self.dropped += len(times)
             return 0
         try:
+            if self._fd is not None and self._size >= self.max_bytes:
+                self._close_fd()  # full: these records start the next part
             if self._fd is None:
                 self._open(_plain(times[0]))
             step = self.frame_records
@@ -165,8 +171,7 @@ class JournalWriter:
             self._close_fd()
             return 0
         self.records += len(times)
-        if self._size >= self.max_bytes:
-            self._close_fd()
+        self._last_ns = max(self._last_ns, _plain(times[-1]))
         return len(times)
 
     def _frames(self, times: list[int], items: list[object]) -> bytes:
@@ -299,7 +304,7 @@ class JournalWriter:
         return self._task
 
     async def aclose(self) -> None:
-        """Stop the timer, write what is left, close the file."""
+        """Stop the timer, write what is left and the close record, close the file."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -308,14 +313,22 @@ class JournalWriter:
         self.close()
 
     def close(self) -> None:
-        """Write what is left and close the file (safe to call twice)."""
+        """Write what is left and the close record, and close the file (safe to call
+        twice). A journal that stopped on an error gets no close record: it did not
+        record to the end."""
         if self._closed:
             return
         self.flush()
         self._closed = True
         if self._fd is not None:
-            with contextlib.suppress(OSError):
+            close = CloseRecord(self._last_ns, self.records, self.dropped, len(self.paths))
+            frame = pack_frame(FrameKind.CLOSE, 0, close.to_json(), 0, self._last_ns, self._last_ns)
+            try:
+                self._write(frame)
                 os.fsync(self._fd)
+            except OSError as exc:
+                self.error = f"journal not closed cleanly: {exc}"
+                log.error("%s (%s)", self.error, self.path)
         self._close_fd()
 
 

@@ -59,6 +59,9 @@ class ReplayBar(Widget):
         problems = len(replay.mismatches)
         if problems:
             text.append(f" · ✕ {problems} decisions differ from the recording", style("warn"))
+        notice = replay.end_notice  # the end of the record: how the session ended
+        if notice is not None:
+            text.append(f" · {notice}", style("state" if replay.ending.clean else "warn"))
         if message:
             text.append(f" · {message}", style("warn"))
         text.append(" │")

@@ -33,6 +33,7 @@ from cockpit.core.events import AccountUpdated, Event, FillReceived
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Mode, OrderType, Side
 from cockpit.core.state import State
+from cockpit.journal.reader import open_journal
 from cockpit.journal.writer import JournalWriter
 
 START_NS = ns_from_datetime(datetime(2026, 10, 14, 9, 30, tzinfo=EXCHANGE_TZ))
@@ -207,6 +208,21 @@ def make_writer(folder: Path, **options: Any) -> JournalWriter:
         "watchlist": SYMBOLS,
     }
     return JournalWriter(folder, **(defaults | options))
+
+
+def records_end(path: Path) -> int:
+    """Where the last records frame ends: a writer killed after its last flush stops here
+    (a closed journal has its close record after it)."""
+    with open_journal(path) as journal:
+        last = journal.frames[-1]
+        return last.offset + last.length
+
+
+def crashed(path: Path, cut: int = 0) -> Path:
+    """Make ``path`` what a crash leaves: no close record, and ``cut`` bytes torn off the
+    last records frame."""
+    path.write_bytes(path.read_bytes()[: records_end(path) - cut])
+    return path
 
 
 @pytest.fixture(scope="session")

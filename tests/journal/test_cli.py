@@ -12,10 +12,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cockpit.cli import main
+from cockpit.core.clock import exchange_time
 from cockpit.journal.reader import open_journal
 from cockpit.journal.review import review
 
-from .conftest import Recorded, make_writer
+from .conftest import Recorded, crashed, make_writer
 from .test_writer import quotes
 
 STRICT = """\
@@ -62,7 +63,25 @@ def test_list_marks_foreign_and_truncated_files(folder: Path, recorded: Recorded
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "not a cockpit journal" in next(line for line in lines if "OTHER" in line)
-    assert "truncated" in next(line for line in lines if "TORN" in line)
+    assert "ended abruptly: record stops at" in next(line for line in lines if "TORN" in line)
+
+
+@pytest.mark.parametrize("command", ["journal show", "review"])
+def test_show_and_review_say_how_the_session_ended(
+    folder: Path, recorded: Recorded, command: str
+) -> None:
+    """`journal show` and `review` say closed cleanly, or ended abruptly and where it stops."""
+    result = run(*command.split(), "latest", "--dir", str(folder))
+    assert result.exit_code == 0, result.output
+    with open_journal(recorded.path) as journal:
+        count, last = journal.count, journal.last_ns
+    stops = f"{exchange_time(last):%H:%M:%S} CT, {count:,} records"
+    assert f"Closed cleanly at {stops}" in result.output
+    crashed(folder / recorded.path.name)
+    result = run(*command.split(), "latest", "--dir", str(folder))
+    assert result.exit_code == 0, result.output
+    assert f"Ended abruptly: record stops at {stops}" in result.output
+    assert "Closed cleanly" not in result.output
 
 
 def test_list_of_an_empty_folder_says_so(tmp_path: Path) -> None:
@@ -195,7 +214,7 @@ def test_a_truncated_journal_is_used_up_to_the_cut_with_a_warning(tmp_path: Path
         writer.record_event(event.ts, event, True)
     writer.close()
     assert writer.path is not None
-    writer.path.write_bytes(writer.path.read_bytes()[:-5])
+    crashed(writer.path, cut=5)
     result = run("replay", str(writer.path), "--headless")
     assert result.exit_code == 0, result.output
     assert "warning:" in result.output

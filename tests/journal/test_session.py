@@ -48,7 +48,7 @@ async def trade_briefly(settings: Settings, tmp_path: Path) -> Path | None:
 
 
 def test_every_session_is_recorded_by_default(tmp_path: Path) -> None:
-    """build_session wires the journal as the engine's recorder; stop() closes it."""
+    """build_session wires the journal as the engine's recorder; stop() closes it cleanly."""
     path = cockpit_loop.run(trade_briefly(Settings(), tmp_path))
     assert path is not None
     assert runs(tmp_path / "journals") == [path]
@@ -56,6 +56,9 @@ def test_every_session_is_recorded_by_default(tmp_path: Path) -> None:
     with open_journal(path) as journal:
         assert journal.header.mode is Mode.SIM
         assert journal.truncated is None
+        assert journal.ending.clean
+        assert journal.close_record is not None
+        assert journal.close_record.closed_ns == START_NS + 3 * 10**9
         assert Replayer(journal).verify() == []
         assert any(f.flags & FrameFlag.TICKS for f in journal.frames)
 

@@ -13,10 +13,10 @@ from cockpit.core.commands import SetArmed
 from cockpit.core.events import QuoteUpdated, TradePrinted
 from cockpit.core.models import Mode, Side
 from cockpit.journal.files import parts_of, runs
-from cockpit.journal.format import MAGIC, FrameFlag, RecordKind
+from cockpit.journal.format import HEAD_SIZE, MAGIC, FrameFlag, FrameKind, RecordKind, unpack_head
 from cockpit.journal.reader import JournalError, open_journal, read_header
 
-from .conftest import START_NS, make_writer
+from .conftest import START_NS, crashed, make_writer, records_end
 
 
 def quotes(count: int, start: int = START_NS, step: int = 1_000_000) -> list[QuoteUpdated]:
@@ -171,6 +171,84 @@ def test_a_broken_disk_stops_the_journal_without_raising(journals: Path) -> None
     assert writer.dropped == 2
 
 
+def frame_kinds(path: Path) -> list[int]:
+    """The kind of every frame in one part file, in order."""
+    data = path.read_bytes()
+    kinds, offset = [], len(MAGIC)
+    while offset < len(data):
+        head = unpack_head(data, offset)
+        kinds.append(head.kind)
+        offset += HEAD_SIZE + head.length
+    return kinds
+
+
+def test_closing_writes_one_close_record_as_the_last_frame(journals: Path) -> None:
+    """close() ends the file with a close record holding the last time and the count;
+    a second close() adds nothing."""
+    events = quotes(250)
+    writer = make_writer(journals, frame_records=100)
+    for event in events:
+        writer.record_event(event.ts, event, True)
+    writer.close()
+    assert writer.path is not None
+    size = writer.path.stat().st_size
+    writer.close()
+    assert writer.path.stat().st_size == size
+    assert frame_kinds(writer.path).count(FrameKind.CLOSE) == 1
+    assert frame_kinds(writer.path)[-1] == FrameKind.CLOSE
+    with open_journal(writer.path) as journal:
+        close = journal.close_record
+        assert close is not None
+        assert (close.closed_ns, close.records, close.dropped, close.parts) == (
+            events[-1].ts,
+            250,
+            0,
+            1,
+        )
+        assert journal.ending.clean
+        assert journal.ending.describe() == "closed cleanly at 09:30:00 CT, 250 records"
+
+
+def test_a_run_in_parts_closes_in_its_last_part(journals: Path) -> None:
+    """Rotation: only the last part ends with the close record, and the run reads as closed."""
+    writer = make_writer(journals, max_bytes=4096, frame_records=100)
+    for chunk in range(0, 3000, 200):
+        for event in quotes(200, start=START_NS + chunk * 1_000_000):
+            writer.record_event(event.ts, event, True)
+        writer.flush()
+    writer.close()
+    assert len(writer.paths) > 3
+    closes = [frame_kinds(part).count(FrameKind.CLOSE) for part in writer.paths]
+    assert closes == [0] * (len(writer.paths) - 1) + [1]
+    assert frame_kinds(writer.paths[-1])[-1] == FrameKind.CLOSE
+    with open_journal(writer.paths[0]) as journal:
+        assert journal.ending.clean
+        assert journal.close_record is not None
+        assert journal.close_record.parts == len(writer.paths)
+        assert journal.close_record.records == journal.count == 3000
+
+
+def test_a_journal_stopped_by_a_write_error_claims_no_clean_close(
+    journals: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that fails mid-session: no close record, so the journal says it ended abruptly."""
+    writer = make_writer(journals)
+    writer.record_event(START_NS, quotes(1)[0], True)
+    writer.flush()
+
+    def full(data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer, "_write", full)
+    writer.record_event(START_NS + 1, quotes(1)[0], True)
+    writer.close()
+    assert writer.error is not None
+    assert writer.path is not None
+    with open_journal(writer.path) as journal:
+        assert not journal.ending.clean
+        assert journal.ending.describe().startswith("ended abruptly: record stops at 09:30:00")
+
+
 # Bad files ------------------------------------------------------------------------------
 
 
@@ -224,7 +302,7 @@ def test_a_torn_last_frame_is_skipped_at_every_byte(journals: Path) -> None:
     with open_journal(cut_path) as journal:  # cut at a frame boundary: a clean, shorter file
         assert journal.count == 200
         assert journal.truncated is None
-    for cut in range(start + 1, len(whole)):
+    for cut in range(start + 1, records_end(writer.path)):
         cut_path.write_bytes(whole[:cut])
         with open_journal(cut_path) as journal:
             assert [r.item for r in journal] == events[:200]
@@ -270,8 +348,7 @@ def test_a_quick_open_checks_only_the_tail(journals: Path) -> None:
         writer.record_event(event.ts, event, True)
     writer.close()
     assert writer.path is not None
-    whole = writer.path.read_bytes()
-    writer.path.write_bytes(whole[:-3])
+    crashed(writer.path, cut=3)
     with open_journal(writer.path, verify=False) as journal:
         assert journal.count == 200
         assert journal.truncated is not None
