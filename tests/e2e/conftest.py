@@ -62,10 +62,15 @@ def refusals(lines: list[str]) -> list[str]:
 
 
 def flatten_verified(term: Terminal) -> Screen:
-    """``F``, then the outcome a trader reads: "verified flat" in fills & events, no
-    position, no working order, no banner saying the flatten failed."""
+    """``F``, then the outcome a trader reads (see :func:`wait_verified_flat`)."""
     before = term.screen
     term.press("F")
+    return wait_verified_flat(term, before)
+
+
+def wait_verified_flat(term: Terminal, before: Screen) -> Screen:
+    """The flatten's outcome since ``before``: "verified flat" in fills & events, no
+    position, no working order, no refusal, no banner saying the flatten failed."""
 
     def ended(screen: Screen) -> bool:
         new = screen.events_since(before)
@@ -75,7 +80,7 @@ def flatten_verified(term: Terminal) -> Screen:
 
     screen = term.wait_for(ended, '"verified flat" with positions and working orders empty')
     new = screen.events_since(before)
-    expect(term, not refusals(new), f"no refusal and no NOT FLAT after F, got {refusals(new)}")
+    expect(term, not refusals(new), f"no refusal and no NOT FLAT, got {refusals(new)}")
     expect(term, "FLATTEN NOT VERIFIED" not in screen.banner, "no flatten warning in the banner")
     return screen
 
@@ -101,11 +106,12 @@ def start_cockpit(isolated_env: Callable[..., dict[str, str]]) -> Iterator[Calla
     """
     started: list[Terminal] = []
 
-    def start(*args: str, env: dict[str, str] | None = None, ready: bool = True) -> Terminal:
+    def start(
+        *args: str, env: dict[str, str] | None = None, within: float = DEADLINE_S
+    ) -> Terminal:
         term = Terminal([*cockpit_command(), *args], env or isolated_env())
         started.append(term)
-        if ready:
-            term.wait_for(synced, "SYNCED in fills & events (the account read)")
+        term.wait_for(synced, "SYNCED in fills & events (the account read)", within)
         return term
 
     yield start

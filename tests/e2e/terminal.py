@@ -31,7 +31,7 @@ import pyte
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = (120, 40)
 """Columns, lines: the size the cockpit is designed for."""
-DEADLINE_S = 20.0
+DEADLINE_S = 30.0
 """How long a wait may take before it fails; only ever reached when something is wrong."""
 _POLL_S = 0.05
 
