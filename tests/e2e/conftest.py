@@ -58,6 +58,7 @@ def arm(term: Terminal) -> None:
 
 
 def refusals(lines: list[str]) -> list[str]:
+    """The fills & events lines saying an order was refused or a flatten did not end flat."""
     return [line for line in lines if " REFUSED " in line or " NOT FLAT " in line]
 
 

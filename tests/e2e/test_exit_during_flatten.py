@@ -24,7 +24,7 @@ from tests.e2e.terminal import Screen, Terminal
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
-HELD_S = 8.0
+HELD_S = 5.0
 """How long the emulator holds the close: ages for a key press, and under the cockpit's
 10 s REST timeout (docs/live.md), so the close is late, never lost."""
 LIVE_START_S = 60.0
