@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.brokers.factory import make_broker
-from cockpit.config import Settings, state_dir
+from cockpit.config import Settings
 from cockpit.core.broker import Broker
 from cockpit.core.clock import EXCHANGE_TZ, Clock, FakeClock, WallClock, ns_from_datetime
 from cockpit.core.engine import Engine
@@ -81,8 +81,10 @@ def build_session(
 ) -> Session:
     """Wire a session from settings. Tests pass a fake clock and ``pump=False``.
 
-    Lockouts persist in ``risk_state_dir`` (default: the user state dir; tests pass a
-    temporary one). Replay keeps its lockouts in memory so it can never lock live trading.
+    Lockouts persist in two records: one in ``risk_state_dir`` (default: the user state
+    dir), one beside the journals (``journal_dir`` if given, else the data dir's default
+    journals folder); tests pass temporary ones. Replay keeps its lockouts in memory so
+    it can never lock live trading.
     The journal is on unless ``[journal] enabled = false`` (never for a replay); it is
     written to ``journal_dir``, else ``[journal] dir``, else the user data dir.
     """
@@ -102,7 +104,9 @@ def build_session(
     elif broker.mode is Mode.REPLAY:
         store = LockoutStore.memory()
     else:
-        store = LockoutStore(risk_state_dir or state_dir())
+        from cockpit.journal.risk import trader_lockouts
+
+        store = trader_lockouts(settings, state=risk_state_dir, journals=journal_dir)
     if journal is not None:
         from cockpit.journal.risk import note_lockout
 

@@ -1,10 +1,14 @@
-"""The risk engine in replay and what-if: the recorded rules, or other ones, re-run.
+"""The risk engine in replay and what-if, and the journal as a witness of lockouts.
 
 A journal's header keeps the ``[risk]`` settings of the session and the lockout that was
-in force when it started (lockouts live in the state dir, not the config, so the header
-is the only place a replay can learn of one). :func:`install_risk` rebuilds the same
-risk engine on a replay engine, with an in-memory lockout store so a replay can never
-lock live trading.
+in force when it started, with any problem its records had (lockouts live in the state
+dir, not the config, so the header is the only place a replay can learn of one).
+:func:`install_risk` rebuilds the same risk engine on a replay engine, with an in-memory
+lockout store so a replay can never lock live trading.
+
+The other way round, :func:`trader_lockouts` builds the live lockout store: its two
+records, and the newest journal as a witness (its header note and its lockout events),
+so a lockout outlives the deletion of both records while the journal is there.
 """
 
 from __future__ import annotations
@@ -12,14 +16,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from cockpit.core.engine import Engine
+from cockpit.core.events import LockoutEnded, LockoutStarted
+from cockpit.journal.codec import CodecError
+from cockpit.journal.files import journal_dir, runs
+from cockpit.journal.format import FrameFlag
+from cockpit.journal.reader import JournalError, open_journal
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
-from cockpit.risk.lockout import Lockout, LockoutStore
+from cockpit.risk.lockout import Lockout, LockoutStore, Witness, later, lockout_from
+
+if TYPE_CHECKING:
+    from cockpit.config import Settings
 
 LOCKOUT_KEY = "lockout"
 """Header settings key: the lockout in force when the session began, if any."""
@@ -30,10 +42,13 @@ class RulesError(ValueError):
 
 
 def note_lockout(writer: Any, store: LockoutStore) -> None:
-    """Put the session's starting lockout into the journal header (before the first flush)."""
+    """Put the session's starting lockout into the journal header (before the first
+    flush), with the problem its records had, so a replay locks as the session did."""
     state: dict[str, Any] = {"last_seen_ns": store.last_seen_ns}
     if store.lockout is not None:
         state["lockout"] = asdict(store.lockout)
+    if store.problem is not None:
+        state["problem"] = store.problem
     writer.settings[LOCKOUT_KEY] = state
 
 
@@ -50,15 +65,62 @@ def starting_store(settings: Mapping[str, Any]) -> LockoutStore:
     store = LockoutStore.memory()
     state = settings.get(LOCKOUT_KEY) or {}
     store.last_seen_ns = int(state.get("last_seen_ns", 0))
-    raw = state.get("lockout")
-    if raw:
-        store.lockout = Lockout(
-            until_ns=int(raw["until_ns"]),
-            reason=str(raw["reason"]),
-            source=str(raw["source"]),
-            started_ns=int(raw["started_ns"]),
-        )
+    store.lockout = lockout_from(state.get("lockout") or None)
+    store.problem = state.get("problem")
     return store
+
+
+def trader_lockouts(
+    settings: Settings | None = None,
+    *,
+    state: Path | None = None,
+    journals: Path | None = None,
+    read_only: bool = False,
+) -> LockoutStore:
+    """The trader's lockout: a record in the state dir and one beside the journals, with
+    the newest journal as a witness when a record is missing or damaged.
+
+    The second record lives in the default journals folder of the data dir, which no
+    config setting moves; the journal witness is also read from ``[journal] dir``.
+    ``state`` and ``journals`` stand in for those two folders (tests); given ``journals``,
+    no other journal folder is read. ``read_only`` is for a look that must change nothing.
+    """
+    from cockpit.config import state_dir
+
+    folders = [journals] if journals is not None else [journal_dir()]
+    configured = settings.journal.dir if settings is not None else None
+    if journals is None and configured is not None:
+        folders.append(configured)
+
+    def witnesses() -> list[Witness]:
+        return [w for folder in dict.fromkeys(folders) if (w := journal_witness(folder))]
+
+    return LockoutStore(state or state_dir(), folders[0], witnesses=witnesses, read_only=read_only)
+
+
+def journal_witness(folder: Path, tries: int = 3) -> Witness | None:
+    """What the newest readable journal in ``folder`` says of the lockout when it stopped:
+    its header's note, then every lockout started or ended in it (the start of each is
+    found through the frame flags, without decoding the rest)."""
+    for path in reversed(runs(folder)[-tries:]):
+        try:
+            with open_journal(path, verify=False) as journal:
+                note = journal.header.settings.get(LOCKOUT_KEY) or {}
+                lockout = lockout_from(note.get("lockout") or None)
+                seen = int(note.get("last_seen_ns", 0))
+                for record in journal.items(FrameFlag.LOCKOUTS, (LockoutStarted, LockoutEnded)):
+                    item = record.item
+                    if isinstance(item, LockoutEnded):
+                        lockout = None
+                    else:
+                        started = Lockout(item.until_ns, item.reason, item.source, item.ts)
+                        lockout = later(lockout, started)
+                if lockout is not None:
+                    seen = max(seen, journal.last_ns)
+                return Witness(f"the journal {path.name}", lockout, seen)
+        except (JournalError, CodecError, OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
 
 
 def install_risk(engine: Engine, settings: Mapping[str, Any]) -> None:

@@ -3,7 +3,8 @@
 ``cockpit rules check [FILE]`` validates the whole config file (the ``[risk]`` tables
 included) and prints the effective rules; every problem names the file, the line, the
 key, the bad value and what is allowed, and the exit code is 2. ``cockpit rules
-lockout`` says whether a lockout is in force.
+lockout`` says whether a lockout is in force; it only reads, so running it can never
+end or shorten one.
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ from pathlib import Path
 
 import click
 
-from cockpit.config import ConfigError, default_config_path, parse_settings, state_dir
+from cockpit.config import (
+    ConfigError,
+    Settings,
+    default_config_path,
+    load_settings,
+    parse_settings,
+)
 from cockpit.core.clock import WallClock
 from cockpit.risk.config import RiskSettings
-from cockpit.risk.lockout import LockoutStore
 from cockpit.risk.rules import all_rules
 from cockpit.risk.rules.base import Env
 from cockpit.risk.tally import Tally
@@ -86,25 +92,47 @@ def render(settings: RiskSettings, path: Path | None) -> str:
         "",
         f"{on} of {len(rules)} rules on. Exits (flatten, cancel, close, orders that only reduce "
         "a position) are never refused.",
-        "A lockout is kept in the state dir, not in this file: no edit here can shorten one.",
+        "A lockout is kept outside this file (state dir, journals): no edit here can shorten one.",
     ]
     return "\n".join(lines)
 
 
 @rules.command("lockout")
-def lockout() -> None:
-    """Say whether a lockout is in force, and until when."""
-    store = LockoutStore(state_dir())
+@click.pass_context
+def lockout(ctx: click.Context) -> None:
+    """Say whether a lockout is in force, and until when (reads only, changes nothing)."""
+    from cockpit.journal.risk import trader_lockouts
+
+    root = ctx.find_root().obj or {}
+    settings = _settings_or_defaults(root.get("config_path"))
+    store = trader_lockouts(settings, read_only=True)
     now = max(WallClock().now_ns(), store.last_seen_ns)
-    if store.problem is not None:
-        click.echo(f"{store.problem}: the cockpit will lock until the trading day ends")
-        return
+    calendar = Calendar(settings.risk.boundary, settings.risk.zone)
     active = store.active(now)
+    if store.problem is not None:
+        until = max(calendar.day_end(now), active.until_ns if active is not None else 0)
+        click.echo(
+            f"LOCKED until at least {calendar.local(until):%a %Y-%m-%d %H:%M %Z} "
+            f"({format_countdown(until - now)} left): {store.problem}"
+        )
+        click.echo(
+            "A damaged or missing lockout record locks until the trading day ends; "
+            "the cockpit repairs the records when it starts, and nothing shortens the lockout."
+        )
+        return
     if active is None:
         click.echo("no lockout in force")
         return
-    calendar = Calendar()
     click.echo(
         f"LOCKED until {calendar.local(active.until_ns):%a %Y-%m-%d %H:%M %Z} "
         f"({format_countdown(active.until_ns - now)} left): {active.reason}"
     )
+
+
+def _settings_or_defaults(path: Path | None) -> Settings:
+    """The config's settings, or the defaults when it cannot be read: a lockout is
+    reported whatever state the config is in."""
+    try:
+        return load_settings(path)[0]
+    except ConfigError:
+        return Settings()

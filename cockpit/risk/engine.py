@@ -151,7 +151,7 @@ class RiskEngine(RiskViews):
         if self.store.problem is not None:
             reason = f"{self.store.problem}: locked until the trading day ends, to be safe"
             self._lock(self.calendar.day_end(now), reason, "lockout", now, [])
-        elif lockout is not None:
+        if lockout is not None and self.store.active(now) is lockout:
             self._emit(LockoutStarted(now, lockout.until_ns, lockout.reason, lockout.source))
             self._notice(
                 now,

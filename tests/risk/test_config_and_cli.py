@@ -10,8 +10,9 @@ from pydantic import ValidationError
 
 from cockpit.cli import main
 from cockpit.config import Settings
+from cockpit.journal.risk import trader_lockouts
 from cockpit.risk.config import RiskSettings
-from cockpit.risk.lockout import Lockout, LockoutStore
+from cockpit.risk.lockout import Lockout
 from cockpit.risk.rules import RULES
 
 
@@ -131,14 +132,11 @@ def test_cooldown_tiers_go_from_small_to_large() -> None:
         )
 
 
-def test_rules_lockout_reports_the_saved_lockout(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``cockpit rules lockout`` reads the state dir: none, then the one saved."""
-    monkeypatch.setattr("cockpit.risk.cli.state_dir", lambda: tmp_path)
+def test_rules_lockout_reports_the_saved_lockout() -> None:
+    """``cockpit rules lockout`` reads the trader's records: none, then the one saved."""
     assert "no lockout in force" in CliRunner().invoke(main, ["rules", "lockout"]).output
     far = 4_102_444_800 * 1_000_000_000  # 2100-01-01
-    LockoutStore(tmp_path).extend(Lockout(far, "tilt", "manual", 0), 0)
+    trader_lockouts().extend(Lockout(far, "tilt", "manual", 0), 0)
     output = CliRunner().invoke(main, ["rules", "lockout"]).output
     assert output.startswith("LOCKED until Thu 2099-12-31 18:00 CST")
     assert output.rstrip().endswith(": tilt")

@@ -7,6 +7,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import StartLockout
 from cockpit.core.events import LockoutStarted, Notice
@@ -160,3 +162,49 @@ def _write(path: Path, text: str) -> None:
 
 def _read(path: Path) -> str:
     return path.read_text()
+
+
+def test_a_version_1_file_still_reads_and_vouches_for_no_second_record(tmp_path: Path) -> None:
+    """A file from before the second record (no checksum) reads as it did, and its lone
+    record missing a sibling is no problem: upgrading does not lock anyone."""
+    until = TUESDAY_10 + MINUTE
+    lockout = {"until_ns": until, "reason": "old", "source": "manual", "started_ns": TUESDAY_10}
+    (tmp_path / "state").mkdir()
+    _write(
+        tmp_path / "state" / FILE_NAME,
+        json.dumps({"version": 1, "lockout": lockout, "last_seen_ns": TUESDAY_10}),
+    )
+    store = LockoutStore(tmp_path / "state", tmp_path / "journals")
+    assert store.problem is None
+    assert store.active(TUESDAY_10) == Lockout(**lockout)
+    assert store.last_seen_ns == TUESDAY_10
+    store.touch(TUESDAY_10 + 1)
+    assert LockoutStore(tmp_path / "journals").active(TUESDAY_10) == Lockout(**lockout)
+
+
+def test_a_missing_record_beside_one_that_holds_no_lockout_is_no_problem(tmp_path: Path) -> None:
+    """A lockout that ended and was cleared leaves nothing to protect: a missing record is
+    then just written again with the next save."""
+    folders = (tmp_path / "state", tmp_path / "journals")
+    store = LockoutStore(*folders)
+    store.extend(Lockout(TUESDAY_10 + MINUTE, "x", "manual", TUESDAY_10), TUESDAY_10)
+    store.clear(TUESDAY_10 + MINUTE)
+    (folders[1] / FILE_NAME).unlink()
+    again = LockoutStore(*folders)
+    assert again.problem is None
+    assert again.lockout is None
+
+
+def test_a_look_that_only_reads_changes_no_file(tmp_path: Path) -> None:
+    """A read-only store (``cockpit rules lockout``) refuses to write, even over a damaged
+    record, so looking can never repair away a damage that must lock."""
+    folders = (tmp_path / "state", tmp_path / "journals")
+    LockoutStore(*folders).extend(Lockout(TUESDAY_10 + MINUTE, "x", "manual", 0), TUESDAY_10)
+    _write(folders[0] / FILE_NAME, "{ not json")
+    look = LockoutStore(*folders, read_only=True)
+    assert look.problem is not None
+    assert "is damaged" in look.problem
+    with pytest.raises(RuntimeError):
+        look.extend(Lockout(TUESDAY_10 + 2 * MINUTE, "y", "manual", 0), TUESDAY_10)
+    assert _read(folders[0] / FILE_NAME) == "{ not json"
+    assert sorted(p.name for p in folders[0].iterdir()) == [FILE_NAME]
