@@ -221,11 +221,18 @@ class FatFinger(_Section):
     _symbols = field_validator("symbols")(classmethod(lambda cls, v: _symbol_map(v)))
 
 
+FEED_SECONDS = 5.0
+"""The default feed guard: the live adapter calls a feed stale after 5 s of silence too."""
+
+
 class Stale(_Section):
-    feed_seconds: float | None = Field(default=None, gt=0, le=3600)
-    """Refuse an entry when its symbol's last quote arrived longer ago than this."""
+    feed_seconds: float | None = Field(default=FEED_SECONDS, ge=0, le=3600)
+    """Refuse entries while the market link is down or stale, or no market data arrived
+    for longer than this; 0 turns the guard off (``None``: off, as journals recorded it
+    before the guard was on by default)."""
     account: bool = False
-    """Refuse entries while the account or market link is down or not reconciled."""
+    """Also hold the cockpit REDUCING while the account or market link is down or the
+    account is not reconciled."""
 
 
 class RiskSettings(_Section):
