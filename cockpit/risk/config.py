@@ -14,7 +14,14 @@ from fnmatch import fnmatchcase
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.risk.timing import Window, check_lock_until, parse_hhmm
@@ -240,6 +247,11 @@ class RiskSettings(_Section):
     """Decide and record, but refuse and enforce nothing (a lockout still holds)."""
     warn_at: float = Field(default=0.8, gt=0, le=1)
     """Fraction of a limit that raises WARNING."""
+    warn_band: float = Field(default=0.05, ge=0, lt=1)
+    """A WARNING lifts only once the limit is back below ``warn_at`` minus this (75% of
+    it by default), so a P&L wobbling around ``warn_at`` warns once, not on every print."""
+    warn_hold_seconds: float = Field(default=10.0, ge=0, le=3600)
+    """A WARNING stays at least this long (engine clock), however fast the P&L recovers."""
     timezone: str = "America/Chicago"
     """The timezone of the trading-day boundary and of ``HH:MM`` lock ends."""
     day_boundary: str = "17:00"
@@ -264,6 +276,21 @@ class RiskSettings(_Section):
     stale: Stale = Stale()
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+
+    @field_validator("warn_band")
+    @classmethod
+    def _band_below_warning(cls, value: float, info: ValidationInfo) -> float:
+        warn_at = info.data.get("warn_at")
+        if warn_at is not None and value >= warn_at:
+            raise ValueError(
+                f"must be smaller than warn_at ({warn_at:g}): a warning needs a level to lift at"
+            )
+        return value
+
+    @property
+    def clear_at(self) -> float:
+        """The fraction of a limit a WARNING lifts below."""
+        return self.warn_at - self.warn_band
 
     @field_validator("day_boundary")
     @classmethod
