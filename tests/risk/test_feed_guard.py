@@ -9,6 +9,7 @@ from cockpit.core.commands import CancelAll, CancelOrder, ClosePosition, Flatten
 from cockpit.core.events import ConnectionChanged, Link, LinkStatus, OrderDenied, TradePrinted
 from cockpit.core.models import OrderType, Side
 from cockpit.risk.config import RiskSettings
+from cockpit.risk.rules.base import Level
 from cockpit.ui.widgets.banner import banner_text
 from tests.risk.conftest import Desk, DeskFactory
 
@@ -151,3 +152,14 @@ def test_the_guard_is_on_by_default_and_old_journals_keep_theirs() -> None:
     assert RiskSettings().stale.feed_seconds == 5
     recorded = RiskSettings.model_validate({"stale": {"feed_seconds": None, "account": False}})
     assert recorded.stale.feed_seconds is None
+
+
+async def test_the_risk_panel_shows_a_silent_feed(desk: DeskFactory) -> None:
+    """The R panel's feed row turns BREACH with the same words as the refusal."""
+    d = await desk()
+    row = next(r for r in d.risk.status(d.state) if r.rule == "stale")
+    assert row.level is Level.OK
+    d.clock.advance(7)
+    row = next(r for r in d.risk.status(d.state) if r.rule == "stale")
+    assert (row.current, row.level) == ("last data 7.0 s ago", Level.BREACH)
+    assert row.detail == "market data stale: none for 7.0 s (limit 5 s): entries wait; exits pass"

@@ -130,22 +130,33 @@ class Stale(Rule):
     def reading(self, state: State, now: int) -> Reading:
         latest = self.latest
         current = (
-            f"last market data {(now - latest) / NS_PER_SECOND:.1f} s ago"
+            f"last data {(now - latest) / NS_PER_SECOND:.1f} s ago"
             if latest is not None
-            else "no market data yet"
+            else "no data yet"
         )
         down = self._links_down(state)
         if down:
             current += "; " + ", ".join(down)
+        limits = []
+        if self.feed_seconds is not None:
+            limits.append(f"data within {self.feed_seconds:g} s")
+        if self.account:
+            limits.append("links up")
         problem = self.feed_problem(None, state, now)
+        if problem is not None:
+            detail = problem[0]
+        elif self.account and down:
+            detail = self.reason(state, now)
+        else:
+            detail = "entries wait while the feed is down or silent; exits pass"
         return Reading(
             self.name,
             self.title,
-            self.describe(),
+            ", ".join(limits),
             current,
             "-",
             Level.BREACH if (self.account and down) or problem is not None else Level.OK,
-            problem[0] if problem is not None else "",
+            detail,
         )
 
     def describe(self) -> str:
