@@ -14,7 +14,14 @@ from fnmatch import fnmatchcase
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.risk.timing import Window, check_lock_until, parse_hhmm
@@ -221,11 +228,18 @@ class FatFinger(_Section):
     _symbols = field_validator("symbols")(classmethod(lambda cls, v: _symbol_map(v)))
 
 
+FEED_SECONDS = 5.0
+"""The default feed guard: the live adapter calls a feed stale after 5 s of silence too."""
+
+
 class Stale(_Section):
-    feed_seconds: float | None = Field(default=None, gt=0, le=3600)
-    """Refuse an entry when its symbol's last quote arrived longer ago than this."""
+    feed_seconds: float | None = Field(default=FEED_SECONDS, ge=0, le=3600)
+    """Refuse entries while the market link is down or stale, or no market data arrived
+    for longer than this; 0 turns the guard off (``None``: off, as journals recorded it
+    before the guard was on by default)."""
     account: bool = False
-    """Refuse entries while the account or market link is down or not reconciled."""
+    """Also hold the cockpit REDUCING while the account or market link is down or the
+    account is not reconciled."""
 
 
 class RiskSettings(_Section):
@@ -233,6 +247,11 @@ class RiskSettings(_Section):
     """Decide and record, but refuse and enforce nothing (a lockout still holds)."""
     warn_at: float = Field(default=0.8, gt=0, le=1)
     """Fraction of a limit that raises WARNING."""
+    warn_band: float = Field(default=0.05, ge=0, lt=1)
+    """A WARNING lifts only once the limit is back below ``warn_at`` minus this (75% of
+    it by default), so a P&L wobbling around ``warn_at`` warns once, not on every print."""
+    warn_hold_seconds: float = Field(default=10.0, ge=0, le=3600)
+    """A WARNING stays at least this long (engine clock), however fast the P&L recovers."""
     timezone: str = "America/Chicago"
     """The timezone of the trading-day boundary and of ``HH:MM`` lock ends."""
     day_boundary: str = "17:00"
@@ -257,6 +276,21 @@ class RiskSettings(_Section):
     stale: Stale = Stale()
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+
+    @field_validator("warn_band")
+    @classmethod
+    def _band_below_warning(cls, value: float, info: ValidationInfo) -> float:
+        warn_at = info.data.get("warn_at")
+        if warn_at is not None and value >= warn_at:
+            raise ValueError(
+                f"must be smaller than warn_at ({warn_at:g}): a warning needs a level to lift at"
+            )
+        return value
+
+    @property
+    def clear_at(self) -> float:
+        """The fraction of a limit a WARNING lifts below."""
+        return self.warn_at - self.warn_band
 
     @field_validator("day_boundary")
     @classmethod

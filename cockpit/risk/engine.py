@@ -8,7 +8,11 @@ re-reads the limits they touch, turns a breach into its action (alert, reduce-on
 cancel all, flatten, lock) and enforces on what the broker reports, including orders
 and positions that appear from another platform. ``on_time`` (called by
 ``Engine.tick``) does what time alone decides: cooldowns and lockouts ending, the
-end-of-day flatten, a missing stop.
+end-of-day flatten, a missing stop, a warning whose hold is over.
+
+The trading state goes up at once and a warning comes down with hysteresis (below
+``warn_at - warn_band``, after ``warn_hold_seconds``); every ``RiskStateChanged`` names
+its rule and a reason, the way back to ACTIVE included.
 
 Every decision is an event through ``engine.emit``: ``RiskDecision`` (rule, inputs,
 action, outcome) for the journal, ``OrderDenied`` / ``EnforcementTaken`` /
@@ -99,6 +103,11 @@ class RiskEngine(RiskViews):
         self._latched: dict[str, int] = {}
         """Rules whose breach holds until a time (the end of the day or week)."""
         self._breach_reason: dict[str, str] = {}
+        self._warned_at: dict[str, int] = {}
+        """When each rule now at WARN got there: a warning is held at least
+        ``warn_hold_seconds`` (hysteresis, with the band below ``warn_at``)."""
+        self._hold_ns = int(self.settings.warn_hold_seconds * NS_PER_SECOND)
+        self._by_name: dict[str, Rule] = {r.name: r for r in self.rules}
         self._acted: dict[object, int] = {}
         """Enforcements already asked for (by key), so none is asked for twice."""
         self._seen = self.store.last_seen_ns
@@ -319,16 +328,35 @@ class RiskEngine(RiskViews):
     # Limits and the trading state --------------------------------------------------------
 
     def _update(self, rule: Rule, state: State, now: int, acts: list[tuple[str, Act]]) -> bool:
-        """Re-read one limit; act on a fresh breach. True when its level changed."""
+        """Re-read one limit; act on a fresh breach. True when its level changed.
+
+        Going up is immediate. A WARNING comes down only through :meth:`_holds`, so a P&L
+        wobbling around ``warn_at`` (prints bouncing between bid and ask) warns once."""
         level = self._level_now(rule, state, now)
         if level is not Level.BREACH:
             self._latched.pop(rule.name, None)
-        if level is self._levels[rule.name]:
+        previous = self._levels[rule.name]
+        if level is Level.OK and previous is Level.WARN and self._holds(rule, state, now):
+            return False
+        if level is previous:
             return False
         self._levels[rule.name] = level
+        if level is Level.WARN:
+            self._warned_at[rule.name] = now
+        else:
+            self._warned_at.pop(rule.name, None)
         if level is Level.BREACH and rule.is_limit:
             self._breach(rule, state, now, acts)
         return True
+
+    def _holds(self, rule: Rule, state: State, now: int) -> bool:
+        """A WARNING stays until its limit is back below ``warn_at - warn_band`` and it has
+        stood ``warn_hold_seconds`` on the engine clock."""
+        since = self._warned_at.get(rule.name)
+        if since is not None and now - since < self._hold_ns:
+            return True
+        used = rule.used(state, now)
+        return used is not None and used >= self.env.clear_at
 
     def _breach(self, rule: Rule, state: State, now: int, acts: list[tuple[str, Act]]) -> None:
         reason = rule.reason(state, now)
@@ -373,14 +401,26 @@ class RiskEngine(RiskViews):
         new, reason, rule = self._compute_state(state, now)
         if new is self.trading_state and rule == self.state_rule:
             return
-        previous = self.trading_state
+        previous, named = self.trading_state, rule
+        if new is TradingState.ACTIVE:  # named after what held it up, and why no longer
+            named, reason = self.state_rule, self._all_clear(previous, state, now)
         self.trading_state, self.state_reason, self.state_rule = new, reason, rule
         shown = (
             f"DRY RUN: {reason}" if self.dry_run and new.rank >= 2 and rule != "lockout" else reason
         )
-        self._emit(RiskStateChanged(now, new.value, previous.value, shown, rule))
+        self._emit(RiskStateChanged(now, new.value, previous.value, shown, named))
         if new.rank > previous.rank and new.rank >= TradingState.REDUCING.rank:
             self._sweep(state, now, acts)
+
+    def _all_clear(self, previous: TradingState, state: State, now: int) -> str:
+        """Why the state came back to ACTIVE: the rule that held it up, in its words."""
+        if previous is TradingState.LOCKED:
+            return f"lockout over ({self.state_reason})"
+        rule = self._by_name.get(self.state_rule)
+        why = rule.cleared(state, now) if rule is not None else "every limit clear"
+        if previous is TradingState.WARNING:
+            return f"warning lifted: {why}"
+        return f"entries allowed again: {why}"
 
     def _compute_state(self, state: State, now: int) -> tuple[TradingState, str, str]:
         lockout = self.store.active(now)

@@ -2,7 +2,8 @@
 
 * ACTIVE: every rule within its limits.
 * WARNING: a limit is near (``warn_at`` of it) or an ``alert`` limit was reached.
-  Everything is still allowed.
+  Everything is still allowed. It lifts only below ``warn_at - warn_band`` of the limit
+  and ``warn_hold_seconds`` after it was raised, so a P&L wobbling at the line warns once.
 * REDUCING: exits only. Orders that add exposure are refused and working orders that
   would add exposure are cancelled; positions are kept.
 * LOCKED: a lockout runs until a time. Everything is flattened, anything that appears

@@ -81,6 +81,9 @@ class RiskViews:
             if self.latched(rule.name, now) and reading.level is not Level.BREACH:
                 detail = f"breached earlier: {self._breach_reason.get(rule.name, '')}"
                 reading = replace(reading, level=Level.BREACH, detail=detail)
+            elif reading.level is Level.OK and self._levels.get(rule.name) is Level.WARN:
+                detail = f"warning held: it lifts below {self.env.clear_at:.0%} of the limit"
+                reading = replace(reading, level=Level.WARN, detail=detail)
             rows.append(reading)
         return rows
 

@@ -183,10 +183,19 @@ class Desk:
         """Let every broker call in flight finish (and whatever they set off)."""
         await self.engine.drain()
 
+    def heartbeat(self) -> None:
+        """Every symbol's touch again, unchanged: the feed is alive (a live feed never
+        stays silent for minutes, and silence past 5 s refuses entries)."""
+        for symbol in self.broker.symbols:
+            quote = self.state.quotes[symbol]
+            self.quote(symbol, quote.bid, quote.ask)
+
     async def tick(self, seconds: float = 0.0) -> None:
-        """Advance the clock and let time-driven rules act."""
+        """Advance the clock, hear from the feed, and let time-driven rules act. A test of
+        a silent feed moves ``clock`` itself."""
         if seconds:
             self.clock.advance(seconds)
+        self.heartbeat()
         self.engine.tick()
         await self.settle()
 

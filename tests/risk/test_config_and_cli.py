@@ -23,11 +23,12 @@ def _check(tmp_path: Path, text: str) -> tuple[int, str, Path]:
     return result.exit_code, result.output, path
 
 
-def test_every_rule_is_off_by_default() -> None:
-    """No [risk] section: nothing is on, so the cockpit behaves as before."""
+def test_only_the_feed_guard_is_on_by_default() -> None:
+    """No [risk] section: every rule is off but the stale-feed guard, which only ever holds
+    entries back while the market data cannot be trusted."""
     from cockpit.risk.engine import RiskEngine
 
-    assert RiskEngine(Settings().risk).rules == []
+    assert [rule.name for rule in RiskEngine(Settings().risk).rules] == ["stale"]
 
 
 @pytest.mark.parametrize("value", ["next-day", "next-week", "session-end", "15:30", "30m", "1h30m"])
@@ -57,7 +58,11 @@ def test_rules_check_prints_the_effective_rules(tmp_path: Path) -> None:
     )
     assert "contract-limit      on   2 contracts per symbol" in output
     assert "weekly-loss         off  (turn on with [risk.weekly_loss] limit)" in output
-    assert f"2 of {len(RULES)} rules on" in output
+    assert (
+        "stale               on   market feed up with data in the last 5 s; otherwise no "
+        "new entries" in output
+    )
+    assert f"3 of {len(RULES)} rules on" in output
 
 
 def test_rules_check_names_line_key_value_and_what_is_allowed(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.commands import CancelAll, CancelOrder, ClosePosition, FlattenAll, StartLockout
+from cockpit.core.events import RiskStateChanged
 from cockpit.core.models import OrderType, Side
 from cockpit.risk.rules import RULES
 from tests.risk.conftest import Desk
@@ -71,7 +72,8 @@ operation = st.one_of(
 @given(st.lists(operation, min_size=1, max_size=30))
 def test_exits_pass_limits_hold_and_lockouts_never_shorten(ops: list[tuple[Any, ...]]) -> None:
     """Random trading: exits always pass, enforcement keeps positions within limits and a
-    locked account flat, and a running lockout's end never moves earlier."""
+    locked account flat, a running lockout's end never moves earlier, and every state
+    change names its rule and reason."""
     cockpit_loop.run(_play(ops))
 
 
@@ -83,6 +85,8 @@ async def _play(ops: list[tuple[Any, ...]]) -> None:
         await d.tick()
         _check_limits(d)
         lock_end = _check_lockout(d, lock_end)
+    unnamed = [e for e in d.of(RiskStateChanged) if not (e.rule and e.reason)]
+    assert unnamed == [], "every state change names its rule and reason"
 
 
 async def _step(d: Desk, op: tuple[Any, ...]) -> None:

@@ -112,7 +112,8 @@ async def test_end_of_day_flatten_catches_a_position_opened_elsewhere_later(
 
 
 async def test_stale_quotes_refuse_entries_until_a_fresh_one(desk: DeskFactory) -> None:
-    """With a 5 s feed guard, an entry 6 s after the last quote is refused; exits pass."""
+    """With a 5 s feed guard, an entry 6 s after the last market data is refused; exits
+    pass."""
     d = await desk({"stale": {"feed_seconds": 5}})
     await d.buy("MNQ", 1)
     d.clock.advance(5)
@@ -120,7 +121,9 @@ async def test_stale_quotes_refuse_entries_until_a_fresh_one(desk: DeskFactory) 
     d.clock.advance(1)
     refused = await d.buy("MNQ", 1)
     assert not refused.accepted
-    assert refused.reason == ("MNQ quotes are stale: the last one came 6.0 s ago (limit 5 s)")
+    assert refused.reason == (
+        "market data stale: none for 6.0 s (limit 5 s): entries wait; exits pass"
+    )
     assert (await d.submit(FlattenAll())).accepted
     d.quote("MNQ", d.bid("MNQ"))
     assert (await d.buy("MNQ", 1)).accepted

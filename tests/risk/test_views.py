@@ -75,12 +75,24 @@ async def test_status_rows_list_the_lockout_then_every_rule_on(desk: DeskFactory
     )
     await d.buy("MNQ", 1)
     rows = d.risk.status(d.state)
-    assert [r.rule for r in rows] == ["lockout", "daily-loss", "trades-per-day", "contract-limit"]
+    assert [r.rule for r in rows] == [
+        "lockout",
+        "daily-loss",
+        "trades-per-day",
+        "stale",
+        "contract-limit",
+    ]
     daily = rows[1]
     assert (daily.limit, daily.current, daily.headroom) == ("$300.00 net", "$0.00", "$300.00")
     trades = rows[2]
     assert (trades.current, trades.headroom, trades.fraction) == ("1", "9", 0.1)
-    contracts = rows[3]
+    feed = rows[3]
+    assert (feed.limit, feed.current, feed.level) == (
+        "data within 5 s",
+        "last data 0.0 s ago",
+        Level.OK,
+    )
+    contracts = rows[4]
     assert (contracts.current, contracts.headroom) == ("MNQ 1", "1")
     assert all(r.level is Level.OK for r in rows)
 

@@ -103,6 +103,8 @@ class Env:
         self.calendar = calendar
         self.tally = tally
         self.warn_at = settings.warn_at
+        self.clear_at = settings.clear_at
+        """A WARNING lifts only below this fraction of a limit (``warn_at - warn_band``)."""
 
 
 class Rule:
@@ -170,6 +172,18 @@ class Rule:
     def inputs(self, state: State, now: int) -> str:
         """The figures behind the level, ``key=value`` for the record."""
         return ""
+
+    def used(self, state: State, now: int) -> float | None:
+        """How much of the limit is used (0..1+), for the warning band; ``None`` when the
+        rule is not a quantity (a cooldown, a window), so only the hold applies."""
+        return None
+
+    def cleared(self, state: State, now: int) -> str:
+        """Why the rule no longer holds the trading state up, in a trader's words."""
+        text = self.reason(state, now)
+        if self.used(state, now) is not None:
+            text += f", below {self.env.clear_at:.0%}"
+        return text
 
     def restart(self) -> None:
         """Start counting afresh (see :attr:`restarts_after_lock`)."""

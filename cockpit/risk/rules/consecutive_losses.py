@@ -33,6 +33,10 @@ class ConsecutiveLosses(CountLimit):
         streak = self.streak(now)
         return grade(streak >= self.limit, pct(streak, self.limit), self.env.warn_at)
 
+    def used(self, state: State, now: int) -> float | None:
+        assert self.limit is not None
+        return pct(self.streak(now), self.limit)
+
     def reason(self, state: State, now: int) -> str:
         streak = self.streak(now)
         if self.limit is not None and streak >= self.limit:

@@ -66,6 +66,9 @@ class Cooldown(Rule):
             f"{format_countdown(self.until - now)}"
         )
 
+    def cleared(self, state: State, now: int) -> str:
+        return f"the cooldown after a {format_money(self.loss)} loss is over"
+
     def inputs(self, state: State, now: int) -> str:
         return f"loss={self.loss} until_ns={self.until}"
 

@@ -63,6 +63,10 @@ class DailyLoss(PnlRule):
         loss = self.loss(state, now)
         return grade(loss >= limit, pct(loss, limit), self.env.warn_at)
 
+    def used(self, state: State, now: int) -> float | None:
+        assert self.limit is not None
+        return pct(self.loss(state, now), self.limit)
+
     def reason(self, state: State, now: int) -> str:
         assert self.limit is not None
         loss = self.loss(state, now)

@@ -39,6 +39,10 @@ class ProfitTarget(PnlRule):
         pnl = self.pnl(state, now)
         return grade(pnl >= self.target, pct(pnl, self.target), self.env.warn_at)
 
+    def used(self, state: State, now: int) -> float | None:
+        assert self.target is not None
+        return pct(self.pnl(state, now), self.target)
+
     def reason(self, state: State, now: int) -> str:
         assert self.target is not None
         pnl = self.pnl(state, now)

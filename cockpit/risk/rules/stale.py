@@ -1,9 +1,14 @@
-"""Stale feed and account guard: do not trust the cockpit while it may be out of date.
+"""Stale feed and account guard: do not add exposure on market data that may be out of date.
 
-``feed_seconds`` refuses an entry in a symbol whose last quote arrived longer ago than
-that (measured on the engine clock when it arrived, so broker clock skew cannot hide
-it). ``account`` puts the cockpit in REDUCING while the market or account link is down
-or the account has not been reconciled since (re)connecting.
+On by default. An entry waits while the market link is down or stale (what the broker
+adapter reports, and what the banner shows as "order keys wait"), while no market data
+at all arrived for longer than ``feed_seconds`` (measured on the engine clock when each
+quote or print arrived, so broker clock skew cannot hide it), and in a symbol that has
+had no market data yet. The age is the feed's, not the symbol's: a quiet instrument alone
+is not a stale feed. Exits never wait: the gate only judges orders that add exposure.
+
+``account`` (off by default) also holds the whole cockpit REDUCING while the market or
+account link is down or the account has not been reconciled since (re)connecting.
 """
 
 from __future__ import annotations
@@ -13,20 +18,25 @@ from cockpit.core.events import (
     ConnectionChanged,
     Event,
     Link,
+    LinkStatus,
     QuoteUpdated,
     Reconciled,
+    TradePrinted,
 )
 from cockpit.core.state import State
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Refusal, Rule
 
 NONE: list[Act] = []
+FEED_DOWN = frozenset({LinkStatus.DISCONNECTED, LinkStatus.STALE})
+"""Market link statuses on which the banner says order keys wait."""
+WAIT = "entries wait; exits pass"
 
 
 class Stale(Rule):
     name = "stale"
     title = "Feed and account"
     turn_on = "[risk.stale] feed_seconds or account"
-    reacts_to = (QuoteUpdated,)
+    reacts_to = (QuoteUpdated, TradePrinted)
     events = (ConnectionChanged, Reconciled)
     action = "reduce-only"
     cancels_entries = False
@@ -35,11 +45,14 @@ class Stale(Rule):
     def __init__(self, env: Env) -> None:
         super().__init__(env)
         cfg = env.settings.stale
-        self.feed_seconds = cfg.feed_seconds
+        self.feed_seconds = cfg.feed_seconds or None
+        """``None`` (or 0 in the config): the feed guard is off."""
         self.feed_ns = int(cfg.feed_seconds * NS_PER_SECOND) if cfg.feed_seconds else 0
         self.account = cfg.account
         self.seen: dict[str, int] = {}
-        """When (engine time) each symbol's latest quote arrived."""
+        """When (engine time) each symbol's latest quote or print arrived."""
+        self.latest: int | None = None
+        """When (engine time) the latest market data of any symbol arrived."""
 
     @property
     def enabled(self) -> bool:
@@ -51,7 +64,37 @@ class Stale(Rule):
 
     def react(self, event: Event, state: State, now: int) -> list[Act]:
         self.seen[event.symbol] = now  # type: ignore[attr-defined]
+        self.latest = now
         return NONE
+
+    # The feed ----------------------------------------------------------------------------
+
+    def feed_problem(self, symbol: str | None, state: State, now: int) -> tuple[str, str] | None:
+        """(reason, inputs) while entries in ``symbol`` must wait for the feed, else ``None``."""
+        if not self.feed_ns:
+            return None
+        status = state.links[Link.MARKET]
+        if status in FEED_DOWN:
+            detail = state.link_detail[Link.MARKET]
+            said = f" ({detail})" if detail else ""
+            return f"market feed {status.value}{said}: {WAIT}", f"market={status.value}"
+        if self.latest is None or (symbol is not None and symbol not in self.seen):
+            what = f"for {symbol} " if symbol is not None else ""
+            return f"no market data {what}yet: {WAIT}", f"symbol={symbol} seen=none"
+        age = now - self.latest
+        if age <= self.feed_ns:
+            return None
+        return (
+            f"market data stale: none for {age / NS_PER_SECOND:.1f} s "
+            f"(limit {self.feed_seconds:g} s): {WAIT}",
+            f"age_ns={age} limit_s={self.feed_seconds:g} market={status.value}",
+        )
+
+    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+        problem = self.feed_problem(intent.request.symbol, state, now)
+        return None if problem is None else Refusal(*problem)
+
+    # The links (``account``) -------------------------------------------------------------
 
     def _links_down(self, state: State) -> list[str]:
         down = [
@@ -74,48 +117,52 @@ class Stale(Rule):
             return f"not trusted while {', '.join(down)}: exits only"
         return "market and account links healthy"
 
+    def cleared(self, state: State, now: int) -> str:
+        return "market and account links healthy and the account reconciled"
+
     def inputs(self, state: State, now: int) -> str:
         return " ".join(f"{link.value}={state.links[link].value}" for link in Link) + (
             f" reconciled={state.reconciled}"
         )
 
-    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
-        if not self.feed_ns:
-            return None
-        symbol = intent.request.symbol
-        seen = self.seen.get(symbol)
-        if seen is None:
-            return Refusal(f"no quote for {symbol} yet: the feed may be down", f"symbol={symbol}")
-        age = now - seen
-        if age <= self.feed_ns:
-            return None
-        return Refusal(
-            f"{symbol} quotes are stale: the last one came {age / NS_PER_SECOND:.1f} s ago "
-            f"(limit {self.feed_seconds:g} s)",
-            f"symbol={symbol} age_ns={age} limit_s={self.feed_seconds}",
-        )
+    # Display -----------------------------------------------------------------------------
 
     def reading(self, state: State, now: int) -> Reading:
-        ages = [now - ns for symbol, ns in self.seen.items() if symbol in state.watchlist]
-        oldest = max(ages) / NS_PER_SECOND if ages else None
-        current = f"oldest quote {oldest:.1f} s" if oldest is not None else "no quotes yet"
+        latest = self.latest
+        current = (
+            f"last data {(now - latest) / NS_PER_SECOND:.1f} s ago"
+            if latest is not None
+            else "no data yet"
+        )
         down = self._links_down(state)
         if down:
             current += "; " + ", ".join(down)
-        stale = self.feed_ns and (oldest is None or oldest * NS_PER_SECOND > self.feed_ns)
+        limits = []
+        if self.feed_seconds is not None:
+            limits.append(f"data within {self.feed_seconds:g} s")
+        if self.account:
+            limits.append("links up")
+        problem = self.feed_problem(None, state, now)
+        if problem is not None:
+            detail = problem[0]
+        elif self.account and down:
+            detail = self.reason(state, now)
+        else:
+            detail = "entries wait while the feed is down or silent; exits pass"
         return Reading(
             self.name,
             self.title,
-            self.describe(),
+            ", ".join(limits),
             current,
             "-",
-            Level.BREACH if (self.account and down) or stale else Level.OK,
+            Level.BREACH if (self.account and down) or problem is not None else Level.OK,
+            detail,
         )
 
     def describe(self) -> str:
         parts = []
         if self.feed_seconds is not None:
-            parts.append(f"quotes younger than {self.feed_seconds:g} s")
+            parts.append(f"market feed up with data in the last {self.feed_seconds:g} s")
         if self.account:
-            parts.append("links up and account reconciled")
+            parts.append("links up and account reconciled (else REDUCING)")
         return ", ".join(parts) + "; otherwise no new entries"

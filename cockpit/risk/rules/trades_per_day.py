@@ -25,6 +25,10 @@ class TradesPerDay(CountLimit):
         trades = self.env.tally.trades_today(now)
         return grade(trades >= self.limit, pct(trades, self.limit), self.env.warn_at)
 
+    def used(self, state: State, now: int) -> float | None:
+        assert self.limit is not None
+        return pct(self.env.tally.trades_today(now), self.limit)
+
     def reason(self, state: State, now: int) -> str:
         trades = self.env.tally.trades_today(now)
         if self.limit is not None and trades >= self.limit:

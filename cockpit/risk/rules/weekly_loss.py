@@ -41,6 +41,10 @@ class WeeklyLoss(PnlRule):
         loss = -self.pnl(state, now)
         return grade(loss >= self.limit, pct(loss, self.limit), self.env.warn_at)
 
+    def used(self, state: State, now: int) -> float | None:
+        assert self.limit is not None
+        return pct(-self.pnl(state, now), self.limit)
+
     def reason(self, state: State, now: int) -> str:
         assert self.limit is not None
         pnl = self.pnl(state, now)
