@@ -141,7 +141,7 @@ async def test_the_risk_panel_lists_every_rule_with_its_room() -> None:
         assert isinstance(app.screen, RiskScreen)
         titles = [reading.title for reading in app.screen.rows()]
         assert titles[0] == "Lockout"
-        assert len(titles) == 3
+        assert len(titles) == 4
         await press(pilot, "escape")
         assert not isinstance(app.screen, RiskScreen)
 
