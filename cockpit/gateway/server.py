@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -52,6 +53,8 @@ class GatewayOptions:
     token_ttl: float = 86_400.0
     months_listed: int = 2
     """Contracts listed per root (front month first): the SDK's month pick is tested."""
+    contracts_on: date | None = None
+    """List the contracts of this day instead of today's (rehearse a roll week)."""
     pump_interval: float = 0.05
     keepalive_seconds: float = 5.0
     """A subscribed contract gets its quote re-sent after this much quiet (never 30 s)."""
@@ -72,6 +75,7 @@ class GatewayServer:
             self.options.accounts,
             seed=self.options.seed,
             months_listed=self.options.months_listed,
+            contracts_on=self.options.contracts_on,
         )
         self.hubs = Hubs(self.venue, self.tokens, self.faults)
         self.rest = Rest(self.venue, self.tokens, self.faults, self.options.api_key)

@@ -103,6 +103,7 @@ class Venue:
         *,
         seed: int = 7,
         months_listed: int = 2,
+        contracts_on: date | None = None,
     ) -> None:
         self.clock = clock
         self.symbols = list(symbols)
@@ -113,7 +114,7 @@ class Venue:
         self.contract_ids: dict[str, str] = {}
         self.symbol_of: dict[str, str] = {}
         self.listed: list[dict[str, Any]] = []
-        self._list_contracts(exchange_time(now).date(), months_listed)
+        self._list_contracts(contracts_on or exchange_time(now).date(), months_listed)
         self.books: dict[str, BarBook] = {s: BarBook() for s in self.symbols}
         self.sessions: dict[str, Session] = {s: Session() for s in self.symbols}
         self.quotes: dict[str, QuoteUpdated] = {}
