@@ -225,12 +225,12 @@ class Hubs:
             log.debug("%s hub: ignoring %s%s", client.hub, target, arguments)
 
     def _first_quote(self, client: HubClient, contract_id: Any) -> None:
-        symbol = self.venue.symbol_of.get(contract_id) if isinstance(contract_id, str) else None
-        if symbol is None or self.faults.silent("market"):
+        listing = self.venue.contracts.get(contract_id)
+        if listing is None or self.faults.silent("market"):
             return
-        client.queue.put_nowait(
-            signalr.invocation("GatewayQuote", [contract_id, self.venue.quote_json(symbol)])
-        )
+        quote = self.venue.quote_json(listing.symbol, spread=listing.spread)
+        client.queue.put_nowait(signalr.invocation("GatewayQuote", [contract_id, quote]))
+        self.quote_sent[contract_id] = asyncio.get_running_loop().time()
 
     # Publishing ----------------------------------------------------------------------
 
@@ -317,10 +317,18 @@ class Hubs:
         now = asyncio.get_running_loop().time()
         wanted = {cid for client in self.clients["market"] for cid in client.quotes}
         for contract_id in wanted:
-            symbol = self.venue.symbol_of.get(contract_id)
-            if symbol is not None and now - self.quote_sent.get(contract_id, 0.0) >= every:
+            listing = self.venue.contracts.get(contract_id)
+            if listing is not None and now - self.quote_sent.get(contract_id, 0.0) >= every:
                 ts = self.venue.clock.now_ns()
-                self.publish_market(contract_id, "GatewayQuote", self.venue.quote_json(symbol, ts))
+                quote = self.venue.quote_json(listing.symbol, ts, listing.spread)
+                self.publish_market(contract_id, "GatewayQuote", quote)
+
+    def watched(self, contract_id: str) -> bool:
+        """Whether any market socket subscribed to the contract's quotes or prints."""
+        return any(
+            contract_id in client.quotes or contract_id in client.prints
+            for client in self.clients["market"]
+        )
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

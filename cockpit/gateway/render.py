@@ -107,14 +107,17 @@ def position(
     }
 
 
-def contract(spec: Instrument, contract_id: str, name: str, month: int, year: int) -> dict:
+def contract(
+    spec: Instrument, contract_id: str, name: str, month: int, year: int, *, active: bool = True
+) -> dict[str, Any]:
+    """A contract row; only the month that trades is ``activeContract``."""
     return {
         "id": contract_id,
         "name": name,
         "description": f"{spec.name}: {MONTH_NAMES[month - 1]} {year}",
         "tickSize": float(spec.tick_size),
         "tickValue": float(spec.tick_value),
-        "activeContract": True,
+        "activeContract": active,
         "symbolId": spec.symbol_id,
     }
 
@@ -141,12 +144,13 @@ def listed_months(spec: Instrument, today: date, count: int) -> list[tuple[str, 
     return out
 
 
-def bar(b: Bar, spec: Instrument) -> dict[str, Any]:
+def bar(b: Bar, spec: Instrument, spread: int = 0) -> dict[str, Any]:
+    """A bar, its prices ``spread`` ticks above the bar's own (a later month's)."""
     return {
         "t": iso(b.start),
-        "o": float(spec.to_price(b.open)),
-        "h": float(spec.to_price(b.high)),
-        "l": float(spec.to_price(b.low)),
-        "c": float(spec.to_price(b.close)),
+        "o": float(spec.to_price(b.open + spread)),
+        "h": float(spec.to_price(b.high + spread)),
+        "l": float(spec.to_price(b.low + spread)),
+        "c": float(spec.to_price(b.close + spread)),
         "v": b.volume,
     }

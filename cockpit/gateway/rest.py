@@ -84,7 +84,7 @@ class Rest:
             "/account/search": self.account_search,
             "/contract/search": self.contract_search,
             "/contract/searchbyid": self.contract_by_id,
-            "/contract/available": lambda body: render.envelope(contracts=self.venue.listed),
+            "/contract/available": self.contract_available,
             "/history/retrievebars": self.retrieve_bars,
             "/order/place": self.place,
             "/order/cancel": self.cancel,
@@ -176,20 +176,25 @@ class Rest:
         return render.envelope(accounts=[render.account(a) for a in self.venue.accounts()])
 
     def contract_search(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The active month of each matching root only, as the Gateway answers."""
         text = body.get("searchText")
         if not isinstance(text, str):
             raise BadRequest("searchText is required")
-        return render.envelope(contracts=self.venue.search_contracts(text))
+        return render.envelope(contracts=self.venue.contracts.search(text))
+
+    def contract_available(self, body: dict[str, Any]) -> dict[str, Any]:
+        return render.envelope(contracts=self.venue.contracts.available())
 
     def contract_by_id(self, body: dict[str, Any]) -> dict[str, Any]:
-        row = self.venue.contract(str(body.get("contractId")))
-        if row is None:
+        """Any known month, the inactive ones with ``activeContract: false``."""
+        listing = self.venue.contracts.get(body.get("contractId"))
+        if listing is None:
             return render.failure(1, "Contract not found", contract=None)
-        return render.envelope(contract=row)
+        return render.envelope(contract=listing.row)
 
     def retrieve_bars(self, body: dict[str, Any]) -> dict[str, Any]:
-        symbol = self.venue.symbol_of.get(str(body.get("contractId")))
-        if symbol is None:
+        listing = self.venue.contracts.get(body.get("contractId"))
+        if listing is None:
             return render.failure(1, "Contract not found", bars=[])
         unit, number = body.get("unit"), body.get("unitNumber")
         if unit not in UNIT_SECONDS:
@@ -202,7 +207,8 @@ class Rest:
         start = _time(body.get("startTime"), "startTime")
         end = _time(body.get("endTime"), "endTime")
         partial = bool(body.get("includePartialBar", False))
-        bars = self.venue.bars(symbol, UNIT_SECONDS[unit] * number, start, end, limit, partial)
+        seconds = UNIT_SECONDS[unit] * number
+        bars = self.venue.bars(listing.symbol, seconds, start, end, limit, partial, listing.spread)
         return render.envelope(bars=bars)
 
     # Orders --------------------------------------------------------------------------

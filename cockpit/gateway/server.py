@@ -12,12 +12,14 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 
 from cockpit.core.clock import Clock, WallClock
+from cockpit.core.events import TradePrinted
 from cockpit.gateway.faults import (
     DropHub,
     ExpireToken,
@@ -51,7 +53,11 @@ class GatewayOptions:
     """Only this API key logs in; ``None`` accepts any user name and key."""
     token_ttl: float = 86_400.0
     months_listed: int = 2
-    """Contracts listed per root (front month first): the SDK's month pick is tested."""
+    """Months known per root. The front month is active and the only one searches list
+    (as on the Gateway); later ones are found by id, served at a calendar spread, and
+    refused for orders (errorCode 9)."""
+    contracts_on: date | None = None
+    """List the contracts of this day instead of today's (rehearse a roll week)."""
     pump_interval: float = 0.05
     keepalive_seconds: float = 5.0
     """A subscribed contract gets its quote re-sent after this much quiet (never 30 s)."""
@@ -72,6 +78,7 @@ class GatewayServer:
             self.options.accounts,
             seed=self.options.seed,
             months_listed=self.options.months_listed,
+            contracts_on=self.options.contracts_on,
         )
         self.hubs = Hubs(self.venue, self.tokens, self.faults)
         self.rest = Rest(self.venue, self.tokens, self.faults, self.options.api_key)
@@ -130,17 +137,26 @@ class GatewayServer:
             await asyncio.sleep(self.options.pump_interval)
             try:
                 prints, quoted = venue.pump(self.clock.now_ns())
-                for symbol, batch in prints.items():
-                    contract_id = venue.contract_ids[symbol]
-                    self.hubs.publish_market(
-                        contract_id, "GatewayTrade", venue.prints_json(symbol, batch)
-                    )
-                for symbol in quoted:
-                    contract_id = venue.contract_ids[symbol]
-                    self.hubs.publish_market(contract_id, "GatewayQuote", venue.quote_json(symbol))
+                for symbol in venue.symbols:
+                    if symbol in prints or symbol in quoted:
+                        self._publish(symbol, prints.get(symbol, []), symbol in quoted)
                 self.hubs.keepalive(self.options.keepalive_seconds)
             except Exception:  # the market must keep running whatever one tick did
                 log.exception("market pump tick failed")
+
+    def _publish(self, symbol: str, prints: list[TradePrinted], quoted: bool) -> None:
+        """The symbol's prints and latest quote, to every watched month of it (later
+        months at their calendar spread)."""
+        venue = self.venue
+        for listing in venue.contracts.of(symbol):
+            if not self.hubs.watched(listing.id):
+                continue
+            if prints:
+                batch = venue.prints_json(symbol, prints, listing.spread)
+                self.hubs.publish_market(listing.id, "GatewayTrade", batch)
+            if quoted:
+                quote = venue.quote_json(symbol, spread=listing.spread)
+                self.hubs.publish_market(listing.id, "GatewayQuote", quote)
 
     async def _play(self, steps: Sequence[Step]) -> None:
         loop = asyncio.get_running_loop()

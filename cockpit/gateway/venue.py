@@ -1,5 +1,5 @@
 """The emulated venue: the synthetic market, one paper account per login account, and the
-contract list, speaking Gateway JSON to whoever listens (the hubs).
+contracts (:mod:`cockpit.gateway.contracts`), speaking Gateway JSON to whoever listens.
 
 The paper matching engine reports in the cockpit's events; this module turns each into
 the hub event the real Gateway would send (``GatewayUserOrder`` ...). The market is
@@ -35,6 +35,7 @@ from cockpit.core.instruments import INSTRUMENTS, Instrument
 from cockpit.core.models import Account, Fill, Order, OrderRequest, OrderType, Side
 from cockpit.core.tradingday import trading_day_start
 from cockpit.gateway import render
+from cockpit.gateway.contracts import ContractList
 from cockpit.market.synthetic import SyntheticMarket
 
 UserSink = Callable[[int, str, dict[str, Any]], None]
@@ -103,6 +104,7 @@ class Venue:
         *,
         seed: int = 7,
         months_listed: int = 2,
+        contracts_on: date | None = None,
     ) -> None:
         self.clock = clock
         self.symbols = list(symbols)
@@ -110,10 +112,11 @@ class Venue:
         now = clock.now_ns()
         self.market = SyntheticMarket(self.symbols, seed=seed, start_ns=now)
         self.user_sinks: list[UserSink] = []
-        self.contract_ids: dict[str, str] = {}
-        self.symbol_of: dict[str, str] = {}
-        self.listed: list[dict[str, Any]] = []
-        self._list_contracts(exchange_time(now).date(), months_listed)
+        mids = {s: sum(self.market.touch(s)) // 2 for s in self.symbols}
+        today = contracts_on or exchange_time(now).date()
+        self.contracts = ContractList(self.specs, today, months_listed, mids)
+        self.contract_ids: dict[str, str] = self.contracts.front
+        """The traded (front-month) contract id of each symbol."""
         self.books: dict[str, BarBook] = {s: BarBook() for s in self.symbols}
         self.sessions: dict[str, Session] = {s: Session() for s in self.symbols}
         self.quotes: dict[str, QuoteUpdated] = {}
@@ -133,32 +136,20 @@ class Venue:
 
     # Contracts ---------------------------------------------------------------------------
 
-    def _list_contracts(self, today: date, months: int) -> None:
-        for symbol, spec in self.specs.items():
-            for index, (cid, name, month, year) in enumerate(
-                render.listed_months(spec, today, months)
-            ):
-                self.listed.append(render.contract(spec, cid, name, month, year))
-                if index == 0:
-                    self.contract_ids[symbol] = cid
-                    self.symbol_of[cid] = symbol
-
-    def search_contracts(self, text: str) -> list[dict[str, Any]]:
-        """Names containing the search text, like the Gateway (at most 20)."""
-        needle = text.strip().upper()
-        return [row for row in self.listed if needle and needle in row["name"].upper()][:20]
-
-    def contract(self, contract_id: str) -> dict[str, Any] | None:
-        return next((row for row in self.listed if row["id"] == contract_id), None)
+    @property
+    def listed(self) -> list[dict[str, Any]]:
+        """Every contract known, front months active, later months not."""
+        return self.contracts.rows()
 
     def tradable(self, contract_id: Any) -> str:
-        """The symbol of a tradable (front-month) contract, or the Gateway's refusal."""
-        symbol = self.symbol_of.get(contract_id) if isinstance(contract_id, str) else None
-        if symbol is not None:
-            return symbol
-        if isinstance(contract_id, str) and self.contract(contract_id) is not None:
-            raise Refusal(9, f"contract {contract_id} is not active on this emulator")
-        raise Refusal(8, f"contract {contract_id!r} not found")
+        """The symbol of the active contract, or the Gateway's refusal (9: not active)."""
+        listing = self.contracts.get(contract_id)
+        if listing is None:
+            raise Refusal(8, f"contract {contract_id!r} not found")
+        if not listing.active:
+            front = self.contract_ids[listing.symbol]
+            raise Refusal(9, f"contract {contract_id} is not active (trade {front})")
+        return listing.symbol
 
     # Market ------------------------------------------------------------------------------
 
@@ -196,37 +187,43 @@ class Venue:
         for ledger in self.ledgers.values():
             ledger.paper.on_market(event)
 
-    def quote_json(self, symbol: str, ts: int | None = None) -> dict[str, Any]:
-        """A full ``GatewayQuote`` (no sizes: the Gateway sends none)."""
+    def quote_json(self, symbol: str, ts: int | None = None, spread: int = 0) -> dict[str, Any]:
+        """A full ``GatewayQuote`` (no sizes: the Gateway sends none), ``spread`` ticks up."""
         spec = self.specs[symbol]
         quote = self.quotes[symbol]
         session = self.sessions[symbol]
-        last = session.last if session.last is not None else quote.bid
-        settle = session.settle if session.settle is not None else last
+        last = (session.last if session.last is not None else quote.bid) + spread
+        settle = session.settle + spread if session.settle is not None else last
         change = spec.to_price(last) - spec.to_price(settle)
         base = spec.to_price(settle)
+
+        def shifted(ticks: int | None) -> float | None:
+            return render.price(spec, None if ticks is None else ticks + spread)
+
         return {
             "symbol": spec.symbol_id,
             "symbolName": f"/{symbol}",
             "lastPrice": float(spec.to_price(last)),
-            "bestBid": float(spec.to_price(quote.bid)),
-            "bestAsk": float(spec.to_price(quote.ask)),
+            "bestBid": float(spec.to_price(quote.bid + spread)),
+            "bestAsk": float(spec.to_price(quote.ask + spread)),
             "change": float(change),
             "changePercent": float(round(change / base * 100, 4)) if base else 0.0,
-            "open": render.price(spec, session.open),
-            "high": render.price(spec, session.high),
-            "low": render.price(spec, session.low),
+            "open": shifted(session.open),
+            "high": shifted(session.high),
+            "low": shifted(session.low),
             "volume": session.volume,
             "lastUpdated": render.iso(quote.ts),
             "timestamp": render.iso(ts if ts is not None else quote.ts),
         }
 
-    def prints_json(self, symbol: str, prints: list[TradePrinted]) -> list[dict[str, Any]]:
+    def prints_json(
+        self, symbol: str, prints: list[TradePrinted], spread: int = 0
+    ) -> list[dict[str, Any]]:
         spec = self.specs[symbol]
         return [
             {
                 "symbolId": spec.symbol_id,
-                "price": float(spec.to_price(p.price)),
+                "price": float(spec.to_price(p.price + spread)),
                 "timestamp": render.iso(p.ts),
                 "type": int(p.aggressor) if p.aggressor is not None else 0,
                 "volume": p.size,
@@ -235,9 +232,16 @@ class Venue:
         ]
 
     def bars(
-        self, symbol: str, seconds: int, start_ns: int, end_ns: int, limit: int, partial: bool
+        self,
+        symbol: str,
+        seconds: int,
+        start_ns: int,
+        end_ns: int,
+        limit: int,
+        partial: bool,
+        spread: int = 0,
     ) -> list[dict[str, Any]]:
-        """Bars overlapping [start, end), newest first, at most ``limit``."""
+        """Bars overlapping [start, end), newest first, at most ``limit``, ``spread`` ticks up."""
         label = next((tf.label for tf in TIMEFRAMES.values() if tf.seconds == seconds), None)
         if label is None:
             raise Refusal(3, f"bar length of {seconds} seconds is not served")
@@ -249,7 +253,7 @@ class Venue:
         out = [
             b for b in bars if start_ns <= b.start < end_ns and (partial or b.start + tf.ns <= now)
         ]
-        return [render.bar(b, spec) for b in reversed(out[-limit:])]
+        return [render.bar(b, spec, spread) for b in reversed(out[-limit:])]
 
     # Accounts ----------------------------------------------------------------------------
 

@@ -219,6 +219,76 @@ async def test_history_is_newest_first_with_the_gateways_codes(
     assert (bad["success"], bad["errorCode"]) == (False, 1)
 
 
+def months(gateway: GatewayServer, symbol: str) -> tuple[str, str]:
+    """The symbol's front month and the next one, as the venue knows them."""
+    front = gateway.venue.contract_ids[symbol]
+    root = front.rsplit(".", 1)[0] + "."
+    later = [row["id"] for row in gateway.venue.listed if row["id"].startswith(root)]
+    later.remove(front)
+    assert len(later) == 1
+    return front, later[0]
+
+
+async def test_searches_list_only_the_active_month_of_each_root(
+    gateway: GatewayServer, http: aiohttp.ClientSession
+) -> None:
+    """Search and available answer one active contract per root; by id, later months too,
+    marked inactive (the Gateway's documented answers)."""
+    token = (await login(http))["token"]
+    front, later = months(gateway, "MNQ")
+    _, found = await call(http, token, "/Contract/search", {"searchText": "MNQ", "live": False})
+    assert [(c["id"], c["activeContract"]) for c in found["contracts"]] == [(front, True)]
+    _, available = await call(http, token, "/Contract/available", {"live": False})
+    rows = available["contracts"]
+    assert sorted(c["id"] for c in rows) == sorted(gateway.venue.contract_ids.values())
+    assert all(c["activeContract"] for c in rows)
+    _, by_id = await call(http, token, "/Contract/searchById", {"contractId": later})
+    assert (by_id["contract"]["id"], by_id["contract"]["activeContract"]) == (later, False)
+    _, missing = await call(http, token, "/Contract/searchById", {"contractId": "CON.F.US.X.Z26"})
+    assert (missing["success"], missing["errorCode"], missing["contract"]) == (False, 1, None)
+
+
+async def test_a_later_month_is_served_at_a_calendar_spread(
+    gateway: GatewayServer, http: aiohttp.ClientSession
+) -> None:
+    """The next month's bars are the front month's plus its spread, and its quotes and
+    prints arrive on the market hub for whoever subscribes."""
+    token = (await login(http))["token"]
+    front, later = months(gateway, "MNQ")
+    body = {"live": False, "startTime": "2000-01-01T00:00:00Z", "unit": 2, "unitNumber": 1,
+            "endTime": "2100-01-01T00:00:00Z", "limit": 5, "includePartialBar": False}  # fmt: skip
+    _, near = await call(http, token, "/History/retrieveBars", dict(body, contractId=front))
+    _, far = await call(http, token, "/History/retrieveBars", dict(body, contractId=later))
+    assert far["success"]
+    assert [b["t"] for b in far["bars"]] == [b["t"] for b in near["bars"]]
+    pairs = zip(far["bars"], near["bars"], strict=True)
+    spreads = {f[key] - n[key] for f, n in pairs for key in "ohlc"}
+    assert len(spreads) == 1
+    assert spreads.pop() > 0  # a later month trades at a premium (carry)
+    ws = await hub(http, "market", token)
+    await invoke(ws, "SubscribeContractQuotes", later)
+    await invoke(ws, "SubscribeContractTrades", later)
+    got = [m for m in await messages(ws, 1.0) if m.get("type") == 1]
+    assert {m["target"] for m in got} == {"GatewayQuote", "GatewayTrade"}
+    assert {m["arguments"][0] for m in got} == {later}
+    await ws.close()
+
+
+async def test_a_later_month_is_refused_with_contract_not_active(
+    gateway: GatewayServer, http: aiohttp.ClientSession
+) -> None:
+    """An order or a close on an inactive month is errorCode 9 naming the active one."""
+    token = (await login(http))["token"]
+    front, later = months(gateway, "ES")
+    _, placed = await call(http, token, "/Order/place", market_order(gateway, contractId=later))
+    assert (placed["success"], placed["errorCode"]) == (False, 9)
+    assert front in placed["errorMessage"]
+    close = {"accountId": 4001, "contractId": later}
+    _, closed = await call(http, token, "/Position/closeContract", close)
+    assert (closed["success"], closed["errorCode"]) == (False, 9)
+    assert gateway.venue.ledgers[4001].paper.orders == {}
+
+
 async def test_a_500_after_processing_still_places_the_order(
     gateway: GatewayServer, http: aiohttp.ClientSession
 ) -> None:
