@@ -6,6 +6,7 @@ on every run and every machine.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -42,6 +43,19 @@ async def settle(pilot: Pilot[int], seconds: float = 0.0) -> None:
     await session.engine.drain()
     app.drain(force=True)
     await pilot.pause()
+
+
+async def until(
+    pilot: Pilot[int], check: Callable[[], object], what: str, within: float = 60.0
+) -> None:
+    """Wait for work Textual does on its own schedule (the command palette's search) until
+    ``check()`` holds. The deadline only stops a hung test: a busy machine is never a failure."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not check():
+        if loop.time() > deadline:
+            pytest.fail(f"still waiting after {within:.0f} s: {what}")
+        await pilot.pause(0.01)
 
 
 async def press(pilot: Pilot[int], *keys: str) -> None:
