@@ -7,7 +7,9 @@ on every run and every machine.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
@@ -43,6 +45,16 @@ async def settle(pilot: Pilot[int], seconds: float = 0.0) -> None:
     await session.engine.drain()
     app.drain(force=True)
     await pilot.pause()
+
+
+@contextmanager
+def private_user_dirs_at(root: Path) -> Iterator[None]:
+    """The user dirs under ``root`` for a module-scoped fixture: pytest sets those up before
+    the autouse per-test dirs, so without this they would read the trader's own config."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+            patch.setenv(name, str(root / name.lower()))
+        yield
 
 
 async def until(

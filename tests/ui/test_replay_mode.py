@@ -16,7 +16,7 @@ from cockpit.session import FROZEN_START_NS, frozen_session
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.replay import GoToScreen, ReplayApp
 from cockpit.ui.screens.review import ReviewScreen
-from tests.ui.conftest import press, settle
+from tests.ui.conftest import press, private_user_dirs_at, settle
 
 
 async def record_through_the_cockpit(folder: Path) -> tuple[Path, list[tuple[int, str]]]:
@@ -38,7 +38,9 @@ async def record_through_the_cockpit(folder: Path) -> tuple[Path, list[tuple[int
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[int, str]]]:
-    return cockpit_loop.run(record_through_the_cockpit(tmp_path_factory.mktemp("journals")))
+    """One recording for the module, made in private user dirs like every test's."""
+    with private_user_dirs_at(tmp_path_factory.mktemp("home")):
+        return cockpit_loop.run(record_through_the_cockpit(tmp_path_factory.mktemp("journals")))
 
 
 def test_the_recording_ticks_with_its_clock_not_the_wall(recorded) -> None:  # type: ignore[no-untyped-def]
