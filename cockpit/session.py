@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 from cockpit.brokers.factory import make_broker
 from cockpit.config import Settings
 from cockpit.core.broker import Broker
-from cockpit.core.clock import EXCHANGE_TZ, Clock, FakeClock, WallClock, ns_from_datetime
+from cockpit.core.clock import (
+    EXCHANGE_TZ,
+    NS_PER_SECOND,
+    Clock,
+    FakeClock,
+    WallClock,
+    ns_from_datetime,
+)
 from cockpit.core.engine import Engine
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Mode
@@ -49,15 +56,40 @@ class Session:
         await self.broker.start(self.engine.on_event)
         self.started = True
 
+    @property
+    def frozen(self) -> bool:
+        """True when the clock stands still until told to move (tests, screenshots, demos)."""
+        return isinstance(self.clock, FakeClock)
+
     async def advance(self, seconds: float) -> None:
-        """Move a frozen session's clock and market forward (tests, screenshots, demos)."""
+        """Move a frozen session's clock and market forward, a second at a time.
+
+        Each whole second the clock passes is lived as a live session lives it: the
+        market plays up to it, the engine ticks there (a cooldown ending, an end-of-day
+        flatten) and the broker calls that started finish. So time-driven risk moves with
+        the session's clock, and a run gets the same ticks on every machine, however long
+        it takes in wall time.
+        """
         clock = self.clock
         if not isinstance(clock, FakeClock):
             raise TypeError("only a frozen session can be advanced by hand")
-        clock.advance(seconds)
+        if seconds < 0:
+            raise ValueError(f"a session's time only moves forward (asked {seconds} s)")
+        until = clock.now_ns() + int(seconds * NS_PER_SECOND)
+        second = (clock.now_ns() // NS_PER_SECOND + 1) * NS_PER_SECOND
+        while second <= until:
+            await self._play_until(clock, second)
+            self.engine.tick()
+            await self.engine.drain()
+            second += NS_PER_SECOND
+        await self._play_until(clock, until)
+
+    async def _play_until(self, clock: FakeClock, ns: int) -> None:
+        """Set the clock to ``ns``, play the market up to it, let broker calls finish."""
+        clock.set(ns)
         step = getattr(self.broker, "step", None)
         if step is not None:
-            step(clock.now_ns())
+            step(ns)
         await self.engine.drain()
 
     async def stop(self) -> None:

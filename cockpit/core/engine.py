@@ -29,7 +29,7 @@ from decimal import InvalidOperation
 from typing import Any, Protocol
 
 from cockpit.core.broker import Broker, BrokerError, SubmissionUncertain
-from cockpit.core.clock import Clock
+from cockpit.core.clock import NS_PER_SECOND, Clock
 from cockpit.core.commands import (
     CancelAll,
     CancelOrder,
@@ -266,13 +266,24 @@ class Engine:
             return handler(command)
         return self._deny(command, f"{command.label} is not handled by this engine")
 
+    _ticked_second: int | None = None
+    """The clock second of the last tick that ran (``Engine.tick`` runs once a second)."""
+
     def tick(self) -> None:
         """Let watchers act on the passage of time (a cooldown or lockout ending, an
         end-of-day flatten): each watcher's optional ``on_time(now_ns, state)`` runs and
-        what it returns is submitted. The UI calls this from a 1 Hz timer; replay calls
-        it as recorded time moves.
+        what it returns is submitted. The UI's 1 Hz timer calls this for a live clock, a
+        frozen session each second its clock moves through, replay at each recorded tick.
+
+        Time is the session's clock, not the caller's: a tick in a second of that clock
+        already ticked does nothing (and records nothing), so a timer firing on wall time
+        cannot add ticks to a session whose clock stands still.
         """
         now = self.now()
+        second = now // NS_PER_SECOND
+        if second == self._ticked_second:
+            return
+        self._ticked_second = second
         record_tick = getattr(self.recorder, "record_tick", None)
         if record_tick is not None:  # the journal keeps ticks: replay gives the same ones
             record_tick(now)

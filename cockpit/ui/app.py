@@ -182,10 +182,9 @@ class CockpitApp(App[int]):
         for problem in self.theme_problems:
             self.notify(f"{problem}; using {self.theme}", severity="warning", timeout=15)
             self.engine.emit(Notice(self.clock.now_ns(), "warning", str(problem)))
-        self._cockpit_timers = [
-            self.set_interval(1 / self.drain_hz, self.drain),
-            self.set_interval(1.0, self.tick),
-        ]
+        self._cockpit_timers = [self.set_interval(1 / self.drain_hz, self.drain, name="drain")]
+        if not self.session.frozen:  # a frozen session ticks as its own clock moves
+            self._cockpit_timers.append(self.set_interval(1.0, self.tick, name="tick"))
         if not self.session.started:
             self.run_worker(self._start_session(), exclusive=True, group="session")
         else:
@@ -270,7 +269,9 @@ class CockpitApp(App[int]):
     # The drain -------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Once a second: time-driven risk (cooldowns ending, end-of-day flatten...)."""
+        """Once a second of a live clock: time-driven risk (cooldowns ending, end-of-day
+        flatten...). Never on a frozen session: its ticks come with its clock
+        (:meth:`Session.advance`), so a slow machine cannot add any."""
         self.engine.tick()
 
     def drain(self, force: bool = False) -> None:

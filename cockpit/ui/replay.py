@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
@@ -30,6 +31,7 @@ from cockpit.ui.app import CockpitApp, check_start
 from cockpit.ui.bindings import REPLAY_BINDINGS
 from cockpit.ui.format import clock
 from cockpit.ui.screens.review import ReviewScreen
+from cockpit.ui.theme import ThemeProblem
 from cockpit.ui.widgets.inputs import time_input
 
 
@@ -135,11 +137,16 @@ class ReplayApp(CockpitApp):
 
     BINDINGS = REPLAY_BINDINGS
 
-    def __init__(self, replay: ReplaySession) -> None:
+    def __init__(
+        self,
+        replay: ReplaySession,
+        *,
+        themes: tuple[dict[str, Theme], list[ThemeProblem]] | None = None,
+    ) -> None:
         self.replay = replay
         self._generation = replay.generation
         self._replay_message = ""
-        super().__init__(replay.session)
+        super().__init__(replay.session, themes=themes)
         self.replay_bar = ReplayBar()
 
     def compose(self) -> ComposeResult:

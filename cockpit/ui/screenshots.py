@@ -1,8 +1,9 @@
 """Regenerate ``screenshots/`` from the app: ``uv run python -m cockpit.ui.screenshots``.
 
 Every picture comes from a frozen session (fixed seed, clock standing still until a
-scene moves it), so the README shows exactly what the code draws, the same on every
-machine. Scenes are small scripts of key presses and market steps.
+scene moves it, ticking only as the scene moves it) in the shipped themes only (never
+the themes in the user's config dir), so the README shows exactly what the code draws,
+the same on every machine. Scenes are small scripts of key presses and market steps.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from textual.theme import Theme
+
 from cockpit.config import Settings, UiSettings
 from cockpit.core import loop as cockpit_loop
 from cockpit.journal.player import open_replay
 from cockpit.session import frozen_session
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.replay import ReplayApp
+from cockpit.ui.theme import ThemeProblem, load_themes, shipped_themes_dir
 
 Scene = Callable[[CockpitApp, "Director"], Awaitable[None]]
 
@@ -117,9 +121,14 @@ SHOTS: tuple[Shot, ...] = (
 )
 
 
+def shipped_themes() -> tuple[dict[str, Theme], list[ThemeProblem]]:
+    """The themes in ``themes/``: a picture never depends on the user's own themes."""
+    return load_themes([shipped_themes_dir()])
+
+
 async def record_demo(folder: Path) -> Path:
     """Two round trips traded with real keys in a frozen demo, journaled into ``folder``."""
-    app = CockpitApp(frozen_session(journal_dir=folder))
+    app = CockpitApp(frozen_session(journal_dir=folder), themes=shipped_themes())
     async with app.run_test(size=(120, 40)) as pilot:
         director = Director(app, pilot)
         await director.settle(30)
@@ -138,9 +147,9 @@ async def take(shot: Shot, folder: Path, journal: Path | None = None) -> Path:
     settings = base.model_copy(update={"ui": UiSettings(theme=shot.theme)})
     if shot.replayed:
         assert journal is not None
-        app: CockpitApp = ReplayApp(open_replay(journal))
+        app: CockpitApp = ReplayApp(open_replay(journal), themes=shipped_themes())
     else:
-        app = CockpitApp(frozen_session(settings))
+        app = CockpitApp(frozen_session(settings), themes=shipped_themes())
     async with app.run_test(size=shot.size) as pilot:
         director = Director(app, pilot)
         await shot.scene(app, director)

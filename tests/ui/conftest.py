@@ -6,7 +6,10 @@ on every run and every machine.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
@@ -42,6 +45,29 @@ async def settle(pilot: Pilot[int], seconds: float = 0.0) -> None:
     await session.engine.drain()
     app.drain(force=True)
     await pilot.pause()
+
+
+@contextmanager
+def private_user_dirs_at(root: Path) -> Iterator[None]:
+    """The user dirs under ``root`` for a module-scoped fixture: pytest sets those up before
+    the autouse per-test dirs, so without this they would read the trader's own config."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+            patch.setenv(name, str(root / name.lower()))
+        yield
+
+
+async def until(
+    pilot: Pilot[int], check: Callable[[], object], what: str, within: float = 60.0
+) -> None:
+    """Wait for work Textual does on its own schedule (the command palette's search) until
+    ``check()`` holds. The deadline only stops a hung test: a busy machine is never a failure."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not check():
+        if loop.time() > deadline:
+            pytest.fail(f"still waiting after {within:.0f} s: {what}")
+        await pilot.pause(0.01)
 
 
 async def press(pilot: Pilot[int], *keys: str) -> None:

@@ -8,12 +8,15 @@ import pytest
 from textual.pilot import Pilot
 
 from cockpit.core import loop as cockpit_loop
+from cockpit.core.clock import NS_PER_SECOND
+from cockpit.journal.format import RecordKind
 from cockpit.journal.player import open_replay
-from cockpit.session import frozen_session
+from cockpit.journal.reader import open_journal
+from cockpit.session import FROZEN_START_NS, frozen_session
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.replay import GoToScreen, ReplayApp
 from cockpit.ui.screens.review import ReviewScreen
-from tests.ui.conftest import press, settle
+from tests.ui.conftest import press, private_user_dirs_at, settle
 
 
 async def record_through_the_cockpit(folder: Path) -> tuple[Path, list[tuple[int, str]]]:
@@ -35,7 +38,17 @@ async def record_through_the_cockpit(folder: Path) -> tuple[Path, list[tuple[int
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[int, str]]]:
-    return cockpit_loop.run(record_through_the_cockpit(tmp_path_factory.mktemp("journals")))
+    """One recording for the module, made in private user dirs like every test's."""
+    with private_user_dirs_at(tmp_path_factory.mktemp("home")):
+        return cockpit_loop.run(record_through_the_cockpit(tmp_path_factory.mktemp("journals")))
+
+
+def test_the_recording_ticks_with_its_clock_not_the_wall(recorded) -> None:  # type: ignore[no-untyped-def]
+    """One tick per second of the session's clock (110 s), however long the recording took."""
+    path, _ = recorded
+    with open_journal(path) as journal:
+        ticks = [record.ns for record in journal if record.kind is RecordKind.TICK]
+    assert ticks == [FROZEN_START_NS + n * NS_PER_SECOND for n in range(1, 111)]
 
 
 def replay_app(path: Path) -> ReplayApp:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from cockpit.cli import main
@@ -17,7 +18,7 @@ from cockpit.ui.bindings import COCKPIT_BINDINGS
 from cockpit.ui.keymap import KeymapError, check_keymap
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.theme import COCKPIT_VARIABLES, load_theme_file, load_themes, shipped_themes_dir
-from tests.ui.conftest import demo_app, demo_session, press, settle
+from tests.ui.conftest import demo_app, demo_session, press, settle, until
 
 SHIPPED = ("cockpit-dark", "cockpit-light", "high-contrast", "colorblind")
 
@@ -216,23 +217,56 @@ def test_colorblind_theme_snapshot_80x24(snap_compare) -> None:  # type: ignore[
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
+async def open_theme_picker(app: CockpitApp, pilot: Pilot[int]) -> CommandList:
+    """Open the theme picker and wait until its search has listed every theme."""
+    app.action_change_theme()
+    await until(
+        pilot,
+        lambda: (
+            isinstance(app.screen, CommandPalette)
+            and app.screen.query_one(CommandList).option_count > 1
+        ),
+        "the theme picker lists themes",
+    )
+    await app.workers.wait_for_complete()  # the search's last batch is in
+    return app.screen.query_one(CommandList)
+
+
+def highlighted_theme(themes: CommandList) -> str | None:
+    """The theme the picker highlights (as the app reads it from the option's hit)."""
+    if themes.highlighted is None:
+        return None
+    hit = themes.get_option_at_index(themes.highlighted).hit  # type: ignore[attr-defined]
+    return hit.text or getattr(hit.display, "plain", str(hit.display))
+
+
+async def highlight_next(app: CockpitApp, pilot: Pilot[int], themes: CommandList) -> str:
+    """Press `down` and wait until the app shows the newly highlighted theme."""
+    before = themes.highlighted
+    await pilot.press("down")
+    await until(
+        pilot,
+        lambda: themes.highlighted != before and app.theme == highlighted_theme(themes),
+        "the highlighted theme to show",
+    )
+    return app.theme
+
+
 async def test_the_theme_picker_previews_live_and_escape_restores() -> None:
     """Moving through the picker shows each theme at once; escape puts the old one back."""
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.theme == "cockpit-dark"
-        app.action_change_theme()
-        await pilot.pause(0.3)
-        seen = set()
-        for _ in range(3):
-            await pilot.press("down")
-            await pilot.pause(0.1)
-            seen.add(app.theme)
+        themes = await open_theme_picker(app, pilot)
+        seen = {await highlight_next(app, pilot, themes) for _ in range(3)}
         assert seen - {"cockpit-dark"}
         await pilot.press("escape")
-        await pilot.pause(0.1)
-        assert app.theme == "cockpit-dark"
+        await until(
+            pilot,
+            lambda: not isinstance(app.screen, CommandPalette) and app.theme == "cockpit-dark",
+            "the picker to shut and the old theme to come back",
+        )
 
 
 async def test_the_theme_picker_keeps_the_chosen_theme() -> None:
@@ -240,12 +274,11 @@ async def test_the_theme_picker_keeps_the_chosen_theme() -> None:
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.action_change_theme()
-        await pilot.pause(0.3)
-        await pilot.press("down", "down")
-        await pilot.pause(0.1)
-        chosen = app.theme
+        themes = await open_theme_picker(app, pilot)
+        await highlight_next(app, pilot, themes)
+        chosen = await highlight_next(app, pilot, themes)
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: not isinstance(app.screen, CommandPalette), "the picker shut")
+        await pilot.pause()  # the picker's Closed message reaches the app
         assert app.theme == chosen
         assert chosen != "cockpit-dark"

@@ -175,8 +175,9 @@ async def test_flatten_works_while_disarmed() -> None:
         assert app.state.is_flat()
 
 
-class SlowCloses(PaperBroker):
-    """A paper broker whose closes take a while, like a real one in a fast market."""
+class HeldBroker(PaperBroker):
+    """A paper broker whose cancels and closes wait until the test lets them through,
+    like a real one in a fast market: a flatten is still running while keys arrive."""
 
     def __init__(self, clock: FakeClock) -> None:
         from cockpit.core.instruments import DEFAULT_WATCHLIST
@@ -184,27 +185,31 @@ class SlowCloses(PaperBroker):
         super().__init__(clock, DEFAULT_WATCHLIST, pump_interval=0)
         self.closes: list[str] = []
         self.cancels: list[int] = []
+        self.released = asyncio.Event()
 
     async def close_position(self, symbol: str) -> None:
         self.closes.append(symbol)
-        await asyncio.sleep(0.05)
+        await self.released.wait()
         await super().close_position(symbol)
 
     async def cancel_order(self, order_id: int) -> None:
         self.cancels.append(order_id)
-        await asyncio.sleep(0.05)
+        await self.released.wait()
         await super().cancel_order(order_id)
 
 
 async def test_repeated_flatten_presses_send_no_duplicate_closes() -> None:
     """Hammering `F` while a flatten runs sends one cancel per order and one close per position."""
-    broker = SlowCloses(FakeClock(START_NS))
+    broker = HeldBroker(FakeClock(START_NS))
     app = CockpitApp(demo_session(broker=broker))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
         await press(pilot, "a", "b", "down", "s", "B")
         for _ in range(5):
             await pilot.press("F")
+        assert len(broker.cancels) == 1, "the first flatten is held at its cancel"
+        assert broker.closes == []
+        broker.released.set()
         await settle(pilot)
         assert sorted(broker.closes) == ["MES", "MNQ"]
         assert len(broker.cancels) == 1
