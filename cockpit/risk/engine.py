@@ -477,10 +477,21 @@ class RiskEngine(RiskViews):
                 return rule.name
         return None
 
-    def _carry_out(self, acts: list[tuple[str, Act]], state: State, now: int) -> list[Command]:
-        """Record each act once and return the commands to send (none in dry run)."""
+    def _carry_out(
+        self,
+        acts: list[tuple[str, Act]],
+        state: State,
+        now: int,
+        *,
+        flattening: bool | None = None,
+    ) -> list[Command]:
+        """Record each act once and return the commands to send (none in dry run).
+
+        ``flattening`` says a flatten covers the cancels and closes (default: whether one
+        is running now; a caller that just started one says so, however fast it ended).
+        """
         commands: list[Command] = []
-        flattening = state.flattening
+        flattening = state.flattening if flattening is None else flattening
         cancelled_all = False
         for rule, act in acts:
             key = act.key
@@ -518,7 +529,7 @@ class RiskEngine(RiskViews):
     # Lockouts ----------------------------------------------------------------------------
 
     def _start_lockout(self, command: StartLockout) -> Verdict:
-        """``StartLockout``: flatten, then lock until ``until_ns`` (never shorter than now)."""
+        """``StartLockout``: lock until ``until_ns`` (never shorter than now), then flatten."""
         engine = self._engine
         assert engine is not None, "attach() the risk engine first"
         now = self.now()
@@ -526,14 +537,13 @@ class RiskEngine(RiskViews):
             reason = "that lockout would already be over: pick a later time"
             self._emit(OrderDenied(now, command.label, reason, "lockout"))
             return Verdict(False, reason)
-        task = None
+        # Lock first: from this moment nothing new may go out, whenever the flatten's
+        # tasks first run (on eager tasks a paper flatten is over inside flatten_all).
         acts: list[tuple[str, Act]] = []
-        try:
-            task = engine.flatten_all(FlattenAll(reason=command.reason, origin="risk"))
-        finally:
-            self._lock(command.until_ns, command.reason, "manual", now, acts)
-            for sent in self._carry_out(acts, engine.state, now):
-                engine.submit(sent)
+        self._lock(command.until_ns, command.reason, "manual", now, acts)
+        task = engine.flatten_all(FlattenAll(reason=command.reason, origin="risk"))
+        for sent in self._carry_out(acts, engine.state, now, flattening=True):
+            engine.submit(sent)
         return Verdict(True, task=task)
 
     def _lock(

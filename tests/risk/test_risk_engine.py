@@ -116,9 +116,10 @@ async def test_locked_cancels_and_closes_what_appears_from_elsewhere(desk: DeskF
     assert ("lockout", "close") in rules
 
 
-async def test_start_lockout_flattens_then_locks(desk: DeskFactory) -> None:
-    """StartLockout: FlattenStarted comes before LockoutStarted, positions and orders go,
-    and the state is LOCKED until the chosen time."""
+async def test_start_lockout_locks_then_flattens(desk: DeskFactory) -> None:
+    """StartLockout: LockoutStarted comes before FlattenStarted (nothing new can go out once
+    the flatten runs, whenever its tasks run), positions and orders go, nothing is closed
+    twice, and the state is LOCKED until the chosen time."""
     d = await desk()
     await d.buy("MNQ", 2)
     await d.limit("MES", Side.BUY, 1, d.bid("MES") - 40)
@@ -126,7 +127,8 @@ async def test_start_lockout_flattens_then_locks(desk: DeskFactory) -> None:
     verdict = await d.submit(StartLockout(until_ns=until, reason="manual lockout 15 min"))
     assert verdict.accepted
     kinds = [type(e) for e in d.recorder.events if isinstance(e, FlattenStarted | LockoutStarted)]
-    assert kinds == [FlattenStarted, LockoutStarted]
+    assert kinds == [LockoutStarted, FlattenStarted]
+    assert not d.of(OrderDenied)
     assert d.state.is_flat()
     assert d.state.risk_state == "LOCKED"
     assert d.state.lockout_until == until
