@@ -6,14 +6,21 @@ the core from prints, history comes from ``/History/retrieveBars`` (projectx_his
 the account is chosen by name and the front month by calendar (projectx_config,
 projectx_contracts), hub messages become events once each (projectx_feed), the account is
 re-read at start and after every reconnect with order keys off until then, and an order
-whose answer was lost is looked for by its tag, never re-sent (projectx_reconcile). Here:
-the SDK seam, the Broker methods, and the supervisor that notices dropped hubs, a silent
-feed, ``GatewayLogout`` and dead tokens (projectx_links) and repairs them: new login, new
-token to the hubs (which resubscribe), reconcile.
+whose answer was lost is looked for by its tag, never re-sent (projectx_reconcile,
+projectx_lookups). Every REST request waits its turn in one queue the cockpit owns
+(request_scheduler): exits first, with a reserve of the rate budget kept for them, then
+entries, then reads. Here: the SDK seam, the Broker methods, and the supervisor. The
+supervisor renews the session token before it expires and notices dropped hubs, a silent
+feed, ``GatewayLogout`` and dead tokens (projectx_links). It repairs them with a new
+login, the new token to the hubs (which resubscribe), and a reconcile.
 
-SDK internals touched (pinned to 4.4.1): ``ProjectX._make_request`` (raw Gateway JSON with
-the SDK's retry and uncertainty rules), the realtime client's hub open/close/logout hooks,
-its hubs' "ready" events, and each hub connection's ``_run_task`` (is the transport alive).
+SDK internals touched (pinned to 4.4.1):
+- ``ProjectX._make_request``, called past its ``@handle_rate_limit`` wrapper (raw Gateway
+  JSON with the SDK's retry and uncertainty rules, but no 60 s sleep on a 429);
+- ``ProjectX.rate_limiter``, replaced so every request the SDK sends waits in the
+  cockpit's queue;
+- the realtime client's hub open/close/logout hooks and its hubs' "ready" events;
+- each hub connection's ``_run_task`` (is the transport alive).
 """
 
 from __future__ import annotations
@@ -23,7 +30,8 @@ import contextlib
 import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from project_x_py import ProjectX
@@ -60,6 +68,7 @@ from cockpit.brokers.projectx_orders import (
 )
 from cockpit.brokers.projectx_payloads import ContractBook, parse_account, rows
 from cockpit.brokers.projectx_reconcile import Reconciler
+from cockpit.brokers.request_scheduler import Budget, Hold, Lane, RequestScheduler
 from cockpit.core.broker import (
     BrokerError,
     BrokerUnavailable,
@@ -76,12 +85,52 @@ log = logging.getLogger(__name__)
 redaction.install()
 
 HUB_SWAP_SECONDS = 20.0
+RENEW_RETRY_NS = 5 * NS_PER_SECOND
 MUTATIONS = frozenset(ERRORS)
 """The endpoints that change the account: the SDK never retries them."""
+LANES = {
+    "/Order/cancel": Lane.EXIT,
+    "/Position/closeContract": Lane.EXIT,
+    "/Position/partialCloseContract": Lane.EXIT,
+    "/Order/place": Lane.ENTRY,
+    "/Order/modify": Lane.ENTRY,
+}
+"""Each mutation's lane in the request queue; everything else is a read."""
+RESENT_AFTER_401 = frozenset({"/Order/cancel", "/Position/closeContract"})
+"""Exits sent again after a 401 and a new login (see ``_again_after_login`` for why)."""
+LANE: ContextVar[Lane] = ContextVar("cockpit_gateway_lane", default=Lane.READ)
+"""The lane of the requests made from here on: a flatten's re-read runs in the exits'."""
+
+
+@contextlib.contextmanager
+def _lane(lane: Lane) -> Iterator[None]:
+    """Make the requests inside go in ``lane`` (or a more urgent one already in force)."""
+    token = LANE.set(min(lane, LANE.get()))
+    try:
+        yield
+    finally:
+        LANE.reset(token)
 
 
 class _Uncertain(Exception):
     """A mutation got no clear answer (timeout, 5xx, 401, 429): it may have happened."""
+
+    def __init__(self, reason: str, *, unauthorized: bool = False) -> None:
+        super().__init__(reason)
+        self.unauthorized = unauthorized
+        """The answer was 401: the Gateway refused the session token."""
+
+
+class _Gate:
+    """Stands in for the SDK's own limiter: every request the SDK sends waits here, in the
+    lane of whoever asked (the SDK's own first-come queue would let look-ups hold up a
+    close)."""
+
+    def __init__(self, scheduler: RequestScheduler) -> None:
+        self.scheduler = scheduler
+
+    async def acquire(self) -> None:
+        await self.scheduler.acquire(LANE.get())
 
 
 class _Realtime(ProjectXRealtimeClient):
@@ -138,6 +187,8 @@ class ProjectXBroker:
         self.feed = LiveFeed(clock, lambda event: None, self.book)
         grace = settings.uncertain_grace_seconds
         self.reconciler = Reconciler(self._call, self.feed, clock, self._show_account, grace)
+        budget = Budget.per_minute(settings.requests_per_minute)
+        self.scheduler = RequestScheduler(clock, budget, on_hold=self._rate_held)
         self.reconciler.hub_up = lambda: bool(self._realtime and self._realtime.user_connected)
         self._client: ProjectX | None = None
         self._realtime: _Realtime | None = None
@@ -147,6 +198,8 @@ class ProjectXBroker:
         """Why and when the gateway ended the session (``GatewayLogout``)."""
         self._hub_token = ""
         self._login_ns = 0
+        self._renew_after = 0
+        """No renewal attempt before this (the last one failed)."""
         self._login_lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
@@ -183,6 +236,7 @@ class ProjectXBroker:
         self._client = ProjectX(
             self.login.username, self.login.api_key, config=self._sdk_config(), account_name=None
         )
+        self._client.rate_limiter = _Gate(self.scheduler)
         await self._client.__aenter__()
         try:
             await self._sign_in()
@@ -209,6 +263,7 @@ class ProjectXBroker:
                 await self._supervisor
             self._supervisor = None
         await self._close_sdk()
+        self.scheduler.close()
         self._sink = None
 
     async def _close_sdk(self) -> None:
@@ -227,13 +282,14 @@ class ProjectXBroker:
             user_hub_url=self.login.user_hub_url,
             market_hub_url=self.login.market_hub_url,
             timeout_seconds=self.settings.timeout_seconds,
-            requests_per_minute=self.settings.requests_per_minute,
+            requests_per_minute=self.settings.requests_per_minute,  # its limiter is replaced
         )
 
     async def _sign_in(self) -> None:
         client = self._require_client()
         try:
-            await client.authenticate()
+            with _lane(Lane.EXIT):
+                await client.authenticate()
         except ProjectXError as exc:
             if isinstance(exc, ProjectXConnectionError | ProjectXServerError):
                 raise BrokerUnavailable(f"cannot reach the gateway: {self._why(exc)}") from None
@@ -340,22 +396,56 @@ class ProjectXBroker:
             await self._mutate("/Position/partialCloseContract", body, f"close of {size} {symbol}")
 
     async def reconcile(self) -> None:
-        await self.reconciler.run()
+        """A flatten's re-read: in the exits' lane, never queued behind look-ups."""
+        with _lane(Lane.EXIT):
+            await self.reconciler.run(urgent=True)
 
     async def _mutate(self, endpoint: str, body: dict[str, Any], what: str) -> None:
+        asked = self.clock.now_ns()
         try:
             answer = await self._call(endpoint, body)
         except _Uncertain as exc:
-            self.reconciler.needed = True
-            self._show_account(LinkStatus.RECONCILING, f"{what}: {exc}; re-reading")
-            self._wake.set()
-            raise SubmissionUncertain(
-                f"{what}: {exc}. Nothing was re-sent; the account is being re-read"
-            ) from None
+            if not (exc.unauthorized and endpoint in RESENT_AFTER_401):
+                raise self._uncertain(what, str(exc)) from None
+            answer = await self._again_after_login(endpoint, body, what, asked)
         if not accepted(answer):
             self.reconciler.needed = True  # our picture may be behind the gateway's
             self._wake.set()
             raise OrderRejected(f"{what}: {refusal(endpoint, answer)}")
+
+    def _uncertain(self, what: str, reason: str) -> SubmissionUncertain:
+        """A mutation without a clear answer: re-read the account; nothing is re-sent."""
+        self.reconciler.needed = True
+        self._show_account(LinkStatus.RECONCILING, f"{what}: {reason}; re-reading")
+        self._wake.set()
+        return SubmissionUncertain(
+            f"{what}: {reason}. Nothing was re-sent; the account is being re-read"
+        )
+
+    async def _again_after_login(
+        self, endpoint: str, body: dict[str, Any], what: str, asked: int
+    ) -> Any:
+        """An exit refused 401: sign in again and send it again at once.
+
+        Resending is safe. A 401 is the Gateway's authentication refusing the request
+        before any order code runs (ASP.NET Core authenticates before the endpoint
+        executes), so the cancel or close was not executed. Even if it had been, resending
+        these two is harmless: a cancel of an order no longer working is refused, and
+        ``closeContract`` closes whatever is open, sized by the Gateway, so a second one
+        finds nothing and is refused ("position not found"); it cannot overshoot. A
+        placement, a modify or a partial close is never re-sent: each would act twice.
+        """
+        log.warning("%s: the gateway refused the session token (401); signing in again", what)
+        try:
+            await self._relogin("the gateway refused the session token on an exit", asked=asked)
+        except BrokerUnavailable as exc:
+            self.reconciler.needed = True
+            self._wake.set()
+            raise BrokerUnavailable(f"{what}: refused 401 (not executed) and {exc}") from None
+        try:
+            return await self._call(endpoint, body)
+        except _Uncertain as exc:
+            raise self._uncertain(what, str(exc)) from None
 
     async def _settle_uncertain(self, request: OrderRequest, reason: str) -> int:
         """The place went unanswered: find it by its tag before anyone may send again."""
@@ -364,19 +454,19 @@ class ProjectXBroker:
         if tag is None:
             self.reconciler.needed = True
             raise SubmissionUncertain(f"{what}: {reason}; nothing was re-sent")
-        self.reconciler.look_for(tag)
+        lost = self.reconciler.look_for(tag)
         self._show_account(
-            LinkStatus.RECONCILING, f"order {tag}: {reason}; checking whether it reached the broker"
+            LinkStatus.RECONCILING, f"order {tag}: {reason}; looking for it by its tag"
         )
         with contextlib.suppress(BrokerError):
-            await self.reconciler.run()
+            await self.reconciler.look_up()
         found = self.feed.mirror.by_tag(tag)
         if found is not None:
             return found.id
         self._wake.set()
         raise SubmissionUncertain(
-            f"{what} ({tag}): {reason}. It is not at the broker yet; nothing was re-sent "
-            "and order keys wait until the account is re-read"
+            f"{what} ({tag}): {reason}. It was not at the broker at the first look; nothing "
+            f"was re-sent and order keys wait. {lost.plan_text()}"
         )
 
     # Supervision -------------------------------------------------------------------------
@@ -411,12 +501,13 @@ class ProjectXBroker:
         reconciler = self.reconciler
         if todo.reconcile:
             reconciler.needed = True
+        await self._renew_if_due()
         client = self._require_client()
         if client.session_token != self._hub_token:
             await self._swap_token("the session token was renewed")
+        reconciler.settle_seen()
         now = self.clock.now_ns()
-        due = (reconciler.needed or reconciler.lost) and now >= reconciler.next_at
-        if due and realtime.user_connected:
+        if reconciler.due(now, realtime.user_connected):
             await reconciler.attempt()
         poll = self.settings.account_poll_seconds
         if poll > 0 and now >= self._poll_at and links.status[Link.ACCOUNT].healthy:
@@ -454,6 +545,7 @@ class ProjectXBroker:
         self._show_account(LinkStatus.DISCONNECTED, f"{reason}: signing in again")
         try:
             await self._relogin(reason, asked=since)
+            await self._swap_token(reason)
         except BrokerError as exc:
             self._show_account(LinkStatus.DISCONNECTED, f"{reason}: {exc}")
         finally:
@@ -464,20 +556,45 @@ class ProjectXBroker:
         self._wake.set()
 
     async def _relogin(self, reason: str, *, asked: int | None = None) -> None:
-        """Sign in again unless that already happened after ``asked`` (default: now)."""
+        """Sign in again unless that already happened after ``asked`` (default: now).
+
+        In the exits' lane, and quick: the hubs get the new token afterwards, from the
+        supervisor (a hub swap takes seconds and an exit waiting on this must not wait
+        for it)."""
         asked = self.clock.now_ns() if asked is None else asked
         async with self._login_lock:
             if self._login_ns > asked:
                 return  # someone signed in again after the trouble began
             client = self._require_client()
             try:
-                await client.authenticate()
+                with _lane(Lane.EXIT):
+                    await client.authenticate()
             except ProjectXError as exc:
                 raise BrokerUnavailable(f"signing in again failed: {self._why(exc)}") from None
             self._note_token()
             self._login_ns = self.clock.now_ns()
             self.reconciler.needed = True
-            await self._swap_token(reason)
+            log.info("signed in again: %s", reason)
+        self._wake.set()
+
+    async def _renew_if_due(self) -> None:
+        """Renew the session token before it expires: on the supervisor's timer, not only
+        on the next call (an idle cockpit would meet the 401 on its next exit)."""
+        now = self.clock.now_ns()
+        if now < self._renew_after or not self._token_expiring(now):
+            return
+        try:
+            await self._relogin("renewing the session token before it expires")
+        except BrokerUnavailable as exc:
+            self._renew_after = now + RENEW_RETRY_NS
+            seconds = RENEW_RETRY_NS // NS_PER_SECOND
+            self.feed.notice("warning", f"{exc}; the session token is renewed again in {seconds} s")
+
+    def _token_expiring(self, now: int) -> bool:
+        client = self._client
+        expiry = client.token_expiry if client is not None else None
+        end = int(expiry.timestamp() * NS_PER_SECOND) if expiry is not None else 0
+        return token_expiring(end, self._login_ns, now)
 
     async def _swap_token(self, reason: str) -> None:
         """Give the hubs the current token: they reconnect with it and resubscribe once."""
@@ -499,35 +616,49 @@ class ProjectXBroker:
     # REST --------------------------------------------------------------------------------
 
     async def _call(self, endpoint: str, body: dict[str, Any]) -> Any:
-        """One Gateway call through the SDK. A read refused for its token is retried once
-        after a fresh login; a mutation without a clear answer raises :class:`_Uncertain`."""
+        """One Gateway call through the SDK, in its lane of the request queue.
+
+        A read refused for its token is retried once after a fresh login; a mutation
+        without a clear answer raises :class:`_Uncertain`; a 429 pauses reads."""
+        with _lane(LANES.get(endpoint, Lane.READ)):
+            return await self._call_in_lane(endpoint, body)
+
+    async def _call_in_lane(self, endpoint: str, body: dict[str, Any]) -> Any:
         client = self._require_client()
-        expiry = client.token_expiry
-        end = int(expiry.timestamp() * NS_PER_SECOND) if expiry is not None else 0
-        if (
-            token_expiring(end, self._login_ns, self.clock.now_ns())
-            and not self._login_lock.locked()
-        ):
+        if self._token_expiring(self.clock.now_ns()) and not self._login_lock.locked():
             await self._relogin("the session token is about to expire")
         for attempt in (1, 2):
             try:
-                answer = await client._make_request("POST", endpoint, data=body)
+                answer = await _request(client, endpoint, body)
             except OrderSubmissionUncertainError as exc:
-                raise _Uncertain(_uncertain_reason(exc)) from None
+                if "rate-limited" in str(exc):
+                    self.scheduler.gateway_refused()
+                raise _Uncertain(_uncertain_reason(exc), unauthorized=_unauthorized(exc)) from None
             except ProjectXAuthenticationError:
                 if attempt == 1 and endpoint not in MUTATIONS and self._login_ns:
                     await self._relogin("the gateway refused the session token")
                     continue
                 raise BrokerUnavailable(f"{endpoint}: the gateway refused our session") from None
             except ProjectXRateLimitError:
-                raise BrokerUnavailable(f"{endpoint}: rate limited by the gateway") from None
+                hold = self.scheduler.gateway_refused()
+                raise BrokerUnavailable(
+                    f"{endpoint}: rate limited by the gateway (429); reads paused "
+                    f"{hold.seconds:g} s"
+                ) from None
             except (ProjectXConnectionError, ProjectXServerError) as exc:
                 raise BrokerUnavailable(f"{endpoint}: {self._why(exc)}") from None
             except ProjectXError as exc:
                 raise BrokerError(f"{endpoint}: {self._why(exc)}") from None
+            self.scheduler.gateway_answered()
             self._note_token()
             return answer
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _rate_held(self, hold: Hold) -> None:
+        """The rate budget is what holds something up: say so on screen."""
+        text = hold.describe(self.settings.requests_per_minute)
+        log.warning("%s", text)
+        self.feed.notice("warning", text)
 
     def _note_token(self) -> None:
         client = self._client
@@ -583,6 +714,20 @@ class ProjectXBroker:
         if contract_id is None:
             raise OrderRejected(f"{symbol} is not tradable in this session")
         return contract_id
+
+
+async def _request(client: ProjectX, endpoint: str, body: dict[str, Any]) -> Any:
+    """``POST`` through the SDK past its ``@handle_rate_limit``, whose answer to a 429 on a
+    read is to sleep 60 s and retry: the cockpit pauses its reads itself and exits go on."""
+    send = getattr(type(client)._make_request, "__wrapped__", None)
+    if send is None:  # pragma: no cover - a future SDK without the decorator
+        return await client._make_request("POST", endpoint, data=body)
+    return await send(client, "POST", endpoint, data=body)
+
+
+def _unauthorized(exc: OrderSubmissionUncertainError) -> bool:
+    """The SDK's "Mutating request received 401" (no transport error behind it)."""
+    return "401" in str(exc) and exc.__cause__ is None
 
 
 def _uncertain_reason(exc: OrderSubmissionUncertainError) -> str:
