@@ -1,4 +1,4 @@
-"""Live trading on a ProjectX Gateway through project-x-py: the only module importing the SDK.
+"""Live trading on a ProjectX Gateway through project-x-py: the SDK seam and the supervisor.
 
 The SDK logs in, makes the REST calls (never retrying a mutation) and holds the two
 SignalR hubs. Everything else is the cockpit's, in SDK-free modules: bars are built by
@@ -7,20 +7,17 @@ the account is chosen by name and the front month by calendar (projectx_config,
 projectx_contracts), hub messages become events once each (projectx_feed), the account is
 re-read at start and after every reconnect with order keys off until then, and an order
 whose answer was lost is looked for by its tag, never re-sent (projectx_reconcile,
-projectx_lookups). Every REST request waits its turn in one queue the cockpit owns
-(request_scheduler): exits first, with a reserve of the rate budget kept for them, then
-entries, then reads. Here: the SDK seam, the Broker methods, and the supervisor. The
-supervisor renews the session token before it expires and notices dropped hubs, a silent
-feed, ``GatewayLogout`` and dead tokens (projectx_links). It repairs them with a new
-login, the new token to the hubs (which resubscribe), and a reconcile.
+projectx_lookups). REST requests wait their turn in one queue the cockpit owns, exits
+first (projectx_session, request_scheduler).
 
-SDK internals touched (pinned to 4.4.1):
-- ``ProjectX._make_request``, called past its ``@handle_rate_limit`` wrapper (raw Gateway
-  JSON with the SDK's retry and uncertainty rules, but no 60 s sleep on a 429);
-- ``ProjectX.rate_limiter``, replaced so every request the SDK sends waits in the
-  cockpit's queue;
-- the realtime client's hub open/close/logout hooks and its hubs' "ready" events;
-- each hub connection's ``_run_task`` (is the transport alive).
+Here: the Broker methods, the hubs, and the supervisor. The supervisor renews the session
+token before it expires and notices dropped hubs, a silent feed, ``GatewayLogout`` and
+dead tokens (projectx_links). It repairs them with a new login, the new token to the hubs
+(which resubscribe), and a reconcile.
+
+SDK internals touched here (pinned to 4.4.1): the realtime client's hub open/close/logout
+hooks, its hubs' "ready" events, and each hub connection's ``_run_task`` (is the
+transport alive). projectx_session touches the REST client's.
 """
 
 from __future__ import annotations
@@ -30,45 +27,27 @@ import contextlib
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextvars import ContextVar
+from collections.abc import Sequence
 from typing import Any
 
-from project_x_py import ProjectX
-from project_x_py.exceptions import (
-    OrderSubmissionUncertainError,
-    ProjectXAuthenticationError,
-    ProjectXConnectionError,
-    ProjectXError,
-    ProjectXRateLimitError,
-    ProjectXServerError,
-)
-from project_x_py.models import ProjectXConfig
 from project_x_py.realtime import ProjectXRealtimeClient
 
 from cockpit.brokers import projectx_redact as redaction
 from cockpit.brokers.projectx_config import (
     LiveLogin,
     ProjectXSettings,
-    ProjectXSetupError,
     choose_account,
     resolve_login,
 )
 from cockpit.brokers.projectx_contracts import resolve_contracts
 from cockpit.brokers.projectx_feed import LiveFeed
 from cockpit.brokers.projectx_history import load_history
-from cockpit.brokers.projectx_links import HubView, LinkWatch, token_expiring
-from cockpit.brokers.projectx_orders import (
-    ERRORS,
-    accepted,
-    label,
-    modify_body,
-    place_body,
-    refusal,
-)
+from cockpit.brokers.projectx_links import HubView, LinkWatch
+from cockpit.brokers.projectx_orders import accepted, label, modify_body, place_body, refusal
 from cockpit.brokers.projectx_payloads import ContractBook, parse_account, rows
 from cockpit.brokers.projectx_reconcile import Reconciler
-from cockpit.brokers.request_scheduler import Budget, Hold, Lane, RequestScheduler
+from cockpit.brokers.projectx_session import RestSession, Uncertain, lane, why
+from cockpit.brokers.request_scheduler import Lane
 from cockpit.core.broker import (
     BrokerError,
     BrokerUnavailable,
@@ -85,52 +64,8 @@ log = logging.getLogger(__name__)
 redaction.install()
 
 HUB_SWAP_SECONDS = 20.0
-RENEW_RETRY_NS = 5 * NS_PER_SECOND
-MUTATIONS = frozenset(ERRORS)
-"""The endpoints that change the account: the SDK never retries them."""
-LANES = {
-    "/Order/cancel": Lane.EXIT,
-    "/Position/closeContract": Lane.EXIT,
-    "/Position/partialCloseContract": Lane.EXIT,
-    "/Order/place": Lane.ENTRY,
-    "/Order/modify": Lane.ENTRY,
-}
-"""Each mutation's lane in the request queue; everything else is a read."""
 RESENT_AFTER_401 = frozenset({"/Order/cancel", "/Position/closeContract"})
 """Exits sent again after a 401 and a new login (see ``_again_after_login`` for why)."""
-LANE: ContextVar[Lane] = ContextVar("cockpit_gateway_lane", default=Lane.READ)
-"""The lane of the requests made from here on: a flatten's re-read runs in the exits'."""
-
-
-@contextlib.contextmanager
-def _lane(lane: Lane) -> Iterator[None]:
-    """Make the requests inside go in ``lane`` (or a more urgent one already in force)."""
-    token = LANE.set(min(lane, LANE.get()))
-    try:
-        yield
-    finally:
-        LANE.reset(token)
-
-
-class _Uncertain(Exception):
-    """A mutation got no clear answer (timeout, 5xx, 401, 429): it may have happened."""
-
-    def __init__(self, reason: str, *, unauthorized: bool = False) -> None:
-        super().__init__(reason)
-        self.unauthorized = unauthorized
-        """The answer was 401: the Gateway refused the session token."""
-
-
-class _Gate:
-    """Stands in for the SDK's own limiter: every request the SDK sends waits here, in the
-    lane of whoever asked (the SDK's own first-come queue would let look-ups hold up a
-    close)."""
-
-    def __init__(self, scheduler: RequestScheduler) -> None:
-        self.scheduler = scheduler
-
-    async def acquire(self) -> None:
-        await self.scheduler.acquire(LANE.get())
 
 
 class _Realtime(ProjectXRealtimeClient):
@@ -185,22 +120,18 @@ class ProjectXBroker:
         self.instruments = instruments
         self.book = ContractBook()
         self.feed = LiveFeed(clock, lambda event: None, self.book)
+        self.rest = RestSession(
+            clock, self.login, settings, on_signed_in=self._signed_in, notice=self.feed.notice
+        )
         grace = settings.uncertain_grace_seconds
-        self.reconciler = Reconciler(self._call, self.feed, clock, self._show_account, grace)
-        budget = Budget.per_minute(settings.requests_per_minute)
-        self.scheduler = RequestScheduler(clock, budget, on_hold=self._rate_held)
+        self.reconciler = Reconciler(self.rest.call, self.feed, clock, self._show_account, grace)
         self.reconciler.hub_up = lambda: bool(self._realtime and self._realtime.user_connected)
-        self._client: ProjectX | None = None
         self._realtime: _Realtime | None = None
         self._links: LinkWatch | None = None
         self._poll_at = 0
         self._logout: tuple[str, int] | None = None
         """Why and when the gateway ended the session (``GatewayLogout``)."""
         self._hub_token = ""
-        self._login_ns = 0
-        self._renew_after = 0
-        """No renewal attempt before this (the last one failed)."""
-        self._login_lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
 
@@ -233,21 +164,18 @@ class ProjectXBroker:
         where = self.login.api_url
         links.set(Link.ACCOUNT, LinkStatus.CONNECTING, f"signing in at {where}")
         links.set(Link.MARKET, LinkStatus.CONNECTING, "waiting for the account")
-        self._client = ProjectX(
-            self.login.username, self.login.api_key, config=self._sdk_config(), account_name=None
-        )
-        self._client.rate_limiter = _Gate(self.scheduler)
-        await self._client.__aenter__()
+        await self.rest.open()
         try:
             await self._sign_in()
             today = exchange_time(self.clock.now_ns()).date()
             specs = [self.instruments[symbol] for symbol in self.symbols]
-            await resolve_contracts(self._call, specs, today, self.book, feed.notice)
-            await load_history(self._call, self.book, self.clock.now_ns(), feed.emit, feed.bad)
+            call = self.rest.call
+            await resolve_contracts(call, specs, today, self.book, feed.notice)
+            await load_history(call, self.book, self.clock.now_ns(), feed.emit, feed.bad)
             await self._open_hubs()
             await self.reconciler.run()
         except BaseException as exc:
-            reason = self._why(exc) if isinstance(exc, Exception) else "cancelled"
+            reason = why(exc) if isinstance(exc, Exception) else "cancelled"
             links.set(Link.ACCOUNT, LinkStatus.DISCONNECTED, reason)
             links.set(Link.MARKET, LinkStatus.DISCONNECTED, reason)
             await self._close_sdk()
@@ -263,7 +191,6 @@ class ProjectXBroker:
                 await self._supervisor
             self._supervisor = None
         await self._close_sdk()
-        self.scheduler.close()
         self._sink = None
 
     async def _close_sdk(self) -> None:
@@ -271,49 +198,26 @@ class ProjectXBroker:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._realtime.cleanup(), 10)
             self._realtime = None
-        if self._client is not None:
-            with contextlib.suppress(Exception):
-                await self._client.__aexit__(None, None, None)
-            self._client = None
-
-    def _sdk_config(self) -> ProjectXConfig:
-        return ProjectXConfig(
-            api_url=self.login.api_url,
-            user_hub_url=self.login.user_hub_url,
-            market_hub_url=self.login.market_hub_url,
-            timeout_seconds=self.settings.timeout_seconds,
-            requests_per_minute=self.settings.requests_per_minute,  # its limiter is replaced
-        )
+        await self.rest.close()
 
     async def _sign_in(self) -> None:
-        client = self._require_client()
-        try:
-            with _lane(Lane.EXIT):
-                await client.authenticate()
-        except ProjectXError as exc:
-            if isinstance(exc, ProjectXConnectionError | ProjectXServerError):
-                raise BrokerUnavailable(f"cannot reach the gateway: {self._why(exc)}") from None
-            raise ProjectXSetupError(
-                "the gateway refused the login: check PROJECT_X_USERNAME and PROJECT_X_API_KEY"
-            ) from None
-        self._note_token()
-        answer = await self._call("/Account/search", {"onlyActiveAccounts": True})
+        await self.rest.sign_in()
+        answer = await self.rest.call("/Account/search", {"onlyActiveAccounts": True})
         account = choose_account(
             [parse_account(row) for row in rows(answer, "accounts")], self.login.account
         )
-        client.account_name = account.name.upper()  # a later re-login selects the same one
+        self.rest.keep_account(account.name)
         self.feed.use_account(account)
-        self._login_ns = self.clock.now_ns()
 
     async def _open_hubs(self) -> None:
-        client = self._require_client()
         account = self._require_account()
+        token = self.rest.token
         realtime = _Realtime(
-            client.session_token,
+            token,
             str(account.id),
             user_hub_url=self.login.user_hub_url,
             market_hub_url=self.login.market_hub_url,
-            config=self._sdk_config(),
+            config=self.rest.config(),
         )
         realtime.adapter = self
         # The cockpit watches staleness itself (LinkWatch): the SDK's watchdog would tear
@@ -332,7 +236,7 @@ class ProjectXBroker:
         ):
             await realtime.add_callback(kind, handler)
         self._realtime = realtime
-        self._hub_token = client.session_token
+        self._hub_token = token
         if not await realtime.connect():
             raise BrokerUnavailable("the gateway's hubs did not accept a connection")
         await realtime.subscribe_user_updates()
@@ -352,8 +256,8 @@ class ProjectXBroker:
         spec = self.book.specs[contract_id]
         body = place_body(account.id, contract_id, spec, request)
         try:
-            answer = await self._call("/Order/place", body)
-        except _Uncertain as exc:
+            answer = await self.rest.call("/Order/place", body)
+        except Uncertain as exc:
             return await self._settle_uncertain(request, str(exc))
         order_id = answer.get("orderId") if accepted(answer) else None
         if not isinstance(order_id, int):
@@ -397,14 +301,14 @@ class ProjectXBroker:
 
     async def reconcile(self) -> None:
         """A flatten's re-read: in the exits' lane, never queued behind look-ups."""
-        with _lane(Lane.EXIT):
+        with lane(Lane.EXIT):
             await self.reconciler.run(urgent=True)
 
     async def _mutate(self, endpoint: str, body: dict[str, Any], what: str) -> None:
         asked = self.clock.now_ns()
         try:
-            answer = await self._call(endpoint, body)
-        except _Uncertain as exc:
+            answer = await self.rest.call(endpoint, body)
+        except Uncertain as exc:
             if not (exc.unauthorized and endpoint in RESENT_AFTER_401):
                 raise self._uncertain(what, str(exc)) from None
             answer = await self._again_after_login(endpoint, body, what, asked)
@@ -437,14 +341,14 @@ class ProjectXBroker:
         """
         log.warning("%s: the gateway refused the session token (401); signing in again", what)
         try:
-            await self._relogin("the gateway refused the session token on an exit", asked=asked)
+            await self.rest.relogin("the gateway refused the session token on an exit", asked=asked)
         except BrokerUnavailable as exc:
             self.reconciler.needed = True
             self._wake.set()
             raise BrokerUnavailable(f"{what}: refused 401 (not executed) and {exc}") from None
         try:
-            return await self._call(endpoint, body)
-        except _Uncertain as exc:
+            return await self.rest.call(endpoint, body)
+        except Uncertain as exc:
             raise self._uncertain(what, str(exc)) from None
 
     async def _settle_uncertain(self, request: OrderRequest, reason: str) -> int:
@@ -487,7 +391,7 @@ class ProjectXBroker:
     async def _look(self) -> None:
         links = self._links
         realtime = self._realtime
-        if links is None or realtime is None or self._login_lock.locked():
+        if links is None or realtime is None or self.rest.signing_in:
             return
         todo = links.observe(self._hub_view(realtime))
         if self._logout is not None:
@@ -501,9 +405,8 @@ class ProjectXBroker:
         reconciler = self.reconciler
         if todo.reconcile:
             reconciler.needed = True
-        await self._renew_if_due()
-        client = self._require_client()
-        if client.session_token != self._hub_token:
+        await self.rest.renew_if_due()
+        if self.rest.token != self._hub_token:
             await self._swap_token("the session token was renewed")
         reconciler.settle_seen()
         now = self.clock.now_ns()
@@ -544,7 +447,7 @@ class ProjectXBroker:
         log.warning("rebuilding the live session: %s", reason)
         self._show_account(LinkStatus.DISCONNECTED, f"{reason}: signing in again")
         try:
-            await self._relogin(reason, asked=since)
+            await self.rest.relogin(reason, asked=since)
             await self._swap_token(reason)
         except BrokerError as exc:
             self._show_account(LinkStatus.DISCONNECTED, f"{reason}: {exc}")
@@ -555,52 +458,15 @@ class ProjectXBroker:
         self.reconciler.next_at = 0
         self._wake.set()
 
-    async def _relogin(self, reason: str, *, asked: int | None = None) -> None:
-        """Sign in again unless that already happened after ``asked`` (default: now).
-
-        In the exits' lane, and quick: the hubs get the new token afterwards, from the
-        supervisor (a hub swap takes seconds and an exit waiting on this must not wait
-        for it)."""
-        asked = self.clock.now_ns() if asked is None else asked
-        async with self._login_lock:
-            if self._login_ns > asked:
-                return  # someone signed in again after the trouble began
-            client = self._require_client()
-            try:
-                with _lane(Lane.EXIT):
-                    await client.authenticate()
-            except ProjectXError as exc:
-                raise BrokerUnavailable(f"signing in again failed: {self._why(exc)}") from None
-            self._note_token()
-            self._login_ns = self.clock.now_ns()
-            self.reconciler.needed = True
-            log.info("signed in again: %s", reason)
+    def _signed_in(self) -> None:
+        """A new login: re-read the account; the supervisor gives the hubs the token."""
+        self.reconciler.needed = True
         self._wake.set()
-
-    async def _renew_if_due(self) -> None:
-        """Renew the session token before it expires: on the supervisor's timer, not only
-        on the next call (an idle cockpit would meet the 401 on its next exit)."""
-        now = self.clock.now_ns()
-        if now < self._renew_after or not self._token_expiring(now):
-            return
-        try:
-            await self._relogin("renewing the session token before it expires")
-        except BrokerUnavailable as exc:
-            self._renew_after = now + RENEW_RETRY_NS
-            seconds = RENEW_RETRY_NS // NS_PER_SECOND
-            self.feed.notice("warning", f"{exc}; the session token is renewed again in {seconds} s")
-
-    def _token_expiring(self, now: int) -> bool:
-        client = self._client
-        expiry = client.token_expiry if client is not None else None
-        end = int(expiry.timestamp() * NS_PER_SECOND) if expiry is not None else 0
-        return token_expiring(end, self._login_ns, now)
 
     async def _swap_token(self, reason: str) -> None:
         """Give the hubs the current token: they reconnect with it and resubscribe once."""
-        client = self._require_client()
         realtime = self._realtime
-        token = client.session_token
+        token = self.rest.token
         if realtime is None or token == self._hub_token:
             return
         self._hub_token = token
@@ -612,58 +478,6 @@ class ProjectXBroker:
         ok = await realtime.update_jwt_token(token, timeout=HUB_SWAP_SECONDS)
         if not ok:
             log.warning("the hubs did not come back with the new token")
-
-    # REST --------------------------------------------------------------------------------
-
-    async def _call(self, endpoint: str, body: dict[str, Any]) -> Any:
-        """One Gateway call through the SDK, in its lane of the request queue.
-
-        A read refused for its token is retried once after a fresh login; a mutation
-        without a clear answer raises :class:`_Uncertain`; a 429 pauses reads."""
-        with _lane(LANES.get(endpoint, Lane.READ)):
-            return await self._call_in_lane(endpoint, body)
-
-    async def _call_in_lane(self, endpoint: str, body: dict[str, Any]) -> Any:
-        client = self._require_client()
-        if self._token_expiring(self.clock.now_ns()) and not self._login_lock.locked():
-            await self._relogin("the session token is about to expire")
-        for attempt in (1, 2):
-            try:
-                answer = await _request(client, endpoint, body)
-            except OrderSubmissionUncertainError as exc:
-                if "rate-limited" in str(exc):
-                    self.scheduler.gateway_refused()
-                raise _Uncertain(_uncertain_reason(exc), unauthorized=_unauthorized(exc)) from None
-            except ProjectXAuthenticationError:
-                if attempt == 1 and endpoint not in MUTATIONS and self._login_ns:
-                    await self._relogin("the gateway refused the session token")
-                    continue
-                raise BrokerUnavailable(f"{endpoint}: the gateway refused our session") from None
-            except ProjectXRateLimitError:
-                hold = self.scheduler.gateway_refused()
-                raise BrokerUnavailable(
-                    f"{endpoint}: rate limited by the gateway (429); reads paused "
-                    f"{hold.seconds:g} s"
-                ) from None
-            except (ProjectXConnectionError, ProjectXServerError) as exc:
-                raise BrokerUnavailable(f"{endpoint}: {self._why(exc)}") from None
-            except ProjectXError as exc:
-                raise BrokerError(f"{endpoint}: {self._why(exc)}") from None
-            self.scheduler.gateway_answered()
-            self._note_token()
-            return answer
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _rate_held(self, hold: Hold) -> None:
-        """The rate budget is what holds something up: say so on screen."""
-        text = hold.describe(self.settings.requests_per_minute)
-        log.warning("%s", text)
-        self.feed.notice("warning", text)
-
-    def _note_token(self) -> None:
-        client = self._client
-        if client is not None and client.session_token:
-            redaction.REDACTOR.add(client.session_token)
 
     # Hub events --------------------------------------------------------------------------
 
@@ -696,16 +510,8 @@ class ProjectXBroker:
         if self._links is not None:
             self._links.set(Link.ACCOUNT, status, redaction.REDACTOR.redact(detail))
 
-    def _why(self, exc: BaseException) -> str:
-        return redaction.REDACTOR.redact(str(exc) or type(exc).__name__)[:300]
-
-    def _require_client(self) -> ProjectX:
-        if self._client is None:
-            raise BrokerUnavailable("not connected to the gateway")
-        return self._client
-
     def _require_account(self) -> Account:
-        if self.account is None or self._client is None:
+        if self.account is None or self.rest.client is None:
             raise BrokerUnavailable("not connected to the gateway")
         return self.account
 
@@ -714,31 +520,3 @@ class ProjectXBroker:
         if contract_id is None:
             raise OrderRejected(f"{symbol} is not tradable in this session")
         return contract_id
-
-
-async def _request(client: ProjectX, endpoint: str, body: dict[str, Any]) -> Any:
-    """``POST`` through the SDK past its ``@handle_rate_limit``, whose answer to a 429 on a
-    read is to sleep 60 s and retry: the cockpit pauses its reads itself and exits go on."""
-    send = getattr(type(client)._make_request, "__wrapped__", None)
-    if send is None:  # pragma: no cover - a future SDK without the decorator
-        return await client._make_request("POST", endpoint, data=body)
-    return await send(client, "POST", endpoint, data=body)
-
-
-def _unauthorized(exc: OrderSubmissionUncertainError) -> bool:
-    """The SDK's "Mutating request received 401" (no transport error behind it)."""
-    return "401" in str(exc) and exc.__cause__ is None
-
-
-def _uncertain_reason(exc: OrderSubmissionUncertainError) -> str:
-    """Why the SDK could not tell whether a mutation happened, in a trader's words."""
-    text, cause = str(exc), exc.__cause__
-    if "401" in text:
-        return "the gateway answered 401 (unauthorized)"
-    if "rate-limited" in text:
-        return "the gateway answered 429 (rate limited)"
-    if isinstance(cause, ProjectXServerError):
-        return "the gateway answered a server error"
-    if isinstance(cause, ProjectXConnectionError):
-        return "no answer from the gateway in time"
-    return "no clear answer from the gateway"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -336,3 +338,15 @@ def test_each_lane_is_first_come_first_served(
     for lane in Lane:
         numbers = [n for _, granted, n in r.grants if granted is lane]
         assert numbers == sorted(numbers)
+
+
+def test_the_scheduler_and_the_lookup_plan_load_no_sdk() -> None:
+    """The budget and look-up logic are SDK-free (checked in a clean interpreter)."""
+    code = (
+        "import sys, cockpit.brokers.request_scheduler, cockpit.brokers.projectx_lookups; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'project_x_py', 'textual'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
