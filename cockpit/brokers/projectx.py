@@ -340,6 +340,11 @@ class ProjectXBroker:
         placement, a modify or a partial close is never re-sent: each would act twice.
         """
         log.warning("%s: the gateway refused the session token (401); signing in again", what)
+        self.feed.notice(
+            "info",
+            f"{what}: the gateway refused the session token (401, not executed); signing in "
+            "again and sending it again",
+        )
         try:
             await self.rest.relogin("the gateway refused the session token on an exit", asked=asked)
         except BrokerUnavailable as exc:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Protocol
 
+from cockpit.core.broker import BrokerUnavailable
 from cockpit.core.clock import NS_PER_SECOND, Clock
 
 REPORT_AFTER_NS = NS_PER_SECOND
@@ -37,6 +38,10 @@ REPORT_GAP_NS = 10 * NS_PER_SECOND
 """At most one report per lane this often (a long squeeze is not a flood of notices)."""
 FIRST_PAUSE_NS = 2 * NS_PER_SECOND
 MAX_PAUSE_NS = 60 * NS_PER_SECOND
+
+
+class QueueClosed(BrokerUnavailable):
+    """The session ended while this request waited for its turn: it was never sent."""
 
 
 class Lane(IntEnum):
@@ -114,6 +119,7 @@ class Ticket:
     lane: Lane
     queued_ns: int
     on_grant: Callable[[], None] = field(repr=False)
+    on_closed: Callable[[], None] = field(default=lambda: None, repr=False)
     granted_ns: int | None = None
 
     @property
@@ -168,7 +174,11 @@ class RequestScheduler:
             if not turn.done():
                 turn.set_result(None)
 
-        ticket = self.submit(lane, wake)
+        def refuse() -> None:
+            if not turn.done():
+                turn.set_exception(QueueClosed("the gateway session ended; not sent"))
+
+        ticket = self.submit(lane, wake, refuse)
         if ticket.granted_ns is not None:
             return
         try:
@@ -177,10 +187,16 @@ class RequestScheduler:
             self.withdraw(ticket)
             raise
 
-    def submit(self, lane: Lane, on_grant: Callable[[], None]) -> Ticket:
-        """Queue a request; ``on_grant`` runs when it may go (at once if it may go now)."""
+    def submit(
+        self,
+        lane: Lane,
+        on_grant: Callable[[], None],
+        on_closed: Callable[[], None] = lambda: None,
+    ) -> Ticket:
+        """Queue a request; ``on_grant`` runs when it may go (at once if it may go now),
+        ``on_closed`` if the scheduler closes first."""
         now = self.clock.now_ns()
-        ticket = Ticket(lane, now, on_grant)
+        ticket = Ticket(lane, now, on_grant, on_closed)
         if not any(self.waiting[ahead] for ahead in Lane if ahead <= lane) and self._may_go(
             lane, now
         ):
@@ -281,7 +297,10 @@ class RequestScheduler:
         self.on_hold(Hold(lane, wait / NS_PER_SECOND, gateway=paused))
 
     def close(self) -> None:
-        """Stop the timer (the session ends); waiting callers are cancelled by their owners."""
+        """The session ends: stop the timer and refuse every request still waiting."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        for queue in self.waiting.values():
+            while queue:
+                queue.popleft().on_closed()

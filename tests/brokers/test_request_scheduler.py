@@ -17,6 +17,7 @@ from cockpit.brokers.request_scheduler import (
     Budget,
     Hold,
     Lane,
+    QueueClosed,
     RequestScheduler,
     Ticket,
 )
@@ -232,6 +233,20 @@ async def test_a_cancelled_wait_leaves_the_queue() -> None:
     assert not scheduler.waiting[Lane.READ]
     assert scheduler.in_window(clock.now_ns()) == 10
     scheduler.close()
+
+
+async def test_closing_refuses_every_waiting_request() -> None:
+    """The session ends: a request still waiting fails clearly instead of hanging forever."""
+    clock = FakeClock(START_NS)
+    scheduler = RequestScheduler(clock, SMALL)
+    for _ in range(7):
+        await scheduler.acquire(Lane.READ)
+    waiter = asyncio.get_running_loop().create_task(scheduler.acquire(Lane.READ))
+    await asyncio.sleep(0)
+    scheduler.close()
+    with pytest.raises(QueueClosed, match="not sent"):
+        await waiter
+    assert not scheduler.waiting[Lane.READ]
 
 
 async def test_acquire_returns_when_the_window_frees() -> None:

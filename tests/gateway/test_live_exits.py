@@ -145,6 +145,41 @@ async def test_reads_held_by_the_budget_are_shown_and_a_close_still_goes_first(
         await live.broker.stop()
 
 
+async def test_a_429_on_a_lookup_pauses_reads_and_the_close_goes_at_once(
+    gateway: GatewayServer,
+) -> None:
+    """The gateway answers 429 to a look-up: reads pause (no 60 s sleep in the SDK), the
+    screen says why, F's close goes out at once, and the look-ups resume to a verdict."""
+    live = await start_live(gateway, LOOKUPS)
+    try:
+        await ready(live)
+        await long_es(live)
+        await live.fault(fault="http_error", endpoint="/Order/place", status=500)
+        await live.fault(fault="http_error", endpoint="/Order/search", status=429)
+        live.engine.submit(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1))
+        await live.until(
+            lambda: [f for f in live.of(BrokerFailed) if f.uncertain], "the uncertain order"
+        )
+        shown = [n.text for n in live.of(Notice) if "gateway rate limit" in n.text]
+        assert shown == [
+            "gateway rate limit (the gateway answered 429): look-ups paused 2 s; exits go first"
+        ]
+        mark = len(seen(live))
+        live.engine.submit(FlattenAll())
+        await live.until(lambda: CLOSE in paths(live, mark), "the close at the gateway")
+        assert paths(live, mark)[0] == CLOSE
+        await live.until(
+            lambda: any("was not placed" in n.text for n in live.of(Notice)),
+            "the verdict after the pause",
+            within=20,
+        )
+        assert ("/Order/search", 429) in seen(live)
+        assert seen(live).count(("/Order/search", 200)) >= 2
+    finally:
+        await live.engine.drain()
+        await live.broker.stop()
+
+
 async def test_a_close_refused_401_signs_in_and_goes_again_at_once(live: Live) -> None:
     """A token killed without a hub drop: the close meets 401, the adapter signs in and
     sends the close again straight away (a 401 means it was not executed)."""
