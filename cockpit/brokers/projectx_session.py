@@ -208,7 +208,7 @@ class RestSession:
         except BrokerUnavailable as exc:
             self._renew_after = now + RENEW_RETRY_NS
             seconds = RENEW_RETRY_NS // NS_PER_SECOND
-            self.notice("warning", f"{exc}; the session token is renewed again in {seconds} s")
+            self.notice("warning", f"{exc}; renewing the session token again in {seconds} s")
 
     def token_expiring(self, now: int) -> bool:
         expiry = self.client.token_expiry if self.client is not None else None
@@ -231,8 +231,8 @@ class RestSession:
 
     async def _call_in_lane(self, endpoint: str, body: dict[str, Any]) -> Any:
         client = self.require()
-        if self.token_expiring(self.clock.now_ns()) and not self.signing_in:
-            await self.relogin("the session token is about to expire")
+        if not self.signing_in:
+            await self.renew_if_due()  # the timer's back-up; a failure keeps the old token
         for attempt in (1, 2):
             try:
                 answer = await _request(client, endpoint, body)
