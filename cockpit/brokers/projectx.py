@@ -1,4 +1,4 @@
-"""Live trading on a ProjectX Gateway through project-x-py: the only module importing the SDK.
+"""Live trading on a ProjectX Gateway through project-x-py: the SDK seam and the supervisor.
 
 The SDK logs in, makes the REST calls (never retrying a mutation) and holds the two
 SignalR hubs. Everything else is the cockpit's, in SDK-free modules: bars are built by
@@ -6,14 +6,18 @@ the core from prints, history comes from ``/History/retrieveBars`` (projectx_his
 the account is chosen by name and the front month by calendar (projectx_config,
 projectx_contracts), hub messages become events once each (projectx_feed), the account is
 re-read at start and after every reconnect with order keys off until then, and an order
-whose answer was lost is looked for by its tag, never re-sent (projectx_reconcile). Here:
-the SDK seam, the Broker methods, and the supervisor that notices dropped hubs, a silent
-feed, ``GatewayLogout`` and dead tokens (projectx_links) and repairs them: new login, new
-token to the hubs (which resubscribe), reconcile.
+whose answer was lost is looked for by its tag, never re-sent (projectx_reconcile,
+projectx_lookups). REST requests wait their turn in one queue the cockpit owns, exits
+first (projectx_session, request_scheduler).
 
-SDK internals touched (pinned to 4.4.1): ``ProjectX._make_request`` (raw Gateway JSON with
-the SDK's retry and uncertainty rules), the realtime client's hub open/close/logout hooks,
-its hubs' "ready" events, and each hub connection's ``_run_task`` (is the transport alive).
+Here: the Broker methods, the hubs, and the supervisor. The supervisor renews the session
+token before it expires and notices dropped hubs, a silent feed, ``GatewayLogout`` and
+dead tokens (projectx_links). It repairs them with a new login, the new token to the hubs
+(which resubscribe), and a reconcile.
+
+SDK internals touched here (pinned to 4.4.1): the realtime client's hub open/close/logout
+hooks, its hubs' "ready" events, and each hub connection's ``_run_task`` (is the
+transport alive). projectx_session touches the REST client's.
 """
 
 from __future__ import annotations
@@ -26,40 +30,24 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from project_x_py import ProjectX
-from project_x_py.exceptions import (
-    OrderSubmissionUncertainError,
-    ProjectXAuthenticationError,
-    ProjectXConnectionError,
-    ProjectXError,
-    ProjectXRateLimitError,
-    ProjectXServerError,
-)
-from project_x_py.models import ProjectXConfig
 from project_x_py.realtime import ProjectXRealtimeClient
 
 from cockpit.brokers import projectx_redact as redaction
 from cockpit.brokers.projectx_config import (
     LiveLogin,
     ProjectXSettings,
-    ProjectXSetupError,
     choose_account,
     resolve_login,
 )
 from cockpit.brokers.projectx_contracts import resolve_contracts
 from cockpit.brokers.projectx_feed import LiveFeed
 from cockpit.brokers.projectx_history import load_history
-from cockpit.brokers.projectx_links import HubView, LinkWatch, token_expiring
-from cockpit.brokers.projectx_orders import (
-    ERRORS,
-    accepted,
-    label,
-    modify_body,
-    place_body,
-    refusal,
-)
+from cockpit.brokers.projectx_links import HubView, LinkWatch
+from cockpit.brokers.projectx_orders import accepted, label, modify_body, place_body, refusal
 from cockpit.brokers.projectx_payloads import ContractBook, parse_account, rows
 from cockpit.brokers.projectx_reconcile import Reconciler
+from cockpit.brokers.projectx_session import RestSession, Uncertain, lane, why
+from cockpit.brokers.request_scheduler import Lane
 from cockpit.core.broker import (
     BrokerError,
     BrokerUnavailable,
@@ -76,12 +64,8 @@ log = logging.getLogger(__name__)
 redaction.install()
 
 HUB_SWAP_SECONDS = 20.0
-MUTATIONS = frozenset(ERRORS)
-"""The endpoints that change the account: the SDK never retries them."""
-
-
-class _Uncertain(Exception):
-    """A mutation got no clear answer (timeout, 5xx, 401, 429): it may have happened."""
+RESENT_AFTER_401 = frozenset({"/Order/cancel", "/Position/closeContract"})
+"""Exits sent again after a 401 and a new login (see ``_again_after_login`` for why)."""
 
 
 class _Realtime(ProjectXRealtimeClient):
@@ -136,18 +120,18 @@ class ProjectXBroker:
         self.instruments = instruments
         self.book = ContractBook()
         self.feed = LiveFeed(clock, lambda event: None, self.book)
+        self.rest = RestSession(
+            clock, self.login, settings, on_signed_in=self._signed_in, notice=self.feed.notice
+        )
         grace = settings.uncertain_grace_seconds
-        self.reconciler = Reconciler(self._call, self.feed, clock, self._show_account, grace)
+        self.reconciler = Reconciler(self.rest.call, self.feed, clock, self._show_account, grace)
         self.reconciler.hub_up = lambda: bool(self._realtime and self._realtime.user_connected)
-        self._client: ProjectX | None = None
         self._realtime: _Realtime | None = None
         self._links: LinkWatch | None = None
         self._poll_at = 0
         self._logout: tuple[str, int] | None = None
         """Why and when the gateway ended the session (``GatewayLogout``)."""
         self._hub_token = ""
-        self._login_ns = 0
-        self._login_lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
 
@@ -180,20 +164,18 @@ class ProjectXBroker:
         where = self.login.api_url
         links.set(Link.ACCOUNT, LinkStatus.CONNECTING, f"signing in at {where}")
         links.set(Link.MARKET, LinkStatus.CONNECTING, "waiting for the account")
-        self._client = ProjectX(
-            self.login.username, self.login.api_key, config=self._sdk_config(), account_name=None
-        )
-        await self._client.__aenter__()
+        await self.rest.open()
         try:
             await self._sign_in()
             today = exchange_time(self.clock.now_ns()).date()
             specs = [self.instruments[symbol] for symbol in self.symbols]
-            await resolve_contracts(self._call, specs, today, self.book, feed.notice)
-            await load_history(self._call, self.book, self.clock.now_ns(), feed.emit, feed.bad)
+            call = self.rest.call
+            await resolve_contracts(call, specs, today, self.book, feed.notice)
+            await load_history(call, self.book, self.clock.now_ns(), feed.emit, feed.bad)
             await self._open_hubs()
             await self.reconciler.run()
         except BaseException as exc:
-            reason = self._why(exc) if isinstance(exc, Exception) else "cancelled"
+            reason = why(exc) if isinstance(exc, Exception) else "cancelled"
             links.set(Link.ACCOUNT, LinkStatus.DISCONNECTED, reason)
             links.set(Link.MARKET, LinkStatus.DISCONNECTED, reason)
             await self._close_sdk()
@@ -216,48 +198,26 @@ class ProjectXBroker:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._realtime.cleanup(), 10)
             self._realtime = None
-        if self._client is not None:
-            with contextlib.suppress(Exception):
-                await self._client.__aexit__(None, None, None)
-            self._client = None
-
-    def _sdk_config(self) -> ProjectXConfig:
-        return ProjectXConfig(
-            api_url=self.login.api_url,
-            user_hub_url=self.login.user_hub_url,
-            market_hub_url=self.login.market_hub_url,
-            timeout_seconds=self.settings.timeout_seconds,
-            requests_per_minute=self.settings.requests_per_minute,
-        )
+        await self.rest.close()
 
     async def _sign_in(self) -> None:
-        client = self._require_client()
-        try:
-            await client.authenticate()
-        except ProjectXError as exc:
-            if isinstance(exc, ProjectXConnectionError | ProjectXServerError):
-                raise BrokerUnavailable(f"cannot reach the gateway: {self._why(exc)}") from None
-            raise ProjectXSetupError(
-                "the gateway refused the login: check PROJECT_X_USERNAME and PROJECT_X_API_KEY"
-            ) from None
-        self._note_token()
-        answer = await self._call("/Account/search", {"onlyActiveAccounts": True})
+        await self.rest.sign_in()
+        answer = await self.rest.call("/Account/search", {"onlyActiveAccounts": True})
         account = choose_account(
             [parse_account(row) for row in rows(answer, "accounts")], self.login.account
         )
-        client.account_name = account.name.upper()  # a later re-login selects the same one
+        self.rest.keep_account(account.name)
         self.feed.use_account(account)
-        self._login_ns = self.clock.now_ns()
 
     async def _open_hubs(self) -> None:
-        client = self._require_client()
         account = self._require_account()
+        token = self.rest.token
         realtime = _Realtime(
-            client.session_token,
+            token,
             str(account.id),
             user_hub_url=self.login.user_hub_url,
             market_hub_url=self.login.market_hub_url,
-            config=self._sdk_config(),
+            config=self.rest.config(),
         )
         realtime.adapter = self
         # The cockpit watches staleness itself (LinkWatch): the SDK's watchdog would tear
@@ -276,7 +236,7 @@ class ProjectXBroker:
         ):
             await realtime.add_callback(kind, handler)
         self._realtime = realtime
-        self._hub_token = client.session_token
+        self._hub_token = token
         if not await realtime.connect():
             raise BrokerUnavailable("the gateway's hubs did not accept a connection")
         await realtime.subscribe_user_updates()
@@ -296,8 +256,8 @@ class ProjectXBroker:
         spec = self.book.specs[contract_id]
         body = place_body(account.id, contract_id, spec, request)
         try:
-            answer = await self._call("/Order/place", body)
-        except _Uncertain as exc:
+            answer = await self.rest.call("/Order/place", body)
+        except Uncertain as exc:
             return await self._settle_uncertain(request, str(exc))
         order_id = answer.get("orderId") if accepted(answer) else None
         if not isinstance(order_id, int):
@@ -340,22 +300,61 @@ class ProjectXBroker:
             await self._mutate("/Position/partialCloseContract", body, f"close of {size} {symbol}")
 
     async def reconcile(self) -> None:
-        await self.reconciler.run()
+        """A flatten's re-read: in the exits' lane, never queued behind look-ups."""
+        with lane(Lane.EXIT):
+            await self.reconciler.run(urgent=True)
 
     async def _mutate(self, endpoint: str, body: dict[str, Any], what: str) -> None:
+        asked = self.clock.now_ns()
         try:
-            answer = await self._call(endpoint, body)
-        except _Uncertain as exc:
-            self.reconciler.needed = True
-            self._show_account(LinkStatus.RECONCILING, f"{what}: {exc}; re-reading")
-            self._wake.set()
-            raise SubmissionUncertain(
-                f"{what}: {exc}. Nothing was re-sent; the account is being re-read"
-            ) from None
+            answer = await self.rest.call(endpoint, body)
+        except Uncertain as exc:
+            if not (exc.unauthorized and endpoint in RESENT_AFTER_401):
+                raise self._uncertain(what, str(exc)) from None
+            answer = await self._again_after_login(endpoint, body, what, asked)
         if not accepted(answer):
             self.reconciler.needed = True  # our picture may be behind the gateway's
             self._wake.set()
             raise OrderRejected(f"{what}: {refusal(endpoint, answer)}")
+
+    def _uncertain(self, what: str, reason: str) -> SubmissionUncertain:
+        """A mutation without a clear answer: re-read the account; nothing is re-sent."""
+        self.reconciler.needed = True
+        self._show_account(LinkStatus.RECONCILING, f"{what}: {reason}; re-reading")
+        self._wake.set()
+        return SubmissionUncertain(
+            f"{what}: {reason}. Nothing was re-sent; the account is being re-read"
+        )
+
+    async def _again_after_login(
+        self, endpoint: str, body: dict[str, Any], what: str, asked: int
+    ) -> Any:
+        """An exit refused 401: sign in again and send it again at once.
+
+        Resending is safe. A 401 is the Gateway's authentication refusing the request
+        before any order code runs (ASP.NET Core authenticates before the endpoint
+        executes), so the cancel or close was not executed. Even if it had been, resending
+        these two is harmless: a cancel of an order no longer working is refused, and
+        ``closeContract`` closes whatever is open, sized by the Gateway, so a second one
+        finds nothing and is refused ("position not found"); it cannot overshoot. A
+        placement, a modify or a partial close is never re-sent: each would act twice.
+        """
+        log.warning("%s: the gateway refused the session token (401); signing in again", what)
+        self.feed.notice(
+            "info",
+            f"{what}: the gateway refused the session token (401, not executed); signing in "
+            "again and sending it again",
+        )
+        try:
+            await self.rest.relogin("the gateway refused the session token on an exit", asked=asked)
+        except BrokerUnavailable as exc:
+            self.reconciler.needed = True
+            self._wake.set()
+            raise BrokerUnavailable(f"{what}: refused 401 (not executed) and {exc}") from None
+        try:
+            return await self.rest.call(endpoint, body)
+        except Uncertain as exc:
+            raise self._uncertain(what, str(exc)) from None
 
     async def _settle_uncertain(self, request: OrderRequest, reason: str) -> int:
         """The place went unanswered: find it by its tag before anyone may send again."""
@@ -364,19 +363,19 @@ class ProjectXBroker:
         if tag is None:
             self.reconciler.needed = True
             raise SubmissionUncertain(f"{what}: {reason}; nothing was re-sent")
-        self.reconciler.look_for(tag)
+        lost = self.reconciler.look_for(tag)
         self._show_account(
-            LinkStatus.RECONCILING, f"order {tag}: {reason}; checking whether it reached the broker"
+            LinkStatus.RECONCILING, f"order {tag}: {reason}; looking for it by its tag"
         )
         with contextlib.suppress(BrokerError):
-            await self.reconciler.run()
+            await self.reconciler.look_up()
         found = self.feed.mirror.by_tag(tag)
         if found is not None:
             return found.id
         self._wake.set()
         raise SubmissionUncertain(
-            f"{what} ({tag}): {reason}. It is not at the broker yet; nothing was re-sent "
-            "and order keys wait until the account is re-read"
+            f"{what} ({tag}): {reason}. It was not at the broker at the first look; nothing "
+            f"was re-sent and order keys wait. {lost.plan_text()}"
         )
 
     # Supervision -------------------------------------------------------------------------
@@ -397,7 +396,7 @@ class ProjectXBroker:
     async def _look(self) -> None:
         links = self._links
         realtime = self._realtime
-        if links is None or realtime is None or self._login_lock.locked():
+        if links is None or realtime is None or self.rest.signing_in:
             return
         todo = links.observe(self._hub_view(realtime))
         if self._logout is not None:
@@ -411,12 +410,12 @@ class ProjectXBroker:
         reconciler = self.reconciler
         if todo.reconcile:
             reconciler.needed = True
-        client = self._require_client()
-        if client.session_token != self._hub_token:
+        await self.rest.renew_if_due()
+        if self.rest.token != self._hub_token:
             await self._swap_token("the session token was renewed")
+        reconciler.settle_seen()
         now = self.clock.now_ns()
-        due = (reconciler.needed or reconciler.lost) and now >= reconciler.next_at
-        if due and realtime.user_connected:
+        if reconciler.due(now, realtime.user_connected):
             await reconciler.attempt()
         poll = self.settings.account_poll_seconds
         if poll > 0 and now >= self._poll_at and links.status[Link.ACCOUNT].healthy:
@@ -453,7 +452,8 @@ class ProjectXBroker:
         log.warning("rebuilding the live session: %s", reason)
         self._show_account(LinkStatus.DISCONNECTED, f"{reason}: signing in again")
         try:
-            await self._relogin(reason, asked=since)
+            await self.rest.relogin(reason, asked=since)
+            await self._swap_token(reason)
         except BrokerError as exc:
             self._show_account(LinkStatus.DISCONNECTED, f"{reason}: {exc}")
         finally:
@@ -463,27 +463,15 @@ class ProjectXBroker:
         self.reconciler.next_at = 0
         self._wake.set()
 
-    async def _relogin(self, reason: str, *, asked: int | None = None) -> None:
-        """Sign in again unless that already happened after ``asked`` (default: now)."""
-        asked = self.clock.now_ns() if asked is None else asked
-        async with self._login_lock:
-            if self._login_ns > asked:
-                return  # someone signed in again after the trouble began
-            client = self._require_client()
-            try:
-                await client.authenticate()
-            except ProjectXError as exc:
-                raise BrokerUnavailable(f"signing in again failed: {self._why(exc)}") from None
-            self._note_token()
-            self._login_ns = self.clock.now_ns()
-            self.reconciler.needed = True
-            await self._swap_token(reason)
+    def _signed_in(self) -> None:
+        """A new login: re-read the account; the supervisor gives the hubs the token."""
+        self.reconciler.needed = True
+        self._wake.set()
 
     async def _swap_token(self, reason: str) -> None:
         """Give the hubs the current token: they reconnect with it and resubscribe once."""
-        client = self._require_client()
         realtime = self._realtime
-        token = client.session_token
+        token = self.rest.token
         if realtime is None or token == self._hub_token:
             return
         self._hub_token = token
@@ -495,44 +483,6 @@ class ProjectXBroker:
         ok = await realtime.update_jwt_token(token, timeout=HUB_SWAP_SECONDS)
         if not ok:
             log.warning("the hubs did not come back with the new token")
-
-    # REST --------------------------------------------------------------------------------
-
-    async def _call(self, endpoint: str, body: dict[str, Any]) -> Any:
-        """One Gateway call through the SDK. A read refused for its token is retried once
-        after a fresh login; a mutation without a clear answer raises :class:`_Uncertain`."""
-        client = self._require_client()
-        expiry = client.token_expiry
-        end = int(expiry.timestamp() * NS_PER_SECOND) if expiry is not None else 0
-        if (
-            token_expiring(end, self._login_ns, self.clock.now_ns())
-            and not self._login_lock.locked()
-        ):
-            await self._relogin("the session token is about to expire")
-        for attempt in (1, 2):
-            try:
-                answer = await client._make_request("POST", endpoint, data=body)
-            except OrderSubmissionUncertainError as exc:
-                raise _Uncertain(_uncertain_reason(exc)) from None
-            except ProjectXAuthenticationError:
-                if attempt == 1 and endpoint not in MUTATIONS and self._login_ns:
-                    await self._relogin("the gateway refused the session token")
-                    continue
-                raise BrokerUnavailable(f"{endpoint}: the gateway refused our session") from None
-            except ProjectXRateLimitError:
-                raise BrokerUnavailable(f"{endpoint}: rate limited by the gateway") from None
-            except (ProjectXConnectionError, ProjectXServerError) as exc:
-                raise BrokerUnavailable(f"{endpoint}: {self._why(exc)}") from None
-            except ProjectXError as exc:
-                raise BrokerError(f"{endpoint}: {self._why(exc)}") from None
-            self._note_token()
-            return answer
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _note_token(self) -> None:
-        client = self._client
-        if client is not None and client.session_token:
-            redaction.REDACTOR.add(client.session_token)
 
     # Hub events --------------------------------------------------------------------------
 
@@ -565,16 +515,8 @@ class ProjectXBroker:
         if self._links is not None:
             self._links.set(Link.ACCOUNT, status, redaction.REDACTOR.redact(detail))
 
-    def _why(self, exc: BaseException) -> str:
-        return redaction.REDACTOR.redact(str(exc) or type(exc).__name__)[:300]
-
-    def _require_client(self) -> ProjectX:
-        if self._client is None:
-            raise BrokerUnavailable("not connected to the gateway")
-        return self._client
-
     def _require_account(self) -> Account:
-        if self.account is None or self._client is None:
+        if self.account is None or self.rest.client is None:
             raise BrokerUnavailable("not connected to the gateway")
         return self.account
 
@@ -583,17 +525,3 @@ class ProjectXBroker:
         if contract_id is None:
             raise OrderRejected(f"{symbol} is not tradable in this session")
         return contract_id
-
-
-def _uncertain_reason(exc: OrderSubmissionUncertainError) -> str:
-    """Why the SDK could not tell whether a mutation happened, in a trader's words."""
-    text, cause = str(exc), exc.__cause__
-    if "401" in text:
-        return "the gateway answered 401 (unauthorized)"
-    if "rate-limited" in text:
-        return "the gateway answered 429 (rate limited)"
-    if isinstance(cause, ProjectXServerError):
-        return "the gateway answered a server error"
-    if isinstance(cause, ProjectXConnectionError):
-        return "no answer from the gateway in time"
-    return "no clear answer from the gateway"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cockpit.brokers.projectx_feed import LiveFeed
+from cockpit.brokers.projectx_lookups import LostOrder
 from cockpit.brokers.projectx_mirror import AccountMirror
 from cockpit.brokers.projectx_payloads import (
     Call,
@@ -137,10 +138,12 @@ def reconcile_events(
 
 
 class Reconciler:
-    """Runs reconciles over REST, one at a time, and tracks orders whose answer was lost.
+    """Runs reconciles over REST, one at a time, and looks for orders whose answer was lost.
 
     ``Reconciled`` (order keys on) is emitted only when no such order is still being
-    looked for; an order is looked for by its tag until it shows up or its grace ends.
+    looked for. Such an order is looked for by its tag with one ``/Order/search`` at a
+    time, on a schedule that backs off (projectx_lookups), until it shows up or its grace
+    ends. Then one full re-read brings everything else in.
     """
 
     def __init__(
@@ -160,61 +163,119 @@ class Reconciler:
         self.show = show
         """Show the account link's status (the adapter's LinkWatch)."""
         self.grace_seconds = grace_seconds
-        self.lost: dict[str, int] = {}
-        """Tags of orders whose submission went unanswered, with when to stop looking."""
+        self.lost: dict[str, LostOrder] = {}
+        """Orders whose submission went unanswered, by tag."""
         self.needed = False
         self.next_at = 0
+        """No re-read or look-up before this (a failed one backs off)."""
         self._gap = NS_PER_SECOND
         self._lock = asyncio.Lock()
 
-    def look_for(self, tag: str) -> None:
+    def look_for(self, tag: str) -> LostOrder:
         """An order's answer was lost: keep order keys off until its fate is known."""
-        self.lost[tag] = self.clock.now_ns() + int(self.grace_seconds * NS_PER_SECOND)
+        lost = self.lost[tag] = LostOrder.start(tag, self.clock.now_ns(), self.grace_seconds)
         self.feed.watched_tags.add(tag)
+        return lost
 
-    async def run(self) -> bool:
-        """Re-read everything now; True when the account was declared reconciled."""
+    def due(self, now: int, hub_up: bool) -> bool:
+        """Is a re-read (needs the user hub) or a look-up (does not) due now?"""
+        if now < self.next_at:
+            return False
+        if self.needed and hub_up:
+            return True
+        return any(now >= lost.due_ns for lost in self.lost.values())
+
+    async def run(self, *, urgent: bool = False) -> bool:
+        """Re-read everything now; True when the account was declared reconciled.
+
+        ``urgent`` (a flatten's re-read) does not queue behind a re-read already running:
+        the mirror makes two at once safe (orders only move forward, fills count once,
+        and a position the hub reported after a snapshot was asked for is kept).
+        """
+        if urgent:
+            return await self._run()
+        async with self._lock:
+            return await self._run()
+
+    async def _run(self) -> bool:
         feed = self.feed
         account = feed.account
         if account is None:
             raise BrokerError("no account to reconcile")
-        async with self._lock:
-            self.needed = False
-            self.show(LinkStatus.RECONCILING, "re-reading orders and positions")
-            snapshot, marks = await self._read(account.id, feed.mirror)
-            result = reconcile_events(
-                snapshot, feed.mirror, feed.book, marks, set(self.lost), self.clock.now_ns()
-            )
-            for kind, problem in result.malformed:
-                feed.bad(kind, problem, "reconcile")
-            for event in result.events:
-                feed.track(event)
-            self._settle_lost()
-            if self.lost:
-                tags = ", ".join(sorted(self.lost))
-                self.show(
-                    LinkStatus.RECONCILING,
-                    f"looking for order {tags}: its submission went unanswered",
-                )
+        self.needed = False
+        self.show(LinkStatus.RECONCILING, "re-reading orders and positions")
+        snapshot, marks, searched = await self._read(account.id, feed.mirror)
+        result = reconcile_events(
+            snapshot, feed.mirror, feed.book, marks, set(self.lost), self.clock.now_ns()
+        )
+        for kind, problem in result.malformed:
+            feed.bad(kind, problem, "reconcile")
+        for event in result.events:
+            feed.track(event)
+        self._settle_lost(searched)
+        if self.lost:
+            self._show_looking()
+            return False
+        if not self.hub_up():
+            self.needed = True
+            self.show(LinkStatus.DISCONNECTED, "user hub down: reconnecting (account re-read)")
+            return False
+        feed.emit(result.reconciled)
+        name = feed.account.name if feed.account else "account"
+        self.show(LinkStatus.CONNECTED, f"{name}: reconciled")
+        return True
+
+    async def look_up(self) -> None:
+        """One ``/Order/search`` for the orders looked for; a full re-read once all are known."""
+        feed = self.feed
+        account = feed.account
+        if account is None or not self.lost:
+            return
+        now = self.clock.now_ns()
+        earliest = min(lost.since_ns for lost in self.lost.values())
+        since = max(trading_day_start(now), earliest - 600 * NS_PER_SECOND)
+        answer = await self.call(
+            "/Order/search",
+            {
+                "accountId": account.id,
+                "startTimestamp": datetime_from_ns(since).isoformat(),
+                "endTimestamp": datetime_from_ns(now + 60 * NS_PER_SECOND).isoformat(),
+            },
+        )
+        for row in rows(answer, "orders"):
+            try:
+                order = parse_order(row, feed.book)
+            except MalformedPayload as exc:
+                feed.bad("order", exc, "look-up")
+                continue
+            if order is None or order.account_id != account.id or order.tag not in self.lost:
+                continue
+            if feed.mirror.order(order):
+                feed.track(OrderUpdated(order.updated_ns, order))
+        self._settle_lost(now)
+        if self.lost:
+            self._show_looking()
+        else:
+            self.needed = True  # all known: one full re-read, then order keys return
+
+    def settle_seen(self) -> None:
+        """Orders looked for that the hub has shown meanwhile: known, no look-up needed."""
+        if any(self.feed.mirror.by_tag(tag) is not None for tag in self.lost):
+            self._settle_lost(None)
+            if not self.lost:
                 self.needed = True
-                self.next_at = self.clock.now_ns() + NS_PER_SECOND // 2
-                return False
-            if not self.hub_up():
-                self.needed = True
-                self.show(LinkStatus.DISCONNECTED, "user hub down: reconnecting (account re-read)")
-                return False
-            feed.emit(result.reconciled)
-            name = feed.account.name if feed.account else "account"
-            self.show(LinkStatus.CONNECTED, f"{name}: reconciled")
-            return True
 
     async def attempt(self) -> None:
-        """A reconcile the supervisor asked for; on failure retry later, backing off."""
+        """What the supervisor found due: a re-read, else a look-up; failures back off."""
+        reread = self.needed and self.hub_up()
         try:
-            await self.run()
+            if reread:
+                await self.run()
+            else:
+                await self.look_up()
             self._gap = NS_PER_SECOND
         except BrokerError as exc:
-            self.needed = True
+            self.needed = self.needed or reread
             self.next_at = self.clock.now_ns() + self._gap
             seconds = self._gap // NS_PER_SECOND
             self._gap = min(self._gap * 2, RETRY_MAX_NS)
@@ -229,7 +290,8 @@ class Reconciler:
         for row in rows(answer, "accounts"):
             self.feed.account_event(row)
 
-    async def _read(self, account_id: int, mirror: AccountMirror) -> tuple[Snapshot, dict]:
+    async def _read(self, account_id: int, mirror: AccountMirror) -> tuple[Snapshot, dict, int]:
+        """The snapshot, the position marks, and when its ``/Order/search`` was asked."""
         marks = mirror.position_marks()
         now = self.clock.now_ns()
         day_start = trading_day_start(now)
@@ -245,6 +307,7 @@ class Reconciler:
         open_orders = await call("/Order/searchOpen", {"accountId": account_id})
         positions = await call("/Position/searchOpen", {"accountId": account_id})
         fills = await call("/Trade/search", window)
+        searched = self.clock.now_ns()
         recent = await call("/Order/search", day)
         snapshot = Snapshot(
             account_rows=rows(accounts, "accounts"),
@@ -253,26 +316,30 @@ class Reconciler:
             positions=rows(positions, "positions"),
             fills=rows(fills, "trades"),
         )
-        return snapshot, marks
+        return snapshot, marks, searched
 
-    def _settle_lost(self) -> None:
+    def _settle_lost(self, searched_ns: int | None) -> None:
+        """Settle what the mirror shows, and what a look sent at ``searched_ns`` did not find."""
         now = self.clock.now_ns()
-        for tag, deadline in list(self.lost.items()):
+        for tag, lost in list(self.lost.items()):
             found = self.feed.mirror.by_tag(tag)
             if found is not None:
-                del self.lost[tag]
-                self.feed.notice(
-                    "warning",
-                    f"order {tag} reached the broker as order {found.id} although its "
-                    "answer was lost; it was placed once and not re-sent",
-                )
-            elif now >= deadline:
-                del self.lost[tag]
-                self.feed.notice(
-                    "warning",
-                    f"order {tag} is not at the broker {self.grace_seconds:g} s after its "
-                    "submission went unanswered: it was not placed (nothing was re-sent)",
-                )
+                self.feed.notice("warning", lost.found_text(found.id, now))
+            elif searched_ns is not None:
+                lost.looked(searched_ns)
+                if not lost.absent_for_good():
+                    continue
+                self.feed.notice("warning", lost.absent_text())
             else:
                 continue
+            del self.lost[tag]
             self.feed.watched_tags.discard(tag)
+
+    def _show_looking(self) -> None:
+        tags = ", ".join(sorted(self.lost))
+        due = min(lost.due_ns for lost in self.lost.values())
+        wait = max(0.0, (due - self.clock.now_ns()) / NS_PER_SECOND)
+        self.show(
+            LinkStatus.RECONCILING,
+            f"looking for order {tags} by its tag (its answer was lost); next look in {wait:.1f} s",
+        )

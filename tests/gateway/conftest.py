@@ -3,9 +3,8 @@ the ProjectX adapter and the real Engine driving it.
 
 Speed: the emulator pumps every 20 ms; the adapter looks at its links every 50 ms and
 calls a feed stale after 0.5 s of silence. The SDK's 30 s stale-feed watchdog is off
-(the adapter disables it and owns staleness), and no test answers 429 on a *read*
-endpoint (that would make the SDK sleep 60 s): 429s go to mutating endpoints only,
-where the SDK raises at once.
+(the adapter disables it and owns staleness). A 429 on a *read* costs no 60 s SDK sleep:
+the adapter calls past that rule and pauses its own reads for 2 s.
 """
 
 from __future__ import annotations
