@@ -1,0 +1,96 @@
+"""Shortening a failing run to the few steps that still break the same promise.
+
+Delta debugging (Zeller's ddmin) over the step list: drop chunks, keep any shorter list
+that still breaks the promise, and refine the chunks until no single step can go. Every
+trial is a fresh run of the same seed (the same market, the same line), so what is left
+is a reproduction anyone can re-run. Steps after the one that broke the promise are cut
+first: they never ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.simulation.runner import Outcome, run_seed
+from tests.simulation.steps import Step
+
+Trial = Callable[[list[Step]], Outcome]
+
+
+def shrink(outcome: Outcome, *, budget: int = 250) -> Outcome:
+    """The shortest failing run found within ``budget`` trials (the original if none)."""
+    promise = outcome.promise
+    if promise is None:
+        return outcome
+
+    def trial(steps: list[Step]) -> Outcome:
+        return run_seed(
+            outcome.seed,
+            schedule=outcome.schedule,
+            steps=steps,
+            replay_journal=promise == "journal",
+        )
+
+    return ddmin(outcome, trial, budget=budget)
+
+
+def ddmin(outcome: Outcome, trial: Trial, *, budget: int) -> Outcome:
+    """Delta debugging on ``outcome.steps`` with ``trial`` as the test."""
+    promise = outcome.promise
+    best = _cut(outcome)
+    tries = 0
+
+    def still_fails(steps: list[Step]) -> Outcome | None:
+        nonlocal tries
+        tries += 1
+        candidate = trial(steps)
+        return candidate if candidate.promise == promise else None
+
+    if best.steps != outcome.steps:
+        confirmed = still_fails(best.steps)
+        best = _cut(confirmed) if confirmed is not None else outcome
+    chunks = 2
+    while len(best.steps) >= 2 and tries < budget:
+        steps = best.steps
+        size = -(-len(steps) // chunks)
+        parts = [(start, min(start + size, len(steps))) for start in range(0, len(steps), size)]
+        found = None
+        for start, end in parts:
+            if tries >= budget:
+                break
+            found = still_fails(steps[:start] + steps[end:])
+            if found is not None:
+                chunks = max(chunks - 1, 2)
+                break
+        if found is None and chunks > 2:
+            for start, end in parts:
+                if tries >= budget:
+                    break
+                found = still_fails(steps[start:end])
+                if found is not None:
+                    chunks = 2
+                    break
+        if found is not None:
+            best = _cut(found)
+        elif chunks >= len(steps):
+            break
+        else:
+            chunks = min(len(steps), chunks * 2)
+    return best
+
+
+def _cut(outcome: Outcome) -> Outcome:
+    """The outcome with the steps after the failing one removed (they never ran)."""
+    if outcome.failed_at is None or outcome.failed_at + 1 >= len(outcome.steps):
+        return outcome
+    steps = outcome.steps[: outcome.failed_at + 1]
+    return Outcome(
+        outcome.seed,
+        outcome.schedule,
+        steps,
+        outcome.violations,
+        outcome.failed_at,
+        outcome.seconds,
+        outcome.fingerprint,
+        outcome.commands,
+    )
