@@ -49,15 +49,18 @@ def main(
     count = runs if runs is not None else (1 if seed is not None else 100)
     first = seed if seed is not None else 0
     seeds = range(first, first + count)
+    tolerate = () if strict else KNOWN
     if faults:
         from tests.simulation.emulator import EMULATOR_STEPS, against_emulator
 
-        runner = against_emulator(length or EMULATOR_STEPS, tolerate=() if strict else KNOWN)
+        runner = against_emulator(length or EMULATOR_STEPS, tolerate=tolerate)
         schedules = ["eager"]
     else:
-        runner = in_process(length or STEPS, tolerate=() if strict else KNOWN)
+        runner = in_process(length or STEPS, tolerate=tolerate)
         schedules = list(SCHEDULES) if schedule == "both" else [schedule]
-    campaign = sweep(seeds, schedules, runner, shorten=not no_shrink, faults=faults)
+    campaign = sweep(
+        seeds, schedules, runner, shorten=not no_shrink, faults=faults, tolerate=tolerate
+    )
     click.echo(campaign.summary())
     met_known = any(o.tolerated for o in campaign.outcomes)
     sys.exit(1 if campaign.failed or met_known else 0)

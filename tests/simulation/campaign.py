@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -41,6 +42,11 @@ class Campaign:
             f"{simulated:.0f} simulated seconds, {commands} commands judged; "
             f"{len(self.failed)} failed"
         ]
+        covered: Counter[str] = Counter()
+        for outcome in self.outcomes:
+            covered.update(outcome.coverage)
+        if covered:
+            lines.append("exercised: " + ", ".join(f"{k} {n}" for k, n in sorted(covered.items())))
         for promise, seeds in sorted(by_promise.items()):
             lines.append(f"  {promise}: {len(seeds)} ({_some(seeds)})")
         by_known: dict[str, list[str]] = {}
@@ -72,6 +78,7 @@ def sweep(
     *,
     shorten: bool = True,
     faults: bool = False,
+    tolerate: tuple[Known, ...] = KNOWN,
     say: Callable[[str], None] = print,
 ) -> Campaign:
     """Run every seed on every schedule; tell each failure as it comes, the first of each
@@ -90,7 +97,7 @@ def sweep(
             if shorten and not faults and outcome.promise not in shortened:
                 assert outcome.promise is not None
                 shortened.add(outcome.promise)
-                short = shrink(outcome)
+                short = shrink(outcome, tolerate=tolerate)
             say(failure(outcome, short, faults=faults))
     campaign.wall = time.perf_counter() - started
     return campaign

@@ -38,8 +38,8 @@ from tests.simulation.facts import Facts, Moment
 from tests.simulation.invariants import FLATTEN_BOUND, Run, Violation, check
 from tests.simulation.known import KNOWN, Known
 from tests.simulation.line import Call
-from tests.simulation.runner import Outcome, _replay, _sift, plan
-from tests.simulation.world import RULES, SYMBOLS, settings
+from tests.simulation.runner import Outcome, _replay, _sift, numbered, plan
+from tests.simulation.world import SYMBOLS, rules_for, settings
 
 EMULATOR_STEPS = 25
 QUIET_DEADLINE = 15.0
@@ -81,7 +81,7 @@ class EmulatorWorld:
         clock = WallClock()
         broker = ProjectXBroker(clock, list(SYMBOLS), live, login=resolve_login(live, login_env()))
         session = build_session(
-            settings(RULES),
+            settings(rules_for(seed)),
             clock=clock,
             broker=broker,
             pump=False,
@@ -109,6 +109,10 @@ class EmulatorWorld:
     async def yields(self, times: int) -> None:
         for _ in range(times):
             await asyncio.sleep(0)
+
+    def begin(self, number: int) -> None:
+        """Nothing to re-seed: the emulator's answers come from real sockets."""
+        return None
 
     def reconcile(self) -> None:
         async def reread() -> None:
@@ -251,7 +255,7 @@ def run_emulated(
     tolerate: tuple[Known, ...] = KNOWN,
 ) -> Outcome:
     """One seed against the emulator, on the cockpit's (eager) loop and the wall clock."""
-    outcome = Outcome(seed, "eager", plan(seed, length, faults=True))
+    outcome = Outcome(seed, "eager", numbered(plan(seed, length, faults=True)))
     with tempfile.TemporaryDirectory(prefix=f"sim-live-{seed}-") as scratch, _quiet_logs():
         journal = run_loop(_play(outcome, Path(scratch), tolerate))
         if outcome.ok and journal is not None:
@@ -263,11 +267,11 @@ async def _play(outcome: Outcome, folder: Path, tolerate: tuple[Known, ...]) -> 
     world = await EmulatorWorld.open(outcome.seed, folder)
     run = Run(world, world.session.settings.risk)
     try:
-        for index, step in enumerate(outcome.steps):
+        for number, step in outcome.steps.items():
             await step.run(world)
             found = _sift(outcome, check(run), tolerate)
             if found:
-                outcome.violations, outcome.failed_at = found, index
+                outcome.violations, outcome.failed_at = found, number
                 return None
         await world.settle(FLATTEN_BOUND + 1)
         found = _sift(outcome, check(run), tolerate)
@@ -278,5 +282,6 @@ async def _play(outcome: Outcome, folder: Path, tolerate: tuple[Known, ...]) -> 
     finally:
         outcome.seconds = asyncio.get_running_loop().time() - world._started
         outcome.commands = len(world.facts.judged)
+        outcome.coverage = world.facts.coverage
         await world.close()
     return world.journal_path

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,7 +19,9 @@ from cockpit.core.commands import Command
 from cockpit.core.engine import Engine, Verdict
 from cockpit.core.events import (
     BrokerFailed,
+    EnforcementTaken,
     Event,
+    FillReceived,
     FlattenCompleted,
     FlattenStarted,
     LockoutEnded,
@@ -27,6 +30,7 @@ from cockpit.core.events import (
     OrderSubmitted,
     QuoteUpdated,
     Reconciled,
+    RiskStateChanged,
     SubmissionSettled,
     TradePrinted,
 )
@@ -114,6 +118,9 @@ class Facts:
         self.digest = hashlib.blake2b(digest_size=12)
         """A fingerprint of everything the engine did: the same seed gives the same one."""
         self.market_events = 0
+        self.coverage: Counter[str] = Counter()
+        """How often each kind of situation came up (denials by rule, risk states, flattens,
+        lockouts, broker failures, enforcement): what the run exercised."""
         self._events: list[Event] = []
 
     # Wiring --------------------------------------------------------------------------------
@@ -157,6 +164,7 @@ class Facts:
             return
         self._events.append(event)
         self._note(repr(event))
+        self._cover(event)
         if kind is OrderSubmitted:
             request = event.request  # type: ignore[attr-defined]
             if request.tag is not None:
@@ -176,6 +184,20 @@ class Facts:
             self.reconciles.append(Reconcile(now.at, now.engine, now.venue))
         elif kind is LockoutStarted or kind is LockoutEnded:
             self.lockouts.append((asyncio.get_running_loop().time(), event))
+
+    def _cover(self, event: Event) -> None:
+        if isinstance(event, OrderDenied):
+            self.coverage[f"denied by {event.rule}"] += 1
+        elif isinstance(event, RiskStateChanged):
+            self.coverage[f"risk {event.state}"] += 1
+        elif isinstance(event, EnforcementTaken):
+            self.coverage[f"enforced {event.action}"] += 1
+        elif isinstance(event, BrokerFailed):
+            self.coverage["broker uncertain" if event.uncertain else "broker failed"] += 1
+        elif isinstance(event, FlattenCompleted):
+            self.coverage["flatten flat" if event.flat else "flatten NOT FLAT"] += 1
+        elif isinstance(event, LockoutStarted | Reconciled | FillReceived):
+            self.coverage[type(event).__name__] += 1
 
     def _flatten_completed(self, event: FlattenCompleted) -> None:
         running = [f for f in self.flattens if f.ended is None]

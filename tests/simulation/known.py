@@ -45,6 +45,15 @@ KNOWN: tuple[Known, ...] = (
         "sent' (or a flatten with nothing to cancel starts no call) and nothing is sent",
     ),
     Known(
+        "flatten-forgets-first-failure",
+        "flatten",
+        "NOT FLAT without quoting the broker",
+        "eager tasks: Engine.flatten_all assigns self._flatten after the flatten task already "
+        "ran to its first suspension, so `flattening` is False there and _failed drops a "
+        "broker failure of that first stretch from the outcome (seen when the second pass "
+        "then sends nothing, through second-close-never-sent)",
+    ),
+    Known(
         "exit-refused-during-flatten",
         "exits",
         "refused (flatten)",
@@ -65,6 +74,19 @@ KNOWN: tuple[Known, ...] = (
         "the gate passes any order no larger than the position against it, even when working "
         "orders on the same side already cover the position; the contract-limit watcher "
         "then cancels it as over the limit",
+    ),
+)
+
+
+KNOWN += (
+    Known(
+        "replay-misorders-lockout",
+        "journal",
+        "reason='simulated lockout'",
+        "eager tasks: RiskEngine._start_lockout starts the flatten (whose first stretch runs "
+        "inside the key press: closes fill, watchers judge the fills) and only then locks; "
+        "replay re-submits StartLockout as one unit (flatten sends nothing, lock) before "
+        "the fills recorded inside it, so it judges them already LOCKED",
     ),
 )
 

@@ -43,14 +43,18 @@ class SlowLine:
 
     mode = Mode.SIM
 
-    def __init__(self, venue: SimVenue, rng: random.Random) -> None:
+    def __init__(self, venue: SimVenue, seed: str) -> None:
         self.venue = venue
-        self.rng = rng
+        self.rng = random.Random(f"line-{seed}")
         self.calls: list[Call] = []
         self.down_until = 0.0
         """Loop time until which the venue is unreachable."""
 
     # World controls ----------------------------------------------------------------------
+
+    def reseed(self, seed: str) -> None:
+        """Draw the answers from here on from ``seed`` (each step of a run has its own)."""
+        self.rng = random.Random(f"line-{seed}")
 
     def outage(self, seconds: float) -> None:
         """The venue is unreachable for ``seconds`` from now (a call arriving then fails)."""

@@ -7,11 +7,11 @@ from tests.simulation.runner import Outcome
 
 def reproduction(outcome: Outcome) -> str:
     """Python that re-runs exactly this run (paste it into a test or a shell)."""
-    steps = "\n".join(f"        {step!r}," for step in outcome.steps)
+    steps = "\n".join(f"        {number}: {step!r}," for number, step in outcome.steps.items())
     return (
         "from tests.simulation import *\n\n"
         f"outcome = run_seed(\n    {outcome.seed},\n    schedule={outcome.schedule!r},\n"
-        f"    steps=[\n{steps}\n    ],\n)\n"
+        f"    steps={{\n{steps}\n    }},\n)\n"
         "assert outcome.ok, outcome.violations"
     )
 
@@ -19,7 +19,7 @@ def reproduction(outcome: Outcome) -> str:
 def failure(outcome: Outcome, shortened: Outcome | None = None, *, faults: bool = False) -> str:
     """The full story of one failing seed."""
     where = (
-        f"after step {outcome.failed_at + 1} of {len(outcome.steps)}"
+        f"after step {outcome.failed_at} ({len(outcome.steps)} in the plan)"
         if outcome.failed_at is not None
         else "at the end of the run"
     )

@@ -4,7 +4,8 @@ the end. Everything else (the CLI, the shrinker, the tests) calls :func:`run_see
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from tests.simulation.known import Known, recognise
 from tests.simulation.steps import Step
 from tests.simulation.timeloop import run_simulated
 from tests.simulation.trader import Trader
-from tests.simulation.world import RULES, PaperWorld
+from tests.simulation.world import PaperWorld, rules_for
 
 STEPS = 120
 """Steps in one in-process run."""
@@ -29,15 +30,20 @@ class Outcome:
 
     seed: int
     schedule: str
-    steps: list[Step]
+    steps: dict[int, Step]
+    """The steps run, by their number in the seed's plan (a shortened run keeps them:
+    each step's broker answers are drawn from its own number, so dropping one step does
+    not change the answers the others get)."""
     violations: list[Violation] = field(default_factory=list)
     failed_at: int | None = None
-    """Index of the step after which the first violation was seen (``None``: at the end)."""
+    """Number of the step after which the first violation was seen (``None``: at the end)."""
     seconds: float = 0.0
     """Simulated seconds the run covered."""
     fingerprint: str = ""
     """A digest of every decision and broker fact: the same seed gives the same one."""
     commands: int = 0
+    coverage: Counter[str] = field(default_factory=Counter)
+    """What the run exercised (see ``Facts.coverage``)."""
     tolerated: dict[str, Violation] = field(default_factory=dict)
     """Known defects the run met and carried on past: the first violation of each, by key."""
 
@@ -55,13 +61,20 @@ def plan(seed: int, length: int = STEPS, *, faults: bool = False) -> list[Step]:
     return Trader(seed, faults=faults).plan(length)
 
 
+def numbered(steps: Sequence[Step] | Mapping[int, Step]) -> dict[int, Step]:
+    """Steps by their number in the plan (a list is numbered from 0)."""
+    if isinstance(steps, Mapping):
+        return dict(steps)
+    return dict(enumerate(steps))
+
+
 def run_seed(
     seed: int,
     *,
     schedule: str = "eager",
-    steps: list[Step] | None = None,
+    steps: Sequence[Step] | Mapping[int, Step] | None = None,
     length: int = STEPS,
-    rules: dict[str, Any] = RULES,
+    rules: dict[str, Any] | None = None,
     replay_journal: bool = True,
     tolerate: Iterable[Known] = (),
 ) -> Outcome:
@@ -69,11 +82,11 @@ def run_seed(
     is not one of the known defects in ``tolerate``."""
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}")
-    steps = plan(seed, length) if steps is None else list(steps)
-    outcome = Outcome(seed, schedule, steps)
+    outcome = Outcome(seed, schedule, numbered(plan(seed, length) if steps is None else steps))
     with tempfile.TemporaryDirectory(prefix=f"sim-{seed}-") as scratch:
         journal = run_simulated(
-            _play(outcome, Path(scratch), rules, tuple(tolerate)), eager=schedule == "eager"
+            _play(outcome, Path(scratch), rules or rules_for(seed), tuple(tolerate)),
+            eager=schedule == "eager",
         )
         if outcome.ok and replay_journal and journal is not None:
             outcome.violations += _sift(outcome, _replay(journal), tuple(tolerate))
@@ -86,18 +99,21 @@ async def _play(
     world = await PaperWorld.open(outcome.seed, folder, rules)
     run = Run(world, world.session.settings.risk)
     try:
-        for index, step in enumerate(outcome.steps):
+        for number, step in outcome.steps.items():
+            world.begin(number)
             await step.run(world)
             found = _sift(outcome, check(run), tolerate)
             if found:
-                outcome.violations, outcome.failed_at = found, index
+                outcome.violations, outcome.failed_at = found, number
                 return None
+        world.begin(-1)  # the end: settling draws from its own number
         await world.settle(FLATTEN_BOUND + 1)
         outcome.violations = _sift(outcome, check(run), tolerate)
     finally:
         outcome.seconds = world.clock.seconds()
         outcome.fingerprint = world.facts.fingerprint()
         outcome.commands = len(world.facts.judged)
+        outcome.coverage = world.facts.coverage
         await world.close()
     return world.journal_path
 

@@ -10,25 +10,31 @@ first: they never ran.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
+from tests.simulation.known import Known
 from tests.simulation.runner import Outcome, run_seed
 from tests.simulation.steps import Step
 
-Trial = Callable[[list[Step]], Outcome]
+Trial = Callable[[dict[int, Step]], Outcome]
 
 
-def shrink(outcome: Outcome, *, budget: int = 250) -> Outcome:
-    """The shortest failing run found within ``budget`` trials (the original if none)."""
+def shrink(outcome: Outcome, *, budget: int = 250, tolerate: tuple[Known, ...] = ()) -> Outcome:
+    """The shortest failing run found within ``budget`` trials (the original if none).
+
+    Trials tolerate the same known defects as the run being shortened, so it keeps
+    breaking the promise the same way instead of drifting to a known defect."""
     promise = outcome.promise
     if promise is None:
         return outcome
 
-    def trial(steps: list[Step]) -> Outcome:
+    def trial(steps: dict[int, Step]) -> Outcome:
         return run_seed(
             outcome.seed,
             schedule=outcome.schedule,
             steps=steps,
             replay_journal=promise == "journal",
+            tolerate=tolerate,
         )
 
     return ddmin(outcome, trial, budget=budget)
@@ -40,18 +46,18 @@ def ddmin(outcome: Outcome, trial: Trial, *, budget: int) -> Outcome:
     best = _cut(outcome)
     tries = 0
 
-    def still_fails(steps: list[Step]) -> Outcome | None:
+    def still_fails(steps: list[tuple[int, Step]]) -> Outcome | None:
         nonlocal tries
         tries += 1
-        candidate = trial(steps)
+        candidate = trial(dict(steps))
         return candidate if candidate.promise == promise else None
 
     if best.steps != outcome.steps:
-        confirmed = still_fails(best.steps)
+        confirmed = still_fails(list(best.steps.items()))
         best = _cut(confirmed) if confirmed is not None else outcome
     chunks = 2
     while len(best.steps) >= 2 and tries < budget:
-        steps = best.steps
+        steps = list(best.steps.items())
         size = -(-len(steps) // chunks)
         parts = [(start, min(start + size, len(steps))) for start in range(0, len(steps), size)]
         found = None
@@ -81,16 +87,8 @@ def ddmin(outcome: Outcome, trial: Trial, *, budget: int) -> Outcome:
 
 def _cut(outcome: Outcome) -> Outcome:
     """The outcome with the steps after the failing one removed (they never ran)."""
-    if outcome.failed_at is None or outcome.failed_at + 1 >= len(outcome.steps):
+    last = outcome.failed_at
+    if last is None or last == max(outcome.steps):
         return outcome
-    steps = outcome.steps[: outcome.failed_at + 1]
-    return Outcome(
-        outcome.seed,
-        outcome.schedule,
-        steps,
-        outcome.violations,
-        outcome.failed_at,
-        outcome.seconds,
-        outcome.fingerprint,
-        outcome.commands,
-    )
+    steps = {number: step for number, step in outcome.steps.items() if number <= last}
+    return replace(outcome, steps=steps)

@@ -104,10 +104,10 @@ class Trader:
         return Flatten(rng.choice((1, 1, 2, 3)), rng.choice((0, 0, 1, 3)))
 
     def lockout(self) -> Step:
-        return Lockout(self.rng.choice((5.0, 20.0, 60.0, 120.0)))
+        return Lockout(self.rng.choice((3.0, 10.0, 30.0, 60.0)))
 
     def arm(self) -> Step:
-        return Arm(self.rng.random() < 0.6)
+        return Arm(self.rng.random() < 0.75)
 
     def wait(self) -> Step:
         """Mostly short; against the emulator (wall time) shorter still."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,18 +33,30 @@ SYMBOLS = ("M2K", "MYM", "RTY")
 START_NS = ns_from_datetime(datetime(2026, 10, 14, 11, 0, tzinfo=EXCHANGE_TZ))
 """A Wednesday late morning in Chicago: an ordinary session, front month Z26."""
 PUMP_SECONDS = 0.25
-RULES: dict[str, Any] = {
+LIMITS: dict[str, Any] = {
     "max_order_size": {"contracts": 3},
     "contract_limit": {"contracts": 4, "symbols": {"RTY": 2}},
     "max_position": {"micros": 40},
-    "trades_per_day": {"limit": 60},
-    "daily_loss": {"limit": "250", "action": "lock", "lock_until": "3m"},
     "throttle": {"orders": 8, "seconds": 1},
 }
-"""Limits the invariants can check from the venue's truth, and a loss limit that locks."""
+"""Limits the invariants check from the venue's truth; every run has them."""
+PROFILES: tuple[dict[str, Any], ...] = (
+    {"daily_loss": {"limit": "250", "action": "lock", "lock_until": "3m"}},
+    {"trades_per_day": {"limit": 8}, "daily_loss": {"limit": "120", "action": "flatten"}},
+    {"trades_per_day": {"limit": 6, "action": "cancel-all"}},
+    {"daily_loss": {"limit": "60", "action": "lock", "lock_until": "30s"}},
+)
+"""The rest of a run's rules, by seed: loss limits that lock, flatten or go reduce-only
+early, and a trade count that cancels every working order, so each risk state and each
+enforcement comes up."""
 
 
-def settings(rules: dict[str, Any] = RULES) -> Settings:
+def rules_for(seed: int) -> dict[str, Any]:
+    """The risk rules of a seed's run."""
+    return LIMITS | PROFILES[seed % len(PROFILES)]
+
+
+def settings(rules: dict[str, Any]) -> Settings:
     """The cockpit's settings for a simulated run (the journal writes every 2 s)."""
     return Settings(
         ui=UiSettings(watchlist=list(SYMBOLS)),
@@ -62,6 +73,10 @@ class World(Protocol):
     facts: Facts
 
     def now_ns(self) -> int: ...
+
+    def begin(self, number: int) -> None:
+        """Step ``number`` of the plan starts (the line draws its answers from it)."""
+        ...
 
     def press(self, command: Command) -> None:
         """A key: the engine judges the command now; the broker side runs on its own."""
@@ -89,7 +104,10 @@ class PaperWorld:
     """The paper venue reports every change at once: the engine's picture must match it
     after every step."""
 
-    def __init__(self, session: Session, line: SlowLine, clock: SimClock, facts: Facts) -> None:
+    def __init__(
+        self, seed: int, session: Session, line: SlowLine, clock: SimClock, facts: Facts
+    ) -> None:
+        self.seed = seed
         self.session = session
         self.line = line
         self.clock = clock
@@ -102,11 +120,11 @@ class PaperWorld:
         self._background: set[asyncio.Task[None]] = set()
 
     @classmethod
-    async def open(cls, seed: int, folder: Path, rules: dict[str, Any] = RULES) -> PaperWorld:
+    async def open(cls, seed: int, folder: Path, rules: dict[str, Any]) -> PaperWorld:
         loop = asyncio.get_running_loop()
         clock = SimClock(loop, START_NS)
         venue = SimVenue(clock, SYMBOLS, seed=seed)
-        line = SlowLine(venue, random.Random(f"line-{seed}"))
+        line = SlowLine(venue, f"{seed}-start")
         session = build_session(
             settings(rules),
             clock=clock,
@@ -115,7 +133,7 @@ class PaperWorld:
             risk_state_dir=folder / "state",
             journal_dir=folder / "journals",
         )
-        world = cls(session, line, clock, Facts(lambda: world.moment()))
+        world = cls(seed, session, line, clock, Facts(lambda: world.moment()))
         world.facts.attach(session.engine)
         loop.set_exception_handler(world._unhandled)
         await session.start()
@@ -127,6 +145,9 @@ class PaperWorld:
 
     def now_ns(self) -> int:
         return self.clock.now_ns()
+
+    def begin(self, number: int) -> None:
+        self.line.reseed(f"{self.seed}-{number}")
 
     def press(self, command: Command) -> None:
         with contextlib.suppress(Exception):  # the witness noted the crash
