@@ -19,14 +19,22 @@ from tests.simulation.steps import Step
 Trial = Callable[[dict[int, Step]], Outcome]
 
 
-def shrink(outcome: Outcome, *, budget: int = 250, tolerate: tuple[Known, ...] = ()) -> Outcome:
+def shrink(
+    outcome: Outcome,
+    *,
+    budget: int = 250,
+    tolerate: tuple[Known, ...] = (),
+    same: Callable[[Outcome], bool] | None = None,
+) -> Outcome:
     """The shortest failing run found within ``budget`` trials (the original if none).
 
-    Trials tolerate the same known defects as the run being shortened, so it keeps
-    breaking the promise the same way instead of drifting to a known defect."""
+    A shorter run counts when it breaks the same promise (or passes ``same``). Trials
+    tolerate the same known defects as the run being shortened, so it keeps breaking
+    the promise the same way instead of drifting to a known defect."""
     promise = outcome.promise
     if promise is None:
         return outcome
+    alike = same or (lambda candidate: candidate.promise == promise)
 
     def trial(steps: dict[int, Step]) -> Outcome:
         return run_seed(
@@ -37,12 +45,14 @@ def shrink(outcome: Outcome, *, budget: int = 250, tolerate: tuple[Known, ...] =
             tolerate=tolerate,
         )
 
-    return ddmin(outcome, trial, budget=budget)
+    return ddmin(outcome, trial, alike, budget=budget)
 
 
-def ddmin(outcome: Outcome, trial: Trial, *, budget: int) -> Outcome:
-    """Delta debugging on ``outcome.steps`` with ``trial`` as the test."""
-    promise = outcome.promise
+def ddmin(
+    outcome: Outcome, trial: Trial, alike: Callable[[Outcome], bool], *, budget: int
+) -> Outcome:
+    """Delta debugging on ``outcome.steps``: ``trial`` runs a candidate, ``alike`` says
+    whether it still fails the way that matters."""
     best = _cut(outcome)
     tries = 0
 
@@ -50,7 +60,7 @@ def ddmin(outcome: Outcome, trial: Trial, *, budget: int) -> Outcome:
         nonlocal tries
         tries += 1
         candidate = trial(dict(steps))
-        return candidate if candidate.promise == promise else None
+        return candidate if alike(candidate) else None
 
     if best.steps != outcome.steps:
         confirmed = still_fails(list(best.steps.items()))
