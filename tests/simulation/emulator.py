@@ -128,6 +128,7 @@ class EmulatorWorld:
         return None
 
     async def fault(self, body: dict[str, Any]) -> None:
+        self.facts.coverage[f"fault {body['fault']}"] += 1
         await self.server.apply(parse_fault(body))
 
     # Observation ---------------------------------------------------------------------------

@@ -170,6 +170,7 @@ class PaperWorld:
         task.add_done_callback(self._background.discard)
 
     def outage(self, seconds: float) -> None:
+        self.facts.coverage["outage"] += 1
         self.line.outage(seconds)
 
     async def fault(self, body: dict[str, Any]) -> None:
