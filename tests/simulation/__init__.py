@@ -22,6 +22,7 @@ from tests.simulation.steps import (
     Outage,
     Place,
     Reconcile,
+    Restart,
     Wait,
     Yield,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "Outcome",
     "Place",
     "Reconcile",
+    "Restart",
     "Wait",
     "Yield",
     "run_seed",

@@ -51,19 +51,17 @@ class EmulatorWorld:
 
     synchronous = False
 
-    def __init__(self, server: GatewayServer, session: Session, facts: Facts) -> None:
+    def __init__(self, seed: int, folder: Path, server: GatewayServer) -> None:
+        self.seed = seed
+        self.folder = folder
         self.server = server
-        self.session = session
-        self.facts = facts
-        self.engine = session.engine
-        self.state = session.state
-        assert session.risk is not None
-        self.risk = session.risk
-        assert isinstance(session.broker, ProjectXBroker)
-        self.broker: ProjectXBroker = session.broker
-        self.clock = session.clock
+        self.clock = WallClock()
+        self.facts = Facts(self.moment)
+        self.journals: list[Path] = []
+        """Journals of the sessions already stopped (a restart starts a new one)."""
         self._background: set[asyncio.Task[None]] = set()
         self._started = asyncio.get_running_loop().time()
+        self._use(self._build())
 
     @classmethod
     async def open(cls, seed: int, folder: Path) -> EmulatorWorld:
@@ -77,22 +75,44 @@ class EmulatorWorld:
         )
         server = GatewayServer(options)
         await server.start()
-        live = FAST.model_copy(update={"gateway": server.url})
-        clock = WallClock()
-        broker = ProjectXBroker(clock, list(SYMBOLS), live, login=resolve_login(live, login_env()))
-        session = build_session(
-            settings(rules_for(seed)),
-            clock=clock,
-            broker=broker,
-            pump=False,
-            risk_state_dir=folder / "state",
-            journal_dir=folder / "journals",
-        )
-        world = cls(server, session, Facts(lambda: world.moment()))
-        world.facts.attach(session.engine)
-        await session.start()
+        world = cls(seed, folder, server)
+        await world.session.start()
         world.press(SetArmed(armed=True))
         return world
+
+    def _build(self) -> Session:
+        """A live session as the cockpit wires it, against this world's emulator."""
+        live = FAST.model_copy(update={"gateway": self.server.url})
+        login = resolve_login(live, login_env())
+        broker = ProjectXBroker(self.clock, list(SYMBOLS), live, login=login)
+        return build_session(
+            settings(rules_for(self.seed)),
+            clock=self.clock,
+            broker=broker,
+            pump=False,
+            risk_state_dir=self.folder / "state",
+            journal_dir=self.folder / "journals",
+        )
+
+    def _use(self, session: Session) -> None:
+        self.session = session
+        self.engine = session.engine
+        self.state = session.state
+        assert session.risk is not None
+        self.risk = session.risk
+        assert isinstance(session.broker, ProjectXBroker)
+        self.broker: ProjectXBroker = session.broker
+        self.facts.attach(session.engine)
+
+    async def restart(self) -> None:
+        """The cockpit stops and signs in again against the same emulator and state folder."""
+        self.facts.coverage["restart"] += 1
+        await self.session.stop()
+        if self.session.journal is not None and self.session.journal.path is not None:
+            self.journals.append(self.session.journal.path)
+        self._use(self._build())
+        await self.session.start()
+        self.press(SetArmed(armed=True))
 
     # What steps do -------------------------------------------------------------------------
 
@@ -182,9 +202,11 @@ class EmulatorWorld:
         return None
 
     @property
-    def journal_path(self) -> Path | None:
+    def journal_paths(self) -> list[Path]:
+        """Every session's journal, the running one last."""
         journal = self.session.journal
-        return journal.path if journal is not None else None
+        current = [journal.path] if journal is not None and journal.path is not None else []
+        return [*self.journals, *current]
 
     # The end ---------------------------------------------------------------------------------
 
@@ -258,13 +280,13 @@ def run_emulated(
     """One seed against the emulator, on the cockpit's (eager) loop and the wall clock."""
     outcome = Outcome(seed, "eager", numbered(plan(seed, length, faults=True)))
     with tempfile.TemporaryDirectory(prefix=f"sim-live-{seed}-") as scratch, _quiet_logs():
-        journal = run_loop(_play(outcome, Path(scratch), tolerate))
-        if outcome.ok and journal is not None:
-            outcome.violations += _sift(outcome, _replay(journal), tolerate)
+        journals = run_loop(_play(outcome, Path(scratch), tolerate))
+        if outcome.ok:
+            outcome.violations += _sift(outcome, _replay(journals), tolerate)
     return outcome
 
 
-async def _play(outcome: Outcome, folder: Path, tolerate: tuple[Known, ...]) -> Path | None:
+async def _play(outcome: Outcome, folder: Path, tolerate: tuple[Known, ...]) -> list[Path]:
     world = await EmulatorWorld.open(outcome.seed, folder)
     run = Run(world, world.session.settings.risk)
     try:
@@ -273,7 +295,7 @@ async def _play(outcome: Outcome, folder: Path, tolerate: tuple[Known, ...]) -> 
             found = _sift(outcome, check(run), tolerate)
             if found:
                 outcome.violations, outcome.failed_at = found, number
-                return None
+                return []
         await world.settle(FLATTEN_BOUND + 1)
         found = _sift(outcome, check(run), tolerate)
         if not found:
@@ -285,4 +307,4 @@ async def _play(outcome: Outcome, folder: Path, tolerate: tuple[Known, ...]) -> 
         outcome.commands = len(world.facts.judged)
         outcome.coverage = world.facts.coverage
         await world.close()
-    return world.journal_path
+    return world.journal_paths

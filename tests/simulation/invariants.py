@@ -176,6 +176,8 @@ def exits_never_wait(run: Run) -> Iterator[str]:
         ]
         if any(abs(c.entered - at) < SAME_INSTANT for c in made):
             continue
+        if isinstance(judged.command, FlattenAll) and _done_at_once(run.facts, at):
+            continue  # the broker's reports made it flat before the flatten ran
         if made:
             yield f"{_label(judged)} reached the broker {made[0].entered - at:.3f} s after the key"
         elif run.now.at - at > SAME_INSTANT:
@@ -289,6 +291,17 @@ def _label(judged: Judged) -> str:
 
 def _request(request: OrderRequest) -> str:
     return f"{request.tag} {request.side.label} {request.size} {request.symbol}"
+
+
+def _done_at_once(facts: Facts, at: float) -> bool:
+    """Whether a flatten started at ``at`` ended flat at that same instant."""
+    return any(
+        abs(f.started.at - at) < SAME_INSTANT
+        and f.ended is not None
+        and f.flat
+        and abs(f.ended.at - at) < SAME_INSTANT
+        for f in facts.flattens
+    )
 
 
 def _unexplained(venue: Book, on_the_way: tuple[OrderRequest, ...]) -> Book:

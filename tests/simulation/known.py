@@ -80,6 +80,15 @@ KNOWN: tuple[Known, ...] = (
 
 KNOWN += (
     Known(
+        "tag-reused-after-restart",
+        "once",
+        "was sent 2 times",
+        "session.run_tag is the start second in base 36: a cockpit restarted within the "
+        "same second (a crash and a quick restart) numbers its orders from 1 under the "
+        "same prefix and sends tags the broker has seen (ProjectX refuses a reused "
+        "customTag)",
+    ),
+    Known(
         "replay-misorders-lockout",
         "journal",
         "reason='simulated lockout'",

@@ -84,18 +84,18 @@ def run_seed(
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}")
     outcome = Outcome(seed, schedule, numbered(plan(seed, length) if steps is None else steps))
     with tempfile.TemporaryDirectory(prefix=f"sim-{seed}-") as scratch:
-        journal = run_simulated(
+        journals = run_simulated(
             _play(outcome, Path(scratch), rules or rules_for(seed), tuple(tolerate)),
             eager=schedule == "eager",
         )
-        if outcome.ok and replay_journal and journal is not None:
-            outcome.violations += _sift(outcome, _replay(journal), tuple(tolerate))
+        if outcome.ok and replay_journal:
+            outcome.violations += _sift(outcome, _replay(journals), tuple(tolerate))
     return outcome
 
 
 async def _play(
     outcome: Outcome, folder: Path, rules: dict[str, Any], tolerate: tuple[Known, ...]
-) -> Path | None:
+) -> list[Path]:
     world = await PaperWorld.open(outcome.seed, folder, rules)
     run = Run(world, world.session.settings.risk)
     try:
@@ -105,7 +105,7 @@ async def _play(
             found = _sift(outcome, check(run), tolerate)
             if found:
                 outcome.violations, outcome.failed_at = found, number
-                return None
+                return []
         world.begin(-1)  # the end: settling draws from its own number
         await world.settle(FLATTEN_BOUND + 1)
         outcome.violations = _sift(outcome, check(run), tolerate)
@@ -115,7 +115,7 @@ async def _play(
         outcome.commands = len(world.facts.judged)
         outcome.coverage = world.facts.coverage
         await world.close()
-    return world.journal_path
+    return world.journal_paths
 
 
 def _sift(outcome: Outcome, found: list[Violation], tolerate: tuple[Known, ...]) -> list[Violation]:
@@ -130,10 +130,13 @@ def _sift(outcome: Outcome, found: list[Violation], tolerate: tuple[Known, ...])
     return unknown
 
 
-def _replay(path: Path) -> list[Violation]:
-    """The journal, re-run through a fresh engine and the recorded rules, decides the same."""
-    with open_journal(path) as journal:
-        mismatches = Replayer(journal).verify()
+def _replay(paths: list[Path]) -> list[Violation]:
+    """Each session's journal, re-run through a fresh engine and the recorded rules,
+    decides the same."""
+    mismatches = []
+    for path in paths:
+        with open_journal(path) as journal:
+            mismatches += Replayer(journal).verify()
     if not mismatches:
         return []
     shown = "; ".join(m.describe() for m in mismatches[:3])

@@ -269,6 +269,15 @@ class Outage(Step):
 
 
 @dataclass(frozen=True)
+class Restart(Step):
+    """The cockpit stops and starts again against the same broker (its lockout kept on
+    disk, its picture re-read from the broker)."""
+
+    async def run(self, world: World) -> None:
+        await world.restart()
+
+
+@dataclass(frozen=True)
 class Fault(Step):
     """A fault the gateway emulator injects (``/admin/faults`` body)."""
 
@@ -292,6 +301,7 @@ STEP_TYPES: tuple[type[Step], ...] = (
     Yield,
     Reconcile,
     Outage,
+    Restart,
     Fault,
 )
 """Every kind of step (a printed reproduction imports these names)."""

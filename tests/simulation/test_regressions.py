@@ -17,6 +17,7 @@ from tests.simulation import (
     Lockout,
     Outage,
     Place,
+    Restart,
     Wait,
     run_seed,
 )
@@ -81,6 +82,15 @@ REPRODUCTIONS: dict[str, tuple[int, str, dict[int, Any]]] = {
             7: Place(symbol="RTY", side="sell", kind="join-bid", size=1, ticks=1),
             10: Place(symbol="RTY", side="buy", kind="stop", size=3, ticks=6),
             14: Exit(symbol="RTY", size=1, kind="limit", ticks=6),
+        },
+    ),
+    "tag-reused-after-restart": (
+        74,
+        "eager",
+        {
+            4: Place(symbol="M2K", side="sell", kind="market", size=2),
+            9: Restart(),
+            10: Place(symbol="RTY", side="buy", kind="limit", size=2, ticks=11),
         },
     ),
     "replay-misorders-lockout": (

@@ -93,20 +93,25 @@ def test_the_two_schedules_run_differently() -> None:
 
 
 def test_a_run_covers_the_cockpits_situations() -> None:
-    """A few seeds reach fills, denials by several rules, flattens, lockouts, outages and
-    reconciles: the trader and the world reach what the promises are about."""
+    """A few seeds reach fills, denials by several rules, flattens, lockouts, reduce-only,
+    outages, restarts and reconciles: what the promises are about comes up."""
     seen: set[str] = set()
-    for seed in range(4):
+    for seed in range(8):
         seen |= set(run_seed(seed, length=120, tolerate=KNOWN).coverage)
     expected = {
         "FillReceived",
         "LockoutStarted",
         "Reconciled",
         "broker failed",
+        "broker uncertain",
         "denied by lockout",
         "denied by max-order-size",
+        "denied by contract-limit",
+        "enforced cancel-all",
         "flatten flat",
-        "flatten NOT FLAT",
+        "outage",
+        "restart",
+        "risk REDUCING",
     }
     assert expected <= seen
 

@@ -25,6 +25,7 @@ from tests.simulation.steps import (
     Outage,
     Place,
     Reconcile,
+    Restart,
     Step,
     Wait,
     Yield,
@@ -55,6 +56,7 @@ class Trader:
             (self.bare_yield, 6),
             (self.reconcile, 3),
             (self.outage, 0 if faults else 1),
+            (self.restart, 1),
             (self.fault, 5 if faults else 0),
         ]
 
@@ -122,6 +124,9 @@ class Trader:
 
     def reconcile(self) -> Step:
         return Reconcile()
+
+    def restart(self) -> Step:
+        return Restart()
 
     def outage(self) -> Step:
         return Outage(round(self.rng.uniform(0.2, 4.0), 2))

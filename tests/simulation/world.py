@@ -96,6 +96,10 @@ class World(Protocol):
 
     async def fault(self, body: dict[str, Any]) -> None: ...
 
+    async def restart(self) -> None:
+        """The cockpit stops and starts again against the same broker and state folder."""
+        ...
+
 
 class PaperWorld:
     """A started paper session on simulated time; build it with :meth:`open`."""
@@ -105,41 +109,61 @@ class PaperWorld:
     after every step."""
 
     def __init__(
-        self, seed: int, session: Session, line: SlowLine, clock: SimClock, facts: Facts
+        self, seed: int, folder: Path, rules: dict[str, Any], line: SlowLine, clock: SimClock
     ) -> None:
         self.seed = seed
-        self.session = session
+        self.folder = folder
+        self.rules = rules
         self.line = line
         self.clock = clock
-        self.facts = facts
-        self.engine = session.engine
-        self.state = session.state
-        assert session.risk is not None
-        self.risk = session.risk
+        self.facts = Facts(self.moment)
+        self.journals: list[Path] = []
+        """Journals of the sessions already stopped (a restart starts a new one)."""
         self._pump: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._use(self._build())
 
     @classmethod
     async def open(cls, seed: int, folder: Path, rules: dict[str, Any]) -> PaperWorld:
         loop = asyncio.get_running_loop()
         clock = SimClock(loop, START_NS)
-        venue = SimVenue(clock, SYMBOLS, seed=seed)
-        line = SlowLine(venue, f"{seed}-start")
-        session = build_session(
-            settings(rules),
-            clock=clock,
-            broker=line,
-            pump=False,
-            risk_state_dir=folder / "state",
-            journal_dir=folder / "journals",
-        )
-        world = cls(seed, session, line, clock, Facts(lambda: world.moment()))
-        world.facts.attach(session.engine)
+        line = SlowLine(SimVenue(clock, SYMBOLS, seed=seed), f"{seed}-start")
+        world = cls(seed, folder, rules, line, clock)
         loop.set_exception_handler(world._unhandled)
-        await session.start()
+        await world.session.start()
         world._pump = loop.create_task(world._run_pump())
         world.press(SetArmed(armed=True))
         return world
+
+    def _build(self) -> Session:
+        """A session as the cockpit wires it, on this world's venue, clock and folders."""
+        return build_session(
+            settings(self.rules),
+            clock=self.clock,
+            broker=self.line,
+            pump=False,
+            risk_state_dir=self.folder / "state",
+            journal_dir=self.folder / "journals",
+        )
+
+    def _use(self, session: Session) -> None:
+        self.session = session
+        self.engine = session.engine
+        self.state = session.state
+        assert session.risk is not None
+        self.risk = session.risk
+        self.facts.attach(session.engine)
+
+    async def restart(self) -> None:
+        """The cockpit stops (drained, journal closed) and starts again on the same venue
+        and state folder, as after a crash or an upgrade; the trader re-arms."""
+        self.facts.coverage["restart"] += 1
+        await self.session.stop()
+        if self.session.journal is not None and self.session.journal.path is not None:
+            self.journals.append(self.session.journal.path)
+        self._use(self._build())
+        await self.session.start()
+        self.press(SetArmed(armed=True))
 
     # What steps do -------------------------------------------------------------------------
 
@@ -224,9 +248,11 @@ class PaperWorld:
         return [o.tag for o in orders if o.tag is not None and o.tag != "close"]
 
     @property
-    def journal_path(self) -> Path | None:
+    def journal_paths(self) -> list[Path]:
+        """Every session's journal, the running one last."""
         journal = self.session.journal
-        return journal.path if journal is not None else None
+        current = [journal.path] if journal is not None and journal.path is not None else []
+        return [*self.journals, *current]
 
     # Life ----------------------------------------------------------------------------------
 
