@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,8 +80,9 @@ def test_a_seed_replays_exactly_in_another_process() -> None:
         "print(run_seed(5, length=40, tolerate=KNOWN).fingerprint)"
     )
     env = os.environ | {"PYTHONHASHSEED": "4242"}
+    root = Path(__file__).resolve().parents[2]
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, cwd=root
     )
     assert out.stdout.strip() == here
 
