@@ -39,7 +39,7 @@ class Campaign:
             by_promise.setdefault(outcome.promise, []).append(f"{outcome.seed}/{outcome.schedule}")
         lines = [
             f"{runs} run(s) in {self.wall:.1f} s wall: {self.per_minute():.0f} seeds/min; "
-            f"{simulated:.0f} simulated seconds, {commands} commands judged; "
+            f"{simulated:.0f} s of trading, {commands} commands judged; "
             f"{len(self.failed)} failed"
         ]
         covered: Counter[str] = Counter()

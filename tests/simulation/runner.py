@@ -38,7 +38,7 @@ class Outcome:
     failed_at: int | None = None
     """Number of the step after which the first violation was seen (``None``: at the end)."""
     seconds: float = 0.0
-    """Simulated seconds the run covered."""
+    """Seconds of trading the run covered (simulated in process, wall against the emulator)."""
     fingerprint: str = ""
     """A digest of every decision and broker fact: the same seed gives the same one."""
     commands: int = 0
