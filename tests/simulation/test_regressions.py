@@ -1,0 +1,144 @@
+"""Shortened reproductions of the defects the simulation found, as it printed them.
+
+Each is a strict xfail: it fails while its defect is there and turns red the day the
+defect is fixed, which is the cue to drop the mark here and the entry in known.py. Each
+run tolerates the other known defects, so it flips on its own defect alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.simulation import (
+    Exit,
+    Flatten,
+    Lockout,
+    Outage,
+    Place,
+    Restart,
+    Wait,
+    run_seed,
+)
+from tests.simulation.known import KNOWN
+
+BUY_M2K = Place(symbol="M2K", side="buy", kind="market", size=1)
+SELL_M2K = Place(symbol="M2K", side="sell", kind="market", size=1)
+
+REPRODUCTIONS: dict[str, tuple[int, str, dict[int, Any]]] = {
+    "second-close-never-sent": (
+        15,
+        "eager",
+        {
+            39: BUY_M2K,
+            46: Flatten(presses=1, gap=1),
+            55: Place(symbol="M2K", side="buy", kind="market", size=3),
+            75: Wait(seconds=0.689),
+            76: Flatten(presses=1, gap=1),
+        },
+    ),
+    "close-joins-finished-close": (
+        15,
+        "eager",
+        {
+            39: BUY_M2K,
+            46: Flatten(presses=1, gap=1),
+            55: Place(symbol="M2K", side="buy", kind="market", size=3),
+            63: Place(symbol="RTY", side="sell", kind="market", size=1),
+            65: Lockout(seconds=30.0),
+        },
+    ),
+    "flatten-forgets-first-failure": (
+        29,
+        "eager",
+        {
+            3: Place(symbol="MYM", side="buy", kind="limit", size=1, ticks=-1),
+            11: Outage(seconds=1.34),
+            15: Flatten(presses=1, gap=1),
+        },
+    ),
+    "exit-refused-during-flatten": (
+        2,
+        "eager",
+        {
+            5: Place(symbol="MYM", side="sell", kind="market", size=1),
+            10: Flatten(presses=1, gap=1),
+            12: Place(symbol="MYM", side="buy", kind="market", size=1),
+        },
+    ),
+    "flat-with-orders-in-flight": (
+        1,
+        "eager",
+        {
+            14: Place(symbol="RTY", side="buy", kind="stop-limit", size=1, ticks=1),
+            15: Flatten(presses=3, gap=3),
+        },
+    ),
+    "reducing-order-over-contract-limit": (
+        73,
+        "eager",
+        {
+            7: Place(symbol="RTY", side="sell", kind="join-bid", size=1, ticks=1),
+            10: Place(symbol="RTY", side="buy", kind="stop", size=3, ticks=6),
+            14: Exit(symbol="RTY", size=1, kind="limit", ticks=6),
+        },
+    ),
+    "tag-reused-after-restart": (
+        74,
+        "eager",
+        {
+            4: Place(symbol="M2K", side="sell", kind="market", size=2),
+            9: Restart(),
+            10: Place(symbol="RTY", side="buy", kind="limit", size=2, ticks=11),
+        },
+    ),
+    "replay-misorders-lockout": (
+        13,
+        "eager",
+        {
+            0: BUY_M2K,
+            2: SELL_M2K,
+            4: BUY_M2K,
+            6: SELL_M2K,
+            8: BUY_M2K,
+            10: BUY_M2K,
+            11: Wait(seconds=1.0),
+            12: Lockout(seconds=30.0),
+        },
+    ),
+}
+
+
+def _case(key: str) -> Any:
+    known = next(k for k in KNOWN if k.key == key)
+    return pytest.param(key, marks=pytest.mark.xfail(strict=True, reason=known.summary), id=key)
+
+
+def test_every_known_defect_has_a_reproduction() -> None:
+    """known.py and this file list the same defects."""
+    assert {k.key for k in KNOWN} == set(REPRODUCTIONS)
+
+
+@pytest.mark.parametrize("key", [_case(key) for key in REPRODUCTIONS])
+def test_the_shortened_run_keeps_its_promises(key: str) -> None:
+    """The shortened run of a known defect keeps every promise (fails until it is fixed)."""
+    seed, schedule, steps = REPRODUCTIONS[key]
+    others = tuple(k for k in KNOWN if k.key != key)
+    outcome = run_seed(seed, schedule=schedule, steps=steps, tolerate=others)
+    assert outcome.ok, [v.describe() for v in outcome.violations]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the risk state stays LOCKED until the next 1 Hz tick after a lockout ends: the "
+    "gate (which reads the lockout's end) accepts an entry that the sweep (which reads the "
+    "stale state) then cancels as 'LOCKED: would add exposure'",
+)
+def test_an_entry_accepted_after_a_lockout_ends_is_not_cancelled_as_locked() -> None:
+    """An order placed after the lockout ended, before the next tick, stays working."""
+    resting = Place(symbol="M2K", side="buy", kind="limit", size=1, ticks=10)
+    steps = [Wait(0.5), Lockout(3.0), Wait(3.1), resting, Wait(0.1)]
+    outcome = run_seed(0, steps=steps, tolerate=KNOWN)
+    assert outcome.ok
+    assert "enforced cancel" not in outcome.coverage
