@@ -58,13 +58,14 @@ from cockpit.core.events import (
     TradePrinted,
 )
 from cockpit.core.instruments import OffTickGrid
-from cockpit.core.models import OrderRequest
+from cockpit.core.models import OrderRequest, OrderStatus
 from cockpit.core.state import State
 from cockpit.core.validation import Denial, trading_denial, validate_order
 
 log = logging.getLogger(__name__)
 
-_ACCOUNT_EVENTS = (OrderUpdated, PositionUpdated, FillReceived, Reconciled)
+_ACCOUNT_EVENTS = (OrderUpdated, PositionUpdated, FillReceived, Reconciled, SubmissionSettled)
+"""What can move a flatten on: it waits for these, never for a fixed time."""
 _MARKET_EVENTS = frozenset({QuoteUpdated, TradePrinted})
 
 
@@ -340,7 +341,7 @@ class Engine:
         self.emit(BrokerFailed(self.now(), label, reason, uncertain=uncertain))
 
     def _place(self, command: PlaceOrder) -> Verdict:
-        if self.flattening and self.state.reduces(command.symbol, command.side, command.size):
+        if self.flattening and self.state.against_position(command.symbol, command.side):
             return self._exit_during_flatten(command)
         tag = self._next_tag()
         checked = validate_order(command, self.state, tag)
@@ -443,16 +444,18 @@ class Engine:
     def _exit_during_flatten(self, command: PlaceOrder) -> Verdict:
         """A manual exit while a flatten runs is never refused: it closes the instrument at
         market now (the broker sizes the close from its own position, so it cannot
-        overshoot), or joins the close already on its way."""
+        overshoot), or joins the close already on its way.
+
+        What the trader reads is the same either way: whether a close is on its way
+        depends on broker timing that a replay does not have, and a replay must reach
+        the same words.
+        """
         symbol = command.symbol
-        running = self._on_its_way(self._closing, symbol)
-        if running is not None:
-            reason = f"flatten running: {symbol} is already being closed at market"
-            self.emit(Notice(self.now(), "info", f"{command.label}: {reason}"))
-            return Verdict(True, reason, task=running)
-        reason = f"flatten running: {symbol} closed at market now instead"
+        reason = f"flatten running: {symbol} is closed at market instead"
         self.emit(Notice(self.now(), "info", f"{command.label}: {reason}"))
-        task = self._send_close(symbol, f"close {symbol}")
+        task = self._on_its_way(self._closing, symbol) or self._send_close(
+            symbol, f"close {symbol}"
+        )
         return Verdict(True, reason, task=task)
 
     def _modify(self, command: ModifyOrder) -> Verdict:
@@ -528,41 +531,88 @@ class Engine:
             completion.finish()
 
     async def _flatten_steps(self, working: int) -> tuple[bool, str]:
+        """Cancel, close, then verify against the broker's own account, not only against
+        its reports: a report lost or late (a hub dropped, messages reordered) could
+        otherwise make a flatten say flat while the broker still holds something."""
         state = self.state
         if self.broker is None:
             return False, "no broker connected"
-        await self._cancel_working()
-        closed = await self._close_confirmed()
-        flat = await self._wait_for(state.is_flat)
-        if not flat:
-            # Something moved while we worked (a fill in flight): re-read the broker's
-            # truth once, then close only what it confirms.
-            await self.broker.reconcile()
-            await self._cancel_working()
-            closed += await self._close_confirmed()
-            flat = await self._wait_for(state.is_flat)
-        if flat:
+        # Act at once on what we know (closes are sized by the broker, so a stale picture
+        # cannot overshoot), then read the broker's truth and act on what it adds.
+        closed = await self._flatten_pass()
+        await self._wait_for(state.is_flat)
+        unread = await self._read_back()
+        if not state.is_flat():
+            # Something moved while we worked (a fill in flight, a report lost): act on
+            # the broker's truth once more, and read it again.
+            closed += await self._flatten_pass()
+            await self._wait_for(state.is_flat)
+            unread = await self._read_back()
+        if state.is_flat() and unread is None:
             return True, f"verified flat ({closed} closed, {working} cancelled)"
+        if state.is_flat():
+            return False, (
+                f"flat as the broker last reported ({closed} closed, {working} cancelled), "
+                f"but not verified: the account could not be re-read ({unread})"
+            )
         left = ", ".join(
             [f"{p.symbol} {p.size:+d}" for p in state.open_positions()]
             + [f"order {o.id}" for o in state.working_orders()]
+            + [f"order {tag} (no answer yet)" for tag in state.pending]
         )
         detail = f"NOT FLAT: still open {left}"
         if self._flatten_errors:
             detail += f"; broker said: {'; '.join(self._flatten_errors)}"
         return False, detail
 
+    async def _read_back(self) -> str | None:
+        """Re-read the broker's account (orders, positions, balance); retried with a short
+        back-off within the confirmation time. Returns why it could not, or ``None``."""
+        assert self.broker is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.confirm_timeout
+        pause = 0.25
+        while True:
+            try:
+                await self.broker.reconcile()
+                return None
+            except BrokerError as exc:
+                if loop.time() + pause > deadline:
+                    reason = str(exc)
+                    self._failed("account re-read", reason)
+                    return reason
+            await asyncio.sleep(pause)
+            pause *= 2
+
+    async def _flatten_pass(self) -> int:
+        """Cancel every working order, then close every confirmed position; orders sent
+        just before the key (entries are refused from now on) land first and go too.
+        Returns how many positions it closed."""
+        state = self.state
+        await self._cancel_working()
+        closed = await self._close_confirmed()
+        if state.pending:
+            await self._wait_for(lambda: not state.pending)
+            await self._cancel_working()
+            closed += await self._close_confirmed()
+        return closed
+
     async def _cancel_working(self) -> None:
+        """Cancel every working order once and wait until the broker confirms those."""
+        orders = [order.id for order in self.state.working_orders()]
         tasks = [
             task
-            for order in self.state.working_orders()
-            if (task := self._send_cancel(order.id, "FlattenAll cancel")) is not None
+            for order_id in orders
+            if (task := self._send_cancel(order_id, "FlattenAll cancel")) is not None
         ]
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        await self._wait_for(lambda: not self.state.working_orders())
+        status = self.state.order_status
+        await self._wait_for(lambda: not any(_still_working(status(i)) for i in orders))
 
     async def _close_confirmed(self) -> int:
+        """Close every open position once (joining a close on its way) and wait until the
+        broker confirms those closed; returns how many it closed."""
         assert self.broker is not None
         symbols = [p.symbol for p in self.state.open_positions()]
         tasks = [
@@ -575,7 +625,8 @@ class Engine:
         ]
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        await self._wait_for(lambda: not self.state.positions)
+        positions = self.state.positions
+        await self._wait_for(lambda: not any(symbol in positions for symbol in symbols))
         return len(symbols)
 
     async def _wait_for(self, predicate: Callable[[], bool]) -> bool:
@@ -603,6 +654,10 @@ class Engine:
         # the callback would never run and this loop would spin forever.
         while pending := [task for task in self._tasks if not task.done()]:
             await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _still_working(status: OrderStatus | None) -> bool:
+    return status is not None and status.is_working
 
 
 async def _gather(tasks: list[asyncio.Task[None]]) -> None:

@@ -59,7 +59,8 @@ from cockpit.core.tradingday import trading_day, trading_day_end
 
 ZERO = Decimal(0)
 
-#: Events worth a line in the fills & events blotter.
+#: Events worth a line in the fills & events blotter (and ``Reconciled`` when it brings
+#: the order keys back, ``OrderUpdated`` when the broker rejected the order).
 ACTIVITY = (
     FillReceived,
     OrderDenied,
@@ -67,7 +68,6 @@ ACTIVITY = (
     FlattenStarted,
     FlattenCompleted,
     ConnectionChanged,
-    Reconciled,
     Notice,
     RiskStateChanged,
     LockoutStarted,
@@ -184,9 +184,7 @@ class State:
         if handler is not None:
             handler(event)
         if kind in _ACTIVITY_TYPES:
-            self.activity.append(event)
-            self.activity_count += 1
-            self.changes.activity = True
+            self._note(event)
 
     def take_changes(self) -> Changes:
         """Hand the accumulated changes to the caller and start a fresh set."""
@@ -248,9 +246,7 @@ class State:
         if order.tag is not None and order.tag in self.pending:
             del self.pending[order.tag]
         if order.status is OrderStatus.REJECTED:
-            self.activity.append(e)
-            self.activity_count += 1
-            self.changes.activity = True
+            self._note(e)
         self.changes.orders.add(order.id)
         if self.flatten_problem:
             self._clear_flatten_problem_when_flat()
@@ -293,8 +289,16 @@ class State:
         self.changes.session = True
 
     def _reconciled(self, e: Reconciled) -> None:
+        if not self.reconciled:  # order keys come back: worth a line (a routine re-read
+            self._note(e)  # while in sync, such as a flatten's check, is not)
         self.reconciled = True
         self.changes.session = True
+
+    def _note(self, event: Event) -> None:
+        """A line in the fills & events blotter."""
+        self.activity.append(event)
+        self.activity_count += 1
+        self.changes.activity = True
 
     def _armed(self, e: ArmChanged) -> None:
         self.armed = e.armed
@@ -306,6 +310,8 @@ class State:
 
     def _settled(self, e: SubmissionSettled) -> None:
         self.pending.pop(e.tag, None)
+        if self.flatten_problem:
+            self._clear_flatten_problem_when_flat()
 
     def _flatten_started(self, e: FlattenStarted) -> None:
         self.flattening = True
@@ -348,14 +354,54 @@ class State:
         position = self.positions.get(symbol)
         return position.size if position is not None else 0
 
-    def reduces(self, symbol: str, side: Side, size: int) -> bool:
-        """True when an order of ``size`` on ``side`` can only shrink the open position."""
+    def against_position(self, symbol: str, side: Side) -> bool:
+        """True when an order on ``side`` trades against the open position (an exit's side)."""
+        return side.sign * self.position_size(symbol) < 0
+
+    def reduces(
+        self,
+        symbol: str,
+        side: Side,
+        size: int,
+        *,
+        resting: bool = False,
+        without: int | None = None,
+    ) -> bool:
+        """True when an order of ``size`` on ``side`` can only shrink the open position.
+
+        Orders already on that side count first: those in flight always (two quick sells
+        of 1 against a long 1 do not both only reduce it), and, for a ``resting`` order,
+        the working ones too (a take-profit beside a stop for the whole position could
+        flip it). A market exit never waits for the protection it leaves oversized.
+        ``without`` leaves out the working order a modify replaces.
+        """
         held = self.position_size(symbol)
-        return held != 0 and side.sign * held < 0 and size <= abs(held)
+        if held == 0 or side.sign * held > 0:
+            return False
+        queued = sum(
+            request.size
+            for request in self.pending.values()
+            if request.symbol == symbol and request.side is side
+        )
+        if resting:
+            queued += sum(
+                order.remaining
+                for order in self.orders.values()
+                if order.symbol == symbol
+                and order.side is side
+                and order.status.is_working
+                and order.id != without
+            )
+        return size + queued <= abs(held)
 
     def is_flat(self) -> bool:
-        """No open position and no working order: what a verified flatten leaves."""
-        return not self.positions and not any(o.status.is_working for o in self.orders.values())
+        """No open position, no working order and no order on its way to the broker: what
+        a verified flatten leaves (an order sent just before the key could still land)."""
+        return (
+            not self.positions
+            and not self.pending
+            and not any(o.status.is_working for o in self.orders.values())
+        )
 
     def mark(self, symbol: str) -> int | None:
         """The price open P&L is valued at: the last print, else the middle of the book."""

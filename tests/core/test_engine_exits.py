@@ -4,12 +4,17 @@ flatten, and a flatten that meets a bug. Run on eager and lazy tasks (tests/conf
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
+from cockpit.core.broker import BrokerUnavailable
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import FlattenAll, PlaceOrder
 from cockpit.core.events import FlattenCompleted, Notice, OrderDenied
-from cockpit.core.models import Side
+from cockpit.core.models import OrderType, Side
 from tests.core.scripted import Rig
+
+LOW = Decimal("24990.00")
+"""A limit price well under the scripted market (MNQ 25000.00)."""
 
 
 async def test_buy_then_flatten_three_times_on_one_symbol_ends_flat_each_time(rig: Rig) -> None:
@@ -42,7 +47,7 @@ async def test_manual_exit_during_a_flatten_closes_at_once(rig: Rig) -> None:
     await rig.broker.wait_for_calls("cancel", 1)
     verdict = rig.engine.submit(PlaceOrder(symbol="MNQ", side=Side.SELL, size=1))
     assert verdict.accepted, verdict.reason
-    assert "closed at market" in verdict.reason
+    assert "closed at market instead" in verdict.reason
     await verdict.done()
     assert rig.broker.named("close") == ["MNQ"]
     assert rig.broker.named("place") == []  # never a second, overshooting order
@@ -55,15 +60,15 @@ async def test_manual_exit_during_a_flatten_closes_at_once(rig: Rig) -> None:
 
 
 async def test_manual_exit_while_the_flatten_closes_joins_that_close(rig: Rig) -> None:
-    """`s` while the flatten's close of MNQ is on its way sends nothing more and says so."""
+    """`s` while the flatten's close of MNQ is on its way sends nothing more."""
     rig.broker.fill_position("MNQ", 1)
     rig.broker.hold["close"] = closes = asyncio.Event()
     flatten = rig.engine.submit(FlattenAll())
     await rig.broker.wait_for_calls("close", 1)
     verdict = rig.engine.submit(PlaceOrder(symbol="MNQ", side=Side.SELL, size=1))
     assert verdict.accepted
-    assert "already being closed" in verdict.reason
-    assert any("already being closed" in n.text for n in rig.of_type(Notice))
+    assert "closed at market instead" in verdict.reason
+    assert any("closed at market instead" in n.text for n in rig.of_type(Notice))
     closes.set()
     await flatten.done()
     assert rig.broker.named("close") == ["MNQ"]
@@ -123,3 +128,48 @@ async def test_a_bug_inside_a_flatten_still_ends_it(clock: FakeClock) -> None:
     assert "KeyError" in done.detail
     assert not rig.state.flattening
     assert not rig.engine.flattening
+
+
+async def test_an_order_on_its_way_at_the_key_is_cancelled_before_verified_flat(rig: Rig) -> None:
+    """A limit sent just before `F` and answered during the flatten is cancelled by it; the
+    flatten says verified flat only after that (never with an order still on its way)."""
+    rig.broker.fill_position("MNQ", 1)
+    rig.broker.hold["place"] = answer = asyncio.Event()
+    rig.engine.submit(
+        PlaceOrder(symbol="MNQ", side=Side.BUY, type=OrderType.LIMIT, size=1, limit_price=LOW)
+    )
+    flatten = rig.engine.submit(FlattenAll())
+    await rig.broker.wait_for_calls("close", 1)
+    assert rig.engine.flattening  # the close is done, the order is still on its way
+    answer.set()
+    await flatten.done()
+    assert len(rig.broker.named("place")) == 1
+    assert len(rig.broker.named("cancel")) == 1
+    [done] = rig.of_type(FlattenCompleted)
+    assert done.flat
+    assert rig.state.is_flat()
+
+
+async def test_flat_that_cannot_be_read_back_is_not_called_verified(clock: FakeClock) -> None:
+    """Closed as far as the broker reported, but the account re-read fails: the flatten
+    does not say verified, it says what it knows and why it could not check."""
+    rig = await Rig(clock, confirm_timeout=0.02).start()
+    rig.broker.fill_position("MNQ", 1)
+    rig.broker.fail["reconcile"] = BrokerUnavailable("gateway unreachable")
+    await rig.engine.execute(FlattenAll())
+    [done] = rig.of_type(FlattenCompleted)
+    assert not done.flat
+    assert "flat as the broker last reported" in done.detail
+    assert "gateway unreachable" in done.detail
+    assert rig.state.flatten_problem  # the banner says NOT VERIFIED
+
+
+async def test_a_lost_report_is_found_by_the_read_back_and_closed(rig: Rig) -> None:
+    """A fill the broker never reported (a hub dropped) shows up in the flatten's re-read
+    and is closed before the flatten says verified flat."""
+    rig.broker.positions["MES"] = (-2, 2 * 100_000)  # at the broker, never reported
+    await rig.engine.execute(FlattenAll())
+    assert rig.broker.named("close") == ["MES"]
+    [done] = rig.of_type(FlattenCompleted)
+    assert done.flat
+    assert rig.broker.positions["MES"][0] == 0

@@ -29,11 +29,12 @@ async def open_book(rig: Rig) -> list[int]:
 
 
 async def test_flatten_cancels_then_closes_then_verifies_flat(rig: Rig) -> None:
-    """Cancels go first, closes only after the cancels are confirmed, and the end is verified."""
+    """Cancels go first, closes only after the cancels are confirmed, and the end is verified
+    against the broker's own account (a re-read)."""
     ids = await open_book(rig)
     await rig.engine.execute(FlattenAll())
     names = [name for name, _ in rig.broker.calls]
-    assert names == ["cancel", "cancel", "close", "close"]
+    assert names == ["cancel", "cancel", "close", "close", "reconcile"]
     assert sorted(rig.broker.named("cancel")) == sorted(ids)
     assert sorted(rig.broker.named("close")) == ["MES", "MNQ"]
     [started] = rig.of_type(FlattenStarted)
@@ -105,20 +106,21 @@ async def test_repeated_press_while_cancelling_sends_no_second_cancel(rig: Rig) 
 
 
 async def test_flatten_after_a_finished_flatten_starts_afresh(rig: Rig) -> None:
-    """Once a flatten has completed, the next press is a new flatten (here with nothing to do)."""
+    """Once a flatten has completed, the next press is a new flatten (here with nothing to do
+    but read the account to verify it)."""
     await open_book(rig)
     await rig.engine.execute(FlattenAll())
     rig.broker.calls.clear()
     await rig.engine.execute(FlattenAll())
-    assert rig.broker.calls == []
+    assert rig.broker.calls == [("reconcile", None)]
     assert [d.flat for d in rig.of_type(FlattenCompleted)] == [True, True]
     assert len(rig.of_type(FlattenStarted)) == 2
 
 
 async def test_flatten_with_nothing_open_is_verified_flat_at_once(rig: Rig) -> None:
-    """An already flat account completes flat without calling the broker."""
+    """An already flat account completes flat after one read of the broker's account."""
     await rig.engine.execute(FlattenAll())
-    assert rig.broker.calls == []
+    assert rig.broker.calls == [("reconcile", None)]
     [done] = rig.of_type(FlattenCompleted)
     assert done.flat
     assert done.detail == "verified flat (0 closed, 0 cancelled)"
@@ -168,7 +170,7 @@ async def test_fill_arriving_after_the_close_still_ends_flat(clock: FakeClock) -
 
     rig.broker.close_position = close_then_late_fill  # type: ignore[method-assign]
     await rig.engine.execute(FlattenAll())
-    assert rig.broker.named("reconcile") == [None]
+    assert rig.broker.named("reconcile") == [None, None]  # found it, then verified flat
     assert rig.broker.named("close") == ["MNQ", "MNQ"]
     [done] = rig.of_type(FlattenCompleted)
     assert done.flat
@@ -220,7 +222,8 @@ async def test_reconcile_failure_ends_not_flat_with_the_reason(clock: FakeClock)
     await rig.engine.execute(FlattenAll())
     [done] = rig.of_type(FlattenCompleted)
     assert not done.flat
-    assert done.detail == "broker error: no route to gateway"
+    assert done.detail.startswith("NOT FLAT: still open MNQ +1")
+    assert "no route to gateway" in done.detail
     assert not rig.state.flattening
 
 
