@@ -54,11 +54,11 @@ from cockpit.core.events import (
     RiskStateChanged,
     TradePrinted,
 )
-from cockpit.core.models import OrderRequest
+from cockpit.core.models import OrderRequest, OrderType
 from cockpit.core.state import State
 from cockpit.core.validation import Denial
 from cockpit.risk.config import RiskSettings
-from cockpit.risk.exposure import cancellable, order_increases, reduces
+from cockpit.risk.exposure import cancellable, order_increases
 from cockpit.risk.lockout import Lockout, LockoutStore
 from cockpit.risk.rules import build_rules
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Refusal, Rule
@@ -195,7 +195,11 @@ class RiskEngine(RiskViews):
             return None
         if not isinstance(command, PlaceOrder | ModifyOrder):
             return None
-        if reduces(state, request.symbol, request.side, request.size):
+        without = command.order_id if isinstance(command, ModifyOrder) else None
+        resting = request.type is not OrderType.MARKET
+        if state.reduces(
+            request.symbol, request.side, request.size, resting=resting, without=without
+        ):
             return None
         now = self.now()
         self.tally.epoch += 1
@@ -306,12 +310,7 @@ class RiskEngine(RiskViews):
         now = self.now(now_ns)
         self.tally.epoch += 1
         acts: list[tuple[str, Act]] = []
-        lockout = self.store.lockout
-        if lockout is not None and now >= lockout.until_ns:
-            self._save_problem(now, self.store.clear(now))
-            self._emit(LockoutEnded(now, f"lockout ended ({lockout.reason})"))
-            self._decide("lockout", "unlock", "ended", f"until_ns={lockout.until_ns}")
-        elif lockout is not None:
+        if not self._end_lockout_if_over(now) and self.store.lockout is not None:
             self._save_problem(now, self.store.touch(now))
         for rule in self._timed:
             self._update(rule, state, now, acts)
@@ -324,6 +323,17 @@ class RiskEngine(RiskViews):
         self._refresh(state, now, acts)
         self._sweep(state, now, acts)
         return self._carry_out(acts, state, now) if acts else NO_COMMANDS
+
+    def _end_lockout_if_over(self, now: int) -> bool:
+        """End a lockout whose time is up (the tick does; so does a sweep that comes first,
+        so an order the gate accepted after the end is not cancelled as LOCKED)."""
+        lockout = self.store.lockout
+        if lockout is None or now < lockout.until_ns:
+            return False
+        self._save_problem(now, self.store.clear(now))
+        self._emit(LockoutEnded(now, f"lockout ended ({lockout.reason})"))
+        self._decide("lockout", "unlock", "ended", f"until_ns={lockout.until_ns}")
+        return True
 
     # Limits and the trading state --------------------------------------------------------
 
@@ -443,6 +453,10 @@ class RiskEngine(RiskViews):
         """REDUCING: cancel working orders that add exposure. LOCKED: also close positions."""
         if self.trading_state.rank < TradingState.REDUCING.rank or state.flattening:
             return
+        if self.trading_state is TradingState.LOCKED and self._end_lockout_if_over(now):
+            self._refresh(state, now, acts)  # the lockout ended before the next tick said so
+            if self.trading_state.rank < TradingState.REDUCING.rank:
+                return
         locked = self.trading_state is TradingState.LOCKED
         rule = "lockout" if locked else self._cancelling_rule()
         if rule is None:

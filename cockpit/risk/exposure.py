@@ -3,7 +3,8 @@
 For a symbol, the *long exposure* is where the position would stand if every working
 and in-flight buy filled, and the *short exposure* likewise for sells. A contract limit
 holds when both stay within it, so two quick presses or a resting order cannot slip
-past it. An order that only reduces the open position is never counted against anyone.
+past it. An order that only reduces the open position (``State.reduces``) is never counted against
+anyone.
 """
 
 from __future__ import annotations
@@ -11,19 +12,6 @@ from __future__ import annotations
 from cockpit.core.models import Order, OrderRequest, OrderType, Side
 from cockpit.core.state import State
 from cockpit.risk.tally import Tally
-
-
-def position_size(state: State, symbol: str) -> int:
-    position = state.positions.get(symbol)
-    return position.size if position is not None else 0
-
-
-def reduces(state: State, symbol: str, side: Side, size: int) -> bool:
-    """True when an order of ``size`` on ``side`` can only shrink the open position."""
-    held = position_size(state, symbol)
-    if held == 0 or side.sign * held > 0:
-        return False
-    return size <= abs(held)
 
 
 def side_exposure(
@@ -39,7 +27,7 @@ def side_exposure(
     ``add`` counts one more order (the one being judged); ``without`` leaves out a
     working order (the one a modify replaces).
     """
-    held = position_size(state, symbol)
+    held = state.position_size(symbol)
     buys = sells = 0
     book = tally.working.get(symbol)
     if book:
@@ -82,7 +70,7 @@ def order_increases(state: State, order: Order) -> bool:
     """Whether a working order is an entry rather than protection: enforcement cancels
     entries. An order against the open position (a stop, a target) is protection even when
     it is larger than the position: cancelling a stop would leave the position naked."""
-    held = position_size(state, order.symbol)
+    held = state.position_size(order.symbol)
     return held == 0 or order.side.sign * held > 0
 
 

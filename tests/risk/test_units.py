@@ -21,7 +21,7 @@ from cockpit.core.models import (
     Side,
 )
 from cockpit.core.state import State
-from cockpit.risk.exposure import exposure, order_increases, reduces, side_exposure
+from cockpit.risk.exposure import exposure, order_increases, side_exposure
 from cockpit.risk.tally import Tally
 from cockpit.risk.timing import (
     Calendar,
@@ -153,11 +153,29 @@ def test_reducing_and_protective_orders() -> None:
     is protection whatever its size."""
     state = State(INSTRUMENTS, ["MNQ"])
     state.apply(PositionUpdated(TUESDAY_10, Position(1, "MNQ", -2, 200)))
-    assert reduces(state, "MNQ", Side.BUY, 2)
-    assert not reduces(state, "MNQ", Side.BUY, 3)
-    assert not reduces(state, "MNQ", Side.SELL, 1)
+    assert state.reduces("MNQ", Side.BUY, 2)
+    assert not state.reduces("MNQ", Side.BUY, 3)
+    assert not state.reduces("MNQ", Side.SELL, 1)
     assert not order_increases(state, _order(1, Side.BUY, 5))
     assert order_increases(state, _order(2, Side.SELL, 1))
+
+
+def test_orders_already_against_the_position_count_before_a_new_one_reduces() -> None:
+    """Short 2 with a working buy 1: a resting buy of 1 still only reduces, of 2 not; a
+    modify of that order is judged without it; a market exit of 2 always reduces; an exit
+    in flight counts for the next one."""
+    state = State(INSTRUMENTS, ["MNQ"])
+    state.apply(PositionUpdated(TUESDAY_10, Position(1, "MNQ", -2, 200)))
+    state.apply(OrderUpdated(TUESDAY_10, _order(7, Side.BUY, 1)))
+    assert state.reduces("MNQ", Side.BUY, 1, resting=True)
+    assert not state.reduces("MNQ", Side.BUY, 2, resting=True)
+    assert state.reduces("MNQ", Side.BUY, 2, resting=True, without=7)
+    assert state.reduces("MNQ", Side.BUY, 2)
+    state.apply(
+        OrderSubmitted(TUESDAY_10, OrderRequest("MNQ", Side.BUY, OrderType.MARKET, 1, tag="t"))
+    )
+    assert not state.reduces("MNQ", Side.BUY, 2)
+    assert state.reduces("MNQ", Side.BUY, 1)
 
 
 def test_risk_never_imports_textual_or_the_broker_sdk() -> None:

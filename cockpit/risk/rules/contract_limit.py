@@ -12,7 +12,7 @@ from cockpit.core.commands import ClosePosition
 from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import Side
 from cockpit.core.state import State
-from cockpit.risk.exposure import cancellable, exposure, position_size, side_exposure
+from cockpit.risk.exposure import cancellable, exposure, side_exposure
 from cockpit.risk.rules.base import (
     Act,
     Env,
@@ -46,7 +46,7 @@ class ContractLimit(PerSymbolLimit):
         if after <= limit or after <= before:
             return None
         side = "long" if long >= short else "short"
-        held = position_size(state, request.symbol)
+        held = state.position_size(request.symbol)
         verb = "buying" if request.side is Side.BUY else "selling"
         return Refusal(
             f"{request.symbol} contract limit {limit}: {verb} {request.size} would make "
@@ -102,7 +102,7 @@ def settle_symbol(rule: str, state: State, env: Env, symbol: str, limit: int) ->
     """Bring one symbol back within ``limit``: close an oversized position, cancel the
     newest orders on a side whose exposure is over it."""
     acts: list[Act] = []
-    held = position_size(state, symbol)
+    held = state.position_size(symbol)
     if abs(held) > limit:
         acts.append(
             Act(

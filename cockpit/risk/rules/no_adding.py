@@ -7,7 +7,6 @@ open loss at the mark. Adding to a winner, or reducing a loser, is fine.
 from __future__ import annotations
 
 from cockpit.core.state import State
-from cockpit.risk.exposure import position_size
 from cockpit.risk.rules.base import Env, Intent, Level, Reading, Refusal, Rule
 from cockpit.risk.timing import format_money
 
@@ -27,7 +26,7 @@ class NoAddingToLoser(Rule):
 
     def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
         request = intent.request
-        held = position_size(state, request.symbol)
+        held = state.position_size(request.symbol)
         if held == 0 or request.side.sign * held < 0:
             return None
         if intent.replaces is not None and request.size <= intent.replaces.size:

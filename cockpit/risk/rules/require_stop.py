@@ -15,7 +15,6 @@ from cockpit.core.commands import ClosePosition, PlaceOrder
 from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import OrderType, Side
 from cockpit.core.state import State
-from cockpit.risk.exposure import position_size
 from cockpit.risk.rules.base import Act, Env, Level, Reading, Rule, event_symbol
 from cockpit.risk.timing import format_countdown
 
@@ -45,7 +44,7 @@ class RequireStop(Rule):
         return self.grace is not None
 
     def protected(self, state: State, symbol: str) -> bool:
-        held = position_size(state, symbol)
+        held = state.position_size(symbol)
         if held == 0:
             return True
         side = Side.SELL if held > 0 else Side.BUY
@@ -74,7 +73,7 @@ class RequireStop(Rule):
         return acts
 
     def _act(self, state: State, symbol: str, waited: int) -> Act:
-        held = position_size(state, symbol)
+        held = state.position_size(symbol)
         detail = f"{symbol} {held:+d} has had no stop for {waited / NS_PER_SECOND:.0f} s"
         inputs = f"symbol={symbol} position={held} grace_s={self.grace}"
         if self.action == "alert":
@@ -115,7 +114,7 @@ class RequireStop(Rule):
         )
 
     def reading(self, state: State, now: int) -> Reading:
-        waiting = {s: now - t for s, t in self.since.items() if position_size(state, s)}
+        waiting = {s: now - t for s, t in self.since.items() if state.position_size(s)}
         if not waiting:
             current, level = "all protected", Level.OK
         else:
