@@ -6,13 +6,15 @@ tests and benchmarks drive the very same wiring with a fake clock and no pump.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.brokers.factory import make_broker
-from cockpit.config import Settings
+from cockpit.config import Settings, state_dir
 from cockpit.core.broker import Broker
 from cockpit.core.clock import (
     EXCHANGE_TZ,
@@ -27,10 +29,13 @@ from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Mode
 from cockpit.core.state import State
 from cockpit.risk.engine import RiskEngine
-from cockpit.risk.lockout import LockoutStore
+from cockpit.risk.lockout import LockoutStore, write_atomic
 
 if TYPE_CHECKING:
     from cockpit.journal.writer import JournalWriter
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -124,7 +129,8 @@ def build_session(
     symbols = list(settings.ui.watchlist)
     broker = broker or make_broker(settings, clock, symbols, pump=pump)
     state = State(INSTRUMENTS, symbols, mode=broker.mode)
-    tags = run_tag(clock.now_ns())
+    remembered = lockouts is None and broker.mode is not Mode.REPLAY
+    tags = claim_run_tag(clock.now_ns(), (risk_state_dir or state_dir()) if remembered else None)
     journal = None
     if settings.journal.enabled and broker.mode is not Mode.REPLAY:
         from cockpit.journal.writer import writer_for
@@ -148,6 +154,32 @@ def build_session(
     return Session(settings, clock, state, engine, broker, symbols, risk=risk, journal=journal)
 
 
+RUN_TAG_FILE = "last-run"
+"""Where the start second of the latest run is kept (in the state dir)."""
+
+
+def claim_run_tag(start_ns: int, folder: Path | None) -> str:
+    """The run tag of a new run, never one an earlier run on this machine had.
+
+    Two runs started in the same second (a crash and a quick restart, a guard restarted
+    by systemd) would otherwise number their orders under the same prefix, and ProjectX
+    refuses a ``customTag`` it has seen. So the start second of each run is kept in
+    ``folder``, and a run never claims a second at or before the last one claimed.
+    ``folder=None`` (tests, replay) remembers nothing.
+    """
+    second = start_ns // NS_PER_SECOND
+    if folder is None:
+        return run_tag(second * NS_PER_SECOND)
+    path = folder / RUN_TAG_FILE
+    with contextlib.suppress(OSError, ValueError):
+        second = max(second, int(path.read_text(encoding="ascii").strip()) + 1)
+    try:
+        write_atomic(path, f"{second}\n")
+    except OSError as exc:
+        log.warning("could not keep the run tag in %s: %s", path, exc)
+    return run_tag(second * NS_PER_SECOND)
+
+
 def run_tag(start_ns: int) -> str:
     """The order-tag prefix of a run: ``ck`` and the start second in base 36.
 
@@ -155,7 +187,7 @@ def run_tag(start_ns: int) -> str:
     numbers its orders under its own prefix (``ckt4f2lc-1``); the journal keeps it, so a
     replay numbers them the same way.
     """
-    seconds = start_ns // 1_000_000_000
+    seconds = start_ns // NS_PER_SECOND
     digits = ""
     while True:
         seconds, rest = divmod(seconds, 36)

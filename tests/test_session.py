@@ -13,7 +13,13 @@ from cockpit.core.events import LockoutEnded
 from cockpit.core.models import Side
 from cockpit.journal.format import RecordKind
 from cockpit.journal.reader import open_journal
-from cockpit.session import FROZEN_START_NS, build_session, frozen_session, run_tag
+from cockpit.session import (
+    FROZEN_START_NS,
+    build_session,
+    claim_run_tag,
+    frozen_session,
+    run_tag,
+)
 
 
 def test_runs_a_second_apart_tag_their_orders_differently() -> None:
@@ -90,3 +96,15 @@ def test_a_lockout_ends_when_the_session_clock_reaches_its_end() -> None:
     assert locked_before
     assert not locked_after
     assert [event.ts for event in ended] == [FROZEN_START_NS + 30 * NS_PER_SECOND]
+
+
+def test_two_runs_started_in_the_same_second_never_share_a_run_tag(tmp_path: Path) -> None:
+    """A quick restart (same start second) claims the next second, so order tags stay unique;
+    a run with nowhere to remember (tests, replay) still gets the plain tag."""
+    start = FROZEN_START_NS + 400_000_000
+    first = claim_run_tag(start, tmp_path)
+    second = claim_run_tag(start, tmp_path)
+    third = claim_run_tag(start - 5 * NS_PER_SECOND, tmp_path)  # a clock set back
+    assert len({first, second, third}) == 3
+    assert first == run_tag(start)
+    assert claim_run_tag(start, None) == run_tag(start)
