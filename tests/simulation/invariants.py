@@ -22,7 +22,7 @@ from cockpit.core.commands import (
     PlaceOrder,
 )
 from cockpit.core.engine import Engine
-from cockpit.core.models import OrderRequest, OrderType, Side
+from cockpit.core.models import OrderRequest, OrderType
 from cockpit.core.state import State
 from cockpit.risk.config import RiskSettings
 from tests.simulation.book import Book, differences, exposure, symbols_of
@@ -180,6 +180,8 @@ def exits_never_wait(run: Run) -> Iterator[str]:
             continue  # the broker's reports made it flat before the flatten ran
         if made:
             yield f"{_label(judged)} reached the broker {made[0].entered - at:.3f} s after the key"
+        elif isinstance(judged.command, FlattenAll) and _running(run.facts, at):
+            still.append((judged, keys))  # it may yet find it had nothing to send
         elif run.now.at - at > SAME_INSTANT:
             wanted = " or ".join(f"{kind} {key}" for kind, key in sorted(keys, key=repr))
             yield f"{_label(judged)} was accepted but never sent ({wanted})"
@@ -293,13 +295,20 @@ def _request(request: OrderRequest) -> str:
     return f"{request.tag} {request.side.label} {request.size} {request.symbol}"
 
 
+def _running(facts: Facts, at: float) -> bool:
+    """Whether the flatten started at ``at`` has not ended yet."""
+    return any(abs(f.started.at - at) < SAME_INSTANT and f.ended is None for f in facts.flattens)
+
+
 def _done_at_once(facts: Facts, at: float) -> bool:
-    """Whether a flatten started at ``at`` ended flat at that same instant."""
+    """Whether a flatten started at ``at`` found nothing to cancel or close when it ran
+    (the broker's reports made the account flat first) and ended verified flat: it ends
+    at once, or after its read of the broker's account."""
     return any(
         abs(f.started.at - at) < SAME_INSTANT
         and f.ended is not None
         and f.flat
-        and abs(f.ended.at - at) < SAME_INSTANT
+        and (abs(f.ended.at - at) < SAME_INSTANT or "(0 closed, 0 cancelled)" in f.detail)
         for f in facts.flattens
     )
 
@@ -314,10 +323,29 @@ def _unexplained(venue: Book, on_the_way: tuple[OrderRequest, ...]) -> Book:
     )
 
 
-def _reduces(book: Book, symbol: str, side: Side, size: int) -> bool:
-    """The engine's own test: opposite the position, no larger than it."""
-    held = book.size(symbol)
-    return held != 0 and side.sign * held < 0 and size <= abs(held)
+def _reduces(
+    before: Moment, request: PlaceOrder | OrderRequest, without: int | None = None
+) -> bool:
+    """The engine's own test (``State.reduces``): opposite the position and no larger than
+    what is left of it once the orders already on that side are counted: those on their
+    way always, and for a resting order the working ones too."""
+    symbol, side = request.symbol, request.side
+    held = before.engine.size(symbol)
+    if held == 0 or side.sign * held > 0:
+        return False
+    queued = sum(r.size for r in before.unacknowledged if r.symbol == symbol and r.side is side)
+    if request.type is not OrderType.MARKET:
+        queued += sum(
+            o.remaining
+            for i, o in before.engine.orders.items()
+            if o.symbol == symbol and o.side is side and i != without
+        )
+    return request.size + queued <= abs(held)
+
+
+def _against(before: Moment, command: PlaceOrder) -> bool:
+    """An order on the side that shrinks the position: during a flatten, an exit."""
+    return command.side.sign * before.engine.size(command.symbol) < 0
 
 
 def _must_pass(judged: Judged) -> bool:
@@ -330,7 +358,7 @@ def _must_pass(judged: Judged) -> bool:
     if isinstance(command, ClosePosition):
         return command.symbol in before.engine.positions
     if isinstance(command, PlaceOrder):
-        reducing = _reduces(before.engine, command.symbol, command.side, command.size)
+        reducing = _against(before, command) if before.flattening else _reduces(before, command)
         return reducing and judged.rule not in EXCUSED_EXIT_DENIALS
     return False
 
@@ -362,7 +390,7 @@ def _first_calls(judged: Judged) -> frozenset[tuple[str, object]]:
             return frozenset({("close", command.symbol)})
     elif isinstance(command, PlaceOrder) and judged.request is not None:
         request = judged.request
-        if _reduces(before.engine, request.symbol, request.side, request.size):
+        if _reduces(before, request):
             return frozenset({("place", request.tag)})
     return frozenset()
 
@@ -374,7 +402,10 @@ def _judge_limits(run: Run, judged: Judged) -> Iterator[str]:
     if request is None:
         return
     label = _label(judged)
-    if _reduces(before.engine, request.symbol, request.side, request.size):
+    if _reduces(before, request, without):
+        if request.type is OrderType.MARKET:
+            return  # an exit at market is never refused; protection it leaves oversized is
+            # the protection's to answer for (the limits count working orders per side)
         reducing = True
     else:
         reducing = False
