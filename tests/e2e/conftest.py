@@ -62,9 +62,36 @@ def refusals(lines: list[str]) -> list[str]:
     return [line for line in lines if " REFUSED " in line or " NOT FLAT " in line]
 
 
+def fresh_second(term: Terminal) -> Screen:
+    """Wait until the header clock has moved past the newest fills & events line.
+
+    Lines carry the time to the second, and two fills in one second can read the same:
+    starting each round in a fresh second makes every line it adds differ from every line
+    already shown, so "what appeared since" is never ambiguous.
+    """
+    return term.wait_for(
+        lambda s: _later(s.clock, s.last_event_second),
+        "the clock to move past the newest fills & events line",
+    )
+
+
+def _later(clock: str | None, event: str | None) -> bool:
+    """Whether ``HH:MM:SS`` ``clock`` is past ``event`` (across midnight too)."""
+    if clock is None:
+        return False
+    if event is None:
+        return True
+
+    def seconds(text: str) -> int:
+        hours, minutes, secs = (int(part) for part in text.split(":"))
+        return hours * 3600 + minutes * 60 + secs
+
+    return 0 < (seconds(clock) - seconds(event)) % 86_400 < 43_200
+
+
 def flatten_verified(term: Terminal) -> Screen:
     """``F``, then the outcome a trader reads (see :func:`wait_verified_flat`)."""
-    before = term.screen
+    before = fresh_second(term)
     term.press("F")
     return wait_verified_flat(term, before)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import select
 import signal
 import struct
@@ -74,6 +75,15 @@ def isolated_env(
     return env
 
 
+_ASK_SYNC = b"\x1b[?2026$p"
+"""Textual asks whether the terminal supports synchronized output (DECRQM, mode 2026)."""
+_SYNC_SUPPORTED = b"\x1b[?2026;2$y"
+"""The answer: supported (and off until a frame begins)."""
+_SYNC_START, _SYNC_END = b"\x1b[?2026h", b"\x1b[?2026l"
+"""Each frame is written between these, once the terminal said it supports them."""
+_CLOCK = re.compile(r"(\d\d:\d\d:\d\d) CT")
+
+
 class ScreenTimeout(AssertionError):
     """A wait ran past its deadline; the message holds the screen as it was."""
 
@@ -95,6 +105,18 @@ class Screen:
     @property
     def footer(self) -> str:
         return self.lines[-1].strip()
+
+    @property
+    def clock(self) -> str | None:
+        """The header's exchange time, ``HH:MM:SS``."""
+        found = _CLOCK.search(self.header)
+        return found.group(1) if found else None
+
+    @property
+    def last_event_second(self) -> str | None:
+        """The ``HH:MM:SS`` of the newest fills & events line."""
+        events = self.events()
+        return events[-1][:8] if events else None
 
     @property
     def banner(self) -> str:
@@ -192,6 +214,9 @@ class Terminal:
             return b""
         self.received += len(data)
         self._unrendered += data
+        if _ASK_SYNC in self._unrendered:  # answer as a modern terminal (tmux, kitty) does
+            os.write(self.master, _SYNC_SUPPORTED)
+            self._unrendered = self._unrendered.replace(_ASK_SYNC, b"")
         return data
 
     def drain_for(self, seconds: float) -> int:
@@ -205,9 +230,14 @@ class Terminal:
     @property
     def screen(self) -> Screen:
         """The screen as a terminal shows it after everything read so far."""
-        if self._unrendered:
-            self._stream.feed(bytes(self._unrendered))
-            self._unrendered.clear()
+        pending = self._unrendered
+        if pending:
+            # With synchronized output a frame is whole between its markers: show complete
+            # frames only, as the terminal does, never half of one.
+            started, ended = pending.rfind(_SYNC_START), pending.rfind(_SYNC_END)
+            upto = started if started > ended else len(pending)
+            self._stream.feed(bytes(pending[:upto]))
+            del pending[:upto]
         return Screen(tuple(self._pyte.display))
 
     # Driving ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from tests.e2e.conftest import (
     Gateway,
     arm,
     expect,
+    fresh_second,
     holding,
     wait_verified_flat,
 )
@@ -47,7 +48,7 @@ def test_an_exit_during_a_flatten_is_accepted(
     term.wait_for(holding("MNQ", 1), "MNQ +1 in positions")
     gateway.fault(fault="delay", endpoint="/Position/closeContract", seconds=HELD_S, after=False)
 
-    before = term.screen
+    before = fresh_second(term)
     term.press("F")
     term.wait_for(lambda s: tagged(s, before, "FLATTEN"), "the FLATTEN line")
     term.press("s")

@@ -10,7 +10,15 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.e2e.conftest import ORDERS, arm, expect, flatten_verified, holding, position
+from tests.e2e.conftest import (
+    ORDERS,
+    arm,
+    expect,
+    flatten_verified,
+    fresh_second,
+    holding,
+    position,
+)
 from tests.e2e.terminal import Screen, Terminal
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
@@ -50,7 +58,7 @@ def test_buy_buy_sell_then_flatten_three_times(start_cockpit: Callable[..., Term
     term = start_cockpit()
     arm(term)
     for round_ in ROUNDS:
-        before = term.screen
+        before = fresh_second(term)
         term.press("b", "b", "s")
         screen = term.wait_for(filled(before, 3), f"round {round_}: three FILLs")
         expect(term, position(screen, "MNQ") == 1, f"round {round_}: MNQ +1 after b b s")
@@ -62,7 +70,7 @@ def test_join_bid_and_ask_then_flatten_three_times(start_cockpit: Callable[..., 
     term = start_cockpit()
     arm(term)
     for round_ in ROUNDS:
-        before = term.screen
+        before = fresh_second(term)
         term.press("B", "S")
         term.wait_for(placed(before, 2), f"round {round_}: both orders working (or filled)")
         flatten_verified(term)
