@@ -186,6 +186,8 @@ class Engine:
         self.feed_latency_ns: int | None = None
         self._moment: int | None = None
         """Receive time minus exchange time of the latest market data (the header's ms)."""
+        self._reporting = False
+        """A watcher's failure is being reported (a failure inside that is only logged)."""
         self.handlers: dict[type[Command], Callable[[Any], Verdict]] = {}
         """Handlers for commands the engine itself does not know (the risk engine registers
         ``StartLockout``); they run after the gates pass the command."""
@@ -226,8 +228,37 @@ class Engine:
         for listener in self.listeners:
             listener(event)
         for watcher in self.watchers:
-            for command in watcher.on_event(event, self.state):
+            try:
+                commands = list(watcher.on_event(event, self.state))
+            except Exception as exc:
+                self._watcher_failed(watcher, event, exc)
+                continue
+            for command in commands:
                 self.submit(command)
+
+    def _watcher_failed(self, watcher: object, happened: object, exc: Exception) -> None:
+        """A watcher (the risk engine) raised: say so loudly and go on with the others.
+
+        It must not pass for a broker failure (the call whose events it was judging
+        worked) nor stop the fold for everyone else. The line names the watcher and what
+        it was judging; the traceback is in the log.
+        """
+        log.exception("%s failed on %r", type(watcher).__name__, happened)
+        if self._reporting:
+            return  # the report itself failed in a watcher: the log has it
+        self._reporting = True
+        try:
+            what = type(happened).__name__ if not isinstance(happened, str) else happened
+            self.emit(
+                Notice(
+                    self.now(),
+                    "error",
+                    f"{type(watcher).__name__} failed on {what}: {type(exc).__name__}: {exc}; "
+                    "its rules may not have acted (details in the log)",
+                )
+            )
+        finally:
+            self._reporting = False
 
     # Outbound ----------------------------------------------------------------------------
 
@@ -290,9 +321,15 @@ class Engine:
             record_tick(now)
         for watcher in self.watchers:
             on_time = getattr(watcher, "on_time", None)
-            if on_time is not None:
-                for command in on_time(now, self.state):
-                    self.submit(command)
+            if on_time is None:
+                continue
+            try:
+                commands = list(on_time(now, self.state))
+            except Exception as exc:
+                self._watcher_failed(watcher, "the clock tick", exc)
+                continue
+            for command in commands:
+                self.submit(command)
 
     async def execute(self, command: Command) -> Verdict:
         """Submit and wait for the broker side to finish (tests, scripts, replay)."""

@@ -26,6 +26,7 @@ from cockpit.core.events import (
     FlattenStarted,
     LockoutEnded,
     LockoutStarted,
+    Notice,
     OrderDenied,
     OrderSubmitted,
     QuoteUpdated,
@@ -184,6 +185,8 @@ class Facts:
             self.reconciles.append(Reconcile(now.at, now.engine, now.venue))
         elif kind is LockoutStarted or kind is LockoutEnded:
             self.lockouts.append((asyncio.get_running_loop().time(), event))
+        elif kind is Notice and event.level == "error":  # type: ignore[attr-defined]
+            self.crash(f"the engine reported a failure: {event.text}")  # type: ignore[attr-defined]
 
     def _cover(self, event: Event) -> None:
         if isinstance(event, OrderDenied):

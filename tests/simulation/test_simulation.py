@@ -234,7 +234,8 @@ def test_a_decision_the_journal_cannot_replay_is_caught(monkeypatch: pytest.Monk
 
 
 def test_an_exception_in_a_watcher_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A risk engine that raises on a print crashes the fold, and the run says so."""
+    """A risk engine that raises on a print is caught and reported by the engine (the fold
+    goes on for everyone else), and the run says so."""
 
     def explode(self: RiskEngine, event: Event, state: State) -> list[Command]:
         if isinstance(event, TradePrinted):
