@@ -229,7 +229,10 @@ class Engine:
             listener(event)
         for watcher in self.watchers:
             try:
-                commands = list(watcher.on_event(event, self.state))
+                commands = watcher.on_event(event, self.state)
+                if not commands:
+                    continue  # the usual answer (an empty tuple): no allocation per event
+                commands = tuple(commands)
             except Exception as exc:
                 self._watcher_failed(watcher, event, exc)
                 continue

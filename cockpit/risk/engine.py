@@ -260,10 +260,13 @@ class RiskEngine(RiskViews):
         return handler(event, state)
 
     def _on_market(self, event: QuoteUpdated | TradePrinted, state: State) -> Iterable[Command]:
+        now = self.now()
+        tally = self.tally
+        tally.market_seen[event.symbol] = now  # the feed's age (the stale rule) at no
+        tally.market_latest = now  # cost of a rule call on every quote
         reactors = self._reactors.get(type(event))
         if reactors is None and event.symbol not in state.positions:
             return NO_COMMANDS
-        now = self.now()
         acts: list[tuple[str, Act]] = []
         if reactors is not None:
             for rule in reactors:

@@ -49,6 +49,10 @@ class Tally:
         """Bumped by the risk engine at each event, tick, judgement or view: the open P&L is
         computed once per epoch however many limits read it."""
         self._open: tuple[int, int, Decimal] = (-1, 0, ZERO)
+        self.market_seen: dict[str, int] = {}
+        """When (engine time) each symbol's latest quote or print arrived."""
+        self.market_latest: int | None = None
+        """When (engine time) the latest market data of any symbol arrived."""
         self.unconfirmed: dict[str, int] = {}
         """Symbols with a closing fill the broker's position does not show yet, and since
         when: their open P&L is left out so a closed loss is never counted twice."""

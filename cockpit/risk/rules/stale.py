@@ -16,17 +16,13 @@ from __future__ import annotations
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.events import (
     ConnectionChanged,
-    Event,
     Link,
     LinkStatus,
-    QuoteUpdated,
     Reconciled,
-    TradePrinted,
 )
 from cockpit.core.state import State
-from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Refusal, Rule
+from cockpit.risk.rules.base import Env, Intent, Level, Reading, Refusal, Rule
 
-NONE: list[Act] = []
 FEED_DOWN = frozenset({LinkStatus.DISCONNECTED, LinkStatus.STALE})
 """Market link statuses on which the banner says order keys wait."""
 WAIT = "entries wait; exits pass"
@@ -36,7 +32,6 @@ class Stale(Rule):
     name = "stale"
     title = "Feed and account"
     turn_on = "[risk.stale] feed_seconds or account"
-    reacts_to = (QuoteUpdated, TradePrinted)
     events = (ConnectionChanged, Reconciled)
     action = "reduce-only"
     cancels_entries = False
@@ -49,10 +44,8 @@ class Stale(Rule):
         """``None`` (or 0 in the config): the feed guard is off."""
         self.feed_ns = int(cfg.feed_seconds * NS_PER_SECOND) if cfg.feed_seconds else 0
         self.account = cfg.account
-        self.seen: dict[str, int] = {}
-        """When (engine time) each symbol's latest quote or print arrived."""
-        self.latest: int | None = None
-        """When (engine time) the latest market data of any symbol arrived."""
+        self.tally = env.tally
+        """Where the risk engine notes when market data arrived (``market_seen``)."""
 
     @property
     def enabled(self) -> bool:
@@ -61,11 +54,6 @@ class Stale(Rule):
     @property
     def is_limit(self) -> bool:  # type: ignore[override]
         return self.account
-
-    def react(self, event: Event, state: State, now: int) -> list[Act]:
-        self.seen[event.symbol] = now  # type: ignore[attr-defined]
-        self.latest = now
-        return NONE
 
     # The feed ----------------------------------------------------------------------------
 
@@ -78,10 +66,11 @@ class Stale(Rule):
             detail = state.link_detail[Link.MARKET]
             said = f" ({detail})" if detail else ""
             return f"market feed {status.value}{said}: {WAIT}", f"market={status.value}"
-        if self.latest is None or (symbol is not None and symbol not in self.seen):
+        latest = self.tally.market_latest
+        if latest is None or (symbol is not None and symbol not in self.tally.market_seen):
             what = f"for {symbol} " if symbol is not None else ""
             return f"no market data {what}yet: {WAIT}", f"symbol={symbol} seen=none"
-        age = now - self.latest
+        age = now - latest
         if age <= self.feed_ns:
             return None
         return (
@@ -128,7 +117,7 @@ class Stale(Rule):
     # Display -----------------------------------------------------------------------------
 
     def reading(self, state: State, now: int) -> Reading:
-        latest = self.latest
+        latest = self.tally.market_latest
         current = (
             f"last data {(now - latest) / NS_PER_SECOND:.1f} s ago"
             if latest is not None
