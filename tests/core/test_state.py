@@ -276,3 +276,9 @@ def test_unknown_event_kinds_are_ignored(state: State) -> None:
     """An event the reducer has no handler for changes nothing (forward compatible)."""
     state.apply(Event(T))
     assert not state.take_changes()
+
+
+def test_state_keeps_under_thirty_attributes() -> None:
+    """From 30 attributes CPython 3.12 stops keeping them inline and every read in the fold
+    slows down (docs/benchmarks.md): State stays below that."""
+    assert len(vars(State(INSTRUMENTS, ["MNQ"]))) < 30
