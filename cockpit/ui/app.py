@@ -36,11 +36,12 @@ from cockpit.core.commands import (
 from cockpit.core.engine import Verdict
 from cockpit.core.events import Notice
 from cockpit.core.models import OrderType, Side
-from cockpit.core.state import Changes
+from cockpit.core.state import Changes, State
 from cockpit.logs import log_to_file
 from cockpit.risk.views import Banner
 from cockpit.session import Session, build_session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
+from cockpit.ui.format import clock
 from cockpit.ui.keymap import KeymapError, check_keymap
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.lockout import LockoutScreen
@@ -49,7 +50,7 @@ from cockpit.ui.screens.review import ReviewScreen
 from cockpit.ui.screens.risk import RiskScreen
 from cockpit.ui.screens.ticket import OrderTicket
 from cockpit.ui.theme import DEFAULT_THEME, ThemeProblem, derived_variables, load_themes
-from cockpit.ui.widgets.activity import ActivityLog
+from cockpit.ui.widgets.activity import ActivityLog, describe
 from cockpit.ui.widgets.banner import RiskBanner
 from cockpit.ui.widgets.blotters import PositionsTable, WorkingOrdersTable
 from cockpit.ui.widgets.chart import CandleChart
@@ -218,6 +219,13 @@ class CockpitApp(App[int]):
             )
             self._show_hidden_message("")
 
+    def _show_hidden_latest(self, state: State) -> None:
+        """While the cockpit cannot be seen, the newest fills & events line still can (a
+        flatten pressed blind says how it ended)."""
+        event = state.activity[-1]
+        tag, text, _ = describe(event, state)
+        self._show_hidden_message(f"{clock(event.ts)} {tag} {text}")
+
     def _show_hidden_message(self, message: str) -> None:
         """What the trader reads while the cockpit is too small: the size, and the last word."""
         text = f"{self._size_text}\n\n{message}" if message else self._size_text
@@ -288,6 +296,8 @@ class CockpitApp(App[int]):
         chart_due = force or self._frame % CHART_EVERY == 0
         if not all(widget.is_attached for widget in self._drained):
             return  # mounting, or tearing down: Textual has pruned (some of) the widgets
+        if self.hidden and changes.activity and state.activity:
+            self._show_hidden_latest(state)
         risk = self.session.risk
         if blotters_due or changes.account or changes.session:
             self._risk_banner = risk.banner(state, now) if risk is not None else None

@@ -26,7 +26,8 @@ async def test_order_keys_do_nothing_while_the_cockpit_cannot_be_seen() -> None:
 
 
 async def test_flatten_works_while_the_cockpit_cannot_be_seen() -> None:
-    """At 60x20 `F` still closes an open position and verifies flat."""
+    """At 60x20 `F` still closes an open position, verifies flat, and says so on the one
+    message the trader can see."""
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
@@ -38,3 +39,4 @@ async def test_flatten_works_while_the_cockpit_cannot_be_seen() -> None:
         assert app.state.is_flat()
         outcomes = [e for e in app.state.activity if isinstance(e, FlattenCompleted)]
         assert outcomes[-1].flat
+        assert "FLAT ✓ verified flat" in str(app.query_one("#too-small").render())
