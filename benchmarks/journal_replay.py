@@ -21,9 +21,9 @@ from cockpit.core.engine import Engine
 from cockpit.core.instruments import DEFAULT_WATCHLIST, INSTRUMENTS
 from cockpit.core.models import Mode
 from cockpit.core.state import State
-from cockpit.journal.player import open_replay
 from cockpit.journal.writer import JournalWriter
 from cockpit.market.synthetic import SyntheticMarket
+from cockpit.replay import open_replay
 
 START = 1_773_154_800_000_000_000  # Tuesday 10 March 2026, 10:00 Chicago
 EVENTS = 150_000

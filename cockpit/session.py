@@ -9,21 +9,12 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.brokers.factory import make_broker
 from cockpit.config import Settings, state_dir
 from cockpit.core.broker import Broker
-from cockpit.core.clock import (
-    EXCHANGE_TZ,
-    NS_PER_SECOND,
-    Clock,
-    FakeClock,
-    WallClock,
-    ns_from_datetime,
-)
+from cockpit.core.clock import NS_PER_SECOND, Clock, FakeClock, WallClock
 from cockpit.core.engine import Engine
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Mode
@@ -104,6 +95,33 @@ class Session:
             self.started = False
         if self.journal is not None:
             await self.journal.aclose()
+
+
+def make_broker(
+    settings: Settings, clock: Clock, symbols: list[str], *, pump: bool = True
+) -> Broker:
+    """The paper broker unless the settings (or ``--broker``) explicitly say otherwise:
+    live trading is never a silent default."""
+    kind = settings.broker.kind
+    if kind == "paper":
+        from cockpit.brokers.paper import PaperBroker
+
+        paper = settings.paper
+        return PaperBroker(
+            clock,
+            symbols,
+            seed=paper.seed,
+            account_name=paper.account,
+            balance=paper.balance,
+            fees=paper.fees,
+            slippage_ticks=paper.slippage_ticks,
+            pump_interval=0.025 if pump else 0.0,
+        )
+    if kind == "projectx":
+        from cockpit.brokers.projectx import ProjectXBroker
+
+        return ProjectXBroker(clock, symbols, settings.projectx)
+    raise ValueError(f"broker {kind!r} is not available in this build")
 
 
 def build_session(
@@ -194,38 +212,3 @@ def run_tag(start_ns: int) -> str:
         digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rest] + digits
         if not seconds:
             return f"ck{digits}"
-
-
-FROZEN_START_NS = ns_from_datetime(datetime(2026, 11, 20, 9, 45, tzinfo=EXCHANGE_TZ))
-"""A Friday morning in Chicago, fifteen minutes after the open: where frozen sessions start."""
-
-
-def frozen_session(
-    settings: Settings | None = None,
-    *,
-    broker: Broker | None = None,
-    lockouts: LockoutStore | None = None,
-    journal_dir: Path | None = None,
-) -> Session:
-    """A paper session on a clock that stands still until told to move.
-
-    The same seed and steps give the same screen on every machine: tests, snapshots and
-    the screenshots in the README all start here. Its lockouts live in memory unless a
-    store is given, and it keeps no journal unless given a folder for one, so a test can
-    never lock the trader's real account or fill their journal folder.
-    """
-    settings = settings or Settings()
-    if journal_dir is None:
-        journal = settings.journal.model_copy(update={"enabled": False})
-        settings = settings.model_copy(update={"journal": journal})
-    clock = FakeClock(FROZEN_START_NS)
-    if broker is not None and hasattr(broker, "clock"):
-        broker.clock = clock  # type: ignore[attr-defined]
-    return build_session(
-        settings,
-        clock=clock,
-        broker=broker,
-        pump=False,
-        lockouts=lockouts or LockoutStore.memory(),
-        journal_dir=journal_dir,
-    )

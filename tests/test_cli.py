@@ -35,9 +35,9 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[Settings]:
         seen.append(settings)
         return 0
 
-    fake = types.ModuleType("cockpit.ui.app")
+    fake = types.ModuleType("cockpit.cli.start")
     fake.run_cockpit = run_cockpit  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "cockpit.ui.app", fake)
+    monkeypatch.setitem(sys.modules, "cockpit.cli.start", fake)
     return seen
 
 

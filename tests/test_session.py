@@ -13,13 +13,8 @@ from cockpit.core.events import LockoutEnded
 from cockpit.core.models import Side
 from cockpit.journal.format import RecordKind
 from cockpit.journal.reader import open_journal
-from cockpit.session import (
-    FROZEN_START_NS,
-    build_session,
-    claim_run_tag,
-    frozen_session,
-    run_tag,
-)
+from cockpit.session import build_session, claim_run_tag, run_tag
+from tests.frozen import FROZEN_START_NS, frozen_session
 
 
 def test_runs_a_second_apart_tag_their_orders_differently() -> None:

@@ -8,7 +8,6 @@ timer (15 Hz) reads what changed in the state and updates only those widgets ins
 from __future__ import annotations
 
 import gc
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,7 +22,6 @@ from textual.theme import Theme, ThemeProvider
 from textual.timer import Timer
 from textual.widgets import Static
 
-from cockpit.config import Settings
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.commands import (
     CancelAll,
@@ -37,12 +35,12 @@ from cockpit.core.engine import Verdict
 from cockpit.core.events import Notice
 from cockpit.core.models import OrderType, Side
 from cockpit.core.state import Changes, State
-from cockpit.logs import log_to_file
+from cockpit.replay import ReplaySession
 from cockpit.risk.views import Banner
-from cockpit.session import Session, build_session
+from cockpit.session import Session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
 from cockpit.ui.format import clock
-from cockpit.ui.keymap import KeymapError, check_keymap
+from cockpit.ui.keymap import check_keymap
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.lockout import LockoutScreen
 from cockpit.ui.screens.quit import QuitScreen
@@ -568,55 +566,17 @@ class CockpitApp(App[int]):
         self.exit(0)
 
 
-def make_app(session: Session) -> CockpitApp:
-    """The app factory the CLI and the tests share."""
-    return CockpitApp(session)
+def make_app(
+    session: Session | ReplaySession,
+    *,
+    drain_hz: float = DRAIN_HZ,
+    themes: tuple[dict[str, Theme], list[ThemeProblem]] | None = None,
+) -> CockpitApp:
+    """The one way an app is built (the CLI, the tests, the screenshots): the cockpit over
+    a session, or in REPLAY mode over a replayed journal. ``themes`` defaults to the shipped
+    and the user's own themes."""
+    if isinstance(session, ReplaySession):
+        from cockpit.ui.replay import ReplayApp  # it extends this module's app
 
-
-def check_start(settings: Settings) -> int:
-    """Problems a trader must fix before the cockpit opens: 0, or 2 with a message.
-
-    An unknown theme name or a key bound twice ends the start (a broken theme *file*
-    does not: the default theme is used and the problem shown).
-    """
-    available, problems = load_themes()
-    broken = {problem.path.stem for problem in problems}
-    if settings.ui.theme not in available and settings.ui.theme not in broken:
-        print(
-            f"cockpit: unknown theme {settings.ui.theme!r}; valid: {', '.join(sorted(available))}",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        check_keymap(settings.keys)
-    except KeymapError as exc:
-        print(f"cockpit: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-def run_cockpit(settings: Settings) -> int:
-    """Build the session from settings, run the app, and return its exit code."""
-    code = check_start(settings)
-    if code:
-        return code
-    log_to_file()
-    try:
-        session = build_session(settings)
-    except ValueError as exc:
-        print(f"cockpit: {exc}", file=sys.stderr)
-        return 2
-    if settings.broker.kind == "projectx":
-        from cockpit.brokers import projectx_redact
-
-        projectx_redact.install()  # again, now that the file handler exists
-    app = CockpitApp(session)
-    result = app.run()
-    return int(result or app.return_code or 0)
-
-
-def run_replay(replay: object, settings: Settings) -> int:
-    """``cockpit replay``'s way in (the replay UI lives in :mod:`cockpit.ui.replay`)."""
-    from cockpit.ui.replay import run_replay as run
-
-    return run(replay, settings)  # type: ignore[arg-type]
+        return ReplayApp(session, drain_hz=drain_hz, themes=themes)
+    return CockpitApp(session, drain_hz=drain_hz, themes=themes)

@@ -21,13 +21,11 @@ from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from cockpit.config import Settings
 from cockpit.core.clock import EXCHANGE_TZ, exchange_time, ns_from_datetime
-from cockpit.journal.player import ReplaySession
 from cockpit.journal.review import review
 from cockpit.journal.show import review_view
-from cockpit.logs import log_to_file
-from cockpit.ui.app import CockpitApp, check_start
+from cockpit.replay import ReplaySession
+from cockpit.ui.app import DRAIN_HZ, CockpitApp
 from cockpit.ui.bindings import REPLAY_BINDINGS
 from cockpit.ui.format import clock
 from cockpit.ui.screens.review import ReviewScreen
@@ -141,12 +139,13 @@ class ReplayApp(CockpitApp):
         self,
         replay: ReplaySession,
         *,
+        drain_hz: float = DRAIN_HZ,
         themes: tuple[dict[str, Theme], list[ThemeProblem]] | None = None,
     ) -> None:
         self.replay = replay
         self._generation = replay.generation
         self._replay_message = ""
-        super().__init__(replay.session, themes=themes)
+        super().__init__(replay.session, drain_hz=drain_hz, themes=themes)
         self.replay_bar = ReplayBar()
 
     def compose(self) -> ComposeResult:
@@ -199,19 +198,3 @@ class ReplayApp(CockpitApp):
 
     def action_review(self) -> None:
         self.push_screen(ReviewScreen(review_view(review(self.replay.journal)), "recording"))
-
-
-def run_replay(replay: ReplaySession, settings: Settings) -> int:
-    """``cockpit replay FILE|latest``: the cockpit in REPLAY mode over a journal."""
-    code = check_start(settings)
-    if code:
-        return code
-    replay.session.settings = replay.session.settings.model_copy(
-        update={"ui": replay.session.settings.ui.model_copy(update={"theme": settings.ui.theme})}
-    )
-    log_to_file()
-    app = ReplayApp(replay)
-    result = app.run()
-    if replay.warning:
-        print(f"cockpit: {replay.warning}")
-    return int(result or app.return_code or 0)

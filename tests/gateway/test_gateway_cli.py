@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from cockpit.cli import main
-from cockpit.gateway.cli import banner, parse_accounts
+from cockpit.cli.gateway import banner, parse_accounts
 from cockpit.gateway.server import GatewayServer
 from tests.gateway.conftest import options
 

@@ -263,7 +263,7 @@ def test_only_the_adapter_imports_the_sdk() -> None:
     }
     assert importers == {"brokers/projectx.py", "brokers/projectx_session.py"}
     code = (
-        "import sys, cockpit.config, cockpit.brokers.factory, cockpit.gateway.cli;"
+        "import sys, cockpit.config, cockpit.session, cockpit.cli.gateway;"
         "print('project_x_py' in sys.modules)"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -22,8 +22,8 @@ from cockpit.core.events import QuoteUpdated
 from cockpit.journal.files import runs
 from cockpit.journal.format import MAGIC, FrameKind, pack_frame, unpack_head
 from cockpit.journal.header import JournalHeader
-from cockpit.journal.player import ReplaySession
 from cockpit.journal.reader import open_journal
+from cockpit.replay import ReplaySession
 
 from .conftest import Recorded, crashed, make_writer, records_end
 from .test_writer import quotes

@@ -18,9 +18,9 @@ from cockpit.core.models import Mode, OrderRequest, OrderType, Side
 from cockpit.core.state import State
 from cockpit.core.validation import Denial
 from cockpit.journal.format import RecordKind
-from cockpit.journal.player import ReplaySession, open_replay
 from cockpit.journal.reader import open_journal
 from cockpit.journal.replay import Replayer
+from cockpit.replay import ReplaySession, open_replay
 
 from .conftest import Recorded, make_writer, record_session, seen
 

@@ -147,7 +147,7 @@ def test_replay_without_the_rules_notices_their_decisions_missing(risky: Path) -
 def test_jumping_to_the_lockout_shows_the_cockpit_locked(risky: Path) -> None:
     """Next lockout lands where trading locked: the state and the risk views say LOCKED,
     and the next jump lands where it ended."""
-    from cockpit.journal.player import ReplaySession
+    from cockpit.replay import ReplaySession
 
     with open_journal(risky) as journal:
         replay = ReplaySession(journal)

@@ -179,9 +179,9 @@ def test_orders_already_against_the_position_count_before_a_new_one_reduces() ->
 
 
 def test_risk_never_imports_textual_or_the_broker_sdk() -> None:
-    """cockpit.risk (with its CLI) loads without Textual or project_x_py."""
+    """cockpit.risk loads without Textual or project_x_py."""
     code = (
-        "import sys, cockpit.risk.engine, cockpit.risk.cli, cockpit.risk.views;"
+        "import sys, cockpit.risk.engine, cockpit.risk.config, cockpit.risk.views;"
         "bad = [m for m in ('textual', 'project_x_py') if m in sys.modules];"
         "print(','.join(bad))"
     )

@@ -16,8 +16,9 @@ from textual.pilot import Pilot
 
 from cockpit.config import PaperSettings, Settings
 from cockpit.core.broker import Broker
-from cockpit.session import FROZEN_START_NS, Session, frozen_session
+from cockpit.session import Session
 from cockpit.ui.app import CockpitApp, make_app
+from tests.frozen import FROZEN_START_NS, frozen_session
 
 START_NS = FROZEN_START_NS
 

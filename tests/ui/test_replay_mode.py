@@ -10,18 +10,18 @@ from textual.pilot import Pilot
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.journal.format import RecordKind
-from cockpit.journal.player import open_replay
 from cockpit.journal.reader import open_journal
-from cockpit.session import FROZEN_START_NS, frozen_session
-from cockpit.ui.app import CockpitApp
+from cockpit.replay import open_replay
+from cockpit.ui.app import make_app
 from cockpit.ui.replay import GoToScreen, ReplayApp
 from cockpit.ui.screens.review import ReviewScreen
+from tests.frozen import FROZEN_START_NS, frozen_session
 from tests.ui.conftest import press, private_user_dirs_at, settle
 
 
 async def record_through_the_cockpit(folder: Path) -> tuple[Path, list[tuple[int, str]]]:
     """Trade two round trips with real keys; return the journal and what each fill showed."""
-    app = CockpitApp(frozen_session(journal_dir=folder))
+    app = make_app(frozen_session(journal_dir=folder))
     shown: list[tuple[int, str]] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 30)
@@ -52,7 +52,9 @@ def test_the_recording_ticks_with_its_clock_not_the_wall(recorded) -> None:  # t
 
 
 def replay_app(path: Path) -> ReplayApp:
-    return ReplayApp(open_replay(path))
+    app = make_app(open_replay(path))
+    assert isinstance(app, ReplayApp)
+    return app
 
 
 async def test_jumping_to_each_fill_shows_the_live_prices_and_pnl(recorded) -> None:  # type: ignore[no-untyped-def]
@@ -130,7 +132,7 @@ async def test_v_opens_the_review_of_the_recording(recorded) -> None:  # type: i
 
 async def test_v_in_a_live_session_reviews_it_so_far(tmp_path: Path) -> None:
     """`v` in the demo reviews the session being traded, from its own journal."""
-    app = CockpitApp(frozen_session(journal_dir=tmp_path))
+    app = make_app(frozen_session(journal_dir=tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 10)
         await press(pilot, "a", "b")

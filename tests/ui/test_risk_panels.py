@@ -10,10 +10,10 @@ from textual.pilot import Pilot
 
 from cockpit.config import Settings
 from cockpit.risk.lockout import LockoutStore
-from cockpit.session import frozen_session
-from cockpit.ui.app import CockpitApp
+from cockpit.ui.app import CockpitApp, make_app
 from cockpit.ui.screens.lockout import LockoutScreen
 from cockpit.ui.screens.risk import RiskScreen
+from tests.frozen import frozen_session
 from tests.ui.conftest import press, settle
 
 DONE_WHEN = """
@@ -28,7 +28,7 @@ def risky_app(toml: str = DONE_WHEN, state_dir: Path | None = None) -> CockpitAp
     """A frozen demo with the issue's rules: max 2 contracts, a $300 daily loss limit."""
     settings = Settings.model_validate(tomllib.loads(toml))
     lockouts = LockoutStore(state_dir) if state_dir is not None else None
-    return CockpitApp(frozen_session(settings, lockouts=lockouts))
+    return make_app(frozen_session(settings, lockouts=lockouts))
 
 
 def banner(app: CockpitApp) -> str:

@@ -13,7 +13,7 @@ from cockpit.cli import main
 from cockpit.config import Settings, UiSettings
 from cockpit.core.events import ConnectionChanged, Link, LinkStatus, LockoutStarted
 from cockpit.core.models import Mode
-from cockpit.ui.app import CockpitApp
+from cockpit.ui.app import CockpitApp, make_app
 from cockpit.ui.bindings import COCKPIT_BINDINGS
 from cockpit.ui.keymap import KeymapError, check_keymap
 from cockpit.ui.screens.keys import KeysScreen
@@ -66,7 +66,7 @@ async def test_a_broken_theme_falls_back_to_the_default_and_says_so(tmp_path: Pa
     (tmp_path / "mine.toml").write_text('name = "mine"\n[colors]\nprimary = "nope"\n')
     themes = load_themes([shipped_themes_dir(), tmp_path])
     session = demo_session(settings=Settings(ui=UiSettings(theme="mine")))
-    app = CockpitApp(session, themes=themes)
+    app = make_app(session, themes=themes)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.theme == "cockpit-dark"
@@ -89,7 +89,7 @@ async def test_a_theme_without_cockpit_variables_still_renders() -> None:
 async def test_a_remapped_flatten_key_works() -> None:
     """`[keys] flatten-all = "ctrl+x"` makes ctrl+x flatten, and ? and the footer say so."""
     settings = Settings(keys={"flatten-all": "ctrl+x"})
-    app = CockpitApp(demo_session(settings=settings))
+    app = make_app(demo_session(settings=settings))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
         await press(pilot, "a", "b")
@@ -157,7 +157,7 @@ def screen_text(app: CockpitApp) -> str:
 async def test_every_coloured_state_also_has_a_word_or_glyph() -> None:
     """ARMED, LOCKED, STALE, LIVE, direction and P&L all read without colour."""
     session = demo_session()
-    app = CockpitApp(session)
+    app = make_app(session)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 30)
         text = screen_text(app)
@@ -195,7 +195,7 @@ async def test_no_color_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("theme", ["cockpit-light", "high-contrast", "colorblind"])
 def test_theme_snapshot_120x40(snap_compare, theme: str) -> None:  # type: ignore[no-untyped-def]
     """Each shipped theme at the full size, same market and same trades."""
-    app = CockpitApp(demo_session(settings=Settings(ui=UiSettings(theme=theme))))
+    app = make_app(demo_session(settings=Settings(ui=UiSettings(theme=theme))))
 
     async def run_before(pilot: Pilot[int]) -> None:
         await settle(pilot, 60)
@@ -207,7 +207,7 @@ def test_theme_snapshot_120x40(snap_compare, theme: str) -> None:  # type: ignor
 
 def test_colorblind_theme_snapshot_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
     """The colour-blind theme in the compact layout: the tmux-on-a-laptop case."""
-    app = CockpitApp(demo_session(settings=Settings(ui=UiSettings(theme="colorblind"))))
+    app = make_app(demo_session(settings=Settings(ui=UiSettings(theme="colorblind"))))
 
     async def run_before(pilot: Pilot[int]) -> None:
         await settle(pilot, 60)

@@ -7,7 +7,7 @@ import asyncio
 from cockpit.brokers.paper import PaperBroker
 from cockpit.core.clock import FakeClock
 from cockpit.core.models import OrderStatus, OrderType, Side
-from cockpit.ui.app import CockpitApp
+from cockpit.ui.app import CockpitApp, make_app
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.quit import QuitScreen
 from cockpit.ui.screens.ticket import OrderTicket
@@ -201,7 +201,7 @@ class HeldBroker(PaperBroker):
 async def test_repeated_flatten_presses_send_no_duplicate_closes() -> None:
     """Hammering `F` while a flatten runs sends one cancel per order and one close per position."""
     broker = HeldBroker(FakeClock(START_NS))
-    app = CockpitApp(demo_session(broker=broker))
+    app = make_app(demo_session(broker=broker))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
         await press(pilot, "a", "b", "down", "s", "B")

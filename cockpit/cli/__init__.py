@@ -1,7 +1,8 @@
 """The ``cockpit`` command: the cockpit itself, and its tools as subcommands.
 
 Subcommands are loaded lazily (by name) so that ``cockpit`` starts without importing
-the gateway, polars or the SDK it does not need.
+the gateway, polars or the SDK it does not need. Each lives in a module of this package
+(``rules``, ``journal``, ``gateway``); ``start`` opens the cockpit or a replay.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from cockpit.core.instruments import INSTRUMENTS
 
 #: Subcommand name -> "module:attribute" of its click command.
 SUBCOMMANDS: dict[str, str] = {
-    "rules": "cockpit.risk.cli:rules",
-    "gateway": "cockpit.gateway.cli:gateway",
-    "journal": "cockpit.journal.cli:journal",
-    "review": "cockpit.journal.cli:review",
-    "replay": "cockpit.journal.cli:replay",
+    "rules": "cockpit.cli.rules:rules",
+    "gateway": "cockpit.cli.gateway:gateway",
+    "journal": "cockpit.cli.journal:journal",
+    "review": "cockpit.cli.journal:review",
+    "replay": "cockpit.cli.journal:replay",
 }
 
 
@@ -180,6 +181,6 @@ def main(
     )
     if settings.broker.kind == "projectx":
         check_live_login(settings)
-    from cockpit.ui.app import run_cockpit
+    from cockpit.cli.start import run_cockpit
 
     sys.exit(run_cockpit(settings))

@@ -1,4 +1,4 @@
-"""Regenerate ``screenshots/`` from the app: ``uv run python -m cockpit.ui.screenshots``.
+"""Regenerate ``screenshots/`` from the app: ``uv run python -m tests.screenshots``.
 
 Every picture comes from a frozen session (fixed seed, clock standing still until a
 scene moves it, ticking only as the scene moves it) in the shipped themes only (never
@@ -18,11 +18,10 @@ from textual.theme import Theme
 
 from cockpit.config import Settings, UiSettings
 from cockpit.core import loop as cockpit_loop
-from cockpit.journal.player import open_replay
-from cockpit.session import frozen_session
-from cockpit.ui.app import CockpitApp
-from cockpit.ui.replay import ReplayApp
+from cockpit.replay import open_replay
+from cockpit.ui.app import CockpitApp, make_app
 from cockpit.ui.theme import ThemeProblem, load_themes, shipped_themes_dir
+from tests.frozen import frozen_session
 
 Scene = Callable[[CockpitApp, "Director"], Awaitable[None]]
 
@@ -128,7 +127,7 @@ def shipped_themes() -> tuple[dict[str, Theme], list[ThemeProblem]]:
 
 async def record_demo(folder: Path) -> Path:
     """Two round trips traded with real keys in a frozen demo, journaled into ``folder``."""
-    app = CockpitApp(frozen_session(journal_dir=folder), themes=shipped_themes())
+    app = make_app(frozen_session(journal_dir=folder), themes=shipped_themes())
     async with app.run_test(size=(120, 40)) as pilot:
         director = Director(app, pilot)
         await director.settle(30)
@@ -147,9 +146,9 @@ async def take(shot: Shot, folder: Path, journal: Path | None = None) -> Path:
     settings = base.model_copy(update={"ui": UiSettings(theme=shot.theme)})
     if shot.replayed:
         assert journal is not None
-        app: CockpitApp = ReplayApp(open_replay(journal), themes=shipped_themes())
+        app = make_app(open_replay(journal), themes=shipped_themes())
     else:
-        app = CockpitApp(frozen_session(settings), themes=shipped_themes())
+        app = make_app(frozen_session(settings), themes=shipped_themes())
     async with app.run_test(size=shot.size) as pilot:
         director = Director(app, pilot)
         await shot.scene(app, director)
@@ -170,7 +169,7 @@ async def take_all(folder: Path, names: list[str]) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     names = list(sys.argv[1:] if argv is None else argv)
-    folder = Path(__file__).resolve().parents[2] / "screenshots"
+    folder = Path(__file__).resolve().parents[1] / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     for path in cockpit_loop.run(take_all(folder, names)):
         print(f"wrote {path}")

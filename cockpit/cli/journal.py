@@ -12,14 +12,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
+from cockpit.cli import load_or_exit
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.journal.codec import CodecError
 from cockpit.journal.files import journal_dir, parts_of, runs
 from cockpit.journal.reader import Journal, JournalError, open_journal, read_header
+
+if TYPE_CHECKING:
+    from cockpit.replay import ReplaySession
 
 DIR_HELP = "Journals folder (default: [journal] dir, else the user data dir)."
 
@@ -40,8 +45,6 @@ def folder_of(ctx: click.Context, folder: Path | None) -> Path:
     """``--dir``, else the config's ``[journal] dir``, else the default journals folder."""
     if folder is not None:
         return folder
-    from cockpit.cli import load_or_exit
-
     root = ctx.find_root().obj or {}
     settings = load_or_exit(root.get("config_path"))
     return settings.journal.dir or journal_dir()
@@ -253,30 +256,20 @@ def replay(
     ctx: click.Context, target: str, headless: bool, as_recorded: bool, folder: Path | None
 ) -> None:
     """Replay a journal in the cockpit (REPLAY mode: orders are never sent)."""
-    from cockpit.journal.player import ReplaySession
+    from cockpit.replay import ReplaySession
 
     with opened(ctx, target, folder) as journal_file:
         session = ReplaySession(journal_file, rerun=not as_recorded)
-        runner = None if headless else _cockpit_runner()
-        if runner is not None:
-            from cockpit.cli import load_or_exit
+        if not headless:
+            from cockpit.cli.start import run_replay
 
             root = ctx.find_root().obj or {}
-            sys.exit(runner(session, load_or_exit(root.get("config_path"))))
+            sys.exit(run_replay(session, load_or_exit(root.get("config_path"))))
         code = headless_replay(session)
     sys.exit(code)
 
 
-def _cockpit_runner():  # type: ignore[no-untyped-def]
-    """The UI's ``run_replay(session, settings) -> int``, when the UI provides one."""
-    try:
-        from cockpit.ui.app import run_replay  # type: ignore[import-not-found,attr-defined]
-    except ImportError:
-        return None
-    return run_replay
-
-
-def headless_replay(session) -> int:  # type: ignore[no-untyped-def]
+def headless_replay(session: ReplaySession) -> int:
     """Jump from fill to fill printing what the cockpit showed, then check every decision."""
     from rich.table import Table
 
@@ -327,10 +320,6 @@ def headless_replay(session) -> int:  # type: ignore[no-untyped-def]
             out.print(f"  {mismatch.describe()}", markup=False)
     if session.warning is not None:
         click.echo(f"warning: {session.warning}", err=True)
-    out.print(
-        "[dim]Headless replay: the interactive replay opens in the cockpit when it provides "
-        "one (cockpit.ui.app.run_replay).[/dim]"
-    )
     return 1 if mismatches else 0
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.brokers.replay import ReplayBroker
+from cockpit.config import Settings
 from cockpit.core.bars import BarSeries, timeframe
 from cockpit.core.clock import FakeClock
 from cockpit.core.engine import Engine
@@ -40,6 +41,8 @@ from cockpit.journal.format import FrameFlag, RecordKind
 from cockpit.journal.reader import Journal, Record, open_journal
 from cockpit.journal.replay import Mismatch, Replayer
 from cockpit.journal.rerun import RiskInstaller
+from cockpit.risk.engine import RiskEngine
+from cockpit.session import Session
 
 SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 """The paced speeds; ``None`` is unpaced (as fast as the machine goes)."""
@@ -84,15 +87,12 @@ class ReplaySession:
         self,
         journal: Journal,
         *,
-        settings: Any = None,
+        settings: Settings | None = None,
         install: RiskInstaller | None = None,
         rerun: bool = True,
         speed: float | None = 1.0,
         checkpoint_every: int | None = None,
     ) -> None:
-        from cockpit.config import Settings
-        from cockpit.session import Session
-
         self.journal = journal
         self.broker = ReplayBroker(on_start=self._started, on_stop=self._stopped)
         options: dict[str, Any] = {}
@@ -198,10 +198,8 @@ class ReplaySession:
         session.risk = self._risk()
         self._anchor()
 
-    def _risk(self) -> Any:
+    def _risk(self) -> RiskEngine | None:
         """The replayed risk engine (the UI's risk banner and panel read its views)."""
-        from cockpit.risk.engine import RiskEngine
-
         return next((g for g in self.engine.gates if isinstance(g, RiskEngine)), None)
 
     # Play, pause, speed ------------------------------------------------------------------
@@ -398,7 +396,7 @@ class ReplaySession:
 def open_replay(
     path: Path | str,
     *,
-    settings: Any = None,
+    settings: Settings | None = None,
     install: RiskInstaller | None = None,
     rerun: bool = True,
 ) -> ReplaySession:

@@ -1,0 +1,77 @@
+"""Process start-up: what a trader must fix before the cockpit opens, then the run.
+
+``run_cockpit`` opens the cockpit over a session built from settings; ``run_replay``
+opens it over a recorded journal. Both build the app with :func:`cockpit.ui.app.make_app`
+and return the process's exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from cockpit.config import Settings
+from cockpit.logs import log_to_file
+from cockpit.replay import ReplaySession
+from cockpit.session import build_session
+from cockpit.ui.app import make_app
+from cockpit.ui.keymap import KeymapError, check_keymap
+from cockpit.ui.theme import load_themes
+
+
+def check_start(settings: Settings) -> int:
+    """Problems a trader must fix before the cockpit opens: 0, or 2 with a message.
+
+    An unknown theme name or a key bound twice ends the start (a broken theme *file*
+    does not: the default theme is used and the problem shown).
+    """
+    available, problems = load_themes()
+    broken = {problem.path.stem for problem in problems}
+    if settings.ui.theme not in available and settings.ui.theme not in broken:
+        print(
+            f"cockpit: unknown theme {settings.ui.theme!r}; valid: {', '.join(sorted(available))}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        check_keymap(settings.keys)
+    except KeymapError as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def run_cockpit(settings: Settings) -> int:
+    """Build the session from settings, run the app, and return its exit code."""
+    code = check_start(settings)
+    if code:
+        return code
+    log_to_file()
+    try:
+        session = build_session(settings)
+    except ValueError as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return 2
+    if settings.broker.kind == "projectx":
+        from cockpit.brokers import projectx_redact
+
+        projectx_redact.install()  # again, now that the file handler exists
+    app = make_app(session)
+    result = app.run()
+    return int(result or app.return_code or 0)
+
+
+def run_replay(replay: ReplaySession, settings: Settings) -> int:
+    """``cockpit replay FILE|latest``: the cockpit in REPLAY mode over a journal, in the
+    trader's theme and keys."""
+    code = check_start(settings)
+    if code:
+        return code
+    replay.session.settings = replay.session.settings.model_copy(
+        update={"ui": replay.session.settings.ui.model_copy(update={"theme": settings.ui.theme})}
+    )
+    log_to_file()
+    app = make_app(replay)
+    result = app.run()
+    if replay.warning:
+        print(f"cockpit: {replay.warning}")
+    return int(result or app.return_code or 0)
