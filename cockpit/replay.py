@@ -94,7 +94,9 @@ class ReplaySession:
         checkpoint_every: int | None = None,
     ) -> None:
         self.journal = journal
-        self.broker = ReplayBroker(on_start=self._started, on_stop=self._stopped)
+        self.broker = ReplayBroker(
+            on_start=self._started, on_stop=self._stopped, account_name=journal.header.account
+        )
         options: dict[str, Any] = {}
         if checkpoint_every is not None:
             options["checkpoint_every"] = checkpoint_every

@@ -47,9 +47,14 @@ class Session:
 
     async def start(self) -> None:
         """Connect the broker; its history, account and quotes flow into the engine."""
-        if self.journal is not None:
-            self.journal.start()
-        await self.broker.start(self.engine.on_event)
+        journal = self.journal
+        try:
+            await self.broker.start(self.engine.on_event)
+        finally:
+            if journal is not None:
+                if not journal.paths:  # the header, written at the first flush, names
+                    journal.account = self.broker.account_name  # the account resolved
+                journal.start()
         self.started = True
 
     @property
@@ -153,7 +158,9 @@ def build_session(
     if settings.journal.enabled and broker.mode is not Mode.REPLAY:
         from cockpit.journal.writer import writer_for
 
-        journal = writer_for(settings, state, journal_dir, tag_prefix=tags)
+        journal = writer_for(
+            settings, state, journal_dir, account=broker.account_name, tag_prefix=tags
+        )
     engine = Engine(state, clock, broker=broker, recorder=journal, session=tags)
     if lockouts is not None:
         store = lockouts

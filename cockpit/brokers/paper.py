@@ -350,6 +350,10 @@ class PaperDesk:
         )
         self._sink: EventSink | None = None
 
+    @property
+    def account_name(self) -> str:
+        return self.account.account.name
+
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
 

@@ -141,6 +141,15 @@ class ProjectXBroker:
         return self.feed.account
 
     @property
+    def account_name(self) -> str:
+        """The account chosen at login; before it, the one named by the environment or
+        ``[projectx] account`` (``projectx`` when none was named)."""
+        account = self.feed.account
+        if account is not None:
+            return account.name
+        return self.login.account or "projectx"
+
+    @property
     def malformed(self) -> Counter[str]:
         """Gateway messages that could not be read, by kind (the UI may show the total)."""
         return self.feed.malformed

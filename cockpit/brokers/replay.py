@@ -27,7 +27,11 @@ class ReplayBroker:
         self,
         on_start: Callable[[], Awaitable[None]] | None = None,
         on_stop: Callable[[], Awaitable[None]] | None = None,
+        *,
+        account_name: str = "replay",
     ) -> None:
+        self.account_name = account_name
+        """The recorded session's account (from its journal's header)."""
         self._on_start = on_start
         self._on_stop = on_stop
         self.sink: EventSink | None = None

@@ -41,6 +41,12 @@ class Broker(Protocol):
 
     mode: Mode
 
+    @property
+    def account_name(self) -> str:
+        """The account traded, by name (never a secret): the one the broker resolved once
+        started, the one it was told to trade before that."""
+        ...
+
     async def start(self, sink: EventSink) -> None:
         """Connect, load history, reconcile, and begin reporting events to ``sink``."""
         ...

@@ -84,7 +84,7 @@ class Replayer:
         self.install = install if install is not None else _recorded_rules
         self.rerun = rerun
         """Re-judge the day (True) or show the recorded decisions as they are (False)."""
-        self.broker = broker or ReplayBroker()
+        self.broker = broker or ReplayBroker(account_name=journal.header.account)
         self.checkpoint_every = max(1, checkpoint_every)
         self.echoed = echoed
         self.derived_origins = derived_origins

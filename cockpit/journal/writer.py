@@ -339,26 +339,22 @@ def _plain(t: int) -> int:
     return t if t >= 0 else ~t
 
 
-def account_name(settings: Any) -> str:
-    """The account a session trades, as far as the settings know it (never a secret)."""
-    if settings.broker.kind == "paper":
-        return str(settings.paper.account)
-    section = getattr(settings, settings.broker.kind, None)
-    name = getattr(section, "account", None)
-    if settings.broker.kind == "projectx":
-        name = os.environ.get("PROJECT_X_ACCOUNT_NAME") or name  # the environment wins
-    return str(name) if name else str(settings.broker.kind)
-
-
 def writer_for(
-    settings: Any, state: State, directory: Path | None = None, *, tag_prefix: str = "ck"
+    settings: Any,
+    state: State,
+    directory: Path | None = None,
+    *,
+    account: str,
+    tag_prefix: str = "ck",
 ) -> JournalWriter:
-    """The journal of a session built from ``settings`` (see ``[journal]``)."""
+    """The journal of a session built from ``settings`` (see ``[journal]``), trading
+    ``account`` (the broker's name for it; the session renames it once the broker has
+    resolved it, before the header is written)."""
     options = settings.journal
     folder = directory or options.dir or journal_dir()
     return JournalWriter(
         folder,
-        account=account_name(settings),
+        account=account,
         mode=state.mode,
         instruments=state.instruments,
         watchlist=state.watchlist,

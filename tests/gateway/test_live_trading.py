@@ -9,7 +9,9 @@ from decimal import Decimal
 import orjson
 import pytest
 
-from cockpit.brokers.projectx_config import ProjectXSetupError
+from cockpit.brokers.projectx import ProjectXBroker
+from cockpit.brokers.projectx_config import ProjectXSetupError, resolve_login
+from cockpit.core.clock import WallClock
 from cockpit.core.commands import CancelAll, CancelOrder, FlattenAll, ModifyOrder, PlaceOrder
 from cockpit.core.events import (
     BrokerFailed,
@@ -20,7 +22,7 @@ from cockpit.core.events import (
 )
 from cockpit.core.models import OrderStatus, OrderType, Side
 from cockpit.gateway.server import GatewayServer
-from tests.gateway.conftest import Live, login_env, options, start_live
+from tests.gateway.conftest import FAST, Live, login_env, options, start_live
 
 pytestmark = pytest.mark.slow
 
@@ -238,6 +240,7 @@ async def test_the_named_account_is_the_one_traded() -> None:
         try:
             assert live.broker.account is not None
             assert live.broker.account.id == 4002
+            assert live.broker.account_name == "COMBINE-150K"  # as the gateway spells it
             await live.until(lambda: "ES" in live.state.quotes, "an ES quote")
             await live.engine.execute(PlaceOrder(symbol="ES", side=Side.BUY, size=1))
             assert place_bodies(live)[-1]["accountId"] == 4002
@@ -246,6 +249,18 @@ async def test_the_named_account_is_the_one_traded() -> None:
             await live.broker.stop()
     finally:
         await server.stop()
+
+
+def test_before_login_the_broker_names_the_account_it_was_told_to_trade() -> None:
+    """Until it has signed in, the live broker's account is the one named in the
+    environment (or ``projectx`` when none was named), never a guess from elsewhere."""
+    settings = FAST.model_copy(update={"gateway": "http://127.0.0.1:1"})
+    named = resolve_login(settings, login_env(PROJECT_X_ACCOUNT_NAME="combine-150k"))
+    assert ProjectXBroker(WallClock(), ["ES"], settings, login=named).account_name == (
+        "combine-150k"
+    )
+    unnamed = resolve_login(settings, login_env())
+    assert ProjectXBroker(WallClock(), ["ES"], settings, login=unnamed).account_name == "projectx"
 
 
 async def test_a_wrong_api_key_is_refused_without_echoing_it(gateway: GatewayServer) -> None:

@@ -8,8 +8,10 @@ from types import SimpleNamespace
 import lz4.block
 import pytest
 
+from cockpit.brokers.paper import PaperBroker
 from cockpit.config import ConfigError, Settings, parse_settings
 from cockpit.core import loop as cockpit_loop
+from cockpit.core.broker import EventSink
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import SetArmed
 from cockpit.core.events import LockoutStarted
@@ -121,13 +123,40 @@ def test_a_session_started_under_a_lockout_replays_it(tmp_path: Path) -> None:
         assert Replayer(journal).verify() == []
 
 
-def test_a_live_journal_is_named_by_the_account_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """PROJECT_X_ACCOUNT_NAME names the live journal, as it picks the account."""
-    from cockpit.config import BrokerSettings, Settings
-    from cockpit.journal.writer import account_name
+class LoggingInBroker(PaperBroker):
+    """A broker that, like a live login, knows its account's name only once started."""
 
-    monkeypatch.setenv("PROJECT_X_ACCOUNT_NAME", "COMBINE-150K")
-    settings = Settings(broker=BrokerSettings(kind="projectx"))
-    assert account_name(settings) == "COMBINE-150K"
+    resolved = False
+
+    @property
+    def account_name(self) -> str:
+        return "COMBINE-150K" if self.resolved else "unresolved"
+
+    async def start(self, sink: EventSink) -> None:
+        self.resolved = True
+        await super().start(sink)
+
+
+def test_the_journal_names_the_account_the_broker_resolved(tmp_path: Path) -> None:
+    """The header and the file name carry the broker's account once it has started, not a
+    name guessed from the settings or the environment."""
+    clock = FakeClock(START_NS)
+    broker = LoggingInBroker(clock, ["MNQ"], pump_interval=0.0)
+
+    async def run() -> Path | None:
+        session = build_session(
+            Settings(),
+            clock=clock,
+            broker=broker,
+            journal_dir=tmp_path / "journals",
+            risk_state_dir=tmp_path / "state",
+        )
+        await session.start()
+        await session.stop()
+        return session.journal.path if session.journal is not None else None
+
+    path = cockpit_loop.run(run())
+    assert path is not None
+    assert "COMBINE-150K" in path.name
+    with open_journal(path) as journal:
+        assert journal.header.account == "COMBINE-150K"

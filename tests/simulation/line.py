@@ -50,6 +50,10 @@ class SlowLine:
         self.down_until = 0.0
         """Loop time until which the venue is unreachable."""
 
+    @property
+    def account_name(self) -> str:
+        return self.venue.account_name
+
     # World controls ----------------------------------------------------------------------
 
     def reseed(self, seed: str) -> None:
