@@ -1,8 +1,9 @@
 """``cockpit rules``: check a risk config and see the lockout, without opening the cockpit.
 
 ``cockpit rules check [FILE]`` validates the whole config file (the ``[risk]`` tables
-included) and prints the effective rules; every problem names the file, the line, the
-key, the bad value and what is allowed, and the exit code is 2. ``cockpit rules
+included, and ``[keys]`` as the cockpit checks it at start) and prints the effective
+rules; every problem names the file, the line, the key, the bad value and what is
+allowed, and the exit code is 2. ``cockpit rules
 lockout`` says whether a lockout is in force; it only reads, so running it can never
 end or shorten one.
 """
@@ -19,6 +20,7 @@ from cockpit.config import (
     Settings,
     default_config_path,
     load_settings,
+    locate,
     parse_settings,
 )
 from cockpit.core.clock import WallClock
@@ -59,7 +61,25 @@ def check(ctx: click.Context, file: Path | None) -> None:
     except ConfigError as exc:
         click.echo(f"cockpit rules check: {path} is not valid\n{exc}", err=True)
         sys.exit(2)
+    problem = keys_problem(settings, text, path)
+    if problem is not None:
+        click.echo(f"cockpit rules check: {path} is not valid\n{problem}", err=True)
+        sys.exit(2)
     click.echo(render(settings.risk, path))
+
+
+def keys_problem(settings: Settings, text: str, path: Path) -> str | None:
+    """What the cockpit would refuse in ``[keys]`` at start (an unknown binding id, an
+    empty key, two actions on one key), placed at its line like any config error."""
+    from cockpit.ui.keymap import KeymapError, check_keymap  # Textual: only when checking
+
+    try:
+        check_keymap(settings.keys)
+    except KeymapError as exc:
+        line = locate(text, ["keys", exc.entries[0]])[0] if exc.entries else None
+        where = f"{path}:{line}" if line else str(path)
+        return f"{where}: {exc}"
+    return None
 
 
 def render(settings: RiskSettings, path: Path | None) -> str:

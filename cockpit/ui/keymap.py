@@ -8,6 +8,7 @@ the worst bug a trading screen can have.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 
 from textual.binding import Binding
@@ -17,7 +18,12 @@ from cockpit.ui.bindings import COCKPIT_BINDINGS, REPLAY_BINDINGS
 
 
 class KeymapError(ValueError):
-    """A ``[keys]`` section that cannot be used."""
+    """A ``[keys]`` section that cannot be used; ``entries`` are the ids written in it that
+    are at fault (so ``cockpit rules check`` can name their lines)."""
+
+    def __init__(self, message: str, entries: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.entries = tuple(entries)
 
 
 def normalize(keys: str) -> list[str]:
@@ -37,13 +43,16 @@ def check_keymap(
     by_id = {b.id: b for b in bindings if b.id is not None}
     unknown = [binding_id for binding_id in remaps if binding_id not in by_id]
     if unknown:
+        close = difflib.get_close_matches(unknown[0], [str(i) for i in by_id], n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
         raise KeymapError(
             f"[keys] unknown binding id {', '.join(map(repr, unknown))}; "
-            f"valid ids: {', '.join(by_id)}"
+            f"{hint}valid ids: {', '.join(by_id)}",
+            unknown,
         )
     empty = [binding_id for binding_id, keys in remaps.items() if not normalize(keys)]
     if empty:
-        raise KeymapError(f'[keys] {empty[0]} has no key; give one like "ctrl+x"')
+        raise KeymapError(f'[keys] {empty[0]} has no key; give one like "ctrl+x"', empty[:1])
     owners: dict[str, str] = {}
     for binding_id, binding in by_id.items():
         keys = normalize(remaps[binding_id]) if binding_id in remaps else normalize(binding.key)
@@ -52,7 +61,8 @@ def check_keymap(
             if other is not None:
                 raise KeymapError(
                     f"[keys] key {key!r} is bound to both {other} ({by_id[other].description})"
-                    f" and {binding_id} ({binding.description}); give one of them another key"
+                    f" and {binding_id} ({binding.description}); give one of them another key",
+                    [entry for entry in (binding_id, other) if entry in remaps],
                 )
             owners[key] = binding_id
     return {binding_id: ",".join(normalize(keys)) for binding_id, keys in remaps.items()}
