@@ -63,3 +63,17 @@ def test_an_import_against_the_layers_breaks_the_check(
     result = lint(tmp_path)
     assert result.returncode != 0, result.stdout
     assert "BROKEN" in result.stdout
+
+
+def test_opening_the_cockpit_loads_no_polars_emulator_or_sdk() -> None:
+    """Plain ``cockpit`` (the command and its start-up) imports neither the analysis
+    (polars), the emulator, the replay nor the broker SDK: subcommands load lazily."""
+    code = (
+        "import sys, cockpit.cli, cockpit.cli.start;"
+        "print(sorted(m for m in ('polars', 'project_x_py', 'cockpit.gateway', "
+        "'cockpit.cli.gateway', 'cockpit.cli.journal', 'cockpit.replay') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert result.stdout.strip() == "[]"

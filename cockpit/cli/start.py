@@ -8,14 +8,17 @@ and return the process's exit code.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from cockpit.config import Settings
 from cockpit.logs import log_to_file
-from cockpit.replay import ReplaySession
 from cockpit.session import build_session
 from cockpit.ui.app import make_app
 from cockpit.ui.keymap import KeymapError, check_keymap
 from cockpit.ui.theme import load_themes
+
+if TYPE_CHECKING:
+    from cockpit.replay import ReplaySession
 
 
 def check_start(settings: Settings) -> int:

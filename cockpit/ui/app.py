@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, partial
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -35,7 +36,6 @@ from cockpit.core.engine import Verdict
 from cockpit.core.events import Notice
 from cockpit.core.models import OrderType, Side
 from cockpit.core.state import Changes, State
-from cockpit.replay import ReplaySession
 from cockpit.risk.views import Banner
 from cockpit.session import Session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
@@ -55,6 +55,9 @@ from cockpit.ui.widgets.chart import CandleChart
 from cockpit.ui.widgets.footer import TicketBar
 from cockpit.ui.widgets.header import HeaderBar
 from cockpit.ui.widgets.watchlist import Watchlist
+
+if TYPE_CHECKING:
+    from cockpit.replay import ReplaySession
 
 MIN_SIZE = (80, 24)
 FULL_SIZE = (120, 36)
@@ -575,8 +578,8 @@ def make_app(
     """The one way an app is built (the CLI, the tests, the screenshots): the cockpit over
     a session, or in REPLAY mode over a replayed journal. ``themes`` defaults to the shipped
     and the user's own themes."""
-    if isinstance(session, ReplaySession):
-        from cockpit.ui.replay import ReplayApp  # it extends this module's app
+    if isinstance(session, Session):
+        return CockpitApp(session, drain_hz=drain_hz, themes=themes)
+    from cockpit.ui.replay import ReplayApp  # it extends this module's app; replay only
 
-        return ReplayApp(session, drain_hz=drain_hz, themes=themes)
-    return CockpitApp(session, drain_hz=drain_hz, themes=themes)
+    return ReplayApp(session, drain_hz=drain_hz, themes=themes)
