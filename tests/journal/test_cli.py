@@ -172,6 +172,29 @@ def test_headless_replay_prints_each_fill_and_checks_the_decisions(
     fills = [line for line in out.splitlines() if " BUY " in line or " SELL " in line]
     assert len(fills) == 7
     assert f"{recorded.net:+.2f}" in fills[-1]
+    assert "cockpit.ui" not in out  # no scaffolding note: the interactive replay exists
+
+
+def test_replay_opens_the_cockpit_over_the_journal(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --headless, replay hands the replayed session and the trader's settings to
+    the cockpit's start-up and exits with its code."""
+    from cockpit.cli import start
+    from cockpit.replay import ReplaySession
+
+    opened: list[ReplaySession] = []
+
+    def run_replay(replay: ReplaySession, settings: object) -> int:
+        opened.append(replay)
+        return 0
+
+    monkeypatch.setattr(start, "run_replay", run_replay)
+    result = run("replay", "latest", "--dir", str(folder))
+    assert result.exit_code == 0, result.output
+    [replay] = opened
+    assert replay.count > 0
+    assert replay.journal.parts[0].parent == folder
 
 
 COMMANDS = {
