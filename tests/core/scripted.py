@@ -53,6 +53,7 @@ class ScriptedBroker:
     """A broker whose answers a test controls; every call lands in :attr:`calls`."""
 
     mode = Mode.SIM
+    account_name = "SCRIPTED"
 
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
