@@ -100,7 +100,7 @@ class Replayer:
         self._checkpointing = True
         self.defer_checkpoints = False
         """While playing paced, a due checkpoint waits for an idle moment (it costs tens of
-        milliseconds); the player takes it with :meth:`checkpoint`. Never more than one
+        milliseconds); the replay session takes it with :meth:`checkpoint`. Never more than one
         interval late."""
         self.checkpoint_due = False
         self._ticks_recorded = any(f.flags & FrameFlag.TICKS for f in journal.frames)
