@@ -43,6 +43,7 @@ from cockpit.session import Session, build_session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
 from cockpit.ui.format import clock
 from cockpit.ui.keymap import KeymapError, check_keymap
+from cockpit.ui.refusals import refusal_words, spelt_key
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.lockout import LockoutScreen
 from cockpit.ui.screens.quit import QuitScreen
@@ -141,7 +142,7 @@ class CockpitApp(App[int]):
             self.set_keymap(check_keymap(settings.keys))
         # The drain writes to these directly: no DOM query on the hot path.
         self.header = HeaderBar(id="header")
-        self.banner = RiskBanner(id="banner")
+        self.banner = RiskBanner(id="banner", flatten_key=self.key_words("flatten-all"))
         self.watchlist = Watchlist(self.state, id="watchlist")
         self.chart = CandleChart(self.state, self.symbol, self.timeframe, id="chart")
         self.positions = PositionsTable(id="positions")
@@ -215,7 +216,7 @@ class CockpitApp(App[int]):
             self._size_text = (
                 f"resize to at least {MIN_SIZE[0]}×{MIN_SIZE[1]} (now {width}×{height})\n"
                 f"order keys are off while the cockpit cannot be seen · "
-                f"{self.key_for('flatten-all')} still flattens"
+                f"{self.key_words('flatten-all')} still flattens"
             )
             self._show_hidden_message("")
 
@@ -387,6 +388,15 @@ class CockpitApp(App[int]):
                 return self.get_key_display(binding.with_key(key))
         return "?"
 
+    def key_words(self, binding_id: str) -> str:
+        """The key bound to ``binding_id`` now, spelt out for a sentence (``ctrl+a``)."""
+        binding = next(b for b in COCKPIT_BINDINGS if b.id == binding_id)
+        return spelt_key(self._keymap.get(binding_id, binding.key).split(",")[0])
+
+    def refusal_text(self, verdict: Verdict) -> str:
+        """A refusal in words, naming the trader's own key where one helps."""
+        return refusal_words(verdict.reason, verdict.why, self.key_words)
+
     # Commands --------------------------------------------------------------------------
 
     def submit(self, command: Command) -> Verdict:
@@ -401,7 +411,7 @@ class CockpitApp(App[int]):
             return Verdict(False, reason)
         verdict = self.engine.submit(command)
         if not verdict.accepted:
-            self.say(f"✕ {verdict.reason}")
+            self.say(f"✕ {self.refusal_text(verdict)}")
         elif verdict.reason:
             self.say(verdict.reason)
         return verdict
@@ -551,7 +561,7 @@ class CockpitApp(App[int]):
             if quit_anyway:
                 self.run_worker(self._stop_and_exit(), group="shutdown")
 
-        self.push_screen(QuitScreen(summary), answered)
+        self.push_screen(QuitScreen(summary, self.key_words("flatten-all")), answered)
 
     async def on_unmount(self) -> None:
         """However the app ends: no more drains, the broker stops, the journal closes."""

@@ -123,7 +123,7 @@ class OrderTicket(ModalScreen[None]):
         if verdict.accepted:
             self.dismiss(None)
         else:
-            self.show_error(verdict.reason)
+            self.show_error(self.app.refusal_text(verdict))  # type: ignore[attr-defined]
 
     def show_error(self, reason: str) -> None:
         self.query_one("#ticket-error", Label).update(f"✕ {reason}")
