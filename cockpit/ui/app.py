@@ -11,7 +11,6 @@ import gc
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property, partial
 
 from textual import events
@@ -43,6 +42,7 @@ from cockpit.session import Session, build_session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
 from cockpit.ui.format import clock
 from cockpit.ui.keymap import KeymapError, check_keymap
+from cockpit.ui.pnl import loss_room, pnl_view
 from cockpit.ui.refusals import refusal_words, spelt_key
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.lockout import LockoutScreen
@@ -132,7 +132,8 @@ class CockpitApp(App[int]):
         on is visible, so order keys do nothing (exits still work)."""
         self._size_text = ""
         self._risk_banner: Banner | None = None
-        self._loss_room: Decimal | None = None
+        self._pnl = pnl_view(self.state)
+        """The frame's P&L: the header and the positions blotter show this one."""
         available, self.theme_problems = themes if themes is not None else load_themes()
         for theme in available.values():
             self.register_theme(theme)
@@ -302,19 +303,21 @@ class CockpitApp(App[int]):
         risk = self.session.risk
         if blotters_due or changes.account or changes.session:
             self._risk_banner = risk.banner(state, now) if risk is not None else None
-            self._loss_room = risk.daily_loss_room(state, now) if risk is not None else None
+        if blotters_due:
+            self._pnl = pnl_view(state, loss_room(risk, state, now))
         with self.batch_update():
             self.header.update_view(
                 state,
                 now,
                 feed_latency_ns=self.engine_feed_latency(),
-                loss_room=self._loss_room,
+                pnl=self._pnl,
                 mode_detail=self.mode_detail(),
             )
             self.banner.update_view(state, now, self._risk_banner)
             watchlist = self.watchlist
             if changes.quotes:
                 watchlist.quotes_changed(changes.quotes)
+                self._ticket_touch(changes.quotes)
             if changes.positions:
                 watchlist.positions_changed(changes.positions)
             if chart_due and (
@@ -332,10 +335,19 @@ class CockpitApp(App[int]):
                 pending.quotes.clear()
             self._update_footer(now)
 
+    def _ticket_touch(self, symbols: set[str]) -> None:
+        """An open order ticket's bid and ask follow the market."""
+        ticket = self.screen
+        if isinstance(ticket, OrderTicket) and ticket.spec.symbol in symbols:
+            quote = self.state.quotes.get(ticket.spec.symbol)
+            if quote is not None:
+                ticket.touch_moved(quote.bid, quote.ask)
+
     def _drain_blotters(self, pending: Pending, force: bool) -> None:
         state = self.state
-        if force or pending.positions or (pending.quotes & state.positions.keys()):
-            self.positions.refresh_from(state)
+        positions = self.positions
+        if force or pending.positions or positions.pnl != self._pnl:
+            positions.refresh_from(state, self._pnl)
         if force or pending.orders:
             self.orders.refresh_from(state)
         if force or pending.activity:
