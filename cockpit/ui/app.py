@@ -50,7 +50,13 @@ from cockpit.ui.screens.quit import QuitScreen
 from cockpit.ui.screens.review import ReviewScreen
 from cockpit.ui.screens.risk import RiskScreen
 from cockpit.ui.screens.ticket import OrderTicket
-from cockpit.ui.theme import DEFAULT_THEME, ThemeProblem, derived_variables, load_themes
+from cockpit.ui.theme import (
+    DEFAULT_THEME,
+    ThemeProblem,
+    derived_variables,
+    load_themes,
+    review_palette,
+)
 from cockpit.ui.widgets.activity import ActivityLog, describe
 from cockpit.ui.widgets.banner import RiskBanner
 from cockpit.ui.widgets.blotters import PositionsTable, WorkingOrdersTable
@@ -535,7 +541,7 @@ class CockpitApp(App[int]):
 
         journal.flush()
         with open_journal(journal.path) as recorded:
-            view = review_view(review(recorded))
+            view = review_view(review(recorded), review_palette(self.get_css_variables()))
         self.push_screen(ReviewScreen(view, "this session"))
 
     def action_focus_orders(self) -> None:

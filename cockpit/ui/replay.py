@@ -31,7 +31,7 @@ from cockpit.ui.app import CockpitApp, check_start
 from cockpit.ui.bindings import REPLAY_BINDINGS
 from cockpit.ui.format import clock
 from cockpit.ui.screens.review import ReviewScreen
-from cockpit.ui.theme import ThemeProblem
+from cockpit.ui.theme import ThemeProblem, review_palette
 from cockpit.ui.widgets.inputs import time_input
 
 
@@ -198,7 +198,10 @@ class ReplayApp(CockpitApp):
         self.push_screen(GoToScreen(self.replay), chosen)
 
     def action_review(self) -> None:
-        self.push_screen(ReviewScreen(review_view(review(self.replay.journal)), "recording"))
+        palette = review_palette(self.get_css_variables())
+        self.push_screen(
+            ReviewScreen(review_view(review(self.replay.journal), palette), "recording")
+        )
 
 
 def run_replay(replay: ReplaySession, settings: Settings) -> int:
