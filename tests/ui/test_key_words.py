@@ -75,14 +75,15 @@ async def test_the_order_ticket_names_the_remapped_arm_key() -> None:
 
 
 async def test_a_failed_flatten_banner_names_the_remapped_flatten_key() -> None:
-    """A flatten that cannot verify flat says press ctrl+f again (the key it is bound to)."""
+    """A flatten that cannot verify flat says press ctrl+f again (the key it is bound to),
+    before the broker's long detail, so a narrow banner never cuts the way out."""
     app = remapped_app(UnclosableBroker())
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
         await press(pilot, "ctrl+a", "b", "ctrl+f")
         assert app.state.flatten_problem
         banner = app.banner.render().plain
-        assert "press ctrl+f again" in banner
+        assert banner.startswith("✕ FLATTEN NOT VERIFIED · press ctrl+f again · NOT FLAT")
         assert "press F" not in banner
 
 

@@ -47,7 +47,7 @@ def banner_text(
     if state.flatten_problem:
         return (
             "locked",
-            f"✕ FLATTEN NOT VERIFIED · {state.flatten_problem} · press {flatten_key} again",
+            f"✕ FLATTEN NOT VERIFIED · press {flatten_key} again · {state.flatten_problem}",
         )
     if risk is None and state.risk_state == "REDUCING":
         return "warning", f"REDUCING · exits only · {state.risk_reason}"
