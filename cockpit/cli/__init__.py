@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.exceptions import NoSuchCommand
@@ -18,6 +18,9 @@ from click.exceptions import NoSuchCommand
 from cockpit import __version__
 from cockpit.config import ConfigError, Settings, load_settings
 from cockpit.core.instruments import INSTRUMENTS
+
+if TYPE_CHECKING:
+    from cockpit.journal.show import Palette
 
 #: Subcommand name -> "module:attribute" of its click command.
 SUBCOMMANDS: dict[str, str] = {
@@ -100,6 +103,19 @@ def parse_symbols(
     return symbols
 
 
+def review_palette(config_path: Path | None, theme: str | None) -> Palette:
+    """``cockpit review``'s colours: the configured theme's (``--theme`` first), so the
+    colour-blind theme carries through; a config that does not load leaves the default."""
+    from cockpit.ui.theme import DEFAULT_THEME, palette_named
+
+    if theme is None:
+        try:
+            theme = load_settings(config_path)[0].ui.theme
+        except ConfigError:
+            theme = DEFAULT_THEME
+    return palette_named(theme)
+
+
 def load_or_exit(path: Path | None) -> Settings:
     """Settings, or a clear message and exit code 2."""
     try:
@@ -174,6 +190,8 @@ def main(
     """
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
+    if ctx.invoked_subcommand == "review":
+        ctx.obj["palette"] = review_palette(config_path, theme)
     if ctx.invoked_subcommand is not None:
         return
     settings = with_overrides(

@@ -22,6 +22,7 @@ from cockpit.core.clock import NS_PER_SECOND
 from cockpit.journal.codec import CodecError
 from cockpit.journal.files import journal_dir, parts_of, runs
 from cockpit.journal.reader import Journal, JournalError, open_journal, read_header
+from cockpit.journal.show import PLAIN, Palette
 
 if TYPE_CHECKING:
     from cockpit.replay import ReplaySession
@@ -33,6 +34,13 @@ def console(err: bool = False) -> Console:
     """Rich output; a pipe gets a wide page so no column is cut."""
     stream = sys.stderr if err else sys.stdout
     return Console(file=stream, width=None if stream.isatty() else 200)
+
+
+def themed(ctx: click.Context) -> Palette:
+    """The trader's theme colours, which the top-level command put in the context (the
+    journal knows no themes); plain colours when run on its own."""
+    palette = (ctx.find_root().obj or {}).get("palette")
+    return palette if isinstance(palette, Palette) else PLAIN
 
 
 def fail(message: str) -> None:
@@ -227,12 +235,13 @@ def review(ctx: click.Context, target: str, rules: Path | None, folder: Path | N
                 fail(str(exc))
         out = console()
         out.print(f"[bold]{journal_file.parts[0].name}[/bold]")
-        out.print(ending_text(journal_file.ending))
-        out.print(review_view(make_review(journal_file)))
+        palette = themed(ctx)
+        out.print(ending_text(journal_file.ending, palette))
+        out.print(review_view(make_review(journal_file), palette))
         if other is not None and rules is not None:
             from cockpit.journal.whatif import what_if
 
-            out.print(whatif_view(what_if(journal_file, other), rules))
+            out.print(whatif_view(what_if(journal_file, other), rules, palette))
 
 
 # cockpit replay ----------------------------------------------------------------------------

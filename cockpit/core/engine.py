@@ -60,7 +60,7 @@ from cockpit.core.events import (
 from cockpit.core.instruments import OffTickGrid
 from cockpit.core.models import OrderRequest, OrderStatus
 from cockpit.core.state import State
-from cockpit.core.validation import Denial, trading_denial, validate_order
+from cockpit.core.validation import Denial, Why, trading_denial, validate_order
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,8 @@ class Verdict:
     accepted: bool
     reason: str = ""
     task: asyncio.Task[None] | Completion | None = None
+    why: Why | None = None
+    """A refusal the UI words itself (it names the key from the keymap)."""
 
     async def done(self) -> None:
         """Wait for the broker side of an accepted command (tests and scripts)."""
@@ -344,17 +346,19 @@ class Engine:
         self._seq += 1
         return f"{self._session}-{self._seq}"
 
-    def _deny(self, command: Command, reason: str, rule: str = "validation") -> Verdict:
+    def _deny(
+        self, command: Command, reason: str, rule: str = "validation", why: Why | None = None
+    ) -> Verdict:
         symbol = getattr(command, "symbol", None)
         self.emit(OrderDenied(self.now(), command.label, reason, rule, symbol))
-        return Verdict(False, reason)
+        return Verdict(False, reason, why=why)
 
     def _judge(self, command: Command, request: OrderRequest | None) -> Verdict | None:
         """Ask every gate; the first denial wins. ``None`` means go."""
         for gate in self.gates:
             denial = gate.check(command, request, self.state)
             if denial is not None:
-                return self._deny(command, denial.reason, denial.rule)
+                return self._deny(command, denial.reason, denial.rule, denial.why)
         return None
 
     def _spawn(self, coro: Awaitable[None], label: str) -> asyncio.Task[None]:
@@ -386,7 +390,7 @@ class Engine:
         tag = self._next_tag()
         checked = validate_order(command, self.state, tag)
         if isinstance(checked, Denial):
-            return self._deny(command, checked.reason, checked.rule)
+            return self._deny(command, checked.reason, checked.rule, checked.why)
         denied = self._judge(command, checked)
         if denied is not None:
             return denied
@@ -504,7 +508,7 @@ class Engine:
             return self._deny(command, f"order {command.order_id} is not working")
         refused = trading_denial(command.origin, self.state)
         if refused is not None:
-            return self._deny(command, refused.reason, refused.rule)
+            return self._deny(command, refused.reason, refused.rule, refused.why)
         spec = self.state.instruments[order.symbol]
         try:
             limit = spec.to_ticks(command.limit_price) if command.limit_price is not None else None

@@ -1,13 +1,16 @@
 """Pre-trade validation: the checks every order passes before any risk rule.
 
 Turns a trader's :class:`PlaceOrder` (Decimal prices) into an exact
-:class:`OrderRequest` (ticks), or says in plain words why not.
+:class:`OrderRequest` (ticks), or says in plain words why not. Words that depend on the
+screen (which key arms) are not the core's to say: a refusal carries a :class:`Why` code
+and the UI names the key from the trader's live keymap.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 from cockpit.core.commands import PlaceOrder
 from cockpit.core.instruments import OffTickGrid
@@ -15,23 +18,38 @@ from cockpit.core.models import OrderRequest, OrderType
 from cockpit.core.state import State
 
 
+class Why(StrEnum):
+    """Refusals the UI words itself (naming the key that helps); the value is the rule."""
+
+    DISARMED = "armed"
+    FLATTENING = "flatten"
+    NOT_RECONCILED = "reconcile"
+
+
 @dataclass(frozen=True, slots=True)
 class Denial:
-    """Why a command was refused, and by which rule."""
+    """Why a command was refused, and by which rule; ``why`` when the UI words it."""
 
     reason: str
     rule: str = "validation"
+    why: Why | None = None
 
 
 def trading_denial(origin: str, state: State) -> Denial | None:
     """Why order keys (place, modify) may not act right now, or ``None``."""
     if not state.armed and origin != "risk":
-        return Denial("trading keys are disarmed: press a to arm", rule="armed")
+        return _coded(Why.DISARMED, "trading keys are disarmed")
     if state.flattening:
-        return Denial("flatten all is running: new orders wait until it ends", "flatten")
+        return _coded(Why.FLATTENING, "flatten all is running: new orders wait until it ends")
     if not state.reconciled:
-        return Denial("account not reconciled yet: order keys wait for the broker", "reconcile")
+        return _coded(
+            Why.NOT_RECONCILED, "account not reconciled yet: order keys wait for the broker"
+        )
     return None
+
+
+def _coded(why: Why, reason: str) -> Denial:
+    return Denial(reason, why.value, why)
 
 
 def validate_order(command: PlaceOrder, state: State, tag: str) -> OrderRequest | Denial:

@@ -1,5 +1,9 @@
 """Journals, reviews and what-ifs as rich tables for the terminal (``cockpit journal``,
-``cockpit review``, ``cockpit replay``). Times are exchange (Chicago) times."""
+``cockpit review``, ``cockpit replay``). Times are exchange (Chicago) times.
+
+Colours come from a :class:`Palette` the caller takes from the trader's theme (the
+colour-blind theme's blue and orange carry through); the journal knows no themes.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +35,23 @@ from cockpit.journal.whatif import WhatIf
 BARS = "▁▂▃▄▅▆▇█"
 
 
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """The colours a review uses, as Rich styles: up and down P&L, a warning, the curve.
+
+    The defaults are for output with no theme to hand; the cockpit and ``cockpit review``
+    pass the theme's own (``$pnl-up``, ``$pnl-down``, ``$warning``, ``$accent``).
+    """
+
+    up: str = "green"
+    down: str = "red"
+    warn: str = "yellow"
+    accent: str = "cyan"
+
+
+PLAIN = Palette()
+
+
 def when(ns: int | None, *, date: bool = False) -> str:
     if ns is None:
         return "-"
@@ -56,8 +77,8 @@ def money(value: Decimal | None, *, sign: bool = True) -> str:
     return f"{value:+,.2f}" if sign else f"{value:,.2f}"
 
 
-def styled_money(value: Decimal | None) -> Text:
-    style = "" if value is None or value == 0 else ("green" if value > 0 else "red")
+def styled_money(value: Decimal | None, palette: Palette = PLAIN) -> Text:
+    style = "" if value is None or value == 0 else (palette.up if value > 0 else palette.down)
     return Text(money(value), style=style)
 
 
@@ -99,7 +120,7 @@ class Listed:
     note: str = ""
 
 
-def journal_table(rows: Iterable[Listed]) -> Table:
+def journal_table(rows: Iterable[Listed], palette: Palette = PLAIN) -> Table:
     table = Table(title="Journals", title_justify="left", header_style="bold")
     for name, justify in (
         ("Journal", "left"),
@@ -123,20 +144,20 @@ def journal_table(rows: Iterable[Listed]) -> Table:
             duration(row.seconds) if row.seconds is not None else "-",
             size(row.bytes),
             str(summary.trades) if summary is not None else "-",
-            styled_money(summary.net) if summary is not None else Text("-"),
+            styled_money(summary.net, palette) if summary is not None else Text("-"),
             row.note,
         )
     return table
 
 
-def ending_text(ending: Ending) -> Text:
-    """How the session ended, as a line: green when closed cleanly, red when cut short."""
+def ending_text(ending: Ending, palette: Palette = PLAIN) -> Text:
+    """How the session ended, as a line: "up" when closed cleanly, "down" when cut short."""
     words = ending.describe()
-    style = "green" if ending.clean else ("red" if ending.known_abrupt else "yellow")
+    style = palette.up if ending.clean else (palette.down if ending.known_abrupt else palette.warn)
     return Text(words[:1].upper() + words[1:], style=style)
 
 
-def journal_view(journal: Journal) -> RenderableType:
+def journal_view(journal: Journal, palette: Palette = PLAIN) -> RenderableType:
     """``cockpit journal show``: whose session, when, what it holds, how it ended."""
     header = journal.header
     seconds = (journal.last_ns - journal.first_ns) / NS_PER_SECOND
@@ -153,12 +174,12 @@ def journal_view(journal: Journal) -> RenderableType:
     facts.add_row("Size", size(journal.size) + parts)
     facts.add_row("Watchlist", ", ".join(header.watchlist))
     facts.add_row("Written by", f"cockpit {header.app_version} (journal format {header.version})")
-    facts.add_row("Ended", ending_text(journal.ending))
+    facts.add_row("Ended", ending_text(journal.ending, palette))
     title = Text(journal.parts[0].name, style="bold")
     return Group(title, facts)
 
 
-def summary_text(review: Review) -> Text:
+def summary_text(review: Review, palette: Palette = PLAIN) -> Text:
     s = review.summary
     header = review.header
     seconds = (review.last_ns - review.first_ns) / NS_PER_SECOND
@@ -172,24 +193,24 @@ def summary_text(review: Review) -> Text:
     if s.open_trades:
         text.append(f", {s.open_trades} still open")
     text.append("   Net ")
-    text.append_text(styled_money(s.net))
+    text.append_text(styled_money(s.net, palette))
     text.append(f" (gross {money(s.gross)}, fees {money(s.fees, sign=False)})")
     text.append(f"   Best {money(s.best)}  Worst {money(s.worst)}")
     text.append(f"  Max drawdown {money(s.max_drawdown)}")
     return text
 
 
-def curve_text(review: Review) -> Text:
+def curve_text(review: Review, palette: Palette = PLAIN) -> Text:
     totals = review.curve["total"].to_list() if not review.curve.is_empty() else []
     text = Text("P&L curve  ")
     if not totals:
         return text.append("(no trades)")
-    text.append(sparkline(totals), style="cyan")
+    text.append(sparkline(totals), style=palette.accent)
     text.append(f"  low {money(min(totals))}  high {money(max(totals))}  end {money(totals[-1])}")
     return text
 
 
-def trades_table(review: Review) -> Table:
+def trades_table(review: Review, palette: Palette = PLAIN) -> Table:
     """Round trips, the columns a review turns on first: when, how big, the result, and
     how far it went against (MAE) and for (MFE) the trade while it was open."""
     table = Table(title="Round trips", title_justify="left", header_style="bold")
@@ -210,10 +231,10 @@ def trades_table(review: Review) -> Table:
             duration(row["seconds"]),
             _price(row["entry"]),
             _price(row["exit"]),
-            styled_money(row["net"]),
+            styled_money(row["net"], palette),
             money(row["mae"]),
             money(row["mfe"]),
-            styled_money(row["pnl"]),
+            styled_money(row["pnl"], palette),
             money(row["fees"], sign=False),
             when(row["exit_ns"]),
         )
@@ -237,10 +258,10 @@ def rules_table(review: Review) -> Table:
     return table
 
 
-def review_view(review: Review) -> RenderableType:
-    parts: list[RenderableType] = [summary_text(review), curve_text(review)]
+def review_view(review: Review, palette: Palette = PLAIN) -> RenderableType:
+    parts: list[RenderableType] = [summary_text(review, palette), curve_text(review, palette)]
     if review.trades.height:
-        parts.append(trades_table(review))
+        parts.append(trades_table(review, palette))
     else:
         parts.append(Text("No round trips in this journal."))
     if review.rule_hits.height:
@@ -289,7 +310,7 @@ def _decisions_table(title: str, events: list[Event]) -> Table:
     return table
 
 
-def whatif_view(result: WhatIf, rules: Path) -> RenderableType:
+def whatif_view(result: WhatIf, rules: Path, palette: Palette = PLAIN) -> RenderableType:
     title = Text(f"What if the day had been traded under {rules.name}", style="bold")
     figures = Table.grid(padding=(0, 2))
     figures.add_column()
@@ -302,7 +323,7 @@ def whatif_view(result: WhatIf, rules: Path) -> RenderableType:
     figures.add_row(
         f"simulated, {rules.name}", money(result.other.net), f"{result.other.fills} fills"
     )
-    figures.add_row("difference", styled_money(result.difference), "")
+    figures.add_row("difference", styled_money(result.difference, palette), "")
     parts: list[RenderableType] = [title, figures]
     parts.append(
         _decisions_table("Would have fired", result.fired)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
@@ -41,13 +40,21 @@ from cockpit.session import Session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
 from cockpit.ui.format import clock
 from cockpit.ui.keymap import check_keymap
+from cockpit.ui.pnl import loss_room, pnl_view
+from cockpit.ui.refusals import refusal_words, spelt_key
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.lockout import LockoutScreen
 from cockpit.ui.screens.quit import QuitScreen
 from cockpit.ui.screens.review import ReviewScreen
 from cockpit.ui.screens.risk import RiskScreen
 from cockpit.ui.screens.ticket import OrderTicket
-from cockpit.ui.theme import DEFAULT_THEME, ThemeProblem, derived_variables, load_themes
+from cockpit.ui.theme import (
+    DEFAULT_THEME,
+    ThemeProblem,
+    derived_variables,
+    load_themes,
+    review_palette,
+)
 from cockpit.ui.widgets.activity import ActivityLog, describe
 from cockpit.ui.widgets.banner import RiskBanner
 from cockpit.ui.widgets.blotters import PositionsTable, WorkingOrdersTable
@@ -132,7 +139,8 @@ class CockpitApp(App[int]):
         on is visible, so order keys do nothing (exits still work)."""
         self._size_text = ""
         self._risk_banner: Banner | None = None
-        self._loss_room: Decimal | None = None
+        self._pnl = pnl_view(self.state)
+        """The frame's P&L: the header and the positions blotter show this one."""
         available, self.theme_problems = themes if themes is not None else load_themes()
         for theme in available.values():
             self.register_theme(theme)
@@ -142,7 +150,7 @@ class CockpitApp(App[int]):
             self.set_keymap(check_keymap(settings.keys))
         # The drain writes to these directly: no DOM query on the hot path.
         self.header = HeaderBar(id="header")
-        self.banner = RiskBanner(id="banner")
+        self.banner = RiskBanner(id="banner", flatten_key=self.key_words("flatten-all"))
         self.watchlist = Watchlist(self.state, id="watchlist")
         self.chart = CandleChart(self.state, self.symbol, self.timeframe, id="chart")
         self.positions = PositionsTable(id="positions")
@@ -216,7 +224,7 @@ class CockpitApp(App[int]):
             self._size_text = (
                 f"resize to at least {MIN_SIZE[0]}×{MIN_SIZE[1]} (now {width}×{height})\n"
                 f"order keys are off while the cockpit cannot be seen · "
-                f"{self.key_for('flatten-all')} still flattens"
+                f"{self.key_words('flatten-all')} still flattens"
             )
             self._show_hidden_message("")
 
@@ -302,19 +310,21 @@ class CockpitApp(App[int]):
         risk = self.session.risk
         if blotters_due or changes.account or changes.session:
             self._risk_banner = risk.banner(state, now) if risk is not None else None
-            self._loss_room = risk.daily_loss_room(state, now) if risk is not None else None
+        if blotters_due:
+            self._pnl = pnl_view(state, loss_room(risk, state, now))
         with self.batch_update():
             self.header.update_view(
                 state,
                 now,
                 feed_latency_ns=self.engine_feed_latency(),
-                loss_room=self._loss_room,
+                pnl=self._pnl,
                 mode_detail=self.mode_detail(),
             )
             self.banner.update_view(state, now, self._risk_banner)
             watchlist = self.watchlist
             if changes.quotes:
                 watchlist.quotes_changed(changes.quotes)
+                self._ticket_touch(changes.quotes)
             if changes.positions:
                 watchlist.positions_changed(changes.positions)
             if chart_due and (
@@ -332,10 +342,19 @@ class CockpitApp(App[int]):
                 pending.quotes.clear()
             self._update_footer(now)
 
+    def _ticket_touch(self, symbols: set[str]) -> None:
+        """An open order ticket's bid and ask follow the market."""
+        ticket = self.screen
+        if isinstance(ticket, OrderTicket) and ticket.spec.symbol in symbols:
+            quote = self.state.quotes.get(ticket.spec.symbol)
+            if quote is not None:
+                ticket.touch_moved(quote.bid, quote.ask)
+
     def _drain_blotters(self, pending: Pending, force: bool) -> None:
         state = self.state
-        if force or pending.positions or (pending.quotes & state.positions.keys()):
-            self.positions.refresh_from(state)
+        positions = self.positions
+        if force or pending.positions or positions.pnl != self._pnl:
+            positions.refresh_from(state, self._pnl)
         if force or pending.orders:
             self.orders.refresh_from(state)
         if force or pending.activity:
@@ -388,6 +407,15 @@ class CockpitApp(App[int]):
                 return self.get_key_display(binding.with_key(key))
         return "?"
 
+    def key_words(self, binding_id: str) -> str:
+        """The key bound to ``binding_id`` now, spelt out for a sentence (``ctrl+a``)."""
+        binding = next(b for b in COCKPIT_BINDINGS if b.id == binding_id)
+        return spelt_key(self._keymap.get(binding_id, binding.key).split(",")[0])
+
+    def refusal_text(self, verdict: Verdict) -> str:
+        """A refusal in words, naming the trader's own key where one helps."""
+        return refusal_words(verdict.reason, verdict.why, self.key_words)
+
     # Commands --------------------------------------------------------------------------
 
     def submit(self, command: Command) -> Verdict:
@@ -402,7 +430,7 @@ class CockpitApp(App[int]):
             return Verdict(False, reason)
         verdict = self.engine.submit(command)
         if not verdict.accepted:
-            self.say(f"✕ {verdict.reason}")
+            self.say(f"✕ {self.refusal_text(verdict)}")
         elif verdict.reason:
             self.say(verdict.reason)
         return verdict
@@ -514,7 +542,7 @@ class CockpitApp(App[int]):
 
         journal.flush()
         with open_journal(journal.path) as recorded:
-            view = review_view(review(recorded))
+            view = review_view(review(recorded), review_palette(self.get_css_variables()))
         self.push_screen(ReviewScreen(view, "this session"))
 
     def action_focus_orders(self) -> None:
@@ -552,7 +580,7 @@ class CockpitApp(App[int]):
             if quit_anyway:
                 self.run_worker(self._stop_and_exit(), group="shutdown")
 
-        self.push_screen(QuitScreen(summary), answered)
+        self.push_screen(QuitScreen(summary, self.key_words("flatten-all")), answered)
 
     async def on_unmount(self) -> None:
         """However the app ends: no more drains, the broker stops, the journal closes."""

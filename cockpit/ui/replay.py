@@ -29,7 +29,7 @@ from cockpit.ui.app import DRAIN_HZ, CockpitApp
 from cockpit.ui.bindings import REPLAY_BINDINGS
 from cockpit.ui.format import clock
 from cockpit.ui.screens.review import ReviewScreen
-from cockpit.ui.theme import ThemeProblem
+from cockpit.ui.theme import ThemeProblem, review_palette
 from cockpit.ui.widgets.inputs import time_input
 
 
@@ -197,4 +197,7 @@ class ReplayApp(CockpitApp):
         self.push_screen(GoToScreen(self.replay), chosen)
 
     def action_review(self) -> None:
-        self.push_screen(ReviewScreen(review_view(review(self.replay.journal)), "recording"))
+        palette = review_palette(self.get_css_variables())
+        self.push_screen(
+            ReviewScreen(review_view(review(self.replay.journal), palette), "recording")
+        )

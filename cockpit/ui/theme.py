@@ -10,15 +10,19 @@ the cockpit carries on with the default theme.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from cockpit.config import config_dir
+
+if TYPE_CHECKING:
+    from cockpit.journal.show import Palette
 
 DEFAULT_THEME = "cockpit-dark"
 COCKPIT_VARIABLES = (
@@ -168,3 +172,35 @@ def derived_variables(base: dict[str, str]) -> dict[str, str]:
         "replay": base.get("secondary", primary),
         "frame": base.get("panel-lighten-2", base.get("panel", primary)),
     }
+
+
+def theme_variables(theme: Theme) -> dict[str, str]:
+    """Every variable of ``theme`` as the cockpit sees it, derived ones included."""
+    generated = theme.to_color_system().generate()
+    return {**derived_variables(generated), **generated, **theme.variables}
+
+
+def review_palette(variables: Mapping[str, str]) -> Palette:
+    """The review's colours from a theme's variables: the cockpit's own up and down."""
+    from cockpit.journal.show import PLAIN, Palette
+
+    def colour(name: str, fallback: str) -> str:
+        try:
+            return Color.parse(variables[name]).hex
+        except (KeyError, ColorParseError):
+            return fallback
+
+    return Palette(
+        up=colour("pnl-up", PLAIN.up),
+        down=colour("pnl-down", PLAIN.down),
+        warn=colour("warning", PLAIN.warn),
+        accent=colour("accent", PLAIN.accent),
+    )
+
+
+def palette_named(name: str) -> Palette:
+    """The review palette of the theme called ``name``, or the default theme's when that
+    one is unknown or broken (``cockpit review`` still prints, in the default colours)."""
+    themes, _ = load_themes()
+    theme = themes.get(name) or themes.get(DEFAULT_THEME)
+    return review_palette(theme_variables(theme) if theme is not None else {})

@@ -10,6 +10,7 @@ import pytest
 from cockpit.core.commands import ModifyOrder, PlaceOrder, SetArmed
 from cockpit.core.events import ArmChanged, OrderDenied, OrderSubmitted, SubmissionSettled
 from cockpit.core.models import OrderType, Side
+from cockpit.core.validation import Why
 from tests.core.scripted import Rig
 
 
@@ -62,14 +63,16 @@ async def test_invalid_order_is_denied_with_its_reason_and_nothing_sent(
 
 
 async def test_disarmed_order_is_denied_and_nothing_sent(clock) -> None:
-    """With the trading keys disarmed an order is refused and says how to arm."""
+    """With the trading keys disarmed an order is refused with the code the UI words
+    (naming the trader's arm key), never a key of its own."""
     rig = await Rig(clock).start(armed=False)
     verdict = rig.engine.submit(buy())
     await rig.engine.drain()
     assert not verdict.accepted
     [denied] = rig.of_type(OrderDenied)
     assert denied.rule == "armed"
-    assert "press a to arm" in denied.reason
+    assert verdict.why is Why.DISARMED
+    assert denied.reason == verdict.reason == "trading keys are disarmed"
     assert rig.broker.calls == []
 
 

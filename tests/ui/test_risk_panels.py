@@ -47,11 +47,11 @@ async def test_a_third_contract_is_refused_with_the_reason_on_screen() -> None:
 
 
 async def test_the_header_shows_the_room_to_the_daily_loss_limit() -> None:
-    """The header carries the dollars left before the daily loss limit."""
+    """The header carries the room to the daily loss limit, the limit and its measure."""
     app = risky_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
-        assert "DLL room 300.00" in app.header.render().plain
+        assert "room 300.00 of 300.00 net" in app.header.render().plain
 
 
 async def test_losing_past_the_limit_flattens_and_locks_with_a_countdown() -> None:

@@ -18,15 +18,18 @@ class QuitScreen(ModalScreen[bool]):
         Binding("escape", "answer(False)", "stay", priority=True),
     ]
 
-    def __init__(self, open_positions: str) -> None:
+    def __init__(self, open_positions: str, flatten_key: str = "F") -> None:
         super().__init__()
         self.open_positions = open_positions
+        self.flatten_key = flatten_key
+        """The cockpit's flatten key as the trader set it (it works over this screen)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-box"):
             yield Label(f"Open positions: {self.open_positions}")
             yield Static(
-                "y quit anyway (positions stay open at the broker)\nF flatten first · n / esc stay"
+                "y quit anyway (positions stay open at the broker)\n"
+                f"{self.flatten_key} flatten first · n / esc stay"
             )
 
     def on_mount(self) -> None:

@@ -2,7 +2,9 @@
 
 Opened with ``l``, prefilled at the touch. ``b`` sends a buy, ``s`` a sell; arrows move
 the price a tick, page keys ten. Enter never sends: a stray Enter in a fast market must
-not become an order. A refused order keeps the ticket open with the reason on it.
+not become an order. A refused order keeps the ticket open with the reason on it. The
+bid and ask stay live while it is open (the app's drain hands it each new quote), and
+every field is labelled: type, size, stop price, limit price.
 """
 
 from __future__ import annotations
@@ -53,7 +55,9 @@ class OrderTicket(ModalScreen[None]):
             yield Label(id="ticket-title")
             yield Label(id="ticket-touch")
             yield price_input(self._start, id="ticket-price")
-            yield price_input(self._start, id="ticket-limit")
+            limit = price_input(self._start, id="ticket-limit")
+            limit.border_title = "limit price"
+            yield limit
             yield Static(
                 "b buy · s sell · t type · ↑↓ ±1 tick · PgUp/PgDn ±10 · +/- size · esc close\n"
                 "Enter never sends an order.",
@@ -70,13 +74,20 @@ class OrderTicket(ModalScreen[None]):
     def _show(self) -> None:
         f = self.spec.format
         self.query_one("#ticket-title", Label).update(
-            f"{self.kind.label.upper()}  size {self.quantity}"
+            f"type {self.kind.label.upper()}  ·  size {self.quantity}"
         )
         self.query_one("#ticket-touch", Label).update(f"bid {f(self.bid)}   ask {f(self.ask)}")
         limit = self.query_one("#ticket-limit", Input)
         limit.display = self.kind is OrderType.STOP_LIMIT
         price = self.query_one("#ticket-price", Input)
-        price.border_title = "stop" if self.kind.needs_stop else "limit"
+        price.border_title = "stop price" if self.kind.needs_stop else "limit price"
+
+    def touch_moved(self, bid: int, ask: int) -> None:
+        """A new quote for this instrument: the bid and ask shown follow it."""
+        if (bid, ask) != (self.bid, self.ask):
+            self.bid, self.ask = bid, ask
+            f = self.spec.format
+            self.query_one("#ticket-touch", Label).update(f"bid {f(bid)}   ask {f(ask)}")
 
     def action_cycle_type(self) -> None:
         self.kind = TYPES[(TYPES.index(self.kind) + 1) % len(TYPES)]
@@ -123,7 +134,7 @@ class OrderTicket(ModalScreen[None]):
         if verdict.accepted:
             self.dismiss(None)
         else:
-            self.show_error(verdict.reason)
+            self.show_error(self.app.refusal_text(verdict))  # type: ignore[attr-defined]
 
     def show_error(self, reason: str) -> None:
         self.query_one("#ticket-error", Label).update(f"✕ {reason}")

@@ -24,11 +24,14 @@ def countdown(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-def banner_text(state: State, now_ns: int, risk: Banner | None = None) -> tuple[str, str] | None:
+def banner_text(
+    state: State, now_ns: int, risk: Banner | None = None, flatten_key: str = "F"
+) -> tuple[str, str] | None:
     """(level, message) of the most serious condition, or ``None`` when all is well.
 
     ``risk`` is the risk engine's own banner (it knows the lockout store and dry run);
-    without one, the state's record of lockouts and risk states is used.
+    without one, the state's record of lockouts and risk states is used. ``flatten_key``
+    is the trader's flatten key (``[keys] flatten-all``), named when a flatten failed.
     """
     if risk is not None and risk.state == "LOCKED":
         return "locked", risk.text
@@ -42,7 +45,10 @@ def banner_text(state: State, now_ns: int, risk: Banner | None = None) -> tuple[
     if state.risk_state == "LOCKED":
         return "locked", f"LOCKED · exits only · {state.risk_reason}"
     if state.flatten_problem:
-        return "locked", f"✕ FLATTEN NOT VERIFIED · {state.flatten_problem} · press F again"
+        return (
+            "locked",
+            f"✕ FLATTEN NOT VERIFIED · press {flatten_key} again · {state.flatten_problem}",
+        )
     if risk is None and state.risk_state == "REDUCING":
         return "warning", f"REDUCING · exits only · {state.risk_reason}"
     for link in (Link.ACCOUNT, Link.MARKET):
@@ -66,15 +72,16 @@ def banner_text(state: State, now_ns: int, risk: Banner | None = None) -> tuple[
 class RiskBanner(Widget):
     """A one-line banner; its class (-locked, -warning, -problem) sets the colours."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, flatten_key: str = "F") -> None:
         super().__init__(id=id)
         self._message = ""
+        self.flatten_key = flatten_key
 
     def render(self) -> Text:
         return Text(self._message, no_wrap=True, overflow="ellipsis")
 
     def update_view(self, state: State, now_ns: int, risk: Banner | None = None) -> None:
-        found = banner_text(state, now_ns, risk)
+        found = banner_text(state, now_ns, risk, self.flatten_key)
         level, message = found if found else ("", "")
         self.set_class(bool(found), "-shown")
         for name in ("locked", "warning", "problem", "dryrun"):

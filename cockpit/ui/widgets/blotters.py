@@ -17,7 +17,8 @@ from textual.reactive import reactive
 
 from cockpit.core.models import Order, OrderType, Side
 from cockpit.core.state import State
-from cockpit.ui.format import average, money
+from cockpit.ui.format import average
+from cockpit.ui.pnl import PnlView, pnl_view
 from cockpit.ui.widgets.lines import CachedLines
 
 
@@ -185,25 +186,41 @@ def pnl_style(value: object) -> str:
 
 
 class PositionsTable(KeyedTable):
-    """Open positions with their average, last and open P&L."""
+    """Open positions with their average and open P&L: the frame's :class:`PnlView`, the
+    one the header shows (``~`` and dim while the feed is down: the last known value)."""
 
     COLUMNS = (("SYM", 4), ("POS", 4), ("AVG", 11), ("OPEN P&L", 10))
     RIGHT = frozenset({"POS", "AVG", "OPEN P&L"})
 
-    def refresh_from(self, state: State) -> None:
+    def __init__(self, *, id: str | None = None, cursor: bool = False) -> None:
+        super().__init__(id=id, cursor=cursor)
+        self.pnl: PnlView | None = None
+        """The P&L the rows show now."""
+
+    def refresh_from(self, state: State, pnl: PnlView | None = None) -> None:
+        pnl = pnl if pnl is not None else pnl_view(state)
+        self.pnl = pnl
         rows: dict[str, tuple[Cell, ...]] = {}
         for symbol, position in sorted(state.positions.items()):
             spec = state.instruments[symbol]
-            pnl = state.open_pnl(symbol)
+            value = pnl.open.get(symbol)
+            style = "blotter--dim" if pnl.stale or value is None else pnl_style(value)
             side = "blotter--bid" if position.size > 0 else "blotter--ask"
             rows[symbol] = (
                 Cell(symbol),
                 Cell(f"{position.size:+d}", side, right=True),
                 Cell(average(spec, position), right=True),
-                Cell(money(pnl, sign=True), pnl_style(pnl), right=True),
+                Cell(pnl.open_text(symbol), style, right=True),
             )
         self.sync(rows)
 
+    def reset(self) -> None:
+        self.pnl = None
+        super().reset()
+
+
+TRIGGERS = "▸"
+"""Between a stop-limit's stop (the trigger) and its limit."""
 
 SHORT_TYPES = {
     OrderType.LIMIT: "LMT",
@@ -217,14 +234,17 @@ SHORT_TYPES = {
 
 
 def order_price(state: State, order: Order) -> str:
+    """The limit, or the stop; a stop-limit shows both, trigger first: ``25400.00▸25399.00``."""
     spec = state.instruments[order.symbol]
+    if order.type is OrderType.STOP_LIMIT and order.stop is not None:
+        return f"{spec.format(order.stop)}{TRIGGERS}{spec.format(order.limit)}"
     return spec.format(order.price)
 
 
 class WorkingOrdersTable(KeyedTable):
     """Orders that can still fill; the highlighted row is what ``x`` cancels."""
 
-    COLUMNS = (("SYM", 4), ("SIDE", 4), ("TYPE", 6), ("QTY", 3), ("PRICE", 9))
+    COLUMNS = (("SYM", 4), ("SIDE", 4), ("TYPE", 6), ("QTY", 3), ("PRICE", 17))
     RIGHT = frozenset({"QTY", "PRICE"})
 
     def refresh_from(self, state: State) -> None:

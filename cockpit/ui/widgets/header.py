@@ -1,5 +1,9 @@
 """The header line: mode, account, balance, day P&L, feed health and the exchange clock.
 
+The P&L is the frame's :class:`PnlView` (the positions blotter shows the same one), and
+the daily loss room names the limit it is part of and the P&L it is measured on, so
+"day" and "room" add up or say why not.
+
 Mode is a badge whose colour *and* word differ (SIM, LIVE, REPLAY), so LIVE never
 looks like the demo.
 """
@@ -16,6 +20,7 @@ from cockpit.core.events import Link, LinkStatus
 from cockpit.core.models import Mode
 from cockpit.core.state import State
 from cockpit.ui.format import clock, money
+from cockpit.ui.pnl import PnlView
 
 
 class HeaderBar(Widget):
@@ -46,15 +51,14 @@ class HeaderBar(Widget):
         now_ns: int,
         *,
         feed_latency_ns: int | None = None,
-        loss_room: Decimal | None = None,
+        pnl: PnlView | None = None,
         mode_detail: str = "",
     ) -> None:
         width = self.size.width
-        text = self.compose_text(state, now_ns, feed_latency_ns, loss_room, mode_detail)
+        pnl = pnl if pnl is not None else PnlView(state.net_realized, {}, False)
+        text = self.compose_text(state, now_ns, feed_latency_ns, pnl, mode_detail)
         if text.cell_len > width:
-            text = self.compose_text(
-                state, now_ns, feed_latency_ns, loss_room, mode_detail, detail=False
-            )
+            text = self.compose_text(state, now_ns, feed_latency_ns, pnl, mode_detail, detail=False)
         if text.plain != self._plain:
             self._text = text
             self._plain = text.plain
@@ -68,7 +72,7 @@ class HeaderBar(Widget):
         state: State,
         now_ns: int,
         feed_latency_ns: int | None,
-        loss_room: Decimal | None,
+        pnl: PnlView,
         mode_detail: str,
         *,
         detail: bool = True,
@@ -87,28 +91,32 @@ class HeaderBar(Widget):
             text.append(*sep)
             text.append("bal " if wide else "")
             text.append(money(account.balance))
-        day = state.day_pnl()
+        stale = pnl.stale and bool(pnl.open)
         text.append(*sep)
         text.append("day ")
-        text.append(money(day, sign=True), self._pnl(day))
+        text.append(PnlView.marked(pnl.day, stale), self._pnl(pnl.day, stale))
         if wide:
             text.append(" (real ", self._style("dim"))
-            text.append(money(state.net_realized, sign=True), self._pnl(state.net_realized))
+            text.append(money(pnl.realized, sign=True), self._pnl(pnl.realized))
             text.append(" / open ", self._style("dim"))
-            open_pnl = state.open_pnl_total()
-            text.append(money(open_pnl, sign=True), self._pnl(open_pnl))
-            text.append(")", self._style("dim"))
-        if loss_room is not None:
+            total = pnl.open_total
+            text.append(PnlView.marked(total, stale), self._pnl(total, stale))
+            text.append(" stale)" if stale else ")", self._style("dim"))
+        room = pnl.room
+        if room is not None:
             text.append(*sep)
             text.append("DLL room " if wide else "room ")
-            text.append(money(loss_room), self._style("bad" if loss_room <= 0 else "ok"))
+            text.append(money(room.room), self._style("bad" if room.room <= 0 else "ok"))
+            text.append(f" of {money(room.limit)} {room.measure}", self._style("dim"))
         text.append(*sep)
         text.append_text(self._feed(state, now_ns, feed_latency_ns, wide))
         text.append(*sep)
         text.append(f"{clock(now_ns)} CT")
         return text
 
-    def _pnl(self, value: Decimal):  # type: ignore[no-untyped-def]
+    def _pnl(self, value: Decimal, stale: bool = False):  # type: ignore[no-untyped-def]
+        if stale:
+            return self._style("dim")
         if value > 0:
             return self._style("up")
         if value < 0:

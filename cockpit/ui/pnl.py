@@ -1,0 +1,101 @@
+"""The P&L of one frame: read from the state once, shown by the header and the blotter.
+
+The header redraws at 15 Hz and the positions blotter at 4 Hz; each reading the state on
+its own tick showed two open P&Ls for one position. Both now show one :class:`PnlView`,
+taken when the blotter is due. While the market feed is down or stale, an open P&L is
+the last known one, marked stale; a position never priced shows no number, not 0.00.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from cockpit.core.events import Link, LinkStatus
+from cockpit.core.state import State
+from cockpit.ui.format import money
+
+if TYPE_CHECKING:
+    from cockpit.risk.engine import RiskEngine
+
+ZERO = Decimal(0)
+STALE_MARK = "~"
+"""Before an open P&L valued at a price the feed no longer confirms."""
+
+
+@dataclass(frozen=True, slots=True)
+class LossRoom:
+    """Dollars left before the daily loss limit, with the measure it is taken on."""
+
+    room: Decimal
+    limit: Decimal
+    basis: str
+    """``net`` (realized after fees plus open) or ``realized``."""
+    trailing: bool
+
+    @property
+    def measure(self) -> str:
+        """``net``, ``realized``, ``net trailing``: the P&L the room is measured on."""
+        return f"{self.basis} trailing" if self.trailing else self.basis
+
+    def words(self) -> str:
+        """``94.20 of 275.00 net``: the room, the limit it is part of, and its measure."""
+        return f"{money(self.room)} of {money(self.limit)} {self.measure}"
+
+
+def loss_room(risk: RiskEngine | None, state: State, now_ns: int) -> LossRoom | None:
+    """The daily loss room, or ``None`` without a risk engine or a daily loss limit."""
+    rule = risk.daily_loss if risk is not None else None
+    if risk is None or rule is None or rule.limit is None:
+        return None
+    room = risk.daily_loss_room(state, now_ns)
+    assert room is not None
+    return LossRoom(room, rule.limit, rule.basis, rule.trailing)
+
+
+@dataclass(frozen=True, slots=True)
+class PnlView:
+    """Realized and open P&L as of one moment; ``open`` is ``None`` for a position the
+    feed never priced."""
+
+    realized: Decimal
+    open: dict[str, Decimal | None]
+    stale: bool
+    """The market feed is not connected: open P&L is the last known, not live."""
+    room: LossRoom | None = None
+
+    @property
+    def open_total(self) -> Decimal:
+        return sum((pnl for pnl in self.open.values() if pnl is not None), ZERO)
+
+    @property
+    def day(self) -> Decimal:
+        """Realized after fees plus open: the day so far."""
+        return self.realized + self.open_total
+
+    @property
+    def unpriced(self) -> bool:
+        """Some position has no price at all (its open P&L is unknown, not zero)."""
+        return any(pnl is None for pnl in self.open.values())
+
+    def open_text(self, symbol: str) -> str:
+        """``+12.50``, ``~+12.50`` while stale, ``—`` when never priced."""
+        return self.marked(self.open.get(symbol), self.stale)
+
+    @staticmethod
+    def marked(pnl: Decimal | None, stale: bool) -> str:
+        if pnl is None:
+            return "—"
+        text = money(pnl, sign=True)
+        return f"{STALE_MARK}{text}" if stale else text
+
+
+def pnl_view(state: State, room: LossRoom | None = None) -> PnlView:
+    """Read the P&L once, for every widget that shows it this frame."""
+    opened: dict[str, Decimal | None] = {}
+    for symbol in sorted(state.positions):
+        priced = state.mark(symbol) is not None and symbol in state.instruments
+        opened[symbol] = state.open_pnl(symbol) if priced else None
+    stale = state.links[Link.MARKET] is not LinkStatus.CONNECTED
+    return PnlView(state.net_realized, opened, stale, room)
