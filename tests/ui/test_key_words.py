@@ -10,7 +10,7 @@ from cockpit.core.broker import BrokerError
 from cockpit.core.clock import FakeClock
 from cockpit.core.instruments import DEFAULT_WATCHLIST
 from cockpit.core.validation import Why
-from cockpit.ui.app import CockpitApp
+from cockpit.ui.app import CockpitApp, make_app
 from cockpit.ui.refusals import refusal_words, spelt_key
 from cockpit.ui.screens.quit import QuitScreen
 from cockpit.ui.screens.ticket import OrderTicket
@@ -21,7 +21,7 @@ REMAPPED = {"arm": "ctrl+a", "flatten-all": "ctrl+f"}
 
 def remapped_app(broker: PaperBroker | None = None) -> CockpitApp:
     settings = Settings(paper=PaperSettings(seed=7), keys=REMAPPED)
-    return CockpitApp(demo_session(settings=settings, broker=broker))
+    return make_app(demo_session(settings=settings, broker=broker))
 
 
 class UnclosableBroker(PaperBroker):

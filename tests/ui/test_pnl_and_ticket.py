@@ -12,10 +12,10 @@ from textual.widgets import Input, Label
 from cockpit.config import Settings
 from cockpit.core.events import ConnectionChanged, Link, LinkStatus
 from cockpit.core.models import OrderType
-from cockpit.session import frozen_session
-from cockpit.ui.app import CockpitApp
+from cockpit.ui.app import CockpitApp, make_app
 from cockpit.ui.pnl import LossRoom, PnlView
 from cockpit.ui.screens.ticket import OrderTicket
+from tests.frozen import frozen_session
 from tests.ui.conftest import demo_app, press, settle
 
 ROOM = re.compile(r"day (~?[+-]?[\d,.]+) .*room (-?[\d,.]+) of ([\d,.]+) (\w+)")
@@ -28,7 +28,7 @@ def number(text: str) -> Decimal:
 
 def limited_app(basis: str) -> CockpitApp:
     toml = f'[risk.daily_loss]\nlimit = 275\nbasis = "{basis}"\n'
-    return CockpitApp(frozen_session(Settings.model_validate(tomllib.loads(toml))))
+    return make_app(frozen_session(Settings.model_validate(tomllib.loads(toml))))
 
 
 def test_the_room_names_its_limit_and_measure() -> None:

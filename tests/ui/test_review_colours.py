@@ -8,9 +8,9 @@ from pathlib import Path
 from rich.console import Console
 
 from cockpit.config import Settings, UiSettings
-from cockpit.session import frozen_session
-from cockpit.ui.app import CockpitApp
+from cockpit.ui.app import make_app
 from cockpit.ui.screens.review import ReviewScreen
+from tests.frozen import frozen_session
 from tests.ui.conftest import press, settle
 
 BLUE, ORANGE = "38;2;86;180;233", "38;2;230;159;0"
@@ -27,7 +27,7 @@ def coloured(screen: ReviewScreen) -> str:
 async def test_the_review_screen_keeps_the_colourblind_theme(tmp_path: Path) -> None:
     """In the colour-blind theme, a round trip's P&L in the review is blue or orange."""
     settings = Settings(ui=UiSettings(theme="colorblind"))
-    app = CockpitApp(frozen_session(settings, journal_dir=tmp_path))
+    app = make_app(frozen_session(settings, journal_dir=tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 10)
         await press(pilot, "a", "b")
