@@ -19,11 +19,11 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.command import CommandPalette
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.theme import Theme, ThemeProvider
+from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Static
 
-from cockpit.config import Settings
+from cockpit.config import ConfigError, Settings, save_theme
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.commands import (
     CancelAll,
@@ -49,7 +49,14 @@ from cockpit.ui.screens.quit import QuitScreen
 from cockpit.ui.screens.review import ReviewScreen
 from cockpit.ui.screens.risk import RiskScreen
 from cockpit.ui.screens.ticket import OrderTicket
-from cockpit.ui.theme import DEFAULT_THEME, ThemeProblem, derived_variables, load_themes
+from cockpit.ui.theme import (
+    DEFAULT_THEME,
+    ThemePicker,
+    ThemeProblem,
+    derived_variables,
+    theme_catalogue,
+    theme_start_problem,
+)
 from cockpit.ui.widgets.activity import ActivityLog, describe
 from cockpit.ui.widgets.banner import RiskBanner
 from cockpit.ui.widgets.blotters import PositionsTable, WorkingOrdersTable
@@ -132,11 +139,13 @@ class CockpitApp(App[int]):
         self._size_text = ""
         self._risk_banner: Banner | None = None
         self._loss_room: Decimal | None = None
-        available, self.theme_problems = themes if themes is not None else load_themes()
+        available, self.theme_problems = themes if themes is not None else theme_catalogue()
         for theme in available.values():
             self.register_theme(theme)
         wanted = settings.ui.theme
         self.theme = wanted if wanted in available else DEFAULT_THEME
+        for name in set(self.available_themes) - set(available):
+            self.unregister_theme(name)  # the palette offers the catalogue, nothing else
         if settings.keys:
             self.set_keymap(check_keymap(settings.keys))
         # The drain writes to these directly: no DOM query on the hot path.
@@ -235,9 +244,19 @@ class CockpitApp(App[int]):
         """The theme picker, previewing live: each highlighted theme shows at once, and
         escape puts back the theme you had."""
         self._theme_before = self.theme
-        self.push_screen(
-            CommandPalette(providers=[ThemeProvider], placeholder="Search for themes…")
-        )
+        self.push_screen(CommandPalette(providers=[ThemePicker], placeholder="Search for themes…"))
+
+    def choose_theme(self, name: str) -> None:
+        """A theme picked in the palette: shown now, and saved to the config file so the
+        next start opens with it."""
+        self.theme = name
+        file = self.session.settings.file
+        try:
+            save_theme(file, name)
+        except ConfigError as exc:
+            self.notify(f"{exc}", title="theme not saved", severity="warning", timeout=15)
+            return
+        self.notify(f"theme {name} saved to {file}", timeout=5)
 
     def on_command_palette_option_highlighted(
         self, message: CommandPalette.OptionHighlighted
@@ -576,16 +595,11 @@ def make_app(session: Session) -> CockpitApp:
 def check_start(settings: Settings) -> int:
     """Problems a trader must fix before the cockpit opens: 0, or 2 with a message.
 
-    An unknown theme name or a key bound twice ends the start (a broken theme *file*
-    does not: the default theme is used and the problem shown).
+    An unknown theme name, a broken theme file or a key bound twice ends the start.
     """
-    available, problems = load_themes()
-    broken = {problem.path.stem for problem in problems}
-    if settings.ui.theme not in available and settings.ui.theme not in broken:
-        print(
-            f"cockpit: unknown theme {settings.ui.theme!r}; valid: {', '.join(sorted(available))}",
-            file=sys.stderr,
-        )
+    problem = theme_start_problem(settings.ui.theme)
+    if problem:
+        print(f"cockpit: {problem}", file=sys.stderr)
         return 2
     try:
         check_keymap(settings.keys)
