@@ -144,6 +144,13 @@ class Settings(Section):
         choice made in the cockpit (the theme) is saved."""
         return self._file
 
+    def saved_to(self, file: Path) -> Settings:
+        """These settings, saving choices to ``file`` (a replay's recorded settings save
+        to the trader's config file, not the recording)."""
+        copy = self.model_copy()
+        copy._file = file
+        return copy
+
 
 class ConfigError(Exception):
     """A config file that cannot be used; the message says where and why."""

@@ -287,3 +287,12 @@ def test_settings_know_the_file_they_are_read_from(tmp_path: Path) -> None:
     assert load_settings(path)[0].file == path
     assert Settings().file == default_config_path()
     assert load_settings()[0].file == default_config_path()
+
+
+def test_a_replays_settings_save_to_the_traders_file(tmp_path: Path) -> None:
+    """``saved_to`` points a copy (a replay's recorded settings) at the trader's config file."""
+    recorded = Settings()
+    mine = recorded.saved_to(tmp_path / "mine.toml")
+    assert mine.file == tmp_path / "mine.toml"
+    assert recorded.file == default_config_path()
+    assert mine.model_copy(update={"paper": mine.paper}).file == tmp_path / "mine.toml"

@@ -208,7 +208,7 @@ def run_replay(replay: ReplaySession, settings: Settings) -> int:
         return code
     replay.session.settings = replay.session.settings.model_copy(
         update={"ui": replay.session.settings.ui.model_copy(update={"theme": settings.ui.theme})}
-    )
+    ).saved_to(settings.file)
     log_to_file()
     app = ReplayApp(replay)
     result = app.run()

@@ -376,3 +376,17 @@ async def test_a_previewed_theme_left_with_escape_is_not_saved(tmp_path: Path) -
         await until(pilot, lambda: app.theme == "cockpit-dark", "the old theme back")
         await settle(pilot)
     assert path.read_text() == "[paper]\nseed = 7\n"
+
+
+async def test_every_theme_offered_draws_the_cockpit() -> None:
+    """Each theme in the catalogue (Textual's ANSI ones too) styles every panel without a
+    CSS error, and gives every cockpit variable a colour."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 5)
+        for name in sorted(theme_catalogue()[0]):
+            app.theme = name
+            await settle(pilot)
+            variables = app.get_css_variables()
+            assert set(COCKPIT_VARIABLES) <= set(variables), name
+            assert "DISARMED" in app.footer.render().plain, name
