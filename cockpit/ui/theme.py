@@ -121,17 +121,16 @@ def load_theme_file(path: Path) -> Theme:
     except tomllib.TOMLDecodeError as exc:
         at = re.search(r"\(at line (\d+)", str(exc))
         raise ValueError(f"{path}:{at.group(1) if at else 1}: not valid TOML: {exc}") from None
-    problems = []
-    try:
-        theme = ThemeFile.model_validate(raw).to_theme()
-    except ValidationError as exc:
-        problems.append(describe_errors(exc, text, path, ThemeFile))
     variables = raw.get("variables")
-    if isinstance(variables, dict):
-        problems += _variable_problems(variables, text, path)
+    problems = _variable_problems(variables, text, path) if isinstance(variables, dict) else []
+    try:
+        theme = ThemeFile.model_validate(raw)
+    except ValidationError as exc:
+        first = describe_errors(exc, text, path, ThemeFile)
+        raise ValueError("\n".join([first, *problems])) from None
     if problems:
         raise ValueError("\n".join(problems))
-    return theme
+    return theme.to_theme()
 
 
 def _variable_problems(variables: dict[str, Any], text: str, path: Path) -> list[str]:
