@@ -9,21 +9,26 @@ it in one go. Sections owned by other packages (``[risk]``...) plug in here.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import tempfile
 import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 import platformdirs
+import tomlkit
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
 )
+from tomlkit.exceptions import TOMLKitError
 
 from cockpit.brokers.projectx_config import ProjectXSettings
 from cockpit.core.bars import TIMEFRAMES
@@ -131,6 +136,20 @@ class Settings(Section):
     keys: dict[str, str] = Field(default_factory=dict)
     """Key remaps by binding id: ``flatten-all = "ctrl+x"``."""
     risk: RiskSettings = RiskSettings()
+    _file: Path = PrivateAttr(default_factory=default_config_path)
+
+    @property
+    def file(self) -> Path:
+        """The config file these settings come from, read again at the next start: where a
+        choice made in the cockpit (the theme) is saved."""
+        return self._file
+
+    def saved_to(self, file: Path) -> Settings:
+        """These settings, saving choices to ``file`` (a replay's recorded settings save
+        to the trader's config file, not the recording)."""
+        copy = self.model_copy()
+        copy._file = file
+        return copy
 
 
 class ConfigError(Exception):
@@ -164,13 +183,59 @@ def parse_settings(text: str, path: Path) -> Settings:
         where = f"{path}:{at.group(1)}" if at else str(path)
         raise ConfigError(f"{where}: not valid TOML: {exc}") from None
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(describe_errors(exc, text, path)) from None
+    settings._file = path
+    return settings
 
 
-def describe_errors(exc: ValidationError, text: str, path: Path) -> str:
-    """One line per problem: ``file:line: [table] key = value: what is allowed``."""
+def save_theme(path: Path, theme: str) -> None:
+    """Write ``[ui] theme = "..."`` into the config file, keeping every other line, comment
+    and key as written; a missing file is created. The file is replaced in one step, and
+    only when the result still loads: a problem raises :class:`ConfigError`, file untouched.
+    """
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        document = tomlkit.parse(text)
+        ui = document.get("ui")
+        if ui is None:
+            document["ui"] = {"theme": theme}
+        else:
+            ui["theme"] = theme
+        updated = tomlkit.dumps(document)
+    except (OSError, UnicodeDecodeError, TOMLKitError, TypeError) as exc:
+        raise ConfigError(f"{path}: theme not saved: {exc}") from None
+    parse_settings(updated, path)  # never write a file the next start cannot read
+    _replace(path, updated)
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write ``text`` over ``path`` atomically (a crash leaves the old file or the new),
+    keeping the old file's permissions."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise ConfigError(f"{path}: theme not saved: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o7777)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise ConfigError(f"{path}: theme not saved: {exc.strerror or exc}") from None
+
+
+def describe_errors(
+    exc: ValidationError, text: str, path: Path, model: type[BaseModel] | None = None
+) -> str:
+    """One line per problem: ``file:line: [table] key = value: what is allowed``.
+
+    ``model`` is the shape of the file (the settings by default; a theme file too).
+    """
     lines = []
     for error in exc.errors():
         raw = [part for part in error["loc"] if part != "[key]"]
@@ -182,7 +247,7 @@ def describe_errors(exc: ValidationError, text: str, path: Path) -> str:
         value = error.get("input")
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            allowed = allowed_keys(loc)
+            allowed = allowed_keys(loc, model or Settings)
             if len(loc) == 1 and isinstance(value, dict):
                 lines.append(f"{where}: [{loc[0]}]: unknown section; allowed: {allowed}")
                 continue
@@ -196,27 +261,26 @@ def describe_errors(exc: ValidationError, text: str, path: Path) -> str:
         label = loc[-1] if len(loc) == 1 else f"[{table}] {loc[-1]}"
         if in_list:
             label += f" entry {entry + 1}"  # the n-th item of a list value
-        shown = "" if error["type"] == "missing" or bad_key else f" = {_show(value)}"
+        shown = "" if error["type"] == "missing" or bad_key else f" = {as_written(value)}"
         lines.append(f"{where}: {label}{shown}: {message}")
     return "\n".join(lines)
 
 
-def _show(value: Any) -> str:
+def as_written(value: Any) -> str:
     """A value as it would be written in the file."""
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return "[" + ", ".join(_show(item) for item in value) + "]"
+        return "[" + ", ".join(as_written(item) for item in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_show(v)}" for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f"{k} = {as_written(v)}" for k, v in value.items()) + " }"
     return str(value)
 
 
-def allowed_keys(loc: list[str]) -> str:
-    """The keys a section accepts, for an 'unknown key' error."""
-    model: type[BaseModel] = Settings
+def allowed_keys(loc: list[str], model: type[BaseModel]) -> str:
+    """The keys a section of ``model`` accepts, for an 'unknown key' error."""
     for part in loc[:-1]:
         if part.isdigit():
             continue  # an item of an array of tables

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.config import ConfigError, Settings, load_settings, parse_settings
+from cockpit.config import (
+    ConfigError,
+    Settings,
+    default_config_path,
+    load_settings,
+    parse_settings,
+    save_theme,
+)
 
 VALID_SYMBOLS = "MNQ, MES, M2K, MYM, MGC, MCL, NQ, ES, RTY, YM, GC, CL"
 
@@ -198,3 +205,94 @@ def test_parse_settings_matches_sections_by_exact_name(tmp_path: Path) -> None:
     text = '[ui]\ntimeframe = "1m"\n\n[paper]\nseed = 1\n\n[broker]\nkind = "nope"\n'
     with pytest.raises(ConfigError, match=r"config\.toml:8: \[broker\] kind"):
         parse_settings(text, tmp_path / "config.toml")
+
+
+TRADERS_FILE = """# my desk
+[paper]
+seed = 3  # the lucky tape
+
+[ui]
+# the look
+theme = "cockpit-dark"  # for the evening
+timeframe = "5m"
+
+[keys]
+flatten-all = "ctrl+x"
+"""
+
+
+def test_saving_a_theme_keeps_every_other_line(tmp_path: Path) -> None:
+    """The theme is replaced in place: comments, other keys and other sections stay."""
+    path = tmp_path / "config.toml"
+    path.write_text(TRADERS_FILE, encoding="utf-8")
+    save_theme(path, "colorblind")
+    assert path.read_text(encoding="utf-8") == TRADERS_FILE.replace(
+        'theme = "cockpit-dark"', 'theme = "colorblind"'
+    )
+    settings, _ = load_settings(path)
+    assert (settings.ui.theme, settings.ui.timeframe, settings.paper.seed) == (
+        "colorblind",
+        "5m",
+        3,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "# only a comment\n",
+        "[paper]\nseed = 3\n",
+        'ui = { timeframe = "5m" }\n',
+        "ui.default_size = 2\n",
+    ],
+)
+def test_saving_a_theme_adds_it_wherever_ui_is_written(tmp_path: Path, text: str) -> None:
+    """No [ui] table, an inline table or dotted keys: the theme is added and the rest kept."""
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    before, _ = load_settings(path)
+    save_theme(path, "high-contrast")
+    after, _ = load_settings(path)
+    assert after.ui.theme == "high-contrast"
+    assert after.model_copy(update={"ui": before.ui}) == before
+    assert "# only a comment" in path.read_text(encoding="utf-8") or "#" not in text
+
+
+def test_saving_a_theme_creates_a_missing_config_file(tmp_path: Path) -> None:
+    """With no config file yet, saving the theme writes one holding just ``[ui] theme``."""
+    path = tmp_path / "new" / "config.toml"
+    save_theme(path, "nord")
+    assert load_settings(path)[0].ui.theme == "nord"
+
+
+def test_a_broken_config_file_is_never_overwritten(tmp_path: Path) -> None:
+    """If the file no longer reads (edited by hand meanwhile), nothing is written."""
+    path = tmp_path / "config.toml"
+    broken = '[ui]\ntheme = "nord"\ntimeframe = "7m"\n'
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ConfigError, match="timeframe"):
+        save_theme(path, "colorblind")
+    assert path.read_text(encoding="utf-8") == broken
+    path.write_text("[ui\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="theme not saved"):
+        save_theme(path, "colorblind")
+    assert path.read_text(encoding="utf-8") == "[ui\n"
+
+
+def test_settings_know_the_file_they_are_read_from(tmp_path: Path) -> None:
+    """``--config FILE`` settings save to FILE; defaults save to the default config file."""
+    path = tmp_path / "mine.toml"
+    path.write_text("[paper]\nseed = 1\n", encoding="utf-8")
+    assert load_settings(path)[0].file == path
+    assert Settings().file == default_config_path()
+    assert load_settings()[0].file == default_config_path()
+
+
+def test_a_replays_settings_save_to_the_traders_file(tmp_path: Path) -> None:
+    """``saved_to`` points a copy (a replay's recorded settings) at the trader's config file."""
+    recorded = Settings()
+    mine = recorded.saved_to(tmp_path / "mine.toml")
+    assert mine.file == tmp_path / "mine.toml"
+    assert recorded.file == default_config_path()
+    assert mine.model_copy(update={"paper": mine.paper}).file == tmp_path / "mine.toml"

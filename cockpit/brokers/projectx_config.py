@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from cockpit.core.broker import BrokerError
 from cockpit.core.models import Account
+from cockpit.core.text import money
 
 TOPSTEPX_API = "https://api.topstepx.com/api"
 TOPSTEPX_USER_HUB = "https://rtc.topstepx.com/hubs/user"
@@ -207,4 +208,4 @@ def choose_account(accounts: Sequence[Account], wanted: str | None) -> Account:
 def _describe(account: Account) -> str:
     trading = "can trade" if account.can_trade else "cannot trade"
     kind = "simulated" if account.simulated else "live"
-    return f"{account.name} (id {account.id}, balance {account.balance:,.2f}, {kind}, {trading})"
+    return f"{account.name} (id {account.id}, balance {money(account.balance)}, {kind}, {trading})"

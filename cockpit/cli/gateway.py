@@ -18,6 +18,7 @@ import click
 from cockpit.brokers import projectx_redact
 from cockpit.cli import parse_symbols
 from cockpit.core import loop as cockpit_loop
+from cockpit.core.text import money
 from cockpit.gateway.faults import ScenarioError, Step, load_scenario
 from cockpit.gateway.server import DEFAULT_SYMBOLS, GatewayOptions, GatewayServer
 
@@ -57,7 +58,7 @@ def banner(server: GatewayServer, api_key_given: bool) -> str:
     lines = [
         f"ProjectX Gateway emulator on {url} (127.0.0.1 only; Ctrl-C stops it)",
         "accounts: "
-        + ", ".join(f"{a.name} (id {a.id}, balance {a.balance:,.2f})" for a in accounts),
+        + ", ".join(f"{a.name} (id {a.id}, balance {money(a.balance)})" for a in accounts),
         "contracts: " + ", ".join(f"{s} {cid}" for s, cid in server.venue.contract_ids.items()),
         "",
         "Point the cockpit at it, in another terminal:",

@@ -24,11 +24,12 @@ from cockpit.config import (
     parse_settings,
 )
 from cockpit.core.clock import WallClock
+from cockpit.core.text import countdown
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.rules import all_rules
 from cockpit.risk.rules.base import Env
 from cockpit.risk.tally import Tally
-from cockpit.risk.timing import Calendar, format_countdown
+from cockpit.risk.timing import Calendar
 
 
 @click.group("rules")
@@ -133,7 +134,7 @@ def lockout(ctx: click.Context) -> None:
         until = max(calendar.day_end(now), active.until_ns if active is not None else 0)
         click.echo(
             f"LOCKED until at least {calendar.local(until):%a %Y-%m-%d %H:%M %Z} "
-            f"({format_countdown(until - now)} left): {store.problem}"
+            f"({countdown(until - now)} left): {store.problem}"
         )
         click.echo(
             "A damaged or missing lockout record locks until the trading day ends; "
@@ -145,7 +146,7 @@ def lockout(ctx: click.Context) -> None:
         return
     click.echo(
         f"LOCKED until {calendar.local(active.until_ns):%a %Y-%m-%d %H:%M %Z} "
-        f"({format_countdown(active.until_ns - now)} left): {active.reason}"
+        f"({countdown(active.until_ns - now)} left): {active.reason}"
     )
 
 

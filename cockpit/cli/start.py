@@ -15,7 +15,7 @@ from cockpit.logs import log_to_file
 from cockpit.session import build_session
 from cockpit.ui.app import make_app
 from cockpit.ui.keymap import KeymapError, check_keymap
-from cockpit.ui.theme import load_themes
+from cockpit.ui.theme import theme_start_problem
 
 if TYPE_CHECKING:
     from cockpit.replay import ReplaySession
@@ -24,16 +24,11 @@ if TYPE_CHECKING:
 def check_start(settings: Settings) -> int:
     """Problems a trader must fix before the cockpit opens: 0, or 2 with a message.
 
-    An unknown theme name or a key bound twice ends the start (a broken theme *file*
-    does not: the default theme is used and the problem shown).
+    An unknown theme name, a broken theme file or a key bound twice ends the start.
     """
-    available, problems = load_themes()
-    broken = {problem.path.stem for problem in problems}
-    if settings.ui.theme not in available and settings.ui.theme not in broken:
-        print(
-            f"cockpit: unknown theme {settings.ui.theme!r}; valid: {', '.join(sorted(available))}",
-            file=sys.stderr,
-        )
+    problem = theme_start_problem(settings.ui.theme)
+    if problem:
+        print(f"cockpit: {problem}", file=sys.stderr)
         return 2
     try:
         check_keymap(settings.keys)
@@ -71,7 +66,7 @@ def run_replay(replay: ReplaySession, settings: Settings) -> int:
         return code
     replay.session.settings = replay.session.settings.model_copy(
         update={"ui": replay.session.settings.ui.model_copy(update={"theme": settings.ui.theme})}
-    )
+    ).saved_to(settings.file)
     log_to_file()
     app = make_app(replay)
     result = app.run()

@@ -14,15 +14,14 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-from cockpit.core.clock import ns_from_datetime
 from cockpit.core.instruments import OffTickGrid
+from cockpit.core.isotime import ns_from_iso
 from cockpit.core.models import OrderRequest, OrderStatus, OrderType, Side
 from cockpit.gateway import render
 from cockpit.gateway.faults import FaultBook, endpoint_key
@@ -373,9 +372,6 @@ def _time(value: Any, name: str, default: Any = _MISSING) -> Any:
     if not isinstance(value, str):
         raise BadRequest(f"{name} must be an ISO-8601 time")
     try:
-        moment = datetime.fromisoformat(value)
+        return ns_from_iso(value)
     except ValueError:
         raise BadRequest(f"{name} {value!r} is not an ISO-8601 time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return ns_from_datetime(moment)

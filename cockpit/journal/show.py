@@ -16,6 +16,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from cockpit.core import text as core_text
 from cockpit.core.clock import NS_PER_SECOND, exchange_time
 from cockpit.core.events import (
     EnforcementTaken,
@@ -72,9 +73,8 @@ def duration(seconds: float | None) -> str:
 
 
 def money(value: Decimal | None, *, sign: bool = True) -> str:
-    if value is None:
-        return "-"
-    return f"{value:+,.2f}" if sign else f"{value:,.2f}"
+    """A journal figure: signed by default, ``-`` where there is none."""
+    return "-" if value is None else core_text.money(value, sign=sign)
 
 
 def styled_money(value: Decimal | None, palette: Palette = PLAIN) -> Text:

@@ -56,6 +56,7 @@ from cockpit.core.events import (
 )
 from cockpit.core.models import OrderRequest, OrderType
 from cockpit.core.state import State
+from cockpit.core.text import countdown
 from cockpit.core.validation import Denial
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.exposure import cancellable, order_increases
@@ -66,7 +67,7 @@ from cockpit.risk.rules.daily_loss import DailyLoss
 from cockpit.risk.rules.sessions import Sessions
 from cockpit.risk.states import TradingState
 from cockpit.risk.tally import Tally
-from cockpit.risk.timing import Calendar, format_countdown, parse_duration, parse_hhmm
+from cockpit.risk.timing import Calendar, parse_duration, parse_hhmm
 from cockpit.risk.views import RiskViews
 
 CLOSE_RETRY_NS = 5 * NS_PER_SECOND
@@ -208,7 +209,7 @@ class RiskEngine(RiskViews):
         if lockout is not None:
             reason = (
                 f"locked until {self._when(lockout.until_ns, now)} "
-                f"({format_countdown(lockout.until_ns - now)} left): {lockout.reason}"
+                f"({countdown(lockout.until_ns - now)} left): {lockout.reason}"
             )
             self._decide("lockout", "reject", "denied", f"until_ns={lockout.until_ns}", command)
             return Denial(reason, "lockout")

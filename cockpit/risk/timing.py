@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from cockpit.core.clock import NS_PER_SECOND, datetime_from_ns, ns_from_datetime
@@ -147,19 +146,3 @@ class Calendar:
         """``17:00 CT``-style wall time in the calendar's timezone (with the day if not today)."""
         moment = datetime_from_ns(ns, self.tz)
         return f"{moment:%H:%M} {moment.tzname()}"
-
-
-def format_countdown(ns: int) -> str:
-    """Remaining time as a trader reads it: ``4:09`` or ``3:12:09`` (never negative)."""
-    seconds = max(0, -(-ns // NS_PER_SECOND))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{secs:02d}"
-    return f"{minutes}:{secs:02d}"
-
-
-def format_money(amount: Decimal) -> str:
-    """``-$300.00`` / ``$1,250.50``."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,.2f}"

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import StartLockout
 from cockpit.core.state import State
+from cockpit.core.text import countdown
 from cockpit.risk.rules.base import Level, Reading
 from cockpit.risk.states import TradingState
-from cockpit.risk.timing import format_countdown, parse_hhmm
+from cockpit.risk.timing import parse_hhmm
 
 if TYPE_CHECKING:
     from cockpit.risk.engine import RiskEngine
@@ -69,7 +70,7 @@ class RiskViews:
                     "Lockout",
                     f"until {self._when(lockout.until_ns, now)}",
                     "LOCKED",
-                    f"{format_countdown(lockout.until_ns - now)} left",
+                    f"{countdown(lockout.until_ns - now)} left",
                     Level.BREACH,
                     lockout.reason,
                 )
@@ -96,7 +97,7 @@ class RiskViews:
         if trading is TradingState.LOCKED:
             lockout = self.store.active(now)
             assert lockout is not None
-            left = format_countdown(lockout.until_ns - now)
+            left = countdown(lockout.until_ns - now)
             text = f"LOCKED until {self._when(lockout.until_ns, now)} · {left} left · {reason}"
             return Banner("LOCKED", prefix + text, rule, lockout.until_ns, left, self.dry_run)
         if trading is TradingState.REDUCING:

@@ -18,10 +18,11 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.command import CommandPalette
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.theme import Theme, ThemeProvider
+from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Static
 
+from cockpit.config import ConfigError, save_theme
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.commands import (
     CancelAll,
@@ -50,10 +51,11 @@ from cockpit.ui.screens.risk import RiskScreen
 from cockpit.ui.screens.ticket import OrderTicket
 from cockpit.ui.theme import (
     DEFAULT_THEME,
+    ThemePicker,
     ThemeProblem,
     derived_variables,
-    load_themes,
     review_palette,
+    theme_catalogue,
 )
 from cockpit.ui.widgets.activity import ActivityLog, describe
 from cockpit.ui.widgets.banner import RiskBanner
@@ -141,11 +143,13 @@ class CockpitApp(App[int]):
         self._risk_banner: Banner | None = None
         self._pnl = pnl_view(self.state)
         """The frame's P&L: the header and the positions blotter show this one."""
-        available, self.theme_problems = themes if themes is not None else load_themes()
+        available, self.theme_problems = themes if themes is not None else theme_catalogue()
         for theme in available.values():
             self.register_theme(theme)
         wanted = settings.ui.theme
         self.theme = wanted if wanted in available else DEFAULT_THEME
+        for name in set(self.available_themes) - set(available):
+            self.unregister_theme(name)  # the palette offers the catalogue, nothing else
         if settings.keys:
             self.set_keymap(check_keymap(settings.keys))
         # The drain writes to these directly: no DOM query on the hot path.
@@ -244,9 +248,19 @@ class CockpitApp(App[int]):
         """The theme picker, previewing live: each highlighted theme shows at once, and
         escape puts back the theme you had."""
         self._theme_before = self.theme
-        self.push_screen(
-            CommandPalette(providers=[ThemeProvider], placeholder="Search for themes…")
-        )
+        self.push_screen(CommandPalette(providers=[ThemePicker], placeholder="Search for themes…"))
+
+    def choose_theme(self, name: str) -> None:
+        """A theme picked in the palette: shown now, and saved to the config file so the
+        next start opens with it."""
+        self.theme = name
+        file = self.session.settings.file
+        try:
+            save_theme(file, name)
+        except ConfigError as exc:
+            self.notify(f"{exc}", title="theme not saved", severity="warning", timeout=15)
+            return
+        self.notify(f"theme {name} saved to {file}", timeout=5)
 
     def on_command_palette_option_highlighted(
         self, message: CommandPalette.OptionHighlighted

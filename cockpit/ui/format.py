@@ -1,27 +1,14 @@
-"""How numbers read on screen: money with a sign, prices on the grid, times in CT.
+"""How numbers read on screen: prices on the grid, times in CT (money: core.text).
 
 Pure functions, no Textual: the widgets and the tests share them.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from cockpit.core.clock import exchange_time
 from cockpit.core.instruments import Instrument
 from cockpit.core.models import Position
-
-
-def money(value: Decimal, *, sign: bool = False) -> str:
-    """``50,000.00``; with ``sign`` also ``+12.50`` / ``-3.00`` (the sign carries meaning)."""
-    text = f"{abs(value):,.2f}"
-    if not sign:
-        return text if value >= 0 else f"-{text}"
-    if value > 0:
-        return f"+{text}"
-    if value < 0:
-        return f"-{text}"
-    return text
+from cockpit.core.text import money as money  # the one money formatter, for the widgets
 
 
 def clock(ns: int, *, seconds: bool = True) -> str:

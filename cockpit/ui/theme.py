@@ -1,25 +1,30 @@
-"""Themes from TOML files: the four shipped in ``themes/`` and the user's own.
+"""Themes: Textual's own, the four shipped in ``themes/`` and the user's theme files.
 
-Every theme supplies the cockpit's variables (``$bid $ask $pnl-up $pnl-down $stale
-$locked $live``...), so no widget hard-codes a colour. A theme that leaves some out
-(a user's quick theme, or one of Textual's own from the palette) gets them derived
-from its base colours. A broken theme file is reported with its file and field, and
-the cockpit carries on with the default theme.
+One catalogue (:func:`theme_catalogue`) is both what the palette offers and what
+``--theme`` and ``[ui] theme`` accept. Every theme supplies the cockpit's variables
+(``$bid $ask $pnl-up $pnl-down $stale $locked $live``...), so no widget hard-codes a
+colour; a theme that leaves some out (a user's quick theme, or one of Textual's) gets
+them derived from its base colours. A broken theme file is reported like a config error
+(file, line, key, what is allowed) and stops the start; a theme picked in the palette is
+saved to the config file.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from textual.color import Color, ColorParseError
-from textual.theme import Theme
+from textual.theme import BUILTIN_THEMES, Theme, ThemeProvider
 
-from cockpit.config import config_dir
+from cockpit.config import as_written, config_dir, describe_errors, locate
 
 if TYPE_CHECKING:
     from cockpit.journal.show import Palette
@@ -86,16 +91,6 @@ class ThemeFile(BaseModel):
     colors: ThemeColors
     variables: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("variables")
-    @classmethod
-    def _variables_are_colours(cls, values: dict[str, str]) -> dict[str, str]:
-        for key, value in values.items():
-            try:
-                _colour(value)
-            except ValueError as exc:
-                raise ValueError(f"{key} = {value!r}: {exc}") from None
-        return values
-
     def to_theme(self) -> Theme:
         return Theme(
             name=self.name,
@@ -105,36 +100,62 @@ class ThemeFile(BaseModel):
         )
 
 
+TEXTUAL_VARIABLES = frozenset(BUILTIN_THEMES["textual-dark"].to_color_system().generate())
+"""The design variables Textual knows (``primary-darken-1``, ``footer-background``...)."""
+
+
 @dataclass(frozen=True)
 class ThemeProblem:
-    """A theme file that could not be used, and exactly why."""
+    """A theme file that could not be used, and exactly why (``file:line: ...`` lines)."""
 
     path: Path
     message: str
 
     def __str__(self) -> str:
-        return f"theme {self.path}: {self.message}"
+        return self.message
 
 
 def load_theme_file(path: Path) -> Theme:
-    """One theme file, or ``ValueError`` naming the field that is wrong."""
+    """One theme file, or ``ValueError`` with one ``file:line: [table] key = value: what is
+    allowed`` line per problem, as a config error reads."""
+    text = path.read_text(encoding="utf-8")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"not valid TOML: {exc}") from None
+        at = re.search(r"\(at line (\d+)", str(exc))
+        raise ValueError(f"{path}:{at.group(1) if at else 1}: not valid TOML: {exc}") from None
+    variables = raw.get("variables")
+    problems = _variable_problems(variables, text, path) if isinstance(variables, dict) else []
     try:
-        return ThemeFile.model_validate(raw).to_theme()
+        theme = ThemeFile.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                message = "unknown field"
-            elif error["type"] == "missing":
-                message = "required field is missing"
-            problems.append(f"{where}: {message}")
-        raise ValueError("; ".join(problems)) from None
+        first = describe_errors(exc, text, path, ThemeFile)
+        raise ValueError("\n".join([first, *problems])) from None
+    if problems:
+        raise ValueError("\n".join(problems))
+    return theme.to_theme()
+
+
+def _variable_problems(variables: dict[str, Any], text: str, path: Path) -> list[str]:
+    """Each ``[variables]`` entry that is not a known variable or not a colour."""
+    known = sorted(TEXTUAL_VARIABLES | set(COCKPIT_VARIABLES))
+    problems = []
+    for key, value in variables.items():
+        line, _, _ = locate(text, ["variables", key])
+        where = f"{path}:{line}: [variables] {key} = {as_written(value)}"
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            problems.append(
+                f"{where}: unknown key; {hint}allowed: {', '.join(COCKPIT_VARIABLES)}"
+                " or one of Textual's design variables (primary-darken-1, footer-background...)"
+            )
+            continue
+        try:
+            _colour(value if isinstance(value, str) else "")
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+    return problems
 
 
 def load_themes(dirs: Iterable[Path] | None = None) -> tuple[dict[str, Theme], list[ThemeProblem]]:
@@ -147,11 +168,50 @@ def load_themes(dirs: Iterable[Path] | None = None) -> tuple[dict[str, Theme], l
         for path in sorted(folder.glob("*.toml")):
             try:
                 theme = load_theme_file(path)
-            except (OSError, ValueError) as exc:
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(ThemeProblem(path, f"{path}: cannot read the theme file: {exc}"))
+                continue
+            except ValueError as exc:
                 problems.append(ThemeProblem(path, str(exc)))
                 continue
             themes[theme.name] = theme
     return themes, problems
+
+
+def theme_catalogue(
+    dirs: Iterable[Path] | None = None,
+) -> tuple[dict[str, Theme], list[ThemeProblem]]:
+    """Every theme the cockpit offers, in the palette and to ``--theme`` alike: Textual's
+    own, then the shipped ones, then the user's (a later theme of the same name wins)."""
+    mine, problems = load_themes(dirs)
+    return {**BUILTIN_THEMES, **mine}, problems
+
+
+def theme_start_problem(wanted: str) -> str | None:
+    """Why the cockpit cannot start with theme ``wanted`` (a broken theme file, every
+    problem in it; or a name no theme has), or ``None``."""
+    themes, problems = theme_catalogue()
+    if problems:
+        return "theme error\n" + "\n".join(str(problem) for problem in problems)
+    if wanted not in themes:
+        return f"unknown theme {wanted!r}; valid: {', '.join(sorted(themes))}"
+    return None
+
+
+class ChoosesTheme(Protocol):
+    def choose_theme(self, name: str) -> None: ...
+
+
+class ThemePicker(ThemeProvider):
+    """The palette's theme list: exactly the app's catalogue; picking one keeps it and
+    saves it (through the app's ``choose_theme``)."""
+
+    @property
+    def commands(self) -> list[tuple[str, Callable[[], None]]]:
+        app = cast(ChoosesTheme, self.app)
+        return [
+            (name, partial(app.choose_theme, name)) for name in sorted(self.app.available_themes)
+        ]
 
 
 def derived_variables(base: dict[str, str]) -> dict[str, str]:

@@ -275,9 +275,12 @@ def test_a_refusal_names_the_gateways_code() -> None:
 
 
 def test_gateway_times_without_a_zone_are_utc() -> None:
-    """A naive time and the same time with +00:00 are the same instant."""
+    """A naive time and the same time with +00:00 are the same instant; .NET's seventh
+    fractional digit (100 ns) is kept."""
     assert timestamp("2026-11-20T10:00:00") == timestamp("2026-11-20T10:00:00+00:00")
-    assert timestamp("2026-11-20T10:00:00.1234567Z") == timestamp("2026-11-20T10:00:00.123456Z")
+    assert (
+        timestamp("2026-11-20T10:00:00.1234567Z") == timestamp("2026-11-20T10:00:00.123456Z") + 700
+    )
 
 
 def test_quote_updated_is_what_the_emulator_quote_reads_as() -> None:

@@ -26,8 +26,6 @@ from cockpit.risk.tally import Tally
 from cockpit.risk.timing import (
     Calendar,
     Window,
-    format_countdown,
-    format_money,
     parse_duration,
 )
 from tests.risk.conftest import CT, TUESDAY_10, at
@@ -67,8 +65,8 @@ def test_calendar_with_an_earlier_boundary() -> None:
     assert calendar.day_start(at(2026, 3, 10, 15, 10)) == at(2026, 3, 10, 15, 10)
 
 
-def test_durations_windows_and_countdowns() -> None:
-    """Durations parse to ns, windows know when they cross midnight, countdowns round up."""
+def test_durations_and_windows() -> None:
+    """Durations parse to ns and windows know when they cross midnight."""
     assert parse_duration("1h30m") == 5400 * SECOND
     assert parse_duration("90s") == 90 * SECOND
     with pytest.raises(ValueError, match="not a duration"):
@@ -76,10 +74,6 @@ def test_durations_windows_and_countdowns() -> None:
     assert Window.parse("18:00-02:00").overnight
     with pytest.raises(ValueError, match="empty window"):
         Window.parse("10:00-10:00")
-    assert format_countdown(59 * SECOND + 1) == "1:00"
-    assert format_countdown(3 * 3600 * SECOND) == "3:00:00"
-    assert format_countdown(-5) == "0:00"
-    assert format_money(Decimal("-1234.5")) == "-$1,234.50"
 
 
 def test_tally_counts_trades_and_a_closing_order_once() -> None:

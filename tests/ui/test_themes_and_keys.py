@@ -10,14 +10,22 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from cockpit.cli import main
-from cockpit.config import Settings, UiSettings
+from cockpit.config import Settings, UiSettings, load_settings
 from cockpit.core.events import ConnectionChanged, Link, LinkStatus, LockoutStarted
 from cockpit.core.models import Mode
 from cockpit.ui.app import CockpitApp, make_app
 from cockpit.ui.bindings import COCKPIT_BINDINGS
 from cockpit.ui.keymap import KeymapError, check_keymap
 from cockpit.ui.screens.keys import KeysScreen
-from cockpit.ui.theme import COCKPIT_VARIABLES, load_theme_file, load_themes, shipped_themes_dir
+from cockpit.ui.theme import (
+    COCKPIT_VARIABLES,
+    load_theme_file,
+    load_themes,
+    shipped_themes_dir,
+    theme_catalogue,
+    theme_start_problem,
+    user_themes_dir,
+)
 from tests.ui.conftest import demo_app, demo_session, press, settle, until
 
 SHIPPED = ("cockpit-dark", "cockpit-light", "high-contrast", "colorblind")
@@ -53,12 +61,40 @@ def test_a_broken_theme_file_is_reported_with_its_file_and_field(tmp_path: Path)
     assert "not a colour" in problem.message
 
 
-def test_a_theme_with_an_unknown_field_names_it(tmp_path: Path) -> None:
-    """A misspelt field is named, not silently ignored."""
+def test_a_theme_with_an_unknown_field_reads_like_a_config_error(tmp_path: Path) -> None:
+    """A misspelt field is named with its file, line, value and the fields allowed."""
     path = tmp_path / "typo.toml"
     path.write_text('name = "typo"\n[colors]\nprimary = "#123456"\nbackgruond = "#000000"\n')
-    with pytest.raises(ValueError, match=r"colors\.backgruond: unknown field"):
+    with pytest.raises(ValueError, match="unknown key") as caught:
         load_theme_file(path)
+    assert str(caught.value) == (
+        f'{path}:4: [colors] backgruond = "#000000": unknown key; did you mean background? '
+        "allowed: primary, secondary, accent, warning, error, success, foreground, background, "
+        "surface, panel"
+    )
+
+
+def test_a_theme_with_an_unknown_variable_names_it(tmp_path: Path) -> None:
+    """A misspelt cockpit variable (``pnl-upp``) is an unknown key, with its line."""
+    path = tmp_path / "typo.toml"
+    path.write_text('name = "typo"\n[colors]\nprimary = "#123456"\n[variables]\npnl-upp = "#fff"\n')
+    with pytest.raises(ValueError, match="unknown key") as caught:
+        load_theme_file(path)
+    assert str(caught.value).startswith(
+        f'{path}:5: [variables] pnl-upp = "#fff": unknown key; did you mean pnl-up? allowed: bid,'
+    )
+
+
+def test_a_broken_theme_file_stops_the_start_like_a_config_error() -> None:
+    """`cockpit` with a bad user theme file exits 2 naming file, line and key: no app runs."""
+    user_themes_dir().mkdir(parents=True)
+    path = user_themes_dir() / "mine.toml"
+    path.write_text('name = "mine"\n[colors]\nprimary = "#123456"\nbackgruond = "#000"\n')
+    result = CliRunner().invoke(main, [])
+    assert result.exit_code == 2
+    assert f"{path}:4: [colors] backgruond" in result.output
+    assert "allowed: primary" in result.output
+    assert "Traceback" not in result.output
 
 
 async def test_a_broken_theme_falls_back_to_the_default_and_says_so(tmp_path: Path) -> None:
@@ -282,3 +318,75 @@ async def test_the_theme_picker_keeps_the_chosen_theme() -> None:
         await pilot.pause()  # the picker's Closed message reaches the app
         assert app.theme == chosen
         assert chosen != "cockpit-dark"
+
+
+async def test_the_picker_offers_exactly_the_themes_the_start_accepts() -> None:
+    """Every theme in the palette is one `--theme` and `[ui] theme` accept, and back."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        themes = await open_theme_picker(app, pilot)
+        offered = {
+            themes.get_option_at_index(i).hit.text  # type: ignore[attr-defined]
+            for i in range(themes.option_count)
+        }
+    catalogue, problems = theme_catalogue()
+    assert problems == []
+    assert offered == set(catalogue)
+    assert {"nord", *SHIPPED} <= offered
+    assert all(theme_start_problem(name) is None for name in offered)
+    assert theme_start_problem("nope") is not None
+
+
+async def test_a_theme_picked_in_the_palette_is_the_next_starts_theme(tmp_path: Path) -> None:
+    """Picking a theme writes `[ui] theme` into the config file (its comments and other
+    keys kept), and a cockpit started from that file opens in it."""
+    path = tmp_path / "config.toml"
+    path.write_text('# my desk\n[paper]\nseed = 7  # the tape\n\n[ui]\ntimeframe = "5m"\n')
+    settings, _ = load_settings(path)
+    app = make_app(demo_session(settings=settings))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        themes = await open_theme_picker(app, pilot)
+        await highlight_next(app, pilot, themes)
+        chosen = await highlight_next(app, pilot, themes)
+        await pilot.press("enter")
+        await until(pilot, lambda: f'theme = "{chosen}"' in path.read_text(), "the theme saved")
+    assert chosen != "cockpit-dark"
+    text = path.read_text()
+    assert text.startswith("# my desk\n[paper]\nseed = 7  # the tape\n")
+    again, _ = load_settings(path)
+    assert (again.ui.theme, again.ui.timeframe) == (chosen, "5m")
+    next_start = make_app(demo_session(settings=again))
+    async with next_start.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert next_start.theme == chosen
+
+
+async def test_a_previewed_theme_left_with_escape_is_not_saved(tmp_path: Path) -> None:
+    """Escape restores the old theme and writes nothing."""
+    path = tmp_path / "config.toml"
+    path.write_text("[paper]\nseed = 7\n")
+    app = make_app(demo_session(settings=load_settings(path)[0]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        themes = await open_theme_picker(app, pilot)
+        await highlight_next(app, pilot, themes)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.theme == "cockpit-dark", "the old theme back")
+        await settle(pilot)
+    assert path.read_text() == "[paper]\nseed = 7\n"
+
+
+async def test_every_theme_offered_draws_the_cockpit() -> None:
+    """Each theme in the catalogue (Textual's ANSI ones too) styles every panel without a
+    CSS error, and gives every cockpit variable a colour."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 5)
+        for name in sorted(theme_catalogue()[0]):
+            app.theme = name
+            await settle(pilot)
+            variables = app.get_css_variables()
+            assert set(COCKPIT_VARIABLES) <= set(variables), name
+            assert "DISARMED" in app.footer.render().plain, name

@@ -13,8 +13,8 @@ from decimal import Decimal
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.events import Event, FillReceived
 from cockpit.core.state import State
+from cockpit.core.text import countdown, dollars
 from cockpit.risk.rules.base import Act, Env, Level, Reading, Rule
-from cockpit.risk.timing import format_countdown, format_money
 
 ZERO = Decimal(0)
 
@@ -62,12 +62,12 @@ class Cooldown(Rule):
 
     def reason(self, state: State, now: int) -> str:
         return (
-            f"cooldown after a {format_money(self.loss)} loss: no new entries for "
-            f"{format_countdown(self.until - now)}"
+            f"cooldown after a {dollars(self.loss)} loss: no new entries for "
+            f"{countdown(self.until - now)}"
         )
 
     def cleared(self, state: State, now: int) -> str:
-        return f"the cooldown after a {format_money(self.loss)} loss is over"
+        return f"the cooldown after a {dollars(self.loss)} loss is over"
 
     def inputs(self, state: State, now: int) -> str:
         return f"loss={self.loss} until_ns={self.until}"
@@ -78,17 +78,17 @@ class Cooldown(Rule):
             self.name,
             self.title,
             self.describe_tiers(),
-            f"{format_countdown(self.until - now)} left" if active else "none",
+            f"{countdown(self.until - now)} left" if active else "none",
             "-" if active else "ready",
             self.level(state, now),
-            f"after a {format_money(self.loss)} loss" if active else "",
+            f"after a {dollars(self.loss)} loss" if active else "",
         )
 
     def describe_tiers(self) -> str:
         return ", ".join(
-            f"{format_money(loss)} -> {length // (60 * NS_PER_SECOND)} min"
+            f"{dollars(loss)} -> {length // (60 * NS_PER_SECOND)} min"
             if length % (60 * NS_PER_SECOND) == 0
-            else f"{format_money(loss)} -> {length / NS_PER_SECOND:g} s"
+            else f"{dollars(loss)} -> {length / NS_PER_SECOND:g} s"
             for loss, length in self.tiers
         )
 

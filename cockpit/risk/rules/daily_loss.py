@@ -11,9 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from cockpit.core.state import State
+from cockpit.core.text import dollars
 from cockpit.risk.rules.base import Env, Level, Reading, action_words, day_pnl, grade, pct
 from cockpit.risk.rules.limits import PnlRule
-from cockpit.risk.timing import format_money
 
 ZERO = Decimal(0)
 
@@ -70,10 +70,10 @@ class DailyLoss(PnlRule):
     def reason(self, state: State, now: int) -> str:
         assert self.limit is not None
         loss = self.loss(state, now)
-        limit = format_money(self.limit)
-        measure = f"day P&L {format_money(self.pnl(state, now))}"
+        limit = dollars(self.limit)
+        measure = f"day P&L {dollars(self.pnl(state, now))}"
         if self.trailing:
-            measure += f", {format_money(loss)} below the day's high {format_money(self.peak)}"
+            measure += f", {dollars(loss)} below the day's high {dollars(self.peak)}"
         if loss >= self.limit:
             return f"daily loss limit: {measure} reached the {limit} limit"
         return f"daily loss at {pct(loss, self.limit):.0%} of the {limit} limit ({measure})"
@@ -90,9 +90,9 @@ class DailyLoss(PnlRule):
         return Reading(
             self.name,
             self.title,
-            f"{format_money(self.limit)} {self.basis}{' trailing' if self.trailing else ''}",
-            format_money(self.pnl(state, now)),
-            format_money(self.limit - loss),
+            f"{dollars(self.limit)} {self.basis}{' trailing' if self.trailing else ''}",
+            dollars(self.pnl(state, now)),
+            dollars(self.limit - loss),
             self.level(state, now),
             action_words(self.action, self.lock_until),
             max(0.0, pct(loss, self.limit)),
@@ -102,6 +102,6 @@ class DailyLoss(PnlRule):
         assert self.limit is not None
         kind = "trailing from the day's high" if self.trailing else "from the day's start"
         return (
-            f"{format_money(self.limit)} on {self.basis} P&L, {kind}; "
+            f"{dollars(self.limit)} on {self.basis} P&L, {kind}; "
             f"at the limit: {action_words(self.action, self.lock_until)}"
         )

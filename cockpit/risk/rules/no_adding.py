@@ -7,8 +7,8 @@ open loss at the mark. Adding to a winner, or reducing a loser, is fine.
 from __future__ import annotations
 
 from cockpit.core.state import State
+from cockpit.core.text import dollars
 from cockpit.risk.rules.base import Env, Intent, Level, Reading, Refusal, Rule
-from cockpit.risk.timing import format_money
 
 
 class NoAddingToLoser(Rule):
@@ -35,7 +35,7 @@ class NoAddingToLoser(Rule):
         if open_pnl >= 0:
             return None
         return Refusal(
-            f"{request.symbol} {held:+d} is losing {format_money(open_pnl)}: "
+            f"{request.symbol} {held:+d} is losing {dollars(open_pnl)}: "
             "no adding to a losing position",
             f"symbol={request.symbol} position={held} open_pnl={open_pnl}",
         )

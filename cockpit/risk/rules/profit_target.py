@@ -10,9 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from cockpit.core.state import State
+from cockpit.core.text import dollars
 from cockpit.risk.rules.base import Env, Level, Reading, action_words, day_pnl, grade, pct
 from cockpit.risk.rules.limits import PnlRule
-from cockpit.risk.timing import format_money
 
 
 class ProfitTarget(PnlRule):
@@ -46,9 +46,9 @@ class ProfitTarget(PnlRule):
     def reason(self, state: State, now: int) -> str:
         assert self.target is not None
         pnl = self.pnl(state, now)
-        target = format_money(self.target)
+        target = dollars(self.target)
         if pnl >= self.target:
-            return f"profit target: day P&L {format_money(pnl)} reached the {target} target"
+            return f"profit target: day P&L {dollars(pnl)} reached the {target} target"
         return f"day P&L at {pct(pnl, self.target):.0%} of the {target} profit target"
 
     def inputs(self, state: State, now: int) -> str:
@@ -60,9 +60,9 @@ class ProfitTarget(PnlRule):
         return Reading(
             self.name,
             self.title,
-            f"{format_money(self.target)} {self.basis}",
-            format_money(pnl),
-            format_money(self.target - pnl),
+            f"{dollars(self.target)} {self.basis}",
+            dollars(pnl),
+            dollars(self.target - pnl),
             self.level(state, now),
             action_words(self.action, self.lock_until),
             max(0.0, pct(pnl, self.target)),
@@ -71,6 +71,6 @@ class ProfitTarget(PnlRule):
     def describe(self) -> str:
         assert self.target is not None
         return (
-            f"{format_money(self.target)} on {self.basis} P&L; "
+            f"{dollars(self.target)} on {self.basis} P&L; "
             f"at the target: {action_words(self.action, self.lock_until)}"
         )

@@ -15,8 +15,8 @@ from cockpit.core.commands import ClosePosition, PlaceOrder
 from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import OrderType, Side
 from cockpit.core.state import State
+from cockpit.core.text import countdown
 from cockpit.risk.rules.base import Act, Env, Level, Reading, Rule, event_symbol
-from cockpit.risk.timing import format_countdown
 
 STOP_TYPES = frozenset({OrderType.STOP, OrderType.STOP_LIMIT, OrderType.TRAILING_STOP})
 
@@ -126,7 +126,7 @@ class RequireStop(Rule):
             self.title,
             f"within {self.grace:g} s",
             current,
-            format_countdown(left) if left is not None else "-",
+            countdown(left) if left is not None else "-",
             level,
             f"then {self.action}",
         )

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.state import State
+from cockpit.core.text import countdown
 from cockpit.risk.rules.base import Env, Intent, Level, Reading, Refusal, Rule
-from cockpit.risk.timing import format_countdown
 
 
 class TradeClock(Rule):
@@ -35,7 +35,7 @@ class TradeClock(Rule):
         if now >= ready:
             return None
         return Refusal(
-            f"trade clock: next entry allowed in {format_countdown(ready - now)} "
+            f"trade clock: next entry allowed in {countdown(ready - now)} "
             f"({self.minutes:g} min after each entry)",
             f"last_entry_ns={self.env.tally.last_entry_ns} ready_ns={ready}",
         )
@@ -47,7 +47,7 @@ class TradeClock(Rule):
             self.name,
             self.title,
             f"{self.minutes:g} min",
-            f"{format_countdown(ready - now)} left" if waiting else "ready",
+            f"{countdown(ready - now)} left" if waiting else "ready",
             "-" if waiting else "ready",
             Level.WARN if waiting else Level.OK,
             "after each entry fill",

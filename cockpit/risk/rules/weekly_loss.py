@@ -9,9 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from cockpit.core.state import State
+from cockpit.core.text import dollars
 from cockpit.risk.rules.base import Env, Level, Reading, action_words, grade, pct
 from cockpit.risk.rules.limits import PnlRule
-from cockpit.risk.timing import format_money
 
 
 class WeeklyLoss(PnlRule):
@@ -48,9 +48,9 @@ class WeeklyLoss(PnlRule):
     def reason(self, state: State, now: int) -> str:
         assert self.limit is not None
         pnl = self.pnl(state, now)
-        limit = format_money(self.limit)
+        limit = dollars(self.limit)
         if -pnl >= self.limit:
-            return f"weekly loss limit: week P&L {format_money(pnl)} reached the {limit} limit"
+            return f"weekly loss limit: week P&L {dollars(pnl)} reached the {limit} limit"
         return f"weekly loss at {pct(-pnl, self.limit):.0%} of the {limit} limit"
 
     def inputs(self, state: State, now: int) -> str:
@@ -62,9 +62,9 @@ class WeeklyLoss(PnlRule):
         return Reading(
             self.name,
             self.title,
-            f"{format_money(self.limit)} {self.basis}",
-            format_money(pnl),
-            format_money(self.limit + pnl),
+            f"{dollars(self.limit)} {self.basis}",
+            dollars(pnl),
+            dollars(self.limit + pnl),
             self.level(state, now),
             action_words(self.action, self.lock_until),
             max(0.0, pct(-pnl, self.limit)),
@@ -73,6 +73,6 @@ class WeeklyLoss(PnlRule):
     def describe(self) -> str:
         assert self.limit is not None
         return (
-            f"{format_money(self.limit)} on {self.basis} P&L of the trading week; "
+            f"{dollars(self.limit)} on {self.basis} P&L of the trading week; "
             f"at the limit: {action_words(self.action, self.lock_until)}"
         )

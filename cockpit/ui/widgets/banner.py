@@ -10,18 +10,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.events import Link, LinkStatus
 from cockpit.core.state import State
+from cockpit.core.text import countdown
 from cockpit.risk.views import Banner
 from cockpit.ui.format import clock
-
-
-def countdown(seconds: int) -> str:
-    """``1:02:03`` or ``12:34``."""
-    hours, rest = divmod(max(0, seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def banner_text(
@@ -39,7 +32,7 @@ def banner_text(
         return "warning", risk.text
     until = state.lockout_until
     if until is not None and until > now_ns:
-        left = countdown((until - now_ns) // NS_PER_SECOND)
+        left = countdown(until - now_ns)
         reason = f" · {state.risk_reason}" if state.risk_reason else ""
         return "locked", f"LOCKED {left} · until {clock(until)} CT · exits only{reason}"
     if state.risk_state == "LOCKED":
