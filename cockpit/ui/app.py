@@ -172,7 +172,7 @@ class CockpitApp(App[int]):
             yield self.orders
             yield self.activity
         yield self.footer
-        yield Static(id="too-small")
+        yield Static(id="too-small", markup=False)
 
     def on_mount(self) -> None:
         self.watchlist.border_title = "watchlist"
@@ -181,7 +181,9 @@ class CockpitApp(App[int]):
         self.activity.border_title = "fills & events"
         self._apply_size((self.size.width, self.size.height))
         for problem in self.theme_problems:
-            self.notify(f"{problem}; using {self.theme}", severity="warning", timeout=15)
+            self.notify(
+                f"{problem}; using {self.theme}", severity="warning", timeout=15, markup=False
+            )
             self.engine.emit(Notice(self.clock.now_ns(), "warning", str(problem)))
         self._cockpit_timers = [self.set_interval(1 / self.drain_hz, self.drain, name="drain")]
         if not self.session.frozen:  # a frozen session ticks as its own clock moves

@@ -99,7 +99,7 @@ class GoToScreen(ModalScreen[int | None]):
         with Vertical(id="goto-box"):
             yield Label(f"Go to a time between {start} and {end} CT (HH:MM or HH:MM:SS)")
             yield time_input(clock(self.replay.now_ns), id="goto-time")
-            yield Static(id="goto-error")
+            yield Static(id="goto-error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#goto-box").border_title = "go to"

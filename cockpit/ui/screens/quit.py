@@ -24,7 +24,7 @@ class QuitScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-box"):
-            yield Label(f"Open positions: {self.open_positions}")
+            yield Label(f"Open positions: {self.open_positions}", markup=False)
             yield Static(
                 "y quit anyway (positions stay open at the broker)\nF flatten first · n / esc stay"
             )
