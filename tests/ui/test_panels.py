@@ -52,3 +52,23 @@ async def test_risk_panel_shows_text_in_brackets(monkeypatch: pytest.MonkeyPatch
         assert "Rule [risk]" in text
         assert "[2]" in text
         assert "set in [risk.x]" in text
+
+
+async def test_tab_goes_into_the_working_orders_and_out_again() -> None:
+    """tab focuses the working orders (up/down pick a row), tab again gives up/down back
+    to the instruments."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 5)
+        await press(pilot, "a", "B", "B")
+        assert len(app.state.working_orders()) == 2
+        await press(pilot, "tab")
+        assert app.orders.has_focus
+        await press(pilot, "down")
+        assert app.orders.cursor == 1
+        assert app.symbol == app.state.watchlist[0], "up/down move rows while inside"
+        await press(pilot, "tab")
+        assert not app.orders.has_focus
+        await press(pilot, "down")
+        assert app.symbol == app.state.watchlist[1], "down selects the next instrument again"
+        assert app.orders.cursor == 1
