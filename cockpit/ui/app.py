@@ -50,11 +50,11 @@ from cockpit.ui.screens.review import ReviewScreen
 from cockpit.ui.screens.risk import RiskScreen
 from cockpit.ui.screens.ticket import OrderTicket
 from cockpit.ui.theme import DEFAULT_THEME, ThemeProblem, derived_variables, load_themes
-from cockpit.ui.widgets.activity import ActivityLog, describe
 from cockpit.ui.widgets.banner import RiskBanner
 from cockpit.ui.widgets.blotters import PositionsTable, WorkingOrdersTable
 from cockpit.ui.widgets.chart import CandleChart
-from cockpit.ui.widgets.footer import TicketBar
+from cockpit.ui.widgets.fills_events import FillsAndEvents, describe
+from cockpit.ui.widgets.footer import StatusFooter
 from cockpit.ui.widgets.header import HeaderBar
 from cockpit.ui.widgets.watchlist import Watchlist
 
@@ -146,8 +146,8 @@ class CockpitApp(App[int]):
         self.chart = CandleChart(self.state, self.symbol, self.timeframe, id="chart")
         self.positions = PositionsTable(id="positions")
         self.orders = WorkingOrdersTable(id="orders", cursor=True)
-        self.activity = ActivityLog(id="activity")
-        self.footer = TicketBar(id="ticket")
+        self.fills_and_events = FillsAndEvents(id="fills-and-events")
+        self.footer = StatusFooter(id="footer")
         self._drained = (
             self.header,
             self.banner,
@@ -155,7 +155,7 @@ class CockpitApp(App[int]):
             self.chart,
             self.positions,
             self.orders,
-            self.activity,
+            self.fills_and_events,
             self.footer,
         )
 
@@ -170,7 +170,7 @@ class CockpitApp(App[int]):
         with Horizontal(id="bottom"):
             yield self.positions
             yield self.orders
-            yield self.activity
+            yield self.fills_and_events
         yield self.footer
         yield Static(id="too-small", markup=False)
 
@@ -178,7 +178,7 @@ class CockpitApp(App[int]):
         self.watchlist.border_title = "watchlist"
         self.positions.border_title = "positions"
         self.orders.border_title = "working orders"
-        self.activity.border_title = "fills & events"
+        self.fills_and_events.border_title = "fills & events"
         self._apply_size((self.size.width, self.size.height))
         for problem in self.theme_problems:
             self.notify(
@@ -340,7 +340,7 @@ class CockpitApp(App[int]):
         if force or pending.orders:
             self.orders.refresh_from(state)
         if force or pending.activity:
-            self.activity.catch_up(state)
+            self.fills_and_events.catch_up(state)
         pending.orders = pending.positions = pending.activity = False
 
     def mode_detail(self) -> str:
@@ -354,7 +354,7 @@ class CockpitApp(App[int]):
         self.watchlist.state = self.chart.state = session.state
         self.positions.reset()
         self.orders.reset()
-        self.activity.reset()
+        self.fills_and_events.reset()
         self.watchlist.invalidate_rows()
         self._pending = Pending()
 
@@ -527,7 +527,7 @@ class CockpitApp(App[int]):
 
     def action_pause_blotters(self) -> None:
         self.paused = not self.paused
-        for blotter in (self.positions, self.orders, self.activity):
+        for blotter in (self.positions, self.orders, self.fills_and_events):
             blotter.set_class(self.paused, "-paused")
         if not self.paused:
             self._drain_blotters(self._pending, force=True)

@@ -67,7 +67,7 @@ def describe(event: Event, state: State) -> tuple[str, str, str]:
     return type(event).__name__, "", "dim"
 
 
-class ActivityLog(CachedLines):
+class FillsAndEvents(CachedLines):
     """The newest lines at the bottom, on the Line API: a new line repaints rows of a
     fixed-size panel and never asks for a layout of the screen (a growing scrollable
     log did, 30 ms a line, right when a flatten key is most likely to be pressed).
@@ -75,13 +75,13 @@ class ActivityLog(CachedLines):
     journal and its review (``v``)."""
 
     COMPONENT_CLASSES = {
-        "activity--time",
-        "activity--bid",
-        "activity--ask",
-        "activity--good",
-        "activity--bad",
-        "activity--warn",
-        "activity--dim",
+        "fills-events--time",
+        "fills-events--bid",
+        "fills-events--ask",
+        "fills-events--good",
+        "fills-events--bad",
+        "fills-events--warn",
+        "fills-events--dim",
     }
 
     def __init__(self, *, id: str | None = None, keep: int = 500) -> None:
@@ -105,8 +105,8 @@ class ActivityLog(CachedLines):
             tag, text, style = describe(event, state)
             self.lines.append(
                 [
-                    (f"{clock(event.ts)} ", "activity--time"),
-                    (f"{tag:<9} ", f"activity--{style}"),
+                    (f"{clock(event.ts)} ", "fills-events--time"),
+                    (f"{tag:<9} ", f"fills-events--{style}"),
                     (text, ""),
                 ]
             )
