@@ -3,19 +3,35 @@ fills & events keeps its numbers whole."""
 
 from __future__ import annotations
 
+import io
+import re
+from decimal import Decimal
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.console import Console
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from cockpit.risk.rules.base import Level, Reading
+from cockpit.ui.app import CockpitApp
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.risk import RiskScreen
+from cockpit.ui.widgets.fills_events import Entry, layout
 from tests.ui.conftest import demo_app, press, settle
 
 
 def painted(widget: Widget) -> list[str]:
-    """The rows of ``widget`` as painted now, scroll position included."""
-    return [widget.render_line(y).text for y in range(widget.size.height)]
+    """The rows of ``widget`` as the screen shows them now (what the compositor paints,
+    cached rows included), scroll position included."""
+    console = Console(
+        width=widget.app.size.width, file=io.StringIO(), record=True, color_system=None
+    )
+    console.print(widget.screen._compositor.render_update(full=True))
+    screen = console.export_text().splitlines()
+    region = widget.content_region
+    return [line[region.x : region.right] for line in screen[region.y : region.bottom]]
 
 
 async def test_keys_screen_shows_brackets_and_scrolls_to_its_last_row() -> None:
@@ -72,3 +88,82 @@ async def test_tab_goes_into_the_working_orders_and_out_again() -> None:
         await press(pilot, "down")
         assert app.symbol == app.state.watchlist[1], "down selects the next instrument again"
         assert app.orders.cursor == 1
+
+
+WORD = re.compile(r"@ \S+|\S+")
+
+
+@given(
+    width=st.integers(min_value=20, max_value=140),
+    price=st.decimals(min_value=0, max_value=99999, places=2),
+    pnl=st.decimals(min_value=-99999, max_value=99999, places=2),
+    tag=st.sampled_from(["FILL", "CANCELLED", "NOT FLAT", "UNCERTAIN"]),
+)
+def test_an_entry_wraps_between_words_and_never_cuts_a_number(
+    width: int, price: Decimal, pnl: Decimal, tag: str
+) -> None:
+    """At any panel width, every word of an entry (each price and amount) is on one row
+    whole, and no row is wider than the panel."""
+    text = f"SELL 10 MNQ @ {price}  P&L {pnl:+,}  fee 3.70"
+    rows = [
+        "".join(run for run, _ in row) for row in layout(Entry("10:42:07", tag, "bid", text), width)
+    ]
+    assert all(len(row) <= width for row in rows), rows
+    words = [w for row in rows for w in WORD.findall(row)]
+    assert words[:2] == ["10:42:07", *tag.split()[:1]]
+    assert " ".join(words) == " ".join(["10:42:07", tag, *WORD.findall(text)])
+
+
+def events_panel(app: CockpitApp) -> list[str]:
+    return [row.rstrip() for row in painted(app.fills_and_events)]
+
+
+async def test_a_fill_price_is_whole_at_120x40_and_old_entries_widen_with_the_terminal() -> None:
+    """In the 38-column panel of 120x40 the fill's price is whole; at 160 columns the same
+    entries are laid out again on fewer rows."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 30)
+        await press(pilot, "a", "b")
+        await settle(pilot, 5)
+        await press(pilot, "s")
+        sell = app.state.fills[-1]
+        price = app.state.instruments["MNQ"].format(sell.price)
+        narrow = events_panel(app)
+        assert any(f"@ {price}" in row for row in narrow), narrow
+        assert not any(row.endswith(f"@ {price[:-1]}") for row in narrow)
+        await pilot.resize_terminal(160, 40)
+        await settle(pilot)
+        wide = events_panel(app)
+        assert any("connected (synthetic market)" in row for row in wide), wide
+        assert sum(bool(row.strip()) for row in wide) < sum(bool(row.strip()) for row in narrow)
+
+
+async def test_the_compact_layout_keeps_the_newest_fills_and_events_entry() -> None:
+    """At 80x24 the panel shows at least its newest entry (a fill just made)."""
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, 30)
+        await press(pilot, "a", "b")
+        rows = [row for row in events_panel(app) if row.strip()]
+        assert rows, "no fills & events row at 80x24"
+        assert "FILL" in rows[0], rows
+        assert "BUY 1 MNQ @" in rows[0], rows
+
+
+async def test_working_orders_and_every_cancel_are_in_fills_and_events() -> None:
+    """An order resting says WORKING; x and C each leave CANCELLED entries, C a line of its own."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 30)
+        await press(pilot, "a", "B")
+        assert "WORKING BUY 1 MNQ LMT·JB" in " ".join(events_panel(app))
+        await press(pilot, "tab", "x", "tab")
+        assert app.state.working_orders() == []
+        assert " CANCELLED BUY 1 MNQ" in " ".join(events_panel(app))
+        await press(pilot, "B", "B", "C")
+        assert app.state.working_orders() == []
+        text = " ".join(" ".join(events_panel(app)).split())
+        assert "NOTE cancel all: 2 working orders" in text
+        assert [e.tag for e in app.fills_and_events.entries].count("CANCELLED") == 3
+        assert text.index("cancel all") < text.rindex(" CANCELLED "), "C, then its cancels"

@@ -1,9 +1,17 @@
-"""Fills & events: one line per fill, refusal, flatten, connection or risk decision."""
+"""Fills & events: one entry per fill, order working or cancelled, refusal, flatten,
+connection or risk decision.
+
+An entry that does not fit the panel's width wraps onto continuation rows between words,
+so a price or an amount is never cut; the rows are laid out again at each width, so a
+wider terminal shows old entries on fewer rows.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from cockpit.core.events import (
     BrokerFailed,
@@ -21,13 +29,16 @@ from cockpit.core.events import (
     Reconciled,
     RiskStateChanged,
 )
+from cockpit.core.models import Order, OrderStatus, OrderType, Side
 from cockpit.core.state import State
 from cockpit.ui.format import clock, money
+from cockpit.ui.widgets.blotters import SHORT_TYPES
 from cockpit.ui.widgets.lines import CachedLines
 
 
 def describe(event: Event, state: State) -> tuple[str, str, str]:
-    """(tag, text, style) of one activity line; the tag is a word, never just a colour."""
+    """(tag, text, style) of one entry; the tag is a word, never just a colour. A double
+    space separates phrases, where a narrow panel wraps first."""
     if isinstance(event, FillReceived):
         fill = event.fill
         spec = state.instruments[fill.symbol]
@@ -41,8 +52,7 @@ def describe(event: Event, state: State) -> tuple[str, str, str]:
         tag = "UNCERTAIN" if event.uncertain else "BROKER"
         return tag, f"{event.command}: {event.reason}", "bad"
     if isinstance(event, OrderUpdated):
-        order = event.order
-        return "REJECTED", f"order {order.id} {order.side.label} {order.size} {order.symbol}", "bad"
+        return order_news(event.order, state)
     if isinstance(event, FlattenStarted):
         text = f"{event.reason}: {event.working_orders} orders, {event.open_positions} positions"
         return "FLATTEN", text, "warn"
@@ -67,8 +77,98 @@ def describe(event: Event, state: State) -> tuple[str, str, str]:
     return type(event).__name__, "", "dim"
 
 
+ORDER_TAGS = {
+    OrderStatus.OPEN: "WORKING",
+    OrderStatus.CANCELLED: "CANCELLED",
+    OrderStatus.EXPIRED: "EXPIRED",
+    OrderStatus.REJECTED: "REJECTED",
+}
+
+
+def order_news(order: Order, state: State) -> tuple[str, str, str]:
+    """An order started working, or ended without a fill: what, where, and for how many."""
+    f = state.instruments[order.symbol].format
+    what = f"{order.side.label} {order.remaining} {order.symbol}"
+    kind = SHORT_TYPES.get(order.type, order.type.label)
+    if order.type is OrderType.STOP_LIMIT:
+        where = f"STP {f(order.stop)}  LMT {f(order.limit)}"
+    elif order.price is not None:
+        where = f"{kind} @ {f(order.price)}"
+    else:
+        where = kind
+    tag = ORDER_TAGS.get(order.status, order.status.name)
+    if order.status is OrderStatus.OPEN:
+        style = "bid" if order.side is Side.BUY else "ask"
+    else:
+        style = "bad" if order.status is OrderStatus.REJECTED else "dim"
+    return tag, f"{what} {where}", style
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One fills & events entry, kept as words so it can be laid out at any width."""
+
+    time: str
+    tag: str
+    style: str
+    text: str
+
+
+WIDE = 56
+"""From this many cells the tags line up in a column; below, a tag takes only its length."""
+TAG_WIDTH = 9
+WORDS = re.compile(r"@ \S+|\S+")
+"""Words to wrap between; "@ price" stays one."""
+INDENT = 9
+"""Continuation rows start under the tag, past the time."""
+
+
+def layout(entry: Entry, width: int) -> list[list[tuple[str, str]]]:
+    """The rows of ``entry`` at ``width`` cells: words wrap, numbers are never cut.
+
+    Phrases (separated by two spaces) move to the next row whole when they fit there;
+    a longer phrase breaks between its words ("@ price" is one). A single word wider
+    than a whole row (nothing a price comes near) is the only thing a row can cut.
+    """
+    tag = f"{entry.tag:<{TAG_WIDTH}} " if width >= WIDE else f"{entry.tag} "
+    first = [(f"{entry.time} ", "fills-events--time"), (tag, f"fills-events--{entry.style}")]
+    used = len(entry.time) + 1 + len(tag)
+    lines: list[str] = [""]
+    room = [max(1, width - used)]
+
+    def place(piece: str, gap: str) -> bool:
+        line = lines[-1]
+        needed = len(piece) + (len(gap) if line else 0)
+        if needed <= room[-1] - len(line):
+            lines[-1] = f"{line}{gap}{piece}" if line else piece
+            return True
+        return False
+
+    def new_row() -> None:
+        lines.append("")
+        room.append(max(1, width - INDENT))
+
+    for phrase in entry.text.split("  "):
+        if not phrase or place(phrase, "  "):
+            continue
+        if lines[-1] and len(phrase) <= width - INDENT:
+            new_row()
+            place(phrase, "")
+            continue
+        for word in WORDS.findall(phrase):
+            if place(word, " "):
+                continue
+            if lines[-1] or len(lines) == 1:
+                new_row()
+            if not place(word, ""):
+                lines[-1] = word  # wider than a whole row: the one cut there can be
+    rows = [[*first, (lines[0], "")]]
+    rows.extend([(" " * INDENT + line, "")] for line in lines[1:])
+    return rows
+
+
 class FillsAndEvents(CachedLines):
-    """The newest lines at the bottom, on the Line API: a new line repaints rows of a
+    """The newest entries at the bottom, on the Line API: a new entry repaints rows of a
     fixed-size panel and never asks for a layout of the screen (a growing scrollable
     log did, 30 ms a line, right when a flatten key is most likely to be pressed).
     Frozen while the blotters are paused, catching up after; the whole day is in the
@@ -86,35 +186,47 @@ class FillsAndEvents(CachedLines):
 
     def __init__(self, *, id: str | None = None, keep: int = 500) -> None:
         super().__init__(id=id)
-        self.lines: deque[list[tuple[str, str]]] = deque(maxlen=keep)
+        self.entries: deque[Entry] = deque(maxlen=keep)
         self.seen = 0
+        self._rows: list[list[tuple[str, str]]] = []
+        self._laid_out: tuple[int, int, int] | None = None
+        """(width, height, entries added) the rows were laid out for."""
+        self._added = 0
 
     def reset(self) -> None:
         """Start over (a replay jumped back and rebuilt the state)."""
-        self.lines.clear()
+        self.entries.clear()
         self.seen = 0
+        self._added += 1
         self.invalidate_rows()
 
     def catch_up(self, state: State) -> None:
-        """Add every activity line since the last call."""
+        """Add every entry since the last call."""
         new = state.activity_count - self.seen
         if new <= 0:
             return
         events: Iterable[Event] = list(state.activity)[-min(new, len(state.activity)) :]
         for event in events:
             tag, text, style = describe(event, state)
-            self.lines.append(
-                [
-                    (f"{clock(event.ts)} ", "fills-events--time"),
-                    (f"{tag:<9} ", f"fills-events--{style}"),
-                    (text, ""),
-                ]
-            )
+            self.entries.append(Entry(clock(event.ts), tag, style, text))
         self.seen = state.activity_count
+        self._added += 1
         self.invalidate_rows()
 
+    def visible_rows(self, width: int, height: int) -> list[list[tuple[str, str]]]:
+        """The newest entries' rows that fill ``height`` rows at ``width``, oldest first."""
+        key = (width, height, self._added)
+        if self._laid_out != key:
+            rows: list[list[tuple[str, str]]] = []
+            for entry in reversed(self.entries):
+                if len(rows) >= height:
+                    break
+                rows[:0] = layout(entry, width)
+            self._rows = rows[-height:] if height else []
+            self._laid_out = key
+        return self._rows
+
     def render_row(self, y: int, width: int) -> list[tuple[str, str]]:
-        index = len(self.lines) - self.size.height + y
-        if 0 <= index < len(self.lines):
-            return self.lines[index]
-        return []
+        rows = self.visible_rows(width, self.size.height)
+        index = len(rows) - self.size.height + y
+        return rows[index] if 0 <= index < len(rows) else []
