@@ -453,18 +453,10 @@ class Engine:
         return task
 
     def _cancel_all(self, command: CancelAll) -> Verdict:
-        due = [
-            order.id
-            for order in self.state.working_orders(command.symbol)
-            if self._on_its_way(self._cancelling, order.id) is None
-        ]
-        if self.broker is not None and due:  # the line comes before the cancels it starts
-            orders = f"{len(due)} working order" + ("s" if len(due) > 1 else "")
-            self.emit(Notice(self.now(), "info", f"cancel all: {orders}"))
         tasks = [
             task
-            for order_id in due
-            if (task := self._send_cancel(order_id, command.label)) is not None
+            for order in self.state.working_orders(command.symbol)
+            if (task := self._send_cancel(order.id, command.label)) is not None
         ]
         if not tasks:
             return Verdict(True, "no working orders")

@@ -482,7 +482,10 @@ class CockpitApp(App[int]):
         self.submit(CancelOrder(order_id=order_id))
 
     def action_cancel_all(self) -> None:
-        self.submit(CancelAll())
+        working = len(self.state.working_orders())
+        verdict = self.submit(CancelAll())
+        if verdict.accepted and not verdict.reason:  # each cancel is a fills & events entry
+            self.say(f"cancel all: {working} working order" + ("s" if working > 1 else ""))
 
     def action_flatten_all(self) -> None:
         self.submit(FlattenAll(reason="flatten key"))

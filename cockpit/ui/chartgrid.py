@@ -316,7 +316,7 @@ def _time_row(bars: list[Bar], timeframe: Timeframe, plot: int, axis: int) -> Ro
             continue
         cells[x : x + len(text)] = list(text)
         next_free = x + len(text) + 2
-    return [("".join(cells), "time"), (" " * axis, "")]
+    return [("".join(cells), "time"), (" CT".ljust(axis)[:axis], "time")]
 
 
 def compact_count(value: int) -> str:

@@ -34,7 +34,7 @@ class StatusFooter(Widget):
     def update_view(
         self,
         *,
-        armed: bool,
+        armed: bool | None,
         symbol: str,
         size: int,
         timeframe: str,
@@ -46,9 +46,11 @@ class StatusFooter(Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         if armed:
             text.append(" ● ARMED ", style("footer--armed"))
-        else:
+        elif armed is not None:  # None: nothing can be armed here (a replay)
             text.append(" ○ DISARMED ", style("footer--disarmed"))
-        text.append(f" {symbol} · size {size} · {timeframe} ")
+        # A replay trades nothing: no ticket size to show.
+        ticket = f"size {size} · " if armed is not None else ""
+        text.append(f" {symbol} · {ticket}{timeframe} ")
         if paused:
             text.append(" PAUSED ", style("footer--paused"))
         if message:
