@@ -18,6 +18,7 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.command import CommandPalette
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.screen import Screen
 from textual.theme import Theme, ThemeProvider
 from textual.timer import Timer
@@ -272,7 +273,7 @@ class CockpitApp(App[int]):
             key = self.key_for(binding.id)
             yield SystemCommand(
                 binding.description.capitalize(),
-                f"key {key} · {binding.id}",
+                escape(f"key {key} · {binding.id}"),  # the palette reads help as markup
                 partial(self.call_later, self.run_action, binding.action),
             )
 
