@@ -99,8 +99,31 @@ def test_an_entry_wraps_between_words_and_never_cuts_a_number(
     assert " ".join(words) == " ".join(["10:42:07", tag, *WORD.findall(text)])
 
 
+def test_words_without_numbers_are_shortened_not_wrapped() -> None:
+    """A routine entry's tail with no number ends its row with "…" (never the word after a
+    number, never a refusal's reason)."""
+    rows = [
+        "".join(run for run, _ in row)
+        for row in layout(
+            Entry("10:42:07", "ACCOUNT", "good", "reconciling (re-reading it all)"), 38
+        )
+    ]
+    assert rows == ["10:42:07 ACCOUNT   reconciling (re-re…"]
+    flat = Entry("10:42:07", "FLAT ✓", "good", "verified flat (1 closed, 0 cancelled)")
+    rows = ["".join(run for run, _ in row).strip() for row in layout(flat, 38)]
+    assert rows == ["10:42:07 FLAT ✓    verified flat (1", "closed, 0 cancelled)"]
+    refused = Entry("10:42:07", "REFUSED", "bad", "BUY 1 MNQ market: disarmed: press a to arm")
+    text = " ".join("".join(run for run, _ in row) for row in layout(refused, 38))
+    assert " ".join(text.split()).endswith("disarmed: press a to arm"), "a reason is kept whole"
+
+
 def events_panel(app: CockpitApp) -> list[str]:
     return [row.rstrip() for row in painted(app.fills_and_events)]
+
+
+def events_words(app: CockpitApp) -> str:
+    """The panel's text with runs of spaces as one: what the entries say, row breaks aside."""
+    return " ".join(" ".join(events_panel(app)).split())
 
 
 async def test_a_fill_price_is_whole_at_120x40_and_old_entries_widen_with_the_terminal() -> None:
@@ -143,10 +166,10 @@ async def test_working_orders_and_every_cancel_are_in_fills_and_events() -> None
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 30)
         await press(pilot, "a", "B")
-        assert "WORKING BUY 1 MNQ LMT·JB" in " ".join(events_panel(app))
+        assert "WORKING BUY 1 MNQ LMT·JB @" in events_words(app)
         await press(pilot, "tab", "x", "tab")
         assert app.state.working_orders() == []
-        assert " CANCELLED BUY 1 MNQ" in " ".join(events_panel(app))
+        assert " CANCELLED BUY 1 MNQ LMT·JB @" in events_words(app)
         await press(pilot, "B", "B", "C")
         assert app.state.working_orders() == []
         assert "cancel all: 2 working orders" in app.footer.render().plain

@@ -114,9 +114,10 @@ class Entry:
     text: str
 
 
-WIDE = 56
-"""From this many cells the tags line up in a column; below, a tag takes only its length."""
 TAG_WIDTH = 9
+"""Tags line up in a column (the longest, CANCELLED, fills it) so the eye runs down them."""
+WHOLE_STYLES = frozenset({"bad", "warn"})
+"""A refusal, a failure or a warning is never shortened: its reason is the point."""
 WORDS = re.compile(r"@ \S+|\S+")
 """Words to wrap between; "@ price" stays one."""
 INDENT = 9
@@ -124,47 +125,77 @@ INDENT = 9
 
 
 def layout(entry: Entry, width: int) -> list[list[tuple[str, str]]]:
-    """The rows of ``entry`` at ``width`` cells: words wrap, numbers are never cut.
+    """The rows of ``entry`` at ``width`` cells: numbers are never cut.
 
     Phrases (separated by two spaces) move to the next row whole when they fit there;
-    a longer phrase breaks between its words ("@ price" is one). A single word wider
-    than a whole row (nothing a price comes near) is the only thing a row can cut.
+    a longer phrase breaks between its words ("@ price" is one). Once what is left of
+    a routine entry has no number in it, it is shortened with "…" instead of taking
+    more rows (a refusal or a warning keeps every word): the words are in the journal,
+    and the panel keeps room for more entries. A single word wider
+    than a whole row (nothing a price comes near) is the only number a row could cut.
     """
-    tag = f"{entry.tag:<{TAG_WIDTH}} " if width >= WIDE else f"{entry.tag} "
+    tag = f"{entry.tag:<{TAG_WIDTH}} "
     first = [(f"{entry.time} ", "fills-events--time"), (tag, f"fills-events--{entry.style}")]
-    used = len(entry.time) + 1 + len(tag)
-    lines: list[str] = [""]
-    room = [max(1, width - used)]
+    rooms = [max(1, width - len(entry.time) - 1 - len(tag))]
+    next_room = max(1, width - INDENT)
+    phrases = [WORDS.findall(phrase) for phrase in entry.text.split("  ") if phrase.strip()]
+    lines = [""]
 
-    def place(piece: str, gap: str) -> bool:
-        line = lines[-1]
-        needed = len(piece) + (len(gap) if line else 0)
-        if needed <= room[-1] - len(line):
-            lines[-1] = f"{line}{gap}{piece}" if line else piece
-            return True
-        return False
+    def rest(p: int, w: int) -> str:
+        """Phrase ``p`` from word ``w`` on, and every phrase after it."""
+        return "  ".join([" ".join(phrases[p][w:]), *(" ".join(x) for x in phrases[p + 1 :])])
+
+    def add(text: str, gap: str) -> bool:
+        joined = f"{lines[-1]}{gap}{text}" if lines[-1] else text
+        if len(joined) > rooms[-1]:
+            return False
+        lines[-1] = joined
+        return True
+
+    def shortened(p: int, w: int, gap: str) -> bool:
+        """End on this row with "…" when nothing left has a number in it (nor is the
+        word that says what a number counts: "0 cancelled" stays whole)."""
+        if entry.style in WHOLE_STYLES:
+            return False
+        before = phrases[p][w - 1] if w else (phrases[p - 1][-1] if p else "")
+        tail = rest(p, w)
+        if any(ch.isdigit() for ch in tail + before):
+            return False
+        joined = f"{lines[-1]}{gap}{tail}" if lines[-1] else tail
+        lines[-1] = joined[: rooms[-1] - 1].rstrip() + "…"
+        return True
 
     def new_row() -> None:
         lines.append("")
-        room.append(max(1, width - INDENT))
+        rooms.append(next_room)
 
-    for phrase in entry.text.split("  "):
-        if not phrase or place(phrase, "  "):
+    def build() -> list[list[tuple[str, str]]]:
+        rows = [[*first, (lines[0], "")]]
+        rows.extend([(" " * INDENT + line, "")] for line in lines[1:])
+        return rows
+
+    for p, words in enumerate(phrases):
+        if add(" ".join(words), "  "):
             continue
-        if lines[-1] and len(phrase) <= width - INDENT:
+        if (
+            lines[-1]
+            and len(" ".join(words)) <= next_room
+            and any(ch.isdigit() for ch in rest(p, 0))
+        ):
             new_row()
-            place(phrase, "")
+            add(" ".join(words), "")
             continue
-        for word in WORDS.findall(phrase):
-            if place(word, " "):
+        for w, word in enumerate(words):
+            gap = "  " if w == 0 else " "
+            if add(word, gap):
                 continue
+            if shortened(p, w, gap):
+                return build()
             if lines[-1] or len(lines) == 1:
                 new_row()
-            if not place(word, ""):
+            if not add(word, ""):
                 lines[-1] = word  # wider than a whole row: the one cut there can be
-    rows = [[*first, (lines[0], "")]]
-    rows.extend([(" " * INDENT + line, "")] for line in lines[1:])
-    return rows
+    return build()
 
 
 class FillsAndEvents(CachedLines):
