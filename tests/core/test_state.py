@@ -192,7 +192,8 @@ def test_orders_that_start_working_or_end_unfilled_are_fills_and_events_lines(
     state.apply(OrderUpdated(T, order(4, OrderStatus.FILLED)))
     market = Order(5, 1, "MNQ", Side.BUY, OrderType.MARKET, 1, OrderStatus.OPEN)
     state.apply(OrderUpdated(T, market))
-    lines = [(e.order.id, e.order.status) for e in state.activity]  # type: ignore[attr-defined]
+    assert all(isinstance(e, OrderUpdated) for e in state.activity)
+    lines = [(e.order.id, e.order.status) for e in state.activity if isinstance(e, OrderUpdated)]
     assert lines == [
         (1, OrderStatus.OPEN),
         (1, OrderStatus.CANCELLED),
