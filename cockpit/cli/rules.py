@@ -11,6 +11,7 @@ end or shorten one.
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -29,7 +30,7 @@ from cockpit.risk.config import RiskSettings
 from cockpit.risk.rules import all_rules
 from cockpit.risk.rules.base import Env
 from cockpit.risk.tally import Tally
-from cockpit.risk.timing import Calendar
+from cockpit.risk.timing import Calendar, zone_label
 
 
 @click.group("rules")
@@ -133,7 +134,7 @@ def lockout(ctx: click.Context) -> None:
     if store.problem is not None:
         until = max(calendar.day_end(now), active.until_ns if active is not None else 0)
         click.echo(
-            f"LOCKED until at least {calendar.local(until):%a %Y-%m-%d %H:%M %Z} "
+            f"LOCKED until at least {stamp(calendar.local(until))} "
             f"({countdown(until - now)} left): {store.problem}"
         )
         click.echo(
@@ -145,9 +146,14 @@ def lockout(ctx: click.Context) -> None:
         click.echo("no lockout in force")
         return
     click.echo(
-        f"LOCKED until {calendar.local(active.until_ns):%a %Y-%m-%d %H:%M %Z} "
+        f"LOCKED until {stamp(calendar.local(active.until_ns))} "
         f"({countdown(active.until_ns - now)} left): {active.reason}"
     )
+
+
+def stamp(moment: datetime) -> str:
+    """``Mon 2100-01-04 12:00 CT``: the day and time a lockout ends, in the header's words."""
+    return f"{moment:%a %Y-%m-%d %H:%M} {zone_label(moment)}"
 
 
 def _settings_or_defaults(path: Path | None) -> Settings:

@@ -52,6 +52,7 @@ from cockpit.core.models import (
     Order,
     OrderRequest,
     OrderStatus,
+    OrderType,
     Position,
     Side,
 )
@@ -223,10 +224,11 @@ class State:
 
     def _order(self, e: OrderUpdated) -> None:
         order = e.order
+        before = self.orders.get(order.id)
         self.orders[order.id] = order
         if order.tag is not None and order.tag in self.pending:
             del self.pending[order.tag]
-        if order.status is OrderStatus.REJECTED:
+        if _order_news(before, order):
             self._note(e)
         self.changes.orders.add(order.id)
         if self.flatten is not None:
@@ -428,6 +430,20 @@ class State:
     def order_status(self, order_id: int) -> OrderStatus | None:
         order = self.orders.get(order_id)
         return order.status if order is not None else None
+
+
+_ORDER_NEWS = frozenset(
+    {OrderStatus.OPEN, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED}
+)
+
+
+def _order_news(before: Order | None, order: Order) -> bool:
+    """Whether an order report is a fills & events line: the order started working (a
+    market order fills instead, no line), or it was cancelled, expired or rejected. The
+    same status again (a modify, a partial fill) is not news."""
+    if order.status not in _ORDER_NEWS or (before is not None and before.status is order.status):
+        return False
+    return order.status is not OrderStatus.OPEN or order.type is not OrderType.MARKET
 
 
 _HANDLERS: dict[type, Callable[[State, Any], None]] = {

@@ -143,6 +143,14 @@ class Calendar:
         return datetime_from_ns(ns, self.tz)
 
     def clock_label(self, ns: int) -> str:
-        """``17:00 CT``-style wall time in the calendar's timezone (with the day if not today)."""
+        """``17:00 CT``-style wall time in the calendar's timezone."""
         moment = datetime_from_ns(ns, self.tz)
-        return f"{moment:%H:%M} {moment.tzname()}"
+        return f"{moment:%H:%M} {zone_label(moment)}"
+
+
+def zone_label(moment: datetime) -> str:
+    """The zone as the header names it: ``CT`` for Chicago, summer or winter (never CST
+    here and CDT there); another zone by its abbreviation."""
+    if getattr(moment.tzinfo, "key", None) == "America/Chicago":
+        return "CT"
+    return moment.tzname() or ""

@@ -17,6 +17,7 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.command import CommandPalette
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
@@ -57,11 +58,11 @@ from cockpit.ui.theme import (
     review_palette,
     theme_catalogue,
 )
-from cockpit.ui.widgets.activity import ActivityLog, describe
 from cockpit.ui.widgets.banner import RiskBanner
 from cockpit.ui.widgets.blotters import PositionsTable, WorkingOrdersTable
 from cockpit.ui.widgets.chart import CandleChart
-from cockpit.ui.widgets.footer import TicketBar
+from cockpit.ui.widgets.fills_events import FillsAndEvents, describe
+from cockpit.ui.widgets.footer import StatusFooter
 from cockpit.ui.widgets.header import HeaderBar
 from cockpit.ui.widgets.watchlist import Watchlist
 
@@ -159,8 +160,8 @@ class CockpitApp(App[int]):
         self.chart = CandleChart(self.state, self.symbol, self.timeframe, id="chart")
         self.positions = PositionsTable(id="positions")
         self.orders = WorkingOrdersTable(id="orders", cursor=True)
-        self.activity = ActivityLog(id="activity")
-        self.footer = TicketBar(id="ticket")
+        self.fills_and_events = FillsAndEvents(id="fills-and-events")
+        self.footer = StatusFooter(id="footer")
         self._drained = (
             self.header,
             self.banner,
@@ -168,7 +169,7 @@ class CockpitApp(App[int]):
             self.chart,
             self.positions,
             self.orders,
-            self.activity,
+            self.fills_and_events,
             self.footer,
         )
 
@@ -183,18 +184,20 @@ class CockpitApp(App[int]):
         with Horizontal(id="bottom"):
             yield self.positions
             yield self.orders
-            yield self.activity
+            yield self.fills_and_events
         yield self.footer
-        yield Static(id="too-small")
+        yield Static(id="too-small", markup=False)
 
     def on_mount(self) -> None:
         self.watchlist.border_title = "watchlist"
         self.positions.border_title = "positions"
         self.orders.border_title = "working orders"
-        self.activity.border_title = "fills & events"
+        self.fills_and_events.border_title = "fills & events"
         self._apply_size((self.size.width, self.size.height))
         for problem in self.theme_problems:
-            self.notify(f"{problem}; using {self.theme}", severity="warning", timeout=15)
+            self.notify(
+                f"{problem}; using {self.theme}", severity="warning", timeout=15, markup=False
+            )
             self.engine.emit(Notice(self.clock.now_ns(), "warning", str(problem)))
         self._cockpit_timers = [self.set_interval(1 / self.drain_hz, self.drain, name="drain")]
         if not self.session.frozen:  # a frozen session ticks as its own clock moves
@@ -293,7 +296,7 @@ class CockpitApp(App[int]):
             key = self.key_for(binding.id)
             yield SystemCommand(
                 binding.description.capitalize(),
-                f"key {key} · {binding.id}",
+                escape(f"key {key} · {binding.id}"),  # the palette reads help as markup
                 partial(self.call_later, self.run_action, binding.action),
             )
 
@@ -372,7 +375,7 @@ class CockpitApp(App[int]):
         if force or pending.orders:
             self.orders.refresh_from(state)
         if force or pending.activity:
-            self.activity.catch_up(state)
+            self.fills_and_events.catch_up(state)
         pending.orders = pending.positions = pending.activity = False
 
     def mode_detail(self) -> str:
@@ -386,7 +389,7 @@ class CockpitApp(App[int]):
         self.watchlist.state = self.chart.state = session.state
         self.positions.reset()
         self.orders.reset()
-        self.activity.reset()
+        self.fills_and_events.reset()
         self.watchlist.invalidate_rows()
         self._pending = Pending()
 
@@ -523,7 +526,10 @@ class CockpitApp(App[int]):
         self.submit(CancelOrder(order_id=order_id))
 
     def action_cancel_all(self) -> None:
-        self.submit(CancelAll())
+        working = len(self.state.working_orders())
+        verdict = self.submit(CancelAll())
+        if verdict.accepted and not verdict.reason:  # each cancel is a fills & events entry
+            self.say(f"cancel all: {working} working order" + ("s" if working > 1 else ""))
 
     def action_flatten_all(self) -> None:
         self.submit(FlattenAll(reason="flatten key"))
@@ -568,7 +574,7 @@ class CockpitApp(App[int]):
 
     def action_pause_blotters(self) -> None:
         self.paused = not self.paused
-        for blotter in (self.positions, self.orders, self.activity):
+        for blotter in (self.positions, self.orders, self.fills_and_events):
             blotter.set_class(self.paused, "-paused")
         if not self.paused:
             self._drain_blotters(self._pending, force=True)

@@ -2,8 +2,10 @@
 
 Each candle is one column wide with a one-column gap. Every cell holds two half-rows,
 so bodies and wicks are drawn at twice the terminal's vertical resolution (▀ ▄ █ and
-╵ ╷ │). Under the candles sit volume bars (▁..█), a price axis on the right carries the
-last price, the position's average and the working orders, and a time axis runs below.
+╵ ╷ │); without colour (NO_COLOR) up bodies are hollow (░) and down bodies solid.
+Under the candles sit volume bars (▁..█), a price axis on the right carries the last
+price (each price once), the position's average and the working orders, and a time
+axis runs below.
 Styles are names (``up``, ``down``, ``avg``...) that the widget maps to theme colours.
 """
 
@@ -20,6 +22,9 @@ Row = list[tuple[str, str]]
 """One screen row: (text, style name) runs."""
 
 VOLUME_GLYPHS = " ▁▂▃▄▅▆▇█"
+HOLLOW = "░"
+"""An up candle's body cell when colour cannot tell it from a down one (NO_COLOR): a
+shaded, see-through body against the solid █ ▀ ▄ of a down candle, at whole-cell height."""
 NICE_SECONDS = (
     1,
     5,
@@ -63,6 +68,8 @@ class ChartSpec:
     format_price: Callable[[int], str]
     last: int | None = None
     overlays: Sequence[Overlay] = ()
+    hollow_up: bool = False
+    """Tell up from down by shape, not colour (NO_COLOR): up bodies are drawn hollow."""
 
 
 BACKGROUND_STYLES = frozenset({"last"})
@@ -121,6 +128,7 @@ def render_chart(spec: ChartSpec, width: int, height: int) -> list[Row]:
 
     cells = [_candle_cells(bar, half) for bar in bars]
     lines = _overlay_rows(spec, half, price_rows)
+    labels = _axis_labels(spec, price_rows, hi, lo, lines, axis, half)
     rows: list[Row] = []
     for r in range(price_rows):
         line = _Line()
@@ -130,6 +138,8 @@ def render_chart(spec: ChartSpec, width: int, height: int) -> list[Row]:
         used = 0
         for body, wick, style in cells:
             glyph = _glyph(body, wick, top, bottom)
+            if spec.hollow_up and style == "up" and glyph in "█▀▄":
+                glyph = HOLLOW
             if glyph == " ":
                 line.add(fill, fill_style)
             else:
@@ -140,7 +150,7 @@ def render_chart(spec: ChartSpec, width: int, height: int) -> list[Row]:
         pad = plot - (used * 2 - 1 if used else 0) - (1 if used * 2 - 1 < plot and used else 0)
         if pad > 0:
             line.add(fill * pad, fill_style)
-        _axis_label(line, r, price_rows, hi, lo, spec, overlay, axis, half)
+        line.add(*labels.get(r, (" " * axis, "")))
         rows.append(line.runs)
     rows.extend(_volume_rows(bars, volume_rows, plot, axis))
     rows.append(_time_row(bars, spec.timeframe, plot, axis))
@@ -211,33 +221,39 @@ def _overlay_rows(
     return rows
 
 
-def _axis_label(
-    line: _Line,
-    row: int,
+def _axis_labels(
+    spec: ChartSpec,
     price_rows: int,
     hi: float,
     lo: float,
-    spec: ChartSpec,
-    overlay: tuple[Overlay, str] | None,
+    lines: dict[int, tuple[Overlay, str]],
     axis: int,
     half: Callable[[float], int],
-) -> None:
+) -> dict[int, tuple[str, str]]:
+    """The price axis, row by row: the last price, each overlay's exact price, and a
+    grid price on every third row. A grid price is printed once: on a flat range (a 1s
+    chart of a quiet market) several grid rows round to one tick, and the last price or
+    an order may already say it."""
     fmt = spec.format_price
-    if spec.last is not None and half(spec.last) // 2 == row:
-        text = f"◀{fmt(spec.last)}"
-        line.add(text.ljust(axis)[:axis], "last")
-        return
-    if overlay is not None:
-        item, style = overlay
+    labels: dict[int, tuple[str, str]] = {}
+    said: set[int] = set()
+    if spec.last is not None:
+        labels[half(spec.last) // 2] = (f"◀{fmt(spec.last)}".ljust(axis)[:axis], "last")
+        said.add(spec.last)
+    for row, (item, style) in lines.items():
+        if row in labels:
+            continue
         price = round(item.price)
         marker = "=" if style == "avg" else item.label[:1]
-        line.add(f"{marker}{fmt(price)}".ljust(axis)[:axis], style)
-        return
-    if row % 3 == 1:
-        center = hi - (row + 0.5) * (hi - lo) / price_rows
-        line.add(f" {fmt(round(center))}".ljust(axis)[:axis], "axis")
-        return
-    line.add(" " * axis, "")
+        labels[row] = (f"{marker}{fmt(price)}".ljust(axis)[:axis], style)
+        said.add(price)
+    for row in range(1, price_rows, 3):
+        price = round(hi - (row + 0.5) * (hi - lo) / price_rows)
+        if row in labels or price in said:
+            continue
+        labels[row] = (f" {fmt(price)}".ljust(axis)[:axis], "axis")
+        said.add(price)
+    return labels
 
 
 def _volume_rows(bars: list[Bar], rows: int, plot: int, axis: int) -> list[Row]:
@@ -300,7 +316,7 @@ def _time_row(bars: list[Bar], timeframe: Timeframe, plot: int, axis: int) -> Ro
             continue
         cells[x : x + len(text)] = list(text)
         next_free = x + len(text) + 2
-    return [("".join(cells), "time"), (" " * axis, "")]
+    return [("".join(cells), "time"), (" CT".ljust(axis)[:axis], "time")]
 
 
 def compact_count(value: int) -> str:

@@ -11,6 +11,7 @@ against the recorded ones; a mismatch is shown in the replay bar.
 from __future__ import annotations
 
 from datetime import datetime, time
+from functools import cached_property
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,7 +20,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.theme import Theme
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from cockpit.core.clock import EXCHANGE_TZ, exchange_time, ns_from_datetime
 from cockpit.journal.review import review
@@ -32,9 +33,38 @@ from cockpit.ui.screens.review import ReviewScreen
 from cockpit.ui.theme import ThemeProblem, review_palette
 from cockpit.ui.widgets.inputs import time_input
 
+REPLAY_FOOTER = (
+    (("replay-play",), "play"),
+    (("replay-slower", "replay-faster"), "speed"),
+    (("show-keys",), "keys"),
+    (("replay-go-to",), "go to"),
+    (("replay-step",), "event"),
+    (("replay-bar",), "bar"),
+    (("replay-next-fill", "replay-prev-fill"), "fill"),
+    (("replay-next-decision", "replay-prev-decision"), "decision"),
+    (("replay-next-lockout", "replay-prev-lockout"), "lockout"),
+    (("review",), "review"),
+)
+"""The replay's footer keys, most important first (the footer drops from the end when
+narrow). Order keys are not among them: in a replay they reach no broker."""
+REPLAY_FOOTER_ORDER = (
+    "play",
+    "speed",
+    "event",
+    "bar",
+    "go to",
+    "fill",
+    "decision",
+    "lockout",
+    "review",
+    "keys",
+)
+"""Left to right on screen."""
+
 
 class ReplayBar(Widget):
-    """Where the replay stands: playing or paused, speed, recorded time, progress."""
+    """Where the replay stands: playing or paused, speed, recorded time (CT), progress,
+    and how the recording ended; the keys are in the footer below."""
 
     COMPONENT_CLASSES = {"replaybar--state", "replaybar--key", "replaybar--warn"}
 
@@ -64,20 +94,6 @@ class ReplayBar(Widget):
             text.append(f" · {notice}", style("state" if replay.ending.clean else "warn"))
         if message:
             text.append(f" · {message}", style("warn"))
-        text.append(" │")
-        for key, label in (
-            ("space", "play"),
-            (",.", "speed"),
-            ("n", "event"),
-            ("m", "bar"),
-            ("g", "go to"),
-            ("jJ", "fill"),
-            ("dD", "decision"),
-            ("oO", "lockout"),
-            ("v", "review"),
-        ):
-            text.append(f" {key}", style("key"))
-            text.append(f" {label}")
         if text.plain != self._text.plain:
             self._text = text
             self.refresh()
@@ -95,9 +111,14 @@ class GoToScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         start, end = clock(self.replay.start_ns), clock(self.replay.end_ns)
         with Vertical(id="goto-box"):
-            yield Label(f"Go to a time between {start} and {end} CT (HH:MM or HH:MM:SS)")
+            yield Static(
+                f"Go to a time between {start} and {end} CT\n"
+                "HH:MM or HH:MM:SS · Enter goes · esc closes",
+                id="goto-prompt",
+                markup=False,
+            )
             yield time_input(clock(self.replay.now_ns), id="goto-time")
-            yield Static(id="goto-error")
+            yield Static(id="goto-error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#goto-box").border_title = "go to"
@@ -154,6 +175,39 @@ class ReplayApp(CockpitApp):
 
     def mode_detail(self) -> str:
         return self.replay.speed_label
+
+    def key_for(self, binding_id: str) -> str:
+        """Replay keys as well as the cockpit's, remaps included."""
+        for binding in REPLAY_BINDINGS:
+            if binding.id == binding_id:
+                key = self._keymap.get(binding_id, binding.key).split(",")[0]
+                return self.get_key_display(binding.with_key(key))
+        return super().key_for(binding_id)
+
+    def key_rows(self) -> list[tuple[str, str, str]]:
+        """``?`` in a replay lists the replay keys first."""
+        replay = [(self.key_for(b.id), b.description, b.id) for b in REPLAY_BINDINGS if b.id]
+        return replay + super().key_rows()
+
+    @cached_property
+    def _footer_keys(self) -> list[tuple[int, str, str]]:
+        """The footer shows replay keys only: b, s, F and the rest reach no broker here."""
+        return [
+            (REPLAY_FOOTER_ORDER.index(label), "".join(self.key_for(i) for i in ids), label)
+            for ids, label in REPLAY_FOOTER
+        ]
+
+    def _update_footer(self, now: int) -> None:
+        message = self._message if now < self._message_until else ""
+        self.footer.update_view(
+            armed=None,
+            symbol=self.symbol,
+            size=self.ticket_size,
+            timeframe=self.timeframe,
+            keys=self._footer_keys,
+            message=message,
+            paused=self.paused,
+        )
 
     def drain(self, force: bool = False) -> None:
         if self.replay.generation != self._generation:

@@ -78,7 +78,7 @@ FOLDS: list[tuple[Event, Changes]] = [
     ),
     (SessionStatsUpdated(T, "MNQ", 99), Changes(quotes={"MNQ"})),
     (AccountUpdated(T, ACCOUNT), Changes(account=True)),
-    (OrderUpdated(T, order(7)), Changes(orders={7})),
+    (OrderUpdated(T, order(7)), Changes(orders={7}, activity=True)),
     (FillReceived(T, fill()), Changes(account=True, activity=True)),
     (
         PositionUpdated(T, Position(1, "MNQ", 2, 200, T)),
@@ -177,6 +177,29 @@ def test_order_updates_replace_by_id_and_working_orders_filter(state: State) -> 
     assert [o.id for o in state.working_orders()] == [2]
     assert state.working_orders("MES") == []
     assert state.order_status(3) is None
+
+
+def test_orders_that_start_working_or_end_unfilled_are_fills_and_events_lines(
+    state: State,
+) -> None:
+    """Working, cancelled, expired and rejected orders each make one line; the same status
+    again, a fill's FILLED and a market order's OPEN make none."""
+    state.apply(OrderUpdated(T, order(1)))
+    state.apply(OrderUpdated(T, order(1)))  # a modify: still working
+    state.apply(OrderUpdated(T, order(1, OrderStatus.CANCELLED)))
+    state.apply(OrderUpdated(T, order(2, OrderStatus.REJECTED)))
+    state.apply(OrderUpdated(T, order(3, OrderStatus.EXPIRED)))
+    state.apply(OrderUpdated(T, order(4, OrderStatus.FILLED)))
+    market = Order(5, 1, "MNQ", Side.BUY, OrderType.MARKET, 1, OrderStatus.OPEN)
+    state.apply(OrderUpdated(T, market))
+    assert all(isinstance(e, OrderUpdated) for e in state.activity)
+    lines = [(e.order.id, e.order.status) for e in state.activity if isinstance(e, OrderUpdated)]
+    assert lines == [
+        (1, OrderStatus.OPEN),
+        (1, OrderStatus.CANCELLED),
+        (2, OrderStatus.REJECTED),
+        (3, OrderStatus.EXPIRED),
+    ]
 
 
 def test_pending_submission_is_settled_by_its_tag(state: State) -> None:

@@ -82,6 +82,8 @@ _SYNC_SUPPORTED = b"\x1b[?2026;2$y"
 _SYNC_START, _SYNC_END = b"\x1b[?2026h", b"\x1b[?2026l"
 """Each frame is written between these, once the terminal said it supports them."""
 _CLOCK = re.compile(r"(\d\d:\d\d:\d\d) CT")
+_TIME = re.compile(r"\d\d:\d\d:\d\d ")
+"""A fills & events row that starts an entry."""
 
 
 class ScreenTimeout(AssertionError):
@@ -114,9 +116,10 @@ class Screen:
 
     @property
     def last_event_second(self) -> str | None:
-        """The ``HH:MM:SS`` of the newest fills & events line."""
-        events = self.events()
-        return events[-1][:8] if events else None
+        """The ``HH:MM:SS`` of the newest fills & events entry (its continuation rows,
+        where a narrow panel wraps it, carry no time)."""
+        times = [line[:8] for line in self.events() if _TIME.match(line)]
+        return times[-1] if times else None
 
     @property
     def banner(self) -> str:

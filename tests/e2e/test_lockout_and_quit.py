@@ -19,7 +19,7 @@ from tests.e2e.terminal import Screen, Terminal
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 COUNTDOWN = re.compile(r"LOCKED\b.*?\b(\d{1,2}:\d{2}(?::\d{2})?) left")
-"""The banner's lockout and the time it has left, e.g. ``LOCKED until 16:00 CST · 14:59 left``."""
+"""The banner's lockout and the time it has left, e.g. ``LOCKED until 16:00 CT · 14:59 left``."""
 
 
 def countdown(screen: Screen) -> str | None:

@@ -143,5 +143,5 @@ def test_rules_lockout_reports_the_saved_lockout() -> None:
     far = 4_102_444_800 * 1_000_000_000  # 2100-01-01
     trader_lockouts().extend(Lockout(far, "tilt", "manual", 0), 0)
     output = CliRunner().invoke(main, ["rules", "lockout"]).output
-    assert output.startswith("LOCKED until Thu 2099-12-31 18:00 CST")
+    assert output.startswith("LOCKED until Thu 2099-12-31 18:00 CT")
     assert output.rstrip().endswith(": tilt")

@@ -35,7 +35,7 @@ async def test_a_restart_during_a_lockout_is_still_locked(tmp_path: Path) -> Non
     assert again.of(LockoutStarted)[0].until_ns == until
     refused = await again.buy("MNQ", 1)
     assert not refused.accepted
-    assert refused.reason.startswith("locked until 11:00 CDT (50:00 left)")
+    assert refused.reason.startswith("locked until 11:00 CT (50:00 left)")
 
 
 async def test_an_edited_or_deleted_config_cannot_end_a_lockout(tmp_path: Path) -> None:

@@ -266,7 +266,7 @@ def test_rules_lockout_reads_both_records_and_the_journal_folder() -> None:
     rewrite("state", Lockout(FAR - HOUR, "short", "manual", 0))
     rewrite("journals", Lockout(FAR, "tilt", "manual", 0))
     output = CliRunner().invoke(main, ["rules", "lockout"]).output
-    assert output.startswith("LOCKED until Mon 2100-01-04 12:00 CST")
+    assert output.startswith("LOCKED until Mon 2100-01-04 12:00 CT")
     assert output.rstrip().endswith(": tilt")
 
 

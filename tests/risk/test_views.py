@@ -39,7 +39,7 @@ async def test_banner_for_warning_reducing_and_locked(desk: DeskFactory) -> None
     assert locked is not None
     assert locked.state == "LOCKED"
     assert locked.until_ns == d.clock.now_ns() + 90 * MINUTE
-    assert locked.text == "LOCKED until 11:30 CDT · 1:30:00 left · tilt"
+    assert locked.text == "LOCKED until 11:30 CT · 1:30:00 left · tilt"
     d.clock.advance(61)
     assert d.risk.banner(d.state).countdown == "1:28:59"  # type: ignore[union-attr]
 
@@ -119,7 +119,7 @@ async def test_lockout_presets_from_now(desk: DeskFactory) -> None:
         ("1h", 60 * MINUTE),
     ]
     assert presets[3].until_ns == at(2026, 3, 10, 17, 0)
-    assert presets[3].label == "rest of the day (until 17:00 CDT)"
+    assert presets[3].label == "rest of the day (until 17:00 CT)"
     command = presets[1].command()
     assert command == StartLockout(until_ns=now + 30 * MINUTE, reason="manual lockout 30 min")
 

@@ -7,12 +7,15 @@ on every run and every machine.
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from cockpit.config import PaperSettings, Settings
 from cockpit.core.broker import Broker
@@ -86,3 +89,15 @@ def warm() -> Callable[[Pilot[int]], Awaitable[None]]:
         await settle(pilot, 60)
 
     return run_before
+
+
+def painted(widget: Widget) -> list[str]:
+    """The rows of ``widget`` as the screen shows them now (what the compositor paints,
+    cached rows included), scroll position included."""
+    console = Console(
+        width=widget.app.size.width, file=io.StringIO(), record=True, color_system=None
+    )
+    console.print(widget.screen._compositor.render_update(full=True))
+    screen = console.export_text().splitlines()
+    region = widget.content_region
+    return [line[region.x : region.right] for line in screen[region.y : region.bottom]]

@@ -13,10 +13,11 @@ from cockpit.journal.format import RecordKind
 from cockpit.journal.reader import open_journal
 from cockpit.replay import open_replay
 from cockpit.ui.app import make_app
+from cockpit.ui.format import clock
 from cockpit.ui.replay import GoToScreen, ReplayApp
 from cockpit.ui.screens.review import ReviewScreen
 from tests.frozen import FROZEN_START_NS, frozen_session
-from tests.ui.conftest import press, private_user_dirs_at, settle
+from tests.ui.conftest import painted, press, private_user_dirs_at, settle
 
 
 async def record_through_the_cockpit(folder: Path) -> tuple[Path, list[tuple[int, str]]]:
@@ -118,6 +119,34 @@ async def test_n_steps_one_event_and_g_goes_to_a_time(recorded) -> None:  # type
         await press(pilot, "enter")
         assert not isinstance(app.screen, GoToScreen)
         assert app.replay.now_ns >= app.replay.start_ns + 40 * 10**9
+
+
+async def test_the_replay_footer_shows_replay_keys_only(recorded) -> None:  # type: ignore[no-untyped-def]
+    """The footer offers the replay's keys (play, speed, go to...) and none that trade."""
+    path, _ = recorded
+    app = replay_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        footer = app.footer.render().plain
+        for offered in ("space play", ",. speed", "g go to", "jJ fill", "? keys"):
+            assert offered in footer, footer
+        for trading in (" b buy", " s sell", " F flatten", "C cancel all", "ARMED", "size"):
+            assert trading not in footer, footer
+        assert "space" not in app.replay_bar.render().plain, "the keys are said once"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_go_to_prompt_is_whole(recorded, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    """`g`'s prompt, with both ends of the recording and the formats, fits at 80x24 and 120x40."""
+    path, _ = recorded
+    app = replay_app(path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await press(pilot, "g")
+        text = "\n".join(painted(app.screen.query_one("#goto-prompt")))
+        start, end = clock(app.replay.start_ns), clock(app.replay.end_ns)
+        assert f"Go to a time between {start} and {end} CT" in text
+        assert "HH:MM or HH:MM:SS · Enter goes · esc closes" in text
 
 
 async def test_v_opens_the_review_of_the_recording(recorded) -> None:  # type: ignore[no-untyped-def]

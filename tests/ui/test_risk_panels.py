@@ -184,4 +184,4 @@ async def test_lock_until_a_typed_time() -> None:
         await press(pilot, "y")
         lockout = app.session.risk.lockout()
         assert lockout is not None
-        assert banner(app).startswith("LOCKED until 10:30 CST")
+        assert banner(app).startswith("LOCKED until 10:30 CT")

@@ -11,12 +11,12 @@ from cockpit.ui.app import CockpitApp, make_app
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.quit import QuitScreen
 from cockpit.ui.screens.ticket import OrderTicket
-from cockpit.ui.widgets.footer import TicketBar
+from cockpit.ui.widgets.footer import StatusFooter
 from tests.ui.conftest import START_NS, demo_app, demo_session, press, settle
 
 
 def footer(app: CockpitApp) -> str:
-    return app.query_one(TicketBar).render().plain
+    return app.query_one(StatusFooter).render().plain
 
 
 async def test_buy_while_disarmed_is_refused_with_the_reason() -> None:
@@ -265,7 +265,7 @@ async def test_pause_freezes_the_blotters_and_catches_up_after() -> None:
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
-        log = app.query_one("#activity")
+        log = app.query_one("#fills-and-events")
         await press(pilot, "p", "a", "b")
         seen = log.seen  # type: ignore[attr-defined]
         assert seen < app.state.activity_count

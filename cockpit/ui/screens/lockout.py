@@ -45,10 +45,10 @@ class LockoutScreen(ModalScreen[None]):
             )
             for number, preset in enumerate(self.presets, start=1):
                 until = "" if "until" in preset.label else f"until {clock(preset.until_ns)} CT"
-                yield Label(f" {number}  {preset.label:<34} {until}")
+                yield Label(f" {number}  {preset.label:<34} {until}", markup=False)
             yield Label(f" {len(self.presets) + 1}  until a time (CT):", id="lockout-time-label")
             yield time_input("", id="lockout-time")
-            yield Static(id="lockout-confirm")
+            yield Static(id="lockout-confirm", markup=False)
             yield Label("1-4 choose · 5 then HH:MM Enter · y lock · esc back", id="lockout-help")
 
     def on_mount(self) -> None:

@@ -26,7 +26,7 @@ class QuitScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-box"):
-            yield Label(f"Open positions: {self.open_positions}")
+            yield Label(f"Open positions: {self.open_positions}", markup=False)
             yield Static(
                 "y quit anyway (positions stay open at the broker)\n"
                 f"{self.flatten_key} flatten first · n / esc stay"

@@ -31,7 +31,7 @@ class RiskScreen(ModalScreen[None]):
             table: DataTable[Text] = DataTable(id="risk-table", cursor_type="none")
             table.can_focus = False
             yield table
-            yield Static(id="risk-footer")
+            yield Static(id="risk-footer", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#risk-table", DataTable)
@@ -58,13 +58,13 @@ class RiskScreen(ModalScreen[None]):
             style = self.get_component_rich_style(
                 f"risk--{reading.level.name.lower()}", partial=True
             )
-            table.add_row(
-                reading.title,
-                reading.limit,
-                reading.current,
-                reading.headroom,
+            table.add_row(  # Text, not str: a str cell is read as markup ("[risk]")
+                Text(reading.title),
+                Text(reading.limit),
+                Text(reading.current),
+                Text(reading.headroom),
                 Text(reading.level.name, style=style),
-                reading.detail,
+                Text(reading.detail),
             )
         rules_on = len(readings) - 1
         note = "every rule is off: add a [risk] section to the config (docs/rules.md)"

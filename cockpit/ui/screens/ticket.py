@@ -63,7 +63,7 @@ class OrderTicket(ModalScreen[None]):
                 "Enter never sends an order.",
                 id="ticket-help",
             )
-            yield Label(id="ticket-error")
+            yield Label(id="ticket-error", markup=False)
 
     def on_mount(self) -> None:
         box = self.query_one("#ticket-box")

@@ -47,6 +47,8 @@ class KeyedTable(CachedLines):
         Binding("up", "move(-1)", "previous row", show=False),
         Binding("down", "move(1)", "next row", show=False),
         Binding("escape", "leave", "back to the watchlist", show=False),
+        # The key that came in goes out again (a remap of focus-orders moves it too).
+        Binding("tab", "leave", "back to the watchlist", show=False, id="focus-orders"),
     ]
     COLUMNS: Sequence[tuple[str, int]] = ()
     RIGHT: frozenset[str] = frozenset()

@@ -72,6 +72,7 @@ class CandleChart(CachedLines):
             format_price=spec.format,
             last=state.last.get(self.symbol),
             overlays=overlays,
+            hollow_up=self.app.no_color,
         )
         rows = [self._ohlcv(bars[-1] if bars else None, width)]
         if width and height > 1:
@@ -95,6 +96,9 @@ class CandleChart(CachedLines):
         title = f"{name} · {self.timeframe}"
         if self.border_title != title:
             self.border_title = title
+        legend = "░ up · █ down" if self.app.no_color else None
+        if self.border_subtitle != legend:
+            self.border_subtitle = legend
 
     def _ohlcv(self, bar: Bar | None, width: int) -> Row:
         """The forming bar, on the chart's first row."""

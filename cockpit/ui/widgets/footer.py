@@ -1,5 +1,6 @@
-"""The footer: arm state in words, the ticket (instrument, size, timeframe), the keys
-that matter, and the last refusal so a trader sees why nothing happened.
+"""The status footer: arm state in words, what a key would trade (instrument, size,
+timeframe), the keys that matter, and the last refusal so a trader sees why nothing
+happened. (The *ticket* is the order modal, ``l``; this is not it.)
 """
 
 from __future__ import annotations
@@ -8,14 +9,16 @@ from rich.text import Text
 from textual.widget import Widget
 
 
-class TicketBar(Widget):
+class StatusFooter(Widget):
+    """The bottom row of the cockpit."""
+
     COMPONENT_CLASSES = {
-        "ticket--armed",
-        "ticket--disarmed",
-        "ticket--key",
-        "ticket--dim",
-        "ticket--message",
-        "ticket--paused",
+        "footer--armed",
+        "footer--disarmed",
+        "footer--key",
+        "footer--dim",
+        "footer--message",
+        "footer--paused",
     }
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -31,7 +34,7 @@ class TicketBar(Widget):
     def update_view(
         self,
         *,
-        armed: bool,
+        armed: bool | None,
         symbol: str,
         size: int,
         timeframe: str,
@@ -42,18 +45,20 @@ class TicketBar(Widget):
         style = self._style
         text = Text(no_wrap=True, overflow="ellipsis")
         if armed:
-            text.append(" ● ARMED ", style("ticket--armed"))
-        else:
-            text.append(" ○ DISARMED ", style("ticket--disarmed"))
-        text.append(f" {symbol} · size {size} · {timeframe} ")
+            text.append(" ● ARMED ", style("footer--armed"))
+        elif armed is not None:  # None: nothing can be armed here (a replay)
+            text.append(" ○ DISARMED ", style("footer--disarmed"))
+        # A replay trades nothing: no ticket size to show.
+        ticket = f"size {size} · " if armed is not None else ""
+        text.append(f" {symbol} · {ticket}{timeframe} ")
         if paused:
-            text.append(" PAUSED ", style("ticket--paused"))
+            text.append(" PAUSED ", style("footer--paused"))
         if message:
-            text.append(f" {message}", style("ticket--message"))
+            text.append(f" {message}", style("footer--message"))
         else:
-            text.append("│", style("ticket--dim"))
+            text.append("│", style("footer--dim"))
             for key, label in fit_keys(keys, self.size.width - text.cell_len):
-                text.append(f" {key}", style("ticket--key"))
+                text.append(f" {key}", style("footer--key"))
                 text.append(f" {label} ")
         if text.plain != self._text.plain or text.spans != self._text.spans:
             self._text = text

@@ -19,6 +19,9 @@ class CachedLines(Widget):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._strips: dict[int, Strip] = {}
+        self._strips_width = 0
+        """The width the cached rows were rendered at: a paint at another width (before
+        the Resize event arrives) renders them again instead of padding old ones."""
         self._styles: dict[str, Style] = {}
 
     def render_row(self, y: int, width: int) -> list[tuple[str, str]]:
@@ -33,9 +36,12 @@ class CachedLines(Widget):
         return style
 
     def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if width != self._strips_width:
+            self._strips.clear()
+            self._strips_width = width
         strip = self._strips.get(y)
         if strip is None:
-            width = self.size.width
             segments = [
                 Segment(text, self.style_for(name)) for text, name in self.render_row(y, width)
             ]
