@@ -57,7 +57,7 @@ class QuoteUpdated(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class TradePrinted(Event):
+class Printed(Event):
     """A print on the tape. ``aggressor`` is the side that crossed the spread."""
 
     symbol: str
@@ -76,12 +76,12 @@ class BarsLoaded(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class SessionStatsUpdated(Event):
+class DayStatsUpdated(Event):
     """Reference prices for the day: the prior settle gives the watchlist's change."""
 
     symbol: str
     settle: int
-    """Previous session's settlement (or the day's open), in ticks."""
+    """The prior trading day's settlement (or the day's open), in ticks."""
 
 
 # Account -------------------------------------------------------------------------------
@@ -137,7 +137,7 @@ class ArmChanged(Event):
 
 @dataclass(frozen=True, slots=True)
 class OrderDenied(Event):
-    """A command refused before it reached a broker, with the reason a trader reads."""
+    """A command denied before it reached a broker, with the reason a trader reads."""
 
     command: str
     reason: str
@@ -182,7 +182,7 @@ class Notice(Event):
 
 @dataclass(frozen=True, slots=True)
 class RiskStateChanged(Event):
-    """The trading state moved (ACTIVE, WARNING, REDUCING, LOCKED)."""
+    """The trading state moved (ACTIVE, WARNING, REDUCE-ONLY, LOCKED)."""
 
     state: str
     previous: str

@@ -23,6 +23,7 @@ from cockpit.core.events import (
     BarsLoaded,
     BrokerFailed,
     ConnectionChanged,
+    DayStatsUpdated,
     EnforcementTaken,
     Event,
     FillReceived,
@@ -37,12 +38,11 @@ from cockpit.core.events import (
     OrderSubmitted,
     OrderUpdated,
     PositionUpdated,
+    Printed,
     QuoteUpdated,
     Reconciled,
     RiskStateChanged,
-    SessionStatsUpdated,
     SubmissionSettled,
-    TradePrinted,
 )
 from cockpit.core.instruments import Instrument
 from cockpit.core.models import (
@@ -88,7 +88,7 @@ class Changes:
     positions: set[str] = field(default_factory=set)
     account: bool = False
     activity: bool = False
-    session: bool = False
+    status: bool = False
     """Arm state, links, flatten or risk state: the header, banner and footer."""
 
     def __bool__(self) -> bool:
@@ -99,7 +99,7 @@ class Changes:
             or self.positions
             or self.account
             or self.activity
-            or self.session
+            or self.status
         )
 
 
@@ -191,7 +191,7 @@ class State:
         self.market_ns = e.ts
         self.changes.quotes.add(e.symbol)
 
-    def _trade(self, e: TradePrinted) -> None:
+    def _print(self, e: Printed) -> None:
         if e.ts >= self._day_end:
             self._new_day(e.ts)
         symbol = e.symbol
@@ -201,7 +201,7 @@ class State:
         book = self.bars.get(symbol)
         if book is None:
             book = self.bars[symbol] = BarBook()
-        book.on_trade(e.ts, e.price, e.size)
+        book.on_print(e.ts, e.price, e.size)
         self.changes.quotes.add(symbol)
         self.changes.bars.add(symbol)
 
@@ -213,7 +213,7 @@ class State:
         self.changes.bars.add(e.symbol)
         self.changes.quotes.add(e.symbol)
 
-    def _session_stats(self, e: SessionStatsUpdated) -> None:
+    def _day_stats(self, e: DayStatsUpdated) -> None:
         self.settle[e.symbol] = e.settle
         self.changes.quotes.add(e.symbol)
 
@@ -260,20 +260,20 @@ class State:
         however it got there (a manual exit, a fill, another flatten)."""
         if type(self.flatten) is FlattenCompleted and self.is_flat():
             self.flatten = None
-            self.changes.session = True
+            self.changes.status = True
 
     def _connection(self, e: ConnectionChanged) -> None:
         self.links[e.link] = e.status
         self.link_detail[e.link] = e.detail
         if e.link is Link.ACCOUNT and not e.status.healthy:
             self.reconciled = False
-        self.changes.session = True
+        self.changes.status = True
 
     def _reconciled(self, e: Reconciled) -> None:
         if not self.reconciled:  # order keys come back: worth a line (a routine re-read
             self._note(e)  # while in sync, such as a flatten's check, is not)
         self.reconciled = True
-        self.changes.session = True
+        self.changes.status = True
 
     def _note(self, event: Event) -> None:
         """A line in the fills & events blotter."""
@@ -283,7 +283,7 @@ class State:
 
     def _armed(self, e: ArmChanged) -> None:
         self.armed = e.armed
-        self.changes.session = True
+        self.changes.status = True
 
     def _submitted(self, e: OrderSubmitted) -> None:
         if e.request.tag is not None:
@@ -296,25 +296,25 @@ class State:
 
     def _flatten_started(self, e: FlattenStarted) -> None:
         self.flatten = e
-        self.changes.session = True
+        self.changes.status = True
 
     def _flatten_completed(self, e: FlattenCompleted) -> None:
         self.flatten = None if e.flat else e
-        self.changes.session = True
+        self.changes.status = True
 
     def _risk_state(self, e: RiskStateChanged) -> None:
         self.risk_state = e.state
         self.risk_reason = e.reason
-        self.changes.session = True
+        self.changes.status = True
 
     def _lockout_started(self, e: LockoutStarted) -> None:
         if self.lockout_until is None or e.until_ns > self.lockout_until:
             self.lockout_until = e.until_ns
-        self.changes.session = True
+        self.changes.status = True
 
     def _lockout_ended(self, e: LockoutEnded) -> None:
         self.lockout_until = None
-        self.changes.session = True
+        self.changes.status = True
 
     # Derived views ---------------------------------------------------------------------
 
@@ -432,9 +432,9 @@ class State:
 
 _HANDLERS: dict[type, Callable[[State, Any], None]] = {
     QuoteUpdated: State._quote,
-    TradePrinted: State._trade,
+    Printed: State._print,
     BarsLoaded: State._bars_loaded,
-    SessionStatsUpdated: State._session_stats,
+    DayStatsUpdated: State._day_stats,
     AccountUpdated: State._account,
     OrderUpdated: State._order,
     FillReceived: State._fill,

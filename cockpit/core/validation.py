@@ -17,7 +17,7 @@ from cockpit.core.state import State
 
 @dataclass(frozen=True, slots=True)
 class Denial:
-    """Why a command was refused, and by which rule."""
+    """Why a command was denied, and by which rule."""
 
     reason: str
     rule: str = "validation"

@@ -88,7 +88,7 @@ def banner(server: GatewayServer, api_key_given: bool) -> str:
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the market.")
 @click.option("--api-key", default=None, help="Accept only this API key (default: any).")
 @click.option("--token-minutes", type=click.FloatRange(min=0.1), default=1440.0,
-              show_default=True, help="Session token lifetime.")  # fmt: skip
+              show_default=True, help="Sign-in token lifetime.")  # fmt: skip
 @click.option("--quiet", is_flag=True, help="Log faults and errors only, not every call.")
 def gateway(
     port: int,

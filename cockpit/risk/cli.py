@@ -68,7 +68,7 @@ def render(settings: RiskSettings, path: Path | None) -> str:
     env = Env(settings, calendar, Tally(calendar))
     source = str(path) if path is not None else "defaults"
     mode = (
-        "DRY RUN: decide and record, refuse and enforce nothing"
+        "DRY RUN: decide and record, deny and enforce nothing"
         if settings.dry_run
         else ("enforcing")
     )
@@ -91,7 +91,7 @@ def render(settings: RiskSettings, path: Path | None) -> str:
     lines += [
         "",
         f"{on} of {len(rules)} rules on. Exits (flatten, cancel, close, orders that only reduce "
-        "a position) are never refused.",
+        "a position) are never denied.",
         "A lockout is kept outside this file (state dir, journals): no edit here can shorten one.",
     ]
     return "\n".join(lines)

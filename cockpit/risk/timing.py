@@ -22,8 +22,8 @@ _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 #: The named lock ends a rule's ``lock_until`` accepts, besides ``HH:MM`` and durations.
-NAMED_LOCK_ENDS = ("next-day", "next-week", "session-end")
-LOCK_FORMS = "next-day, next-week, session-end, a time of day like 15:30, or a duration like 30m"
+NAMED_LOCK_ENDS = ("next-day", "next-week", "hours-end")
+LOCK_FORMS = "next-day, next-week, hours-end, a time of day like 15:30, or a duration like 30m"
 
 
 def parse_hhmm(text: str) -> time:

@@ -30,7 +30,7 @@ class Banner:
     """The risk banner: hidden when ACTIVE (``RiskEngine.banner`` returns ``None``)."""
 
     state: str
-    """``LOCKED``, ``REDUCING``, ``WARNING``, or ``DRY RUN`` when ACTIVE in dry run."""
+    """``LOCKED``, ``REDUCE-ONLY``, ``WARNING``, or ``DRY RUN`` when ACTIVE in dry run."""
     text: str
     """The whole line, countdown included."""
     rule: str = ""
@@ -99,13 +99,13 @@ class RiskViews:
             left = format_countdown(lockout.until_ns - now)
             text = f"LOCKED until {self._when(lockout.until_ns, now)} · {left} left · {reason}"
             return Banner("LOCKED", prefix + text, rule, lockout.until_ns, left, self.dry_run)
-        if trading is TradingState.REDUCING:
-            text = f"{prefix}REDUCING · exits only · {reason}"
-            return Banner("REDUCING", text, rule, dry_run=self.dry_run)
+        if trading is TradingState.REDUCE_ONLY:
+            text = f"{prefix}REDUCE-ONLY · exits only · {reason}"
+            return Banner("REDUCE-ONLY", text, rule, dry_run=self.dry_run)
         if trading is TradingState.WARNING:
             return Banner("WARNING", f"{prefix}WARNING · {reason}", rule, dry_run=self.dry_run)
         if self.dry_run:
-            text = "DRY RUN · risk rules decide and record, but refuse and enforce nothing"
+            text = "DRY RUN · risk rules decide and record, but deny and enforce nothing"
             return Banner("DRY RUN", text, dry_run=True)
         return None
 

@@ -299,7 +299,7 @@ class CockpitApp(App[int]):
         if self.hidden and changes.activity and state.activity:
             self._show_hidden_latest(state)
         risk = self.session.risk
-        if blotters_due or changes.account or changes.session:
+        if blotters_due or changes.account or changes.status:
             self._risk_banner = risk.banner(state, now) if risk is not None else None
             self._loss_room = risk.daily_loss_room(state, now) if risk is not None else None
         with self.batch_update():
@@ -390,7 +390,7 @@ class CockpitApp(App[int]):
     # Commands --------------------------------------------------------------------------
 
     def submit(self, command: Command) -> Verdict:
-        """Hand a command to the engine; a refusal is shown in the footer at once, and so is
+        """Hand a command to the engine; a denial is shown in the footer at once, and so is
         what an accepted command did instead of the obvious (a close joined, nothing to do).
 
         While the cockpit is too small to be seen, only exits reach the engine.

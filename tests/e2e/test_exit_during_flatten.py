@@ -37,7 +37,7 @@ def test_an_exit_during_a_flatten_is_accepted(
     start_cockpit: Callable[..., Terminal],
     isolated_env: Callable[..., dict[str, str]],
 ):
-    """b, then F while the Gateway holds the close, then s: the exit is not refused, fills
+    """b, then F while the Gateway holds the close, then s: the exit is not denied, fills
     during the flatten, and the account ends verified flat."""
     env = isolated_env(**gateway.login_env())
     args = ("--broker", "projectx", "--symbols", GATEWAY_SYMBOLS)
@@ -53,11 +53,11 @@ def test_an_exit_during_a_flatten_is_accepted(
     term.wait_for(lambda s: tagged(s, before, "FLATTEN"), "the FLATTEN line")
     term.press("s")
     answered = term.wait_for(
-        lambda s: sold(s, before) or "✕" in s.footer or tagged(s, before, "REFUSED"),
-        "the exit's answer: a SELL fill, or a refusal",
+        lambda s: sold(s, before) or "✕" in s.footer or tagged(s, before, "DENIED"),
+        "the exit's answer: a SELL fill, or a denial",
     )
     expect(term, "✕" not in answered.footer, "no ✕ in the footer for the exit")
-    expect(term, not tagged(answered, before, "REFUSED"), "no REFUSED line for the exit")
+    expect(term, not tagged(answered, before, "DENIED"), "no REFUSED line for the exit")
 
     screen = wait_verified_flat(term, before)
     order = [tag_of(line) for line in screen.events_since(before)]

@@ -31,7 +31,7 @@ def test_only_the_feed_guard_is_on_by_default() -> None:
     assert [rule.name for rule in RiskEngine(Settings().risk).rules] == ["stale"]
 
 
-@pytest.mark.parametrize("value", ["next-day", "next-week", "session-end", "15:30", "30m", "1h30m"])
+@pytest.mark.parametrize("value", ["next-day", "next-week", "hours-end", "15:30", "30m", "1h30m"])
 def test_lock_until_accepts_its_forms(value: str) -> None:
     """Named ends, a time of day and a duration are all lock ends."""
     assert RiskSettings.model_validate({"daily_loss": {"lock_until": value}})
@@ -40,7 +40,7 @@ def test_lock_until_accepts_its_forms(value: str) -> None:
 @pytest.mark.parametrize("value", ["tomorrow", "25:00", "0m", "3 hours"])
 def test_lock_until_refuses_anything_else_and_says_what_is_allowed(value: str) -> None:
     """A bad lock end names the allowed forms."""
-    with pytest.raises(ValidationError, match="next-day, next-week, session-end"):
+    with pytest.raises(ValidationError, match="next-day, next-week, hours-end"):
         RiskSettings.model_validate({"daily_loss": {"lock_until": value}})
 
 
@@ -71,7 +71,7 @@ def test_rules_check_names_line_key_value_and_what_is_allowed(tmp_path: Path) ->
         tmp_path,
         '[risk]\nwarn_at = 1.5\n\n[risk.daily_loss]\nlimit = 300\nbasis = "gross"\n'
         "\n[[risk.cooldown.tiers]]\nloss = 100\nminutes = 5\nmins = 3\n"
-        '\n[risk.sessions]\ntimezone = "Mars/Olympus"\n',
+        '\n[risk.trading_hours]\ntimezone = "Mars/Olympus"\n',
     )
     assert code == 2
     assert f"{path}:2: [risk] warn_at = 1.5: Input should be less than or equal to 1" in output
@@ -84,7 +84,7 @@ def test_rules_check_names_line_key_value_and_what_is_allowed(tmp_path: Path) ->
         " allowed: loss, minutes" in output
     )
     assert (
-        f'{path}:14: [risk.sessions] timezone = "Mars/Olympus": unknown timezone '
+        f'{path}:14: [risk.trading_hours] timezone = "Mars/Olympus": unknown timezone '
         "'Mars/Olympus'; use an IANA name like America/Chicago" in output
     )
 
@@ -130,7 +130,7 @@ def test_place_stop_needs_its_distance() -> None:
 
 
 def test_cooldown_tiers_go_from_small_to_large() -> None:
-    """Tiers out of order are refused."""
+    """Tiers out of order are denied."""
     with pytest.raises(ValidationError, match="smallest loss to the largest"):
         RiskSettings.model_validate(
             {"cooldown": {"tiers": [{"loss": 200, "minutes": 5}, {"loss": 100, "minutes": 1}]}}

@@ -167,10 +167,10 @@ async def test_the_way_back_from_reducing_and_locked_is_named(desk: DeskFactory)
     await d.buy("MNQ", 1)
     await d.move("MNQ", -40)
     await d.sell("MNQ", 1)
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
     await d.tick(60)
     back = d.of(RiskStateChanged)[-1]
-    assert (back.previous, back.state, back.rule) == ("REDUCING", "ACTIVE", "cooldown")
+    assert (back.previous, back.state, back.rule) == ("REDUCE-ONLY", "ACTIVE", "cooldown")
     assert back.reason == "entries allowed again: the cooldown after a $20.00 loss is over"
     await d.submit(StartLockout(until_ns=d.clock.now_ns() + 60 * 10**9, reason="a break"))
     await d.tick(60)

@@ -92,7 +92,7 @@ async def lock_and_quit(clock: FakeClock, until: int, *, journal: bool = False) 
 
 
 async def assert_locked_until(clock: FakeClock, until: int, *, journal: bool = False) -> Session:
-    """Start again: LOCKED until ``until``, and a new entry is refused."""
+    """Start again: LOCKED until ``until``, and a new entry is denied."""
     session = await start(clock, journal=journal)
     assert session.state.risk_state == "LOCKED"
     assert session.state.lockout_until == until

@@ -21,7 +21,7 @@ async def test_banner_is_hidden_when_active(desk: DeskFactory) -> None:
 
 
 async def test_banner_for_warning_reducing_and_locked(desk: DeskFactory) -> None:
-    """WARNING says how close; REDUCING says exits only; LOCKED shows the end and countdown."""
+    """WARNING says how close; REDUCE-ONLY says exits only; LOCKED shows the end and countdown."""
     d = await desk({"daily_loss": {"limit": 100, "action": "reduce-only"}})
     await d.buy("MNQ", 1)
     await d.move("MNQ", -170)
@@ -32,7 +32,7 @@ async def test_banner_for_warning_reducing_and_locked(desk: DeskFactory) -> None
     reducing = d.risk.banner(d.state)
     assert reducing is not None
     assert reducing.text == (
-        "REDUCING · exits only · daily loss limit: day P&L -$100.00 reached the $100.00 limit"
+        "REDUCE-ONLY · exits only · daily loss limit: day P&L -$100.00 reached the $100.00 limit"
     )
     await d.submit(StartLockout(until_ns=d.clock.now_ns() + 90 * MINUTE, reason="tilt"))
     locked = d.risk.banner(d.state)
@@ -70,7 +70,7 @@ async def test_status_rows_list_the_lockout_then_every_rule_on(desk: DeskFactory
         {
             "daily_loss": {"limit": 300},
             "contract_limit": {"contracts": 2},
-            "trades_per_day": {"limit": 10},
+            "fills_per_day": {"limit": 10},
         }
     )
     await d.buy("MNQ", 1)
@@ -78,7 +78,7 @@ async def test_status_rows_list_the_lockout_then_every_rule_on(desk: DeskFactory
     assert [r.rule for r in rows] == [
         "lockout",
         "daily-loss",
-        "trades-per-day",
+        "fills-per-day",
         "stale",
         "contract-limit",
     ]

@@ -114,7 +114,7 @@ async def test_enter_in_the_ticket_never_sends() -> None:
 
 
 async def test_off_grid_price_in_the_ticket_is_refused_with_the_reason() -> None:
-    """A limit between ticks is refused on the ticket with the grid explained; nothing sent."""
+    """A limit between ticks is denied on the ticket with the grid explained; nothing sent."""
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)

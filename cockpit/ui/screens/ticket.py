@@ -2,7 +2,7 @@
 
 Opened with ``l``, prefilled at the touch. ``b`` sends a buy, ``s`` a sell; arrows move
 the price a tick, page keys ten. Enter never sends: a stray Enter in a fast market must
-not become an order. A refused order keeps the ticket open with the reason on it.
+not become an order. A denied order keeps the ticket open with the reason on it.
 """
 
 from __future__ import annotations

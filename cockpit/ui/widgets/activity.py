@@ -1,4 +1,4 @@
-"""Fills & events: one line per fill, refusal, flatten, connection or risk decision."""
+"""Fills & events: one line per fill, denial, flatten, connection or risk decision."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def describe(event: Event, state: State) -> tuple[str, str, str]:
         text = f"{fill.side.label} {fill.size} {fill.symbol} @ {spec.format(fill.price)}{pnl}"
         return "FILL", f"{text}  fee {money(fill.fee)}", side
     if isinstance(event, OrderDenied):
-        return "REFUSED", f"{event.command}: {event.reason}", "bad"
+        return "DENIED", f"{event.command}: {event.reason}", "bad"
     if isinstance(event, BrokerFailed):
         tag = "UNCERTAIN" if event.uncertain else "BROKER"
         return tag, f"{event.command}: {event.reason}", "bad"

@@ -32,7 +32,7 @@ def banner_text(state: State, now_ns: int, risk: Banner | None = None) -> tuple[
     """
     if risk is not None and risk.state == "LOCKED":
         return "locked", risk.text
-    if risk is not None and risk.state == "REDUCING":
+    if risk is not None and risk.state == "REDUCE-ONLY":
         return "warning", risk.text
     until = state.lockout_until
     if until is not None and until > now_ns:
@@ -43,8 +43,8 @@ def banner_text(state: State, now_ns: int, risk: Banner | None = None) -> tuple[
         return "locked", f"LOCKED · exits only · {state.risk_reason}"
     if state.flatten_problem:
         return "locked", f"✕ FLATTEN NOT VERIFIED · {state.flatten_problem} · press F again"
-    if risk is None and state.risk_state == "REDUCING":
-        return "warning", f"REDUCING · exits only · {state.risk_reason}"
+    if risk is None and state.risk_state == "REDUCE-ONLY":
+        return "warning", f"REDUCE-ONLY · exits only · {state.risk_reason}"
     for link in (Link.ACCOUNT, Link.MARKET):
         status = state.links[link]
         if status in (LinkStatus.DISCONNECTED, LinkStatus.STALE):

@@ -1,5 +1,5 @@
 """The footer: arm state in words, the ticket (instrument, size, timeframe), the keys
-that matter, and the last refusal so a trader sees why nothing happened.
+that matter, and the last denial so a trader sees why nothing happened.
 """
 
 from __future__ import annotations
