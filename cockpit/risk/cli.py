@@ -9,6 +9,7 @@ end or shorten one.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from cockpit.config import (
     parse_settings,
 )
 from cockpit.core.clock import WallClock
-from cockpit.risk.config import RiskSettings
+from cockpit.risk.config import RENAMED_TABLES, RiskSettings
 from cockpit.risk.rules import all_rules
 from cockpit.risk.rules.base import Env
 from cockpit.risk.tally import Tally
@@ -60,6 +61,17 @@ def check(ctx: click.Context, file: Path | None) -> None:
         click.echo(f"cockpit rules check: {path} is not valid\n{exc}", err=True)
         sys.exit(2)
     click.echo(render(settings.risk, path))
+    for note in renamed_notes(text):
+        click.echo(note)
+
+
+def renamed_notes(text: str) -> list[str]:
+    """A line for each ``[risk.*]`` table the file names by its old name."""
+    return [
+        f"note: [risk.{old}] is now [risk.{new}]; the old name still works"
+        for old, new in RENAMED_TABLES.items()
+        if re.search(rf"^\s*\[\[?\s*risk\s*\.\s*{old}\b", text, re.M)
+    ]
 
 
 def render(settings: RiskSettings, path: Path | None) -> str:

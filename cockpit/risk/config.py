@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 from fnmatch import fnmatchcase
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -242,6 +242,25 @@ class Stale(_Section):
     account is not reconciled."""
 
 
+RENAMED_TABLES = {"trades_per_day": "fills_per_day", "sessions": "trading_hours"}  # vocab: keep
+"""``[risk.*]`` tables under their old names: still read, as the new name (docs/rules.md)."""
+
+
+def renamed_tables(data: Any) -> Any:
+    """``data`` with every old table name moved to its new one; both at once is an error."""
+    if not isinstance(data, dict) or not any(old in data for old in RENAMED_TABLES):
+        return data
+    data = dict(data)
+    for old, new in RENAMED_TABLES.items():
+        if old in data:
+            if new in data:
+                raise ValueError(
+                    f"[risk.{old}] is the old name of [risk.{new}]: keep one of the two"
+                )
+            data[new] = data.pop(old)
+    return data
+
+
 class RiskSettings(_Section):
     dry_run: bool = False
     """Decide and record, but deny and enforce nothing (a lockout still holds)."""
@@ -276,6 +295,7 @@ class RiskSettings(_Section):
     stale: Stale = Stale()
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+    _renamed = model_validator(mode="before")(classmethod(lambda cls, data: renamed_tables(data)))
 
     @field_validator("warn_band")
     @classmethod

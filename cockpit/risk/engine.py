@@ -66,7 +66,13 @@ from cockpit.risk.rules.daily_loss import DailyLoss
 from cockpit.risk.rules.trading_hours import TradingHours
 from cockpit.risk.states import TradingState
 from cockpit.risk.tally import Tally
-from cockpit.risk.timing import Calendar, format_countdown, parse_duration, parse_hhmm
+from cockpit.risk.timing import (
+    Calendar,
+    format_countdown,
+    lock_end_name,
+    parse_duration,
+    parse_hhmm,
+)
 from cockpit.risk.views import RiskViews
 
 CLOSE_RETRY_NS = 5 * NS_PER_SECOND
@@ -588,6 +594,7 @@ class RiskEngine(RiskViews):
     def lock_end(self, spec: str, now: int) -> int:
         """When a lock given as ``next-day``, ``next-week``, ``hours-end``, ``HH:MM`` or a
         duration (``30m``) ends, counted from ``now``."""
+        spec = lock_end_name(spec)
         if spec == "next-day":
             return self.calendar.day_end(now)
         if spec == "next-week":

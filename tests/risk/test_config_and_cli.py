@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from cockpit.cli import main
-from cockpit.config import Settings
+from cockpit.config import Settings, load_settings
 from cockpit.journal.risk import trader_lockouts
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.lockout import Lockout
@@ -145,3 +145,39 @@ def test_rules_lockout_reports_the_saved_lockout() -> None:
     output = CliRunner().invoke(main, ["rules", "lockout"]).output
     assert output.startswith("LOCKED until Thu 2099-12-31 18:00 CST")
     assert output.rstrip().endswith(": tilt")
+
+
+def test_old_table_names_still_load_as_their_new_names(tmp_path: Path) -> None:
+    """A config written before the renames ([risk.fills_per_day], [risk.trading_hours],
+    lock_until = "hours-end") loads as fills_per_day, trading_hours and hours-end."""
+    text = (
+        "[risk.trades_per_day]  # vocab: keep\nlimit = 4\n"
+        'action = "lock"\nlock_until = "session-end"  # vocab: keep\n'
+        '\n[risk.sessions]  # vocab: keep\nwindows = ["09:30-11:00"]\n'
+    )
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    risk = load_settings(path)[0].risk
+    assert risk.fills_per_day.limit == 4
+    assert risk.fills_per_day.lock_until == "hours-end"
+    assert risk.trading_hours.windows == ["09:30-11:00"]
+    code, output, _ = _check(tmp_path, text)
+    assert code == 0
+    assert "fills-per-day       on   4 fills per trading day" in output
+    assert "note: [risk.trades_per_day] is now [risk.fills_per_day]" in output  # vocab: keep
+    assert "note: [risk.sessions] is now [risk.trading_hours]" in output  # vocab: keep
+
+
+def test_an_error_under_an_old_table_name_names_its_line(tmp_path: Path) -> None:
+    """A bad value in [risk.fills_per_day] is located at its line, under the new name."""
+    code, output, path = _check(tmp_path, "[risk]\n\n[risk.fills_per_day]\nlimit = 0\n")
+    assert code == 2
+    assert f"{path}:4: [risk.fills_per_day] limit = 0" in output
+
+
+def test_old_and_new_table_names_together_are_an_error() -> None:
+    """Both [risk.fills_per_day] and [risk.fills_per_day]: one must go, and the error says so."""
+    with pytest.raises(ValidationError, match="old name of"):
+        RiskSettings.model_validate(
+            {"trades_per_day": {"limit": 3}, "fills_per_day": {"limit": 2}}  # vocab: keep
+        )
