@@ -231,7 +231,7 @@ def allowed_keys(loc: list[str]) -> str:
 
 
 def _current_name(table: str) -> str:
-    """A table header under its current name (``risk.fills_per_day`` is ``risk.fills_per_day``)."""
+    """A table header under its current name (see ``RENAMED_TABLES``)."""
     first, dot, rest = table.removeprefix("risk.").partition(".")
     if table.startswith("risk.") and first in RENAMED_TABLES:
         return f"risk.{RENAMED_TABLES[first]}{dot}{rest}"

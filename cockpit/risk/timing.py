@@ -29,7 +29,7 @@ RENAMED_LOCK_ENDS = {"session-end": "hours-end"}  # vocab: keep
 
 
 def lock_end_name(text: str) -> str:
-    """A lock end under its current name (``hours-end`` is now ``hours-end``)."""
+    """A lock end under its current name (see ``RENAMED_LOCK_ENDS``)."""
     value = text.strip()
     return RENAMED_LOCK_ENDS.get(value, value)
 

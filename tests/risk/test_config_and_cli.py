@@ -169,8 +169,9 @@ def test_old_table_names_still_load_as_their_new_names(tmp_path: Path) -> None:
 
 
 def test_an_error_under_an_old_table_name_names_its_line(tmp_path: Path) -> None:
-    """A bad value in [risk.fills_per_day] is located at its line, under the new name."""
-    code, output, path = _check(tmp_path, "[risk]\n\n[risk.fills_per_day]\nlimit = 0\n")
+    """A bad value under an old table name is located at its line, under the new name."""
+    text = "[risk]\n\n[risk.trades_per_day]\nlimit = 0\n"  # vocab: keep
+    code, output, path = _check(tmp_path, text)
     assert code == 2
     assert f"{path}:4: [risk.fills_per_day] limit = 0" in output
 
