@@ -56,6 +56,7 @@ from cockpit.core.events import (
 )
 from cockpit.core.models import OrderRequest, OrderType
 from cockpit.core.state import State
+from cockpit.core.tradingstate import TradingState
 from cockpit.core.validation import Denial
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.exposure import cancellable, order_increases
@@ -64,7 +65,6 @@ from cockpit.risk.rules import build_rules
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Rule, RuleDenial
 from cockpit.risk.rules.daily_loss import DailyLoss
 from cockpit.risk.rules.trading_hours import TradingHours
-from cockpit.risk.states import TradingState
 from cockpit.risk.tally import Tally
 from cockpit.risk.timing import (
     Calendar,

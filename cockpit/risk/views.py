@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import StartLockout
 from cockpit.core.state import State
+from cockpit.core.tradingstate import TradingState
 from cockpit.risk.rules.base import Level, Reading
-from cockpit.risk.states import TradingState
 from cockpit.risk.timing import format_countdown, parse_hhmm
 
 if TYPE_CHECKING:
