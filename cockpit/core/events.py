@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from cockpit.core.bars import Bar
 from cockpit.core.models import Account, Fill, Order, OrderRequest, Position, Side
+from cockpit.core.tradingstate import TradingState
 
 
 class Link(StrEnum):
@@ -184,8 +185,8 @@ class Notice(Event):
 class RiskStateChanged(Event):
     """The trading state moved (ACTIVE, WARNING, REDUCE-ONLY, LOCKED)."""
 
-    state: str
-    previous: str
+    state: TradingState
+    previous: TradingState
     reason: str
     rule: str = ""
 

@@ -56,6 +56,7 @@ from cockpit.core.models import (
     Side,
 )
 from cockpit.core.tradingday import trading_day, trading_day_end
+from cockpit.core.tradingstate import TradingState
 
 ZERO = Decimal(0)
 
@@ -146,7 +147,7 @@ class State:
         self.flatten: FlattenStarted | FlattenCompleted | None = None
         """The flatten running, or the outcome of one that could not verify flat (until
         the account is flat): what :attr:`flattening` and :attr:`flatten_problem` read."""
-        self.risk_state = "ACTIVE"
+        self.risk_state = TradingState.ACTIVE
         self.risk_reason = ""
         self.lockout_until: int | None = None
         self.activity: deque[Event] = deque(maxlen=activity_size)

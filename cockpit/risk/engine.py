@@ -425,7 +425,7 @@ class RiskEngine(RiskViews):
         shown = (
             f"DRY RUN: {reason}" if self.dry_run and new.rank >= 2 and rule != "lockout" else reason
         )
-        self._emit(RiskStateChanged(now, new.value, previous.value, shown, named))
+        self._emit(RiskStateChanged(now, new, previous, shown, named))
         if new.rank > previous.rank and new.rank >= TradingState.REDUCE_ONLY.rank:
             self._sweep(state, now, acts)
 

@@ -29,8 +29,8 @@ MINUTE = 60 * NS_PER_SECOND
 class Banner:
     """The risk banner: hidden when ACTIVE (``RiskEngine.banner`` returns ``None``)."""
 
-    state: str
-    """``LOCKED``, ``REDUCE-ONLY``, ``WARNING``, or ``DRY RUN`` when ACTIVE in dry run."""
+    state: TradingState
+    """LOCKED, REDUCE-ONLY or WARNING; ACTIVE only in dry run (``dry_run`` says so)."""
     text: str
     """The whole line, countdown included."""
     rule: str = ""
@@ -68,7 +68,7 @@ class RiskViews:
                     "lockout",
                     "Lockout",
                     f"until {self._when(lockout.until_ns, now)}",
-                    "LOCKED",
+                    TradingState.LOCKED,
                     f"{format_countdown(lockout.until_ns - now)} left",
                     Level.BREACH,
                     lockout.reason,
@@ -98,15 +98,15 @@ class RiskViews:
             assert lockout is not None
             left = format_countdown(lockout.until_ns - now)
             text = f"LOCKED until {self._when(lockout.until_ns, now)} · {left} left · {reason}"
-            return Banner("LOCKED", prefix + text, rule, lockout.until_ns, left, self.dry_run)
+            return Banner(trading, prefix + text, rule, lockout.until_ns, left, self.dry_run)
         if trading is TradingState.REDUCE_ONLY:
             text = f"{prefix}REDUCE-ONLY · exits only · {reason}"
-            return Banner("REDUCE-ONLY", text, rule, dry_run=self.dry_run)
+            return Banner(trading, text, rule, dry_run=self.dry_run)
         if trading is TradingState.WARNING:
-            return Banner("WARNING", f"{prefix}WARNING · {reason}", rule, dry_run=self.dry_run)
+            return Banner(trading, f"{prefix}WARNING · {reason}", rule, dry_run=self.dry_run)
         if self.dry_run:
             text = "DRY RUN · risk rules decide and record, but deny and enforce nothing"
-            return Banner("DRY RUN", text, dry_run=True)
+            return Banner(TradingState.ACTIVE, text, dry_run=True)
         return None
 
     def daily_loss_room(

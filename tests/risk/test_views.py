@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from cockpit.core.commands import StartLockout
+from cockpit.core.tradingstate import TradingState
 from cockpit.risk.rules.base import Level
 from tests.risk.conftest import DeskFactory, at
 
@@ -49,7 +50,8 @@ async def test_dry_run_banner_shows_even_when_active(desk: DeskFactory) -> None:
     d = await desk({"dry_run": True})
     banner = d.risk.banner(d.state)
     assert banner is not None
-    assert banner.state == "DRY RUN"
+    assert banner.state is TradingState.ACTIVE
+    assert banner.dry_run
     assert d.risk.dry_run
 
 
