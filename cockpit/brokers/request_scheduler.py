@@ -297,7 +297,7 @@ class RequestScheduler:
         self.on_hold(Hold(lane, wait / NS_PER_SECOND, gateway=paused))
 
     def close(self) -> None:
-        """The session ends: stop the timer and refuse every request still waiting."""
+        """The links close: stop the timer and refuse every request still waiting."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

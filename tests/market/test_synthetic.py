@@ -25,8 +25,8 @@ from cockpit.market.profiles import (
     MICRO_SIZES,
     MINI_SIZES,
     PROFILES,
+    hourly_shape,
     intraday_activity,
-    session_shape,
 )
 from cockpit.market.synthetic import HISTORY_SECONDS, SyntheticMarket
 from tests.conftest import START_NS
@@ -242,7 +242,7 @@ def test_touch_matches_the_last_quote() -> None:
 
 def test_activity_is_highest_at_the_open() -> None:
     """The 08:30 CT open is the busiest time; the maintenance hour the quietest."""
-    by_hour = {h: session_shape(h) for h in (3.0, 8.75, 12.0, 14.5, 16.5, 20.0)}
+    by_hour = {h: hourly_shape(h) for h in (3.0, 8.75, 12.0, 14.5, 16.5, 20.0)}
     assert max(by_hour, key=by_hour.__getitem__) == 8.75
     assert min(by_hour, key=by_hour.__getitem__) == 16.5
 
@@ -250,4 +250,4 @@ def test_activity_is_highest_at_the_open() -> None:
 def test_the_demo_never_goes_as_quiet_as_a_real_night() -> None:
     """Whatever the hour, the demo keeps at least the lively floor of activity."""
     assert min(intraday_activity(h / 4) for h in range(96)) == LIVELY_FLOOR
-    assert intraday_activity(8.75) == session_shape(8.75)
+    assert intraday_activity(8.75) == hourly_shape(8.75)
