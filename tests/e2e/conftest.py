@@ -59,7 +59,7 @@ def arm(term: Terminal) -> None:
 
 def denials(lines: list[str]) -> list[str]:
     """The fills & events lines saying an order was denied or a flatten did not end flat."""
-    return [line for line in lines if " REFUSED " in line or " NOT FLAT " in line]
+    return [line for line in lines if " DENIED " in line or " NOT FLAT " in line]
 
 
 def fresh_second(term: Terminal) -> Screen:

@@ -57,7 +57,7 @@ def test_an_exit_during_a_flatten_is_accepted(
         "the exit's answer: a SELL fill, or a denial",
     )
     expect(term, "✕" not in answered.footer, "no ✕ in the footer for the exit")
-    expect(term, not tagged(answered, before, "DENIED"), "no REFUSED line for the exit")
+    expect(term, not tagged(answered, before, "DENIED"), "no DENIED line for the exit")
 
     screen = wait_verified_flat(term, before)
     order = [tag_of(line) for line in screen.events_since(before)]
