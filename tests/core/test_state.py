@@ -47,6 +47,7 @@ from cockpit.core.models import (
     Side,
 )
 from cockpit.core.state import Changes, State
+from cockpit.core.tradingstate import TradingState
 from tests.conftest import START_NS
 
 T = START_NS
@@ -98,7 +99,9 @@ FOLDS: list[tuple[Event, Changes]] = [
     (FlattenCompleted(T, True, "verified flat"), Changes(status=True, activity=True)),
     (Notice(T, "info", "hello"), Changes(activity=True)),
     (
-        RiskStateChanged(T, "WARNING", "ACTIVE", "daily loss 80%", "daily_loss"),
+        RiskStateChanged(
+            T, TradingState.WARNING, TradingState.ACTIVE, "daily loss 80%", "daily_loss"
+        ),
         Changes(status=True, activity=True),
     ),
     (LockoutStarted(T, T + 10, "manual"), Changes(status=True, activity=True)),
@@ -259,8 +262,11 @@ def test_lockout_keeps_the_latest_end_until_ended(state: State) -> None:
 
 def test_risk_state_is_kept_with_its_reason(state: State) -> None:
     """The banner reads the risk state and its reason."""
-    state.apply(RiskStateChanged(T, "LOCKED", "ACTIVE", "daily loss limit hit"))
-    assert (state.risk_state, state.risk_reason) == ("LOCKED", "daily loss limit hit")
+    state.apply(
+        RiskStateChanged(T, TradingState.LOCKED, TradingState.ACTIVE, "daily loss limit hit")
+    )
+    assert state.risk_state is TradingState.LOCKED
+    assert state.risk_reason == "daily loss limit hit"
 
 
 def test_activity_keeps_only_the_newest_lines() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -30,8 +31,8 @@ def old_journal(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     writer.record_event(START_NS, DayStatsUpdated(START_NS, "MNQ", 84_000), True)
     writer.record_event(START_NS + 1, QuoteUpdated(START_NS + 1, "MNQ", 84_010, 84_011, 3, 4), True)
     writer.record_event(START_NS + 2, Printed(START_NS + 2, "MNQ", 84_011, 2, Side.BUY), True)
-    old_state = "REDUCING"  # vocab: keep
-    changed = RiskStateChanged(START_NS + 3, old_state, "ACTIVE", "a limit", "daily-loss")  # type: ignore[arg-type]
+    old_state = cast(TradingState, "REDUCING")  # vocab: keep: the value as it was stored
+    changed = RiskStateChanged(START_NS + 3, old_state, TradingState.ACTIVE, "a limit", "x")
     writer.record_event(START_NS + 3, changed, False)
     writer.close()
     monkeypatch.setattr(codec, "type_name", current)
