@@ -1,4 +1,4 @@
-"""Sessions for benchmarks, wired as ``build_session`` wires them, away from the trader's files.
+"""TradingHours for benchmarks, wired as ``build_session`` wires them, away from the trader's files.
 
 Where ``build_session`` keeps a journal and persistent lockouts, a benchmark must keep
 them too (they are part of what the figure measures) but never in the trader's folders:

@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from cockpit.core.events import Event, QuoteUpdated, TradePrinted
+from cockpit.core.events import Event, Printed, QuoteUpdated
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Side
 from cockpit.market.profiles import PROFILES
@@ -36,7 +36,7 @@ class Move:
 
     def event(self, ts: int) -> Event:
         if self.price is not None:
-            return TradePrinted(ts, self.symbol, self.price, self.size, self.aggressor)
+            return Printed(ts, self.symbol, self.price, self.size, self.aggressor)
         return QuoteUpdated(ts, self.symbol, self.bid, self.ask, self.bid_size, self.ask_size)
 
 

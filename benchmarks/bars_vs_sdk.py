@@ -3,7 +3,7 @@
 The same 100,000 ``GatewayTrade`` payloads (one MNQ print each, from the synthetic tape)
 go through both, in one run:
 
-* the cockpit: the adapter's parse (``parse_prints``) and ``State.apply(TradePrinted)``,
+* the cockpit: the adapter's parse (``parse_prints``) and ``State.apply(Printed)``,
   which builds every timeframe from 1 second to 1 day;
 * the SDK: ``RealtimeDataManager._on_trade_update`` with the 1min and 5min timeframes
   (its 1 ms rate limit is switched off, or it would drop most of a fast tape unseen).
@@ -27,7 +27,7 @@ from cockpit.brokers import projectx_redact
 from cockpit.brokers.projectx_payloads import ContractBook, parse_prints
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import NS_PER_SECOND
-from cockpit.core.events import TradePrinted
+from cockpit.core.events import Printed
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.state import State
 from cockpit.gateway.render import iso
@@ -48,7 +48,7 @@ def tape(count: int) -> list[dict[str, Any]]:
     while len(out) < count:
         until += 60 * NS_PER_SECOND
         for event in market.advance(until):
-            if isinstance(event, TradePrinted) and len(out) < count:
+            if isinstance(event, Printed) and len(out) < count:
                 trade = {
                     "symbolId": spec.symbol_id,
                     "price": float(spec.to_price(event.price)),

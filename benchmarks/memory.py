@@ -4,7 +4,7 @@ The real app runs headless at 120x40 on a fake clock that the benchmark moves on
 second at a time: each simulated second feeds 50 quotes and 20 prints across the six
 default instruments (stamped at that second), then drains the state into the widgets
 and lets Textual paint, so the hour's 3,600 seconds all reach the screen. A round trip
-(buy one MNQ, sell it back) every two minutes adds orders, fills and activity lines. The
+(buy one MNQ, sell it back) every two minutes adds orders, fills and fills_and_events lines. The
 app's own 15 Hz timer keeps draining in real time on top.
 
 RSS is sampled every simulated minute. "Not growing" is judged on the last half hour,

@@ -33,7 +33,7 @@ from tomlkit.exceptions import TOMLKitError
 from cockpit.brokers.projectx_config import ProjectXSettings
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.instruments import DEFAULT_WATCHLIST, INSTRUMENTS
-from cockpit.risk.config import RiskSettings
+from cockpit.risk.config import RENAMED_TABLES, RiskSettings
 
 APP_NAME = "cockpit"
 
@@ -294,6 +294,14 @@ def allowed_keys(loc: list[str], model: type[BaseModel]) -> str:
     return ", ".join(model.model_fields)
 
 
+def _current_name(table: str) -> str:
+    """A table header under its current name (see ``RENAMED_TABLES``)."""
+    first, dot, rest = table.removeprefix("risk.").partition(".")
+    if table.startswith("risk.") and first in RENAMED_TABLES:
+        return f"risk.{RENAMED_TABLES[first]}{dot}{rest}"
+    return table
+
+
 _TABLE = re.compile(r"^\[\[?\s*([^\]]+?)\s*\]\]?")
 
 
@@ -312,7 +320,7 @@ def locate(text: str, loc: list[str | int]) -> tuple[int | None, str, str]:
         stripped = raw.strip()
         header = _TABLE.match(stripped)
         if header:
-            name = re.sub(r"\s*\.\s*", ".", header.group(1))
+            name = _current_name(re.sub(r"\s*\.\s*", ".", header.group(1)))
             occurrence = seen.get(name, 0)
             seen[name] = occurrence + 1
             tables.append((number, name, occurrence))

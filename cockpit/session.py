@@ -161,7 +161,7 @@ def build_session(
         journal = writer_for(
             settings, state, journal_dir, account=broker.account_name, tag_prefix=tags
         )
-    engine = Engine(state, clock, broker=broker, recorder=journal, session=tags)
+    engine = Engine(state, clock, broker=broker, recorder=journal, run_tag=tags)
     if lockouts is not None:
         store = lockouts
     elif broker.mode is Mode.REPLAY:
@@ -188,7 +188,7 @@ def claim_run_tag(start_ns: int, folder: Path | None) -> str:
 
     Two runs started in the same second (a crash and a quick restart, a guard restarted
     by systemd) would otherwise number their orders under the same prefix, and ProjectX
-    refuses a ``customTag`` it has seen. So the start second of each run is kept in
+    denies a ``customTag`` it has seen. So the start second of each run is kept in
     ``folder``, and a run never claims a second at or before the last one claimed.
     ``folder=None`` (tests, replay) remembers nothing.
     """

@@ -33,9 +33,9 @@ from cockpit.core.events import (
     LinkStatus,
     OrderUpdated,
     PositionUpdated,
+    Printed,
     QuoteUpdated,
     Reconciled,
-    TradePrinted,
 )
 from cockpit.core.instruments import INSTRUMENTS, Instrument
 from cockpit.core.models import (
@@ -87,7 +87,7 @@ class PaperAccount:
         if isinstance(event, QuoteUpdated):
             self.touch[event.symbol] = (event.bid, event.ask)
             self._match_quote(event)
-        elif isinstance(event, TradePrinted):
+        elif isinstance(event, Printed):
             self._match_print(event)
 
     def _working(self, symbol: str) -> list[Order]:
@@ -115,19 +115,19 @@ class PaperAccount:
             if reached:
                 self._fill(order, order.limit, quote.ts)
 
-    def _match_print(self, trade: TradePrinted) -> None:
-        if not self.working.get(trade.symbol):
+    def _match_print(self, tape: Printed) -> None:
+        if not self.working.get(tape.symbol):
             return
-        price = trade.price
-        for order in self._working(trade.symbol):
+        price = tape.price
+        for order in self._working(tape.symbol):
             if order.stop is not None:
                 hit = price >= order.stop if order.side is Side.BUY else price <= order.stop
                 if hit:
-                    self._trigger(order, trade.ts)
+                    self._trigger(order, tape.ts)
             elif order.limit is not None:
                 through = price < order.limit if order.side is Side.BUY else price > order.limit
                 if through:
-                    self._fill(order, order.limit, trade.ts)
+                    self._fill(order, order.limit, tape.ts)
 
     def _trigger(self, order: Order, ts: int) -> None:
         if order.type is OrderType.STOP:

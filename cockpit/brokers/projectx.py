@@ -8,16 +8,16 @@ projectx_contracts), hub messages become events once each (projectx_feed), the a
 re-read at start and after every reconnect with order keys off until then, and an order
 whose answer was lost is looked for by its tag, never re-sent (projectx_reconcile,
 projectx_lookups). REST requests wait their turn in one queue the cockpit owns, exits
-first (projectx_session, request_scheduler).
+first (projectx_rest, request_scheduler).
 
-Here: the Broker methods, the hubs, and the supervisor. The supervisor renews the session
+Here: the Broker methods, the hubs, and the supervisor. The supervisor renews the sign-in
 token before it expires and notices dropped hubs, a silent feed, ``GatewayLogout`` and
 dead tokens (projectx_links). It repairs them with a new login, the new token to the hubs
 (which resubscribe), and a reconcile.
 
 SDK internals touched here (pinned to 4.4.1): the realtime client's hub open/close/logout
 hooks, its hubs' "ready" events, and each hub connection's ``_run_task`` (is the
-transport alive). projectx_session touches the REST client's.
+transport alive). projectx_rest touches the REST client's.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from cockpit.brokers.projectx_links import HubView, LinkWatch
 from cockpit.brokers.projectx_orders import accepted, label, modify_body, place_body, refusal
 from cockpit.brokers.projectx_payloads import ContractBook, parse_account, rows
 from cockpit.brokers.projectx_reconcile import Reconciler
-from cockpit.brokers.projectx_session import RestSession, Uncertain, lane, why
+from cockpit.brokers.projectx_rest import RestLink, Uncertain, lane, why
 from cockpit.brokers.request_scheduler import Lane
 from cockpit.core.broker import (
     BrokerError,
@@ -120,7 +120,7 @@ class ProjectXBroker:
         self.instruments = instruments
         self.book = ContractBook()
         self.feed = LiveFeed(clock, lambda event: None, self.book)
-        self.rest = RestSession(
+        self.rest = RestLink(
             clock, self.login, settings, on_signed_in=self._signed_in, notice=self.feed.notice
         )
         grace = settings.uncertain_grace_seconds
@@ -130,7 +130,7 @@ class ProjectXBroker:
         self._links: LinkWatch | None = None
         self._poll_at = 0
         self._logout: tuple[str, int] | None = None
-        """Why and when the gateway ended the session (``GatewayLogout``)."""
+        """Why and when the gateway signed us out (``GatewayLogout``)."""
         self._hub_token = ""
         self._wake = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
@@ -289,7 +289,7 @@ class ProjectXBroker:
         account = self._require_account()
         known = self.feed.mirror.orders.get(order_id)
         if known is None:
-            raise OrderRejected(f"order {order_id} is not known to this session")
+            raise OrderRejected(f"order {order_id} is not known to this run")
         spec = self.instruments[known.symbol]
         body = modify_body(account.id, order_id, spec, size=size, limit=limit, stop=stop)
         await self._mutate("/Order/modify", body, f"change of order {order_id}")
@@ -348,14 +348,14 @@ class ProjectXBroker:
         finds nothing and is refused ("position not found"); it cannot overshoot. A
         placement, a modify or a partial close is never re-sent: each would act twice.
         """
-        log.warning("%s: the gateway refused the session token (401); signing in again", what)
+        log.warning("%s: the gateway refused the token (401); signing in again", what)
         self.feed.notice(
             "info",
-            f"{what}: the gateway refused the session token (401, not executed); signing in "
+            f"{what}: the gateway refused the token (401, not executed); signing in "
             "again and sending it again",
         )
         try:
-            await self.rest.relogin("the gateway refused the session token on an exit", asked=asked)
+            await self.rest.relogin("the gateway refused the token on an exit", asked=asked)
         except BrokerUnavailable as exc:
             self.reconciler.needed = True
             self._wake.set()
@@ -421,7 +421,7 @@ class ProjectXBroker:
             reconciler.needed = True
         await self.rest.renew_if_due()
         if self.rest.token != self._hub_token:
-            await self._swap_token("the session token was renewed")
+            await self._swap_token("the token was renewed")
         reconciler.settle_seen()
         now = self.clock.now_ns()
         if reconciler.due(now, realtime.user_connected):
@@ -458,7 +458,7 @@ class ProjectXBroker:
     async def _rebuild(self, reason: str, since: int) -> None:
         """New login (unless one happened after ``since``), new token to both hubs (which
         resubscribe), then reconcile."""
-        log.warning("rebuilding the live session: %s", reason)
+        log.warning("rebuilding the live links: %s", reason)
         self._show_account(LinkStatus.DISCONNECTED, f"{reason}: signing in again")
         try:
             await self.rest.relogin(reason, asked=since)
@@ -484,7 +484,7 @@ class ProjectXBroker:
         if realtime is None or token == self._hub_token:
             return
         self._hub_token = token
-        log.info("handing the hubs a new session token (%s)", reason)
+        log.info("handing the hubs a new token (%s)", reason)
         # SDK 4.4.1: disconnect() leaves the hubs' "ready" events set, so the reconnect
         # inside update_jwt_token() would not wait for the new sockets and report failure.
         realtime.user_hub_ready.clear()
@@ -500,7 +500,7 @@ class ProjectXBroker:
         if links is None:
             return
         if change == "logout":
-            reason = "the gateway ended this session (GatewayLogout)"
+            reason = "the gateway signed us out (GatewayLogout)"
             self._logout = (reason, self.clock.now_ns())
             self._show_account(LinkStatus.DISCONNECTED, f"{reason}: signing in again")
         elif change == "closed" and hub == "user":
@@ -532,5 +532,5 @@ class ProjectXBroker:
     def _contract(self, symbol: str) -> str:
         contract_id = self.book.contract_id(symbol)
         if contract_id is None:
-            raise OrderRejected(f"{symbol} is not tradable in this session")
+            raise OrderRejected(f"{symbol} is not tradable on this connection")
         return contract_id

@@ -2,7 +2,7 @@
 
 One-minute bars for a day and more (the forming minute included, so live prints extend
 it) and closed one-second bars for the last half hour, emitted in that order, coarse
-first (the core's history hand-over expects it). The prior session's settle comes from
+first (the core's history hand-over expects it). The prior day's settle comes from
 the last minute before the trading day began.
 """
 
@@ -14,7 +14,7 @@ from cockpit.brokers.projectx_payloads import Call, ContractBook, MalformedPaylo
 from cockpit.core.bars import ONE_MINUTE, ONE_SECOND, Bar
 from cockpit.core.broker import EventSink
 from cockpit.core.clock import NS_PER_SECOND, datetime_from_ns
-from cockpit.core.events import BarsLoaded, SessionStatsUpdated
+from cockpit.core.events import BarsLoaded, DayStatsUpdated
 from cockpit.core.instruments import Instrument
 from cockpit.core.tradingday import trading_day_start
 
@@ -32,7 +32,7 @@ async def load_history(
     emit: EventSink,
     bad: Callable[[str, Exception, object], None],
 ) -> None:
-    """BarsLoaded (1m, then 1s) and the settle, for every contract of the session."""
+    """BarsLoaded (1m, then 1s) and the settle, for every contract traded."""
     day_start = trading_day_start(now)
     for symbol, contract_id in list(book.ids.items()):
         spec = book.specs[contract_id]
@@ -46,7 +46,7 @@ async def load_history(
         emit(BarsLoaded(now, symbol, ONE_SECOND.label, seconds))
         before = [bar for bar in minutes if bar.start < day_start]
         if before:
-            emit(SessionStatsUpdated(now, symbol, before[-1].close))
+            emit(DayStatsUpdated(now, symbol, before[-1].close))
 
 
 async def bars(

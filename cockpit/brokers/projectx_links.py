@@ -1,10 +1,10 @@
-"""The live links' health: what the header shows, and when to rebuild the session.
+"""The live links' health: what the header shows, and when to rebuild the links.
 
 The SDK emits no connect/disconnect events and its own stale-feed watchdog tears both
 hubs down every few seconds while a market is quiet. So the adapter watches for itself:
 it tells this object what it sees (hubs up or down, hubs dead for good, market data
 arriving) and this object turns that into ``ConnectionChanged`` events, only on change,
-and says when the session must be rebuilt (new login, new token to the hubs). Rebuilds
+and says when the links must be rebuilt (new login, new token to the hubs). Rebuilds
 back off (doubling up to a ceiling), so a market that is simply closed costs a rebuild
 every few minutes at most, never a churn.
 
@@ -39,7 +39,7 @@ class Todo:
     """What the supervisor should do after a look."""
 
     rebuild: str | None = None
-    """Why the session must be rebuilt now (``None``: no need, or backing off)."""
+    """Why the links must be rebuilt now (``None``: no need, or backing off)."""
     reconcile: bool = False
     """The user hub came back: re-read the account before order keys work again."""
 

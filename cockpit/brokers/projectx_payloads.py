@@ -17,7 +17,7 @@ from typing import Any
 
 from cockpit.core.bars import Bar
 from cockpit.core.broker import BrokerError
-from cockpit.core.events import QuoteUpdated, TradePrinted
+from cockpit.core.events import Printed, QuoteUpdated
 from cockpit.core.instruments import Instrument, by_gateway_code
 from cockpit.core.isotime import ns_from_iso
 from cockpit.core.models import Account, Fill, Order, OrderStatus, OrderType, Position, Side
@@ -36,7 +36,7 @@ class UnknownContract(MalformedPayload):
 
 @dataclass(slots=True)
 class ContractBook:
-    """The contracts this session trades: contract id <-> the trader's root symbol."""
+    """The contracts this cockpit trades: contract id <-> the trader's root symbol."""
 
     specs: dict[str, Instrument] = field(default_factory=dict)
     """By contract id (``CON.F.US.EP.Z26``)."""
@@ -263,7 +263,7 @@ def parse_quote(
     return QuoteUpdated(ts, spec.symbol, bid_ticks, ask_ticks, 0, 0)
 
 
-def parse_prints(contract_id: Any, data: Any, book: ContractBook) -> list[TradePrinted]:
+def parse_prints(contract_id: Any, data: Any, book: ContractBook) -> list[Printed]:
     """``GatewayTrade``: a list of prints (or one object); every one counts toward volume.
 
     The hot path of a fast tape: a float price times the exact ticks-per-point, rounded,
@@ -272,7 +272,7 @@ def parse_prints(contract_id: Any, data: Any, book: ContractBook) -> list[TradeP
     spec = book.spec(contract_id)
     per_point = _per_point(spec)
     rows: Iterable[Any] = data if isinstance(data, list) else [data]
-    out: list[TradePrinted] = []
+    out: list[Printed] = []
     for item in rows:
         if not isinstance(item, dict):
             raise MalformedPayload(f"print is not an object: {item!r}")
@@ -289,7 +289,7 @@ def parse_prints(contract_id: Any, data: Any, book: ContractBook) -> list[TradeP
         kind = item.get("type")
         aggressor = _AGGRESSOR.get(kind) if type(kind) is int else None
         out.append(
-            TradePrinted(
+            Printed(
                 timestamp(field_of(item, "timestamp")),
                 spec.symbol,
                 price_ticks,

@@ -2,7 +2,7 @@
 
 Three layers, because secrets leak through more than one door:
 
-* :class:`Redactor` masks the literal user name, API key and every token the session
+* :class:`Redactor` masks the literal user name, API key and every token the sign-in
   was issued, plus anything shaped like a JWT, an ``access_token=`` query or a bearer
   header (pysignalr logs its negotiate URL with the token in it).
 * A log-record factory masks each record's message as it is created, so a handler

@@ -2,7 +2,7 @@
 
 A replayed session's engine has this broker behind it. The recorded broker facts reach
 the engine from the journal (:mod:`cockpit.journal.replay`), in recorded time; every
-request the engine could make of a venue is refused here with
+request the engine could make of a venue is denied here with
 :class:`~cockpit.core.broker.BrokerUnavailable`, so no key pressed during a replay can
 reach a real or paper account. Starting and stopping the broker starts and stops the
 playback, so a replay session runs through the same ``Session.start()`` as a live one.
@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from cockpit.core.broker import BrokerUnavailable, EventSink
 from cockpit.core.models import Mode, OrderRequest
 
-REFUSAL = "replay: orders are not sent"
+NOT_SENT = "replay: orders are not sent"
 
 
 class ReplayBroker:
@@ -35,8 +35,8 @@ class ReplayBroker:
         self._on_start = on_start
         self._on_stop = on_stop
         self.sink: EventSink | None = None
-        self.refused = 0
-        """Requests refused so far (each one a key that would have traded)."""
+        self.denied = 0
+        """Requests denied so far (each one a key that would have traded)."""
 
     async def start(self, sink: EventSink) -> None:
         self.sink = sink
@@ -48,15 +48,15 @@ class ReplayBroker:
             await self._on_stop()
         self.sink = None
 
-    def _refuse(self) -> BrokerUnavailable:
-        self.refused += 1
-        return BrokerUnavailable(REFUSAL)
+    def _not_sent(self) -> BrokerUnavailable:
+        self.denied += 1
+        return BrokerUnavailable(NOT_SENT)
 
     async def place_order(self, request: OrderRequest) -> int:
-        raise self._refuse()
+        raise self._not_sent()
 
     async def cancel_order(self, order_id: int) -> None:
-        raise self._refuse()
+        raise self._not_sent()
 
     async def modify_order(
         self,
@@ -66,10 +66,10 @@ class ReplayBroker:
         limit: int | None = None,
         stop: int | None = None,
     ) -> None:
-        raise self._refuse()
+        raise self._not_sent()
 
     async def close_position(self, symbol: str) -> None:
-        raise self._refuse()
+        raise self._not_sent()
 
     async def reconcile(self) -> None:
         """Nothing to re-read: the recording already holds what reconciling found."""

@@ -41,7 +41,7 @@ MAX_PAUSE_NS = 60 * NS_PER_SECOND
 
 
 class QueueClosed(BrokerUnavailable):
-    """The session ended while this request waited for its turn: it was never sent."""
+    """The links closed while this request waited for its turn: it was never sent."""
 
 
 class Lane(IntEnum):
@@ -176,7 +176,7 @@ class RequestScheduler:
 
         def refuse() -> None:
             if not turn.done():
-                turn.set_exception(QueueClosed("the gateway session ended; not sent"))
+                turn.set_exception(QueueClosed("the gateway links closed; not sent"))
 
         ticket = self.submit(lane, wake, refuse)
         if ticket.granted_ns is not None:
@@ -297,7 +297,7 @@ class RequestScheduler:
         self.on_hold(Hold(lane, wait / NS_PER_SECOND, gateway=paused))
 
     def close(self) -> None:
-        """The session ends: stop the timer and refuse every request still waiting."""
+        """The links close: stop the timer and refuse every request still waiting."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

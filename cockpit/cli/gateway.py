@@ -73,7 +73,7 @@ def banner(server: GatewayServer, api_key_given: bool) -> str:
         "",
     ]
     if len(accounts) > 1:
-        lines.insert(-1, "Several accounts: the cockpit refuses to start until one is named.")
+        lines.insert(-1, "Several accounts: the cockpit will not start until one is named.")
     return "\n".join(lines)
 
 
@@ -89,7 +89,7 @@ def banner(server: GatewayServer, api_key_given: bool) -> str:
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the market.")
 @click.option("--api-key", default=None, help="Accept only this API key (default: any).")
 @click.option("--token-minutes", type=click.FloatRange(min=0.1), default=1440.0,
-              show_default=True, help="Session token lifetime.")  # fmt: skip
+              show_default=True, help="Sign-in token lifetime.")  # fmt: skip
 @click.option("--quiet", is_flag=True, help="Log faults and errors only, not every call.")
 def gateway(
     port: int,

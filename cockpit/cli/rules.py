@@ -10,6 +10,7 @@ end or shorten one.
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from cockpit.config import (
 )
 from cockpit.core.clock import WallClock
 from cockpit.core.text import countdown
-from cockpit.risk.config import RiskSettings
+from cockpit.risk.config import RENAMED_TABLES, RiskSettings
 from cockpit.risk.rules import all_rules
 from cockpit.risk.rules.base import Env
 from cockpit.risk.tally import Tally
@@ -68,10 +69,21 @@ def check(ctx: click.Context, file: Path | None) -> None:
         click.echo(f"cockpit rules check: {path} is not valid\n{problem}", err=True)
         sys.exit(2)
     click.echo(render(settings.risk, path))
+    for note in renamed_notes(text):
+        click.echo(note)
+
+
+def renamed_notes(text: str) -> list[str]:
+    """A line for each ``[risk.*]`` table the file names by its old name."""
+    return [
+        f"note: [risk.{old}] is now [risk.{new}]; the old name still works"
+        for old, new in RENAMED_TABLES.items()
+        if re.search(rf"^\s*\[\[?\s*risk\s*\.\s*{old}\b", text, re.M)
+    ]
 
 
 def keys_problem(settings: Settings, text: str, path: Path) -> str | None:
-    """What the cockpit would refuse in ``[keys]`` at start (an unknown binding id, an
+    """What the cockpit would not accept in ``[keys]`` at start (an unknown binding id, an
     empty key, two actions on one key), placed at its line like any config error."""
     from cockpit.ui.keymap import KeymapError, check_keymap  # Textual: only when checking
 
@@ -90,7 +102,7 @@ def render(settings: RiskSettings, path: Path | None) -> str:
     env = Env(settings, calendar, Tally(calendar))
     source = str(path) if path is not None else "defaults"
     mode = (
-        "DRY RUN: decide and record, refuse and enforce nothing"
+        "DRY RUN: decide and record, deny and enforce nothing"
         if settings.dry_run
         else ("enforcing")
     )
@@ -113,7 +125,7 @@ def render(settings: RiskSettings, path: Path | None) -> str:
     lines += [
         "",
         f"{on} of {len(rules)} rules on. Exits (flatten, cancel, close, orders that only reduce "
-        "a position) are never refused.",
+        "a position) are never denied.",
         "A lockout is kept outside this file (state dir, journals): no edit here can shorten one.",
     ]
     return "\n".join(lines)

@@ -203,7 +203,7 @@ class BarBook:
         self._loaded_from: dict[str, int] = {}
         """Seconds of the history base each series was filled from, by timeframe label."""
 
-    def on_trade(self, ts: int, price: int, size: int) -> None:
+    def on_print(self, ts: int, price: int, size: int) -> None:
         """Account one print: the hot path, so the in-bucket case is inlined."""
         base = self._base
         cur = base.current

@@ -18,7 +18,7 @@ EventSink = Callable[[Event], None]
 
 
 class BrokerError(Exception):
-    """A broker refused or failed a request; the message is shown to the trader."""
+    """A broker rejected or failed a request; the message is shown to the trader."""
 
 
 class OrderRejected(BrokerError):

@@ -50,7 +50,7 @@ class FakeClock:
 
 
 def ns_from_datetime(moment: datetime) -> int:
-    """Epoch nanoseconds of an aware datetime (naive datetimes are refused)."""
+    """Epoch nanoseconds of an aware datetime (naive datetimes are rejected)."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime: give a timezone")
     delta = moment - datetime(1970, 1, 1, tzinfo=UTC)

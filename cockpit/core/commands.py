@@ -1,5 +1,5 @@
 """Commands: intents, imperative, keyword-only. Every one passes validation and the risk engine
-before anything reaches a broker; a refusal becomes an ``OrderDenied`` event.
+before anything reaches a broker; a denial becomes an ``OrderDenied`` event.
 
 Prices in commands are the Decimals a trader typed or saw; the engine checks them
 against the tick grid and hands brokers exact ticks.

@@ -52,10 +52,10 @@ from cockpit.core.events import (
     OrderSubmitted,
     OrderUpdated,
     PositionUpdated,
+    Printed,
     QuoteUpdated,
     Reconciled,
     SubmissionSettled,
-    TradePrinted,
 )
 from cockpit.core.instruments import OffTickGrid
 from cockpit.core.models import OrderRequest, OrderStatus
@@ -66,7 +66,7 @@ log = logging.getLogger(__name__)
 
 _ACCOUNT_EVENTS = (OrderUpdated, PositionUpdated, FillReceived, Reconciled, SubmissionSettled)
 """What can move a flatten on: it waits for these, never for a fixed time."""
-_MARKET_EVENTS = frozenset({QuoteUpdated, TradePrinted})
+_MARKET_EVENTS = frozenset({QuoteUpdated, Printed})
 
 
 class Gate(Protocol):
@@ -132,13 +132,13 @@ class Completion:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The engine's immediate answer to a command: accepted (and sent) or refused."""
+    """The engine's immediate answer to a command: accepted (and sent) or denied."""
 
     accepted: bool
     reason: str = ""
     task: asyncio.Task[None] | Completion | None = None
     why: Why | None = None
-    """A refusal the UI words itself (it names the key from the keymap)."""
+    """A denial the UI words itself (it names the key from the keymap)."""
 
     async def done(self) -> None:
         """Wait for the broker side of an accepted command (tests and scripts)."""
@@ -162,7 +162,7 @@ class Engine:
         watchers: Iterable[Watcher] = (),
         recorder: Recorder | None = None,
         confirm_timeout: float = 5.0,
-        session: str = "ck",
+        run_tag: str = "ck",
     ) -> None:
         self.state = state
         self.clock = clock
@@ -171,7 +171,7 @@ class Engine:
         self.watchers: list[Watcher] = list(watchers)
         self.recorder: Recorder = recorder or NullRecorder()
         self.confirm_timeout = confirm_timeout
-        self._session = session
+        self._run_tag = run_tag
         self._seq = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._flatten: Completion | None = None
@@ -344,7 +344,7 @@ class Engine:
 
     def _next_tag(self) -> str:
         self._seq += 1
-        return f"{self._session}-{self._seq}"
+        return f"{self._run_tag}-{self._seq}"
 
     def _deny(
         self, command: Command, reason: str, rule: str = "validation", why: Why | None = None
@@ -486,7 +486,7 @@ class Engine:
         return self._once(self._closing, symbol, self.broker.close_position(symbol), label)
 
     def _exit_during_flatten(self, command: PlaceOrder) -> Verdict:
-        """A manual exit while a flatten runs is never refused: it closes the instrument at
+        """A manual exit while a flatten runs is never denied: it closes the instrument at
         market now (the broker sizes the close from its own position, so it cannot
         overshoot), or joins the close already on its way.
 
@@ -506,9 +506,9 @@ class Engine:
         order = self.state.orders.get(command.order_id)
         if order is None or not order.status.is_working:
             return self._deny(command, f"order {command.order_id} is not working")
-        refused = trading_denial(command.origin, self.state)
-        if refused is not None:
-            return self._deny(command, refused.reason, refused.rule, refused.why)
+        denied = trading_denial(command.origin, self.state)
+        if denied is not None:
+            return self._deny(command, denied.reason, denied.rule, denied.why)
         spec = self.state.instruments[order.symbol]
         try:
             limit = spec.to_ticks(command.limit_price) if command.limit_price is not None else None
@@ -630,7 +630,7 @@ class Engine:
 
     async def _flatten_pass(self) -> int:
         """Cancel every working order, then close every confirmed position; orders sent
-        just before the key (entries are refused from now on) land first and go too.
+        just before the key (entries are denied from now on) land first and go too.
         Returns how many positions it closed."""
         state = self.state
         await self._cancel_working()

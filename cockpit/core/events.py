@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from cockpit.core.bars import Bar
 from cockpit.core.models import Account, Fill, Order, OrderRequest, Position, Side
+from cockpit.core.tradingstate import TradingState
 
 
 class Link(StrEnum):
@@ -57,7 +58,7 @@ class QuoteUpdated(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class TradePrinted(Event):
+class Printed(Event):
     """A print on the tape. ``aggressor`` is the side that crossed the spread."""
 
     symbol: str
@@ -76,12 +77,12 @@ class BarsLoaded(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class SessionStatsUpdated(Event):
+class DayStatsUpdated(Event):
     """Reference prices for the day: the prior settle gives the watchlist's change."""
 
     symbol: str
     settle: int
-    """Previous session's settlement (or the day's open), in ticks."""
+    """The prior trading day's settlement (or the day's open), in ticks."""
 
 
 # Account -------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ class ArmChanged(Event):
 
 @dataclass(frozen=True, slots=True)
 class OrderDenied(Event):
-    """A command refused before it reached a broker, with the reason a trader reads."""
+    """A command denied before it reached a broker, with the reason a trader reads."""
 
     command: str
     reason: str
@@ -182,10 +183,10 @@ class Notice(Event):
 
 @dataclass(frozen=True, slots=True)
 class RiskStateChanged(Event):
-    """The trading state moved (ACTIVE, WARNING, REDUCING, LOCKED)."""
+    """The trading state moved (ACTIVE, WARNING, REDUCE-ONLY, LOCKED)."""
 
-    state: str
-    previous: str
+    state: TradingState
+    previous: TradingState
     reason: str
     rule: str = ""
 

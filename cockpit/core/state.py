@@ -23,6 +23,7 @@ from cockpit.core.events import (
     BarsLoaded,
     BrokerFailed,
     ConnectionChanged,
+    DayStatsUpdated,
     EnforcementTaken,
     Event,
     FillReceived,
@@ -37,12 +38,11 @@ from cockpit.core.events import (
     OrderSubmitted,
     OrderUpdated,
     PositionUpdated,
+    Printed,
     QuoteUpdated,
     Reconciled,
     RiskStateChanged,
-    SessionStatsUpdated,
     SubmissionSettled,
-    TradePrinted,
 )
 from cockpit.core.instruments import Instrument
 from cockpit.core.models import (
@@ -57,12 +57,13 @@ from cockpit.core.models import (
     Side,
 )
 from cockpit.core.tradingday import trading_day, trading_day_end
+from cockpit.core.tradingstate import TradingState
 
 ZERO = Decimal(0)
 
 #: Events worth a line in the fills & events blotter (and ``Reconciled`` when it brings
 #: the order keys back, ``OrderUpdated`` when the broker rejected the order).
-ACTIVITY = (
+FILLS_AND_EVENTS = (
     FillReceived,
     OrderDenied,
     BrokerFailed,
@@ -76,7 +77,7 @@ ACTIVITY = (
     EnforcementTaken,
 )
 
-_ACTIVITY_TYPES = frozenset(ACTIVITY)
+_FILLS_AND_EVENTS_TYPES = frozenset(FILLS_AND_EVENTS)
 
 
 @dataclass(slots=True)
@@ -88,8 +89,8 @@ class Changes:
     orders: set[int] = field(default_factory=set)
     positions: set[str] = field(default_factory=set)
     account: bool = False
-    activity: bool = False
-    session: bool = False
+    fills_and_events: bool = False
+    status: bool = False
     """Arm state, links, flatten or risk state: the header, banner and footer."""
 
     def __bool__(self) -> bool:
@@ -99,8 +100,8 @@ class Changes:
             or self.orders
             or self.positions
             or self.account
-            or self.activity
-            or self.session
+            or self.fills_and_events
+            or self.status
         )
 
 
@@ -112,7 +113,7 @@ class State:
         instruments: Mapping[str, Instrument],
         watchlist: Iterable[str],
         mode: Mode = Mode.SIM,
-        activity_size: int = 500,
+        fills_and_events_size: int = 500,
     ) -> None:
         self.mode = mode
         self.instruments = dict(instruments)
@@ -147,12 +148,12 @@ class State:
         self.flatten: FlattenStarted | FlattenCompleted | None = None
         """The flatten running, or the outcome of one that could not verify flat (until
         the account is flat): what :attr:`flattening` and :attr:`flatten_problem` read."""
-        self.risk_state = "ACTIVE"
+        self.risk_state = TradingState.ACTIVE
         self.risk_reason = ""
         self.lockout_until: int | None = None
-        self.activity: deque[Event] = deque(maxlen=activity_size)
-        self.activity_count = 0
-        """Lines ever added to ``activity``: a reader keeps its place by this count."""
+        self.fills_and_events: deque[Event] = deque(maxlen=fills_and_events_size)
+        self.fills_and_events_count = 0
+        """Lines ever added to ``fills_and_events``: a reader keeps its place by this count."""
         self.market_ns = 0
         """Time of the latest market data event: the feed's age is measured from it."""
         self.changes = Changes()
@@ -165,7 +166,7 @@ class State:
         handler = _HANDLERS.get(kind)
         if handler is not None:
             handler(self, event)
-        if kind in _ACTIVITY_TYPES:
+        if kind in _FILLS_AND_EVENTS_TYPES:
             self._note(event)
 
     def take_changes(self) -> Changes:
@@ -192,7 +193,7 @@ class State:
         self.market_ns = e.ts
         self.changes.quotes.add(e.symbol)
 
-    def _trade(self, e: TradePrinted) -> None:
+    def _print(self, e: Printed) -> None:
         if e.ts >= self._day_end:
             self._new_day(e.ts)
         symbol = e.symbol
@@ -202,7 +203,7 @@ class State:
         book = self.bars.get(symbol)
         if book is None:
             book = self.bars[symbol] = BarBook()
-        book.on_trade(e.ts, e.price, e.size)
+        book.on_print(e.ts, e.price, e.size)
         self.changes.quotes.add(symbol)
         self.changes.bars.add(symbol)
 
@@ -214,7 +215,7 @@ class State:
         self.changes.bars.add(e.symbol)
         self.changes.quotes.add(e.symbol)
 
-    def _session_stats(self, e: SessionStatsUpdated) -> None:
+    def _day_stats(self, e: DayStatsUpdated) -> None:
         self.settle[e.symbol] = e.settle
         self.changes.quotes.add(e.symbol)
 
@@ -262,30 +263,30 @@ class State:
         however it got there (a manual exit, a fill, another flatten)."""
         if type(self.flatten) is FlattenCompleted and self.is_flat():
             self.flatten = None
-            self.changes.session = True
+            self.changes.status = True
 
     def _connection(self, e: ConnectionChanged) -> None:
         self.links[e.link] = e.status
         self.link_detail[e.link] = e.detail
         if e.link is Link.ACCOUNT and not e.status.healthy:
             self.reconciled = False
-        self.changes.session = True
+        self.changes.status = True
 
     def _reconciled(self, e: Reconciled) -> None:
         if not self.reconciled:  # order keys come back: worth a line (a routine re-read
             self._note(e)  # while in sync, such as a flatten's check, is not)
         self.reconciled = True
-        self.changes.session = True
+        self.changes.status = True
 
     def _note(self, event: Event) -> None:
         """A line in the fills & events blotter."""
-        self.activity.append(event)
-        self.activity_count += 1
-        self.changes.activity = True
+        self.fills_and_events.append(event)
+        self.fills_and_events_count += 1
+        self.changes.fills_and_events = True
 
     def _armed(self, e: ArmChanged) -> None:
         self.armed = e.armed
-        self.changes.session = True
+        self.changes.status = True
 
     def _submitted(self, e: OrderSubmitted) -> None:
         if e.request.tag is not None:
@@ -298,25 +299,25 @@ class State:
 
     def _flatten_started(self, e: FlattenStarted) -> None:
         self.flatten = e
-        self.changes.session = True
+        self.changes.status = True
 
     def _flatten_completed(self, e: FlattenCompleted) -> None:
         self.flatten = None if e.flat else e
-        self.changes.session = True
+        self.changes.status = True
 
     def _risk_state(self, e: RiskStateChanged) -> None:
         self.risk_state = e.state
         self.risk_reason = e.reason
-        self.changes.session = True
+        self.changes.status = True
 
     def _lockout_started(self, e: LockoutStarted) -> None:
         if self.lockout_until is None or e.until_ns > self.lockout_until:
             self.lockout_until = e.until_ns
-        self.changes.session = True
+        self.changes.status = True
 
     def _lockout_ended(self, e: LockoutEnded) -> None:
         self.lockout_until = None
-        self.changes.session = True
+        self.changes.status = True
 
     # Derived views ---------------------------------------------------------------------
 
@@ -448,9 +449,9 @@ def _order_news(before: Order | None, order: Order) -> bool:
 
 _HANDLERS: dict[type, Callable[[State, Any], None]] = {
     QuoteUpdated: State._quote,
-    TradePrinted: State._trade,
+    Printed: State._print,
     BarsLoaded: State._bars_loaded,
-    SessionStatsUpdated: State._session_stats,
+    DayStatsUpdated: State._day_stats,
     AccountUpdated: State._account,
     OrderUpdated: State._order,
     FillReceived: State._fill,

@@ -2,7 +2,7 @@
 risk reasons, the journal's tables and the gateway's messages all call these.
 
 Pure functions with no UI: the core and the risk rules word their reasons with them, so
-a cooldown says the same "4:09" in a refusal as on the banner.
+a cooldown says the same "4:09" in a denial as on the banner.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Turns a trader's :class:`PlaceOrder` (Decimal prices) into an exact
 :class:`OrderRequest` (ticks), or says in plain words why not. Words that depend on the
-screen (which key arms) are not the core's to say: a refusal carries a :class:`Why` code
+screen (which key arms) are not the core's to say: a denial carries a :class:`Why` code
 and the UI names the key from the trader's live keymap.
 """
 
@@ -19,7 +19,7 @@ from cockpit.core.state import State
 
 
 class Why(StrEnum):
-    """Refusals the UI words itself (naming the key that helps); the value is the rule."""
+    """Denials the UI words itself (naming the key that helps); the value is the rule."""
 
     DISARMED = "armed"
     FLATTENING = "flatten"
@@ -28,7 +28,7 @@ class Why(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Denial:
-    """Why a command was refused, and by which rule; ``why`` when the UI words it."""
+    """Why a command was denied, and by which rule; ``why`` when the UI words it."""
 
     reason: str
     rule: str = "validation"

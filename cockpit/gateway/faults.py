@@ -108,7 +108,7 @@ class Reorder(_Fault):
 
 
 class Logout(_Fault):
-    """Send ``GatewayLogout`` and end the session (its token stops working)."""
+    """Send ``GatewayLogout`` and sign out (its token stops working)."""
 
     fault: Literal["logout"]
     hub: Hubs = "user"

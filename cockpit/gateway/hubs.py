@@ -72,7 +72,7 @@ _MARKET_GROUPS = {
 
 
 def bearer(request: web.Request) -> str | None:
-    """The session token from the ``access_token`` query or the Authorization header."""
+    """The token from the ``access_token`` query or the Authorization header."""
     token = request.query.get("access_token")
     if token:
         return token

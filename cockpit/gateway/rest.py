@@ -27,7 +27,7 @@ from cockpit.gateway import render
 from cockpit.gateway.faults import FaultBook, endpoint_key
 from cockpit.gateway.hubs import bearer
 from cockpit.gateway.tokens import TokenBook
-from cockpit.gateway.venue import Refusal, Venue
+from cockpit.gateway.venue import Rejection, Venue
 
 log = logging.getLogger("cockpit.gateway.rest")
 
@@ -123,8 +123,8 @@ class Rest:
         except (orjson.JSONDecodeError, BadRequest) as exc:
             response = web.json_response({"title": "Bad Request", "detail": str(exc)}, status=400)
             return self._record(request, 400, shown, response)
-        except Refusal as refusal:
-            result = render.failure(refusal.code, refusal.message)
+        except Rejection as rejection:
+            result = render.failure(rejection.code, rejection.message)
         if delay is not None and delay.after:
             await asyncio.sleep(delay.seconds)
         if error is not None:
@@ -219,16 +219,16 @@ class Rest:
         spec = self.venue.specs[symbol]
         reject = self.faults.reject()
         if reject is not None:
-            raise Refusal(reject.code, reject.message or REJECT_TEXT[reject.code])
+            raise Rejection(reject.code, reject.message or REJECT_TEXT[reject.code])
         kind = _code(OrderType, body.get("type"), "order type")
         side = _code(Side, body.get("side"), "side")
         size = body.get("size")
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-            raise Refusal(2, f"size {size!r} must be a positive whole number")
+            raise Rejection(2, f"size {size!r} must be a positive whole number")
         if kind is OrderType.TRAILING_STOP:
-            raise Refusal(2, "trailing stops are not supported by the emulator")
+            raise Rejection(2, "trailing stops are not supported by the emulator")
         if body.get("stopLossBracket") or body.get("takeProfitBracket"):
-            raise Refusal(2, "brackets need the account in Auto OCO Brackets mode")
+            raise Rejection(2, "brackets need the account in Auto OCO Brackets mode")
         limit = _ticks(spec, body.get("limitPrice"), "limitPrice") if kind.needs_limit else None
         stop = _ticks(spec, body.get("stopPrice"), "stopPrice") if kind.needs_stop else None
         tag = body.get("customTag")
@@ -246,11 +246,11 @@ class Rest:
         order_id = body.get("orderId")
         order = ledger.paper.orders.get(order_id) if isinstance(order_id, int) else None
         if order is None:
-            raise Refusal(2, f"order {order_id!r} not found")
+            raise Rejection(2, f"order {order_id!r} not found")
         spec = self.venue.specs[order.symbol]
         size = body.get("size")
         if size is not None and (not isinstance(size, int) or size <= 0):
-            raise Refusal(3, f"size {size!r} must be a positive whole number")
+            raise Rejection(3, f"size {size!r} must be a positive whole number")
         limit = _ticks(spec, body["limitPrice"], "limitPrice") if "limitPrice" in body else None
         stop = _ticks(spec, body["stopPrice"], "stopPrice") if "stopPrice" in body else None
         self.venue.modify(account_id, order.id, size, limit, stop)
@@ -317,7 +317,7 @@ class Rest:
         symbol = self.venue.tradable(body.get("contractId"))
         size = body.get("size")
         if not isinstance(size, int) or isinstance(size, bool):
-            raise Refusal(5, f"close size {size!r} must be a whole number")
+            raise Rejection(5, f"close size {size!r} must be a whole number")
         self.venue.close(body["accountId"], symbol, size)
         return render.envelope()
 
@@ -349,18 +349,18 @@ def _code[E: (OrderType, Side)](kind: type[E], value: Any, name: str) -> E:
     try:
         return kind(value)
     except (ValueError, TypeError):
-        raise Refusal(2, f"unknown {name} {value!r}") from None
+        raise Rejection(2, f"unknown {name} {value!r}") from None
 
 
 def _ticks(spec: Any, value: Any, name: str) -> int:
     if value is None or isinstance(value, bool):
-        raise Refusal(2, f"{name} is required for this order type")
+        raise Rejection(2, f"{name} is required for this order type")
     try:
         return spec.to_ticks(Decimal(str(value)))
     except OffTickGrid as exc:
-        raise Refusal(2, str(exc)) from None
+        raise Rejection(2, str(exc)) from None
     except InvalidOperation:
-        raise Refusal(2, f"{name} {value!r} is not a price") from None
+        raise Rejection(2, f"{name} {value!r} is not a price") from None
 
 
 _MISSING: Any = object()

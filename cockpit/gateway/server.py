@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from cockpit.core.clock import Clock, WallClock
-from cockpit.core.events import TradePrinted
+from cockpit.core.events import Printed
 from cockpit.gateway.faults import (
     DropHub,
     ExpireToken,
@@ -144,7 +144,7 @@ class GatewayServer:
             except Exception:  # the market must keep running whatever one tick did
                 log.exception("market pump tick failed")
 
-    def _publish(self, symbol: str, prints: list[TradePrinted], quoted: bool) -> None:
+    def _publish(self, symbol: str, prints: list[Printed], quoted: bool) -> None:
         """The symbol's prints and latest quote, to every watched month of it (later
         months at their calendar spread)."""
         venue = self.venue
@@ -179,7 +179,7 @@ class GatewayServer:
             hubs = ("user", "market") if fault.hub == "both" else (fault.hub,)
             counts = [self.hubs.logout(hub) for hub in hubs]
             expired = self.tokens.expire_all()
-            done = f"sent GatewayLogout to {sum(counts)} socket(s); ended {expired} session(s)"
+            done = f"sent GatewayLogout to {sum(counts)} socket(s); expired {expired} sign-in(s)"
         elif isinstance(fault, ExpireToken):
             expired = self.tokens.expire_all()
             done = f"expired {expired} token(s)"

@@ -1,4 +1,4 @@
-"""Session tokens: JWT-shaped (the SDK reads ``exp`` from the payload), checked by lookup.
+"""Sign-in tokens: JWT-shaped (the SDK reads ``exp`` from the payload), checked by lookup.
 
 The signature is random bytes: the emulator knows every token it issued, so it needs
 no key, and the SDK never verifies signatures.
@@ -20,19 +20,19 @@ def _b64(data: bytes) -> str:
 
 
 @dataclass(slots=True)
-class Session:
+class SignIn:
     username: str
     expires: float
     revoked: bool = False
 
 
 class TokenBook:
-    """Issues, checks, refreshes and revokes session tokens."""
+    """Issues, checks, refreshes and revokes sign_in tokens."""
 
     def __init__(self, ttl_seconds: float = 86_400.0, now: Callable[[], float] = time.time):
         self.ttl = ttl_seconds
         self._now = now
-        self._sessions: dict[str, Session] = {}
+        self._sign_ins: dict[str, SignIn] = {}
 
     def issue(self, username: str) -> str:
         expires = self._now() + self.ttl
@@ -41,24 +41,24 @@ class TokenBook:
             orjson.dumps({"sub": "emulator", "exp": int(expires), "jti": secrets.token_hex(8)})
         )
         token = f"{header}.{payload}.{_b64(secrets.token_bytes(16))}"
-        self._sessions[token] = Session(username, expires)
+        self._sign_ins[token] = SignIn(username, expires)
         return token
 
     def user(self, token: str | None) -> str | None:
         """The user a live token belongs to; ``None`` if unknown, expired or revoked."""
-        session = self._sessions.get(token or "")
-        if session is None or session.revoked or session.expires <= self._now():
+        sign_in = self._sign_ins.get(token or "")
+        if sign_in is None or sign_in.revoked or sign_in.expires <= self._now():
             return None
-        return session.username
+        return sign_in.username
 
     def revoke(self, token: str) -> None:
-        session = self._sessions.get(token)
-        if session is not None:
-            session.revoked = True
+        sign_in = self._sign_ins.get(token)
+        if sign_in is not None:
+            sign_in.revoked = True
 
     def expire_all(self) -> int:
         """Make every token issued so far unusable (the "expire the token" fault)."""
-        live = [s for s in self._sessions.values() if not s.revoked]
-        for session in live:
-            session.revoked = True
+        live = [s for s in self._sign_ins.values() if not s.revoked]
+        for sign_in in live:
+            sign_in.revoked = True
         return len(live)

@@ -23,13 +23,13 @@ from cockpit.core.clock import Clock, exchange_time
 from cockpit.core.events import (
     AccountUpdated,
     BarsLoaded,
+    DayStatsUpdated,
     Event,
     FillReceived,
     OrderUpdated,
     PositionUpdated,
+    Printed,
     QuoteUpdated,
-    SessionStatsUpdated,
-    TradePrinted,
 )
 from cockpit.core.instruments import INSTRUMENTS, Instrument
 from cockpit.core.models import Account, Fill, Order, OrderRequest, OrderType, Side
@@ -45,7 +45,7 @@ FIRST_ACCOUNT_ID = 4001
 ORDER_ID_STRIDE = 10_000_000
 
 
-class Refusal(Exception):
+class Rejection(Exception):
     """A business failure with the endpoint's Gateway error code (HTTP 200, success false)."""
 
     def __init__(self, code: int, message: str) -> None:
@@ -66,7 +66,7 @@ class Ledger:
 
 
 @dataclass(slots=True)
-class Session:
+class DayStats:
     """The day so far for one contract, for the full first quote."""
 
     settle: int | None = None
@@ -118,7 +118,7 @@ class Venue:
         self.contract_ids: dict[str, str] = self.contracts.front
         """The traded (front-month) contract id of each symbol."""
         self.books: dict[str, BarBook] = {s: BarBook() for s in self.symbols}
-        self.sessions: dict[str, Session] = {s: Session() for s in self.symbols}
+        self.day_stats: dict[str, DayStats] = {s: DayStats() for s in self.symbols}
         self.quotes: dict[str, QuoteUpdated] = {}
         self._load_history(self.market.history_events(), now)
         self.ledgers: dict[int, Ledger] = {}
@@ -142,13 +142,13 @@ class Venue:
         return self.contracts.rows()
 
     def tradable(self, contract_id: Any) -> str:
-        """The symbol of the active contract, or the Gateway's refusal (9: not active)."""
+        """The symbol of the active contract, or the Gateway's rejection (9: not active)."""
         listing = self.contracts.get(contract_id)
         if listing is None:
-            raise Refusal(8, f"contract {contract_id!r} not found")
+            raise Rejection(8, f"contract {contract_id!r} not found")
         if not listing.active:
             front = self.contract_ids[listing.symbol]
-            raise Refusal(9, f"contract {contract_id} is not active (trade {front})")
+            raise Rejection(9, f"contract {contract_id} is not active (trade {front})")
         return listing.symbol
 
     # Market ------------------------------------------------------------------------------
@@ -159,20 +159,20 @@ class Venue:
             if isinstance(event, BarsLoaded):
                 self.books[event.symbol].load_history({timeframe(event.timeframe): event.bars})
                 if event.timeframe == "1m":
-                    session = self.sessions[event.symbol]
+                    day = self.day_stats[event.symbol]
                     for bar in event.bars:
                         if bar.start >= day_start:
-                            session.on_bar(bar)
-            elif isinstance(event, SessionStatsUpdated):
-                self.sessions[event.symbol].settle = event.settle
+                            day.on_bar(bar)
+            elif isinstance(event, DayStatsUpdated):
+                self.day_stats[event.symbol].settle = event.settle
 
-    def pump(self, until_ns: int) -> tuple[dict[str, list[TradePrinted]], set[str]]:
+    def pump(self, until_ns: int) -> tuple[dict[str, list[Printed]], set[str]]:
         """Play the market to ``until_ns``: prints by symbol and the symbols re-quoted."""
-        prints: dict[str, list[TradePrinted]] = {}
+        prints: dict[str, list[Printed]] = {}
         quoted: set[str] = set()
         for event in self.market.advance(until_ns):
             self._on_market(event)
-            if isinstance(event, TradePrinted):
+            if isinstance(event, Printed):
                 prints.setdefault(event.symbol, []).append(event)
             else:
                 quoted.add(event.symbol)
@@ -181,9 +181,9 @@ class Venue:
     def _on_market(self, event: Event) -> None:
         if isinstance(event, QuoteUpdated):
             self.quotes[event.symbol] = event
-        elif isinstance(event, TradePrinted):
-            self.books[event.symbol].on_trade(event.ts, event.price, event.size)
-            self.sessions[event.symbol].on_print(event.price, event.size)
+        elif isinstance(event, Printed):
+            self.books[event.symbol].on_print(event.ts, event.price, event.size)
+            self.day_stats[event.symbol].on_print(event.price, event.size)
         for ledger in self.ledgers.values():
             ledger.paper.on_market(event)
 
@@ -191,9 +191,9 @@ class Venue:
         """A full ``GatewayQuote`` (no sizes: the Gateway sends none), ``spread`` ticks up."""
         spec = self.specs[symbol]
         quote = self.quotes[symbol]
-        session = self.sessions[symbol]
-        last = (session.last if session.last is not None else quote.bid) + spread
-        settle = session.settle + spread if session.settle is not None else last
+        day = self.day_stats[symbol]
+        last = (day.last if day.last is not None else quote.bid) + spread
+        settle = day.settle + spread if day.settle is not None else last
         change = spec.to_price(last) - spec.to_price(settle)
         base = spec.to_price(settle)
 
@@ -208,16 +208,16 @@ class Venue:
             "bestAsk": float(spec.to_price(quote.ask + spread)),
             "change": float(change),
             "changePercent": float(round(change / base * 100, 4)) if base else 0.0,
-            "open": shifted(session.open),
-            "high": shifted(session.high),
-            "low": shifted(session.low),
-            "volume": session.volume,
+            "open": shifted(day.open),
+            "high": shifted(day.high),
+            "low": shifted(day.low),
+            "volume": day.volume,
             "lastUpdated": render.iso(quote.ts),
             "timestamp": render.iso(ts if ts is not None else quote.ts),
         }
 
     def prints_json(
-        self, symbol: str, prints: list[TradePrinted], spread: int = 0
+        self, symbol: str, prints: list[Printed], spread: int = 0
     ) -> list[dict[str, Any]]:
         spec = self.specs[symbol]
         return [
@@ -244,7 +244,7 @@ class Venue:
         """Bars overlapping [start, end), newest first, at most ``limit``, ``spread`` ticks up."""
         label = next((tf.label for tf in TIMEFRAMES.values() if tf.seconds == seconds), None)
         if label is None:
-            raise Refusal(3, f"bar length of {seconds} seconds is not served")
+            raise Rejection(3, f"bar length of {seconds} seconds is not served")
         now = self.clock.now_ns()
         spec = self.specs[symbol]
         book = self.books[symbol]
@@ -263,7 +263,7 @@ class Venue:
     def ledger(self, account_id: Any) -> Ledger:
         ledger = self.ledgers.get(account_id) if isinstance(account_id, int) else None
         if ledger is None:
-            raise Refusal(1, f"account {account_id!r} not found")
+            raise Rejection(1, f"account {account_id!r} not found")
         return ledger
 
     def _account_event(self, account_id: int, event: Event) -> None:
@@ -320,22 +320,22 @@ class Venue:
         ledger = self.ledger(account_id)
         if request.tag is not None:
             if request.tag in ledger.tags:
-                raise Refusal(2, f"customTag {request.tag!r} is already used on this account")
+                raise Rejection(2, f"customTag {request.tag!r} is already used on this account")
             ledger.tags.add(request.tag)
         try:
             return ledger.paper.place(request, self.clock.now_ns())
         except OrderRejected as exc:
-            raise Refusal(2, str(exc)) from None
+            raise Rejection(2, str(exc)) from None
 
     def cancel(self, account_id: int, order_id: Any) -> None:
         paper = self.ledger(account_id).paper
         order = paper.orders.get(order_id) if isinstance(order_id, int) else None
         if order is None:
-            raise Refusal(2, f"order {order_id!r} not found")
+            raise Rejection(2, f"order {order_id!r} not found")
         try:
             paper.cancel(order.id, self.clock.now_ns())
         except OrderRejected as exc:
-            raise Refusal(3, str(exc)) from None
+            raise Rejection(3, str(exc)) from None
 
     def modify(
         self, account_id: int, order_id: Any, size: int | None, limit: int | None, stop: int | None
@@ -343,25 +343,25 @@ class Venue:
         paper = self.ledger(account_id).paper
         order = paper.orders.get(order_id) if isinstance(order_id, int) else None
         if order is None:
-            raise Refusal(2, f"order {order_id!r} not found")
+            raise Rejection(2, f"order {order_id!r} not found")
         try:
             paper.modify(order.id, self.clock.now_ns(), size=size, limit=limit, stop=stop)
         except OrderRejected as exc:
-            raise Refusal(3, str(exc)) from None
+            raise Rejection(3, str(exc)) from None
 
     def close(self, account_id: int, symbol: str, size: int | None) -> Order:
         """Close all (``size`` None) or part of a position at market."""
         paper = self.ledger(account_id).paper
         held = paper.position(symbol, 0).size
         if held == 0:
-            raise Refusal(2, f"no open {symbol} position")
+            raise Rejection(2, f"no open {symbol} position")
         if size is None:
             size = abs(held)
         elif not 0 < size <= abs(held):
-            raise Refusal(5, f"close size {size} must be between 1 and {abs(held)}")
+            raise Rejection(5, f"close size {size} must be between 1 and {abs(held)}")
         side = Side.SELL if held > 0 else Side.BUY
         request = OrderRequest(symbol, side, OrderType.MARKET, size)
         try:
             return paper.place(request, self.clock.now_ns())
         except OrderRejected as exc:
-            raise Refusal(6, str(exc)) from None
+            raise Rejection(6, str(exc)) from None

@@ -29,11 +29,24 @@ import orjson
 from cockpit.core.bars import Bar
 from cockpit.core.commands import Command
 from cockpit.core.events import Event
+from cockpit.core.tradingstate import TradingState
 
 Decoder = Callable[[Any], Any]
 
 ALLOWED_PREFIX = "cockpit."
 """Only classes of this package are ever resolved from a journal's type table."""
+
+RENAMED_TYPES = {  # vocab: keep
+    "cockpit.core.events:TradePrinted": "cockpit.core.events:Printed",  # vocab: keep
+    "cockpit.core.events:SessionStatsUpdated": "cockpit.core.events:DayStatsUpdated",  # vocab: keep
+}
+"""Classes under the names journals written before a rename stored (docs/architecture.md,
+"Glossary"): a journal keeps its type table, so an old name is read as the new class."""
+
+RENAMED_VALUES: dict[type[enum.Enum], dict[str, enum.Enum]] = {
+    TradingState: {"REDUCING": TradingState.REDUCE_ONLY},  # vocab: keep
+}
+"""Enum values under their old spelling, read as the member that replaced them."""
 
 
 class CodecError(ValueError):
@@ -47,7 +60,7 @@ def type_name(cls: type) -> str:
 
 def resolve(name: str) -> type:
     """The class a type-table entry names (only classes inside ``cockpit``)."""
-    module_name, _, qualname = name.partition(":")
+    module_name, _, qualname = RENAMED_TYPES.get(name, name).partition(":")
     if not module_name.startswith(ALLOWED_PREFIX) or not qualname:
         raise CodecError(f"type {name!r} is not a cockpit type")
     try:
@@ -134,7 +147,8 @@ def _tuple_of(inner: Decoder) -> Decoder:
 
 def _enum(cls: type[enum.Enum]) -> Decoder:
     """Value to member by a dict lookup (calling the enum class is ten times slower)."""
-    return {member.value: member for member in cls}.__getitem__
+    members: dict[Any, enum.Enum] = {member.value: member for member in cls}
+    return {**RENAMED_VALUES.get(cls, {}), **members}.__getitem__
 
 
 def _field_decoder(hint: Any) -> tuple[Decoder, bool]:

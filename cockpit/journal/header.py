@@ -32,7 +32,7 @@ class HeaderError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class JournalHeader:
-    session: str
+    run_id: str
     """Identifies the run; every part file of one run carries the same value."""
     started_ns: int
     account: str
@@ -54,7 +54,7 @@ class JournalHeader:
                 "format": FORMAT,
                 "version": self.version,
                 "app_version": self.app_version,
-                "session": self.session,
+                "session": self.run_id,  # vocab: keep: the stored key
                 "part": self.part,
                 "started_ns": self.started_ns,
                 "account": self.account,
@@ -82,7 +82,7 @@ class JournalHeader:
             )
         try:
             return cls(
-                session=str(raw["session"]),
+                run_id=str(raw["session"]),  # vocab: keep: the stored key
                 started_ns=int(raw["started_ns"]),
                 account=str(raw["account"]),
                 mode=Mode(raw["mode"]),

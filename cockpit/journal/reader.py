@@ -136,7 +136,7 @@ class Journal:
                 break
             if header is None:
                 header = part_header
-            elif part_header.session != header.session:
+            elif part_header.run_id != header.run_id:
                 self._stop(part, 0, "belongs to another run")
                 break
             if self.truncated is not None:

@@ -120,7 +120,7 @@ class Replayer:
             self.clock,
             broker=self.broker,
             recorder=self.derived,
-            session=header.tag_prefix,
+            run_tag=header.tag_prefix,
         )
         if self.rerun:
             self.install(self.engine, header.settings)

@@ -5,7 +5,7 @@ recorded broker facts, so the validation, the gates and the watchers (the risk e
 decide everything again. What the engine would have *sent* is never sent: the broker
 calls are dropped, and what they caused (the order acknowledgements, the fills, the end
 of a flatten) comes from the recording instead, at the moment it really happened. Keys
-pressed by a trader during a replay are refused before they reach the engine, so they
+pressed by a trader during a replay are denied before they reach the engine, so they
 cannot shift the order tags or the decisions being reproduced.
 """
 
@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from cockpit.brokers.replay import REFUSAL
+from cockpit.brokers.replay import NOT_SENT
 from cockpit.core.clock import Clock
 from cockpit.core.commands import Command, FlattenAll
 from cockpit.core.engine import Engine, Verdict
@@ -86,7 +86,7 @@ class ReplayEngine(Engine):
         *,
         broker: Any,
         recorder: Derived,
-        session: str,
+        run_tag: str,
         gates: Iterable[Any] = (),
         watchers: Iterable[Any] = (),
     ) -> None:
@@ -97,20 +97,20 @@ class ReplayEngine(Engine):
             gates=gates,
             watchers=watchers,
             recorder=recorder,
-            session=session,
+            run_tag=run_tag,
         )
         self.replaying = False
         """True only while the replay feeds the engine; anything else is a trader's key."""
 
     def submit(self, command: Command) -> Verdict:
         if not self.replaying:
-            self._refuse(command.label)
-            return Verdict(False, REFUSAL)
+            self._deny_key(command.label)
+            return Verdict(False, NOT_SENT)
         return super().submit(command)
 
     def flatten_all(self, command: FlattenAll | None = None) -> Any:
         if not self.replaying:
-            self._refuse("FlattenAll")
+            self._deny_key("FlattenAll")
             return Held()
         return super().flatten_all(command)
 
@@ -119,9 +119,9 @@ class ReplayEngine(Engine):
         if self.replaying:
             super().tick()
 
-    def _refuse(self, label: str) -> None:
+    def _deny_key(self, label: str) -> None:
         """A trader's key during replay: shown on the blotter, never judged or recorded."""
-        self.state.apply(Notice(self.clock.now_ns(), "warn", f"{label}: {REFUSAL}"))
+        self.state.apply(Notice(self.clock.now_ns(), "warn", f"{label}: {NOT_SENT}"))
 
     def _spawn(self, coro, label: str) -> Any:  # type: ignore[no-untyped-def]
         """Drop the broker call. A flatten's own record stays "running" until the

@@ -27,8 +27,8 @@ from cockpit.core.events import (
     LockoutEnded,
     LockoutStarted,
     OrderDenied,
+    Printed,
     RiskStateChanged,
-    TradePrinted,
 )
 from cockpit.core.instruments import Instrument
 from cockpit.core.models import Fill
@@ -325,7 +325,7 @@ def journal_prints(journal: Journal, symbols: set[str]) -> pl.DataFrame:
     sym: list[str] = []
     price: list[int] = []
     if symbols:
-        for values in journal.raw_values(TradePrinted):
+        for values in journal.raw_values(Printed):
             for v in values:
                 if v[1] in symbols:
                     ts.append(v[0])

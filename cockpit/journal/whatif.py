@@ -28,6 +28,7 @@ from cockpit.core.events import (
     AccountUpdated,
     BarsLoaded,
     ConnectionChanged,
+    DayStatsUpdated,
     EnforcementTaken,
     Event,
     FillReceived,
@@ -38,12 +39,11 @@ from cockpit.core.events import (
     OrderSubmitted,
     OrderUpdated,
     PositionUpdated,
+    Printed,
     QuoteUpdated,
     Reconciled,
     RiskDecision,
     RiskStateChanged,
-    SessionStatsUpdated,
-    TradePrinted,
 )
 from cockpit.core.models import Mode
 from cockpit.core.state import State
@@ -51,7 +51,7 @@ from cockpit.journal.format import FrameFlag, RecordKind
 from cockpit.journal.reader import Journal
 from cockpit.journal.rerun import DERIVED_ORIGINS, RiskInstaller
 
-MARKET = (QuoteUpdated, TradePrinted, BarsLoaded, SessionStatsUpdated, ConnectionChanged)
+MARKET = (QuoteUpdated, Printed, BarsLoaded, DayStatsUpdated, ConnectionChanged)
 """Broker facts the simulation keeps: the market, and the links."""
 DECISIONS = (
     OrderDenied,
@@ -144,7 +144,7 @@ async def simulate(
     broker: PaperDesk | None = None
     decisions = _Decisions()
     engine = Engine(
-        state, clock, recorder=decisions, session=header.tag_prefix, confirm_timeout=0.05
+        state, clock, recorder=decisions, run_tag=header.tag_prefix, confirm_timeout=0.05
     )
     install(engine, settings)
     recorded_tags: dict[int, str] = {}

@@ -91,7 +91,7 @@ class JournalWriter:
         self.max_bytes = max_bytes
         self.compress = compress
         self.frame_records = max(1, frame_records)
-        self.session = uuid.uuid4().hex[:16]
+        self.run_id = uuid.uuid4().hex[:16]
         self.paths: list[Path] = []
         """Every part file written so far, oldest first."""
         self.records = 0
@@ -256,7 +256,7 @@ class JournalWriter:
         self._getters.clear()
         self._add_types(known)
         header = JournalHeader(
-            session=self.session,
+            run_id=self.run_id,
             started_ns=first_ns,
             account=self.account,
             mode=self.mode,

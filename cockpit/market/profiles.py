@@ -100,15 +100,15 @@ TRANSITIONS: dict[str, tuple[tuple[Regime, float], ...]] = {
 
 
 LIVELY_FLOOR = 0.6
-"""The demo never goes as quiet as a real overnight session: someone is trying it."""
+"""The demo never goes as quiet as a real overnight market: someone is trying it."""
 
 
 def intraday_activity(hour_ct: float) -> float:
     """Relative activity by Chicago time: quiet overnight, busiest at the 08:30 open."""
-    return max(LIVELY_FLOOR, session_shape(hour_ct))
+    return max(LIVELY_FLOOR, hourly_shape(hour_ct))
 
 
-def session_shape(hour_ct: float) -> float:
+def hourly_shape(hour_ct: float) -> float:
     if 8.5 <= hour_ct < 10.0:
         return 2.6
     if 14.0 <= hour_ct < 15.0:

@@ -20,7 +20,7 @@ from itertools import accumulate
 
 from cockpit.core.bars import ONE_MINUTE, ONE_SECOND, Bar
 from cockpit.core.clock import NS_PER_SECOND, exchange_time
-from cockpit.core.events import BarsLoaded, Event, QuoteUpdated, SessionStatsUpdated, TradePrinted
+from cockpit.core.events import BarsLoaded, DayStatsUpdated, Event, Printed, QuoteUpdated
 from cockpit.core.instruments import INSTRUMENTS, Instrument
 from cockpit.core.models import Side
 from cockpit.core.tradingday import trading_day_start
@@ -181,13 +181,13 @@ class SyntheticMarket:
         size = rng.choices(book.sizes, cum_weights=book.cum_sizes)[0]
         if buy:
             price = book.bid + book.spread
-            out.append(TradePrinted(now, book.symbol, price, size, Side.BUY))
+            out.append(Printed(now, book.symbol, price, size, Side.BUY))
             book.ask_size -= size
             if book.ask_size <= 0:
                 self._clear_level(book, price, up=True)
         else:
             price = book.bid
-            out.append(TradePrinted(now, book.symbol, price, size, Side.SELL))
+            out.append(Printed(now, book.symbol, price, size, Side.SELL))
             book.bid_size -= size
             if book.bid_size <= 0:
                 self._clear_level(book, price, up=False)
@@ -263,7 +263,7 @@ class SyntheticMarket:
             events.append(BarsLoaded(end_ns, symbol, ONE_SECOND.label, tuple(seconds[symbol])))
             settle = _close_before(minutes[symbol], settle_at)
             if settle is not None:
-                events.append(SessionStatsUpdated(end_ns, symbol, settle))
+                events.append(DayStatsUpdated(end_ns, symbol, settle))
         return events
 
     def _history_bar(

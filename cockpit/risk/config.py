@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 from fnmatch import fnmatchcase
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -27,8 +27,8 @@ from cockpit.core.instruments import INSTRUMENTS
 from cockpit.risk.timing import Window, check_lock_until, parse_hhmm
 
 Action = Literal["alert", "reduce-only", "cancel-all", "flatten", "lock"]
-"""What a breached limit does: warn; refuse new entries; also cancel every working order;
-flatten everything (then refuse entries); flatten and lock until ``lock_until``."""
+"""What a breached limit does: warn; deny new entries; also cancel every working order;
+flatten everything (then deny entries); flatten and lock until ``lock_until``."""
 Basis = Literal["realized", "net"]
 """``realized``: closed trades after fees. ``net``: that plus the open P&L."""
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -111,7 +111,7 @@ class MaxOrderSize(_Section):
     _symbols = field_validator("symbols")(classmethod(lambda cls, v: _symbol_map(v)))
 
 
-class TradesPerDay(_Limit):
+class FillsPerDay(_Limit):
     limit: int | None = Field(default=None, ge=1)
     """Fills per trading day, every entry and every exit (the ProjectX count)."""
     action: Action = "reduce-only"
@@ -126,7 +126,7 @@ class CooldownTier(_Section):
     loss: Decimal = Field(gt=0)
     """A closing order that loses at least this many dollars..."""
     minutes: float = Field(gt=0, le=24 * 60)
-    """...refuses new entries for this long."""
+    """...denies new entries for this long."""
 
 
 class Cooldown(_Section):
@@ -146,14 +146,14 @@ class TradeClock(_Section):
     """No new entry for this long after an entry fill."""
 
 
-class Sessions(_Section):
+class TradingHours(_Section):
     timezone: str = "America/Chicago"
     windows: list[str] = Field(default_factory=list)
     """``HH:MM-HH:MM`` windows when new entries are allowed; none means any time."""
     days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
     """Days a window may start on."""
     flatten_at: str | None = None
-    """``HH:MM``: flatten everything then, and refuse entries until the day ends."""
+    """``HH:MM``: flatten everything then, and deny entries until the day ends."""
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
 
@@ -218,7 +218,7 @@ class NoAddingToLoser(_Section):
 
 class FatFinger(_Section):
     max_ticks: int | None = Field(default=None, ge=1)
-    """A limit or stop price further than this from the market is refused."""
+    """A limit or stop price further than this from the market is denied."""
     symbols: dict[str, int] = Field(default_factory=dict)
     """Per-symbol ``max_ticks``."""
     confirm_above: int | None = Field(default=None, ge=1)
@@ -234,17 +234,36 @@ FEED_SECONDS = 5.0
 
 class Stale(_Section):
     feed_seconds: float | None = Field(default=FEED_SECONDS, ge=0, le=3600)
-    """Refuse entries while the market link is down or stale, or no market data arrived
+    """Deny entries while the market link is down or stale, or no market data arrived
     for longer than this; 0 turns the guard off (``None``: off, as journals recorded it
     before the guard was on by default)."""
     account: bool = False
-    """Also hold the cockpit REDUCING while the account or market link is down or the
+    """Also hold the cockpit REDUCE-ONLY while the account or market link is down or the
     account is not reconciled."""
+
+
+RENAMED_TABLES = {"trades_per_day": "fills_per_day", "sessions": "trading_hours"}  # vocab: keep
+"""``[risk.*]`` tables under their old names: still read, as the new name (docs/rules.md)."""
+
+
+def renamed_tables(data: Any) -> Any:
+    """``data`` with every old table name moved to its new one; both at once is an error."""
+    if not isinstance(data, dict) or not any(old in data for old in RENAMED_TABLES):
+        return data
+    data = dict(data)
+    for old, new in RENAMED_TABLES.items():
+        if old in data:
+            if new in data:
+                raise ValueError(
+                    f"[risk.{old}] is the old name of [risk.{new}]: keep one of the two"
+                )
+            data[new] = data.pop(old)
+    return data
 
 
 class RiskSettings(_Section):
     dry_run: bool = False
-    """Decide and record, but refuse and enforce nothing (a lockout still holds)."""
+    """Decide and record, but deny and enforce nothing (a lockout still holds)."""
     warn_at: float = Field(default=0.8, gt=0, le=1)
     """Fraction of a limit that raises WARNING."""
     warn_band: float = Field(default=0.05, ge=0, lt=1)
@@ -263,11 +282,11 @@ class RiskSettings(_Section):
     max_position: MaxPosition = MaxPosition()
     contract_limit: ContractLimit = ContractLimit()
     max_order_size: MaxOrderSize = MaxOrderSize()
-    trades_per_day: TradesPerDay = TradesPerDay()
+    fills_per_day: FillsPerDay = FillsPerDay()
     consecutive_losses: ConsecutiveLosses = ConsecutiveLosses()
     cooldown: Cooldown = Cooldown()
     trade_clock: TradeClock = TradeClock()
-    sessions: Sessions = Sessions()
+    trading_hours: TradingHours = TradingHours()
     symbols: Symbols = Symbols()
     require_stop: RequireStop = RequireStop()
     throttle: Throttle = Throttle()
@@ -276,6 +295,7 @@ class RiskSettings(_Section):
     stale: Stale = Stale()
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+    _renamed = model_validator(mode="before")(classmethod(lambda cls, data: renamed_tables(data)))
 
     @field_validator("warn_band")
     @classmethod

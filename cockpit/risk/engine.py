@@ -2,7 +2,7 @@
 the trading state and the lockout.
 
 As a **gate** it judges each order that would add exposure against the lockout and
-every rule, first refusal wins; exits (cancel, close, flatten) and orders that only
+every rule, first denial wins; exits (cancel, close, flatten) and orders that only
 reduce a position always pass. As a **watcher** it folds broker events into its tally,
 re-reads the limits they touch, turns a breach into its action (alert, reduce-only,
 cancel all, flatten, lock) and enforces on what the broker reports, including orders
@@ -17,7 +17,7 @@ its rule and a reason, the way back to ACTIVE included.
 Every decision is an event through ``engine.emit``: ``RiskDecision`` (rule, inputs,
 action, outcome) for the journal, ``OrderDenied`` / ``EnforcementTaken`` /
 ``RiskStateChanged`` / ``LockoutStarted`` / ``LockoutEnded`` for the screen. In dry run
-the same decisions are made and recorded, but nothing is refused or enforced; a lockout
+the same decisions are made and recorded, but nothing is denied or enforced; a lockout
 still holds, because a lockout is never up to the config.
 """
 
@@ -49,25 +49,25 @@ from cockpit.core.events import (
     OrderDenied,
     OrderUpdated,
     PositionUpdated,
+    Printed,
     QuoteUpdated,
     RiskDecision,
     RiskStateChanged,
-    TradePrinted,
 )
 from cockpit.core.models import OrderRequest, OrderType
 from cockpit.core.state import State
 from cockpit.core.text import countdown
+from cockpit.core.tradingstate import TradingState
 from cockpit.core.validation import Denial
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.exposure import cancellable, order_increases
 from cockpit.risk.lockout import Lockout, LockoutStore
 from cockpit.risk.rules import build_rules
-from cockpit.risk.rules.base import Act, Env, Intent, Level, Refusal, Rule
+from cockpit.risk.rules.base import Act, Env, Intent, Level, Rule, RuleDenial
 from cockpit.risk.rules.daily_loss import DailyLoss
-from cockpit.risk.rules.sessions import Sessions
-from cockpit.risk.states import TradingState
+from cockpit.risk.rules.trading_hours import TradingHours
 from cockpit.risk.tally import Tally
-from cockpit.risk.timing import Calendar, parse_duration, parse_hhmm
+from cockpit.risk.timing import Calendar, lock_end_name, parse_duration, parse_hhmm
 from cockpit.risk.views import RiskViews
 
 CLOSE_RETRY_NS = 5 * NS_PER_SECOND
@@ -122,14 +122,12 @@ class RiskEngine(RiskViews):
                 self._by_event.setdefault(kind, []).append(rule)
             for kind in rule.reacts_to:
                 self._reactors.setdefault(kind, []).append(rule)
-        self._pnl_rules = [
-            r for r in self.rules if QuoteUpdated in r.events or TradePrinted in r.events
-        ]
+        self._pnl_rules = [r for r in self.rules if QuoteUpdated in r.events or Printed in r.events]
         self._timed = [r for r in self.rules if r.timed]
         self._clocked = [r for r in self.rules if type(r).on_time is not Rule.on_time]
         self._dispatch: dict[type, Callable[[Any, State], Iterable[Command]]] = {
             QuoteUpdated: self._on_market,
-            TradePrinted: self._on_market,
+            Printed: self._on_market,
         }
         for kind in (OrderUpdated, FillReceived, PositionUpdated, FlattenCompleted):
             self._dispatch[kind] = self._on_account
@@ -154,7 +152,7 @@ class RiskEngine(RiskViews):
             self._notice(
                 now,
                 "warning",
-                "risk rules in DRY RUN: decisions are recorded, nothing is refused or "
+                "risk rules in DRY RUN: decisions are recorded, nothing is denied or "
                 "enforced (a lockout still holds)",
             )
         lockout = self.store.active(now)
@@ -191,7 +189,7 @@ class RiskEngine(RiskViews):
     # The gate ----------------------------------------------------------------------------
 
     def check(self, command: Command, request: OrderRequest | None, state: State) -> Denial | None:
-        """Refuse an order that adds exposure when the lockout or a rule says so."""
+        """Deny an order that adds exposure when the lockout or a rule says so."""
         if command.is_exit or request is None:
             return None
         if not isinstance(command, PlaceOrder | ModifyOrder):
@@ -215,27 +213,27 @@ class RiskEngine(RiskViews):
             return Denial(reason, "lockout")
         intent = Intent(command, request, replaces)
         for rule in self.rules:
-            refusal = self._judge(rule, intent, state, now)
-            if refusal is None:
+            denial = self._judge(rule, intent, state, now)
+            if denial is None:
                 continue
-            name = refusal.rule or rule.name
+            name = denial.rule or rule.name
             if not self.dry_run:
-                self._decide(name, "reject", "denied", refusal.inputs, command, request.symbol)
-                return Denial(refusal.reason, name)
-            self._decide(name, "reject", "would deny", refusal.inputs, command, request.symbol)
-            self._notice(now, "warning", f"DRY RUN: would refuse {command.label}: {refusal.reason}")
+                self._decide(name, "reject", "denied", denial.inputs, command, request.symbol)
+                return Denial(denial.reason, name)
+            self._decide(name, "reject", "would deny", denial.inputs, command, request.symbol)
+            self._notice(now, "warning", f"DRY RUN: would deny {command.label}: {denial.reason}")
             break
         for rule in self.rules:
             rule.accepted(intent, now)
         return None
 
-    def _judge(self, rule: Rule, intent: Intent, state: State, now: int) -> Refusal | None:
+    def _judge(self, rule: Rule, intent: Intent, state: State, now: int) -> RuleDenial | None:
         if (
             rule.is_limit
             and rule.blocks_entries
             and self._level_now(rule, state, now) is Level.BREACH
         ):
-            return Refusal(f"{self._why(rule, state, now)}", rule.inputs(state, now))
+            return RuleDenial(f"{self._why(rule, state, now)}", rule.inputs(state, now))
         return rule.check(intent, state, now)
 
     def _level_now(self, rule: Rule, state: State, now: int) -> Level:
@@ -260,7 +258,7 @@ class RiskEngine(RiskViews):
         self.tally.epoch += 1
         return handler(event, state)
 
-    def _on_market(self, event: QuoteUpdated | TradePrinted, state: State) -> Iterable[Command]:
+    def _on_market(self, event: QuoteUpdated | Printed, state: State) -> Iterable[Command]:
         now = self.now()
         tally = self.tally
         tally.market_seen[event.symbol] = now  # the feed's age (the stale rule) at no
@@ -422,8 +420,8 @@ class RiskEngine(RiskViews):
         shown = (
             f"DRY RUN: {reason}" if self.dry_run and new.rank >= 2 and rule != "lockout" else reason
         )
-        self._emit(RiskStateChanged(now, new.value, previous.value, shown, named))
-        if new.rank > previous.rank and new.rank >= TradingState.REDUCING.rank:
+        self._emit(RiskStateChanged(now, new, previous, shown, named))
+        if new.rank > previous.rank and new.rank >= TradingState.REDUCE_ONLY.rank:
             self._sweep(state, now, acts)
 
     def _all_clear(self, previous: TradingState, state: State, now: int) -> str:
@@ -444,7 +442,7 @@ class RiskEngine(RiskViews):
         for rule in self._limits:
             level = self._levels[rule.name]
             if level is Level.BREACH and rule.blocks_entries:
-                return TradingState.REDUCING, self._why(rule, state, now), rule.name
+                return TradingState.REDUCE_ONLY, self._why(rule, state, now), rule.name
             if level is not Level.OK and warning is None:
                 warning = rule
         if warning is not None:
@@ -454,12 +452,12 @@ class RiskEngine(RiskViews):
     # Enforcement -------------------------------------------------------------------------
 
     def _sweep(self, state: State, now: int, acts: list[tuple[str, Act]]) -> None:
-        """REDUCING: cancel working orders that add exposure. LOCKED: also close positions."""
-        if self.trading_state.rank < TradingState.REDUCING.rank or state.flattening:
+        """REDUCE-ONLY: cancel working orders that add exposure. LOCKED: also close positions."""
+        if self.trading_state.rank < TradingState.REDUCE_ONLY.rank or state.flattening:
             return
         if self.trading_state is TradingState.LOCKED and self._end_lockout_if_over(now):
             self._refresh(state, now, acts)  # the lockout ended before the next tick said so
-            if self.trading_state.rank < TradingState.REDUCING.rank:
+            if self.trading_state.rank < TradingState.REDUCE_ONLY.rank:
                 return
         locked = self.trading_state is TradingState.LOCKED
         rule = "lockout" if locked else self._cancelling_rule()
@@ -589,22 +587,23 @@ class RiskEngine(RiskViews):
             self._refresh(self._engine.state, now, acts)
 
     def lock_end(self, spec: str, now: int) -> int:
-        """When a lock given as ``next-day``, ``next-week``, ``session-end``, ``HH:MM`` or a
+        """When a lock given as ``next-day``, ``next-week``, ``hours-end``, ``HH:MM`` or a
         duration (``30m``) ends, counted from ``now``."""
+        spec = lock_end_name(spec)
         if spec == "next-day":
             return self.calendar.day_end(now)
         if spec == "next-week":
             return self.calendar.week_end(now)
-        if spec == "session-end":
-            return self.session_end(now)
+        if spec == "hours-end":
+            return self.hours_end(now)
         if ":" in spec:
             return self.calendar.next_time(now, parse_hhmm(spec))
         return now + parse_duration(spec)
 
-    def session_end(self, now: int) -> int:
+    def hours_end(self, now: int) -> int:
         """The end of the allowed window ``now`` is in, else the end of the trading day."""
         for rule in self.rules:
-            if isinstance(rule, Sessions) and rule.windows and rule.inside(now):
+            if isinstance(rule, TradingHours) and rule.windows and rule.inside(now):
                 ends = [self.calendar.next_time(now, w.end, rule.tz) for w in rule.windows]
                 return min(ends)
         return self.calendar.day_end(now)

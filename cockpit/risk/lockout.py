@@ -213,7 +213,7 @@ class LockoutStore:
     def extend(self, lockout: Lockout, now_ns: int) -> tuple[Lockout, str | None]:
         """Lock until ``lockout.until_ns`` unless already locked longer; never shortens.
 
-        Returns the lockout now in force and the save error, if the disk refused. A
+        Returns the lockout now in force and the save error, if the disk failed. A
         longer lockout already in force stays, but records that need it are rewritten.
         """
         current = self.active(now_ns)

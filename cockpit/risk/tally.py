@@ -32,7 +32,7 @@ class Tally:
         self.day_start = 0
         self.day_end = 0
         """The trading day the counters below belong to: [day_start, day_end)."""
-        self.trades = 0
+        self.fills = 0
         self.realized = ZERO
         self.fees = ZERO
         self.week_end = 0
@@ -94,7 +94,7 @@ class Tally:
             self._roll_day(ts)
         elif ts < self.day_start:
             return
-        self.trades += 1
+        self.fills += 1
         self.fees += fill.fee
         if fill.pnl is None:
             self.last_entry_ns = now
@@ -115,7 +115,7 @@ class Tally:
     def _roll_day(self, ts: int) -> None:
         self.day_start = self.calendar.day_start(ts)
         self.day_end = self.calendar.day_end(ts)
-        self.trades = 0
+        self.fills = 0
         self.realized = ZERO
         self.fees = ZERO
         self.order_pnl.clear()
@@ -135,8 +135,8 @@ class Tally:
         """Whether the day counters still describe the trading day of ``now``."""
         return now < self.day_end
 
-    def trades_today(self, now: int) -> int:
-        return self.trades if now < self.day_end else 0
+    def fills_today(self, now: int) -> int:
+        return self.fills if now < self.day_end else 0
 
     def net_realized_today(self, now: int) -> Decimal:
         """Realized P&L of the trading day after fees."""

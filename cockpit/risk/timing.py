@@ -21,8 +21,16 @@ _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 #: The named lock ends a rule's ``lock_until`` accepts, besides ``HH:MM`` and durations.
-NAMED_LOCK_ENDS = ("next-day", "next-week", "session-end")
-LOCK_FORMS = "next-day, next-week, session-end, a time of day like 15:30, or a duration like 30m"
+NAMED_LOCK_ENDS = ("next-day", "next-week", "hours-end")
+LOCK_FORMS = "next-day, next-week, hours-end, a time of day like 15:30, or a duration like 30m"
+RENAMED_LOCK_ENDS = {"session-end": "hours-end"}  # vocab: keep
+"""Lock ends under their old names, still read from configs and journals written before."""
+
+
+def lock_end_name(text: str) -> str:
+    """A lock end under its current name (see ``RENAMED_LOCK_ENDS``)."""
+    value = text.strip()
+    return RENAMED_LOCK_ENDS.get(value, value)
 
 
 def parse_hhmm(text: str) -> time:
@@ -47,7 +55,7 @@ def parse_duration(text: str) -> int:
 
 def check_lock_until(text: str) -> str:
     """Validate a ``lock_until`` value (named end, ``HH:MM`` or a duration)."""
-    value = text.strip()
+    value = lock_end_name(text)
     if value in NAMED_LOCK_ENDS:
         return value
     try:

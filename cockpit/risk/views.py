@@ -16,8 +16,8 @@ from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import StartLockout
 from cockpit.core.state import State
 from cockpit.core.text import countdown
+from cockpit.core.tradingstate import TradingState
 from cockpit.risk.rules.base import Level, Reading
-from cockpit.risk.states import TradingState
 from cockpit.risk.timing import parse_hhmm
 
 if TYPE_CHECKING:
@@ -30,8 +30,8 @@ MINUTE = 60 * NS_PER_SECOND
 class Banner:
     """The risk banner: hidden when ACTIVE (``RiskEngine.banner`` returns ``None``)."""
 
-    state: str
-    """``LOCKED``, ``REDUCING``, ``WARNING``, or ``DRY RUN`` when ACTIVE in dry run."""
+    state: TradingState
+    """LOCKED, REDUCE-ONLY or WARNING; ACTIVE only in dry run (``dry_run`` says so)."""
     text: str
     """The whole line, countdown included."""
     rule: str = ""
@@ -69,7 +69,7 @@ class RiskViews:
                     "lockout",
                     "Lockout",
                     f"until {self._when(lockout.until_ns, now)}",
-                    "LOCKED",
+                    TradingState.LOCKED,
                     f"{countdown(lockout.until_ns - now)} left",
                     Level.BREACH,
                     lockout.reason,
@@ -99,15 +99,15 @@ class RiskViews:
             assert lockout is not None
             left = countdown(lockout.until_ns - now)
             text = f"LOCKED until {self._when(lockout.until_ns, now)} · {left} left · {reason}"
-            return Banner("LOCKED", prefix + text, rule, lockout.until_ns, left, self.dry_run)
-        if trading is TradingState.REDUCING:
-            text = f"{prefix}REDUCING · exits only · {reason}"
-            return Banner("REDUCING", text, rule, dry_run=self.dry_run)
+            return Banner(trading, prefix + text, rule, lockout.until_ns, left, self.dry_run)
+        if trading is TradingState.REDUCE_ONLY:
+            text = f"{prefix}REDUCE-ONLY · exits only · {reason}"
+            return Banner(trading, text, rule, dry_run=self.dry_run)
         if trading is TradingState.WARNING:
-            return Banner("WARNING", f"{prefix}WARNING · {reason}", rule, dry_run=self.dry_run)
+            return Banner(trading, f"{prefix}WARNING · {reason}", rule, dry_run=self.dry_run)
         if self.dry_run:
-            text = "DRY RUN · risk rules decide and record, but refuse and enforce nothing"
-            return Banner("DRY RUN", text, dry_run=True)
+            text = "DRY RUN · risk rules decide and record, but deny and enforce nothing"
+            return Banner(TradingState.ACTIVE, text, dry_run=True)
         return None
 
     def daily_loss_room(

@@ -40,10 +40,10 @@ from cockpit.core.state import Changes, State
 from cockpit.risk.views import Banner
 from cockpit.session import Session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
+from cockpit.ui.denials import denial_words, spelt_key
 from cockpit.ui.format import clock
 from cockpit.ui.keymap import check_keymap
 from cockpit.ui.pnl import loss_room, pnl_view
-from cockpit.ui.refusals import refusal_words, spelt_key
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.lockout import LockoutScreen
 from cockpit.ui.screens.quit import QuitScreen
@@ -87,14 +87,14 @@ class Pending:
     bars: set[str] = field(default_factory=set)
     orders: bool = False
     positions: bool = False
-    activity: bool = False
+    fills_and_events: bool = False
 
     def add(self, changes: Changes) -> None:
         self.quotes |= changes.quotes
         self.bars |= changes.bars
         self.orders |= bool(changes.orders)
         self.positions |= bool(changes.positions)
-        self.activity |= changes.activity
+        self.fills_and_events |= changes.fills_and_events
 
 
 def settle_memory() -> None:
@@ -238,7 +238,7 @@ class CockpitApp(App[int]):
     def _show_hidden_latest(self, state: State) -> None:
         """While the cockpit cannot be seen, the newest fills & events line still can (a
         flatten pressed blind says how it ended)."""
-        event = state.activity[-1]
+        event = state.fills_and_events[-1]
         tag, text, _ = describe(event, state)
         self._show_hidden_message(f"{clock(event.ts)} {tag} {text}")
 
@@ -322,10 +322,10 @@ class CockpitApp(App[int]):
         chart_due = force or self._frame % CHART_EVERY == 0
         if not all(widget.is_attached for widget in self._drained):
             return  # mounting, or tearing down: Textual has pruned (some of) the widgets
-        if self.hidden and changes.activity and state.activity:
+        if self.hidden and changes.fills_and_events and state.fills_and_events:
             self._show_hidden_latest(state)
         risk = self.session.risk
-        if blotters_due or changes.account or changes.session:
+        if blotters_due or changes.account or changes.status:
             self._risk_banner = risk.banner(state, now) if risk is not None else None
         if blotters_due:
             self._pnl = pnl_view(state, loss_room(risk, state, now))
@@ -374,9 +374,9 @@ class CockpitApp(App[int]):
             positions.refresh_from(state, self._pnl)
         if force or pending.orders:
             self.orders.refresh_from(state)
-        if force or pending.activity:
+        if force or pending.fills_and_events:
             self.fills_and_events.catch_up(state)
-        pending.orders = pending.positions = pending.activity = False
+        pending.orders = pending.positions = pending.fills_and_events = False
 
     def mode_detail(self) -> str:
         """Words beside the mode badge (replay shows its speed)."""
@@ -429,14 +429,14 @@ class CockpitApp(App[int]):
         binding = next(b for b in COCKPIT_BINDINGS if b.id == binding_id)
         return spelt_key(self._keymap.get(binding_id, binding.key).split(",")[0])
 
-    def refusal_text(self, verdict: Verdict) -> str:
-        """A refusal in words, naming the trader's own key where one helps."""
-        return refusal_words(verdict.reason, verdict.why, self.key_words)
+    def denial_text(self, verdict: Verdict) -> str:
+        """A denial in words, naming the trader's own key where one helps."""
+        return denial_words(verdict.reason, verdict.why, self.key_words)
 
     # Commands --------------------------------------------------------------------------
 
     def submit(self, command: Command) -> Verdict:
-        """Hand a command to the engine; a refusal is shown in the footer at once, and so is
+        """Hand a command to the engine; a denial is shown in the footer at once, and so is
         what an accepted command did instead of the obvious (a close joined, nothing to do).
 
         While the cockpit is too small to be seen, only exits reach the engine.
@@ -447,7 +447,7 @@ class CockpitApp(App[int]):
             return Verdict(False, reason)
         verdict = self.engine.submit(command)
         if not verdict.accepted:
-            self.say(f"✕ {self.refusal_text(verdict)}")
+            self.say(f"✕ {self.denial_text(verdict)}")
         elif verdict.reason:
             self.say(verdict.reason)
         return verdict

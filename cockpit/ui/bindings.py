@@ -1,6 +1,6 @@
 """Every key the cockpit answers, each with an id so ``[keys]`` in config can remap it.
 
-Trading keys do nothing until armed (the engine refuses them with the reason). Flatten
+Trading keys do nothing until armed (the engine denies them with the reason). Flatten
 is a priority binding: it works in every screen, armed or not, locked or not.
 """
 

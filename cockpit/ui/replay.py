@@ -4,7 +4,7 @@ Recorded time drives everything: ``space`` plays and pauses, ``,`` and ``.`` cha
 speed (0.25x to 64x, then unpaced), ``n`` steps one event and ``m`` one bar of the
 chart's timeframe, ``g`` goes to a time, ``j`` ``d`` ``o`` jump to the next fill, rule
 decision or lockout (shifted: the previous one). Order keys reach no broker: the replay
-engine refuses them and says so. The risk engine re-runs and its decisions are checked
+engine denies them and says so. The risk engine re-runs and its decisions are checked
 against the recorded ones; a mismatch is shown in the replay bar.
 """
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks._storm import STORM_SYMBOLS, moves, tape
-from cockpit.core.events import QuoteUpdated, TradePrinted
+from cockpit.core.events import Printed, QuoteUpdated
 
 
 def test_the_same_seed_gives_the_same_tape() -> None:
@@ -14,7 +14,7 @@ def test_the_same_seed_gives_the_same_tape() -> None:
 def test_prints_come_in_the_share_asked_for() -> None:
     """About 40% prints when asked for 40%, across all six instruments."""
     events = tape(STORM_SYMBOLS, 10_000, start_ns=0, rate=20_000, print_share=0.4)
-    prints = sum(isinstance(e, TradePrinted) for e in events)
+    prints = sum(isinstance(e, Printed) for e in events)
     assert 3_700 < prints < 4_300
     assert {e.symbol for e in events} == set(STORM_SYMBOLS)  # type: ignore[attr-defined]
 

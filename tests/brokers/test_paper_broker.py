@@ -14,14 +14,14 @@ from cockpit.core.events import (
     BarsLoaded,
     BrokerFailed,
     ConnectionChanged,
+    DayStatsUpdated,
     FillReceived,
     FlattenCompleted,
     LinkStatus,
     OrderUpdated,
+    Printed,
     QuoteUpdated,
     Reconciled,
-    SessionStatsUpdated,
-    TradePrinted,
 )
 from cockpit.core.models import OrderRequest, OrderStatus, OrderType, Side
 from tests.conftest import Desk, make_desk
@@ -40,7 +40,7 @@ async def test_start_reports_links_history_quotes_and_reconciles(desk: Desk) -> 
         ("MES", "1m"),
         ("MES", "1s"),
     }
-    assert {s.symbol for s in desk.of_type(SessionStatsUpdated)} == {"MNQ", "MES"}
+    assert {s.symbol for s in desk.of_type(DayStatsUpdated)} == {"MNQ", "MES"}
     assert desk.state.reconciled
     assert desk.of_type(Reconciled)
     assert desk.state.account is not None
@@ -57,7 +57,7 @@ async def test_market_moves_only_when_stepped(clock: FakeClock) -> None:
     assert len(desk.events) == before
     played = desk.advance(2)
     assert played > 0
-    market = [e for e in desk.events[before:] if isinstance(e, QuoteUpdated | TradePrinted)]
+    market = [e for e in desk.events[before:] if isinstance(e, QuoteUpdated | Printed)]
     assert len(market) == played
     assert all(e.ts <= clock.now_ns() for e in market)
     await desk.broker.stop()
@@ -112,9 +112,9 @@ async def test_resting_limit_fills_on_the_synthetic_tape(desk: Desk) -> None:
     [fill] = [e.fill for e in desk.of_type(FillReceived)]
     assert fill.price == bid - 1
     at = desk.events.index(desk.of_type(FillReceived)[0])
-    cause = [e for e in desk.events[:at] if isinstance(e, QuoteUpdated | TradePrinted)][-1]
+    cause = [e for e in desk.events[:at] if isinstance(e, QuoteUpdated | Printed)][-1]
     assert cause.symbol == "MNQ"
-    if isinstance(cause, TradePrinted):
+    if isinstance(cause, Printed):
         assert cause.price < bid - 1  # traded through, not merely touched
     else:
         assert cause.ask <= bid - 1  # or a seller came down to it

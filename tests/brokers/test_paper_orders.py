@@ -14,8 +14,8 @@ from cockpit.core.events import (
     FillReceived,
     OrderUpdated,
     PositionUpdated,
+    Printed,
     QuoteUpdated,
-    TradePrinted,
 )
 from cockpit.core.models import Account, Fill, OrderRequest, OrderStatus, OrderType, Side
 
@@ -43,7 +43,7 @@ class Tape:
 
     def trade(self, price: int, symbol: str = "MNQ") -> None:
         self.ts += 1
-        self.account.on_market(TradePrinted(self.ts, symbol, price, 1))
+        self.account.on_market(Printed(self.ts, symbol, price, 1))
 
     def place(
         self,

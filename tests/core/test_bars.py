@@ -66,7 +66,7 @@ def test_prints_in_one_second_make_one_bar() -> None:
     """Open is the first print, close the last, high/low the extremes, volume the sum."""
     book = BarBook()
     for offset, price, size in [(0, 100, 1), (1, 103, 2), (2, 98, 5), (3, 101, 1)]:
-        book.on_trade(T0 + offset, price, size)
+        book.on_print(T0 + offset, price, size)
     [bar] = book.bars("1s", 10)
     assert bar.start == T0
     assert ohlcv(bar) == (100, 103, 98, 101, 9)
@@ -78,7 +78,7 @@ def test_every_timeframe_matches_the_obvious_grouping(label: str) -> None:
     prints = [(T0 + i * 7 * S + (i % 3), 100 + (i * 37) % 23, 1 + i % 4) for i in range(3000)]
     book = BarBook()
     for ts, price, size in prints:
-        book.on_trade(ts, price, size)
+        book.on_print(ts, price, size)
     got = [bar.as_tuple() for bar in book.bars(label, 10_000)]
     assert got == reference(prints, label)
 
@@ -86,8 +86,8 @@ def test_every_timeframe_matches_the_obvious_grouping(label: str) -> None:
 def test_minute_bars_start_on_the_minute() -> None:
     """A print at 09:30:42 belongs to the 09:30 bar; one at 09:31:00 opens the next."""
     book = BarBook()
-    book.on_trade(T0 + 42 * S, 100, 1)
-    book.on_trade(T0 + 60 * S, 101, 1)
+    book.on_print(T0 + 42 * S, 100, 1)
+    book.on_print(T0 + 60 * S, 101, 1)
     bars = book.bars("1m", 5)
     assert [b.start for b in bars] == [T0, T0 + MINUTE]
 
@@ -98,7 +98,7 @@ def test_hourly_and_daily_bars_anchor_at_five_pm_chicago() -> None:
     prints = [ct(2026, 10, 14, 16, 30), ct(2026, 10, 14, 17, 10), ct(2026, 10, 14, 20, 59)]
     prints += [ct(2026, 10, 14, 21, 0), ct(2026, 10, 15, 1, 30)]
     for i, ts in enumerate(prints):
-        book.on_trade(ts, 100 + i, 1)
+        book.on_print(ts, 100 + i, 1)
     hours = [exchange_time(b.start).strftime("%d %H:%M") for b in book.bars("1h", 10)]
     assert hours == ["14 16:00", "14 17:00", "14 20:00", "14 21:00", "15 01:00"]
     four = [exchange_time(b.start).strftime("%d %H:%M") for b in book.bars("4h", 10)]
@@ -127,8 +127,8 @@ def test_daily_bar_is_the_whole_trading_day_across_dst(
     start = ct(*day_start)
     book = BarBook()
     for h in range(hours):
-        book.on_trade(start + h * HOUR + 30 * MINUTE, 100 + h, 1)
-    book.on_trade(start + hours * HOUR + MINUTE, 500, 1)  # the next trading day
+        book.on_print(start + h * HOUR + 30 * MINUTE, 100 + h, 1)
+    book.on_print(start + hours * HOUR + MINUTE, 500, 1)  # the next trading day
     days = book.bars("1d", 10)
     assert [b.start for b in days] == [start, start + hours * HOUR]
     assert days[0].volume == hours
@@ -143,7 +143,7 @@ def test_hourly_bars_stay_on_whole_clock_hours_across_dst(day_start: tuple[int, 
     start = ct(*day_start)
     book = BarBook()
     for h in range(26):
-        book.on_trade(start + h * HOUR + 10 * MINUTE, 100, 1)
+        book.on_print(start + h * HOUR + 10 * MINUTE, 100, 1)
     for bar in book.bars("1h", 100):
         local = exchange_time(bar.start)
         assert (local.minute, local.second) == (0, 0)
@@ -153,9 +153,9 @@ def test_hourly_bars_stay_on_whole_clock_hours_across_dst(day_start: tuple[int, 
 def test_forming_second_is_merged_into_every_timeframe() -> None:
     """Reading a coarse timeframe includes the print that has not closed its second yet."""
     book = BarBook()
-    book.on_trade(T0, 100, 1)
-    book.on_trade(T0 + 2 * S, 104, 2)
-    book.on_trade(T0 + 2 * S + 5, 97, 3)  # still forming
+    book.on_print(T0, 100, 1)
+    book.on_print(T0 + 2 * S, 104, 2)
+    book.on_print(T0 + 2 * S + 5, 97, 3)  # still forming
     for label in ("5s", "1m", "1h", "1d"):
         [bar] = book.bars(label, 3)
         assert ohlcv(bar) == (100, 104, 97, 97, 6), label
@@ -164,8 +164,8 @@ def test_forming_second_is_merged_into_every_timeframe() -> None:
 def test_forming_second_opens_a_new_coarse_bar_when_it_starts_one() -> None:
     """A print in a new minute shows as that minute's bar before its second closes."""
     book = BarBook()
-    book.on_trade(T0 + 59 * S, 100, 1)
-    book.on_trade(T0 + 60 * S, 105, 2)
+    book.on_print(T0 + 59 * S, 100, 1)
+    book.on_print(T0 + 60 * S, 105, 2)
     bars = book.bars("1m", 5)
     assert [(b.start, b.close, b.volume) for b in bars] == [(T0, 100, 1), (T0 + MINUTE, 105, 2)]
     assert len(book.bars("1m", 1)) == 1
@@ -175,8 +175,8 @@ def test_forming_second_opens_a_new_coarse_bar_when_it_starts_one() -> None:
 def test_reading_bars_changes_nothing() -> None:
     """bars() hands out copies: reading twice gives the same answer, mutating a copy is harmless."""
     book = BarBook()
-    book.on_trade(T0, 100, 1)
-    book.on_trade(T0 + S, 101, 1)
+    book.on_print(T0, 100, 1)
+    book.on_print(T0 + S, 101, 1)
     first = book.bars("1m", 5)
     first[0].volume = 999
     assert book.bars("1m", 5)[0].volume == 2
@@ -186,9 +186,9 @@ def test_reading_bars_changes_nothing() -> None:
 def test_late_print_counts_in_the_forming_bar_without_going_back() -> None:
     """A print stamped before the forming bar is added to it; closed bars never reopen."""
     book = BarBook()
-    book.on_trade(T0, 100, 1)
-    book.on_trade(T0 + 5 * S, 101, 1)
-    book.on_trade(T0 + 2 * S, 90, 4)  # late: its second has closed
+    book.on_print(T0, 100, 1)
+    book.on_print(T0 + 5 * S, 101, 1)
+    book.on_print(T0 + 2 * S, 90, 4)  # late: its second has closed
     seconds = book.bars("1s", 10)
     assert [b.start for b in seconds] == [T0, T0 + 5 * S]
     assert ohlcv(seconds[-1]) == (101, 101, 90, 90, 5)
@@ -200,7 +200,7 @@ def test_memory_is_bounded() -> None:
     """A long session keeps at most max_bars (+ slack) closed bars per timeframe."""
     book = BarBook(max_bars=100)
     for i in range(2000):
-        book.on_trade(T0 + i * S, 100 + i % 7, 1)
+        book.on_print(T0 + i * S, 100 + i % 7, 1)
     base = book.series["1s"]
     assert 100 <= len(base.bars) <= 600
     assert book.bars("1s", 1000)[-1].start == T0 + 1999 * S
@@ -257,8 +257,8 @@ def test_live_prints_continue_the_history() -> None:
     minutes = minute_history(T0 - 3 * MINUTE, 3)
     book = BarBook()
     book.load_history({ONE_MINUTE: minutes})
-    book.on_trade(T0 - MINUTE + 30 * S, 150, 5)  # inside the last history minute
-    book.on_trade(T0 + S, 90, 1)
+    book.on_print(T0 - MINUTE + 30 * S, 150, 5)  # inside the last history minute
+    book.on_print(T0 + S, 90, 1)
     bars = book.bars("1m", 10)
     assert [b.start for b in bars] == [T0 - 3 * MINUTE, T0 - 2 * MINUTE, T0 - MINUTE, T0]
     assert ohlcv(bars[2]) == (102, 150, 101, 150, 15)
@@ -293,7 +293,7 @@ def test_volume_and_ranges_hold_for_any_prints_and_reads(
     while position < len(prints):
         step = chunks[index % len(chunks)]
         for ts, price, size in prints[position : position + step]:
-            book.on_trade(ts, price, size)
+            book.on_print(ts, price, size)
         position += step
         index += 1
         for label in TIMEFRAMES:

@@ -43,6 +43,6 @@ def test_a_live_print_after_history_extends_the_last_bar_once() -> None:
     book.load_history({ONE_MINUTE: minute_bars()})
     book.load_history({ONE_SECOND: second_bars()})
     last_minute = T0 + 4 * ONE_MINUTE.ns
-    book.on_trade(last_minute + 30 * ONE_SECOND.ns, 104, 3)
+    book.on_print(last_minute + 30 * ONE_SECOND.ns, 104, 3)
     forming = book.bars("1m", 1)[-1]
     assert (forming.start, forming.volume, forming.close) == (last_minute, 13, 104)

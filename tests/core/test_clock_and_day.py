@@ -50,7 +50,7 @@ def test_wall_clock_reads_epoch_nanoseconds() -> None:
 
 
 def test_naive_datetimes_are_refused() -> None:
-    """A datetime without a zone is ambiguous: refused with a clear message."""
+    """A datetime without a zone is ambiguous: denied with a clear message."""
     with pytest.raises(ValueError, match="naive datetime"):
         ns_from_datetime(datetime(2026, 1, 1))
 

@@ -43,7 +43,7 @@ async def test_cancel_pressed_twice_while_in_flight_sends_one(rig: Rig) -> None:
 
 
 async def test_cancel_of_an_order_that_is_not_working_is_denied(rig: Rig) -> None:
-    """Cancelling an unknown or finished order is refused before the broker."""
+    """Cancelling an unknown or finished order is denied before the broker."""
     verdict = rig.engine.submit(CancelOrder(order_id=999))
     assert not verdict.accepted
     assert rig.of_type(OrderDenied)[0].reason == "order 999 is not working"
@@ -91,14 +91,14 @@ async def test_cancel_works_when_disarmed(rig: Rig) -> None:
 
 
 async def test_cancel_refused_by_broker_is_reported_not_raised(rig: Rig) -> None:
-    """A broker refusal becomes a BrokerFailed line with its message; nothing crashes."""
+    """A broker denial becomes a BrokerFailed line with its message; nothing crashes."""
     order_id = rig.broker.add_order()
     rig.broker.fail["cancel"] = OrderRejected("too late: order filled")
     await rig.engine.execute(CancelOrder(order_id=order_id))
     [failed] = rig.of_type(BrokerFailed)
     assert failed.reason == "too late: order filled"
     assert not failed.uncertain
-    assert rig.state.activity[-1] is failed
+    assert rig.state.fills_and_events[-1] is failed
 
 
 async def test_cancel_can_be_sent_again_after_the_broker_answered(rig: Rig) -> None:
@@ -121,7 +121,7 @@ async def test_close_position_sends_one_close_sized_by_the_broker(rig: Rig) -> N
 
 
 async def test_close_without_a_position_is_denied(rig: Rig) -> None:
-    """Closing a symbol with no open position is refused before the broker."""
+    """Closing a symbol with no open position is denied before the broker."""
     verdict = rig.engine.submit(ClosePosition(symbol="MES"))
     assert not verdict.accepted
     assert verdict.reason == "no open MES position"
@@ -161,7 +161,7 @@ async def test_flatten_during_a_close_does_not_close_twice(rig: Rig) -> None:
 
 
 async def test_modify_is_refused_when_disarmed(rig: Rig) -> None:
-    """Moving an order is a trading key: refused while disarmed, nothing sent."""
+    """Moving an order is a trading key: denied while disarmed, nothing sent."""
     order_id = rig.broker.add_order()
     rig.engine.submit(SetArmed(armed=False))
     verdict = rig.engine.submit(ModifyOrder(order_id=order_id, limit_price=Decimal("24990")))
@@ -171,7 +171,7 @@ async def test_modify_is_refused_when_disarmed(rig: Rig) -> None:
 
 
 async def test_modify_is_refused_while_flattening(rig: Rig) -> None:
-    """A modify could move an order into the market mid-flatten: refused, nothing sent."""
+    """A modify could move an order into the market mid-flatten: denied, nothing sent."""
     order_id = rig.broker.add_order()
     rig.broker.hold["cancel"] = gate = asyncio.Event()
     rig.engine.submit(FlattenAll())

@@ -39,7 +39,7 @@ async def test_flatten_across_symbols_twice_closes_both_each_time(rig: Rig) -> N
 
 
 async def test_manual_exit_during_a_flatten_closes_at_once(rig: Rig) -> None:
-    """`s` while long and a flatten is still cancelling is not refused: it closes MNQ now."""
+    """`s` while long and a flatten is still cancelling is not denied: it closes MNQ now."""
     rig.broker.add_order(symbol="MES")
     rig.broker.fill_position("MNQ", 2)
     rig.broker.hold["cancel"] = cancels = asyncio.Event()
@@ -101,7 +101,7 @@ async def test_after_not_flat_a_manual_exit_goes_and_the_warning_clears(clock: F
     rig.broker.fill_order(sell.id)
     assert rig.state.is_flat()
     assert rig.state.flatten_problem == ""
-    assert rig.state.changes.session
+    assert rig.state.changes.status
 
 
 async def test_a_second_flatten_after_not_flat_closes_again(clock: FakeClock) -> None:

@@ -198,7 +198,7 @@ async def test_order_acknowledged_mid_flatten_is_cancelled(clock: FakeClock) -> 
 
 
 async def test_close_that_keeps_failing_ends_not_flat_with_the_reason(clock: FakeClock) -> None:
-    """When the broker refuses to close, the flatten ends flat=False naming what is open and why."""
+    """When the broker will not close, the flatten ends flat=False naming what is open and why."""
     rig = await Rig(clock, confirm_timeout=0.02).start()
     rig.broker.fill_position("MNQ", 2)
     rig.events.clear()
@@ -232,12 +232,12 @@ async def test_cancel_that_keeps_failing_ends_not_flat(clock: FakeClock) -> None
     rig = await Rig(clock, confirm_timeout=0.02).start()
     order_id = rig.broker.add_order()
     rig.events.clear()
-    rig.broker.fail["cancel"] = OrderRejected("cancel refused")
+    rig.broker.fail["cancel"] = OrderRejected("cancel denied")
     await rig.engine.execute(FlattenAll())
     [done] = rig.of_type(FlattenCompleted)
     assert not done.flat
     assert f"order {order_id}" in done.detail
-    assert "cancel refused" in done.detail
+    assert "cancel denied" in done.detail
 
 
 async def test_flatten_without_a_broker_ends_not_flat(clock: FakeClock) -> None:
@@ -261,7 +261,7 @@ async def test_flatten_completed_is_journaled_after_started(rig: Rig) -> None:
 
 
 async def test_new_order_during_flatten_is_denied_and_nothing_sent(rig: Rig) -> None:
-    """While flatten runs, an order key is refused so it cannot reopen what is being closed."""
+    """While flatten runs, an order key is denied so it cannot reopen what is being closed."""
     await open_book(rig)
     rig.broker.hold["close"] = gate = asyncio.Event()
     rig.engine.submit(FlattenAll())

@@ -1,4 +1,4 @@
-"""Pre-trade validation through the engine: a refused order reaches no broker."""
+"""Pre-trade validation through the engine: a denied order reaches no broker."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def buy(**overrides: object) -> PlaceOrder:
 async def test_invalid_order_is_denied_with_its_reason_and_nothing_sent(
     rig: Rig, command: PlaceOrder, reason: str, rule: str
 ) -> None:
-    """Each basic check refuses with the reason a trader reads, and the broker hears nothing."""
+    """Each basic check denies with the reason a trader reads, and the broker hears nothing."""
     verdict = rig.engine.submit(command)
     await rig.engine.drain()
     assert not verdict.accepted
@@ -59,11 +59,11 @@ async def test_invalid_order_is_denied_with_its_reason_and_nothing_sent(
     assert rig.broker.calls == []
     assert rig.of_type(OrderSubmitted) == []
     assert rig.state.pending == {}
-    assert rig.state.activity[-1] is denied
+    assert rig.state.fills_and_events[-1] is denied
 
 
 async def test_disarmed_order_is_denied_and_nothing_sent(clock) -> None:
-    """With the trading keys disarmed an order is refused with the code the UI words
+    """With the trading keys disarmed an order is denied with the code the UI words
     (naming the trader's arm key), never a key of its own."""
     rig = await Rig(clock).start(armed=False)
     verdict = rig.engine.submit(buy())
@@ -77,7 +77,7 @@ async def test_disarmed_order_is_denied_and_nothing_sent(clock) -> None:
 
 
 async def test_order_before_reconcile_is_denied_and_nothing_sent(clock) -> None:
-    """Until the account is reconciled order keys wait: refused, nothing sent."""
+    """Until the account is reconciled order keys wait: denied, nothing sent."""
     rig = Rig(clock)
     rig.engine.submit(SetArmed(armed=True))
     rig.broker.sink = rig.engine.on_event
@@ -131,7 +131,7 @@ async def test_arm_and_disarm_emit_only_on_change(rig: Rig) -> None:
 
 
 async def test_modify_off_grid_is_denied_and_nothing_sent(rig: Rig) -> None:
-    """Moving a working order between ticks is refused before the broker."""
+    """Moving a working order between ticks is denied before the broker."""
     order_id = rig.broker.add_order()
     verdict = rig.engine.submit(ModifyOrder(order_id=order_id, limit_price=Decimal("24990.1")))
     await rig.engine.drain()
@@ -156,7 +156,7 @@ async def test_modify_sends_ticks(rig: Rig) -> None:
 
 @pytest.mark.parametrize("price", ["NaN", "Infinity", "1e30"])
 async def test_modify_to_a_price_that_is_not_a_number_is_denied(rig: Rig, price: str) -> None:
-    """A nonsense price in a modify is refused with a reason, not raised into the UI."""
+    """A nonsense price in a modify is denied with a reason, not raised into the UI."""
     order_id = rig.broker.add_order()
     verdict = rig.engine.submit(ModifyOrder(order_id=order_id, limit_price=Decimal(price)))
     assert not verdict.accepted
@@ -166,7 +166,7 @@ async def test_modify_to_a_price_that_is_not_a_number_is_denied(rig: Rig, price:
 
 @pytest.mark.parametrize("price", ["NaN", "-Infinity", "1e30"])
 async def test_order_at_a_price_that_is_not_a_number_is_denied(rig: Rig, price: str) -> None:
-    """The same nonsense in a new order is refused the same way."""
+    """The same nonsense in a new order is denied the same way."""
     verdict = rig.engine.submit(buy(type=OrderType.LIMIT, limit_price=Decimal(price)))
     assert verdict.reason == "price is not a number"
     assert rig.broker.calls == []

@@ -13,6 +13,7 @@ from cockpit.core.events import (
     BarsLoaded,
     BrokerFailed,
     ConnectionChanged,
+    DayStatsUpdated,
     EnforcementTaken,
     Event,
     FillReceived,
@@ -27,13 +28,12 @@ from cockpit.core.events import (
     OrderSubmitted,
     OrderUpdated,
     PositionUpdated,
+    Printed,
     QuoteUpdated,
     Reconciled,
     RiskDecision,
     RiskStateChanged,
-    SessionStatsUpdated,
     SubmissionSettled,
-    TradePrinted,
 )
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import (
@@ -47,6 +47,7 @@ from cockpit.core.models import (
     Side,
 )
 from cockpit.core.state import Changes, State
+from cockpit.core.tradingstate import TradingState
 from tests.conftest import START_NS
 
 T = START_NS
@@ -71,39 +72,44 @@ def request(tag: str | None = "ck-1") -> OrderRequest:
 # (event, the Changes it must report)
 FOLDS: list[tuple[Event, Changes]] = [
     (QuoteUpdated(T, "MNQ", 100, 101, 5, 6), Changes(quotes={"MNQ"})),
-    (TradePrinted(T, "MES", 100, 2, Side.BUY), Changes(quotes={"MES"}, bars={"MES"})),
+    (Printed(T, "MES", 100, 2, Side.BUY), Changes(quotes={"MES"}, bars={"MES"})),
     (
         BarsLoaded(T, "MNQ", "1m", (Bar(T - 60_000_000_000, 1, 2, 1, 2, 3),)),
         Changes(quotes={"MNQ"}, bars={"MNQ"}),
     ),
-    (SessionStatsUpdated(T, "MNQ", 99), Changes(quotes={"MNQ"})),
+    (DayStatsUpdated(T, "MNQ", 99), Changes(quotes={"MNQ"})),
     (AccountUpdated(T, ACCOUNT), Changes(account=True)),
-    (OrderUpdated(T, order(7)), Changes(orders={7}, activity=True)),
-    (FillReceived(T, fill()), Changes(account=True, activity=True)),
+    (OrderUpdated(T, order(7)), Changes(orders={7}, fills_and_events=True)),
+    (FillReceived(T, fill()), Changes(account=True, fills_and_events=True)),
     (
         PositionUpdated(T, Position(1, "MNQ", 2, 200, T)),
         Changes(positions={"MNQ"}, account=True),
     ),
     (
         ConnectionChanged(T, Link.MARKET, LinkStatus.STALE, "no data 5s"),
-        Changes(session=True, activity=True),
+        Changes(status=True, fills_and_events=True),
     ),
-    (Reconciled(T, "ok"), Changes(session=True, activity=True)),
-    (ArmChanged(T, True), Changes(session=True)),
+    (Reconciled(T, "ok"), Changes(status=True, fills_and_events=True)),
+    (ArmChanged(T, True), Changes(status=True)),
     (OrderSubmitted(T, request()), Changes()),
     (SubmissionSettled(T, "ck-1", 5), Changes()),
-    (OrderDenied(T, "BUY 1 MNQ market", "disarmed", "armed", "MNQ"), Changes(activity=True)),
-    (BrokerFailed(T, "cancel", "timeout", uncertain=True), Changes(activity=True)),
-    (FlattenStarted(T, "F key", 1, 1), Changes(session=True, activity=True)),
-    (FlattenCompleted(T, True, "verified flat"), Changes(session=True, activity=True)),
-    (Notice(T, "info", "hello"), Changes(activity=True)),
     (
-        RiskStateChanged(T, "WARNING", "ACTIVE", "daily loss 80%", "daily_loss"),
-        Changes(session=True, activity=True),
+        OrderDenied(T, "BUY 1 MNQ market", "disarmed", "armed", "MNQ"),
+        Changes(fills_and_events=True),
     ),
-    (LockoutStarted(T, T + 10, "manual"), Changes(session=True, activity=True)),
-    (LockoutEnded(T, "expired"), Changes(session=True, activity=True)),
-    (EnforcementTaken(T, "daily_loss", "flatten", "closed MNQ"), Changes(activity=True)),
+    (BrokerFailed(T, "cancel", "timeout", uncertain=True), Changes(fills_and_events=True)),
+    (FlattenStarted(T, "F key", 1, 1), Changes(status=True, fills_and_events=True)),
+    (FlattenCompleted(T, True, "verified flat"), Changes(status=True, fills_and_events=True)),
+    (Notice(T, "info", "hello"), Changes(fills_and_events=True)),
+    (
+        RiskStateChanged(
+            T, TradingState.WARNING, TradingState.ACTIVE, "daily loss 80%", "daily_loss"
+        ),
+        Changes(status=True, fills_and_events=True),
+    ),
+    (LockoutStarted(T, T + 10, "manual"), Changes(status=True, fills_and_events=True)),
+    (LockoutEnded(T, "expired"), Changes(status=True, fills_and_events=True)),
+    (EnforcementTaken(T, "daily_loss", "flatten", "closed MNQ"), Changes(fills_and_events=True)),
     (RiskDecision(T, "contract-limit", "reject", "denied", "contracts=3"), Changes()),
 ]
 
@@ -141,8 +147,8 @@ def test_take_changes_starts_a_fresh_set(state: State) -> None:
 def test_quote_and_print_fold_into_book_last_volume_and_bars(state: State) -> None:
     """A quote sets the touch; prints set last, add volume and build the 1s bar."""
     state.apply(QuoteUpdated(T, "MNQ", 100, 101, 5, 6))
-    state.apply(TradePrinted(T + 1, "MNQ", 101, 3, Side.BUY))
-    state.apply(TradePrinted(T + 2, "MNQ", 100, 2, Side.SELL))
+    state.apply(Printed(T + 1, "MNQ", 101, 3, Side.BUY))
+    state.apply(Printed(T + 2, "MNQ", 100, 2, Side.SELL))
     assert (state.quotes["MNQ"].bid, state.quotes["MNQ"].ask) == (100, 101)
     assert state.last["MNQ"] == 100
     assert state.volume["MNQ"] == 5
@@ -153,7 +159,7 @@ def test_quote_and_print_fold_into_book_last_volume_and_bars(state: State) -> No
 
 def test_print_in_an_unwatched_symbol_gets_its_own_bars(state: State) -> None:
     """A print for a symbol outside the watchlist still folds (its book is made on demand)."""
-    state.apply(TradePrinted(T, "MGC", 41250, 1))
+    state.apply(Printed(T, "MGC", 41250, 1))
     assert state.bars["MGC"].bars("1m", 1)[0].close == 41250
     assert state.volume["MGC"] == 1
 
@@ -163,7 +169,7 @@ def test_history_sets_last_only_when_no_print_yet(state: State) -> None:
     bar = Bar(T - 120_000_000_000, 1, 5, 1, 4, 10)
     state.apply(BarsLoaded(T, "MNQ", "1m", (bar,)))
     assert state.last["MNQ"] == 4
-    state.apply(TradePrinted(T, "MES", 7, 1))
+    state.apply(Printed(T, "MES", 7, 1))
     state.apply(BarsLoaded(T, "MES", "1m", (bar,)))
     assert state.last["MES"] == 7
 
@@ -192,8 +198,10 @@ def test_orders_that_start_working_or_end_unfilled_are_fills_and_events_lines(
     state.apply(OrderUpdated(T, order(4, OrderStatus.FILLED)))
     market = Order(5, 1, "MNQ", Side.BUY, OrderType.MARKET, 1, OrderStatus.OPEN)
     state.apply(OrderUpdated(T, market))
-    assert all(isinstance(e, OrderUpdated) for e in state.activity)
-    lines = [(e.order.id, e.order.status) for e in state.activity if isinstance(e, OrderUpdated)]
+    assert all(isinstance(e, OrderUpdated) for e in state.fills_and_events)
+    lines = [
+        (e.order.id, e.order.status) for e in state.fills_and_events if isinstance(e, OrderUpdated)
+    ]
     assert lines == [
         (1, OrderStatus.OPEN),
         (1, OrderStatus.CANCELLED),
@@ -282,17 +290,20 @@ def test_lockout_keeps_the_latest_end_until_ended(state: State) -> None:
 
 def test_risk_state_is_kept_with_its_reason(state: State) -> None:
     """The banner reads the risk state and its reason."""
-    state.apply(RiskStateChanged(T, "LOCKED", "ACTIVE", "daily loss limit hit"))
-    assert (state.risk_state, state.risk_reason) == ("LOCKED", "daily loss limit hit")
+    state.apply(
+        RiskStateChanged(T, TradingState.LOCKED, TradingState.ACTIVE, "daily loss limit hit")
+    )
+    assert state.risk_state is TradingState.LOCKED
+    assert state.risk_reason == "daily loss limit hit"
 
 
 def test_activity_keeps_only_the_newest_lines() -> None:
     """The fills & events blotter is bounded: the oldest lines fall off."""
-    state = State(INSTRUMENTS, ["MNQ"], activity_size=3)
+    state = State(INSTRUMENTS, ["MNQ"], fills_and_events_size=3)
     notices = [Notice(T + i, "info", str(i)) for i in range(5)]
     for notice in notices:
         state.apply(notice)
-    assert list(state.activity) == notices[2:]
+    assert list(state.fills_and_events) == notices[2:]
 
 
 def test_unknown_event_kinds_are_ignored(state: State) -> None:

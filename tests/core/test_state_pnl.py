@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from cockpit.core.clock import EXCHANGE_TZ, ns_from_datetime
-from cockpit.core.events import FillReceived, PositionUpdated, QuoteUpdated, TradePrinted
+from cockpit.core.events import FillReceived, PositionUpdated, Printed, QuoteUpdated
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Fill, Position, Side
 from cockpit.core.state import State
@@ -44,7 +44,7 @@ def test_day_figures_reset_at_the_boundary_without_a_fill(state: State) -> None:
     """After 17:00 CT yesterday's realized P&L and fees no longer count, even with no new fill."""
     state.apply(fill(BOUNDARY - 60_000_000_000, "40.00"))
     state.take_changes()
-    state.apply(TradePrinted(BOUNDARY + 1, "MES", 100, 1))
+    state.apply(Printed(BOUNDARY + 1, "MES", 100, 1))
     assert (state.realized, state.fees, state.net_realized) == (0, 0, 0)
     assert state.day == date(2026, 10, 15)
     assert state.take_changes().account
@@ -63,8 +63,8 @@ def test_open_pnl_long_and_short_at_the_last_print(state: State) -> None:
     """Open P&L is exact: MNQ long 3 from 100 (ticks) at 104 is 12 ticks, 6 dollars."""
     state.apply(PositionUpdated(1, Position(1, "MNQ", 3, 300, 1)))
     state.apply(PositionUpdated(1, Position(1, "MES", -2, 2 * 205, 1)))
-    state.apply(TradePrinted(2, "MNQ", 104, 1))
-    state.apply(TradePrinted(2, "MES", 207, 1))
+    state.apply(Printed(2, "MNQ", 104, 1))
+    state.apply(Printed(2, "MES", 207, 1))
     assert state.open_pnl("MNQ") == Decimal("6.00")
     assert state.open_pnl("MES") == Decimal("-5.00")
     assert state.open_pnl_total() == Decimal("1.00")
@@ -83,7 +83,7 @@ def test_mark_falls_back_to_the_middle_of_the_book(state: State) -> None:
 def test_open_pnl_of_an_uneven_average_is_exact(state: State) -> None:
     """Long 3 MES bought at 100, 101, 103 ticks (avg 101.33) marked at 102 is +2 ticks, $2.50."""
     state.apply(PositionUpdated(1, Position(1, "MES", 3, 304, 1)))
-    state.apply(TradePrinted(2, "MES", 102, 1))
+    state.apply(Printed(2, "MES", 102, 1))
     assert state.open_pnl("MES") == Decimal("2.50")
 
 
@@ -91,7 +91,7 @@ def test_day_pnl_is_net_realized_plus_open(state: State) -> None:
     """The header's day figure is realized minus fees plus open, to the cent."""
     state.apply(fill(BOUNDARY - 10, "25.50", fee="1.48"))
     state.apply(PositionUpdated(BOUNDARY - 5, Position(1, "MNQ", -1, 110, 1)))
-    state.apply(TradePrinted(BOUNDARY - 4, "MNQ", 107, 1))
+    state.apply(Printed(BOUNDARY - 4, "MNQ", 107, 1))
     assert state.day_pnl() == Decimal("25.50") - Decimal("1.48") + Decimal("1.50")
 
 
@@ -100,13 +100,13 @@ def test_every_symbol_values_open_pnl_with_its_own_tick_value() -> None:
     state = State(INSTRUMENTS, list(INSTRUMENTS))
     for symbol in INSTRUMENTS:
         state.apply(PositionUpdated(1, Position(1, symbol, 1, 1000, 1)))
-        state.apply(TradePrinted(2, symbol, 1001, 1))
+        state.apply(Printed(2, symbol, 1001, 1))
         assert state.open_pnl(symbol) == INSTRUMENTS[symbol].tick_value
 
 
 def test_position_in_an_unknown_instrument_does_not_break_day_pnl(state: State) -> None:
     """A broker position in a contract the cockpit has no spec for counts 0, never raises."""
     state.apply(PositionUpdated(1, Position(1, "MBT", 1, 100, 1)))
-    state.apply(TradePrinted(2, "MBT", 105, 1))
+    state.apply(Printed(2, "MBT", 105, 1))
     assert state.open_pnl("MBT") == 0
     assert state.day_pnl() == 0

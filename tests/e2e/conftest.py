@@ -57,9 +57,9 @@ def arm(term: Terminal) -> None:
     term.wait_for(lambda screen: "● ARMED" in screen.footer, "the footer to say ● ARMED")
 
 
-def refusals(lines: list[str]) -> list[str]:
-    """The fills & events lines saying an order was refused or a flatten did not end flat."""
-    return [line for line in lines if " REFUSED " in line or " NOT FLAT " in line]
+def denials(lines: list[str]) -> list[str]:
+    """The fills & events lines saying an order was denied or a flatten did not end flat."""
+    return [line for line in lines if " DENIED " in line or " NOT FLAT " in line]
 
 
 def fresh_second(term: Terminal) -> Screen:
@@ -98,17 +98,17 @@ def flatten_verified(term: Terminal) -> Screen:
 
 def wait_verified_flat(term: Terminal, before: Screen) -> Screen:
     """The flatten's outcome since ``before``: "verified flat" in fills & events, no
-    position, no working order, no refusal, no banner saying the flatten failed."""
+    position, no working order, no denial, no banner saying the flatten failed."""
 
     def ended(screen: Screen) -> bool:
         new = screen.events_since(before)
         verified = any(" FLAT ✓ " in line and "verified flat" in line for line in new)
         emptied = not screen.rows(POSITIONS) and not screen.rows(ORDERS)
-        return (verified and emptied) or bool(refusals(new))
+        return (verified and emptied) or bool(denials(new))
 
     screen = term.wait_for(ended, '"verified flat" with positions and working orders empty')
     new = screen.events_since(before)
-    expect(term, not refusals(new), f"no refusal and no NOT FLAT, got {refusals(new)}")
+    expect(term, not denials(new), f"no denial and no NOT FLAT, got {denials(new)}")
     expect(term, "FLATTEN NOT VERIFIED" not in screen.banner, "no flatten warning in the banner")
     return screen
 

@@ -42,7 +42,7 @@ def test_an_exit_during_a_flatten_is_accepted(
     isolated_env: Callable[..., dict[str, str]],
     home: Path,
 ):
-    """b, then F while the Gateway holds the close, then s: the exit is not refused, fills
+    """b, then F while the Gateway holds the close, then s: the exit is not denied, fills
     during the flatten, and the account ends verified flat."""
     env = isolated_env(**gateway.login_env())
     args = ("--broker", "projectx", "--symbols", GATEWAY_SYMBOLS)
@@ -58,11 +58,11 @@ def test_an_exit_during_a_flatten_is_accepted(
     term.wait_for(lambda s: tagged(s, before, "FLATTEN"), "the FLATTEN line")
     term.press("s")
     answered = term.wait_for(
-        lambda s: holding("MNQ", 0)(s) or "✕" in s.footer or tagged(s, before, "REFUSED"),
-        "the exit's answer: MNQ flat, or a refusal",
+        lambda s: holding("MNQ", 0)(s) or "✕" in s.footer or tagged(s, before, "DENIED"),
+        "the exit's answer: MNQ flat, or a denial",
     )
     expect(term, "✕" not in answered.footer, "no ✕ in the footer for the exit")
-    expect(term, not tagged(answered, before, "REFUSED"), "no REFUSED line for the exit")
+    expect(term, not tagged(answered, before, "DENIED"), "no DENIED line for the exit")
     wait_verified_flat(term, before)
 
     # The panel shows the newest entries only (a 38-column panel wraps them): the order

@@ -28,7 +28,7 @@ def countdown(screen: Screen) -> str | None:
 
 
 def test_a_lockout_outlives_a_restart(start_cockpit: Callable[..., Terminal]):
-    """L 1 y locks 15 min; after q and a fresh start the banner counts down and b is refused."""
+    """L 1 y locks 15 min; after q and a fresh start the banner counts down and b is denied."""
     term = start_cockpit()
     term.press("L")
     term.wait_for_text("╭─ lockout")
@@ -47,8 +47,8 @@ def test_a_lockout_outlives_a_restart(start_cockpit: Callable[..., Terminal]):
     )
     arm(term)
     term.press("b")
-    screen = term.wait_for(lambda s: "✕ locked" in s.footer, "b refused: ✕ locked in the footer")
-    expect(term, not screen.rows(POSITIONS), "no position after a refused b")
+    screen = term.wait_for(lambda s: "✕ locked" in s.footer, "b denied: ✕ locked in the footer")
+    expect(term, not screen.rows(POSITIONS), "no position after a denied b")
     expect(term, " FILL " not in "".join(screen.events_since(first)), "no fill after b")
 
 

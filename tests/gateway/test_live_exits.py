@@ -1,5 +1,5 @@
 """Exits on the live path never wait: not behind look-ups of unanswered orders, not behind
-the rate budget, not behind a dead session token. The real SDK, the adapter and the real
+the rate budget, not behind a dead token. The real SDK, the adapter and the real
 Engine against the emulator; the proof is the order and count of requests the emulator
 saw (never a duration)."""
 

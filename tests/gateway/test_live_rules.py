@@ -254,14 +254,14 @@ def test_a_reconcile_closes_positions_the_gateway_no_longer_holds() -> None:
 
 def test_only_the_adapter_imports_the_sdk() -> None:
     """project_x_py is imported by the adapter alone (projectx.py for the hubs,
-    projectx_session.py for REST); the emulator and the config load without it."""
+    projectx_rest.py for REST); the emulator and the config load without it."""
     root = Path(__file__).parents[2] / "cockpit"
     importers = {
         path.relative_to(root).as_posix()
         for path in root.rglob("*.py")
         if re.search(r"^\s*(from|import) project_x_py", path.read_text(), re.MULTILINE)
     }
-    assert importers == {"brokers/projectx.py", "brokers/projectx_session.py"}
+    assert importers == {"brokers/projectx.py", "brokers/projectx_rest.py"}
     code = (
         "import sys, cockpit.config, cockpit.session, cockpit.cli.gateway;"
         "print('project_x_py' in sys.modules)"

@@ -1,5 +1,5 @@
 """Credentials never reach a log line, a journal or the terminal, on a good day or a bad
-one: the user name, the API key and every session token the gateway issued are grepped
+one: the user name, the API key and every token the gateway issued are grepped
 for in everything written."""
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ async def test_no_credential_in_logs_journal_or_terminal(
         root.removeHandler(handler)
         root.setLevel(level)
         handler.close()
-    tokens = list(gateway.tokens._sessions)
+    tokens = list(gateway.tokens._sign_ins)
     assert len(tokens) >= 3  # first login, after the logout, after the expiry
     written = log_file.read_text() + journal.read_text()
     captured = capfd.readouterr()

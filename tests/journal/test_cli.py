@@ -119,7 +119,7 @@ def test_review_with_other_rules_reports_the_what_if(folder: Path, tmp_path: Pat
     out = result.output
     assert "What if the day had been traded under strict.toml" in out
     assert "max-order-size" in out
-    assert "WARNING -> REDUCING" in out
+    assert "WARNING -> REDUCE-ONLY" in out
     difference = next(line for line in out.splitlines() if line.startswith("difference"))
     assert re.search(r"difference\s+[+-]?\d+\.\d\d", difference)
 

@@ -105,17 +105,17 @@ def test_decimals_keep_their_exponent() -> None:
 
 
 def test_a_record_of_the_wrong_shape_is_a_codec_error() -> None:
-    """A payload with missing fields or a bad enum value is refused with a clear error."""
-    from cockpit.core.events import TradePrinted
+    """A payload with missing fields or a bad enum value is denied with a clear error."""
+    from cockpit.core.events import Printed
 
-    with pytest.raises(codec.CodecError, match="TradePrinted"):
-        codec.decode(TradePrinted, [1, "MNQ", 5])
-    with pytest.raises(codec.CodecError, match="TradePrinted"):
-        codec.decode(TradePrinted, [1, "MNQ", 5, 1, 9])
+    with pytest.raises(codec.CodecError, match="Printed"):
+        codec.decode(Printed, [1, "MNQ", 5])
+    with pytest.raises(codec.CodecError, match="Printed"):
+        codec.decode(Printed, [1, "MNQ", 5, 1, 9])
 
 
 def test_only_cockpit_classes_are_resolved() -> None:
-    """A type table naming a class outside cockpit is refused, never imported."""
+    """A type table naming a class outside cockpit is denied, never imported."""
     with pytest.raises(codec.CodecError, match="not a cockpit type"):
         codec.resolve("os:system")
     with pytest.raises(codec.CodecError, match="unknown"):

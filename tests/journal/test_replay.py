@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.brokers.replay import REFUSAL, ReplayBroker
+from cockpit.brokers.replay import NOT_SENT, ReplayBroker
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.broker import BrokerUnavailable
 from cockpit.core.commands import Command, FlattenAll, PlaceOrder, SetArmed
@@ -201,10 +201,10 @@ def test_decision_jumps_land_after_each_denial(recorded: Recorded) -> None:
             record = replay.next_decision()
             assert record is not None
             assert record.item == denial
-            assert replay.state.activity[-1] == denial
+            assert replay.state.fills_and_events[-1] == denial
         assert replay.next_decision() is None
         assert replay.previous_decision() is not None
-        assert replay.state.activity[-1] == denials[-2]
+        assert replay.state.fills_and_events[-1] == denials[-2]
         assert replay.next_lockout() is None
 
 
@@ -248,18 +248,18 @@ def test_keys_in_replay_are_refused_and_change_nothing(recorded: Recorded) -> No
         replay.engine.flatten_all()  # the key's direct path
         replay.engine.tick()  # a UI timer's tick
         assert not verdict.accepted
-        assert verdict.reason == REFUSAL
+        assert verdict.reason == NOT_SENT
         assert not flatten.accepted
         assert not arm.accepted
-        assert "not sent" in replay.state.activity[-1].text
+        assert "not sent" in replay.state.fills_and_events[-1].text
         replay.go_to_position(journal.count)
         replay.replayer.finish()
         assert replay.mismatches == []
-        assert replay.broker.refused == 0
+        assert replay.broker.denied == 0
 
 
 def test_the_replay_broker_sends_nothing() -> None:
-    """Every order path of the replay broker refuses; its mode is REPLAY."""
+    """Every order path of the replay broker denies; its mode is REPLAY."""
     broker = ReplayBroker()
     request = OrderRequest("MNQ", Side.BUY, OrderType.MARKET, 1)
 
@@ -275,11 +275,11 @@ def test_the_replay_broker_sends_nothing() -> None:
 
     cockpit_loop.run(calls())
     assert broker.mode is Mode.REPLAY
-    assert broker.refused == 4
+    assert broker.denied == 4
 
 
 def test_speed_controls(recorded: Recorded) -> None:
-    """Faster and slower walk 0.25x..64x, then unpaced; other speeds are refused."""
+    """Faster and slower walk 0.25x..64x, then unpaced; other speeds are denied."""
     with open_journal(recorded.path) as journal:
         replay = ReplaySession(journal)
         ups = [replay.faster() for _ in range(8)]
@@ -341,5 +341,5 @@ def test_as_recorded_shows_the_recorded_decisions(recorded: Recorded) -> None:
         assert replayer.verify() == []
         assert seen(replayer.state) == recorded.final
         assert not replayer.derived.pending
-        denials = [e for e in replayer.state.activity if isinstance(e, OrderDenied)]
+        denials = [e for e in replayer.state.fills_and_events if isinstance(e, OrderDenied)]
         assert len(denials) == 3

@@ -72,7 +72,7 @@ async def trade_into_a_lockout(session: Session, clock: FakeClock) -> None:
     assert not await order(Side.BUY)  # locked
     await wait(150)  # the lockout ends on a tick
     assert risk.store.lockout is None
-    await order(Side.BUY)  # the day's loss still refuses entries: reduce-only
+    await order(Side.BUY)  # the day's loss still denies entries: reduce-only
     await engine.execute(StartLockout(until_ns=clock.now_ns() + 30 * 10**9, reason="tilt"))
     await wait(35)
 

@@ -10,7 +10,7 @@ import pytest
 
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.commands import SetArmed
-from cockpit.core.events import QuoteUpdated, TradePrinted
+from cockpit.core.events import Printed, QuoteUpdated
 from cockpit.core.models import Mode, Side
 from cockpit.journal.files import parts_of, runs
 from cockpit.journal.format import HEAD_SIZE, MAGIC, FrameFlag, FrameKind, RecordKind, unpack_head
@@ -63,7 +63,7 @@ def test_records_come_back_in_order_with_kinds_and_times(journals: Path) -> None
     """Broker facts, engine conclusions, commands and ticks keep their order and clock."""
     writer = make_writer(journals)
     quote = quotes(1)[0]
-    trade = TradePrinted(START_NS + 5, "MNQ", 84001, 2, Side.BUY)
+    trade = Printed(START_NS + 5, "MNQ", 84001, 2, Side.BUY)
     writer.record_event(START_NS + 10, quote, True)
     writer.record_command(START_NS + 11, SetArmed(armed=True))
     writer.flush()
@@ -76,7 +76,7 @@ def test_records_come_back_in_order_with_kinds_and_times(journals: Path) -> None
     assert got == [
         (RecordKind.IN, START_NS + 10, "QuoteUpdated"),
         (RecordKind.COMMAND, START_NS + 11, "SetArmed"),
-        (RecordKind.OUT, START_NS + 12, "TradePrinted"),
+        (RecordKind.OUT, START_NS + 12, "Printed"),
         (RecordKind.TICK, START_NS + 13, "Tick"),
     ]
 
@@ -355,7 +355,7 @@ def test_a_quick_open_checks_only_the_tail(journals: Path) -> None:
 
 
 def test_the_header_alone_is_read_for_latest(journals: Path, tmp_path: Path) -> None:
-    """read_header reads one frame; a foreign file is refused with a clear error."""
+    """read_header reads one frame; a foreign file is denied with a clear error."""
     path = write(journals, quotes(5))
     assert read_header(path).account == "PRACTICE-50K"
     foreign = tmp_path / "x.ckj"

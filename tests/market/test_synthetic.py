@@ -12,10 +12,10 @@ from cockpit.core.bars import ONE_MINUTE, ONE_SECOND
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.events import (
     BarsLoaded,
+    DayStatsUpdated,
     Event,
+    Printed,
     QuoteUpdated,
-    SessionStatsUpdated,
-    TradePrinted,
 )
 from cockpit.core.instruments import DEFAULT_WATCHLIST
 from cockpit.core.models import Side
@@ -25,8 +25,8 @@ from cockpit.market.profiles import (
     MICRO_SIZES,
     MINI_SIZES,
     PROFILES,
+    hourly_shape,
     intraday_activity,
-    session_shape,
 )
 from cockpit.market.synthetic import HISTORY_SECONDS, SyntheticMarket
 from tests.conftest import START_NS
@@ -111,7 +111,7 @@ def test_prints_hit_the_bid_or_lift_the_ask() -> None:
     for event in tape:
         if isinstance(event, QuoteUpdated):
             touch[event.symbol] = (event.bid, event.ask)
-        elif isinstance(event, TradePrinted):
+        elif isinstance(event, Printed):
             bid, ask = touch[event.symbol]
             assert event.price == (ask if event.aggressor is Side.BUY else bid)
             checked += 1
@@ -121,7 +121,7 @@ def test_prints_hit_the_bid_or_lift_the_ask() -> None:
 def test_print_sizes_look_like_a_micro_tape() -> None:
     """Sizes come from the micro profile: mostly 1-lots, occasionally a 100-lot."""
     _, tape, _ = ten_minutes()
-    sizes = Counter(e.size for e in tape if isinstance(e, TradePrinted))
+    sizes = Counter(e.size for e in tape if isinstance(e, Printed))
     allowed = {size for size, _ in MICRO_SIZES}
     assert set(sizes) <= allowed
     assert sizes.most_common(1)[0][0] == 1
@@ -132,14 +132,14 @@ def test_print_sizes_look_like_a_micro_tape() -> None:
 def test_mini_prints_use_the_mini_sizes() -> None:
     """ES and NQ print mini-sized lots."""
     _, tape, _ = ten_minutes(symbols=("ES", "NQ"))
-    sizes = {e.size for e in tape if isinstance(e, TradePrinted)}
+    sizes = {e.size for e in tape if isinstance(e, Printed)}
     assert sizes <= {size for size, _ in MINI_SIZES}
 
 
 def test_ten_minutes_hold_bursts_of_over_a_hundred_prints_a_second() -> None:
     """A fast regime shows up within ten minutes: some seconds carry more than 100 prints."""
     _, tape, _ = ten_minutes()
-    per_second = Counter((e.ts - START_NS) // S for e in tape if isinstance(e, TradePrinted))
+    per_second = Counter((e.ts - START_NS) // S for e in tape if isinstance(e, Printed))
     busy = [n for n in per_second.values() if n > 100]
     assert busy
     assert max(per_second.values()) > 300
@@ -149,7 +149,7 @@ def test_ten_minutes_hold_bursts_of_over_a_hundred_prints_a_second() -> None:
 def test_every_instrument_trades() -> None:
     """Each of the six micros prints within ten minutes, MNQ the most."""
     _, tape, _ = ten_minutes()
-    counts = Counter(e.symbol for e in tape if isinstance(e, TradePrinted))
+    counts = Counter(e.symbol for e in tape if isinstance(e, Printed))
     assert set(counts) == set(WATCH)
     assert counts.most_common(1)[0][0] == "MNQ"
 
@@ -159,7 +159,7 @@ def test_prices_stay_near_their_profile() -> None:
     opening, tape, _ = ten_minutes()
     start = {q.symbol: q.bid for q in opening}
     for event in tape:
-        if isinstance(event, TradePrinted):
+        if isinstance(event, Printed):
             assert abs(event.price - start[event.symbol]) < start[event.symbol] * 0.02
 
 
@@ -178,7 +178,7 @@ def test_history_gives_minutes_seconds_and_a_settle_per_symbol() -> None:
     _, events = history()
     loaded = {(e.symbol, e.timeframe) for e in events if isinstance(e, BarsLoaded)}
     assert loaded == {(s, tf) for s in WATCH for tf in ("1m", "1s")}
-    assert {e.symbol for e in events if isinstance(e, SessionStatsUpdated)} == set(WATCH)
+    assert {e.symbol for e in events if isinstance(e, DayStatsUpdated)} == set(WATCH)
     assert all(e.ts == START_NS for e in events)
 
 
@@ -193,7 +193,7 @@ def test_history_covers_the_prior_settle_and_ends_at_the_start() -> None:
             if isinstance(e, BarsLoaded) and e.symbol == symbol and e.timeframe == "1m"
         )
         settle = next(
-            e.settle for e in events if isinstance(e, SessionStatsUpdated) and e.symbol == symbol
+            e.settle for e in events if isinstance(e, DayStatsUpdated) and e.symbol == symbol
         )
         assert minutes[0].start < day_start - 60 * ONE_MINUTE.ns
         assert minutes[-1].start < START_NS
@@ -242,7 +242,7 @@ def test_touch_matches_the_last_quote() -> None:
 
 def test_activity_is_highest_at_the_open() -> None:
     """The 08:30 CT open is the busiest time; the maintenance hour the quietest."""
-    by_hour = {h: session_shape(h) for h in (3.0, 8.75, 12.0, 14.5, 16.5, 20.0)}
+    by_hour = {h: hourly_shape(h) for h in (3.0, 8.75, 12.0, 14.5, 16.5, 20.0)}
     assert max(by_hour, key=by_hour.__getitem__) == 8.75
     assert min(by_hour, key=by_hour.__getitem__) == 16.5
 
@@ -250,4 +250,4 @@ def test_activity_is_highest_at_the_open() -> None:
 def test_the_demo_never_goes_as_quiet_as_a_real_night() -> None:
     """Whatever the hour, the demo keeps at least the lively floor of activity."""
     assert min(intraday_activity(h / 4) for h in range(96)) == LIVELY_FLOOR
-    assert intraday_activity(8.75) == session_shape(8.75)
+    assert intraday_activity(8.75) == hourly_shape(8.75)

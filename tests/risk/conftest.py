@@ -17,7 +17,7 @@ from cockpit.brokers.paper import PaperBroker
 from cockpit.core.clock import FakeClock, ns_from_datetime
 from cockpit.core.commands import Command, ModifyOrder, PlaceOrder, SetArmed
 from cockpit.core.engine import Engine, Verdict
-from cockpit.core.events import Event, OrderDenied, QuoteUpdated, TradePrinted
+from cockpit.core.events import Event, OrderDenied, Printed, QuoteUpdated
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import OrderRequest, OrderType, Side
 from cockpit.core.state import State
@@ -121,7 +121,7 @@ class Desk:
         self.send(QuoteUpdated(self.clock.now_ns(), symbol, bid, ask, 10, 10))
 
     def tape(self, symbol: str, price: int) -> None:
-        self.send(TradePrinted(self.clock.now_ns(), symbol, price, 1))
+        self.send(Printed(self.clock.now_ns(), symbol, price, 1))
 
     def bid(self, symbol: str) -> int:
         return self.state.quotes[symbol].bid
@@ -185,7 +185,7 @@ class Desk:
 
     def heartbeat(self) -> None:
         """Every symbol's touch again, unchanged: the feed is alive (a live feed never
-        stays silent for minutes, and silence past 5 s refuses entries)."""
+        stays silent for minutes, and silence past 5 s denies entries)."""
         for symbol in self.broker.symbols:
             quote = self.state.quotes[symbol]
             self.quote(symbol, quote.bid, quote.ask)

@@ -1,4 +1,4 @@
-"""Trades per day, losing streaks, cooldowns, the trade clock, adding to losers, the rate."""
+"""Fills per day, losing streaks, cooldowns, the trade clock, adding to losers, the rate."""
 
 from __future__ import annotations
 
@@ -17,34 +17,34 @@ async def _round_trip(d: Desk, ticks: int, symbol: str = "MNQ") -> None:
 
 async def test_trades_are_counted_the_projectx_way(desk: DeskFactory) -> None:
     """Enter 5, scale out 2-2-1: four trades."""
-    d = await desk({"trades_per_day": {"limit": 10}})
+    d = await desk({"fills_per_day": {"limit": 10}})
     await d.buy("MNQ", 5)
     for size in (2, 2, 1):
         await d.sell("MNQ", size)
-    assert d.risk.tally.trades_today(d.clock.now_ns()) == 4
+    assert d.risk.tally.fills_today(d.clock.now_ns()) == 4
 
 
 async def test_trades_per_day_at_the_limit_refuses_entries_but_not_exits(
     desk: DeskFactory,
 ) -> None:
-    """At 3 of 3 trades a new entry is refused, the open position can still be closed and a
+    """At 3 of 3 trades a new entry is denied, the open position can still be closed and a
     working entry order is cancelled."""
-    d = await desk({"trades_per_day": {"limit": 3}})
+    d = await desk({"fills_per_day": {"limit": 3}})
     await _round_trip(d, 2)
     await d.limit("MES", Side.BUY, 1, d.bid("MES") - 40)
     await d.buy("MNQ", 1)
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
     assert d.state.working_orders() == []
-    refused = await d.buy("MNQ", 1)
-    assert not refused.accepted
-    assert refused.reason == "trades per day: 3 fills today reached the limit of 3"
+    denied = await d.buy("MNQ", 1)
+    assert not denied.accepted
+    assert denied.reason == "fills per day: 3 fills today reached the limit of 3"
     assert (await d.sell("MNQ", 1)).accepted
     assert d.size("MNQ") == 0
 
 
 async def test_trades_per_day_warns_before_the_limit(desk: DeskFactory) -> None:
     """8 of 10 trades (80%) is a WARNING; 7 is not."""
-    d = await desk({"trades_per_day": {"limit": 10}})
+    d = await desk({"fills_per_day": {"limit": 10}})
     for _ in range(3):
         await _round_trip(d, 1)
     await d.buy("MNQ", 1)
@@ -55,9 +55,9 @@ async def test_trades_per_day_warns_before_the_limit(desk: DeskFactory) -> None:
 
 async def test_trades_per_day_start_again_the_next_trading_day(desk: DeskFactory) -> None:
     """The count resets at 17:00 CT."""
-    d = await desk({"trades_per_day": {"limit": 2}})
+    d = await desk({"fills_per_day": {"limit": 2}})
     await _round_trip(d, 1)
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
     d.clock.set(at(2026, 3, 10, 17, 0))
     await d.tick()
     assert d.state.risk_state == "ACTIVE"
@@ -94,7 +94,7 @@ async def test_consecutive_losses_reduce_only_holds_for_the_day(desk: DeskFactor
     d = await desk({"consecutive_losses": {"limit": 2, "action": "reduce-only"}})
     await _round_trip(d, -2)
     await _round_trip(d, -2)
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
     await d.tick(3600)
     assert not (await d.buy("MNQ", 1)).accepted
 
@@ -113,16 +113,16 @@ async def test_cooldown_tier_follows_the_size_of_the_loss(desk: DeskFactory) -> 
         }
     )
     await _round_trip(d, -300)
-    assert d.state.risk_state == "REDUCING"
-    refused = await d.buy("MNQ", 1)
-    assert not refused.accepted
-    assert refused.reason == "cooldown after a $150.00 loss: no new entries for 5:00"
+    assert d.state.risk_state == "REDUCE-ONLY"
+    denied = await d.buy("MNQ", 1)
+    assert not denied.accepted
+    assert denied.reason == "cooldown after a $150.00 loss: no new entries for 5:00"
     await d.tick(5 * 60 - 1)
     assert not (await d.buy("MNQ", 1)).accepted
     await d.tick(1)
     assert d.state.risk_state == "ACTIVE"
     assert (await d.buy("MNQ", 1)).accepted
-    assert [e.state for e in d.of(RiskStateChanged)] == ["REDUCING", "ACTIVE"]
+    assert [e.state for e in d.of(RiskStateChanged)] == ["REDUCE-ONLY", "ACTIVE"]
 
 
 async def test_a_loss_under_the_first_tier_starts_no_cooldown(desk: DeskFactory) -> None:
@@ -131,7 +131,7 @@ async def test_a_loss_under_the_first_tier_starts_no_cooldown(desk: DeskFactory)
     await _round_trip(d, -199)
     assert d.state.risk_state == "ACTIVE"
     await _round_trip(d, -200)
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
 
 
 async def test_a_bigger_loss_lengthens_a_cooldown_and_a_smaller_never_shortens_it(
@@ -153,7 +153,7 @@ async def test_a_bigger_loss_lengthens_a_cooldown_and_a_smaller_never_shortens_i
     await d.sell("MES", 1)  # -$100 a minute later: would be 5 minutes, the 30 stand
     assert d.risk.status(d.state)[1].current == "29:00 left"
     await d.tick(29 * 60 - 1)
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
     await d.tick(1)
     assert d.state.risk_state == "ACTIVE"
 
@@ -162,9 +162,9 @@ async def test_trade_clock_holds_entries_after_an_entry(desk: DeskFactory) -> No
     """2 minutes after an entry fill no new entry passes; the exit does; at 2:00 it opens."""
     d = await desk({"trade_clock": {"minutes": 2}})
     await d.buy("MNQ", 1)
-    refused = await d.buy("MES", 1)
-    assert not refused.accepted
-    assert refused.reason.startswith("trade clock: next entry allowed in 2:00")
+    denied = await d.buy("MES", 1)
+    assert not denied.accepted
+    assert denied.reason.startswith("trade clock: next entry allowed in 2:00")
     assert (await d.sell("MNQ", 1)).accepted
     await d.tick(119)
     assert not (await d.buy("MES", 1)).accepted
@@ -173,28 +173,28 @@ async def test_trade_clock_holds_entries_after_an_entry(desk: DeskFactory) -> No
 
 
 async def test_no_adding_to_a_losing_position(desk: DeskFactory) -> None:
-    """Long and losing: buying more is refused; selling is fine; once winning, adding is
+    """Long and losing: buying more is denied; selling is fine; once winning, adding is
     fine."""
     d = await desk({"no_adding_to_loser": {"enabled": True}})
     await d.buy("MNQ", 1)
     await d.move("MNQ", -10)
-    refused = await d.buy("MNQ", 1)
-    assert not refused.accepted
-    assert refused.reason == "MNQ +1 is losing -$5.00: no adding to a losing position"
+    denied = await d.buy("MNQ", 1)
+    assert not denied.accepted
+    assert denied.reason == "MNQ +1 is losing -$5.00: no adding to a losing position"
     await d.move("MNQ", 11)
     assert (await d.buy("MNQ", 1)).accepted
     assert (await d.buy("MES", 1)).accepted
 
 
 async def test_throttle_allows_n_orders_per_window(desk: DeskFactory) -> None:
-    """3 per second: the fourth within the second is refused, the next second it passes, and
+    """3 per second: the fourth within the second is denied, the next second it passes, and
     exits are never throttled."""
     d = await desk({"throttle": {"orders": 3, "seconds": 1}})
     for _ in range(3):
         assert (await d.limit("MNQ", Side.BUY, 1, d.bid("MNQ") - 50)).accepted
-    refused = await d.limit("MNQ", Side.BUY, 1, d.bid("MNQ") - 50)
-    assert not refused.accepted
-    assert refused.reason == "order rate: 3 orders in the last 1 s (limit 3)"
+    denied = await d.limit("MNQ", Side.BUY, 1, d.bid("MNQ") - 50)
+    assert not denied.accepted
+    assert denied.reason == "order rate: 3 orders in the last 1 s (limit 3)"
     order = d.state.working_orders()[0]
     assert (await d.submit(CancelOrder(order_id=order.id))).accepted
     assert d.state.orders[order.id].status is OrderStatus.CANCELLED

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from cockpit.cli import main
-from cockpit.config import Settings
+from cockpit.config import Settings, load_settings
 from cockpit.journal.risk import trader_lockouts
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.lockout import Lockout
@@ -31,7 +31,7 @@ def test_only_the_feed_guard_is_on_by_default() -> None:
     assert [rule.name for rule in RiskEngine(Settings().risk).rules] == ["stale"]
 
 
-@pytest.mark.parametrize("value", ["next-day", "next-week", "session-end", "15:30", "30m", "1h30m"])
+@pytest.mark.parametrize("value", ["next-day", "next-week", "hours-end", "15:30", "30m", "1h30m"])
 def test_lock_until_accepts_its_forms(value: str) -> None:
     """Named ends, a time of day and a duration are all lock ends."""
     assert RiskSettings.model_validate({"daily_loss": {"lock_until": value}})
@@ -40,7 +40,7 @@ def test_lock_until_accepts_its_forms(value: str) -> None:
 @pytest.mark.parametrize("value", ["tomorrow", "25:00", "0m", "3 hours"])
 def test_lock_until_refuses_anything_else_and_says_what_is_allowed(value: str) -> None:
     """A bad lock end names the allowed forms."""
-    with pytest.raises(ValidationError, match="next-day, next-week, session-end"):
+    with pytest.raises(ValidationError, match="next-day, next-week, hours-end"):
         RiskSettings.model_validate({"daily_loss": {"lock_until": value}})
 
 
@@ -71,7 +71,7 @@ def test_rules_check_names_line_key_value_and_what_is_allowed(tmp_path: Path) ->
         tmp_path,
         '[risk]\nwarn_at = 1.5\n\n[risk.daily_loss]\nlimit = 300\nbasis = "gross"\n'
         "\n[[risk.cooldown.tiers]]\nloss = 100\nminutes = 5\nmins = 3\n"
-        '\n[risk.sessions]\ntimezone = "Mars/Olympus"\n',
+        '\n[risk.trading_hours]\ntimezone = "Mars/Olympus"\n',
     )
     assert code == 2
     assert f"{path}:2: [risk] warn_at = 1.5: Input should be less than or equal to 1" in output
@@ -84,7 +84,7 @@ def test_rules_check_names_line_key_value_and_what_is_allowed(tmp_path: Path) ->
         " allowed: loss, minutes" in output
     )
     assert (
-        f'{path}:14: [risk.sessions] timezone = "Mars/Olympus": unknown timezone '
+        f'{path}:14: [risk.trading_hours] timezone = "Mars/Olympus": unknown timezone '
         "'Mars/Olympus'; use an IANA name like America/Chicago" in output
     )
 
@@ -130,7 +130,7 @@ def test_place_stop_needs_its_distance() -> None:
 
 
 def test_cooldown_tiers_go_from_small_to_large() -> None:
-    """Tiers out of order are refused."""
+    """Tiers out of order are denied."""
     with pytest.raises(ValidationError, match="smallest loss to the largest"):
         RiskSettings.model_validate(
             {"cooldown": {"tiers": [{"loss": 200, "minutes": 5}, {"loss": 100, "minutes": 1}]}}
@@ -145,3 +145,40 @@ def test_rules_lockout_reports_the_saved_lockout() -> None:
     output = CliRunner().invoke(main, ["rules", "lockout"]).output
     assert output.startswith("LOCKED until Thu 2099-12-31 18:00 CT")
     assert output.rstrip().endswith(": tilt")
+
+
+def test_old_table_names_still_load_as_their_new_names(tmp_path: Path) -> None:
+    """A config written before the renames ([risk.fills_per_day], [risk.trading_hours],
+    lock_until = "hours-end") loads as fills_per_day, trading_hours and hours-end."""
+    text = (
+        "[risk.trades_per_day]  # vocab: keep\nlimit = 4\n"
+        'action = "lock"\nlock_until = "session-end"  # vocab: keep\n'
+        '\n[risk.sessions]  # vocab: keep\nwindows = ["09:30-11:00"]\n'
+    )
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    risk = load_settings(path)[0].risk
+    assert risk.fills_per_day.limit == 4
+    assert risk.fills_per_day.lock_until == "hours-end"
+    assert risk.trading_hours.windows == ["09:30-11:00"]
+    code, output, _ = _check(tmp_path, text)
+    assert code == 0
+    assert "fills-per-day       on   4 fills per trading day" in output
+    assert "note: [risk.trades_per_day] is now [risk.fills_per_day]" in output  # vocab: keep
+    assert "note: [risk.sessions] is now [risk.trading_hours]" in output  # vocab: keep
+
+
+def test_an_error_under_an_old_table_name_names_its_line(tmp_path: Path) -> None:
+    """A bad value under an old table name is located at its line, under the new name."""
+    text = "[risk]\n\n[risk.trades_per_day]\nlimit = 0\n"  # vocab: keep
+    code, output, path = _check(tmp_path, text)
+    assert code == 2
+    assert f"{path}:4: [risk.fills_per_day] limit = 0" in output
+
+
+def test_old_and_new_table_names_together_are_an_error() -> None:
+    """Both [risk.fills_per_day] and [risk.fills_per_day]: one must go, and the error says so."""
+    with pytest.raises(ValidationError, match="old name of"):
+        RiskSettings.model_validate(
+            {"trades_per_day": {"limit": 3}, "fills_per_day": {"limit": 2}}  # vocab: keep
+        )

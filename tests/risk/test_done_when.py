@@ -14,8 +14,8 @@ from cockpit.core.events import (
     FlattenCompleted,
     LockoutStarted,
     OrderDenied,
+    Printed,
     QuoteUpdated,
-    TradePrinted,
 )
 from cockpit.core.models import Side
 from cockpit.session import Session, build_session
@@ -40,7 +40,7 @@ async def _session(config: str, state_dir: Path, clock: FakeClock) -> Session:
 
 
 async def test_third_contract_is_refused_with_the_reason(tmp_path: Path) -> None:
-    """With max 2 contracts, buying a third is refused and the reason names the limit."""
+    """With max 2 contracts, buying a third is denied and the reason names the limit."""
     session = await _session(CONFIG, tmp_path, FakeClock(TUESDAY_10))
     for _ in range(2):
         verdict = await session.engine.execute(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1))
@@ -49,7 +49,7 @@ async def test_third_contract_is_refused_with_the_reason(tmp_path: Path) -> None
     assert not verdict.accepted
     assert "contract limit 2" in verdict.reason
     assert "3 long" in verdict.reason
-    denied = [e for e in session.state.activity if isinstance(e, OrderDenied)]
+    denied = [e for e in session.state.fills_and_events if isinstance(e, OrderDenied)]
     assert denied[-1].rule == "contract-limit"
     assert session.state.positions["MNQ"].size == 2
     await session.stop()
@@ -59,7 +59,7 @@ async def test_losing_300_flattens_locks_survives_restart_and_flatten_still_work
     tmp_path: Path,
 ) -> None:
     """Losing $300 flattens and locks until the day ends; a restart is still locked with
-    the same countdown; flatten works while locked; new entries are refused."""
+    the same countdown; flatten works while locked; new entries are denied."""
     clock = FakeClock(TUESDAY_10)
     session = await _session(CONFIG, tmp_path, clock)
     engine, state = session.engine, session.state
@@ -72,7 +72,7 @@ async def test_losing_300_flattens_locks_survives_restart_and_flatten_still_work
     assert state.risk_state == "LOCKED"
     day_end = at(2026, 3, 10, 17, 0)
     assert state.lockout_until == day_end
-    flattened = [e for e in state.activity if isinstance(e, FlattenCompleted)]
+    flattened = [e for e in state.fills_and_events if isinstance(e, FlattenCompleted)]
     assert flattened
     assert flattened[-1].flat
     banner = session.risk.banner(state)
@@ -86,10 +86,10 @@ async def test_losing_300_flattens_locks_survives_restart_and_flatten_still_work
     again = await _session(CONFIG, tmp_path, clock)
     assert again.state.risk_state == "LOCKED"
     assert again.state.lockout_until == day_end
-    assert any(isinstance(e, LockoutStarted) for e in again.state.activity)
-    refused = await again.engine.execute(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1))
-    assert not refused.accepted
-    assert refused.reason.startswith("locked until 17:00")
+    assert any(isinstance(e, LockoutStarted) for e in again.state.fills_and_events)
+    denied = await again.engine.execute(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1))
+    assert not denied.accepted
+    assert denied.reason.startswith("locked until 17:00")
     flatten = await again.engine.execute(FlattenAll())
     assert flatten.accepted
     banner = again.risk.banner(again.state)
@@ -102,7 +102,7 @@ async def _push(session: Session, symbol: str, bid: int) -> None:
     """Move the paper market's touch and tape to ``bid`` (account and engine both see it)."""
     now = session.clock.now_ns()
     quote = QuoteUpdated(now, symbol, bid, bid + 1, 10, 10)
-    for event in (quote, TradePrinted(now, symbol, bid, 1)):
+    for event in (quote, Printed(now, symbol, bid, 1)):
         session.engine.on_event(event)
         session.broker.account.on_market(event)  # type: ignore[attr-defined]
         session.broker._flush()  # type: ignore[attr-defined]

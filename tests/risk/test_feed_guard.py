@@ -1,12 +1,12 @@
 """Entries wait while the market feed is stale or its link is down, with no config at all:
-the risk gate refuses them with the rule and a reason, and every exit still passes."""
+the risk gate denies them with the rule and a reason, and every exit still passes."""
 
 from __future__ import annotations
 
 import pytest
 
 from cockpit.core.commands import CancelAll, CancelOrder, ClosePosition, FlattenAll
-from cockpit.core.events import ConnectionChanged, Link, LinkStatus, OrderDenied, TradePrinted
+from cockpit.core.events import ConnectionChanged, Link, LinkStatus, OrderDenied, Printed
 from cockpit.core.models import OrderType, Side
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.rules.base import Level
@@ -46,15 +46,15 @@ def _price(ticks: int):  # type: ignore[no-untyped-def]
 
 
 async def test_a_silent_feed_refuses_entries_by_default(desk: DeskFactory) -> None:
-    """No config: 6 s without any market data refuses `b` (rule stale, the age in the
+    """No config: 6 s without any market data denies `b` (rule stale, the age in the
     reason); exits pass; the next quote lets entries through again."""
     d = await desk()
     await _long_two_with_orders(d)
     d.clock.advance(5)
     assert (await d.buy("MNQ", 1)).accepted, "5 s of silence is within the default"
     d.clock.advance(1)
-    refused = await d.buy("MNQ", 1)
-    assert not refused.accepted
+    denied = await d.buy("MNQ", 1)
+    assert not denied.accepted
     denial = d.denials()[-1]
     assert denial.rule == "stale"
     assert denial.reason == (
@@ -71,7 +71,7 @@ async def test_a_print_of_any_symbol_keeps_the_feed_fresh(desk: DeskFactory) -> 
     instrument alone never holds entries back)."""
     d = await desk()
     d.clock.advance(4)
-    d.send(TradePrinted(d.clock.now_ns(), "MES", d.bid("MES"), 1))
+    d.send(Printed(d.clock.now_ns(), "MES", d.bid("MES"), 1))
     d.clock.advance(4)
     assert (await d.buy("MNQ", 1)).accepted
 
@@ -86,13 +86,13 @@ async def test_a_print_of_any_symbol_keeps_the_feed_fresh(desk: DeskFactory) -> 
 async def test_market_link_down_refuses_entries_by_default(
     desk: DeskFactory, status: LinkStatus, detail: str, words: str
 ) -> None:
-    """ConnectionChanged(MARKET, DISCONNECTED or STALE) with fresh data: `b` is refused at
+    """ConnectionChanged(MARKET, DISCONNECTED or STALE) with fresh data: `b` is denied at
     once, with the link's words; exits pass; the link back and data flowing: allowed."""
     d = await desk()
     await _long_two_with_orders(d)
     _link(d, status, detail)
-    refused = await d.buy("MNQ", 1)
-    assert not refused.accepted
+    denied = await d.buy("MNQ", 1)
+    assert not denied.accepted
     denial = d.denials()[-1]
     assert denial.rule == "stale"
     assert denial.reason == f"market feed {words} ({detail}): entries wait; exits pass"
@@ -106,7 +106,7 @@ async def test_the_banner_never_says_keys_wait_while_an_entry_passes(
     desk: DeskFactory, status: LinkStatus
 ) -> None:
     """Whenever the banner tells the trader the order keys wait for the feed, the risk gate
-    refuses the entry too (the gate decides, the banner only says so)."""
+    denies the entry too (the gate decides, the banner only says so)."""
     d = await desk()
     _link(d, status, "trouble")
     shown = banner_text(d.state, d.clock.now_ns(), d.risk.banner(d.state))
@@ -119,7 +119,7 @@ async def test_the_banner_never_says_keys_wait_while_an_entry_passes(
 async def test_a_modify_that_adds_exposure_waits_a_protective_one_passes(
     desk: DeskFactory,
 ) -> None:
-    """Feed down: growing a resting entry is refused; moving the protective stop passes."""
+    """Feed down: growing a resting entry is denied; moving the protective stop passes."""
     d = await desk()
     await _long_two_with_orders(d)
     entry = next(o for o in d.state.working_orders() if o.side is Side.BUY)
@@ -130,7 +130,7 @@ async def test_a_modify_that_adds_exposure_waits_a_protective_one_passes(
 
 
 async def test_the_feed_guard_can_be_turned_off(desk: DeskFactory) -> None:
-    """`feed_seconds = 0` turns the guard off: silence and a dropped link refuse nothing."""
+    """`feed_seconds = 0` turns the guard off: silence and a dropped link deny nothing."""
     d = await desk({"stale": {"feed_seconds": 0}})
     d.clock.advance(60)
     _link(d, LinkStatus.DISCONNECTED, "market hub down: reconnecting")
@@ -138,7 +138,7 @@ async def test_the_feed_guard_can_be_turned_off(desk: DeskFactory) -> None:
 
 
 async def test_a_longer_threshold_is_honoured(desk: DeskFactory) -> None:
-    """`feed_seconds = 30`: 29 s of silence passes, 31 s is refused."""
+    """`feed_seconds = 30`: 29 s of silence passes, 31 s is denied."""
     d = await desk({"stale": {"feed_seconds": 30}})
     d.clock.advance(29)
     assert (await d.buy("MNQ", 1)).accepted
@@ -155,7 +155,7 @@ def test_the_guard_is_on_by_default_and_old_journals_keep_theirs() -> None:
 
 
 async def test_the_risk_panel_shows_a_silent_feed(desk: DeskFactory) -> None:
-    """The R panel's feed row turns BREACH with the same words as the refusal."""
+    """The R panel's feed row turns BREACH with the same words as the denial."""
     d = await desk()
     row = next(r for r in d.risk.status(d.state) if r.rule == "stale")
     assert row.level is Level.OK

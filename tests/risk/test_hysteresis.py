@@ -67,7 +67,7 @@ async def test_the_events_panel_is_not_flooded(desk: DeskFactory) -> None:
         if n % 4 == 3:
             await d.tick()
     await d.settle()
-    shown = [e for e in d.state.activity if isinstance(e, RiskStateChanged)]
+    shown = [e for e in d.state.fills_and_events if isinstance(e, RiskStateChanged)]
     assert len(shown) == 1
 
 
@@ -167,10 +167,10 @@ async def test_the_way_back_from_reducing_and_locked_is_named(desk: DeskFactory)
     await d.buy("MNQ", 1)
     await d.move("MNQ", -40)
     await d.sell("MNQ", 1)
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
     await d.tick(60)
     back = d.of(RiskStateChanged)[-1]
-    assert (back.previous, back.state, back.rule) == ("REDUCING", "ACTIVE", "cooldown")
+    assert (back.previous, back.state, back.rule) == ("REDUCE-ONLY", "ACTIVE", "cooldown")
     assert back.reason == "entries allowed again: the cooldown after a $20.00 loss is over"
     await d.submit(StartLockout(until_ns=d.clock.now_ns() + 60 * 10**9, reason="a break"))
     await d.tick(60)

@@ -25,7 +25,7 @@ async def _locked_desk(tmp_path: Path, minutes: int = 60, **risk: object) -> Des
 
 
 async def test_a_restart_during_a_lockout_is_still_locked(tmp_path: Path) -> None:
-    """Quit and start again 10 minutes later: LOCKED, same end, entries refused."""
+    """Quit and start again 10 minutes later: LOCKED, same end, entries denied."""
     first = await _locked_desk(tmp_path)
     until = first.state.lockout_until
     clock = FakeClock(TUESDAY_10 + 10 * MINUTE)
@@ -33,9 +33,9 @@ async def test_a_restart_during_a_lockout_is_still_locked(tmp_path: Path) -> Non
     assert again.state.risk_state == "LOCKED"
     assert again.state.lockout_until == until
     assert again.of(LockoutStarted)[0].until_ns == until
-    refused = await again.buy("MNQ", 1)
-    assert not refused.accepted
-    assert refused.reason.startswith("locked until 11:00 CT (50:00 left)")
+    denied = await again.buy("MNQ", 1)
+    assert not denied.accepted
+    assert denied.reason.startswith("locked until 11:00 CT (50:00 left)")
 
 
 async def test_an_edited_or_deleted_config_cannot_end_a_lockout(tmp_path: Path) -> None:
@@ -196,7 +196,7 @@ def test_a_missing_record_beside_one_that_holds_no_lockout_is_no_problem(tmp_pat
 
 
 def test_a_look_that_only_reads_changes_no_file(tmp_path: Path) -> None:
-    """A read-only store (``cockpit rules lockout``) refuses to write, even over a damaged
+    """A read-only store (``cockpit rules lockout``) will not write, even over a damaged
     record, so looking can never repair away a damage that must lock."""
     folders = (tmp_path / "state", tmp_path / "journals")
     LockoutStore(*folders).extend(Lockout(TUESDAY_10 + MINUTE, "x", "manual", 0), TUESDAY_10)

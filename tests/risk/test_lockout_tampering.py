@@ -92,7 +92,7 @@ async def lock_and_quit(clock: FakeClock, until: int, *, journal: bool = False) 
 
 
 async def assert_locked_until(clock: FakeClock, until: int, *, journal: bool = False) -> Session:
-    """Start again: LOCKED until ``until``, and a new entry is refused."""
+    """Start again: LOCKED until ``until``, and a new entry is denied."""
     session = await start(clock, journal=journal)
     assert session.state.risk_state == "LOCKED"
     assert session.state.lockout_until == until
@@ -129,7 +129,7 @@ async def test_a_hand_edit_that_breaks_the_checksum_locks_until_the_day_ends(whi
     edited = json.dumps(data)
     record(which).write_text(edited)
     session = await assert_locked_until(clock, DAY_END)
-    started = [e for e in session.state.activity if isinstance(e, LockoutStarted)]
+    started = [e for e in session.state.fills_and_events if isinstance(e, LockoutStarted)]
     assert "is damaged (its checksum does not match" in started[-1].reason
     assert record(which).with_name(FILE_NAME + DAMAGED_SUFFIX).read_text() == edited
     assert read(which).lockout == read(other(which)).lockout

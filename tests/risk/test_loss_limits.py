@@ -48,10 +48,10 @@ async def test_realized_basis_ignores_the_open_loss_until_it_is_closed(desk: Des
     await d.move("MNQ", -700)
     assert d.state.risk_state == "ACTIVE"
     await d.sell("MNQ", 1)
-    assert d.state.risk_state == "REDUCING"
-    refused = await d.buy("MNQ", 1)
-    assert not refused.accepted
-    assert refused.reason.startswith("daily loss limit: day P&L -$350.00")
+    assert d.state.risk_state == "REDUCE-ONLY"
+    denied = await d.buy("MNQ", 1)
+    assert not denied.accepted
+    assert denied.reason.startswith("daily loss limit: day P&L -$350.00")
 
 
 async def test_fees_count_toward_the_daily_loss(desk: DeskFactory) -> None:
@@ -64,7 +64,7 @@ async def test_fees_count_toward_the_daily_loss(desk: DeskFactory) -> None:
     await d.move("MNQ", -599)
     await d.sell("MNQ", 1)
     assert d.state.net_realized == Decimal("-300.24")
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
 
 
 async def test_trailing_daily_loss_measures_from_the_days_high(desk: DeskFactory) -> None:
@@ -78,7 +78,7 @@ async def test_trailing_daily_loss_measures_from_the_days_high(desk: DeskFactory
     assert d.state.risk_state == "WARNING"
     await d.move("MNQ", -1)
     assert d.state.day_pnl() == Decimal("-100.00")
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
     assert d.risk.daily_loss_room(d.state) == Decimal(0)
 
 
@@ -89,10 +89,10 @@ async def test_a_daily_breach_holds_for_the_day_and_clears_at_the_boundary(
     d = await desk({"daily_loss": {"limit": 300, "action": "reduce-only"}})
     await d.buy("MNQ", 1)
     await d.move("MNQ", -600)
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
     await d.move("MNQ", 500)
     await d.tick(1)
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
     assert not (await d.buy("MES", 1)).accepted
     assert (await d.sell("MNQ", 1)).accepted
     d.clock.set(at(2026, 3, 10, 17, 0))
@@ -102,7 +102,7 @@ async def test_a_daily_breach_holds_for_the_day_and_clears_at_the_boundary(
 
 
 async def test_alert_action_only_warns(desk: DeskFactory) -> None:
-    """``action = "alert"``: a breach is a WARNING and a notice, and nothing is refused."""
+    """``action = "alert"``: a breach is a WARNING and a notice, and nothing is denied."""
     d = await desk({"daily_loss": {"limit": 300, "action": "alert"}})
     await d.buy("MNQ", 1)
     await d.move("MNQ", -700)
@@ -116,13 +116,13 @@ async def test_alert_action_only_warns(desk: DeskFactory) -> None:
 async def test_flatten_action_flattens_then_refuses_entries_without_a_lockout(
     desk: DeskFactory,
 ) -> None:
-    """``action = "flatten"``: everything is closed and entries refused, but nothing locks."""
+    """``action = "flatten"``: everything is closed and entries denied, but nothing locks."""
     d = await desk({"daily_loss": {"limit": 300, "action": "flatten"}})
     await d.buy("MNQ", 1)
     await d.move("MNQ", -600)
     assert d.state.positions == {}
     assert d.state.lockout_until is None
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
 
 
 async def test_cancel_all_action_cancels_every_working_order(desk: DeskFactory) -> None:
@@ -137,7 +137,7 @@ async def test_cancel_all_action_cancels_every_working_order(desk: DeskFactory) 
 
 
 async def test_timed_lock_ends_but_the_breach_keeps_reducing_for_the_day(desk: DeskFactory) -> None:
-    """``lock_until = "30m"``: locked for 30 minutes, then REDUCING until the day ends."""
+    """``lock_until = "30m"``: locked for 30 minutes, then REDUCE-ONLY until the day ends."""
     d = await desk({"daily_loss": {"limit": 300, "lock_until": "30m"}})
     await d.buy("MNQ", 1)
     await d.move("MNQ", -600)
@@ -146,7 +146,7 @@ async def test_timed_lock_ends_but_the_breach_keeps_reducing_for_the_day(desk: D
     assert d.state.risk_state == "LOCKED"
     await d.tick(1)
     assert d.of(LockoutEnded)
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
 
 
 async def test_weekly_loss_adds_the_days_of_the_week_and_locks_until_sunday(

@@ -1,7 +1,7 @@
 """Properties over random sequences of orders, outside fills, market moves, waits, exits
 and lockouts, on the real engine and paper broker:
 
-* an exit is never refused by a risk rule;
+* an exit is never denied by a risk rule;
 * once enforcement settles, no position is over its contract or account limit, and a
   locked account is flat;
 * while a lockout runs, its end never moves earlier.
@@ -32,7 +32,7 @@ CONFIG: dict[str, Any] = {
     "daily_loss": {"limit": 150},
     "weekly_loss": {"limit": 2000},
     "profit_target": {"target": 1500, "action": "alert"},
-    "trades_per_day": {"limit": 40},
+    "fills_per_day": {"limit": 40},
     "consecutive_losses": {"limit": 4, "lock_until": "10m"},
     "cooldown": {"tiers": [{"loss": 150, "minutes": 2}]},
     "trade_clock": {"minutes": 0.01},
@@ -42,7 +42,7 @@ CONFIG: dict[str, Any] = {
     "symbols": {"block": ["M2K"]},
     "require_stop": {"grace_seconds": 120},
     "stale": {"feed_seconds": 600},
-    "sessions": {"windows": ["00:00-23:59"], "days": ["mon", "tue", "wed", "thu", "fri"]},
+    "trading_hours": {"windows": ["00:00-23:59"], "days": ["mon", "tue", "wed", "thu", "fri"]},
 }
 
 symbol = st.sampled_from(SYMBOLS)

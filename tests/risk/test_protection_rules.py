@@ -75,14 +75,14 @@ async def test_require_stop_places_a_stop_from_the_entry(desk: DeskFactory) -> N
 async def test_fat_finger_allows_the_maximum_distance_and_refuses_one_more(
     desk: DeskFactory,
 ) -> None:
-    """Max 100 ticks: a buy limit 100 ticks from the ask passes, 101 is refused."""
+    """Max 100 ticks: a buy limit 100 ticks from the ask passes, 101 is denied."""
     d = await desk({"fat_finger": {"max_ticks": 100}})
     ask = d.state.quotes["MNQ"].ask
     assert (await d.limit("MNQ", Side.BUY, 1, ask - 100)).accepted
-    refused = await d.limit("MNQ", Side.BUY, 1, ask - 101)
-    assert not refused.accepted
-    assert refused.reason.startswith("limit price ")
-    assert "is 101 ticks from the market" in refused.reason
+    denied = await d.limit("MNQ", Side.BUY, 1, ask - 101)
+    assert not denied.accepted
+    assert denied.reason.startswith("limit price ")
+    assert "is 101 ticks from the market" in denied.reason
     assert d.denials()[-1].rule == "fat-finger"
 
 
@@ -90,13 +90,13 @@ async def test_fat_finger_judges_stop_prices_and_per_symbol_limits(desk: DeskFac
     """A stop 30 ticks away passes the default 100 but not an MES limit of 20."""
     d = await desk({"fat_finger": {"max_ticks": 100, "symbols": {"MES": 20}}})
     assert (await _stop(d, "MNQ", Side.BUY, 1, d.bid("MNQ") + 30)).accepted
-    refused = await _stop(d, "MES", Side.BUY, 1, d.bid("MES") + 30)
-    assert not refused.accepted
-    assert refused.reason.startswith("stop price")
+    denied = await _stop(d, "MES", Side.BUY, 1, d.bid("MES") + 30)
+    assert not denied.accepted
+    assert denied.reason.startswith("stop price")
 
 
 async def test_large_size_needs_the_same_order_twice(desk: DeskFactory) -> None:
-    """Above 3 contracts: refused once (rule confirm-size), then the identical order within
+    """Above 3 contracts: denied once (rule confirm-size), then the identical order within
     3 s passes; a different one or a late one asks again."""
     d = await desk({"fat_finger": {"confirm_above": 3, "confirm_seconds": 3}})
     assert (await d.buy("MNQ", 3)).accepted
@@ -114,21 +114,21 @@ async def test_large_size_needs_the_same_order_twice(desk: DeskFactory) -> None:
 
 
 async def test_symbol_block_with_wildcards(desk: DeskFactory) -> None:
-    """``block = ["M?S"]`` refuses MES and lets MNQ through."""
+    """``block = ["M?S"]`` denies MES and lets MNQ through."""
     d = await desk({"symbols": {"block": ["M?S"]}})
-    refused = await d.buy("MES", 1)
-    assert not refused.accepted
-    assert refused.reason == "MES is blocked (matches 'M?S' in [risk.symbols] block)"
+    denied = await d.buy("MES", 1)
+    assert not denied.accepted
+    assert denied.reason == "MES is blocked (matches 'M?S' in [risk.symbols] block)"
     assert (await d.buy("MNQ", 1)).accepted
 
 
 async def test_symbol_allow_list_lets_nothing_else_in(desk: DeskFactory) -> None:
-    """``allow = ["MNQ"]``: NQ is refused."""
+    """``allow = ["MNQ"]``: NQ is denied."""
     d = await desk({"symbols": {"allow": ["MNQ"]}})
     assert (await d.buy("MNQ", 1)).accepted
-    refused = await d.buy("NQ", 1)
-    assert not refused.accepted
-    assert refused.reason == "NQ is not in the allowed symbols (MNQ)"
+    denied = await d.buy("NQ", 1)
+    assert not denied.accepted
+    assert denied.reason == "NQ is not in the allowed symbols (MNQ)"
 
 
 async def test_blocked_symbol_outside_order_cancelled_but_position_may_be_closed(

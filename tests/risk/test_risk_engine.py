@@ -85,9 +85,9 @@ def _lockout(d, minutes: int):  # type: ignore[no-untyped-def]
 async def test_reducing_cancels_working_entries_and_keeps_protective_orders(
     desk: DeskFactory,
 ) -> None:
-    """Entering REDUCING cancels a resting entry order but keeps the stop of the open
+    """Entering REDUCE-ONLY cancels a resting entry order but keeps the stop of the open
     position."""
-    d = await desk({"trades_per_day": {"limit": 2}})
+    d = await desk({"fills_per_day": {"limit": 2}})
     await d.limit("MES", Side.BUY, 1, d.bid("MES") - 40)
     await d.buy("MNQ", 2)
     stop = await d.order(
@@ -95,12 +95,12 @@ async def test_reducing_cancels_working_entries_and_keeps_protective_orders(
     )
     assert stop.accepted
     await d.sell("MNQ", 1)
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
     remaining = d.state.working_orders()
     assert [(o.symbol, o.type) for o in remaining] == [("MNQ", OrderType.STOP)]
     cancelled = [e for e in d.of(EnforcementTaken) if e.action == "cancel"]
     assert len(cancelled) == 1
-    assert cancelled[0].rule == "trades-per-day"
+    assert cancelled[0].rule == "fills-per-day"
 
 
 async def test_locked_cancels_and_closes_what_appears_from_elsewhere(desk: DeskFactory) -> None:
@@ -148,7 +148,7 @@ async def test_a_lockout_can_never_be_shortened(desk: DeskFactory) -> None:
 
 
 async def test_a_lockout_in_the_past_is_refused(desk: DeskFactory) -> None:
-    """A lockout that would already be over is refused with a reason."""
+    """A lockout that would already be over is denied with a reason."""
     d = await desk()
     verdict = await d.submit(StartLockout(until_ns=d.clock.now_ns()))
     assert not verdict.accepted
@@ -187,22 +187,22 @@ async def test_dry_run_records_but_refuses_and_enforces_nothing(desk: DeskFactor
     assert d.size("MNQ") == 3
     would = [e for e in d.of(RiskDecision) if e.outcome == "would deny"]
     assert [(e.rule, e.command) for e in would] == [("contract-limit", "BUY 3 MNQ market")]
-    assert any(n.text.startswith("DRY RUN: would refuse BUY 3 MNQ") for n in d.of(Notice))
+    assert any(n.text.startswith("DRY RUN: would deny BUY 3 MNQ") for n in d.of(Notice))
     await d.move("MNQ", -100)
     assert d.size("MNQ") == 3
     assert d.state.lockout_until is None
     assert d.of(FlattenStarted) == []
     assert [e.outcome for e in d.of(RiskDecision) if e.rule == "daily-loss"] == ["dry run"]
-    assert d.state.risk_state == "REDUCING"
+    assert d.state.risk_state == "REDUCE-ONLY"
     assert d.state.risk_reason.startswith("DRY RUN: daily loss limit")
     banner = d.risk.banner(d.state)
     assert banner is not None
     assert banner.dry_run
-    assert banner.text.startswith("DRY RUN · REDUCING")
+    assert banner.text.startswith("DRY RUN · REDUCE-ONLY")
 
 
 async def test_dry_run_still_honours_a_lockout(desk: DeskFactory) -> None:
-    """A lockout is not up to the config: in dry run it still refuses and enforces."""
+    """A lockout is not up to the config: in dry run it still denies and enforces."""
     d = await desk({"dry_run": True})
     await d.submit(StartLockout(until_ns=d.clock.now_ns() + 5 * MINUTE))
     assert not (await d.buy("MNQ", 1)).accepted
@@ -211,7 +211,7 @@ async def test_dry_run_still_honours_a_lockout(desk: DeskFactory) -> None:
 
 
 async def test_every_decision_is_recorded_with_its_rule_and_inputs(desk: DeskFactory) -> None:
-    """A refusal and an enforcement each leave a RiskDecision in the engine's record, with
+    """A denial and an enforcement each leave a RiskDecision in the engine's record, with
     the rule, the action, the outcome and the inputs."""
     d = await desk({"contract_limit": {"contracts": 1}})
     await d.buy("MNQ", 1)
@@ -230,14 +230,14 @@ async def test_every_decision_is_recorded_with_its_rule_and_inputs(desk: DeskFac
 
 
 async def test_lock_ends_in_every_form(desk: DeskFactory) -> None:
-    """next-day, next-week, session-end (inside a window, else the day's end), HH:MM and a
+    """next-day, next-week, hours-end (inside a window, else the day's end), HH:MM and a
     duration all give the expected end from Tuesday 10:00 CT."""
-    d = await desk({"sessions": {"windows": ["08:30-11:00", "12:00-15:00"]}})
+    d = await desk({"trading_hours": {"windows": ["08:30-11:00", "12:00-15:00"]}})
     now = d.clock.now_ns()
     assert d.risk.lock_end("next-day", now) == at(2026, 3, 10, 17, 0)
     assert d.risk.lock_end("next-week", now) == at(2026, 3, 15, 17, 0)
-    assert d.risk.lock_end("session-end", now) == at(2026, 3, 10, 11, 0)
-    assert d.risk.lock_end("session-end", at(2026, 3, 10, 11, 30)) == at(2026, 3, 10, 17, 0)
+    assert d.risk.lock_end("hours-end", now) == at(2026, 3, 10, 11, 0)
+    assert d.risk.lock_end("hours-end", at(2026, 3, 10, 11, 30)) == at(2026, 3, 10, 17, 0)
     assert d.risk.lock_end("09:45", now) == at(2026, 3, 11, 9, 45)
     assert d.risk.lock_end("1h30m", now) == now + 90 * MINUTE
 

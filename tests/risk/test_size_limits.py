@@ -1,4 +1,4 @@
-"""Contracts per symbol, account micros, max order size: refusals and enforcement."""
+"""Contracts per symbol, account micros, max order size: denials and enforcement."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from tests.risk.conftest import DeskFactory
 
 
 async def test_contract_limit_counts_working_orders_on_the_same_side(desk: DeskFactory) -> None:
-    """A resting buy for 1 plus a position of 1 fills a limit of 2: one more buy is refused."""
+    """A resting buy for 1 plus a position of 1 fills a limit of 2: one more buy is denied."""
     d = await desk({"contract_limit": {"contracts": 2}})
     await d.buy("MNQ", 1)
     await d.limit("MNQ", Side.BUY, 1, d.bid("MNQ") - 20)
-    refused = await d.buy("MNQ", 1)
-    assert not refused.accepted
-    assert refused.reason == (
+    denied = await d.buy("MNQ", 1)
+    assert not denied.accepted
+    assert denied.reason == (
         "MNQ contract limit 2: buying 1 would make 3 long (position +1, counting working orders)"
     )
     assert d.denials()[-1].rule == "contract-limit"
@@ -82,7 +82,7 @@ async def test_an_outside_fill_over_the_limit_is_closed(desk: DeskFactory) -> No
 
 async def test_reducing_an_oversized_position_is_never_refused(desk: DeskFactory) -> None:
     """Over every size limit, an order that only shrinks the position still passes, while
-    one that adds is refused."""
+    one that adds is denied."""
     d = await desk()
     await d.buy("MNQ", 4)
     settings = {
@@ -102,9 +102,9 @@ async def test_account_micros_count_a_mini_as_ten(desk: DeskFactory) -> None:
     """With 15 micros allowed, 1 NQ leaves room for 5 MNQ and not 6."""
     d = await desk({"max_position": {"micros": 15}})
     assert (await d.buy("NQ", 1)).accepted
-    refused = await d.buy("MNQ", 6)
-    assert not refused.accepted
-    assert refused.reason.startswith("account limit 15 micros: buy 6 MNQ")
+    denied = await d.buy("MNQ", 6)
+    assert not denied.accepted
+    assert denied.reason.startswith("account limit 15 micros: buy 6 MNQ")
     assert (await d.buy("MNQ", 5)).accepted
     assert not (await d.buy("NQ", 1)).accepted
 
@@ -128,16 +128,16 @@ async def test_account_micros_outside_order_over_the_limit_is_cancelled(desk: De
 
 
 async def test_max_order_size_refuses_one_over(desk: DeskFactory) -> None:
-    """Max 5 per order: 5 passes, 6 is refused with the limit in the reason."""
+    """Max 5 per order: 5 passes, 6 is denied with the limit in the reason."""
     d = await desk({"max_order_size": {"contracts": 5}})
     assert (await d.buy("MNQ", 5)).accepted
-    refused = await d.buy("MNQ", 6)
-    assert not refused.accepted
-    assert refused.reason == "order size 6 is above the 5-contract maximum for MNQ"
+    denied = await d.buy("MNQ", 6)
+    assert not denied.accepted
+    assert denied.reason == "order size 6 is above the 5-contract maximum for MNQ"
 
 
 async def test_max_order_size_judges_a_modify_that_grows_an_order(desk: DeskFactory) -> None:
-    """Growing a working order past the maximum is refused; shrinking it is fine."""
+    """Growing a working order past the maximum is denied; shrinking it is fine."""
     d = await desk({"max_order_size": {"contracts": 3}})
     await d.limit("MNQ", Side.BUY, 2, d.bid("MNQ") - 30)
     order = d.state.working_orders("MNQ")[0]

@@ -82,7 +82,7 @@ def test_tally_counts_trades_and_a_closing_order_once() -> None:
     tally.on_fill(_fill(1, None, side=Side.BUY), TUESDAY_10)
     for _ in range(3):
         tally.on_fill(_fill(2, "-10"), TUESDAY_10)
-    assert tally.trades_today(TUESDAY_10) == 4
+    assert tally.fills_today(TUESDAY_10) == 4
     assert tally.losing_streak(TUESDAY_10) == 1
     assert tally.order_pnl[2] == Decimal(-30)
     tally.on_fill(_fill(3, "-5"), TUESDAY_10)
@@ -99,10 +99,10 @@ def test_tally_rolls_at_the_boundary_and_ignores_a_late_report() -> None:
     tally = Tally(Calendar())
     tally.on_fill(_fill(1, "-10"), TUESDAY_10)
     evening = at(2026, 3, 10, 17, 30)
-    assert tally.trades_today(evening) == 0
+    assert tally.fills_today(evening) == 0
     tally.on_fill(_fill(2, "-20", ts=evening), evening)
     tally.on_fill(_fill(3, "-40", ts=TUESDAY_10), evening)
-    assert tally.trades_today(evening) == 1
+    assert tally.fills_today(evening) == 1
     assert tally.net_realized_today(evening) == Decimal("-20.37")
     assert tally.net_realized_week(evening) == Decimal(-70) - Decimal("0.37") * 3
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from cockpit.core.commands import StartLockout
+from cockpit.core.tradingstate import TradingState
 from cockpit.risk.rules.base import Level
 from tests.risk.conftest import DeskFactory, at
 
@@ -21,7 +22,7 @@ async def test_banner_is_hidden_when_active(desk: DeskFactory) -> None:
 
 
 async def test_banner_for_warning_reducing_and_locked(desk: DeskFactory) -> None:
-    """WARNING says how close; REDUCING says exits only; LOCKED shows the end and countdown."""
+    """WARNING says how close; REDUCE-ONLY says exits only; LOCKED shows the end and countdown."""
     d = await desk({"daily_loss": {"limit": 100, "action": "reduce-only"}})
     await d.buy("MNQ", 1)
     await d.move("MNQ", -170)
@@ -32,7 +33,7 @@ async def test_banner_for_warning_reducing_and_locked(desk: DeskFactory) -> None
     reducing = d.risk.banner(d.state)
     assert reducing is not None
     assert reducing.text == (
-        "REDUCING · exits only · daily loss limit: day P&L -$100.00 reached the $100.00 limit"
+        "REDUCE-ONLY · exits only · daily loss limit: day P&L -$100.00 reached the $100.00 limit"
     )
     await d.submit(StartLockout(until_ns=d.clock.now_ns() + 90 * MINUTE, reason="tilt"))
     locked = d.risk.banner(d.state)
@@ -49,7 +50,8 @@ async def test_dry_run_banner_shows_even_when_active(desk: DeskFactory) -> None:
     d = await desk({"dry_run": True})
     banner = d.risk.banner(d.state)
     assert banner is not None
-    assert banner.state == "DRY RUN"
+    assert banner.state is TradingState.ACTIVE
+    assert banner.dry_run
     assert d.risk.dry_run
 
 
@@ -70,7 +72,7 @@ async def test_status_rows_list_the_lockout_then_every_rule_on(desk: DeskFactory
         {
             "daily_loss": {"limit": 300},
             "contract_limit": {"contracts": 2},
-            "trades_per_day": {"limit": 10},
+            "fills_per_day": {"limit": 10},
         }
     )
     await d.buy("MNQ", 1)
@@ -78,7 +80,7 @@ async def test_status_rows_list_the_lockout_then_every_rule_on(desk: DeskFactory
     assert [r.rule for r in rows] == [
         "lockout",
         "daily-loss",
-        "trades-per-day",
+        "fills-per-day",
         "stale",
         "contract-limit",
     ]

@@ -29,11 +29,11 @@ from cockpit.core.events import (
     Notice,
     OrderDenied,
     OrderSubmitted,
+    Printed,
     QuoteUpdated,
     Reconciled,
     RiskStateChanged,
     SubmissionSettled,
-    TradePrinted,
 )
 from cockpit.core.models import OrderRequest
 from tests.simulation.book import Book
@@ -160,7 +160,7 @@ class Facts:
 
     def _on_event(self, event: Event) -> None:
         kind = type(event)
-        if kind is QuoteUpdated or kind is TradePrinted:
+        if kind is QuoteUpdated or kind is Printed:
             self.market_events += 1
             return
         self._events.append(event)

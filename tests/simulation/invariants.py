@@ -33,7 +33,7 @@ FLATTEN_BOUND = 60.0
 """Seconds of loop time a flatten may take: six confirmation waits of the engine's 5 s,
 plus the slowest answers the line gives on each broker call on the way."""
 EXCUSED_EXIT_DENIALS = frozenset({"armed", "tick grid", "reconcile"})
-"""Why a reducing order may be refused: keys disarmed, a price off the grid, or the
+"""Why a reducing order may be denied: keys disarmed, a price off the grid, or the
 account not yet re-read after a reconnect (order keys wait for the broker by design)."""
 SAME_INSTANT = 1e-9
 ANY = "any"
@@ -41,7 +41,7 @@ ANY = "any"
 
 PROMISES = {
     "flatten": "every flatten ends verified flat within a bound, or says the broker failed it",
-    "exits": "no exit is refused or made to wait behind an entry or a read",
+    "exits": "no exit is denied or made to wait behind an entry or a read",
     "once": "no order reaches the broker twice",
     "mirror": "after a reconcile the engine's positions and working orders equal the broker's",
     "limits": "no accepted order breaks a configured limit",
@@ -149,7 +149,7 @@ def exits_are_never_refused(run: Run) -> Iterator[str]:
         if judged.accepted or not _must_pass(judged):
             continue
         yield (
-            f"{_label(judged)} was refused ({judged.rule or 'no rule'}): {judged.reason}"
+            f"{_label(judged)} was denied ({judged.rule or 'no rule'}): {judged.reason}"
             f" [position {judged.before.engine.describe()}, risk {judged.before.trading_state}]"
         )
 
@@ -349,7 +349,7 @@ def _against(before: Moment, command: PlaceOrder) -> bool:
 
 
 def _must_pass(judged: Judged) -> bool:
-    """Whether a refusal of this command breaks the exits promise."""
+    """Whether a denial of this command breaks the exits promise."""
     command, before = judged.command, judged.before
     if isinstance(command, FlattenAll | CancelAll):
         return True
@@ -404,15 +404,15 @@ def _judge_limits(run: Run, judged: Judged) -> Iterator[str]:
     label = _label(judged)
     if _reduces(before, request, without):
         if request.type is OrderType.MARKET:
-            return  # an exit at market is never refused; protection it leaves oversized is
+            return  # an exit at market is never denied; protection it leaves oversized is
             # the protection's to answer for (the limits count working orders per side)
         reducing = True
     else:
         reducing = False
         if before.lockout_until is not None and before.lockout_until > before.ns:
             yield f"{label} was accepted while locked out until {before.lockout_until}"
-        if before.trading_state == "REDUCING" and command.origin != "risk":
-            yield f"{label} was accepted while the risk state was REDUCING (exits only)"
+        if before.trading_state == "REDUCE-ONLY" and command.origin != "risk":
+            yield f"{label} was accepted while the risk state was REDUCE-ONLY (exits only)"
         largest = run.risk.max_order_size.symbols.get(
             request.symbol, run.risk.max_order_size.contracts
         )

@@ -118,7 +118,7 @@ class SlowLine:
         return call
 
     async def _travel(self, call: Call) -> None:
-        """The way out; an outage refuses the call before the venue sees it."""
+        """The way out; an outage denies the call before the venue sees it."""
         await self._wait()
         if asyncio.get_running_loop().time() < self.down_until:
             self._done(call, "unreachable")

@@ -67,7 +67,7 @@ def _prices(
     """(limit, stop) in ticks for an order ``ticks`` away from the touch.
 
     A limit rests ``ticks`` behind the touch (negative: marketable); a stop waits
-    ``ticks`` beyond the far side of it (zero or less: the venue refuses it).
+    ``ticks`` beyond the far side of it (zero or less: the venue denies it).
     """
     bid, ask = touch
     buy = side is Side.BUY

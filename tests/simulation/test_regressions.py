@@ -59,7 +59,7 @@ REPRODUCTIONS: dict[str, tuple[int, str, dict[int, Any]]] = {
             15: Flatten(presses=1, gap=1),
         },
     ),
-    "exit-refused-during-flatten": (
+    "exit-denied-during-flatten": (
         2,
         "eager",
         {

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from cockpit.core.commands import CancelOrder, Command
-from cockpit.core.events import Event, PositionUpdated, TradePrinted
+from cockpit.core.events import Event, PositionUpdated, Printed
 from cockpit.core.models import OrderRequest
 from cockpit.core.state import State
 from cockpit.core.validation import Denial
@@ -113,7 +113,7 @@ def test_a_run_covers_the_cockpits_situations() -> None:
         "flatten flat",
         "outage",
         "restart",
-        "risk REDUCING",
+        "risk REDUCE-ONLY",
     }
     assert expected <= seen
 
@@ -172,7 +172,7 @@ def test_an_order_past_a_limit_is_caught(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_a_refused_cancel_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A gate that refuses a cancel breaks 'no exit is refused'."""
+    """A gate that denies a cancel breaks 'no exit is denied'."""
     check = RiskEngine.check
 
     def no_cancels(
@@ -186,7 +186,7 @@ def test_a_refused_cancel_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     resting = Place(symbol="M2K", side="buy", kind="limit", size=1, ticks=10)
     outcome = planted([resting, Wait(0.5), Cancel(0)])
     assert outcome.promise == "exits"
-    assert "refused" in outcome.violations[0].detail
+    assert "denied" in outcome.violations[0].detail
 
 
 def test_a_cancel_kept_waiting_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -217,7 +217,7 @@ def test_a_flatten_that_leaves_a_position_is_caught(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_decision_the_journal_cannot_replay_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A gate that refuses only the first order it ever sees (so not on replay) is caught
+    """A gate that denies only the first order it ever sees (so not on replay) is caught
     by the journal re-run."""
     check = RiskEngine.check
     seen = itertools.count()
@@ -238,7 +238,7 @@ def test_an_exception_in_a_watcher_is_caught(monkeypatch: pytest.MonkeyPatch) ->
     goes on for everyone else), and the run says so."""
 
     def explode(self: RiskEngine, event: Event, state: State) -> list[Command]:
-        if isinstance(event, TradePrinted):
+        if isinstance(event, Printed):
             raise RuntimeError("planted")
         return []
 

@@ -42,8 +42,8 @@ LIMITS: dict[str, Any] = {
 """Limits the invariants check from the venue's truth; every run has them."""
 PROFILES: tuple[dict[str, Any], ...] = (
     {"daily_loss": {"limit": "250", "action": "lock", "lock_until": "3m"}},
-    {"trades_per_day": {"limit": 8}, "daily_loss": {"limit": "120", "action": "flatten"}},
-    {"trades_per_day": {"limit": 6, "action": "cancel-all"}},
+    {"fills_per_day": {"limit": 8}, "daily_loss": {"limit": "120", "action": "flatten"}},
+    {"fills_per_day": {"limit": 6, "action": "cancel-all"}},
     {"daily_loss": {"limit": "60", "action": "lock", "lock_until": "30s"}},
 )
 """The rest of a run's rules, by seed: loss limits that lock, flatten or go reduce-only

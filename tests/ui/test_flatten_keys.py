@@ -22,7 +22,7 @@ async def test_every_flatten_in_a_row_ends_verified_flat() -> None:
             await press(pilot, *keys)
             await settle(pilot, 1)
             await press(pilot, "F")
-            outcomes = [e for e in app.state.activity if isinstance(e, FlattenCompleted)]
+            outcomes = [e for e in app.state.fills_and_events if isinstance(e, FlattenCompleted)]
             assert len(outcomes) == round_
             assert outcomes[-1].flat, f"round {round_} {keys}: {outcomes[-1].detail}"
             assert "verified flat" in outcomes[-1].detail
@@ -44,5 +44,5 @@ async def test_flatten_across_instruments_twice(symbols: tuple[str, ...]) -> Non
             assert app.state.is_flat()
             for _ in symbols:
                 await press(pilot, "up")
-        outcomes = [e for e in app.state.activity if isinstance(e, FlattenCompleted)]
+        outcomes = [e for e in app.state.fills_and_events if isinstance(e, FlattenCompleted)]
         assert [e.flat for e in outcomes] == [True, True]

@@ -37,6 +37,6 @@ async def test_flatten_works_while_the_cockpit_cannot_be_seen() -> None:
         await settle(pilot)
         await press(pilot, "F")
         assert app.state.is_flat()
-        outcomes = [e for e in app.state.activity if isinstance(e, FlattenCompleted)]
+        outcomes = [e for e in app.state.fills_and_events if isinstance(e, FlattenCompleted)]
         assert outcomes[-1].flat
         assert "FLAT ✓ verified flat" in str(app.query_one("#too-small").render())

@@ -11,7 +11,7 @@ from cockpit.core.clock import FakeClock
 from cockpit.core.instruments import DEFAULT_WATCHLIST
 from cockpit.core.validation import Why
 from cockpit.ui.app import CockpitApp, make_app
-from cockpit.ui.refusals import refusal_words, spelt_key
+from cockpit.ui.denials import denial_words, spelt_key
 from cockpit.ui.screens.quit import QuitScreen
 from cockpit.ui.screens.ticket import OrderTicket
 from tests.ui.conftest import START_NS, demo_session, press, settle
@@ -25,22 +25,22 @@ def remapped_app(broker: PaperBroker | None = None) -> CockpitApp:
 
 
 class UnclosableBroker(PaperBroker):
-    """A paper broker that refuses every close: a flatten cannot verify flat."""
+    """A paper broker that denies every close: a flatten cannot verify flat."""
 
     def __init__(self) -> None:
         super().__init__(FakeClock(START_NS), DEFAULT_WATCHLIST, pump_interval=0)
 
     async def close_position(self, symbol: str) -> None:
-        raise BrokerError(f"close {symbol} refused by the test broker")
+        raise BrokerError(f"close {symbol} denied by the test broker")
 
 
 def test_a_disarmed_refusal_names_the_arm_key_it_is_given() -> None:
     """The words for Why.DISARMED name whatever key arm is bound to; other reasons pass as is."""
     keys = {"arm": "ctrl+a"}.__getitem__
-    assert refusal_words("trading keys are disarmed", Why.DISARMED, keys) == (
+    assert denial_words("trading keys are disarmed", Why.DISARMED, keys) == (
         "trading keys are disarmed: press ctrl+a to arm"
     )
-    assert refusal_words("size must be at least 1", None, keys) == "size must be at least 1"
+    assert denial_words("size must be at least 1", None, keys) == "size must be at least 1"
 
 
 def test_keys_are_spelt_for_a_sentence() -> None:

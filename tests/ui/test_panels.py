@@ -101,7 +101,7 @@ def test_an_entry_wraps_between_words_and_never_cuts_a_number(
 
 def test_words_without_numbers_are_shortened_not_wrapped() -> None:
     """A routine entry's tail with no number ends its row with "…" (never the word after a
-    number, never a refusal's reason)."""
+    number, never a denial's reason)."""
     rows = [
         "".join(run for run, _ in row)
         for row in layout(
@@ -112,8 +112,8 @@ def test_words_without_numbers_are_shortened_not_wrapped() -> None:
     flat = Entry("10:42:07", "FLAT ✓", "good", "verified flat (1 closed, 0 cancelled)")
     rows = ["".join(run for run, _ in row).strip() for row in layout(flat, 38)]
     assert rows == ["10:42:07 FLAT ✓    verified flat (1", "closed, 0 cancelled)"]
-    refused = Entry("10:42:07", "REFUSED", "bad", "BUY 1 MNQ market: disarmed: press a to arm")
-    text = " ".join("".join(run for run, _ in row) for row in layout(refused, 38))
+    denied = Entry("10:42:07", "DENIED", "bad", "BUY 1 MNQ market: disarmed: press a to arm")
+    text = " ".join("".join(run for run, _ in row) for row in layout(denied, 38))
     assert " ".join(text.split()).endswith("disarmed: press a to arm"), "a reason is kept whole"
 
 

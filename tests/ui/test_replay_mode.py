@@ -75,7 +75,7 @@ async def test_jumping_to_each_fill_shows_the_live_prices_and_pnl(recorded) -> N
 
 
 async def test_the_header_says_replay_and_order_keys_reach_no_broker(recorded) -> None:  # type: ignore[no-untyped-def]
-    """The mode badge reads REPLAY and `b` is refused with the reason."""
+    """The mode badge reads REPLAY and `b` is denied with the reason."""
     path, _ = recorded
     app = replay_app(path)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -1,4 +1,4 @@
-"""The risk engine on screen: refusals, the banner and countdown, the L and R panels,
+"""The risk engine on screen: denials, the banner and countdown, the L and R panels,
 lockouts that survive a restart, and flatten while locked."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def banner(app: CockpitApp) -> str:
 
 
 async def test_a_third_contract_is_refused_with_the_reason_on_screen() -> None:
-    """With max 2 contracts, the third buy is refused and the footer says why."""
+    """With max 2 contracts, the third buy is denied and the footer says why."""
     app = risky_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
@@ -92,7 +92,7 @@ async def lock_for_30_minutes(pilot: Pilot[int]) -> None:
 
 
 async def test_a_lockout_flattens_then_locks_and_refuses_entries() -> None:
-    """`L 2 y` flattens, locks for 30 minutes, and a buy is refused with the reason."""
+    """`L 2 y` flattens, locks for 30 minutes, and a buy is denied with the reason."""
     app = risky_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await lock_for_30_minutes(pilot)
@@ -105,12 +105,12 @@ async def test_a_lockout_flattens_then_locks_and_refuses_entries() -> None:
 
 
 async def test_flatten_works_while_locked() -> None:
-    """`F` is never refused, even during a lockout."""
+    """`F` is never denied, even during a lockout."""
     app = risky_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await lock_for_30_minutes(pilot)
         await press(pilot, "F")
-        last = app.state.activity[-1]
+        last = app.state.fills_and_events[-1]
         assert type(last).__name__ == "FlattenCompleted"
         assert last.flat  # type: ignore[attr-defined]
 

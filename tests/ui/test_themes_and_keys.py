@@ -106,7 +106,7 @@ async def test_a_broken_theme_falls_back_to_the_default_and_says_so(tmp_path: Pa
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.theme == "cockpit-dark"
-        notes = [e for e in app.state.activity if type(e).__name__ == "Notice"]
+        notes = [e for e in app.state.fills_and_events if type(e).__name__ == "Notice"]
         assert any("mine.toml" in e.text and "primary" in e.text for e in notes)  # type: ignore[attr-defined]
 
 

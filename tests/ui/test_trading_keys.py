@@ -114,7 +114,7 @@ async def test_enter_in_the_ticket_never_sends() -> None:
 
 
 async def test_off_grid_price_in_the_ticket_is_refused_with_the_reason() -> None:
-    """A limit between ticks is refused on the ticket with the grid explained; nothing sent."""
+    """A limit between ticks is denied on the ticket with the grid explained; nothing sent."""
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
@@ -160,7 +160,7 @@ async def test_flatten_leaves_the_account_flat() -> None:
         assert app.state.working_orders()
         await press(pilot, "F")
         assert app.state.is_flat()
-        assert app.state.activity[-1].flat  # type: ignore[attr-defined]
+        assert app.state.fills_and_events[-1].flat  # type: ignore[attr-defined]
 
 
 async def test_flatten_works_while_disarmed() -> None:
@@ -268,9 +268,9 @@ async def test_pause_freezes_the_blotters_and_catches_up_after() -> None:
         log = app.query_one("#fills-and-events")
         await press(pilot, "p", "a", "b")
         seen = log.seen  # type: ignore[attr-defined]
-        assert seen < app.state.activity_count
+        assert seen < app.state.fills_and_events_count
         await press(pilot, "p")
-        assert log.seen == app.state.activity_count  # type: ignore[attr-defined]
+        assert log.seen == app.state.fills_and_events_count  # type: ignore[attr-defined]
 
 
 async def test_a_small_terminal_asks_to_be_resized() -> None:

@@ -1,9 +1,9 @@
 """Every risk rule, one module each, and the order the risk engine consults them in.
 
-The order is the order a refused order hears about: limits that stop all entries come
+The order is the order a denied order hears about: limits that stop all entries come
 first (a trader over the daily loss limit should read that, not "price too far"),
 then what is wrong with this symbol, this size, this price, and last the second-press
-confirmation, so that an order which would be refused anyway never asks for one.
+confirmation, so that an order which would be denied anyway never asks for one.
 """
 
 from __future__ import annotations
@@ -14,27 +14,27 @@ from cockpit.risk.rules.contract_limit import ContractLimit
 from cockpit.risk.rules.cooldown import Cooldown
 from cockpit.risk.rules.daily_loss import DailyLoss
 from cockpit.risk.rules.fat_finger import ConfirmSize, FatFinger
+from cockpit.risk.rules.fills_per_day import FillsPerDay
 from cockpit.risk.rules.max_order_size import MaxOrderSize
 from cockpit.risk.rules.max_position import MaxPosition
 from cockpit.risk.rules.no_adding import NoAddingToLoser
 from cockpit.risk.rules.profit_target import ProfitTarget
 from cockpit.risk.rules.require_stop import RequireStop
-from cockpit.risk.rules.sessions import Sessions
 from cockpit.risk.rules.stale import Stale
 from cockpit.risk.rules.symbol_block import SymbolBlock
 from cockpit.risk.rules.throttle import Throttle
 from cockpit.risk.rules.trade_clock import TradeClock
-from cockpit.risk.rules.trades_per_day import TradesPerDay
+from cockpit.risk.rules.trading_hours import TradingHours
 from cockpit.risk.rules.weekly_loss import WeeklyLoss
 
 RULES: tuple[type[Rule], ...] = (
     DailyLoss,
     WeeklyLoss,
     ProfitTarget,
-    TradesPerDay,
+    FillsPerDay,
     ConsecutiveLosses,
     Cooldown,
-    Sessions,
+    TradingHours,
     Stale,
     SymbolBlock,
     TradeClock,

@@ -2,9 +2,9 @@
 an enforcer on what the broker reports.
 
 Two families share this shape. *Order rules* judge one order at a time (size, price,
-symbol, rate) and refuse it. *Limit rules* watch the account (loss, trades, streaks,
+symbol, rate) and deny it. *Limit rules* watch the account (loss, trades, streaks,
 time) and, once breached, put the whole cockpit in a trading state through their
-``action``: the risk engine, not the rule, turns a breach into WARNING, REDUCING or
+``action``: the risk engine, not the rule, turns a breach into WARNING, REDUCE-ONLY or
 LOCKED, so every limit behaves the same way. Rules only ever judge orders that would
 add exposure: an order that reduces a position, a cancel, a close or a flatten passes.
 """
@@ -47,8 +47,8 @@ class Intent:
 
 
 @dataclass(frozen=True, slots=True)
-class Refusal:
-    """Why a rule refuses an order; ``rule`` overrides the refusing rule's name."""
+class RuleDenial:
+    """Why a rule denies an order; ``rule`` overrides the denying rule's name."""
 
     reason: str
     inputs: str = ""
@@ -130,7 +130,7 @@ class Rule:
     action: str = "reject"
     lock_until: str = "next-day"
     cancels_entries: bool = True
-    """While this limit holds the cockpit in REDUCING, working orders that would add
+    """While this limit holds the cockpit in REDUCE-ONLY, working orders that would add
     exposure are cancelled."""
 
     def __init__(self, env: Env) -> None:
@@ -147,13 +147,13 @@ class Rule:
 
     @property
     def blocks_entries(self) -> bool:
-        """A breach of this limit refuses new entries (every action but ``alert``)."""
+        """A breach of this limit denies new entries (every action but ``alert``)."""
         return self.action in BLOCKING_ACTIONS
 
     # Orders ------------------------------------------------------------------------------
 
-    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
-        """Refuse an order that would add exposure, or pass it (``None``)."""
+    def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
+        """Deny an order that would add exposure, or pass it (``None``)."""
         return None
 
     def accepted(self, intent: Intent, now: int) -> None:
@@ -242,7 +242,7 @@ def lock_words(spec: str) -> str:
     named = {
         "next-day": "the trading day ends",
         "next-week": "the trading week ends",
-        "session-end": "the session ends",
+        "hours-end": "trading hours end",
     }
     if spec in named:
         return named[spec]

@@ -19,7 +19,7 @@ from cockpit.risk.rules.base import (
     Intent,
     Level,
     Reading,
-    Refusal,
+    RuleDenial,
     event_symbol,
     pct,
 )
@@ -33,7 +33,7 @@ class ContractLimit(PerSymbolLimit):
     section = "contract_limit"
     reacts_to = (OrderUpdated, PositionUpdated)
 
-    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+    def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         request = intent.request
         limit = self.limit_for(request.symbol)
         if limit is None:
@@ -48,7 +48,7 @@ class ContractLimit(PerSymbolLimit):
         side = "long" if long >= short else "short"
         held = state.position_size(request.symbol)
         verb = "buying" if request.side is Side.BUY else "selling"
-        return Refusal(
+        return RuleDenial(
             f"{request.symbol} contract limit {limit}: {verb} {request.size} would make "
             f"{after} {side} (position {held:+d}, counting working orders)",
             f"symbol={request.symbol} limit={limit} position={held} before={before} "
@@ -95,7 +95,7 @@ class ContractLimit(PerSymbolLimit):
             parts.append(f"{self.contracts} contracts per symbol")
         if self.per_symbol:
             parts.append(", ".join(f"{s} {n}" for s, n in self.per_symbol.items()))
-        return "; ".join(parts) + " (position plus working orders, per side); refuse"
+        return "; ".join(parts) + " (position plus working orders, per side); deny"
 
 
 def settle_symbol(rule: str, state: State, env: Env, symbol: str, limit: int) -> list[Act]:

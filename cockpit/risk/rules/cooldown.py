@@ -1,8 +1,8 @@
 """Tiered cooldown after a loss: the bigger the losing trade, the longer the pause.
 
 With tiers ``$100 -> 5 min, $200 -> 15 min, $300 -> 30 min``, a closing order that
-loses $250 (all its partial fills together) refuses new entries for 15 minutes. The
-cockpit is REDUCING meanwhile and unlocks by itself when the timer ends. A later loss
+loses $250 (all its partial fills together) denies new entries for 15 minutes. The
+cockpit is REDUCE-ONLY meanwhile and unlocks by itself when the timer ends. A later loss
 can lengthen a running cooldown but never shorten it.
 """
 

@@ -1,8 +1,8 @@
 """Fat-finger guard: a price far from the market, or an unusually large size.
 
-``max_ticks`` refuses a limit or stop price further than that from the touch (the ask
+``max_ticks`` denies a limit or stop price further than that from the touch (the ask
 for a buy, the bid for a sell). ``confirm_above`` asks for a second keystroke: an order
-larger than that is refused once with rule ``confirm-size``, and the very same order
+larger than that is denied once with rule ``confirm-size``, and the very same order
 sent again within ``confirm_seconds`` passes. Headless, the second keystroke is simply
 the identical command submitted again.
 """
@@ -13,7 +13,7 @@ from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import Command
 from cockpit.core.models import Side
 from cockpit.core.state import State
-from cockpit.risk.rules.base import Env, Intent, Level, Reading, Refusal, Rule
+from cockpit.risk.rules.base import Env, Intent, Level, Reading, Rule, RuleDenial
 
 
 class FatFinger(Rule):
@@ -34,7 +34,7 @@ class FatFinger(Rule):
     def limit_for(self, symbol: str) -> int | None:
         return self.per_symbol.get(symbol, self.max_ticks)
 
-    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+    def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         request = intent.request
         limit = self.limit_for(request.symbol)
         if limit is None:
@@ -48,7 +48,7 @@ class FatFinger(Rule):
                 continue
             distance = abs(price - reference)
             if distance > limit:
-                return Refusal(
+                return RuleDenial(
                     f"{kind} price {spec.format(price)} is {distance} ticks from the market "
                     f"({spec.format(reference)}); the guard allows {limit}",
                     f"symbol={request.symbol} price={price} market={reference} "
@@ -66,7 +66,7 @@ class FatFinger(Rule):
         return Reading(self.name, self.title, self.describe_limit(), "-", "-", Level.OK)
 
     def describe(self) -> str:
-        return f"limit and stop prices within {self.describe_limit()} of the market; refuse"
+        return f"limit and stop prices within {self.describe_limit()} of the market; deny"
 
 
 class ConfirmSize(Rule):
@@ -81,13 +81,13 @@ class ConfirmSize(Rule):
         self.seconds = cfg.confirm_seconds
         self.window = int(cfg.confirm_seconds * NS_PER_SECOND)
         self.waiting: tuple[Command, int] | None = None
-        """The large order refused once, and when: the same one again confirms it."""
+        """The large order denied once, and when: the same one again confirms it."""
 
     @property
     def enabled(self) -> bool:
         return self.above is not None
 
-    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+    def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         assert self.above is not None
         size = intent.request.size
         if size <= self.above:
@@ -96,7 +96,7 @@ class ConfirmSize(Rule):
         if waiting is not None and waiting[0] == intent.command and now - waiting[1] <= self.window:
             return None
         self.waiting = (intent.command, now)
-        return Refusal(
+        return RuleDenial(
             f"size {size} is above {self.above}: send the same order again within "
             f"{self.seconds:g} s to confirm",
             f"size={size} confirm_above={self.above}",

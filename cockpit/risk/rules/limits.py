@@ -4,7 +4,7 @@
   ``action`` it takes when breached and the ``lock_until`` of a lock.
 * :class:`PnlRule`: a limit on the P&L (daily loss, weekly loss, profit target), measured
   on a ``basis`` (realized or net), so it listens to prints and quotes when net.
-* :class:`CountLimit`: a count of fills that may not reach ``limit`` (trades per day,
+* :class:`CountLimit`: a count of fills that may not reach ``limit`` (fills per day,
   losing trades in a row).
 * :class:`PerSymbolLimit`: contracts, with per-symbol overrides (contract limit, max
   order size).
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from cockpit.core.events import FillReceived, PositionUpdated, QuoteUpdated, TradePrinted
+from cockpit.core.events import FillReceived, PositionUpdated, Printed, QuoteUpdated
 from cockpit.risk.rules.base import Env, Rule
 
-NET_EVENTS = (FillReceived, PositionUpdated, QuoteUpdated, TradePrinted)
+NET_EVENTS = (FillReceived, PositionUpdated, QuoteUpdated, Printed)
 """Net P&L moves with every print and quote (the open part); realized only with fills."""
 
 

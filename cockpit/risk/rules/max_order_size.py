@@ -8,7 +8,7 @@ from __future__ import annotations
 from cockpit.core.events import Event, OrderUpdated
 from cockpit.core.state import State
 from cockpit.risk.exposure import cancellable, order_increases
-from cockpit.risk.rules.base import Act, Intent, Level, Reading, Refusal
+from cockpit.risk.rules.base import Act, Intent, Level, Reading, RuleDenial
 from cockpit.risk.rules.limits import PerSymbolLimit
 
 
@@ -19,14 +19,14 @@ class MaxOrderSize(PerSymbolLimit):
     section = "max_order_size"
     reacts_to = (OrderUpdated,)
 
-    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+    def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         request = intent.request
         limit = self.limit_for(request.symbol)
         if limit is None or request.size <= limit:
             return None
         if intent.replaces is not None and request.size <= intent.replaces.size:
             return None  # shrinking an order is always fine
-        return Refusal(
+        return RuleDenial(
             f"order size {request.size} is above the {limit}-contract maximum for {request.symbol}",
             f"symbol={request.symbol} size={request.size} limit={limit}",
         )
@@ -60,4 +60,4 @@ class MaxOrderSize(PerSymbolLimit):
         return text
 
     def describe(self) -> str:
-        return f"{self.describe_limit()} contracts per order; refuse"
+        return f"{self.describe_limit()} contracts per order; deny"

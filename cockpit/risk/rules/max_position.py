@@ -13,7 +13,7 @@ from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import OrderRequest
 from cockpit.core.state import State
 from cockpit.risk.exposure import cancellable, exposure, order_increases
-from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Refusal, Rule, pct
+from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Rule, RuleDenial, pct
 
 
 class MaxPosition(Rule):
@@ -55,7 +55,7 @@ class MaxPosition(Rule):
             abs(p.size) * state.instruments[p.symbol].micros for p in state.positions.values()
         )
 
-    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+    def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         limit = self.micros
         if limit is None:
             return None
@@ -66,7 +66,7 @@ class MaxPosition(Rule):
         if after <= limit or after <= before:
             return None
         micros = state.instruments[request.symbol].micros
-        return Refusal(
+        return RuleDenial(
             f"account limit {limit} micros: {request.side.label.lower()} {request.size} "
             f"{request.symbol} ({micros} micro{'s' if micros > 1 else ''} each) would make "
             f"{after} (now {before}, counting working orders)",
@@ -127,5 +127,5 @@ class MaxPosition(Rule):
     def describe(self) -> str:
         return (
             f"{self.micros} micro-equivalents across the account (1 mini = 10 micros), "
-            "counting working orders; refuse"
+            "counting working orders; deny"
         )

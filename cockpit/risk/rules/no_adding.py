@@ -1,6 +1,6 @@
 """No adding to a losing position: averaging down is how small losses become big ones.
 
-An order on the same side as an open position is refused while that position shows an
+An order on the same side as an open position is denied while that position shows an
 open loss at the mark. Adding to a winner, or reducing a loser, is fine.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from cockpit.core.state import State
 from cockpit.core.text import dollars
-from cockpit.risk.rules.base import Env, Intent, Level, Reading, Refusal, Rule
+from cockpit.risk.rules.base import Env, Intent, Level, Reading, Rule, RuleDenial
 
 
 class NoAddingToLoser(Rule):
@@ -24,7 +24,7 @@ class NoAddingToLoser(Rule):
     def enabled(self) -> bool:
         return self.on
 
-    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+    def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         request = intent.request
         held = state.position_size(request.symbol)
         if held == 0 or request.side.sign * held < 0:
@@ -34,7 +34,7 @@ class NoAddingToLoser(Rule):
         open_pnl = state.open_pnl(request.symbol)
         if open_pnl >= 0:
             return None
-        return Refusal(
+        return RuleDenial(
             f"{request.symbol} {held:+d} is losing {dollars(open_pnl)}: "
             "no adding to a losing position",
             f"symbol={request.symbol} position={held} open_pnl={open_pnl}",
@@ -52,4 +52,4 @@ class NoAddingToLoser(Rule):
         )
 
     def describe(self) -> str:
-        return "refuse orders that add to a position showing an open loss"
+        return "deny orders that add to a position showing an open loss"

@@ -7,7 +7,7 @@ quote or print arrived, so broker clock skew cannot hide it), and in a symbol th
 had no market data yet. The age is the feed's, not the symbol's: a quiet instrument alone
 is not a stale feed. Exits never wait: the gate only judges orders that add exposure.
 
-``account`` (off by default) also holds the whole cockpit REDUCING while the market or
+``account`` (off by default) also holds the whole cockpit REDUCE-ONLY while the market or
 account link is down or the account has not been reconciled since (re)connecting.
 """
 
@@ -21,7 +21,7 @@ from cockpit.core.events import (
     Reconciled,
 )
 from cockpit.core.state import State
-from cockpit.risk.rules.base import Env, Intent, Level, Reading, Refusal, Rule
+from cockpit.risk.rules.base import Env, Intent, Level, Reading, Rule, RuleDenial
 
 FEED_DOWN = frozenset({LinkStatus.DISCONNECTED, LinkStatus.STALE})
 """Market link statuses on which the banner says order keys wait."""
@@ -79,9 +79,9 @@ class Stale(Rule):
             f"age_ns={age} limit_s={self.feed_seconds:g} market={status.value}",
         )
 
-    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+    def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         problem = self.feed_problem(intent.request.symbol, state, now)
-        return None if problem is None else Refusal(*problem)
+        return None if problem is None else RuleDenial(*problem)
 
     # The links (``account``) -------------------------------------------------------------
 
@@ -153,5 +153,5 @@ class Stale(Rule):
         if self.feed_seconds is not None:
             parts.append(f"market feed up with data in the last {self.feed_seconds:g} s")
         if self.account:
-            parts.append("links up and account reconciled (else REDUCING)")
+            parts.append("links up and account reconciled (else REDUCE-ONLY)")
         return ", ".join(parts) + "; otherwise no new entries"

@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from cockpit.core.events import Event, OrderUpdated
 from cockpit.core.state import State
 from cockpit.risk.exposure import cancellable, order_increases
-from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Refusal, Rule
+from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Rule, RuleDenial
 
 
 class SymbolBlock(Rule):
@@ -45,9 +45,9 @@ class SymbolBlock(Rule):
         self._cache[symbol] = why
         return why
 
-    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+    def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         why = self.why_blocked(intent.request.symbol)
-        return Refusal(why, f"symbol={intent.request.symbol}") if why else None
+        return RuleDenial(why, f"symbol={intent.request.symbol}") if why else None
 
     def react(self, event: Event, state: State, now: int) -> list[Act]:
         assert isinstance(event, OrderUpdated)

@@ -10,7 +10,7 @@ from collections import deque
 
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.state import State
-from cockpit.risk.rules.base import Env, Intent, Level, Reading, Refusal, Rule, pct
+from cockpit.risk.rules.base import Env, Intent, Level, Reading, Rule, RuleDenial, pct
 
 
 class Throttle(Rule):
@@ -36,12 +36,12 @@ class Throttle(Rule):
             sent.popleft()
         return len(sent)
 
-    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+    def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         assert self.orders is not None
         recent = self._recent(now)
         if recent < self.orders:
             return None
-        return Refusal(
+        return RuleDenial(
             f"order rate: {recent} orders in the last {self.seconds:g} s (limit {self.orders})",
             f"recent={recent} limit={self.orders} window_s={self.seconds}",
         )
@@ -63,4 +63,4 @@ class Throttle(Rule):
         )
 
     def describe(self) -> str:
-        return f"{self.orders} new or changed orders per {self.seconds:g} s; refuse"
+        return f"{self.orders} new or changed orders per {self.seconds:g} s; deny"

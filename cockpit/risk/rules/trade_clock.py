@@ -8,7 +8,7 @@ from __future__ import annotations
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.state import State
 from cockpit.core.text import countdown
-from cockpit.risk.rules.base import Env, Intent, Level, Reading, Refusal, Rule
+from cockpit.risk.rules.base import Env, Intent, Level, Reading, Rule, RuleDenial
 
 
 class TradeClock(Rule):
@@ -30,11 +30,11 @@ class TradeClock(Rule):
         last = self.env.tally.last_entry_ns
         return last + self.span if last is not None else 0
 
-    def check(self, intent: Intent, state: State, now: int) -> Refusal | None:
+    def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         ready = self.next_entry()
         if now >= ready:
             return None
-        return Refusal(
+        return RuleDenial(
             f"trade clock: next entry allowed in {countdown(ready - now)} "
             f"({self.minutes:g} min after each entry)",
             f"last_entry_ns={self.env.tally.last_entry_ns} ready_ns={ready}",
@@ -54,4 +54,4 @@ class TradeClock(Rule):
         )
 
     def describe(self) -> str:
-        return f"no new entry for {self.minutes:g} min after an entry fill; refuse"
+        return f"no new entry for {self.minutes:g} min after an entry fill; deny"

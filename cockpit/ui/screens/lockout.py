@@ -1,6 +1,6 @@
 """``L``: lock yourself out. Choose how long, then confirm in a second, deliberate step.
 
-Starting a lockout flattens everything and refuses new entries until it ends. Nothing
+Starting a lockout flattens everything and denies new entries until it ends. Nothing
 can shorten or cancel it: not this panel, not a restart, not an edited config.
 """
 

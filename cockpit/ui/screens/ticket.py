@@ -2,7 +2,7 @@
 
 Opened with ``l``, prefilled at the touch. ``b`` sends a buy, ``s`` a sell; arrows move
 the price a tick, page keys ten. Enter never sends: a stray Enter in a fast market must
-not become an order. A refused order keeps the ticket open with the reason on it. The
+not become an order. A denied order keeps the ticket open with the reason on it. The
 bid and ask stay live while it is open (the app's drain hands it each new quote), and
 every field is labelled: type, size, stop price, limit price.
 """
@@ -134,7 +134,7 @@ class OrderTicket(ModalScreen[None]):
         if verdict.accepted:
             self.dismiss(None)
         else:
-            self.show_error(self.app.refusal_text(verdict))  # type: ignore[attr-defined]
+            self.show_error(self.app.denial_text(verdict))  # type: ignore[attr-defined]
 
     def show_error(self, reason: str) -> None:
         self.query_one("#ticket-error", Label).update(f"✕ {reason}")

@@ -13,6 +13,7 @@ from textual.widget import Widget
 from cockpit.core.events import Link, LinkStatus
 from cockpit.core.state import State
 from cockpit.core.text import countdown
+from cockpit.core.tradingstate import TradingState
 from cockpit.risk.views import Banner
 from cockpit.ui.format import clock
 
@@ -26,24 +27,24 @@ def banner_text(
     without one, the state's record of lockouts and risk states is used. ``flatten_key``
     is the trader's flatten key (``[keys] flatten-all``), named when a flatten failed.
     """
-    if risk is not None and risk.state == "LOCKED":
+    if risk is not None and risk.state is TradingState.LOCKED:
         return "locked", risk.text
-    if risk is not None and risk.state == "REDUCING":
+    if risk is not None and risk.state is TradingState.REDUCE_ONLY:
         return "warning", risk.text
     until = state.lockout_until
     if until is not None and until > now_ns:
         left = countdown(until - now_ns)
         reason = f" · {state.risk_reason}" if state.risk_reason else ""
         return "locked", f"LOCKED {left} · until {clock(until)} CT · exits only{reason}"
-    if state.risk_state == "LOCKED":
+    if state.risk_state is TradingState.LOCKED:
         return "locked", f"LOCKED · exits only · {state.risk_reason}"
     if state.flatten_problem:
         return (
             "locked",
             f"✕ FLATTEN NOT VERIFIED · press {flatten_key} again · {state.flatten_problem}",
         )
-    if risk is None and state.risk_state == "REDUCING":
-        return "warning", f"REDUCING · exits only · {state.risk_reason}"
+    if risk is None and state.risk_state is TradingState.REDUCE_ONLY:
+        return "warning", f"REDUCE-ONLY · exits only · {state.risk_reason}"
     for link in (Link.ACCOUNT, Link.MARKET):
         status = state.links[link]
         if status in (LinkStatus.DISCONNECTED, LinkStatus.STALE):
@@ -53,9 +54,9 @@ def banner_text(
             return "problem", f"✕ {name} {status.value.upper()}{extra} · order keys wait"
     if state.links[Link.ACCOUNT] is LinkStatus.CONNECTED and not state.reconciled:
         return "problem", "◌ RECONCILING · order keys wait for the broker's orders and positions"
-    if risk is not None and risk.state == "WARNING":
+    if risk is not None and risk.state is TradingState.WARNING:
         return "warning", f"▲ {risk.text}"
-    if risk is None and state.risk_state == "WARNING":
+    if risk is None and state.risk_state is TradingState.WARNING:
         return "warning", f"▲ WARNING · {state.risk_reason}"
     if risk is not None and risk.dry_run:
         return "dryrun", risk.text

@@ -1,4 +1,4 @@
-"""Fills & events: one entry per fill, order working or cancelled, refusal, flatten,
+"""Fills & events: one entry per fill, order working or cancelled, denial, flatten,
 connection or risk decision.
 
 An entry that does not fit the panel's width wraps onto continuation rows between words,
@@ -47,7 +47,7 @@ def describe(event: Event, state: State) -> tuple[str, str, str]:
         text = f"{fill.side.label} {fill.size} {fill.symbol} @ {spec.format(fill.price)}{pnl}"
         return "FILL", f"{text}  fee {money(fill.fee)}", side
     if isinstance(event, OrderDenied):
-        return "REFUSED", f"{event.command}: {event.reason}", "bad"
+        return "DENIED", f"{event.command}: {event.reason}", "bad"
     if isinstance(event, BrokerFailed):
         tag = "UNCERTAIN" if event.uncertain else "BROKER"
         return tag, f"{event.command}: {event.reason}", "bad"
@@ -117,7 +117,7 @@ class Entry:
 TAG_WIDTH = 9
 """Tags line up in a column (the longest, CANCELLED, fills it) so the eye runs down them."""
 WHOLE_STYLES = frozenset({"bad", "warn"})
-"""A refusal, a failure or a warning is never shortened: its reason is the point."""
+"""A denial, a failure or a warning is never shortened: its reason is the point."""
 WORDS = re.compile(r"@ \S+|\S+")
 """Words to wrap between; "@ price" stays one."""
 INDENT = 9
@@ -130,7 +130,7 @@ def layout(entry: Entry, width: int) -> list[list[tuple[str, str]]]:
     Phrases (separated by two spaces) move to the next row whole when they fit there;
     a longer phrase breaks between its words ("@ price" is one). Once what is left of
     a routine entry has no number in it, it is shortened with "…" instead of taking
-    more rows (a refusal or a warning keeps every word): the words are in the journal,
+    more rows (a denial or a warning keeps every word): the words are in the journal,
     and the panel keeps room for more entries. A single word wider
     than a whole row (nothing a price comes near) is the only number a row could cut.
     """
@@ -233,14 +233,16 @@ class FillsAndEvents(CachedLines):
 
     def catch_up(self, state: State) -> None:
         """Add every entry since the last call."""
-        new = state.activity_count - self.seen
+        new = state.fills_and_events_count - self.seen
         if new <= 0:
             return
-        events: Iterable[Event] = list(state.activity)[-min(new, len(state.activity)) :]
+        events: Iterable[Event] = list(state.fills_and_events)[
+            -min(new, len(state.fills_and_events)) :
+        ]
         for event in events:
             tag, text, style = describe(event, state)
             self.entries.append(Entry(clock(event.ts), tag, style, text))
-        self.seen = state.activity_count
+        self.seen = state.fills_and_events_count
         self._added += 1
         self.invalidate_rows()
 

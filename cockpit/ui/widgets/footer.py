@@ -1,5 +1,5 @@
 """The status footer: arm state in words, what a key would trade (instrument, size,
-timeframe), the keys that matter, and the last refusal so a trader sees why nothing
+timeframe), the keys that matter, and the last denial so a trader sees why nothing
 happened. (The *ticket* is the order modal, ``l``; this is not it.)
 """
 

@@ -1,4 +1,4 @@
-"""A refusal in the trader's words: the core gives a code, the UI names the trader's key.
+"""A denial in the trader's words: the core gives a code, the UI names the trader's key.
 
 The core never knows the keymap (``[keys] arm = "ctrl+a"``), so it says *why* with a
 :class:`~cockpit.core.validation.Why` and the screen adds which key helps.
@@ -13,7 +13,7 @@ from textual.keys import format_key
 from cockpit.core.validation import Why
 
 
-def refusal_words(reason: str, why: Why | None, key_for: Callable[[str], str]) -> str:
+def denial_words(reason: str, why: Why | None, key_for: Callable[[str], str]) -> str:
     """``reason``, with the key that lifts it when there is one (``press ctrl+a to arm``)."""
     if why is Why.DISARMED:
         return f"{reason}: press {key_for('arm')} to arm"

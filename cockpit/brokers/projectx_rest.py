@@ -1,4 +1,4 @@
-"""The REST side of a live session: the SDK's client, its session token and the queue.
+"""The REST side of the live links: the SDK's client, its token and the queue.
 
 Every request the SDK sends waits its turn in the cockpit's request queue
 (request_scheduler): exits first, with a reserve of the rate budget kept for them, then
@@ -78,7 +78,7 @@ class Uncertain(Exception):
     def __init__(self, reason: str, *, unauthorized: bool = False) -> None:
         super().__init__(reason)
         self.unauthorized = unauthorized
-        """The answer was 401: the Gateway refused the session token."""
+        """The answer was 401: the Gateway refused the token."""
 
 
 class _Gate:
@@ -92,7 +92,7 @@ class _Gate:
         await self.scheduler.acquire(LANE.get())
 
 
-class RestSession:
+class RestLink:
     """The SDK's REST client with the cockpit's queue in front and its token kept fresh."""
 
     def __init__(
@@ -198,17 +198,17 @@ class RestSession:
         self.on_signed_in()
 
     async def renew_if_due(self) -> None:
-        """Renew the session token before it expires: on the supervisor's timer, not only
+        """Renew the token before it expires: on the supervisor's timer, not only
         on the next call (an idle cockpit would meet the 401 on its next exit)."""
         now = self.clock.now_ns()
         if now < self._renew_after or not self.token_expiring(now):
             return
         try:
-            await self.relogin("renewing the session token before it expires")
+            await self.relogin("renewing the token before it expires")
         except BrokerUnavailable as exc:
             self._renew_after = now + RENEW_RETRY_NS
             seconds = RENEW_RETRY_NS // NS_PER_SECOND
-            self.notice("warning", f"{exc}; renewing the session token again in {seconds} s")
+            self.notice("warning", f"{exc}; renewing the token again in {seconds} s")
 
     def token_expiring(self, now: int) -> bool:
         expiry = self.client.token_expiry if self.client is not None else None
@@ -242,9 +242,9 @@ class RestSession:
                 raise Uncertain(_uncertain_reason(exc), unauthorized=_unauthorized(exc)) from None
             except ProjectXAuthenticationError:
                 if attempt == 1 and endpoint not in MUTATIONS and self.login_ns:
-                    await self.relogin("the gateway refused the session token")
+                    await self.relogin("the gateway refused the token")
                     continue
-                raise BrokerUnavailable(f"{endpoint}: the gateway refused our session") from None
+                raise BrokerUnavailable(f"{endpoint}: the gateway rejected our token") from None
             except ProjectXRateLimitError:
                 hold = self.scheduler.gateway_refused()
                 raise BrokerUnavailable(

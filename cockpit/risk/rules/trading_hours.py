@@ -2,7 +2,7 @@
 
 Windows are wall-clock times in any timezone (``09:30-11:30`` New York time), on the
 listed days; a window whose end is before its start runs past midnight. Outside every
-window the cockpit is REDUCING: exits only. At ``flatten_at`` everything is flattened,
+window the cockpit is REDUCE-ONLY: exits only. At ``flatten_at`` everything is flattened,
 and from then until the trading day ends no new entry is allowed (a position that
 appears meanwhile is flattened too).
 """
@@ -23,17 +23,17 @@ RETRY_NS = 5 * NS_PER_SECOND
 """How soon an end-of-day flatten that left something open is tried again."""
 
 
-class Sessions(Rule):
-    name = "session"
+class TradingHours(Rule):
+    name = "trading-hours"
     title = "Trading hours"
-    turn_on = "[risk.sessions] windows or flatten_at"
+    turn_on = "[risk.trading_hours] windows or flatten_at"
     timed = True
     is_limit = True
     action = "reduce-only"
 
     def __init__(self, env: Env) -> None:
         super().__init__(env)
-        cfg = env.settings.sessions
+        cfg = env.settings.trading_hours
         self.tz = ZoneInfo(cfg.timezone)
         self.windows = [Window.parse(text) for text in cfg.windows]
         self.days = frozenset(WEEKDAYS.index(day) for day in cfg.days)

@@ -1,6 +1,6 @@
-"""Trades per day, counted the ProjectX way: every entry fill and every exit fill.
+"""Fills per day, counted the ProjectX way: every entry fill and every exit fill.
 
-Enter 5 and scale out 2-2-1 and that is 4 trades. Reaching the limit acts through
+Enter 5 and scale out 2-2-1 and that is 4 fills. Reaching the limit acts through
 ``action`` (by default reduce-only: no new entries and working entries cancelled, but
 nothing liquidated); exits stay allowed even past the limit.
 """
@@ -12,44 +12,44 @@ from cockpit.risk.rules.base import Level, Reading, action_words, grade, pct
 from cockpit.risk.rules.limits import CountLimit
 
 
-class TradesPerDay(CountLimit):
-    name = "trades-per-day"
-    title = "Trades per day"
-    turn_on = "[risk.trades_per_day] limit"
-    section = "trades_per_day"
+class FillsPerDay(CountLimit):
+    name = "fills-per-day"
+    title = "Fills per day"
+    turn_on = "[risk.fills_per_day] limit"
+    section = "fills_per_day"
     latch = "day"
 
     def level(self, state: State, now: int) -> Level:
         if self.limit is None:
             return Level.OK
-        trades = self.env.tally.trades_today(now)
-        return grade(trades >= self.limit, pct(trades, self.limit), self.env.warn_at)
+        fills = self.env.tally.fills_today(now)
+        return grade(fills >= self.limit, pct(fills, self.limit), self.env.warn_at)
 
     def used(self, state: State, now: int) -> float | None:
         assert self.limit is not None
-        return pct(self.env.tally.trades_today(now), self.limit)
+        return pct(self.env.tally.fills_today(now), self.limit)
 
     def reason(self, state: State, now: int) -> str:
-        trades = self.env.tally.trades_today(now)
-        if self.limit is not None and trades >= self.limit:
-            return f"trades per day: {trades} fills today reached the limit of {self.limit}"
-        return f"{trades} of {self.limit} trades today"
+        fills = self.env.tally.fills_today(now)
+        if self.limit is not None and fills >= self.limit:
+            return f"fills per day: {fills} fills today reached the limit of {self.limit}"
+        return f"{fills} of {self.limit} fills today"
 
     def inputs(self, state: State, now: int) -> str:
-        return f"trades={self.env.tally.trades_today(now)} limit={self.limit}"
+        return f"fills={self.env.tally.fills_today(now)} limit={self.limit}"
 
     def reading(self, state: State, now: int) -> Reading:
         assert self.limit is not None
-        trades = self.env.tally.trades_today(now)
+        fills = self.env.tally.fills_today(now)
         return Reading(
             self.name,
             self.title,
             str(self.limit),
-            str(trades),
-            str(max(0, self.limit - trades)),
+            str(fills),
+            str(max(0, self.limit - fills)),
             self.level(state, now),
             "every entry and exit fill; " + action_words(self.action, self.lock_until),
-            pct(trades, self.limit),
+            pct(fills, self.limit),
         )
 
     def describe(self) -> str:
