@@ -44,11 +44,15 @@ RETIRED: list[tuple[str, str, str]] = [
         "deny: the cockpit would not send it",
     ),
     (
-        r"\bActivityLog\b|#activity\b|\bstate\.activity\b",
+        r"\bActivityLog\b|#activity(?![-\w])|\bstate\.activity\b",
         "",
         "FillsAndEvents: the fills & events panel",
     ),
-    (r"\bTicketBar\b|#ticket\b", "", "StatusFooter: the footer (the ticket is the order modal)"),
+    (
+        r"\bTicketBar\b|#ticket(?![-\w])",
+        "",
+        "StatusFooter: the footer (the ticket is the order modal)",
+    ),
     (r"\bREDUCING\b|\.REDUCING\b", "", "REDUCE-ONLY: the state agrees with its action"),
     (rf"(==|!=|\bis\b|\bis not\b)\s*\"({STATES})\"", "", "TradingState: the enum, not a string"),
     (rf"\"({STATES})\"\s*(==|!=)", "", "TradingState: the enum, not a string"),
