@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Hashable, Iterable
 from dataclasses import dataclass
 from decimal import InvalidOperation
 from typing import Any, Protocol
@@ -126,7 +126,7 @@ class Completion:
     def finish(self) -> None:
         self._ended.set()
 
-    def __await__(self):  # type: ignore[no-untyped-def]
+    def __await__(self) -> Generator[Any, None, bool]:
         return self._ended.wait().__await__()
 
 

@@ -32,6 +32,7 @@ flatten everything (then refuse entries); flatten and lock until ``lock_until``.
 Basis = Literal["realized", "net"]
 """``realized``: closed trades after fees. ``net``: that plus the open P&L."""
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+MON_TO_FRI: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -150,7 +151,7 @@ class Sessions(_Section):
     timezone: str = "America/Chicago"
     windows: list[str] = Field(default_factory=list)
     """``HH:MM-HH:MM`` windows when new entries are allowed; none means any time."""
-    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    days: list[Weekday] = Field(default_factory=lambda: list(MON_TO_FRI))
     """Days a window may start on."""
     flatten_at: str | None = None
     """``HH:MM``: flatten everything then, and refuse entries until the day ends."""
