@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Hashable, Iterable
+from collections.abc import Callable, Coroutine, Generator, Hashable, Iterable
 from dataclasses import dataclass
 from decimal import InvalidOperation
 from typing import Any, Protocol
@@ -357,7 +357,7 @@ class Engine:
                 return self._deny(command, denial.reason, denial.rule)
         return None
 
-    def _spawn(self, coro: Awaitable[None], label: str) -> asyncio.Task[None]:
+    def _spawn(self, coro: Coroutine[Any, Any, None], label: str) -> asyncio.Task[None]:
         async def guarded() -> None:
             try:
                 await coro

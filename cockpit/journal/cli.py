@@ -9,9 +9,10 @@ Each says how the session ended: closed cleanly, or abruptly and where its recor
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -20,6 +21,10 @@ from cockpit.core.clock import NS_PER_SECOND
 from cockpit.journal.codec import CodecError
 from cockpit.journal.files import journal_dir, parts_of, runs
 from cockpit.journal.reader import Journal, JournalError, open_journal, read_header
+
+if TYPE_CHECKING:
+    from cockpit.config import Settings
+    from cockpit.journal.player import ReplaySession
 
 DIR_HELP = "Journals folder (default: [journal] dir, else the user data dir)."
 
@@ -267,16 +272,16 @@ def replay(
     sys.exit(code)
 
 
-def _cockpit_runner():  # type: ignore[no-untyped-def]
+def _cockpit_runner() -> Callable[[ReplaySession, Settings], int] | None:
     """The UI's ``run_replay(session, settings) -> int``, when the UI provides one."""
     try:
-        from cockpit.ui.app import run_replay  # type: ignore[import-not-found,attr-defined]
+        from cockpit.ui.app import run_replay
     except ImportError:
         return None
     return run_replay
 
 
-def headless_replay(session) -> int:  # type: ignore[no-untyped-def]
+def headless_replay(session: ReplaySession) -> int:
     """Jump from fill to fill printing what the cockpit showed, then check every decision."""
     from rich.table import Table
 
