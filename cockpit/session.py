@@ -220,7 +220,7 @@ def frozen_session(
         settings = settings.model_copy(update={"journal": journal})
     clock = FakeClock(FROZEN_START_NS)
     if broker is not None and hasattr(broker, "clock"):
-        broker.clock = clock  # type: ignore[attr-defined]
+        broker.clock = clock
     return build_session(
         settings,
         clock=clock,
