@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, partial
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -58,6 +60,9 @@ from cockpit.ui.widgets.footer import TicketBar
 from cockpit.ui.widgets.header import HeaderBar
 from cockpit.ui.widgets.watchlist import Watchlist
 
+if TYPE_CHECKING:
+    from cockpit.journal.player import ReplaySession
+
 MIN_SIZE = (80, 24)
 FULL_SIZE = (120, 36)
 DRAIN_HZ = 15
@@ -99,7 +104,7 @@ class CockpitApp(App[int]):
     CSS_PATH = "cockpit.tcss"
     AUTO_FOCUS = None
     TITLE = "cockpit"
-    BINDINGS = COCKPIT_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*COCKPIT_BINDINGS]
 
     def __init__(
         self,
@@ -493,13 +498,14 @@ class CockpitApp(App[int]):
             self.say("no risk engine in this session")
             return
         now = self.clock.now_ns()
-        self.push_screen(LockoutScreen(risk.lockout_presets(now), now))
+        self.push_screen(LockoutScreen(risk, risk.lockout_presets(now), now))
 
     def action_risk_panel(self) -> None:
-        if self.session.risk is None:
+        risk = self.session.risk
+        if risk is None:
             self.say("no risk engine in this session")
             return
-        self.push_screen(RiskScreen())
+        self.push_screen(RiskScreen(risk))
 
     def action_review(self) -> None:
         """The review of this session so far, from its journal."""
@@ -615,8 +621,8 @@ def run_cockpit(settings: Settings) -> int:
     return int(result or app.return_code or 0)
 
 
-def run_replay(replay: object, settings: Settings) -> int:
+def run_replay(replay: ReplaySession, settings: Settings) -> int:
     """``cockpit replay``'s way in (the replay UI lives in :mod:`cockpit.ui.replay`)."""
     from cockpit.ui.replay import run_replay as run
 
-    return run(replay, settings)  # type: ignore[arg-type]
+    return run(replay, settings)

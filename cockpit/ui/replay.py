@@ -11,10 +11,12 @@ against the recorded ones; a mismatch is shown in the replay bar.
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.theme import Theme
@@ -48,7 +50,9 @@ class ReplayBar(Widget):
         return self._text
 
     def update_view(self, replay: ReplaySession, message: str = "") -> None:
-        style = lambda name: self.get_component_rich_style(f"replaybar--{name}", partial=True)  # noqa: E731
+        def style(name: str) -> Style:
+            return self.get_component_rich_style(f"replaybar--{name}", partial=True)
+
         text = Text(no_wrap=True, overflow="ellipsis")
         status = "▶ PLAYING" if replay.playing else "‖ PAUSED"
         if replay.at_end:
@@ -135,7 +139,7 @@ class GoToScreen(ModalScreen[int | None]):
 class ReplayApp(CockpitApp):
     """The cockpit over a replayed journal."""
 
-    BINDINGS = REPLAY_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*REPLAY_BINDINGS]
 
     def __init__(
         self,

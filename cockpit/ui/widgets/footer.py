@@ -4,6 +4,7 @@ that matter, and the last refusal so a trader sees why nothing happened.
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
@@ -25,7 +26,7 @@ class TicketBar(Widget):
     def render(self) -> Text:
         return self._text
 
-    def _style(self, name: str):  # type: ignore[no-untyped-def]
+    def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
 
     def update_view(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
@@ -60,7 +61,7 @@ class HeaderBar(Widget):
             self._plain = text.plain
             self.refresh()
 
-    def _style(self, name: str):  # type: ignore[no-untyped-def]
+    def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"header--{name}", partial=True)
 
     def compose_text(
@@ -108,7 +109,7 @@ class HeaderBar(Widget):
         text.append(f"{clock(now_ns)} CT")
         return text
 
-    def _pnl(self, value: Decimal):  # type: ignore[no-untyped-def]
+    def _pnl(self, value: Decimal) -> Style | str:
         if value > 0:
             return self._style("up")
         if value < 0:
