@@ -259,7 +259,7 @@ def describe_errors(
         if entry is not None and not in_list:
             table += f" entry {entry + 1}"  # the n-th [[array.table]]
         label = loc[-1] if len(loc) == 1 else f"[{table}] {loc[-1]}"
-        if in_list:
+        if in_list and entry is not None:
             label += f" entry {entry + 1}"  # the n-th item of a list value
         shown = "" if error["type"] == "missing" or bad_key else f" = {as_written(value)}"
         lines.append(f"{where}: {label}{shown}: {message}")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.theme import Theme
 
 from cockpit.config import Settings, UiSettings
@@ -31,7 +32,7 @@ class Director:
     """Drives a scene: presses keys and moves the market, settling after each step."""
 
     app: CockpitApp
-    pilot: object = field(default=None)
+    pilot: Pilot[int]
 
     async def settle(self, seconds: float = 0.0) -> None:
         await self.app.workers.wait_for_complete()
@@ -39,11 +40,11 @@ class Director:
             await self.app.session.advance(seconds)
         await self.app.session.engine.drain()
         self.app.drain(force=True)
-        await self.pilot.pause()  # type: ignore[attr-defined]
+        await self.pilot.pause()
 
     async def press(self, *keys: str) -> None:
         for key in keys:
-            await self.pilot.press(key)  # type: ignore[attr-defined]
+            await self.pilot.press(key)
             await self.settle()
 
 

@@ -69,7 +69,12 @@ RESENT_AFTER_401 = frozenset({"/Order/cancel", "/Position/closeContract"})
 
 
 class _Realtime(ProjectXRealtimeClient):
-    """The SDK's hub client, telling the adapter when a hub opens, closes or logs out."""
+    """The SDK's hub client, telling the adapter when a hub opens, closes or logs out.
+
+    The SDK types these hooks' ``self`` as its ``ProjectXRealtimeClientProtocol``, which its
+    own client class does not satisfy (the protocol's ``user_connection: Any | None`` against
+    the class's ``AsyncHubConnection``), so mypy rejects every call of them: ``misc`` below.
+    """
 
     adapter: ProjectXBroker | None = None
 
@@ -78,23 +83,23 @@ class _Realtime(ProjectXRealtimeClient):
             self.adapter._hub_changed(hub, change)
 
     def _on_user_hub_open(self) -> None:
-        super()._on_user_hub_open()
+        super()._on_user_hub_open()  # type: ignore[misc]  # the SDK's self-type, see above
         self._tell("user", "opened")
 
     def _on_user_hub_close(self) -> None:
-        super()._on_user_hub_close()
+        super()._on_user_hub_close()  # type: ignore[misc]  # the SDK's self-type, see above
         self._tell("user", "closed")
 
     def _on_market_hub_open(self) -> None:
-        super()._on_market_hub_open()
+        super()._on_market_hub_open()  # type: ignore[misc]  # the SDK's self-type, see above
         self._tell("market", "opened")
 
     def _on_market_hub_close(self) -> None:
-        super()._on_market_hub_close()
+        super()._on_market_hub_close()  # type: ignore[misc]  # the SDK's self-type, see above
         self._tell("market", "closed")
 
     def _on_gateway_logout(self, *args: Any) -> None:
-        super()._on_gateway_logout(*args)
+        super()._on_gateway_logout(*args)  # type: ignore[misc]  # the SDK's self-type, see above
         self._tell("user", "logout")
 
 
@@ -441,7 +446,7 @@ class ProjectXBroker:
             if not task.done():
                 return False
             if not task.cancelled() and not getattr(task, "_cockpit_seen", False):
-                task._cockpit_seen = True  # type: ignore[attr-defined]
+                task._cockpit_seen = True
                 problem = task.exception()  # retrieved: asyncio will not report it again
                 log.warning("the %s transport ended: %r", task.get_name(), problem)
             return True

@@ -10,6 +10,7 @@ account is news when it differs from the last one shown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cockpit.core.models import Account, Fill, Order, Position
@@ -68,7 +69,7 @@ class AccountMirror:
         """A bookmark: which positions the hub reported from here on (see :meth:`moved`)."""
         return dict(self._position_seq)
 
-    def moved(self, symbol: str, marks: dict[str, int]) -> bool:
+    def moved(self, symbol: str, marks: Mapping[str, int]) -> bool:
         """True if the hub reported ``symbol`` after ``marks`` was taken (it is fresher)."""
         return self._position_seq.get(symbol, 0) != marks.get(symbol, 0)
 

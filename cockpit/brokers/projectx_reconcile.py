@@ -75,8 +75,8 @@ def reconcile_events(
     result = Result()
     mine = mirror.account_id
 
-    def parsed[T](kind: str, rows: list[Any], parse: Any) -> list[T]:
-        out = []
+    def parsed[T](kind: str, rows: list[Any], parse: Callable[[Any], T | None]) -> list[T]:
+        out: list[T] = []
         for row in rows:
             try:
                 item = parse(row)
@@ -248,7 +248,7 @@ class Reconciler:
             except MalformedPayload as exc:
                 feed.bad("order", exc, "look-up")
                 continue
-            if order is None or order.account_id != account.id or order.tag not in self.lost:
+            if order.account_id != account.id or order.tag not in self.lost:
                 continue
             if feed.mirror.order(order):
                 feed.track(OrderUpdated(order.updated_ns, order))
@@ -290,7 +290,9 @@ class Reconciler:
         for row in rows(answer, "accounts"):
             self.feed.account_event(row)
 
-    async def _read(self, account_id: int, mirror: AccountMirror) -> tuple[Snapshot, dict, int]:
+    async def _read(
+        self, account_id: int, mirror: AccountMirror
+    ) -> tuple[Snapshot, dict[str, int], int]:
         """The snapshot, the position marks, and when its ``/Order/search`` was asked."""
         marks = mirror.position_marks()
         now = self.clock.now_ns()

@@ -59,8 +59,8 @@ class LazyGroup(click.Group):
         except NoSuchCommand as exc:
             commands = self.list_commands(ctx)
             valid = ", ".join(commands) if commands else "none yet"
-            exc.message = f"{exc.message} Valid commands: {valid}."
-            raise
+            message = f"{exc.message} Valid commands: {valid}."
+            raise NoSuchCommand(exc.command_name, message, exc.possibilities, ctx) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *SUBCOMMANDS])
@@ -75,7 +75,7 @@ class LazyGroup(click.Group):
 
 
 def _listing_valid_options(exc: click.NoSuchOption) -> click.NoSuchOption:
-    """Add the options the command does accept to an unknown-option error (once)."""
+    """The unknown-option error with the options the command does accept added (once)."""
     ctx = exc.ctx
     if ctx is not None and "Valid options:" not in exc.message:
         names = [
@@ -84,7 +84,8 @@ def _listing_valid_options(exc: click.NoSuchOption) -> click.NoSuchOption:
             if isinstance(param, click.Option)
             for name in (*param.opts, *param.secondary_opts)
         ]
-        exc.message = f"{exc.message} Valid options: {', '.join(names)}."
+        message = f"{exc.message} Valid options: {', '.join(names)}."
+        return click.NoSuchOption(exc.option_name, message, exc.possibilities, ctx)
     return exc
 
 

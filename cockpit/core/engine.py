@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable
+from collections.abc import Callable, Coroutine, Generator, Hashable, Iterable
 from dataclasses import dataclass
 from decimal import InvalidOperation
 from typing import Any, Protocol
@@ -126,7 +126,7 @@ class Completion:
     def finish(self) -> None:
         self._ended.set()
 
-    def __await__(self):  # type: ignore[no-untyped-def]
+    def __await__(self) -> Generator[Any, None, bool]:
         return self._ended.wait().__await__()
 
 
@@ -361,7 +361,7 @@ class Engine:
                 return self._deny(command, denial.reason, denial.rule, denial.why)
         return None
 
-    def _spawn(self, coro: Awaitable[None], label: str) -> asyncio.Task[None]:
+    def _spawn(self, coro: Coroutine[Any, Any, None], label: str) -> asyncio.Task[None]:
         async def guarded() -> None:
             try:
                 await coro
@@ -528,9 +528,9 @@ class Engine:
             stop=stop if stop is not None else order.stop,
             tag=order.tag,
         )
-        denied = self._judge(command, request)
-        if denied is not None:
-            return denied
+        judged = self._judge(command, request)
+        if judged is not None:
+            return judged
         if self.broker is None:
             return self._deny(command, "no broker connected", "broker")
         call = self.broker.modify_order(command.order_id, size=command.size, limit=limit, stop=stop)

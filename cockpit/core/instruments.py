@@ -48,7 +48,9 @@ class Instrument:
     @property
     def decimals(self) -> int:
         """Digits after the point a price of this instrument needs."""
-        return max(0, -self.tick_size.as_tuple().exponent)  # type: ignore[operator]
+        exponent = self.tick_size.as_tuple().exponent
+        assert isinstance(exponent, int), "a tick size is a finite number"
+        return max(0, -exponent)
 
     def to_ticks(self, price: Decimal | str | int) -> int:
         """Exact ticks of ``price``; raises :class:`OffTickGrid` when it is between ticks."""

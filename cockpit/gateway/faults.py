@@ -220,31 +220,32 @@ class FaultBook:
         self.silent_until.clear()
         self.refuse_until.clear()
 
-    def _take(self, match: Callable[[Any], bool]) -> Any:
+    def _take[F](self, kind: type[F], match: Callable[[F], bool]) -> F | None:
         for entry in self.counted:
-            if entry.left > 0 and match(entry.fault):
+            fault = entry.fault
+            if entry.left > 0 and isinstance(fault, kind) and match(fault):
                 entry.left -= 1
                 if entry.left == 0:
                     self.counted.remove(entry)
-                return entry.fault
+                return fault
         return None
 
     def http_error(self, endpoint: str) -> HttpError | None:
         key = endpoint_key(endpoint)
-        return self._take(lambda f: isinstance(f, HttpError) and endpoint_key(f.endpoint) == key)
+        return self._take(HttpError, lambda f: endpoint_key(f.endpoint) == key)
 
     def delay(self, endpoint: str) -> Delay | None:
         key = endpoint_key(endpoint)
-        return self._take(lambda f: isinstance(f, Delay) and endpoint_key(f.endpoint) == key)
+        return self._take(Delay, lambda f: endpoint_key(f.endpoint) == key)
 
     def reject(self) -> Reject | None:
-        return self._take(lambda f: isinstance(f, Reject))
+        return self._take(Reject, lambda f: True)
 
     def malformed(self, hub: str) -> Malformed | None:
-        return self._take(lambda f: isinstance(f, Malformed) and f.hub == hub)
+        return self._take(Malformed, lambda f: f.hub == hub)
 
     def duplicate(self, hub: str) -> bool:
-        return self._take(lambda f: isinstance(f, Duplicate) and f.hub == hub) is not None
+        return self._take(Duplicate, lambda f: f.hub == hub) is not None
 
     def reorder(self, hub: str) -> Reorder | None:
         """The reorder fault to start, if any (it is used up at once: it holds N events)."""

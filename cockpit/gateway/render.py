@@ -126,7 +126,7 @@ def listed_months(spec: Instrument, today: date, count: int) -> list[tuple[str, 
     """(contract id, name, month, year) of the front month and the ``count - 1`` after it."""
     code, year = spec.front_month(today)
     month = MONTH_CODES.index(code) + 1
-    out = []
+    out: list[tuple[str, str, int, int]] = []
     while len(out) < count:
         code = MONTH_CODES[month - 1]
         if code in spec.months:

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from cockpit.core.instruments import OffTickGrid
+from cockpit.core.instruments import Instrument, OffTickGrid
 from cockpit.core.isotime import ns_from_iso
 from cockpit.core.models import OrderRequest, OrderStatus, OrderType, Side
 from cockpit.gateway import render
@@ -279,7 +279,8 @@ class Rest:
 
     def order_by_id(self, body: dict[str, Any]) -> dict[str, Any]:
         ledger = self.venue.ledger(body.get("accountId"))
-        order = ledger.paper.orders.get(body.get("orderId"))  # type: ignore[arg-type]
+        order_id = body.get("orderId")
+        order = ledger.paper.orders.get(order_id) if order_id is not None else None
         if order is None:
             return render.failure(1, "Order not found", order=None)
         return render.envelope(order=self.venue.order_json(order))
@@ -304,7 +305,7 @@ class Rest:
     # Positions and fills -------------------------------------------------------------
 
     def position_search_open(self, body: dict[str, Any]) -> dict[str, Any]:
-        return render.envelope(positions=self.venue.open_positions(body.get("accountId")))  # type: ignore[arg-type]
+        return render.envelope(positions=self.venue.open_positions(body.get("accountId")))
 
     def close_contract(self, body: dict[str, Any]) -> dict[str, Any]:
         self.venue.ledger(body.get("accountId"))
@@ -352,7 +353,7 @@ def _code[E: (OrderType, Side)](kind: type[E], value: Any, name: str) -> E:
         raise Rejection(2, f"unknown {name} {value!r}") from None
 
 
-def _ticks(spec: Any, value: Any, name: str) -> int:
+def _ticks(spec: Instrument, value: Any, name: str) -> int:
     if value is None or isinstance(value, bool):
         raise Rejection(2, f"{name} is required for this order type")
     try:

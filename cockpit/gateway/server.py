@@ -106,9 +106,9 @@ class GatewayServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, HOST, self.options.port)
         await site.start()
-        server = site._server  # the bound socket tells the real port when 0 was asked
-        if server is not None and server.sockets:  # type: ignore[union-attr]
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        addresses = self._runner.addresses  # the bound socket tells the real port when 0 was asked
+        if addresses:
+            self.port = addresses[0][1]
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._pump()))
         if self.options.scenario:

@@ -9,6 +9,7 @@ pumped in wall time; every print also feeds a bar book per contract, so
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -127,7 +128,7 @@ class Venue:
             acct = Account(FIRST_ACCOUNT_ID + index, name, balance)
             paper = PaperAccount(
                 acct,
-                lambda event, aid=acct.id: self._account_event(aid, event),
+                functools.partial(self._account_event, acct.id),
                 first_order_id=7_310_001 + index * ORDER_ID_STRIDE,
             )
             self.ledgers[acct.id] = Ledger(paper)
@@ -301,7 +302,7 @@ class Venue:
         spec = self.specs[symbol]
         return render.position(position, spec, self.contract_ids[symbol], pid, created)
 
-    def open_positions(self, account_id: int) -> list[dict[str, Any]]:
+    def open_positions(self, account_id: object) -> list[dict[str, Any]]:
         ledger = self.ledger(account_id)
         out = []
         now = self.clock.now_ns()
@@ -316,7 +317,7 @@ class Venue:
 
     # Orders ------------------------------------------------------------------------------
 
-    def place(self, account_id: int, request: OrderRequest) -> Order:
+    def place(self, account_id: object, request: OrderRequest) -> Order:
         ledger = self.ledger(account_id)
         if request.tag is not None:
             if request.tag in ledger.tags:
@@ -327,7 +328,7 @@ class Venue:
         except OrderRejected as exc:
             raise Rejection(2, str(exc)) from None
 
-    def cancel(self, account_id: int, order_id: Any) -> None:
+    def cancel(self, account_id: object, order_id: Any) -> None:
         paper = self.ledger(account_id).paper
         order = paper.orders.get(order_id) if isinstance(order_id, int) else None
         if order is None:
@@ -338,7 +339,12 @@ class Venue:
             raise Rejection(3, str(exc)) from None
 
     def modify(
-        self, account_id: int, order_id: Any, size: int | None, limit: int | None, stop: int | None
+        self,
+        account_id: object,
+        order_id: Any,
+        size: int | None,
+        limit: int | None,
+        stop: int | None,
     ) -> None:
         paper = self.ledger(account_id).paper
         order = paper.orders.get(order_id) if isinstance(order_id, int) else None

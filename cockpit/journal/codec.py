@@ -160,8 +160,8 @@ def _field_decoder(hint: Any) -> tuple[Decoder, bool]:
             return _field_decoder(args[0])[0], True
         return _identity, False
     if origin is tuple:
-        args = typing.get_args(hint)
-        inner = _field_decoder(args[0])[0] if args else _identity
+        items = typing.get_args(hint)
+        inner = _field_decoder(items[0])[0] if items else _identity
         return _tuple_of(inner), False
     if hint is Decimal:
         return _decimal, False
@@ -272,9 +272,10 @@ TICK = Tick()
 
 def _subclasses(base: type) -> list[type]:
     out: list[type] = []
-    stack = [base]
+    stack: list[type] = [base]
     while stack:
-        for sub in stack.pop().__subclasses__():
+        subclasses: list[type] = stack.pop().__subclasses__()
+        for sub in subclasses:
             stack.append(sub)
             if dataclasses.is_dataclass(sub):
                 out.append(sub)

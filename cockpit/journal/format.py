@@ -30,6 +30,7 @@ Frames:
 
 from __future__ import annotations
 
+import mmap
 import struct
 import zlib
 from enum import IntEnum, IntFlag
@@ -84,7 +85,7 @@ class Head(NamedTuple):
     kind: int
     flags: int
     length: int
-    count: int
+    records: int
     first_ns: int
     last_ns: int
     crc: int
@@ -99,12 +100,12 @@ def pack_frame(
     return head + struct.pack("<I", crc) + payload
 
 
-def unpack_head(buffer: bytes | memoryview, offset: int) -> Head:
+def unpack_head(buffer: bytes | memoryview | mmap.mmap, offset: int) -> Head:
     kind, flags, _reserved, length, count, first, last, crc = HEAD.unpack_from(buffer, offset)
     return Head(kind, flags, length, count, first, last, crc)
 
 
-def frame_ok(buffer: bytes | memoryview, offset: int, head: Head) -> bool:
+def frame_ok(buffer: bytes | memoryview | mmap.mmap, offset: int, head: Head) -> bool:
     """Whether the frame at ``offset`` is whole and its checksum matches."""
     start = offset + HEAD_SIZE
     crc = zlib.crc32(buffer[offset : offset + CRC_SPAN])

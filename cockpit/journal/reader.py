@@ -206,7 +206,7 @@ class Journal:
                 return
             head = unpack_head(data, offset)
             if head.kind not in _BODY_KINDS or not self._whole(data, offset, head):
-                claimed = head.count if head.kind == FrameKind.RECORDS else None
+                claimed = head.records if head.kind == FrameKind.RECORDS else None
                 self._stop(path, offset, "torn or damaged last frame", claimed)
                 return
             body = offset + HEAD_SIZE
@@ -229,14 +229,14 @@ class Journal:
                         part,
                         body,
                         head.length,
-                        head.count,
+                        head.records,
                         head.first_ns,
                         head.last_ns,
                         head.flags,
                         position,
                     )
                 )
-                position += head.count
+                position += head.records
             offset = body + head.length
 
     def _stop(self, path: Path, offset: int, reason: str, claimed: int | None = None) -> None:

@@ -170,7 +170,9 @@ class Replayer:
             engine.broker = self.broker
             engine.listeners = self.listeners
             engine.replaying = False
-            self.engine, self.state, self.clock = engine, engine.state, engine.clock  # type: ignore[assignment]
+            clock = engine.clock
+            assert isinstance(clock, FakeClock)
+            self.engine, self.state, self.clock = engine, engine.state, clock
             recorder = engine.recorder
             assert isinstance(recorder, Derived)
             self.derived = recorder

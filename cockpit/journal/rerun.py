@@ -12,7 +12,7 @@ cannot shift the order tags or the decisions being reproduced.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
 from typing import Any
 
 from cockpit.brokers.replay import NOT_SENT
@@ -50,8 +50,8 @@ class Held:
     def done(self) -> bool:
         return True
 
-    def __await__(self):  # type: ignore[no-untyped-def]
-        return iter(())
+    def __await__(self) -> Generator[None, None, None]:
+        yield from ()
 
 
 class Derived:
@@ -123,7 +123,7 @@ class ReplayEngine(Engine):
         """A trader's key during replay: shown on the blotter, never judged or recorded."""
         self.state.apply(Notice(self.clock.now_ns(), "warn", f"{label}: {NOT_SENT}"))
 
-    def _spawn(self, coro, label: str) -> Any:  # type: ignore[no-untyped-def]
+    def _spawn(self, coro: Coroutine[Any, Any, None], label: str) -> Any:
         """Drop the broker call. A flatten's own record stays "running" until the
         recording says it completed (:meth:`echo`), so a second flatten press meets a
         running one exactly when it did live."""

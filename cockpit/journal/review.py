@@ -32,9 +32,10 @@ from cockpit.core.events import (
 )
 from cockpit.core.instruments import Instrument
 from cockpit.core.models import Fill
+from cockpit.journal.ending import Truncation
 from cockpit.journal.format import FrameFlag, RecordKind
 from cockpit.journal.header import JournalHeader
-from cockpit.journal.reader import Journal, Truncation
+from cockpit.journal.reader import Journal
 
 MONEY = pl.Decimal(38, 2)
 CENT = Decimal("0.01")
@@ -223,7 +224,7 @@ def pnl_curve(
 ) -> pl.DataFrame:
     """The day's P&L at the end of each second something happened: realized after fees,
     open at the last print, and their total."""
-    schema = {"ts": pl.Int64, "realized": MONEY, "open": MONEY, "total": MONEY}
+    schema = {"ts": pl.Int64(), "realized": MONEY, "open": MONEY, "total": MONEY}
     if not fills:
         return pl.DataFrame(schema=schema)
     second = (pl.col("ts") // NS_PER_SECOND) * NS_PER_SECOND

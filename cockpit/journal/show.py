@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from rich.console import Group, RenderableType
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -122,6 +122,7 @@ class Listed:
 
 def journal_table(rows: Iterable[Listed], palette: Palette = PLAIN) -> Table:
     table = Table(title="Journals", title_justify="left", header_style="bold")
+    justify: JustifyMethod
     for name, justify in (
         ("Journal", "left"),
         ("Account", "left"),
@@ -133,7 +134,7 @@ def journal_table(rows: Iterable[Listed], palette: Palette = PLAIN) -> Table:
         ("P&L", "right"),
         ("Note", "left"),
     ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column(name, justify=justify)
     for row in rows:
         summary = row.summary
         table.add_row(

@@ -113,9 +113,9 @@ class SyntheticMarket:
         """The touch of every instrument as the live market begins."""
         return [self._quote(book, self.start_ns) for book in self._order]
 
-    def advance(self, until_ns: int) -> list[Event]:
+    def advance(self, until_ns: int) -> list[QuoteUpdated | Printed]:
         """Every quote and print up to ``until_ns``, in time order."""
-        out: list[Event] = []
+        out: list[QuoteUpdated | Printed] = []
         while self._next_ns <= until_ns:
             now = self._next_ns
             self._step(now, out)
@@ -154,7 +154,7 @@ class SyntheticMarket:
         self._underlying_ns[name] = now
         return book.base * math.exp(book.profile.beta * self._common + self._underlying[name])
 
-    def _step(self, now: int, out: list[Event]) -> None:
+    def _step(self, now: int, out: list[QuoteUpdated | Printed]) -> None:
         if now >= self._regime_end:
             self._switch_regime(now)
         hour = now // (3600 * NS_PER_SECOND)
@@ -174,7 +174,7 @@ class SyntheticMarket:
             self._requote(book, gap)
         out.append(self._quote(book, now))
 
-    def _print(self, book: _Book, now: int, gap: float, out: list[Event]) -> None:
+    def _print(self, book: _Book, now: int, gap: float, out: list[QuoteUpdated | Printed]) -> None:
         rng = self.rng
         lean = max(-0.4, min(0.4, 0.12 * gap))
         buy = rng.random() < 0.5 + lean

@@ -32,6 +32,7 @@ flatten everything (then deny entries); flatten and lock until ``lock_until``.""
 Basis = Literal["realized", "net"]
 """``realized``: closed trades after fees. ``net``: that plus the open P&L."""
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+MON_TO_FRI: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -150,7 +151,7 @@ class TradingHours(_Section):
     timezone: str = "America/Chicago"
     windows: list[str] = Field(default_factory=list)
     """``HH:MM-HH:MM`` windows when new entries are allowed; none means any time."""
-    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    days: list[Weekday] = Field(default_factory=lambda: list(MON_TO_FRI))
     """Days a window may start on."""
     flatten_at: str | None = None
     """``HH:MM``: flatten everything then, and deny entries until the day ends."""
@@ -295,7 +296,12 @@ class RiskSettings(_Section):
     stale: Stale = Stale()
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
-    _renamed = model_validator(mode="before")(classmethod(lambda cls, data: renamed_tables(data)))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        """Old table names (``[risk.trades_per_day]``, ``[risk.sessions]``) still load."""  # vocab: keep
+        return renamed_tables(data)
 
     @field_validator("warn_band")
     @classmethod

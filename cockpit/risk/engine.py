@@ -282,15 +282,15 @@ class RiskEngine(RiskViews):
     def _on_account(self, event: Event, state: State) -> Iterable[Command]:
         now = self.now()
         kind = type(event)
-        if kind is OrderUpdated:
-            order = event.order  # type: ignore[attr-defined]
+        if type(event) is OrderUpdated:
+            order = event.order
             self.tally.on_order(order)
             if not order.status.is_working:
                 self._acted.pop(("cancel", order.id), None)
-        elif kind is FillReceived:
-            self.tally.on_fill(event.fill, now)  # type: ignore[attr-defined]
-        elif kind is PositionUpdated:
-            position = event.position  # type: ignore[attr-defined]
+        elif type(event) is FillReceived:
+            self.tally.on_fill(event.fill, now)
+        elif type(event) is PositionUpdated:
+            position = event.position
             self.tally.on_position(position)
             if position.size == 0:
                 self._acted.pop(("close", position.symbol), None)

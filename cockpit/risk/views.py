@@ -21,7 +21,11 @@ from cockpit.risk.rules.base import Level, Reading
 from cockpit.risk.timing import parse_hhmm
 
 if TYPE_CHECKING:
-    from cockpit.risk.engine import RiskEngine
+    from cockpit.risk.lockout import LockoutStore
+    from cockpit.risk.rules.base import Env, Rule
+    from cockpit.risk.rules.daily_loss import DailyLoss
+    from cockpit.risk.tally import Tally
+    from cockpit.risk.timing import Calendar
 
 MINUTE = 60 * NS_PER_SECOND
 
@@ -58,7 +62,25 @@ class LockoutPreset:
 class RiskViews:
     """Read-only views of a :class:`~cockpit.risk.engine.RiskEngine` (mixed into it)."""
 
-    def status(self: RiskEngine, state: State, now_ns: int | None = None) -> list[Reading]:
+    # What the views read of the engine they are mixed into (RiskEngine sets and defines them).
+    rules: list[Rule]
+    tally: Tally
+    store: LockoutStore
+    env: Env
+    calendar: Calendar
+    dry_run: bool
+    daily_loss: DailyLoss | None
+    _levels: dict[str, Level]
+    _latched: dict[str, int]
+    _breach_reason: dict[str, str]
+
+    if TYPE_CHECKING:
+
+        def now(self, clock_ns: int | None = None) -> int: ...
+        def _when(self, until: int, now: int) -> str: ...
+        def _compute_state(self, state: State, now: int) -> tuple[TradingState, str, str]: ...
+
+    def status(self, state: State, now_ns: int | None = None) -> list[Reading]:
         """The R panel: the lockout, then every rule that is on, in judging order."""
         now = self.now(now_ns)
         self.tally.epoch += 1
@@ -88,7 +110,7 @@ class RiskViews:
             rows.append(reading)
         return rows
 
-    def banner(self: RiskEngine, state: State, now_ns: int | None = None) -> Banner | None:
+    def banner(self, state: State, now_ns: int | None = None) -> Banner | None:
         """The banner line for the trading state now; ``None`` when ACTIVE (and not dry run)."""
         now = self.now(now_ns)
         self.tally.epoch += 1
@@ -110,9 +132,7 @@ class RiskViews:
             return Banner(TradingState.ACTIVE, text, dry_run=True)
         return None
 
-    def daily_loss_room(
-        self: RiskEngine, state: State, now_ns: int | None = None
-    ) -> Decimal | None:
+    def daily_loss_room(self, state: State, now_ns: int | None = None) -> Decimal | None:
         """Dollars left before the daily loss limit (negative past it); ``None`` when off."""
         rule = self.daily_loss
         if rule is None:
@@ -120,7 +140,7 @@ class RiskViews:
         self.tally.epoch += 1
         return rule.room(state, self.now(now_ns))
 
-    def lockout_presets(self: RiskEngine, now_ns: int | None = None) -> list[LockoutPreset]:
+    def lockout_presets(self, now_ns: int | None = None) -> list[LockoutPreset]:
         """15 min, 30 min, 1 h and the rest of the trading day, from now."""
         now = self.now(now_ns)
         end = self.calendar.day_end(now)
@@ -131,18 +151,18 @@ class RiskViews:
             LockoutPreset("rest-of-day", f"rest of the day (until {self._when(end, now)})", end),
         ]
 
-    def lockout_until_time(self: RiskEngine, text: str, now_ns: int | None = None) -> int:
+    def lockout_until_time(self, text: str, now_ns: int | None = None) -> int:
         """The next ``HH:MM`` (risk timezone) after now, for "lock until a time".
 
         Raises ``ValueError`` with a message for the trader on a bad time.
         """
         return self.calendar.next_time(self.now(now_ns), parse_hhmm(text))
 
-    def level_of(self: RiskEngine, rule: str) -> Level:
+    def level_of(self, rule: str) -> Level:
         """The level a rule stood at after the latest event or tick."""
         return self._levels.get(rule, Level.OK)
 
-    def latched(self: RiskEngine, rule: str, now: int) -> bool:
+    def latched(self, rule: str, now: int) -> bool:
         """Whether a limit breached earlier still holds (until the day or week ends)."""
         until = self._latched.get(rule)
         return until is not None and now < until

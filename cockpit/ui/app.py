@@ -11,10 +11,11 @@ import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal
 from textual.markup import escape
@@ -110,7 +111,7 @@ class CockpitApp(App[int]):
     CSS_PATH = "cockpit.tcss"
     AUTO_FOCUS = None
     TITLE = "cockpit"
-    BINDINGS = COCKPIT_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*COCKPIT_BINDINGS]
 
     def __init__(
         self,
@@ -542,13 +543,14 @@ class CockpitApp(App[int]):
             self.say("no risk engine in this session")
             return
         now = self.clock.now_ns()
-        self.push_screen(LockoutScreen(risk.lockout_presets(now), now))
+        self.push_screen(LockoutScreen(risk, risk.lockout_presets(now), now))
 
     def action_risk_panel(self) -> None:
-        if self.session.risk is None:
+        risk = self.session.risk
+        if risk is None:
             self.say("no risk engine in this session")
             return
-        self.push_screen(RiskScreen())
+        self.push_screen(RiskScreen(risk))
 
     def action_review(self) -> None:
         """The review of this session so far, from its journal."""

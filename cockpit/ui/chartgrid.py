@@ -165,8 +165,8 @@ def _empty(width: int, height: int, message: str) -> list[Row]:
 
 
 def _price_range(bars: list[Bar], spec: ChartSpec, price_rows: int) -> tuple[float, float]:
-    lo = min(b.low for b in bars)
-    hi = max(b.high for b in bars)
+    lo: float = min(b.low for b in bars)
+    hi: float = max(b.high for b in bars)
     if spec.last is not None:
         lo, hi = min(lo, spec.last), max(hi, spec.last)
     span = max(hi - lo, 1)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from functools import cached_property
+from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.theme import Theme
@@ -76,7 +78,9 @@ class ReplayBar(Widget):
         return self._text
 
     def update_view(self, replay: ReplaySession, message: str = "") -> None:
-        style = lambda name: self.get_component_rich_style(f"replaybar--{name}", partial=True)  # noqa: E731
+        def style(name: str) -> Style:
+            return self.get_component_rich_style(f"replaybar--{name}", partial=True)
+
         text = Text(no_wrap=True, overflow="ellipsis")
         status = "▶ PLAYING" if replay.playing else "‖ PAUSED"
         if replay.at_end:
@@ -154,7 +158,7 @@ class GoToScreen(ModalScreen[int | None]):
 class ReplayApp(CockpitApp):
     """The cockpit over a replayed journal."""
 
-    BINDINGS = REPLAY_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*REPLAY_BINDINGS]
 
     def __init__(
         self,

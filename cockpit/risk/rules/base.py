@@ -122,8 +122,6 @@ class Rule:
     """Events :meth:`react` wants to see (enforcement on broker reports)."""
     timed: ClassVar[bool] = False
     """The level can change with time alone: re-read on every tick."""
-    is_limit: ClassVar[bool] = False
-    """A limit rule: a breach acts through :attr:`action` and the trading state."""
     latch: ClassVar[str | None] = None
     """``day`` or ``week``: once breached, stays breached until that period ends."""
 
@@ -139,6 +137,11 @@ class Rule:
     @property
     def enabled(self) -> bool:
         return True
+
+    @property
+    def is_limit(self) -> bool:
+        """A limit rule: a breach acts through :attr:`action` and the trading state."""
+        return False
 
     @property
     def restarts_after_lock(self) -> bool:

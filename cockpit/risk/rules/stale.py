@@ -52,7 +52,7 @@ class Stale(Rule):
         return self.feed_seconds is not None or self.account
 
     @property
-    def is_limit(self) -> bool:  # type: ignore[override]
+    def is_limit(self) -> bool:
         return self.account
 
     # The feed ----------------------------------------------------------------------------

@@ -13,8 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from cockpit.core.commands import StartLockout
+from cockpit.risk.engine import RiskEngine
 from cockpit.risk.views import LockoutPreset
 from cockpit.ui.format import clock
+from cockpit.ui.host import cockpit_app
 from cockpit.ui.widgets.inputs import time_input
 
 
@@ -30,8 +32,9 @@ class LockoutScreen(ModalScreen[None]):
         Binding("escape", "back", "back / close", priority=True, id="lockout-close"),
     ]
 
-    def __init__(self, presets: list[LockoutPreset], now_ns: int) -> None:
+    def __init__(self, risk: RiskEngine, presets: list[LockoutPreset], now_ns: int) -> None:
         super().__init__()
+        self.risk = risk
         self.presets = presets
         self.now_ns = now_ns
         self.chosen: StartLockout | None = None
@@ -69,7 +72,7 @@ class LockoutScreen(ModalScreen[None]):
 
     def _propose_time(self, text: str) -> None:
         try:
-            until = self.app.session.risk.lockout_until_time(text, self.now_ns)  # type: ignore[attr-defined]
+            until = self.risk.lockout_until_time(text, self.now_ns)
         except ValueError as exc:
             self.query_one("#lockout-confirm", Static).update(f"✕ {exc}")
             return
@@ -93,7 +96,7 @@ class LockoutScreen(ModalScreen[None]):
         if self.chosen is None:
             self.query_one("#lockout-confirm", Static).update("choose a lockout first (1-5)")
             return
-        self.app.submit(self.chosen)  # type: ignore[attr-defined]
+        cockpit_app(self).submit(self.chosen)
         self.dismiss(None)
 
     def action_back(self) -> None:

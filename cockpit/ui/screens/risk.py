@@ -13,7 +13,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from cockpit.risk.engine import RiskEngine
 from cockpit.risk.rules.base import Reading
+from cockpit.ui.host import cockpit_app
 
 COLUMNS = ("RULE", "LIMIT", "NOW", "ROOM", "STATE", "DETAIL")
 
@@ -25,6 +27,10 @@ class RiskScreen(ModalScreen[None]):
     ]
 
     COMPONENT_CLASSES = {"risk--ok", "risk--warn", "risk--breach"}
+
+    def __init__(self, risk: RiskEngine) -> None:
+        super().__init__()
+        self.risk = risk
 
     def compose(self) -> ComposeResult:
         with Vertical(id="risk-box"):
@@ -41,12 +47,11 @@ class RiskScreen(ModalScreen[None]):
         self.set_interval(1.0, self.refresh_rows)
 
     def rows(self) -> list[Reading]:
-        app = self.app
-        return app.session.risk.status(app.state, app.clock.now_ns())  # type: ignore[attr-defined]
+        app = cockpit_app(self)
+        return self.risk.status(app.state, app.clock.now_ns())
 
     def refresh_rows(self) -> None:
-        app = self.app
-        risk = app.session.risk  # type: ignore[attr-defined]
+        risk = self.risk
         box = self.query_one("#risk-box")
         box.border_title = f"risk · {risk.trading_state.name}" + (
             " · DRY RUN" if risk.dry_run else ""

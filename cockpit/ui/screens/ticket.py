@@ -20,6 +20,7 @@ from textual.widgets import Input, Label, Static
 from cockpit.core.commands import PlaceOrder
 from cockpit.core.instruments import Instrument
 from cockpit.core.models import OrderType, Side
+from cockpit.ui.host import cockpit_app
 from cockpit.ui.widgets.inputs import price_input
 
 TYPES = (OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)
@@ -130,7 +131,7 @@ class OrderTicket(ModalScreen[None]):
             else (price if self.kind is OrderType.LIMIT else None),
             stop_price=price if self.kind.needs_stop else None,
         )
-        verdict = self.app.submit(command)  # type: ignore[attr-defined]
+        verdict = cockpit_app(self).submit(command)
         if verdict.accepted:
             self.dismiss(None)
         else:

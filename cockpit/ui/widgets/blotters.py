@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from rich.style import Style
 from textual.binding import Binding
@@ -63,7 +64,7 @@ class KeyedTable(CachedLines):
         self._cells: dict[str, tuple[Cell, ...]] = {}
         self._keys: list[str] = []
         self._top = 0
-        self._combined: dict[tuple[str, str], Style] = {}
+        self._combined: dict[str, Style] = {}
 
     @property
     def row_count(self) -> int:
@@ -128,16 +129,17 @@ class KeyedTable(CachedLines):
         self.invalidate_rows()
 
     @staticmethod
-    def _style(cell: str, cursor: str) -> str | tuple[str, str]:
-        """A cell's style, with the cursor's background under it on the cursor row."""
-        return (cell, cursor) if cursor else cell
+    def _style(cell: str, cursor: str) -> str:
+        """A cell's style, with the cursor's background under it on the cursor row
+        (``"<cell class> <cursor class>"``: component classes have no spaces)."""
+        return f"{cell} {cursor}" if cursor else cell
 
-    def style_for(self, name: str | tuple[str, str]) -> Style:  # type: ignore[override]
-        if isinstance(name, str):
+    def style_for(self, name: str) -> Style:
+        if " " not in name:
             return super().style_for(name)
         combined = self._combined.get(name)
         if combined is None:
-            cell, cursor = name
+            cell, cursor = name.split(" ")
             # The cursor's background under the cell's own colour.
             layers = [super().style_for(cursor)]
             if cell:
@@ -168,7 +170,7 @@ class KeyedTable(CachedLines):
         for (_, w), cell in zip(self.COLUMNS, cells, strict=True):
             text = cell.text[:w]
             padded = f" {text:>{w}}" if cell.right else f" {text:<{w}}"
-            runs.append((padded, self._style(cell.style, cursor)))  # type: ignore[arg-type]
+            runs.append((padded, self._style(cell.style, cursor)))
         if cursor:
             used = sum(len(text) for text, _ in runs)
             runs.append((" " * max(0, width - used), cursor))
@@ -179,10 +181,10 @@ class KeyedTable(CachedLines):
         return self.COLUMNS[column][0] in self.RIGHT
 
 
-def pnl_style(value: object) -> str:
-    if value > 0:  # type: ignore[operator]
+def pnl_style(value: Decimal) -> str:
+    if value > 0:
         return "blotter--up"
-    if value < 0:  # type: ignore[operator]
+    if value < 0:
         return "blotter--down"
     return ""
 

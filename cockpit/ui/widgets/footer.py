@@ -5,6 +5,7 @@ happened. (The *ticket* is the order modal, ``l``; this is not it.)
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
@@ -28,7 +29,7 @@ class StatusFooter(Widget):
     def render(self) -> Text:
         return self._text
 
-    def _style(self, name: str):  # type: ignore[no-untyped-def]
+    def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
 
     def update_view(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
@@ -64,7 +65,7 @@ class HeaderBar(Widget):
             self._plain = text.plain
             self.refresh()
 
-    def _style(self, name: str):  # type: ignore[no-untyped-def]
+    def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"header--{name}", partial=True)
 
     def compose_text(
@@ -114,7 +115,7 @@ class HeaderBar(Widget):
         text.append(f"{clock(now_ns)} CT")
         return text
 
-    def _pnl(self, value: Decimal, stale: bool = False):  # type: ignore[no-untyped-def]
+    def _pnl(self, value: Decimal, stale: bool = False) -> Style | str:
         if stale:
             return self._style("dim")
         if value > 0:
