@@ -300,7 +300,7 @@ class RiskSettings(_Section):
     @model_validator(mode="before")
     @classmethod
     def _renamed(cls, data: Any) -> Any:
-        """Old table names (``[risk.trades_per_day]``, ``[risk.sessions]``) still load."""  # vocab: keep
+        """Tables under their old names still load (see RENAMED_TABLES)."""
         return renamed_tables(data)
 
     @field_validator("warn_band")
