@@ -39,9 +39,17 @@ class LossRoom:
         """``net``, ``realized``, ``net trailing``: the P&L the room is measured on."""
         return f"{self.basis} trailing" if self.trailing else self.basis
 
+    def bound(self) -> str:
+        """What the room is measured to: ``to -275.00 net`` (the day's floor: day P&L minus
+        the room is the floor, whatever the day did so far) or, trailing from the day's
+        best, ``of 275.00 net trailing`` (the room is part of the limit)."""
+        if self.trailing:
+            return f"of {money(self.limit)} {self.measure}"
+        return f"to {money(-self.limit)} {self.measure}"
+
     def words(self) -> str:
-        """``94.20 of 275.00 net``: the room, the limit it is part of, and its measure."""
-        return f"{money(self.room)} of {money(self.limit)} {self.measure}"
+        """``94.20 to -275.00 net``: the room, the floor it is measured to, and its measure."""
+        return f"{money(self.room)} {self.bound()}"
 
 
 def loss_room(risk: RiskEngine | None, state: State, now_ns: int) -> LossRoom | None:

@@ -18,7 +18,7 @@ from cockpit.ui.screens.ticket import OrderTicket
 from tests.frozen import frozen_session
 from tests.ui.conftest import demo_app, press, settle
 
-ROOM = re.compile(r"day (~?[+-]?[\d,.]+) .*room (-?[\d,.]+) of ([\d,.]+) (\w+)")
+ROOM = re.compile(r"day (~?[+-]?[\d,.]+) .*room (-?[\d,.]+) to -([\d,.]+) (\w+)")
 OPEN = re.compile(r"/ open (~?[+-]?[\d,.]+)")
 
 
@@ -32,8 +32,11 @@ def limited_app(basis: str) -> CockpitApp:
 
 
 def test_the_room_names_its_limit_and_measure() -> None:
-    """Room words: the room, the limit it is part of, and the P&L it is measured on."""
-    assert LossRoom(Decimal("94.2"), Decimal(275), "net", False).words() == "94.20 of 275.00 net"
+    """Room words: the room, the floor it runs to (or, trailing, the limit it is part of),
+    and the P&L it is measured on."""
+    assert LossRoom(Decimal("94.2"), Decimal(275), "net", False).words() == "94.20 to -275.00 net"
+    winning = LossRoom(Decimal("301.26"), Decimal(275), "net", False)
+    assert winning.words() == "301.26 to -275.00 net"
     trailing = LossRoom(Decimal(10), Decimal(50), "realized", True)
     assert trailing.words() == "10.00 of 50.00 realized trailing"
 

@@ -51,7 +51,7 @@ async def test_the_header_shows_the_room_to_the_daily_loss_limit() -> None:
     app = risky_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
-        assert "room 300.00 of 300.00 net" in app.header.render().plain
+        assert "room 300.00 to -300.00 net" in app.header.render().plain
 
 
 async def test_losing_past_the_limit_flattens_and_locks_with_a_countdown() -> None:

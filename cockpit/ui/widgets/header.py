@@ -108,7 +108,7 @@ class HeaderBar(Widget):
             text.append(*sep)
             text.append("DLL room " if wide else "room ")
             text.append(money(room.room), self._style("bad" if room.room <= 0 else "ok"))
-            text.append(f" of {money(room.limit)} {room.measure}", self._style("dim"))
+            text.append(f" {room.bound()}", self._style("dim"))
         text.append(*sep)
         text.append_text(self._feed(state, now_ns, feed_latency_ns, wide))
         text.append(*sep)
