@@ -22,7 +22,6 @@ from cockpit.config import (
     Settings,
     default_config_path,
     load_settings,
-    locate,
     parse_settings,
 )
 from cockpit.core.clock import WallClock
@@ -64,7 +63,9 @@ def check(ctx: click.Context, file: Path | None) -> None:
     except ConfigError as exc:
         click.echo(f"cockpit rules check: {path} is not valid\n{exc}", err=True)
         sys.exit(2)
-    problem = keys_problem(settings, text, path)
+    from cockpit.ui.keymap import keys_problem  # Textual: only when checking
+
+    problem = keys_problem(settings.keys, text, path)
     if problem is not None:
         click.echo(f"cockpit rules check: {path} is not valid\n{problem}", err=True)
         sys.exit(2)
@@ -80,20 +81,6 @@ def renamed_notes(text: str) -> list[str]:
         for old, new in RENAMED_TABLES.items()
         if re.search(rf"^\s*\[\[?\s*risk\s*\.\s*{old}\b", text, re.M)
     ]
-
-
-def keys_problem(settings: Settings, text: str, path: Path) -> str | None:
-    """What the cockpit would not accept in ``[keys]`` at start (an unknown binding id, an
-    empty key, two actions on one key), placed at its line like any config error."""
-    from cockpit.ui.keymap import KeymapError, check_keymap  # Textual: only when checking
-
-    try:
-        check_keymap(settings.keys)
-    except KeymapError as exc:
-        line = locate(text, ["keys", exc.entries[0]])[0] if exc.entries else None
-        where = f"{path}:{line}" if line else str(path)
-        return f"{where}: {exc}"
-    return None
 
 
 def render(settings: RiskSettings, path: Path | None) -> str:

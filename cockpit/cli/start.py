@@ -8,13 +8,14 @@ and return the process's exit code.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.config import Settings
 from cockpit.logs import log_to_file
 from cockpit.session import build_session
 from cockpit.ui.app import make_app
-from cockpit.ui.keymap import KeymapError, check_keymap
+from cockpit.ui.keymap import keys_problem
 from cockpit.ui.theme import theme_start_problem
 
 if TYPE_CHECKING:
@@ -30,12 +31,20 @@ def check_start(settings: Settings) -> int:
     if problem:
         print(f"cockpit: {problem}", file=sys.stderr)
         return 2
-    try:
-        check_keymap(settings.keys)
-    except KeymapError as exc:
-        print(f"cockpit: {exc}", file=sys.stderr)
+    problem = keys_problem(settings.keys, _text_of(settings.file), settings.file)
+    if problem:
+        print(f"cockpit: {problem}", file=sys.stderr)
         return 2
     return 0
+
+
+def _text_of(path: Path) -> str | None:
+    """The config file's text, to place a problem at its line (``None`` when unreadable:
+    the settings were already read, so this only loses the line number)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 def run_cockpit(settings: Settings) -> int:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from textual.binding import Binding
 from textual.keys import _character_to_key  # Textual is pinned; this is its own normaliser
 
+from cockpit.config import locate
 from cockpit.ui.bindings import COCKPIT_BINDINGS, REPLAY_BINDINGS
 
 
@@ -66,3 +68,17 @@ def check_keymap(
                 )
             owners[key] = binding_id
     return {binding_id: ",".join(normalize(keys)) for binding_id, keys in remaps.items()}
+
+
+def keys_problem(keys: Mapping[str, str], text: str | None, path: Path | None) -> str | None:
+    """What the cockpit does not accept in ``[keys]`` (an unknown binding id, an empty key,
+    two actions on one key), placed at its file and line like any config error."""
+    try:
+        check_keymap(keys)
+    except KeymapError as exc:
+        if path is None:
+            return str(exc)
+        line = locate(text, ["keys", exc.entries[0]])[0] if text and exc.entries else None
+        where = f"{path}:{line}" if line else str(path)
+        return f"{where}: {exc}"
+    return None

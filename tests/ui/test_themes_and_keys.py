@@ -164,6 +164,16 @@ def test_a_conflicting_keymap_in_config_stops_the_start(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_bad_keys_line_at_start_names_the_file_and_line(tmp_path: Path) -> None:
+    """`cockpit` with a misspelt [keys] id exits 2 at start with file:line, as `rules check` does."""
+    config = tmp_path / "config.toml"
+    config.write_text('[paper]\nseed = 7\n\n[keys]\nflaten-all = "ctrl+x"\n')
+    result = CliRunner().invoke(main, ["--config", str(config)])
+    assert result.exit_code == 2
+    assert f"{config}:5: " in result.output
+    assert "did you mean flatten-all" in result.output
+
+
 def test_an_unknown_theme_name_lists_the_themes() -> None:
     """`cockpit --theme nope` exits 2 and lists the themes there are."""
     result = CliRunner().invoke(main, ["--theme", "nope"])
