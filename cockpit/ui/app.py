@@ -345,6 +345,7 @@ class CockpitApp(App[int]):
                 self._ticket_touch(changes.quotes)
             if changes.positions:
                 watchlist.positions_changed(changes.positions)
+            watchlist.pnl_changed(self._pnl)
             if chart_due and (
                 force
                 or self.symbol in pending.bars

@@ -19,6 +19,7 @@ from tests.frozen import frozen_session
 from tests.ui.conftest import demo_app, press, settle
 
 ROOM = re.compile(r"day (~?[+-]?[\d,.]+) .*room (-?[\d,.]+) to -([\d,.]+) (\w+)")
+POSITION_ROW = 6 + 5  # header row, six instruments, a blank row, then name, tick, volume
 OPEN = re.compile(r"/ open (~?[+-]?[\d,.]+)")
 
 
@@ -80,7 +81,8 @@ async def test_a_room_on_realized_pnl_says_so() -> None:
 
 
 async def test_header_and_positions_show_the_same_open_pnl_in_every_frame() -> None:
-    """Frame after frame while the market moves, the header's open P&L is the blotter's."""
+    """Frame after frame while the market moves, the header's open P&L is the blotter's
+    and the watchlist's position line's."""
     app = demo_app()
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, 5)
@@ -94,8 +96,10 @@ async def test_header_and_positions_show_the_same_open_pnl_in_every_frame() -> N
                 header = OPEN.search(app.header.render().plain)
                 assert header is not None
                 shown = app.positions._cells["MNQ"][3].text
-                if header.group(1) != shown:
-                    differing.append((step, header.group(1), shown))
+                detail = "".join(text for text, _ in app.watchlist.render_row(POSITION_ROW, 60))
+                in_watchlist = detail.split()[-1]
+                if not header.group(1) == shown == in_watchlist:
+                    differing.append((step, header.group(1), shown, in_watchlist))
         assert differing == []
 
 

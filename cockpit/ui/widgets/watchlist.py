@@ -9,7 +9,8 @@ from __future__ import annotations
 from textual.reactive import reactive
 
 from cockpit.core.state import State
-from cockpit.ui.format import average, direction_glyph, money, percent
+from cockpit.ui.format import average, direction_glyph, percent
+from cockpit.ui.pnl import PnlView
 from cockpit.ui.widgets.lines import CachedLines
 
 FULL = 49
@@ -41,6 +42,8 @@ class Watchlist(CachedLines):
         self.state = state
         self._previous: dict[str, int] = {}
         self._tick: dict[str, int] = {}
+        self.pnl: PnlView | None = None
+        """The frame's P&L, handed over by the app with the header's and the blotter's."""
 
     @property
     def symbols(self) -> list[str]:
@@ -69,6 +72,13 @@ class Watchlist(CachedLines):
     def positions_changed(self, symbols: set[str]) -> None:
         rows = {self.symbols.index(s) + 1 for s in symbols if s in self.symbols}
         self.invalidate_rows(rows | self._detail_rows())
+
+    def pnl_changed(self, view: PnlView) -> None:
+        """The frame's P&L (the header's and the blotter's): the position line shows it."""
+        if view != self.pnl:
+            self.pnl = view
+            first = len(self.symbols) + 2
+            self.invalidate_rows({first + 3})
 
     def _detail_rows(self, *, live_only: bool = False) -> set[int]:
         """Rows of the detail block; ``live_only``: just volume and position, the lines a
@@ -102,10 +112,20 @@ class Watchlist(CachedLines):
         position = state.positions.get(symbol)
         if position is None:
             return [(" flat", "watchlist--header")]
-        pnl = state.open_pnl(symbol)
-        style = "watchlist--up" if pnl > 0 else "watchlist--down" if pnl < 0 else "watchlist--flat"
+        view = self.pnl
+        pnl = view.open.get(symbol) if view is not None else None
+        shown = view.open_text(symbol) if view is not None else "—"
+        style = (
+            "watchlist--flat"
+            if pnl is None or view is None or view.stale
+            else "watchlist--up"
+            if pnl > 0
+            else "watchlist--down"
+            if pnl < 0
+            else "watchlist--flat"
+        )
         side = "long" if position.size > 0 else "short"
-        text = f" {side} {abs(position.size)} @ {average(spec, position)}  {money(pnl, sign=True)}"
+        text = f" {side} {abs(position.size)} @ {average(spec, position)}  {shown}"
         return [(text[:width], style)]
 
     def _header(self, width: int) -> str:
