@@ -165,7 +165,7 @@ def test_a_conflicting_keymap_in_config_stops_the_start(tmp_path: Path) -> None:
 
 
 def test_a_bad_keys_line_at_start_names_the_file_and_line(tmp_path: Path) -> None:
-    """`cockpit` with a misspelt [keys] id exits 2 at start with file:line, as `rules check` does."""
+    """A misspelt [keys] id stops the start with file:line, as `rules check` says it."""
     config = tmp_path / "config.toml"
     config.write_text('[paper]\nseed = 7\n\n[keys]\nflaten-all = "ctrl+x"\n')
     result = CliRunner().invoke(main, ["--config", str(config)])
