@@ -227,10 +227,10 @@ def with_firm(settings: Settings, text: str, path: Path) -> Settings:
         profile = find_profile(name, firms_dir()).profile
     except UnknownFirmError as exc:
         line, _, _ = locate(text, ["account", "firm"])
-        raise ConfigError(f"{path}:{line}: [account] firm = \"{name}\": {exc}") from None
+        raise ConfigError(f'{path}:{line}: [account] firm = "{name}": {exc}') from None
     except FirmFileError as exc:
         raise ConfigError(
-            f"{path}: [account] firm = \"{name}\": its profile is not valid\n{firm_problem(exc)}"
+            f'{path}: [account] firm = "{name}": its profile is not valid\n{firm_problem(exc)}'
         ) from None
     merged = settings.model_copy(update={"risk": apply_firm(settings.risk, profile)})
     merged._firm = profile
