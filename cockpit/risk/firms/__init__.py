@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -135,9 +136,12 @@ class FirmProfile(_Section):
     @field_validator("scaling")
     @classmethod
     def _in_order(cls, steps: list[ScalingStep]) -> list[ScalingStep]:
-        balances = [step.balance for step in steps]
-        if balances != sorted(set(balances)):
-            raise ValueError("list the steps from the lowest balance to the highest, each once")
+        for number, (before, step) in enumerate(pairwise(steps), start=2):
+            if step.balance <= before.balance:
+                raise ValueError(
+                    f"step {number} (balance {step.balance}) must be above step {number - 1} "
+                    f"(balance {before.balance}): list the steps from the lowest balance up"
+                )
         return steps
 
 

@@ -26,7 +26,7 @@ def _smaller[T: (int, Decimal)](mine: T | None, firm: T) -> T:
     return firm if mine is None else min(mine, firm)
 
 
-def _daily_loss(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]:
+def stricter_daily_loss(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]:
     """The smaller limit; ``net`` when either side counts open P&L (a firm that does
     ends the account on open losses); the stricter action, at least a lock to the
     day's end (the firm's soft breach blocks until then)."""
@@ -43,22 +43,29 @@ def _daily_loss(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]:
     return out
 
 
-def _max_loss(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]:
-    """The firm's floor, tightened by the trader's own ``[risk.max_loss]`` if any."""
+def stricter_max_loss(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]:
+    """The firm's floor; where the trader set their own (``amount``), the smaller amount,
+    the faster-moving mode, the higher stop (none: never stops, the strictest), and a
+    lock if either locks. The buffer stays the trader's."""
     rule = firm.max_loss
-    out = dict(mine)
-    out["start_balance"] = rule.start_balance
-    out["amount"] = _smaller(mine.get("amount"), rule.amount)
-    mode = mine.get("mode")
-    out["mode"] = rule.mode if mode not in MODES else max(mode, rule.mode, key=MODES.index)
-    stops = [stop for stop in (mine.get("stop_at"), rule.stop_at) if stop is not None]
-    # A floor that never stops rising is the stricter; else the higher stop.
-    if mine.get("amount") is not None and mine.get("stop_at") is None:
-        out["stop_at"] = None
-    else:
-        out["stop_at"] = max(stops) if stops else None
-    out["lock_when_reached"] = bool(mine.get("lock_when_reached")) or rule.lock_when_reached
-    return out
+    theirs = {
+        "amount": rule.amount,
+        "mode": rule.mode,
+        "start_balance": rule.start_balance,
+        "stop_at": rule.stop_at,
+        "lock_when_reached": rule.lock_when_reached,
+    }
+    if mine.get("amount") is None:
+        return {**mine, **theirs}
+    stops = [mine.get("stop_at"), rule.stop_at]
+    return {
+        **mine,
+        **theirs,
+        "amount": min(mine["amount"], rule.amount),
+        "mode": max(mine.get("mode", rule.mode), rule.mode, key=MODES.index),
+        "stop_at": None if None in stops else max(s for s in stops if s is not None),
+        "lock_when_reached": bool(mine.get("lock_when_reached")) or rule.lock_when_reached,
+    }
 
 
 def ceiling(steps: list[dict[str, Any]] | list[ScalingStep], balance: Decimal) -> int:
@@ -77,7 +84,7 @@ def ceiling(steps: list[dict[str, Any]] | list[ScalingStep], balance: Decimal) -
     return allowed
 
 
-def _scaling(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]:
+def stricter_scaling(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]:
     """At every balance either table names, the smaller of the two ceilings."""
     if not firm.scaling:
         return mine
@@ -93,7 +100,7 @@ def _scaling(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]:
     return {**mine, "steps": steps}
 
 
-def _trading_hours(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]:
+def stricter_trading_hours(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]:
     """The firm's flat-by time, or the trader's when it is earlier (same timezone)."""
     if firm.clock is None or "flat_by" not in mine:
         return mine
@@ -108,7 +115,7 @@ def apply_firm(risk: RiskSettings, firm: FirmProfile) -> RiskSettings:
     """``risk`` with the firm's limits in, each the stricter of the two."""
     data = risk.model_dump()
     fields = RiskSettings.model_fields
-    data["daily_loss"] = _daily_loss(data["daily_loss"], firm)
+    data["daily_loss"] = stricter_daily_loss(data["daily_loss"], firm)
     position = data["max_position"]
     position["micros"] = _smaller(position.get("micros"), firm.contracts.micros_limit)
     symbols = dict(data["contract_limit"]["symbols"])
@@ -117,8 +124,8 @@ def apply_firm(risk: RiskSettings, firm: FirmProfile) -> RiskSettings:
     data["contract_limit"]["symbols"] = symbols
     # Sections other parts of the engine add: applied once they exist.
     if "max_loss" in fields:
-        data["max_loss"] = _max_loss(data["max_loss"], firm)
+        data["max_loss"] = stricter_max_loss(data["max_loss"], firm)
     if "scaling" in fields:
-        data["scaling"] = _scaling(data["scaling"], firm)
-    data["trading_hours"] = _trading_hours(data["trading_hours"], firm)
+        data["scaling"] = stricter_scaling(data["scaling"], firm)
+    data["trading_hours"] = stricter_trading_hours(data["trading_hours"], firm)
     return RiskSettings.model_validate(data)
