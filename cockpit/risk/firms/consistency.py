@@ -52,7 +52,7 @@ class PayoutReport:
             left = max(self.target - self.total, ZERO)
             out.append(
                 f"{self.firm} profit target: {self.total:,.2f} of {self.target:,.2f} "
-                f"over {self.days} days ({left:,.2f} to go)"
+                f"over {self.days} day{'' if self.days == 1 else 's'} ({left:,.2f} to go)"
             )
         if self.share_limit is not None:
             limit = f"{self.share_limit:.0%}"
