@@ -34,6 +34,8 @@ from cockpit.brokers.projectx_config import ProjectXSettings
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.instruments import DEFAULT_WATCHLIST, INSTRUMENTS
 from cockpit.risk.config import RENAMED_TABLES, RiskSettings
+from cockpit.risk.firms import FirmFileError, FirmProfile, UnknownFirmError, find_profile
+from cockpit.risk.firms.merge import apply_firm
 
 APP_NAME = "cockpit"
 
@@ -127,7 +129,14 @@ class JournalSettings(Section):
         return value.expanduser() if value is not None else None
 
 
+class AccountSettings(Section):
+    firm: str | None = None
+    """A firm profile (``cockpit rules firms`` lists them): its limits join the ``[risk]``
+    ones, the stricter of the two winning for each."""
+
+
 class Settings(Section):
+    account: AccountSettings = AccountSettings()
     broker: BrokerSettings = BrokerSettings()
     paper: PaperSettings = PaperSettings()
     ui: UiSettings = UiSettings()
@@ -137,6 +146,12 @@ class Settings(Section):
     """Key remaps by binding id: ``flatten-all = "ctrl+x"``."""
     risk: RiskSettings = RiskSettings()
     _file: Path = PrivateAttr(default_factory=default_config_path)
+    _firm: FirmProfile | None = PrivateAttr(default=None)
+
+    @property
+    def firm(self) -> FirmProfile | None:
+        """The firm profile in effect (already folded into ``risk``), if any."""
+        return self._firm
 
     @property
     def file(self) -> Path:
@@ -187,7 +202,39 @@ def parse_settings(text: str, path: Path) -> Settings:
     except ValidationError as exc:
         raise ConfigError(describe_errors(exc, text, path)) from None
     settings._file = path
+    if settings.account.firm is not None:
+        settings = with_firm(settings, text, path)
     return settings
+
+
+def firms_dir() -> Path:
+    """Where the trader's own firm profiles live (one overrides a shipped one by name)."""
+    return config_dir() / "firms"
+
+
+def firm_problem(exc: FirmFileError) -> str:
+    """A bad firm file in the words of every config error: file, line, key, what is allowed."""
+    if isinstance(exc.problem, str):
+        return f"{exc.path}: {exc.problem}"
+    return describe_errors(exc.problem, exc.text, exc.path, model=FirmProfile)
+
+
+def with_firm(settings: Settings, text: str, path: Path) -> Settings:
+    """``settings`` with ``[account] firm``'s profile folded into ``risk`` (stricter wins)."""
+    name = settings.account.firm
+    assert name is not None
+    try:
+        profile = find_profile(name, firms_dir()).profile
+    except UnknownFirmError as exc:
+        line, _, _ = locate(text, ["account", "firm"])
+        raise ConfigError(f'{path}:{line}: [account] firm = "{name}": {exc}') from None
+    except FirmFileError as exc:
+        raise ConfigError(
+            f'{path}: [account] firm = "{name}": its profile is not valid\n{firm_problem(exc)}'
+        ) from None
+    merged = settings.model_copy(update={"risk": apply_firm(settings.risk, profile)})
+    merged._firm = profile
+    return merged
 
 
 def save_theme(path: Path, theme: str) -> None:

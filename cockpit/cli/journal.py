@@ -238,10 +238,21 @@ def review(ctx: click.Context, target: str, rules: Path | None, folder: Path | N
         palette = themed(ctx)
         out.print(ending_text(journal_file.ending, palette))
         out.print(review_view(make_review(journal_file), palette))
+        for line in firm_lines(ctx, folder, journal_file.header.account):
+            out.print(line, markup=False)
         if other is not None and rules is not None:
             from cockpit.journal.whatif import what_if
 
             out.print(whatif_view(what_if(journal_file, other), rules, palette))
+
+
+def firm_lines(ctx: click.Context, folder: Path | None, account: str) -> list[str]:
+    """With ``[account] firm`` on: its profit target and consistency over the journals."""
+    from cockpit.journal.days import firm_report
+
+    root = ctx.find_root().obj or {}
+    settings = load_or_exit(root.get("config_path"))
+    return firm_report(settings, folder_of(ctx, folder), account)
 
 
 # cockpit replay ----------------------------------------------------------------------------

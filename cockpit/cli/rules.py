@@ -21,12 +21,15 @@ from cockpit.config import (
     ConfigError,
     Settings,
     default_config_path,
+    firm_problem,
+    firms_dir,
     load_settings,
     parse_settings,
 )
 from cockpit.core.clock import WallClock
 from cockpit.core.text import countdown
 from cockpit.risk.config import RENAMED_TABLES, RiskSettings
+from cockpit.risk.firms import FirmFileError, FirmProfile, all_profiles
 from cockpit.risk.rules import all_rules
 from cockpit.risk.rules.base import Env
 from cockpit.risk.tally import Tally
@@ -70,6 +73,8 @@ def check(ctx: click.Context, file: Path | None) -> None:
         click.echo(f"cockpit rules check: {path} is not valid\n{problem}", err=True)
         sys.exit(2)
     click.echo(render(settings.risk, path))
+    if settings.firm is not None:
+        click.echo("\n" + firm_in_effect(settings.firm))
     for note in renamed_notes(text):
         click.echo(note)
 
@@ -116,6 +121,72 @@ def render(settings: RiskSettings, path: Path | None) -> str:
         "A lockout is kept outside this file (state dir, journals): no edit here can shorten one.",
     ]
     return "\n".join(lines)
+
+
+def key_numbers(profile: FirmProfile) -> str:
+    """A profile's limits in one line: ``max loss 2,000 eod-trailing · daily 1,000 · ...``."""
+    rule = profile.max_loss
+    parts = [f"max loss {rule.amount:,} {rule.mode} from {rule.start_balance:,}"]
+    if rule.stop_at is not None:
+        parts[0] += f" (stops at {rule.stop_at:,})"
+    if profile.daily_loss is not None:
+        parts.append(f"daily loss {profile.daily_loss.limit:,} {profile.daily_loss.basis}")
+    if profile.profit_target is not None:
+        parts.append(f"target {profile.profit_target.amount:,}")
+    if profile.consistency is not None:
+        parts.append(f"best day <= {profile.consistency.best_day_share:.0%} of profit")
+    contracts = f"{profile.contracts.max} contracts ({profile.contracts.micros_limit} micros)"
+    if profile.scaling:
+        contracts += f", scaling {len(profile.scaling)} steps"
+    parts.append(contracts)
+    if profile.clock is not None:
+        parts.append(f"flat by {profile.clock.flat_by} {zone_label_of(profile.clock.timezone)}")
+    return " · ".join(parts)
+
+
+def zone_label_of(timezone: str) -> str:
+    return {"America/Chicago": "CT", "America/New_York": "ET"}.get(timezone, timezone)
+
+
+def checked(profile: FirmProfile) -> str:
+    state = "verified" if profile.verified else "NOT verified"
+    return f"read {profile.read_on:%Y-%m-%d}, {state}: {profile.source}"
+
+
+def firm_in_effect(profile: FirmProfile) -> str:
+    """What ``rules check`` says of ``[account] firm``: its limits and how sure they are."""
+    return "\n".join(
+        [
+            f"Firm in effect: {profile.name} ({profile.firm}, {profile.plan})",
+            f"  {key_numbers(profile)}",
+            f"  {checked(profile)}",
+            "  The stricter of the firm's and [risk]'s value applies to each limit; the "
+            "target and consistency are reported, not enforced.",
+        ]
+    )
+
+
+@rules.command("firms")
+def firms() -> None:
+    """List the firm profiles ``[account] firm`` can name, shipped and your own."""
+    user_dir = firms_dir()
+    try:
+        listed = all_profiles(user_dir)
+    except FirmFileError as exc:
+        click.echo(
+            f"cockpit rules firms: a firm profile is not valid\n{firm_problem(exc)}", err=True
+        )
+        sys.exit(2)
+    for entry in listed:
+        profile = entry.profile
+        origin = "shipped" if entry.shipped else f"yours: {entry.path}"
+        click.echo(f"{profile.name}  {profile.firm} · {profile.plan}  [{origin}]")
+        click.echo(f"  {key_numbers(profile)}")
+        click.echo(f"  {checked(profile)}")
+    click.echo(
+        f'\nSet one with [account] firm = "NAME"; your own profiles go in {user_dir}/ '
+        "(the same name replaces a shipped one). See docs/rules.md, Firm profiles."
+    )
 
 
 @rules.command("lockout")

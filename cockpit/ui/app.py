@@ -551,7 +551,20 @@ class CockpitApp(App[int]):
         if risk is None:
             self.say("no risk engine in this session")
             return
-        self.push_screen(RiskScreen(risk))
+        self.push_screen(RiskScreen(risk, self.firm_lines()))
+
+    def firm_lines(self) -> list[str]:
+        """The firm's profit target and consistency, read from this account's journals
+        (report only; nothing without ``[account] firm`` or a journal)."""
+        journal = self.session.journal
+        if self.session.settings.firm is None or journal is None or journal.path is None:
+            return []
+        from cockpit.journal.days import firm_report
+        from cockpit.journal.reader import read_header
+
+        journal.flush()
+        account = read_header(journal.path).account
+        return firm_report(self.session.settings, journal.path.parent, account)
 
     def action_review(self) -> None:
         """The review of this session so far, from its journal."""
@@ -566,6 +579,12 @@ class CockpitApp(App[int]):
         journal.flush()
         with open_journal(journal.path) as recorded:
             view = review_view(review(recorded), review_palette(self.get_css_variables()))
+        lines = self.firm_lines()
+        if lines:
+            from rich.console import Group
+            from rich.text import Text
+
+            view = Group(view, Text("\n".join(lines)))
         self.push_screen(ReviewScreen(view, "this session"))
 
     def action_focus_orders(self) -> None:

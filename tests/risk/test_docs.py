@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
+from pydantic import BaseModel
 
 from cockpit.config import parse_settings
+from cockpit.risk.firms import FirmProfile, read_profile
 from cockpit.risk.rules import RULES
 
 DOC = Path(__file__).parents[2] / "docs" / "rules.md"
@@ -25,3 +28,34 @@ def test_every_rule_has_a_section() -> None:
     headings = re.findall(r"^### .*$", DOC.read_text(encoding="utf-8"), re.M)
     for rule in RULES:
         assert any(f"`{rule.name}`" in heading for heading in headings), rule.name
+
+
+FIRM_SECTION = DOC.read_text(encoding="utf-8").split("## Firm profiles", 1)[1].split("\n## ")[0]
+FIRM_BLOCKS = re.findall(r"```toml firm-profile\n(.*?)```", FIRM_SECTION, re.S)
+
+
+def test_the_firm_profile_example_is_a_valid_profile() -> None:
+    """The page's example profile validates as a firm file named like its ``name``."""
+    assert FIRM_BLOCKS
+    for block in FIRM_BLOCKS:
+        name = re.search(r'^name = "(.*)"$', block, re.M)
+        assert name is not None
+        read_profile(Path(f"{name.group(1)}.toml"), block)
+
+
+def test_every_firm_profile_field_is_documented_and_in_the_example() -> None:
+    """Each key of the profile schema, nested tables included, has a row in the table of
+    the Firm profiles section and appears in the example."""
+    models: list[type[BaseModel]] = [FirmProfile]
+    keys: list[str] = []
+    while models:
+        model = models.pop()
+        for key, field in model.model_fields.items():
+            keys.append(key)
+            for inner in (field.annotation, *get_args(field.annotation)):
+                for kind in (inner, *get_args(inner)):
+                    if isinstance(kind, type) and issubclass(kind, BaseModel):
+                        models.append(kind)
+    for key in keys:
+        assert re.search(rf"^\| `(\[\[?)?{key}(\]\]?)?` \|", FIRM_SECTION, re.M), key
+        assert re.search(rf"^\[*{key}\b", FIRM_BLOCKS[0], re.M), key

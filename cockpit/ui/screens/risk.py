@@ -28,9 +28,11 @@ class RiskScreen(ModalScreen[None]):
 
     COMPONENT_CLASSES = {"risk--ok", "risk--warn", "risk--breach"}
 
-    def __init__(self, risk: RiskEngine) -> None:
+    def __init__(self, risk: RiskEngine, firm_lines: list[str] | None = None) -> None:
         super().__init__()
         self.risk = risk
+        self.firm_lines = firm_lines or []
+        """The firm's target and consistency, read once when the panel opens."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="risk-box"):
@@ -73,6 +75,5 @@ class RiskScreen(ModalScreen[None]):
             )
         rules_on = len(readings) - 1
         note = "every rule is off: add a [risk] section to the config (docs/rules.md)"
-        self.query_one("#risk-footer", Static).update(
-            note if rules_on == 0 else f"{rules_on} rules on · esc close"
-        )
+        footer = note if rules_on == 0 else f"{rules_on} rules on · esc close"
+        self.query_one("#risk-footer", Static).update("\n".join([*self.firm_lines, footer]))
