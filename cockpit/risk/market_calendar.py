@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cockpit.core.clock import ns_from_datetime
 from cockpit.risk.timing import parse_hhmm
@@ -66,18 +66,20 @@ class CalendarFile(BaseModel):
     holiday: list[Holiday] = Field(default_factory=list)
     early_close: list[EarlyClose] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _each_date_once(self) -> CalendarFile:
+    def listed_twice(self) -> tuple[str, int, date] | None:
+        """The first entry whose date an earlier entry already has: (table, index, date)."""
         seen: set[date] = set()
-        for entry in [*self.holiday, *self.early_close]:
-            if entry.date in seen:
-                raise ValueError(f"{entry.date} is listed twice: keep one entry per date")
-            seen.add(entry.date)
-        return self
+        for table, entries in (("holiday", self.holiday), ("early_close", self.early_close)):
+            for index, entry in enumerate(entries):
+                if entry.date in seen:
+                    return table, index, entry.date
+                seen.add(entry.date)
+        return None
 
 
 def parse_calendar(text: str) -> CalendarFile:
-    """A calendar file's text, validated (raises ``TOMLDecodeError`` / ``ValidationError``)."""
+    """A calendar file's text, validated (raises ``TOMLDecodeError`` / ``ValidationError``;
+    a date listed twice is for the caller to report, see :meth:`CalendarFile.listed_twice`)."""
     return CalendarFile.model_validate(tomllib.loads(text))
 
 
