@@ -7,8 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from pydantic import ValidationError
 
+from cockpit.cli import main
 from cockpit.core.events import Notice
 from cockpit.risk.config import RiskSettings, ScalingStep
 from cockpit.risk.eod import FILE_NAME
@@ -149,3 +151,16 @@ async def test_a_damaged_record_is_said_and_recorded_afresh(
     await d.tick()
     assert d.eod.balance == Decimal("50000")
     assert json.loads((tmp_path / FILE_NAME).read_text())["balance"] == "50000"
+
+
+def test_rules_check_names_the_line_of_a_table_out_of_order(tmp_path: Path) -> None:
+    """``cockpit rules check`` on steps out of order: file:line, the key, exit 2."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[risk.scaling]\n"
+        "steps = [{ balance = 50000, contracts = 2 }, { balance = 49000, contracts = 3 }]\n"
+    )
+    result = CliRunner().invoke(main, ["rules", "check", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:2: [risk.scaling] steps = [" in result.output
+    assert "steps out of order: balance 49000 follows 50000" in result.output
