@@ -9,7 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from cockpit.core.events import FlattenStarted
+from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Side
+from cockpit.core.state import State
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.market_calendar import (
     EarlyClose,
@@ -142,3 +144,27 @@ def test_the_shipped_calendar_reads_and_says_it_is_unverified() -> None:
     entries = [*shipped_file().holiday, *shipped_file().early_close]
     assert entries
     assert not any(entry.verified for entry in entries)
+
+
+def test_the_risk_panel_shows_the_trading_days_end() -> None:
+    """The ``R`` row: the flat-by time as the limit, and the trading day's times in the
+    detail, the half day's on a half day (after 17:00 CT: the next day's)."""
+    from cockpit.risk.engine import RiskEngine
+    from cockpit.risk.rules.trading_hours import TradingHours
+
+    settings = RiskSettings.model_validate(
+        {"trading_hours": {"flat_by": "15:10", "no_entries_minutes": 10}}
+    )
+    risk = RiskEngine(settings, market=CALENDAR)
+    rule = next(r for r in risk.rules if isinstance(r, TradingHours))
+    state = State(INSTRUMENTS, ["MNQ"])
+    reading = rule.reading(state, at(2026, 3, 10, 10, 0))
+    assert reading.limit == "any time; flat by 15:10"
+    assert reading.detail == (
+        "inside trading hours · today: no entries from 15:00, flatten 15:05, flat by 15:10"
+    )
+    evening = rule.reading(state, at(2026, 11, 26, 18, 0))
+    assert evening.detail == (
+        "inside trading hours · today: no entries from 12:05, flatten 12:10, "
+        "flat by 12:15 (half day: Day after Thanksgiving)"
+    )

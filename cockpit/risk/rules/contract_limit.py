@@ -161,7 +161,7 @@ class ContractLimit(PerSymbolLimit):
         detail = "position plus working orders, per side"
         index = self.scaling()
         if index is not None:
-            limits += f"; scaling {self.steps[index].contracts}"
+            limits += f"; scaling {self.steps[index].contracts} ({self.next_step_words()})"
             detail = f"{self.scaling_words()}; {self.next_step_words()}"
         if not worst_symbol:
             ceiling = self.limit_for("") if index is not None else None

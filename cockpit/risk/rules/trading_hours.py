@@ -269,8 +269,10 @@ class TradingHours(Rule):
     def reading(self, state: State, now: int) -> Reading:
         level = self.level(state, now)
         limit = self.describe_windows()
+        detail = self.reason(state, now)
         if self.flat_by is not None:
-            limit += f"; {self.describe_end()}"
+            limit += f"; {'flat by' if self.firm else 'flatten'} {self.flat_by:%H:%M}"
+            detail = f"{detail}{self.todays_end(now)}"
         return Reading(
             self.name,
             self.title,
@@ -278,8 +280,22 @@ class TradingHours(Rule):
             f"{datetime_from_ns(now, self.tz):%H:%M} {self.tz.key}",
             "closed" if level is Level.BREACH else "open",
             level,
-            self.reason(state, now),
+            detail,
         )
+
+    def todays_end(self, now: int) -> str:
+        """`` · today: no entries from 15:00, flatten 15:05, flat by 15:10`` for the risk
+        panel: the trading day's (after 17:00 CT, tomorrow's; a half day's own times);
+        empty on a day without one."""
+        plan = self.plan(self.env.calendar.day(now))
+        if plan is None or not self.firm:
+            return ""
+        parts = []
+        if plan.no_entries < plan.flatten:
+            parts.append(f"no entries from {self._hhmm(plan.no_entries)}")
+        parts.append(f"flatten {self._hhmm(plan.flatten)}")
+        parts.append(f"flat by {self._hhmm(plan.flat_by)}{self._half(plan)}")
+        return " · today: " + ", ".join(parts)
 
     def describe(self) -> str:
         text = f"entries only {self.describe_windows()}"
