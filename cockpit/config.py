@@ -36,6 +36,12 @@ from cockpit.core.instruments import DEFAULT_WATCHLIST, INSTRUMENTS
 from cockpit.risk.config import RENAMED_TABLES, RiskSettings
 from cockpit.risk.firms import FirmFileError, FirmProfile, UnknownFirmError, find_profile
 from cockpit.risk.firms.merge import apply_firm
+from cockpit.risk.market_calendar import (
+    CalendarFile,
+    MarketCalendar,
+    parse_calendar,
+    shipped_file,
+)
 
 APP_NAME = "cockpit"
 
@@ -56,6 +62,48 @@ def data_dir() -> Path:
 
 def default_config_path() -> Path:
     return config_dir() / "config.toml"
+
+
+def calendar_path() -> Path:
+    """The trader's own exchange calendar (holidays, half days), beside the config."""
+    return config_dir() / "calendar.toml"
+
+
+def load_market_calendar(path: Path | None = None) -> MarketCalendar:
+    """The shipped exchange calendar with the trader's file (``path``, default
+    :func:`calendar_path`) over it; a bad file is a :class:`ConfigError` naming the file,
+    line and key, like a bad config."""
+    path = path or calendar_path()
+    if not path.exists():
+        return MarketCalendar.from_files(shipped_file())
+    return MarketCalendar.from_files(shipped_file(), read_calendar(path))
+
+
+def read_calendar(path: Path) -> CalendarFile:
+    """One calendar file, validated, or :class:`ConfigError` with ``file:line``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{path}: cannot read the calendar file: {reason}") from None
+    try:
+        calendar = parse_calendar(text)
+    except tomllib.TOMLDecodeError as exc:
+        at = re.search(r"\(at line (\d+)", str(exc))
+        where = f"{path}:{at.group(1)}" if at else str(path)
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc, text, path, CalendarFile)) from None
+    twice = calendar.listed_twice()
+    if twice is not None:
+        table, index, day = twice
+        line, _, _ = locate(text, [table, index, "date"])
+        where = f"{path}:{line}" if line else str(path)
+        raise ConfigError(
+            f"{where}: [{table} entry {index + 1}] date = {day}: listed twice; "
+            "keep one entry per date"
+        )
+    return calendar
 
 
 class Section(BaseModel):

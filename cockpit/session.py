@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.config import Settings, state_dir
+from cockpit.config import Settings, load_market_calendar, state_dir
 from cockpit.core.broker import Broker
 from cockpit.core.clock import NS_PER_SECOND, Clock, FakeClock, WallClock
 from cockpit.core.engine import Engine
@@ -20,6 +20,7 @@ from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Mode
 from cockpit.core.state import State
 from cockpit.risk.engine import RiskEngine
+from cockpit.risk.eod import EndOfDay
 from cockpit.risk.lockout import LockoutStore, write_atomic
 
 if TYPE_CHECKING:
@@ -144,7 +145,10 @@ def build_session(
     Lockouts persist in two records: one in ``risk_state_dir`` (default: the user state
     dir), one beside the journals (``journal_dir`` if given, else the data dir's default
     journals folder); tests pass temporary ones. Replay keeps its lockouts in memory so
-    it can never lock live trading.
+    it can never lock live trading. The end-of-day balance (the scaling plan's) is kept
+    beside the lockout record in ``risk_state_dir`` (in memory for a replay or when the
+    caller passes ``lockouts``); the exchange calendar is the shipped one with the
+    trader's ``calendar.toml`` over it.
     The journal is on unless ``[journal] enabled = false`` (never for a replay); it is
     written to ``journal_dir``, else ``[journal] dir``, else the user data dir.
     """
@@ -174,7 +178,8 @@ def build_session(
         from cockpit.journal.risk import note_lockout
 
         note_lockout(journal, store)
-    risk = RiskEngine(settings.risk, clock, store=store)
+    eod = EndOfDay(risk_state_dir or state_dir()) if remembered else EndOfDay()
+    risk = RiskEngine(settings.risk, clock, store=store, market=load_market_calendar(), eod=eod)
     risk.attach(engine)
     return Session(settings, clock, state, engine, broker, symbols, risk=risk, journal=journal)
 

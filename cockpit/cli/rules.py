@@ -20,9 +20,11 @@ import click
 from cockpit.config import (
     ConfigError,
     Settings,
+    calendar_path,
     default_config_path,
     firm_problem,
     firms_dir,
+    load_market_calendar,
     load_settings,
     parse_settings,
 )
@@ -49,12 +51,14 @@ def check(ctx: click.Context, file: Path | None) -> None:
     root = ctx.find_root().obj or {}
     chosen = file or root.get("config_path")
     path = chosen or default_config_path()
+    calendar_note = check_calendar()
     if not path.exists():
         if chosen is not None:
             click.echo(f"cockpit rules check: {path}: no such file", err=True)
             sys.exit(2)
         click.echo(f"no config file at {path}: every risk rule is off\n")
         click.echo(render(RiskSettings(), None))
+        click.echo(calendar_note)
         return
     try:
         text = path.read_text(encoding="utf-8")
@@ -73,10 +77,29 @@ def check(ctx: click.Context, file: Path | None) -> None:
         click.echo(f"cockpit rules check: {path} is not valid\n{problem}", err=True)
         sys.exit(2)
     click.echo(render(settings.risk, path))
+    click.echo(calendar_note)
     if settings.firm is not None:
         click.echo("\n" + firm_in_effect(settings.firm))
     for note in renamed_notes(text):
         click.echo(note)
+
+
+def check_calendar() -> str:
+    """The exchange calendar in one line, or its problems (file, line, key) and exit 2."""
+    own = calendar_path()
+    try:
+        market = load_market_calendar(own)
+    except ConfigError as exc:
+        click.echo(f"cockpit rules check: {own} is not valid\n{exc}", err=True)
+        sys.exit(2)
+    unverified = sum(
+        not entry.verified for entry in [*market.holidays.values(), *market.early_closes.values()]
+    )
+    source = f"shipped, with {own} over it" if own.exists() else f"shipped (yours: {own})"
+    return (
+        f"Exchange calendar: {len(market.holidays)} holidays, {len(market.early_closes)} "
+        f"half days ({unverified} not verified), {source}"
+    )
 
 
 def renamed_notes(text: str) -> list[str]:

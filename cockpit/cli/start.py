@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.config import Settings
+from cockpit.config import ConfigError, Settings, load_market_calendar
 from cockpit.logs import log_to_file
 from cockpit.session import build_session
 from cockpit.ui.app import make_app
@@ -25,8 +25,14 @@ if TYPE_CHECKING:
 def check_start(settings: Settings) -> int:
     """Problems a trader must fix before the cockpit opens: 0, or 2 with a message.
 
-    An unknown theme name, a broken theme file or a key bound twice ends the start.
+    An unknown theme name, a broken theme file, a key bound twice or a bad exchange
+    calendar file ends the start.
     """
+    try:
+        load_market_calendar()
+    except ConfigError as exc:
+        print(f"cockpit: config error\n{exc}", file=sys.stderr)
+        return 2
     problem = theme_start_problem(settings.ui.theme)
     if problem:
         print(f"cockpit: {problem}", file=sys.stderr)

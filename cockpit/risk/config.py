@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 from fnmatch import fnmatchcase
+from itertools import pairwise
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -105,6 +106,30 @@ class ContractLimit(_Section):
     _symbols = field_validator("symbols")(classmethod(lambda cls, v: _symbol_map(v)))
 
 
+class ScalingStep(_Section):
+    balance: Decimal = Field(gt=0)
+    """From this end-of-day balance..."""
+    contracts: int = Field(ge=1)
+    """...this many contracts per symbol."""
+
+
+class Scaling(_Section):
+    steps: list[ScalingStep] = Field(default_factory=list)
+    """The plan's table: the contract ceiling by end-of-day balance, lowest balance first;
+    below the first step, the first step's contracts."""
+
+    @field_validator("steps")
+    @classmethod
+    def _ascending(cls, steps: list[ScalingStep]) -> list[ScalingStep]:
+        for before, after in pairwise(steps):
+            if after.balance <= before.balance:
+                raise ValueError(
+                    f"steps out of order: balance {after.balance} follows {before.balance}; "
+                    "list them from the lowest balance up, each balance once"
+                )
+        return steps
+
+
 class MaxOrderSize(_Section):
     contracts: int | None = Field(default=None, ge=1)
     symbols: dict[str, int] = Field(default_factory=dict)
@@ -154,9 +179,28 @@ class TradingHours(_Section):
     days: list[Weekday] = Field(default_factory=lambda: list(MON_TO_FRI))
     """Days a window may start on."""
     flatten_at: str | None = None
-    """``HH:MM``: flatten everything then, and deny entries until the day ends."""
+    """``HH:MM``: flatten everything then, and deny entries until the day ends (the same
+    as ``flat_by`` with ``flatten_margin_minutes = 0``)."""
+    flat_by: str | None = None
+    """``HH:MM``: the firm's flat-by time; the cockpit flattens ``flatten_margin_minutes``
+    before it (earlier on a half day) and denies entries until the day ends."""
+    flatten_margin_minutes: float = Field(default=5, ge=0, le=240)
+    no_entries_minutes: float = Field(default=0, ge=0, le=240)
+    """No new entries in the last N minutes before ``flat_by``."""
 
     _timezone = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+
+    @field_validator("flat_by")
+    @classmethod
+    def _flat_by(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            parse_hhmm(value)
+            if info.data.get("flatten_at") is not None:
+                raise ValueError(
+                    "flatten_at and flat_by both set: keep flat_by (flatten_at is "
+                    "flat_by with flatten_margin_minutes = 0)"
+                )
+        return value
 
     @field_validator("windows")
     @classmethod
@@ -282,6 +326,7 @@ class RiskSettings(_Section):
     profit_target: ProfitTarget = ProfitTarget()
     max_position: MaxPosition = MaxPosition()
     contract_limit: ContractLimit = ContractLimit()
+    scaling: Scaling = Scaling()
     max_order_size: MaxOrderSize = MaxOrderSize()
     fills_per_day: FillsPerDay = FillsPerDay()
     consecutive_losses: ConsecutiveLosses = ConsecutiveLosses()

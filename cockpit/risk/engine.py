@@ -60,8 +60,10 @@ from cockpit.core.text import countdown
 from cockpit.core.tradingstate import TradingState
 from cockpit.core.validation import Denial
 from cockpit.risk.config import RiskSettings
+from cockpit.risk.eod import EndOfDay
 from cockpit.risk.exposure import cancellable, order_increases
 from cockpit.risk.lockout import Lockout, LockoutStore
+from cockpit.risk.market_calendar import MarketCalendar, shipped_calendar
 from cockpit.risk.rules import build_rules
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Rule, RuleDenial
 from cockpit.risk.rules.daily_loss import DailyLoss
@@ -84,13 +86,18 @@ class RiskEngine(RiskViews):
         clock: Clock | None = None,
         *,
         store: LockoutStore | None = None,
+        market: MarketCalendar | None = None,
+        eod: EndOfDay | None = None,
     ) -> None:
         self.settings = settings or RiskSettings()
         self.clock: Clock = clock or WallClock()
         self.store = store or LockoutStore.memory()
         self.calendar = Calendar(self.settings.boundary, self.settings.zone)
         self.tally = Tally(self.calendar)
-        self.env = Env(self.settings, self.calendar, self.tally)
+        self.eod = eod if eod is not None else EndOfDay()
+        """The end-of-day balance (the scaling plan's), recorded on the tick."""
+        market = market if market is not None else shipped_calendar()
+        self.env = Env(self.settings, self.calendar, self.tally, market, self.eod)
         self.rules: list[Rule] = build_rules(self.env)
         self.dry_run = self.settings.dry_run
         self.trading_state = TradingState.ACTIVE
@@ -155,6 +162,10 @@ class RiskEngine(RiskViews):
                 "risk rules in DRY RUN: decisions are recorded, nothing is denied or "
                 "enforced (a lockout still holds)",
             )
+        self.eod.observe(state, now, self.calendar)
+        if self.eod.problem is not None:
+            self._notice(now, "error", f"{self.eod.problem}: recorded afresh from the balance")
+            self.eod.problem = None
         lockout = self.store.active(now)
         if self.store.problem is not None:
             reason = f"{self.store.problem}: locked until the trading day ends, to be safe"
@@ -314,6 +325,13 @@ class RiskEngine(RiskViews):
         acts: list[tuple[str, Act]] = []
         if not self._end_lockout_if_over(now) and self.store.lockout is not None:
             self._save_problem(now, self.store.touch(now))
+        if now >= self.eod.until_ns and self.eod.observe(state, now, self.calendar):
+            if self.settings.scaling.steps:
+                inputs = f"day={self.eod.day} balance={self.eod.balance}"
+                self._decide("contract-limit", "record", "end-of-day balance", inputs)
+            if self.eod.problem is not None:
+                self._save_problem(now, self.eod.problem)
+                self.eod.problem = None
         for rule in self._timed:
             self._update(rule, state, now, acts)
         for rule in self._clocked:

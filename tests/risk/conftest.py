@@ -24,7 +24,9 @@ from cockpit.core.state import State
 from cockpit.market import synthetic
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
+from cockpit.risk.eod import EndOfDay
 from cockpit.risk.lockout import LockoutStore
+from cockpit.risk.market_calendar import MarketCalendar
 
 CT = ZoneInfo("America/Chicago")
 NY = ZoneInfo("America/New_York")
@@ -80,6 +82,8 @@ class Desk:
         clock: FakeClock | None = None,
         symbols: tuple[str, ...] = SYMBOLS,
         fees: dict[str, Decimal] | None = None,
+        market: MarketCalendar | None = None,
+        balance: Decimal | None = None,
     ) -> None:
         settings = (
             risk if isinstance(risk, RiskSettings) else RiskSettings.model_validate(risk or {})
@@ -89,13 +93,18 @@ class Desk:
         no_fees = {symbol: Decimal(0) for symbol in symbols}
         with short_history():
             self.broker = PaperBroker(
-                self.clock, symbols, pump_interval=0, fees=no_fees if fees is None else fees
+                self.clock,
+                symbols,
+                pump_interval=0,
+                fees=no_fees if fees is None else fees,
+                **({"balance": balance} if balance is not None else {}),
             )
         self.state = State(INSTRUMENTS, symbols)
         self.recorder = ListRecorder()
         self.engine = Engine(self.state, self.clock, broker=self.broker, recorder=self.recorder)
         self.store = LockoutStore(state_dir) if state_dir is not None else LockoutStore.memory()
-        self.risk = RiskEngine(settings, self.clock, store=self.store)
+        self.eod = EndOfDay(state_dir) if state_dir is not None else EndOfDay()
+        self.risk = RiskEngine(settings, self.clock, store=self.store, market=market, eod=self.eod)
         self.risk.attach(self.engine)
 
     async def start(self) -> Desk:

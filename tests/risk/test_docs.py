@@ -11,16 +11,31 @@ from pydantic import BaseModel
 
 from cockpit.config import parse_settings
 from cockpit.risk.firms import FirmProfile, read_profile
+from cockpit.risk.market_calendar import parse_calendar
 from cockpit.risk.rules import RULES
 
 DOC = Path(__file__).parents[2] / "docs" / "rules.md"
-BLOCKS = re.findall(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+FENCED = re.findall(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+CALENDARS = [block for block in FENCED if block.startswith("# calendar.toml")]
+"""Examples of the exchange calendar file (they start with ``# calendar.toml``)."""
+BLOCKS = [block for block in FENCED if block not in CALENDARS]
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"example-{i}" for i in range(len(BLOCKS))])
 def test_every_toml_example_is_a_valid_config(block: str) -> None:
     """Each example parses and validates as a config file."""
     parse_settings(block, DOC)
+
+
+@pytest.mark.parametrize("block", CALENDARS, ids=[f"calendar-{i}" for i in range(len(CALENDARS))])
+def test_every_calendar_example_is_a_valid_calendar(block: str) -> None:
+    """Each calendar example parses and validates as a calendar file."""
+    assert parse_calendar(block).listed_twice() is None
+
+
+def test_the_calendar_file_has_an_example() -> None:
+    """The rules page shows the calendar file (so the check above checks something)."""
+    assert CALENDARS
 
 
 def test_every_rule_has_a_section() -> None:

@@ -21,6 +21,8 @@ from cockpit.core.events import Event, FillReceived, OrderUpdated, PositionUpdat
 from cockpit.core.models import Order, OrderRequest
 from cockpit.core.state import State
 from cockpit.risk.config import RiskSettings
+from cockpit.risk.eod import EndOfDay
+from cockpit.risk.market_calendar import NO_CALENDAR, MarketCalendar
 from cockpit.risk.tally import Tally
 from cockpit.risk.timing import Calendar
 
@@ -96,12 +98,22 @@ class Reading:
 
 
 class Env:
-    """What rules share: the settings, the calendar and the tally."""
+    """What rules share: the settings, the calendar and the tally; the exchange's holidays
+    and half days, and the end-of-day balance (the scaling plan's)."""
 
-    def __init__(self, settings: RiskSettings, calendar: Calendar, tally: Tally) -> None:
+    def __init__(
+        self,
+        settings: RiskSettings,
+        calendar: Calendar,
+        tally: Tally,
+        market: MarketCalendar = NO_CALENDAR,
+        eod: EndOfDay | None = None,
+    ) -> None:
         self.settings = settings
         self.calendar = calendar
         self.tally = tally
+        self.market = market
+        self.eod = eod if eod is not None else EndOfDay()
         self.warn_at = settings.warn_at
         self.clear_at = settings.clear_at
         """A WARNING lifts only below this fraction of a limit (``warn_at - warn_band``)."""

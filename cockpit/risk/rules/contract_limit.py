@@ -4,14 +4,21 @@ Counting working orders is what stops a resting order (or a second quick press) 
 slipping past the limit, and is how the prop platforms count. On what the broker
 reports (an order or a fill from another platform), the risk engine cancels the
 newest orders on the side over the limit and closes a position that is over it.
+
+A firm's scaling plan (``[risk.scaling] steps``) caps the same count by the end-of-day
+balance: the ceiling is the smaller of the contract limit and the plan's step for the
+balance the last trading day ended with (below the first step, the first step's).
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from cockpit.core.commands import ClosePosition
 from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import Side
 from cockpit.core.state import State
+from cockpit.risk.config import ScalingStep
 from cockpit.risk.exposure import cancellable, exposure, side_exposure
 from cockpit.risk.rules.base import (
     Act,
@@ -26,12 +33,83 @@ from cockpit.risk.rules.base import (
 from cockpit.risk.rules.limits import PerSymbolLimit
 
 
+def scaling_step(steps: list[ScalingStep], balance: Decimal | None) -> int:
+    """The index of the step in force at an end-of-day ``balance`` (the first below it,
+    and while no balance is known: the smallest ceiling is the safe one)."""
+    index = 0
+    if balance is not None:
+        for i, step in enumerate(steps):
+            if balance >= step.balance:
+                index = i
+    return index
+
+
 class ContractLimit(PerSymbolLimit):
     name = "contract-limit"
     title = "Contracts per symbol"
-    turn_on = "[risk.contract_limit] contracts"
+    turn_on = "[risk.contract_limit] contracts or [risk.scaling] steps"
     section = "contract_limit"
     reacts_to = (OrderUpdated, PositionUpdated)
+
+    def __init__(self, env: Env) -> None:
+        super().__init__(env)
+        self.steps = list(env.settings.scaling.steps)
+        self._scaled: tuple[Decimal | None, int] = (None, -1)
+        """(end-of-day balance, step index): the lookup done once per balance."""
+
+    @property
+    def enabled(self) -> bool:
+        return super().enabled or bool(self.steps)
+
+    def scaling(self) -> int | None:
+        """The step of the scaling plan in force, or ``None`` without a plan."""
+        if not self.steps:
+            return None
+        balance = self.env.eod.balance
+        known, index = self._scaled
+        if index < 0 or known != balance:
+            index = scaling_step(self.steps, balance)
+            self._scaled = (balance, index)
+        return index
+
+    def limit_for(self, symbol: str) -> int | None:
+        own = super().limit_for(symbol)
+        index = self.scaling()
+        if index is None:
+            return own
+        ceiling = self.steps[index].contracts
+        return ceiling if own is None or ceiling < own else own
+
+    def scaling_binds(self, symbol: str) -> bool:
+        """Whether the scaling plan, not the contract limit, sets ``symbol``'s ceiling."""
+        index = self.scaling()
+        if index is None:
+            return False
+        own = super().limit_for(symbol)
+        return own is None or self.steps[index].contracts < own
+
+    def scaling_words(self) -> str:
+        """``scaling plan: 3 contracts at an end-of-day balance of 51,620.00``."""
+        index = self.scaling()
+        if index is None:
+            return ""
+        balance = self.env.eod.balance
+        at = (
+            f"an end-of-day balance of {balance:,.2f}"
+            if balance is not None
+            else "no end-of-day balance yet (the first step)"
+        )
+        return f"scaling plan: {self.steps[index].contracts} contracts at {at}"
+
+    def next_step_words(self) -> str:
+        """``next: 5 at 52,000.00``, or that the top step is reached."""
+        index = self.scaling()
+        if index is None:
+            return ""
+        if index + 1 >= len(self.steps):
+            return "top step"
+        step = self.steps[index + 1]
+        return f"next: {step.contracts} at {step.balance:,.2f}"
 
     def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         request = intent.request
@@ -48,11 +126,16 @@ class ContractLimit(PerSymbolLimit):
         side = "long" if long >= short else "short"
         held = state.position_size(request.symbol)
         verb = "buying" if request.side is Side.BUY else "selling"
+        ceiling = f"contract limit {limit}"
+        inputs = ""
+        if self.scaling_binds(request.symbol):
+            ceiling = self.scaling_words()
+            inputs = f" eod_balance={self.env.eod.balance}"
         return RuleDenial(
-            f"{request.symbol} contract limit {limit}: {verb} {request.size} would make "
+            f"{request.symbol} {ceiling}: {verb} {request.size} would make "
             f"{after} {side} (position {held:+d}, counting working orders)",
             f"symbol={request.symbol} limit={limit} position={held} before={before} "
-            f"after={after} side={side}",
+            f"after={after} side={side}{inputs}",
         )
 
     def react(self, event: Event, state: State, now: int) -> list[Act]:
@@ -75,8 +158,15 @@ class ContractLimit(PerSymbolLimit):
         limits = f"{self.contracts}" if self.contracts is not None else "-"
         if self.per_symbol:
             limits += " (" + ", ".join(f"{s} {n}" for s, n in self.per_symbol.items()) + ")"
+        detail = "position plus working orders, per side"
+        index = self.scaling()
+        if index is not None:
+            limits += f"; scaling {self.steps[index].contracts} ({self.next_step_words()})"
+            detail = f"{self.scaling_words()}; {self.next_step_words()}"
         if not worst_symbol:
-            return Reading(self.name, self.title, limits, "0", limits, Level.OK, fraction=0.0)
+            ceiling = self.limit_for("") if index is not None else None
+            room = str(ceiling) if ceiling is not None else limits
+            return Reading(self.name, self.title, limits, "0", room, Level.OK, detail, 0.0)
         used_contracts = exposure(state, self.env.tally, worst_symbol)
         return Reading(
             self.name,
@@ -85,7 +175,7 @@ class ContractLimit(PerSymbolLimit):
             f"{worst_symbol} {used_contracts}",
             str(worst_limit - used_contracts),
             Level.BREACH if used_contracts > worst_limit else Level.OK,
-            "position plus working orders, per side",
+            detail,
             worst,
         )
 
@@ -95,6 +185,9 @@ class ContractLimit(PerSymbolLimit):
             parts.append(f"{self.contracts} contracts per symbol")
         if self.per_symbol:
             parts.append(", ".join(f"{s} {n}" for s, n in self.per_symbol.items()))
+        if self.steps:
+            table = ", ".join(f"{s.contracts} from {s.balance:,.2f}" for s in self.steps)
+            parts.append(f"scaling plan by end-of-day balance: {table}")
         return "; ".join(parts) + " (position plus working orders, per side); deny"
 
 
