@@ -61,6 +61,7 @@ from cockpit.core.tradingstate import TradingState
 from cockpit.core.validation import Denial
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.exposure import cancellable, order_increases
+from cockpit.risk.floor import FloorStore
 from cockpit.risk.lockout import Lockout, LockoutStore
 from cockpit.risk.rules import build_rules
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Rule, RuleDenial
@@ -84,13 +85,14 @@ class RiskEngine(RiskViews):
         clock: Clock | None = None,
         *,
         store: LockoutStore | None = None,
+        floors: FloorStore | None = None,
     ) -> None:
         self.settings = settings or RiskSettings()
         self.clock: Clock = clock or WallClock()
         self.store = store or LockoutStore.memory()
         self.calendar = Calendar(self.settings.boundary, self.settings.zone)
         self.tally = Tally(self.calendar)
-        self.env = Env(self.settings, self.calendar, self.tally)
+        self.env = Env(self.settings, self.calendar, self.tally, floors)
         self.rules: list[Rule] = build_rules(self.env)
         self.dry_run = self.settings.dry_run
         self.trading_state = TradingState.ACTIVE
@@ -159,6 +161,10 @@ class RiskEngine(RiskViews):
         if self.store.problem is not None:
             reason = f"{self.store.problem}: locked until the trading day ends, to be safe"
             self._lock(self.calendar.day_end(now), reason, "lockout", now, [])
+        for rule in self.rules:
+            if (problem := rule.problem()) is not None:
+                reason = f"{problem}: locked until the trading day ends, to be safe"
+                self._lock(self.calendar.day_end(now), reason, rule.name, now, [])
         if lockout is not None and self.store.active(now) is lockout:
             self._emit(LockoutStarted(now, lockout.until_ns, lockout.reason, lockout.source))
             self._notice(

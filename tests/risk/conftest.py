@@ -24,6 +24,7 @@ from cockpit.core.state import State
 from cockpit.market import synthetic
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
+from cockpit.risk.floor import FloorStore
 from cockpit.risk.lockout import LockoutStore
 
 CT = ZoneInfo("America/Chicago")
@@ -80,6 +81,7 @@ class Desk:
         clock: FakeClock | None = None,
         symbols: tuple[str, ...] = SYMBOLS,
         fees: dict[str, Decimal] | None = None,
+        floors: FloorStore | None = None,
     ) -> None:
         settings = (
             risk if isinstance(risk, RiskSettings) else RiskSettings.model_validate(risk or {})
@@ -95,7 +97,8 @@ class Desk:
         self.recorder = ListRecorder()
         self.engine = Engine(self.state, self.clock, broker=self.broker, recorder=self.recorder)
         self.store = LockoutStore(state_dir) if state_dir is not None else LockoutStore.memory()
-        self.risk = RiskEngine(settings, self.clock, store=self.store)
+        self.floors = floors if floors is not None else FloorStore.memory()
+        self.risk = RiskEngine(settings, self.clock, store=self.store, floors=self.floors)
         self.risk.attach(self.engine)
 
     async def start(self) -> Desk:

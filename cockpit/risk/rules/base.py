@@ -21,6 +21,7 @@ from cockpit.core.events import Event, FillReceived, OrderUpdated, PositionUpdat
 from cockpit.core.models import Order, OrderRequest
 from cockpit.core.state import State
 from cockpit.risk.config import RiskSettings
+from cockpit.risk.floor import FloorStore
 from cockpit.risk.tally import Tally
 from cockpit.risk.timing import Calendar
 
@@ -98,10 +99,18 @@ class Reading:
 class Env:
     """What rules share: the settings, the calendar and the tally."""
 
-    def __init__(self, settings: RiskSettings, calendar: Calendar, tally: Tally) -> None:
+    def __init__(
+        self,
+        settings: RiskSettings,
+        calendar: Calendar,
+        tally: Tally,
+        floors: FloorStore | None = None,
+    ) -> None:
         self.settings = settings
         self.calendar = calendar
         self.tally = tally
+        self.floors = floors if floors is not None else FloorStore.memory()
+        """The maximum loss floor's records (memory unless the session gives the disk)."""
         self.warn_at = settings.warn_at
         self.clear_at = settings.clear_at
         """A WARNING lifts only below this fraction of a limit (``warn_at - warn_band``)."""
@@ -187,6 +196,11 @@ class Rule:
         if self.used(state, now) is not None:
             text += f", below {self.env.clear_at:.0%}"
         return text
+
+    def problem(self) -> str | None:
+        """Why the rule's own records could not be trusted at start (the engine then
+        locks until the trading day ends, to be safe)."""
+        return None
 
     def restart(self) -> None:
         """Start counting afresh (see :attr:`restarts_after_lock`)."""
