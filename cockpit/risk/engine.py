@@ -66,6 +66,7 @@ from cockpit.risk.lockout import Lockout, LockoutStore
 from cockpit.risk.rules import build_rules
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Rule, RuleDenial
 from cockpit.risk.rules.daily_loss import DailyLoss
+from cockpit.risk.rules.max_loss import MaxLoss
 from cockpit.risk.rules.trading_hours import TradingHours
 from cockpit.risk.tally import Tally
 from cockpit.risk.timing import Calendar, lock_end_name, parse_duration, parse_hhmm
@@ -100,6 +101,9 @@ class RiskEngine(RiskViews):
         self.state_rule = ""
         self.daily_loss: DailyLoss | None = next(
             (r for r in self.rules if isinstance(r, DailyLoss)), None
+        )
+        self.max_loss: MaxLoss | None = next(
+            (r for r in self.rules if isinstance(r, MaxLoss)), None
         )
         self._limits = [r for r in self.rules if r.is_limit]
         self._levels: dict[str, Level] = {r.name: Level.OK for r in self.rules}
