@@ -116,8 +116,6 @@ class HeaderBar(Widget):
             text.append(*sep)
             text.append("MLL ")
             text.append(money(floor.distance), self._style(floor.tone))
-            if wide:
-                text.append(" to floor", self._style("dim"))
         text.append(*sep)
         text.append_text(self._feed(state, now_ns, feed_latency_ns, wide))
         text.append(*sep)
