@@ -329,9 +329,7 @@ class CockpitApp(App[int]):
         if blotters_due or changes.account or changes.status:
             self._risk_banner = risk.banner(state, now) if risk is not None else None
         if blotters_due:
-            self._pnl = pnl_view(
-                state, loss_room(risk, state, now), floor_room(risk, state, now)
-            )
+            self._pnl = pnl_view(state, loss_room(risk, state, now), floor_room(risk, state, now))
         with self.batch_update():
             self.header.update_view(
                 state,

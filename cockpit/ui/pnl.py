@@ -126,9 +126,7 @@ class PnlView:
         return f"{STALE_MARK}{text}" if stale else text
 
 
-def pnl_view(
-    state: State, room: LossRoom | None = None, floor: FloorRoom | None = None
-) -> PnlView:
+def pnl_view(state: State, room: LossRoom | None = None, floor: FloorRoom | None = None) -> PnlView:
     """Read the P&L once, for every widget that shows it this frame."""
     opened: dict[str, Decimal | None] = {}
     for symbol in sorted(state.positions):

@@ -7,10 +7,27 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cockpit.core.events import EnforcementTaken, FlattenStarted, Notice, OrderDenied
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cockpit.core.clock import NS_PER_SECOND
+from cockpit.core.events import (
+    AccountUpdated,
+    EnforcementTaken,
+    FlattenStarted,
+    Notice,
+    OrderDenied,
+)
+from cockpit.core.instruments import INSTRUMENTS
+from cockpit.core.models import Account
+from cockpit.core.state import State
+from cockpit.risk.config import RiskSettings
 from cockpit.risk.floor import FILE_NAME, FloorStore
+from cockpit.risk.rules.base import Env
 from cockpit.risk.rules.max_loss import MaxLoss
-from tests.risk.conftest import Desk, DeskFactory, at
+from cockpit.risk.tally import Tally
+from cockpit.risk.timing import Calendar
+from tests.risk.conftest import TUESDAY_10, Desk, DeskFactory, at
 
 NQ_TICK = Decimal(5)
 
@@ -222,3 +239,80 @@ async def test_reaching_the_floor_keeps_the_account_breached_after_the_day(
     )
     assert again.state.risk_state in ("LOCKED", "REDUCE-ONLY")
     assert not (await again.buy("NQ", 1)).accepted
+
+
+def bare_rule(**kwargs: Any) -> tuple[MaxLoss, State]:
+    """The rule alone on a state fed by hand: for properties over many balances."""
+    settings = RiskSettings.model_validate(mll(**kwargs))
+    calendar = Calendar(settings.boundary, settings.zone)
+    env = Env(settings, calendar, Tally(calendar))
+    return MaxLoss(env), State(INSTRUMENTS, ["NQ"])
+
+
+steps = st.lists(
+    st.tuples(
+        st.integers(min_value=-3000, max_value=3000),
+        st.integers(min_value=1, max_value=20 * 3600),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(["static", "eod-trailing", "intraday-trailing"]),
+    st.sampled_from([None, 50000, 49000]),
+    steps,
+)
+def test_the_floor_never_falls_and_stops_at_stop_at(
+    mode: str, stop_at: int | None, moves: list[tuple[int, int]]
+) -> None:
+    """Whatever the balance does over days, the floor never falls, a trailing one never
+    passes stop_at, and a static one never moves."""
+    rule, state = bare_rule(mode=mode, stop_at=stop_at)
+    now, balance = TUESDAY_10, Decimal(50000)
+    floors = []
+    for change, seconds in moves:
+        balance += change
+        now += seconds * NS_PER_SECOND
+        state.apply(AccountUpdated(now, Account(1, "T", balance)))
+        rule.level(state, now)
+        floors.append(floor_of(rule))
+    assert floors == sorted(floors)
+    if mode == "static":
+        assert set(floors) == {Decimal(48000)}
+    elif stop_at is not None:
+        assert max(floors) <= max(Decimal(stop_at), Decimal(48000))
+
+
+def floor_of(r: MaxLoss) -> Decimal:
+    value = r.floor()
+    assert value is not None
+    return value
+
+
+def test_the_eod_floor_trails_the_best_close_only() -> None:
+    """EOD trailing: a day's best intraday balance does not count, its close does."""
+    rule, state = bare_rule(mode="eod-trailing")
+    for when, balance in [
+        (at(2026, 3, 10, 9), 50000),
+        (at(2026, 3, 10, 11), 51500),
+        (at(2026, 3, 10, 16), 50700),
+        (at(2026, 3, 10, 18), 50700),
+        (at(2026, 3, 11, 16), 50200),
+        (at(2026, 3, 11, 18), 50200),
+    ]:
+        state.apply(AccountUpdated(when, Account(1, "T", Decimal(balance))))
+        rule.level(state, when)
+    assert floor_of(rule) == Decimal(48700)
+
+
+async def test_the_risk_panel_has_a_max_loss_row(desk: DeskFactory) -> None:
+    """R shows the rule: its limit, equity and floor, and the room to the buffer."""
+    d = await desk(mll(mode="static", buffer=150))
+    row = next(r for r in d.risk.status(d.state) if r.rule == "max-loss")
+    assert row.limit == "$2,000.00 static"
+    assert row.current == "equity 50,000.00 floor 48,000.00"
+    assert row.headroom == "1,850.00"
+    assert row.detail == "flatten and lock until the trading day ends"

@@ -43,11 +43,13 @@ async def test_the_header_shows_the_distance_to_the_floor_beside_the_room() -> N
         found = MLL.search(header)
         assert found is not None, header
         risk = app.session.risk
-        assert risk is not None and risk.max_loss is not None
+        assert risk is not None
+        assert risk.max_loss is not None
         distance = risk.max_loss.distance(app.state, app.session.clock.now_ns())
         assert Decimal(found.group(1).replace(",", "")) == distance, header
         assert header.index("room") < header.index("MLL") < header.index(" CT")
-        assert len(header) <= 120 and "…" not in header, header
+        assert len(header) <= 120, header
+        assert "…" not in header, header
 
 
 def test_the_distance_turns_warn_then_bad_near_the_buffer() -> None:
