@@ -316,3 +316,20 @@ async def test_the_risk_panel_has_a_max_loss_row(desk: DeskFactory) -> None:
     assert row.current == "equity 50,000.00 floor 48,000.00"
     assert row.headroom == "1,850.00"
     assert row.detail == "flatten and lock until the trading day ends"
+
+
+async def test_a_days_close_saved_before_quitting_raises_the_floor_after_a_restart(
+    desk: DeskFactory, tmp_path: Path
+) -> None:
+    """EOD trailing: quit at 16:00 after a winning day, start the next morning on a
+    broker that shows less: the saved close still raises the floor."""
+    d = await desk(mll(mode="eod-trailing"), floors=FloorStore(tmp_path))
+    await d.buy("NQ", 1)
+    await d.move("NQ", 100)
+    await d.sell("NQ", 1)
+    await d.tick(1)
+    again = await desk(
+        mll(mode="eod-trailing"), floors=FloorStore(tmp_path), start=at(2026, 3, 11, 8)
+    )
+    assert again.broker.account.account.balance == Decimal(50000)
+    assert floor(again) == Decimal(48500)

@@ -100,10 +100,10 @@ class MaxLoss(Rule):
         if key == self._measured and self.record is not None:
             return self._equity
         balance = account.balance
+        first = self.record is None
         record = self.record if self.record is not None else self._start(balance, now)
         equity = balance + conservative_open_pnl(state)
-        high = record.high
-        day_end, day_balance = record.day_end_ns, record.day_balance
+        high, day_end, day_balance = record.high, record.day_end_ns, record.day_balance
         if self.mode == "eod-trailing":
             if now >= day_end:
                 if day_balance is not None and day_end:
@@ -112,18 +112,17 @@ class MaxLoss(Rule):
             day_balance = balance
         elif self.mode == "intraday-trailing" and equity > high:
             high = equity
-        floor = max(record.floor, self._floor_of(high))
-        if (high, floor, day_end) != (record.high, record.floor, record.day_end_ns):
-            self._dirty = True
-        if (high, floor, day_end, day_balance) != (
-            record.high,
-            record.floor,
-            record.day_end_ns,
-            record.day_balance,
+        if (
+            first
+            or high != record.high
+            or day_end != record.day_end_ns
+            or day_balance != record.day_balance
         ):
+            floor = max(record.floor, self._floor_of(high))
             self.record = replace(
                 record, high=high, floor=floor, day_end_ns=day_end, day_balance=day_balance
             )
+            self._dirty = True
         self._equity = equity
         self._measured = key
         self._save(now)
