@@ -65,7 +65,8 @@ def note_floor(writer: Any, store: FloorStore) -> None:
         state["salvaged"] = encode_record(store.salvaged, 1)
     if store.problem is not None:
         state["problem"] = store.problem
-    writer.settings[FLOOR_KEY] = state
+    if state:
+        writer.settings[FLOOR_KEY] = state
 
 
 def starting_floors(settings: Mapping[str, Any]) -> FloorStore:

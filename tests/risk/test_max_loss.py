@@ -314,7 +314,7 @@ async def test_the_risk_panel_has_a_max_loss_row(desk: DeskFactory) -> None:
     row = next(r for r in d.risk.status(d.state) if r.rule == "max-loss")
     assert row.limit == "$2,000.00 static"
     assert row.current == "equity 50,000.00 floor 48,000.00"
-    assert row.headroom == "1,850.00"
+    assert row.headroom == "$1,850.00"
     assert row.detail == "flatten and lock until the trading day ends"
 
 

@@ -8,6 +8,9 @@ stops at ``stop_at``. Equity is measured the firm's way and then some: the broke
 balance (after fees) plus the open P&L with longs marked at the bid and shorts at the
 ask. Within the buffer of the floor the cockpit flattens and locks until the day ends;
 with ``lock_when_reached`` an account whose equity reached the floor stays breached.
+Between a closing fill's position report and the broker's new balance, equity reads the
+balance before the close (without its P&L): never above a balance already seen flat, so
+it cannot raise a trailing high.
 
 The floor, its high and the day's latest balance are kept on disk
 (:mod:`cockpit.risk.floor`), saved when the floor rises, at most once a second of
@@ -259,7 +262,7 @@ class MaxLoss(Rule):
 
     def limit_words(self) -> str:
         assert self.amount is not None
-        stop = f", stops at {money(self.cfg.stop_at)}" if self.cfg.stop_at is not None else ""
+        stop = f", stops at {dollars(self.cfg.stop_at)}" if self.cfg.stop_at is not None else ""
         return f"{dollars(self.amount)} {self.mode}{stop}"
 
     def reading(self, state: State, now: int) -> Reading:
@@ -272,21 +275,21 @@ class MaxLoss(Rule):
             self.title,
             self.limit_words(),
             f"equity {money(equity)} floor {money(self.record.floor)}",
-            money(distance - self.buffer),
+            dollars(distance - self.buffer),
             self.level(state, now),
             action_words(self.action, self.lock_until),
             max(0.0, self._used(distance)),
         )
 
     def describe(self) -> str:
-        floor = {
-            "static": "a fixed floor at the starting balance minus it",
-            "eod-trailing": "trailing the end-of-day balance high",
-            "intraday-trailing": "trailing the highest open equity",
-        }[self.mode]
-        stop = f", stopping at {dollars(self.cfg.stop_at)}" if self.cfg.stop_at is not None else ""
-        return (
-            f"{dollars(self.amount or ZERO)} below {floor}{stop}, from "
-            f"{dollars(self.cfg.start_balance)}; within {dollars(self.buffer)} of the floor: "
-            f"{action_words(self.action, self.lock_until)}"
-        )
+        amount = dollars(self.amount or ZERO)
+        start = dollars(self.cfg.start_balance)
+        if self.mode == "static":
+            floor = f"floor {amount} below the starting balance {start}, fixed"
+        else:
+            high = "end-of-day balance" if self.mode == "eod-trailing" else "open equity"
+            floor = f"floor {amount} below the highest {high} (from {start})"
+            if self.cfg.stop_at is not None:
+                floor += f", stops at {dollars(self.cfg.stop_at)}"
+        act = action_words(self.action, self.lock_until)
+        return f"{floor}; within {dollars(self.buffer)} of it: {act}"
