@@ -21,6 +21,7 @@ from cockpit.core.models import Mode
 from cockpit.core.state import State
 from cockpit.risk.engine import RiskEngine
 from cockpit.risk.eod import EndOfDay
+from cockpit.risk.floor import FloorStore
 from cockpit.risk.lockout import LockoutStore, write_atomic
 
 if TYPE_CHECKING:
@@ -166,20 +167,26 @@ def build_session(
             settings, state, journal_dir, account=broker.account_name, tag_prefix=tags
         )
     engine = Engine(state, clock, broker=broker, recorder=journal, run_tag=tags)
+    floors = FloorStore.memory()
     if lockouts is not None:
         store = lockouts
     elif broker.mode is Mode.REPLAY:
         store = LockoutStore.memory()
     else:
-        from cockpit.journal.risk import trader_lockouts
+        from cockpit.journal.risk import trader_floors, trader_lockouts
 
         store = trader_lockouts(settings, state=risk_state_dir, journals=journal_dir)
+        if settings.risk.max_loss.amount is not None:
+            floors = trader_floors(state=risk_state_dir, journals=journal_dir)
     if journal is not None:
-        from cockpit.journal.risk import note_lockout
+        from cockpit.journal.risk import note_floor, note_lockout
 
         note_lockout(journal, store)
+        note_floor(journal, floors)
     eod = EndOfDay(risk_state_dir or state_dir()) if remembered else EndOfDay()
-    risk = RiskEngine(settings.risk, clock, store=store, market=load_market_calendar(), eod=eod)
+    risk = RiskEngine(
+        settings.risk, clock, store=store, market=load_market_calendar(), eod=eod, floors=floors
+    )
     risk.attach(engine)
     return Session(settings, clock, state, engine, broker, symbols, risk=risk, journal=journal)
 

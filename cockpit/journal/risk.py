@@ -28,6 +28,7 @@ from cockpit.journal.format import FrameFlag
 from cockpit.journal.reader import JournalError, open_journal
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
+from cockpit.risk.floor import FloorStore, decode_record, encode_record
 from cockpit.risk.lockout import Lockout, LockoutStore, Witness, later, lockout_from
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 
 LOCKOUT_KEY = "lockout"
 """Header settings key: the lockout in force when the session began, if any."""
+FLOOR_KEY = "max_loss_floor"
+"""Header settings key: the maximum loss floor's record when the session began."""
 
 
 class RulesError(ValueError):
@@ -50,6 +53,41 @@ def note_lockout(writer: Any, store: LockoutStore) -> None:
     if store.problem is not None:
         state["problem"] = store.problem
     writer.settings[LOCKOUT_KEY] = state
+
+
+def note_floor(writer: Any, store: FloorStore) -> None:
+    """Put the session's starting maximum loss record into the journal header, so a
+    replay trails the same floor from the same high."""
+    state: dict[str, Any] = {}
+    if store.record is not None:
+        state["record"] = encode_record(store.record, 1)
+    if store.salvaged is not None:
+        state["salvaged"] = encode_record(store.salvaged, 1)
+    if store.problem is not None:
+        state["problem"] = store.problem
+    if state:
+        writer.settings[FLOOR_KEY] = state
+
+
+def starting_floors(settings: Mapping[str, Any]) -> FloorStore:
+    """An in-memory floor store holding the record the session started with."""
+    state = settings.get(FLOOR_KEY) or {}
+    record = state.get("record")
+    store = FloorStore.memory(
+        decode_record(record.encode("utf-8"))[0] if record else None, state.get("problem")
+    )
+    salvaged = state.get("salvaged")
+    if salvaged:
+        store.salvaged = decode_record(salvaged.encode("utf-8"))[0]
+    return store
+
+
+def trader_floors(*, state: Path | None = None, journals: Path | None = None) -> FloorStore:
+    """The maximum loss floor's records: one in the state dir, one beside the journals
+    (the same two folders as the lockout's; tests pass temporary ones)."""
+    from cockpit.config import state_dir
+
+    return FloorStore(state or state_dir(), journals or journal_dir())
 
 
 def recorded_rules(settings: Mapping[str, Any]) -> RiskSettings:
@@ -132,7 +170,8 @@ def rules_with(risk: RiskSettings) -> Any:
     """An installer attaching a risk engine with ``risk`` rules (what-if's other rules)."""
 
     def install(engine: Engine, settings: Mapping[str, Any]) -> None:
-        RiskEngine(risk, engine.clock, store=starting_store(settings)).attach(engine)
+        floors = starting_floors(settings)
+        RiskEngine(risk, engine.clock, store=starting_store(settings), floors=floors).attach(engine)
 
     return install
 

@@ -91,6 +91,38 @@ class ProfitTarget(_Limit):
     basis: Basis = "net"
 
 
+MaxLossMode = Literal["eod-trailing", "intraday-trailing", "static"]
+"""How a firm moves its loss floor: with the end-of-day balance high, with the highest
+open equity seen, or never (``start_balance - amount``)."""
+
+
+class MaxLoss(_Section):
+    """The firm's maximum loss limit (a floor under the account's equity)."""
+
+    amount: Decimal | None = Field(default=None, gt=0)
+    """Dollars below the high (or the starting balance, static) the floor sits; off when unset."""
+    mode: MaxLossMode = "eod-trailing"
+    start_balance: Decimal = Field(default=Decimal(50000), gt=0)
+    """The account's starting balance (50,000 on a 50K account)."""
+    stop_at: Decimal | None = None
+    """A trailing floor stops rising once it reaches this balance (Topstep: the start)."""
+    lock_when_reached: bool = True
+    """Once breached the account is done: locked for the day, REDUCE-ONLY after it."""
+    buffer: Decimal = Field(default=Decimal(0), ge=0)
+    """Flatten and lock when equity comes within this many dollars of the floor."""
+    buffer_pct: float = Field(default=0.0, ge=0, lt=1)
+    """...or within this fraction of ``amount``, whichever is larger."""
+
+    @model_validator(mode="after")
+    def _buffer_below_amount(self) -> MaxLoss:
+        if self.amount is not None and self.buffer >= self.amount:
+            raise ValueError(
+                f"buffer {self.buffer} must be smaller than amount {self.amount}: "
+                "the cockpit would act before any loss"
+            )
+        return self
+
+
 class MaxPosition(_Section):
     micros: int | None = Field(default=None, ge=1)
     """Micro-equivalents across the account (1 mini = 10 micros), positions plus
@@ -324,6 +356,7 @@ class RiskSettings(_Section):
     daily_loss: DailyLoss = DailyLoss()
     weekly_loss: WeeklyLoss = WeeklyLoss()
     profit_target: ProfitTarget = ProfitTarget()
+    max_loss: MaxLoss = MaxLoss()
     max_position: MaxPosition = MaxPosition()
     contract_limit: ContractLimit = ContractLimit()
     scaling: Scaling = Scaling()

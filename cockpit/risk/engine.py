@@ -62,11 +62,13 @@ from cockpit.core.validation import Denial
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.eod import EndOfDay
 from cockpit.risk.exposure import cancellable, order_increases
+from cockpit.risk.floor import FloorStore
 from cockpit.risk.lockout import Lockout, LockoutStore
 from cockpit.risk.market_calendar import MarketCalendar, shipped_calendar
 from cockpit.risk.rules import build_rules
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Rule, RuleDenial
 from cockpit.risk.rules.daily_loss import DailyLoss
+from cockpit.risk.rules.max_loss import MaxLoss
 from cockpit.risk.rules.trading_hours import TradingHours
 from cockpit.risk.tally import Tally
 from cockpit.risk.timing import Calendar, lock_end_name, parse_duration, parse_hhmm
@@ -88,6 +90,7 @@ class RiskEngine(RiskViews):
         store: LockoutStore | None = None,
         market: MarketCalendar | None = None,
         eod: EndOfDay | None = None,
+        floors: FloorStore | None = None,
     ) -> None:
         self.settings = settings or RiskSettings()
         self.clock: Clock = clock or WallClock()
@@ -97,7 +100,7 @@ class RiskEngine(RiskViews):
         self.eod = eod if eod is not None else EndOfDay()
         """The end-of-day balance (the scaling plan's), recorded on the tick."""
         market = market if market is not None else shipped_calendar()
-        self.env = Env(self.settings, self.calendar, self.tally, market, self.eod)
+        self.env = Env(self.settings, self.calendar, self.tally, market, self.eod, floors)
         self.rules: list[Rule] = build_rules(self.env)
         self.dry_run = self.settings.dry_run
         self.trading_state = TradingState.ACTIVE
@@ -105,6 +108,9 @@ class RiskEngine(RiskViews):
         self.state_rule = ""
         self.daily_loss: DailyLoss | None = next(
             (r for r in self.rules if isinstance(r, DailyLoss)), None
+        )
+        self.max_loss: MaxLoss | None = next(
+            (r for r in self.rules if isinstance(r, MaxLoss)), None
         )
         self._limits = [r for r in self.rules if r.is_limit]
         self._levels: dict[str, Level] = {r.name: Level.OK for r in self.rules}
@@ -170,6 +176,10 @@ class RiskEngine(RiskViews):
         if self.store.problem is not None:
             reason = f"{self.store.problem}: locked until the trading day ends, to be safe"
             self._lock(self.calendar.day_end(now), reason, "lockout", now, [])
+        for rule in self.rules:
+            if (problem := rule.problem()) is not None:
+                reason = f"{problem}: locked until the trading day ends, to be safe"
+                self._lock(self.calendar.day_end(now), reason, rule.name, now, [])
         if lockout is not None and self.store.active(now) is lockout:
             self._emit(LockoutStarted(now, lockout.until_ns, lockout.reason, lockout.source))
             self._notice(

@@ -1,5 +1,5 @@
 """What the screen shows of the risk engine: the R panel's rows, the banner, the header's
-distance to the daily loss limit, and the L panel's lockout presets.
+distances to the daily loss limit and the maximum loss floor, and the L panel's lockout presets.
 
 All of it is computed on demand from the risk engine and the state at a given time,
 so the UI can ask once a second (the banner's countdown) without the engine doing any
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cockpit.risk.lockout import LockoutStore
     from cockpit.risk.rules.base import Env, Rule
     from cockpit.risk.rules.daily_loss import DailyLoss
+    from cockpit.risk.rules.max_loss import MaxLoss
     from cockpit.risk.tally import Tally
     from cockpit.risk.timing import Calendar
 
@@ -70,6 +71,7 @@ class RiskViews:
     calendar: Calendar
     dry_run: bool
     daily_loss: DailyLoss | None
+    max_loss: MaxLoss | None
     _levels: dict[str, Level]
     _latched: dict[str, int]
     _breach_reason: dict[str, str]
@@ -139,6 +141,21 @@ class RiskViews:
             return None
         self.tally.epoch += 1
         return rule.room(state, self.now(now_ns))
+
+    def max_loss_distance(
+        self, state: State, now_ns: int | None = None
+    ) -> tuple[Decimal, Decimal, Level] | None:
+        """Equity's distance above the maximum loss floor, the buffer where the cockpit
+        acts, and the rule's level; ``None`` when the rule is off or has no balance yet."""
+        rule = self.max_loss
+        if rule is None:
+            return None
+        self.tally.epoch += 1
+        now = self.now(now_ns)
+        distance = rule.distance(state, now)
+        if distance is None:
+            return None
+        return distance, rule.buffer, rule.level(state, now)
 
     def lockout_presets(self, now_ns: int | None = None) -> list[LockoutPreset]:
         """15 min, 30 min, 1 h and the rest of the trading day, from now."""

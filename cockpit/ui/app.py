@@ -44,7 +44,7 @@ from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
 from cockpit.ui.denials import denial_words, spelt_key
 from cockpit.ui.format import clock
 from cockpit.ui.keymap import check_keymap
-from cockpit.ui.pnl import loss_room, pnl_view
+from cockpit.ui.pnl import floor_room, loss_room, pnl_view
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.lockout import LockoutScreen
 from cockpit.ui.screens.quit import QuitScreen
@@ -329,7 +329,7 @@ class CockpitApp(App[int]):
         if blotters_due or changes.account or changes.status:
             self._risk_banner = risk.banner(state, now) if risk is not None else None
         if blotters_due:
-            self._pnl = pnl_view(state, loss_room(risk, state, now))
+            self._pnl = pnl_view(state, loss_room(risk, state, now), floor_room(risk, state, now))
         with self.batch_update():
             self.header.update_view(
                 state,

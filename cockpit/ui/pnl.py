@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from cockpit.core.events import Link, LinkStatus
 from cockpit.core.state import State
+from cockpit.risk.rules.base import Level
 from cockpit.ui.format import money
 
 if TYPE_CHECKING:
@@ -63,6 +64,31 @@ def loss_room(risk: RiskEngine | None, state: State, now_ns: int) -> LossRoom | 
 
 
 @dataclass(frozen=True, slots=True)
+class FloorRoom:
+    """Equity's distance above the firm's maximum loss floor (longs at the bid, shorts at
+    the ask), the buffer where the cockpit flattens and locks, and how near it is."""
+
+    distance: Decimal
+    buffer: Decimal
+    level: Level
+
+    @property
+    def tone(self) -> str:
+        """``bad`` within the buffer, ``warn`` near it, else ``ok``."""
+        if self.distance <= self.buffer or self.level is Level.BREACH:
+            return "bad"
+        return "warn" if self.level is Level.WARN else "ok"
+
+
+def floor_room(risk: RiskEngine | None, state: State, now_ns: int) -> FloorRoom | None:
+    """The distance to the maximum loss floor, or ``None`` when the rule is off or unmeasured."""
+    if risk is None or risk.max_loss is None:
+        return None
+    measured = risk.max_loss_distance(state, now_ns)
+    return FloorRoom(*measured) if measured is not None else None
+
+
+@dataclass(frozen=True, slots=True)
 class PnlView:
     """Realized and open P&L as of one moment; ``open`` is ``None`` for a position the
     feed never priced."""
@@ -72,6 +98,7 @@ class PnlView:
     stale: bool
     """The market feed is not connected: open P&L is the last known, not live."""
     room: LossRoom | None = None
+    floor: FloorRoom | None = None
 
     @property
     def open_total(self) -> Decimal:
@@ -99,11 +126,11 @@ class PnlView:
         return f"{STALE_MARK}{text}" if stale else text
 
 
-def pnl_view(state: State, room: LossRoom | None = None) -> PnlView:
+def pnl_view(state: State, room: LossRoom | None = None, floor: FloorRoom | None = None) -> PnlView:
     """Read the P&L once, for every widget that shows it this frame."""
     opened: dict[str, Decimal | None] = {}
     for symbol in sorted(state.positions):
         priced = state.mark(symbol) is not None and symbol in state.instruments
         opened[symbol] = state.open_pnl(symbol) if priced else None
     stale = state.links[Link.MARKET] is not LinkStatus.CONNECTED
-    return PnlView(state.net_realized, opened, stale, room)
+    return PnlView(state.net_realized, opened, stale, room, floor)

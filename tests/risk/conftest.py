@@ -25,6 +25,7 @@ from cockpit.market import synthetic
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
 from cockpit.risk.eod import EndOfDay
+from cockpit.risk.floor import FloorStore
 from cockpit.risk.lockout import LockoutStore
 from cockpit.risk.market_calendar import MarketCalendar
 
@@ -84,6 +85,7 @@ class Desk:
         fees: dict[str, Decimal] | None = None,
         market: MarketCalendar | None = None,
         balance: Decimal | None = None,
+        floors: FloorStore | None = None,
     ) -> None:
         settings = (
             risk if isinstance(risk, RiskSettings) else RiskSettings.model_validate(risk or {})
@@ -103,8 +105,11 @@ class Desk:
         self.recorder = ListRecorder()
         self.engine = Engine(self.state, self.clock, broker=self.broker, recorder=self.recorder)
         self.store = LockoutStore(state_dir) if state_dir is not None else LockoutStore.memory()
+        self.floors = floors if floors is not None else FloorStore.memory()
         self.eod = EndOfDay(state_dir) if state_dir is not None else EndOfDay()
-        self.risk = RiskEngine(settings, self.clock, store=self.store, market=market, eod=self.eod)
+        self.risk = RiskEngine(
+            settings, self.clock, store=self.store, market=market, eod=self.eod, floors=self.floors
+        )
         self.risk.attach(self.engine)
 
     async def start(self) -> Desk:

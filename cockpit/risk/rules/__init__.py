@@ -15,6 +15,7 @@ from cockpit.risk.rules.cooldown import Cooldown
 from cockpit.risk.rules.daily_loss import DailyLoss
 from cockpit.risk.rules.fat_finger import ConfirmSize, FatFinger
 from cockpit.risk.rules.fills_per_day import FillsPerDay
+from cockpit.risk.rules.max_loss import MaxLoss
 from cockpit.risk.rules.max_order_size import MaxOrderSize
 from cockpit.risk.rules.max_position import MaxPosition
 from cockpit.risk.rules.no_adding import NoAddingToLoser
@@ -28,6 +29,7 @@ from cockpit.risk.rules.trading_hours import TradingHours
 from cockpit.risk.rules.weekly_loss import WeeklyLoss
 
 RULES: tuple[type[Rule], ...] = (
+    MaxLoss,
     DailyLoss,
     WeeklyLoss,
     ProfitTarget,

@@ -22,6 +22,7 @@ from cockpit.core.models import Order, OrderRequest
 from cockpit.core.state import State
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.eod import EndOfDay
+from cockpit.risk.floor import FloorStore
 from cockpit.risk.market_calendar import NO_CALENDAR, MarketCalendar
 from cockpit.risk.tally import Tally
 from cockpit.risk.timing import Calendar
@@ -108,12 +109,15 @@ class Env:
         tally: Tally,
         market: MarketCalendar = NO_CALENDAR,
         eod: EndOfDay | None = None,
+        floors: FloorStore | None = None,
     ) -> None:
         self.settings = settings
         self.calendar = calendar
         self.tally = tally
         self.market = market
         self.eod = eod if eod is not None else EndOfDay()
+        self.floors = floors if floors is not None else FloorStore.memory()
+        """The maximum loss floor's records (memory unless the session gives the disk)."""
         self.warn_at = settings.warn_at
         self.clear_at = settings.clear_at
         """A WARNING lifts only below this fraction of a limit (``warn_at - warn_band``)."""
@@ -199,6 +203,11 @@ class Rule:
         if self.used(state, now) is not None:
             text += f", below {self.env.clear_at:.0%}"
         return text
+
+    def problem(self) -> str | None:
+        """Why the rule's own records could not be trusted at start (the engine then
+        locks until the trading day ends, to be safe)."""
+        return None
 
     def restart(self) -> None:
         """Start counting afresh (see :attr:`restarts_after_lock`)."""

@@ -2,7 +2,8 @@
 
 The P&L is the frame's :class:`PnlView` (the positions blotter shows the same one), and
 the daily loss room names the limit it is part of and the P&L it is measured on, so
-"day" and "room" add up or say why not.
+"day" and "room" add up or say why not. Beside it, ``MLL`` is equity's distance above
+the firm's maximum loss floor (longs at the bid, shorts at the ask).
 
 Mode is a badge whose colour *and* word differ (SIM, LIVE, REPLAY), so LIVE never
 looks like the demo.
@@ -35,6 +36,7 @@ class HeaderBar(Widget):
         "header--down",
         "header--ok",
         "header--bad",
+        "header--warn",
         "header--dim",
     }
 
@@ -109,6 +111,11 @@ class HeaderBar(Widget):
             text.append("DLL room " if wide else "room ")
             text.append(money(room.room), self._style("bad" if room.room <= 0 else "ok"))
             text.append(f" {room.bound()}", self._style("dim"))
+        floor = pnl.floor
+        if floor is not None:
+            text.append(*sep)
+            text.append("MLL ")
+            text.append(money(floor.distance), self._style(floor.tone))
         text.append(*sep)
         text.append_text(self._feed(state, now_ns, feed_latency_ns, wide))
         text.append(*sep)
