@@ -102,7 +102,7 @@ class MaxLoss(_Section):
     amount: Decimal | None = Field(default=None, gt=0)
     """Dollars below the high (or the starting balance, static) the floor sits; off when unset."""
     mode: MaxLossMode = "eod-trailing"
-    start_balance: Decimal = Field(default=Decimal(50000), gt=0)
+    start_balance: Decimal = Field(default=Decimal(50000), ge=0)
     """The account's starting balance (50,000 on a 50K account)."""
     stop_at: Decimal | None = None
     """A trailing floor stops rising once it reaches this balance (Topstep: the start)."""
@@ -139,8 +139,8 @@ class ContractLimit(_Section):
 
 
 class ScalingStep(_Section):
-    balance: Decimal = Field(gt=0)
-    """From this end-of-day balance..."""
+    balance: Decimal = Field(ge=0)
+    """From this end-of-day balance (0 and up: a funded account may be shown from 0)..."""
     contracts: int = Field(ge=1)
     """...this many contracts per symbol."""
 

@@ -304,3 +304,30 @@ def test_a_config_with_a_firm_that_loads_is_the_merged_one() -> None:
     assert settings.risk.max_position.micros == 100
     with pytest.raises(ConfigError, match="unknown firm profile"):
         parse_settings('[account]\nfirm = "nobody"\n', Path("c.toml"))
+
+
+def test_a_firm_sets_the_max_loss_scaling_and_clock_rules_a_start_enforces() -> None:
+    """Through the config a start reads, the firm's maximum loss, scaling table and flat-by
+    time land in the rules the engine runs (not only in the profile)."""
+    settings = parse_settings('[account]\nfirm = "topstep-50k-combine"\n', Path("c.toml"))
+    max_loss = settings.risk.max_loss
+    assert (max_loss.amount, max_loss.mode) == (Decimal(2000), "eod-trailing")
+    assert (max_loss.start_balance, max_loss.stop_at) == (Decimal(50000), Decimal(50000))
+    assert settings.risk.trading_hours.flat_by == "15:10"
+    express = parse_settings('[account]\nfirm = "topstep-50k-express"\n', Path("c.toml"))
+    steps = [(step.balance, step.contracts) for step in express.risk.scaling.steps]
+    assert steps == [(s.balance, s.contracts) for s in _profile("topstep-50k-express").scaling]
+    assert steps, "the Express plan carries a scaling table"
+
+
+def test_a_traders_own_earlier_flat_by_and_smaller_max_loss_stay() -> None:
+    """The trader's stricter numbers survive the firm's: only tightening is possible."""
+    text = (
+        '[account]\nfirm = "topstep-50k-combine"\n'
+        '[risk.max_loss]\namount = 1500\nbuffer = 200\n'
+        '[risk.trading_hours]\nflat_by = "14:30"\n'
+    )
+    settings = parse_settings(text, Path("c.toml"))
+    assert settings.risk.max_loss.amount == Decimal(1500)
+    assert settings.risk.max_loss.buffer == Decimal(200)
+    assert settings.risk.trading_hours.flat_by == "14:30"
