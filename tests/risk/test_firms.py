@@ -324,7 +324,7 @@ def test_a_traders_own_earlier_flat_by_and_smaller_max_loss_stay() -> None:
     """The trader's stricter numbers survive the firm's: only tightening is possible."""
     text = (
         '[account]\nfirm = "topstep-50k-combine"\n'
-        '[risk.max_loss]\namount = 1500\nbuffer = 200\n'
+        "[risk.max_loss]\namount = 1500\nbuffer = 200\n"
         '[risk.trading_hours]\nflat_by = "14:30"\n'
     )
     settings = parse_settings(text, Path("c.toml"))
