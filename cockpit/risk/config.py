@@ -77,6 +77,35 @@ class DailyLoss(_Limit):
     basis: Basis = "net"
     trailing: bool = False
     """Measure the loss from the day's high-water mark instead of from zero."""
+    trail_after: Decimal | None = Field(default=None, gt=0)
+    """Profit protection: once the day's best P&L reaches this, the floor trails it..."""
+    trail_by: Decimal | None = Field(default=None, gt=0)
+    """...this many dollars below the best (the floor is ``best - trail_by``)..."""
+    trail_pct: float | None = Field(default=None, gt=0, lt=1)
+    """...or this share of the best below it (the floor is ``best * (1 - trail_pct)``);
+    never lower than ``-limit``, and it never falls within the day."""
+
+    @model_validator(mode="after")
+    def _protection(self) -> DailyLoss:
+        trail = (self.trail_by is not None) + (self.trail_pct is not None)
+        if trail > 1:
+            raise ValueError("give trail_by (dollars) or trail_pct (a share), not both")
+        if (self.trail_after is None) != (trail == 0):
+            raise ValueError(
+                "profit protection needs trail_after with trail_by or trail_pct "
+                "(e.g. trail_after = 200, trail_by = 100)"
+            )
+        if self.trail_after is not None and self.trailing:
+            raise ValueError(
+                "trailing = true already trails the day's best by the limit: "
+                "use it or trail_after, not both"
+            )
+        return self
+
+    @property
+    def protects(self) -> bool:
+        """Profit protection is on: the floor trails the day's best past ``trail_after``."""
+        return self.trail_after is not None
 
 
 class WeeklyLoss(_Limit):
