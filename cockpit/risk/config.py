@@ -305,6 +305,10 @@ class RiskSettings(_Section):
     """The timezone of the trading-day boundary and of ``HH:MM`` lock ends."""
     day_boundary: str = "17:00"
     """When the trading day (and daily limits) roll over."""
+    lock: Literal["off", "session", "day"] = "off"
+    """Settings that only tighten: from the cockpit's start until the trading-hours
+    window ends (``session``) or the trading day ends (``day``), a config that loosens
+    any limit is refused (see cockpit.risk.settings_lock)."""
 
     daily_loss: DailyLoss = DailyLoss()
     weekly_loss: WeeklyLoss = WeeklyLoss()
