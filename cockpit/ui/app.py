@@ -45,9 +45,9 @@ from cockpit.ui.denials import denial_words, spelt_key
 from cockpit.ui.format import clock, money
 from cockpit.ui.keymap import check_keymap
 from cockpit.ui.pnl import loss_room, pnl_view
+from cockpit.ui.screens.arm_reason import ArmReasonScreen
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.lockout import LockoutScreen
-from cockpit.ui.screens.arm_reason import ArmReasonScreen
 from cockpit.ui.screens.quit import QuitScreen
 from cockpit.ui.screens.review import ReviewScreen
 from cockpit.ui.screens.risk import RiskScreen
