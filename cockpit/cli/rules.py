@@ -79,7 +79,7 @@ def check(ctx: click.Context, file: Path | None) -> None:
 
 def lock_words(risk: RiskSettings, now_ns: int) -> str:
     """The settings lock: off, to be taken at the next start, or in force with what it
-    holds and whether this file would be refused (reads only)."""
+    holds and whether this file would stop the start (reads only)."""
     from cockpit.config import state_dir
     from cockpit.journal.files import journal_dir
 
@@ -91,7 +91,7 @@ def lock_words(risk: RiskSettings, now_ns: int) -> str:
         return f"\nSettings lock: {store.problem}: no config may start until {until}."
     if lock is None:
         if risk.lock == "off":
-            return '\nSettings lock: off ([risk] lock = "session" or "day": limits only tighten).'
+            return '\nSettings lock: off ([risk] lock = "hours" or "day": limits only tighten).'
         until = when(calendar, lock_end(risk, risk.lock, now_ns), now_ns)
         return (
             f'\nSettings lock: [risk] lock = "{risk.lock}": taken when the cockpit starts, '

@@ -42,7 +42,7 @@ def check_start(settings: Settings) -> int:
 
 
 def check_settings_lock(settings: Settings, now_ns: int | None = None) -> int:
-    """Under ``[risk] lock``: take the lock, tighten it, or refuse a config that loosens
+    """Under ``[risk] lock``: take the lock, tighten it, or stop a config that loosens
     a limit the lock holds (exit 2, each loosening at its ``file:line``)."""
     from cockpit.config import state_dir
     from cockpit.journal.files import journal_dir
@@ -58,9 +58,9 @@ def check_settings_lock(settings: Settings, now_ns: int | None = None) -> int:
     verdict = judge_start(settings.risk, store, now, where)
     if verdict.note:
         print(f"cockpit: {verdict.note}", file=sys.stderr)
-    for line in verdict.refused:
+    for line in verdict.stops:
         print(f"cockpit: {line}", file=sys.stderr)
-    return 2 if verdict.refused else 0
+    return 2 if verdict.stops else 0
 
 
 def _text_of(path: Path) -> str | None:

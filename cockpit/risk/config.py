@@ -305,10 +305,10 @@ class RiskSettings(_Section):
     """The timezone of the trading-day boundary and of ``HH:MM`` lock ends."""
     day_boundary: str = "17:00"
     """When the trading day (and daily limits) roll over."""
-    lock: Literal["off", "session", "day"] = "off"
+    lock: Literal["off", "hours", "day"] = "off"
     """Settings that only tighten: from the cockpit's start until the trading-hours
-    window ends (``session``) or the trading day ends (``day``), a config that loosens
-    any limit is refused (see cockpit.risk.settings_lock)."""
+    window ends (``hours``; ``session``, the TopstepX word, reads as it) or the trading day ends (``day``), a config that loosens
+    any limit stops the start (see cockpit.risk.settings_lock)."""
 
     daily_loss: DailyLoss = DailyLoss()
     weekly_loss: WeeklyLoss = WeeklyLoss()
@@ -350,6 +350,12 @@ class RiskSettings(_Section):
     def clear_at(self) -> float:
         """The fraction of a limit a WARNING lifts below."""
         return self.warn_at - self.warn_band
+
+    @field_validator("lock", mode="before")
+    @classmethod
+    def _lock_words(cls, value: Any) -> Any:
+        """``lock = "session"`` (TopstepX's word) is the trading-hours window."""
+        return "hours" if value == "session" else value  # vocab: keep
 
     @field_validator("day_boundary")
     @classmethod

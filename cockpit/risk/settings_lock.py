@@ -1,17 +1,17 @@
-"""Settings that only tighten: ``[risk] lock = "session"`` or ``"day"``.
+"""Settings that only tighten: ``[risk] lock = "hours"`` or ``"day"``.
 
 When the cockpit starts with a lock on and none in force, it takes one: it records the
 ``[risk]`` settings in force and when the lock ends (``day``: the trading day's end at
-``[risk] day_boundary``; ``session``: the end of the ``[risk.trading_hours]`` window now
+``[risk] day_boundary``; ``hours``: the end of the ``[risk.trading_hours]`` window now
 open or next to open that day, the day's end without windows or after the last one).
 Until then every start compares the config with that record (:func:`loosens`): a config
-that loosens any limit is refused, naming the line and when it may change; one that only
+that loosens any limit stops the start, naming the line and when it may change; one that only
 tightens is taken at once and becomes the record, so a limit tightened at noon cannot be
 loosened back at two. Turning the lock off does not end one in force.
 
 The record is kept like a lockout (cockpit.risk.lockout): in the state dir and beside
 the journals, each written atomically with a checksum. A damaged record that no whole
-copy contradicts means "locked, and what was held is unknown": every start is refused
+copy contradicts means "locked, and what was held is unknown": every start is stopped
 until the trading day ends (the damaged file is kept aside as ``.damaged``).
 """
 
@@ -41,7 +41,7 @@ class SettingsLock:
     """A lock in force: the ``[risk]`` settings held until ``until_ns``."""
 
     kind: str
-    """``session`` or ``day`` (the ``[risk] lock`` that took it)."""
+    """``hours`` or ``day`` (the ``[risk] lock`` that took it)."""
     started_ns: int
     until_ns: int
     held: RiskSettings | None
@@ -52,7 +52,7 @@ def lock_end(settings: RiskSettings, kind: str, now_ns: int) -> int:
     """When a lock of ``kind`` taken at ``now_ns`` ends."""
     calendar = Calendar(settings.boundary, settings.zone)
     day_end = calendar.day_end(now_ns)
-    if kind != "session":
+    if kind != "hours":
         return day_end
     hours = settings.trading_hours
     zone = ZoneInfo(hours.timezone)
@@ -153,7 +153,7 @@ class SettingsLockStore:
 class Verdict:
     """What a start may do under the lock."""
 
-    refused: list[str]
+    stops: list[str]
     """One line per reason the config cannot start (empty: it may)."""
     lock: SettingsLock | None
     """The lock in force after the start (taken, tightened or held)."""
@@ -167,7 +167,7 @@ def judge_start(
     now_ns: int,
     where: Callable[[Loosening], str],
 ) -> Verdict:
-    """Compare a starting config with the lock in force; take, tighten or refuse.
+    """Compare a starting config with the lock in force; take, tighten or stop the start.
 
     ``where(loosening)`` places a loosening in the config file (``file:line``).
     """

@@ -1,4 +1,4 @@
-"""`cockpit` refuses to start with a config that loosens a locked limit; `cockpit rules
+"""`cockpit` will not start with a config that loosens a locked limit; `cockpit rules
 check` shows the lock and what it holds."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def hold(limit: int) -> None:
     assert store.save(SettingsLock("day", now, now + 3600 * 10**9, held)) is None
 
 
-def test_a_looser_config_is_refused_at_start_with_its_line(tmp_path: Path) -> None:
+def test_a_looser_config_stops_the_start_with_its_line(tmp_path: Path) -> None:
     """`cockpit` with a higher daily loss limit than the lock holds exits 2 naming
     config.toml:8, the limit it loosens, and the lock."""
     hold(275)
@@ -48,7 +48,7 @@ def test_a_looser_config_is_refused_at_start_with_its_line(tmp_path: Path) -> No
 def test_rules_check_shows_what_the_lock_holds_and_what_this_file_loosens(
     tmp_path: Path,
 ) -> None:
-    """`rules check` lists the held daily loss limit and says the file would be refused."""
+    """`rules check` lists the held daily loss limit and says the file would stop the start."""
     hold(275)
     config = tmp_path / "config.toml"
     config.write_text(LOOSER)
