@@ -27,7 +27,9 @@ class ArmReasonScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="arm-reason-box"):
             yield Label(self.why, markup=False)
-            yield Static("[risk] lock is on: type why you arm again (kept in the journal)")
+            yield Static(
+                "[risk] lock is on: type why you arm again (kept in the journal)", markup=False
+            )
             yield Input(placeholder="reason", id="arm-reason")
             yield Static("enter arm · esc stay disarmed", id="arm-reason-hint")
 
