@@ -307,8 +307,9 @@ class RiskSettings(_Section):
     """When the trading day (and daily limits) roll over."""
     lock: Literal["off", "hours", "day"] = "off"
     """Settings that only tighten: from the cockpit's start until the trading-hours
-    window ends (``hours``; ``session``, the TopstepX word, reads as it) or the trading day ends (``day``), a config that loosens
-    any limit stops the start (see cockpit.risk.settings_lock)."""
+    window ends (``hours``; ``session``, the TopstepX word, reads as it) or the trading
+    day ends (``day``), a config that loosens any limit stops the start (see
+    cockpit.risk.settings_lock)."""
 
     daily_loss: DailyLoss = DailyLoss()
     weekly_loss: WeeklyLoss = WeeklyLoss()

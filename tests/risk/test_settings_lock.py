@@ -75,8 +75,8 @@ def test_after_the_lock_ends_anything_may_change(tmp_path: Path) -> None:
 
 
 def test_an_hours_lock_ends_with_the_trading_hours_window(tmp_path: Path) -> None:
-    """lock = "hours" (or "session") at 10:00 inside 08:30-11:30 holds until 11:30; at 12:00, outside,
-    before 13:00-15:00, until 15:00; without windows until the day ends."""
+    """lock = "hours" (or "session") at 10:00 inside 08:30-11:30 holds until 11:30; at
+    12:00, between windows, until 15:00; without windows until the day ends."""
     hours = {"windows": ["08:30-11:30", "13:00-15:00"]}
     inside = start(tmp_path / "a", risk(lock="hours", trading_hours=hours))
     assert inside.lock is not None
