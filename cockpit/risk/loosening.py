@@ -60,6 +60,8 @@ class Looser(Enum):
     """An earlier lock end allows more."""
     BASIS = "basis"
     """``realized`` allows more than ``net`` (an open loser does not count)."""
+    LATER = "later"
+    """A later ``HH:MM`` in the trading day (from 17:00) allows more; unset the most."""
     IGNORED = "ignored"
     """Loosens nothing (a warning level)."""
 
@@ -99,6 +101,15 @@ DIRECTIONS: dict[tuple[str, ...], Looser] = {
     ("fat_finger", "confirm_seconds"): Looser.HIGHER,
     ("stale", "feed_seconds"): Looser.HIGHER,
     ("stale", "account"): Looser.FALSE,
+    ("trading_hours", "flatten_at"): Looser.LATER,
+    # The firm's rules (issue 15, items 1-5), where a branch adds them:
+    ("trading_hours", "flat_by"): Looser.LATER,
+    ("trading_hours", "flatten_margin_minutes"): Looser.LOWER,
+    ("max_loss", "amount"): Looser.HIGHER,
+    ("max_loss", "start_balance"): Looser.LOWER,
+    ("max_loss", "lock_when_reached"): Looser.FALSE,
+    ("max_loss", "buffer"): Looser.LOWER,
+    ("max_loss", "buffer_pct"): Looser.LOWER,
 }
 """Every key compared on its own, and which way it loosens."""
 
@@ -109,11 +120,14 @@ def loosens(old: RiskSettings, new: RiskSettings) -> list[Loosening]:
     found: list[Loosening] = []
     for name in type(old).model_fields:
         before, after = getattr(old, name), getattr(new, name)
+        handled: tuple[str, ...] = ()
         if name in SECTIONS:
-            found += SECTIONS[name](before, after)
-        elif isinstance(before, BaseModel):
+            handled, compare = SECTIONS[name]
+            found += compare(before, after)
+        if isinstance(before, BaseModel):
             for key in type(before).model_fields:
-                found += _field((name, key), getattr(before, key), getattr(after, key))
+                if key not in handled:
+                    found += _field((name, key), getattr(before, key), getattr(after, key))
         else:
             found += _field((name,), before, after)
     return found
@@ -142,6 +156,8 @@ def _looser(way: Looser, old: Any, new: Any) -> bool:
         return ACTIONS.index(new) < ACTIONS.index(old)
     if way is Looser.BASIS:
         return bool(new == "realized")
+    if way is Looser.LATER:
+        return new is None or (old is not None and _later_in_day(old, new))
     return _earlier_lock_end(old, new)
 
 
@@ -171,9 +187,6 @@ def _per_symbol(section: str, base: str) -> Callable[[Any, Any], list[Loosening]
             if before != after and _looser(Looser.HIGHER, before, after):
                 key = (section, "symbols") if symbol in new.symbols else (section, base)
                 found.append(Loosening(key, before, after))
-        for name in type(old).model_fields:
-            if name not in ("symbols", base):
-                found += _field((section, name), getattr(old, name), getattr(new, name))
         return _unique(found)
 
     return compare
@@ -233,11 +246,6 @@ def _trading_hours(old: TradingHours, new: TradingHours) -> list[Loosening]:
     elif widened:
         key = "windows" if new.windows != old.windows else "days"
         found.append(Loosening(("trading_hours", key), getattr(old, key), getattr(new, key)))
-    if new.flatten_at != old.flatten_at and (
-        new.flatten_at is None
-        or (old.flatten_at is not None and _later_in_day(old.flatten_at, new.flatten_at))
-    ):
-        found.append(Loosening(("trading_hours", "flatten_at"), old.flatten_at, new.flatten_at))
     return found
 
 
@@ -266,7 +274,7 @@ def _cooldown(old: Any, new: Any) -> list[Loosening]:
 
 
 def _require_stop(old: Any, new: Any) -> list[Loosening]:
-    found = _field(("require_stop", "grace_seconds"), old.grace_seconds, new.grace_seconds)
+    found = []
     if STOP_ACTIONS.index(new.action) < STOP_ACTIONS.index(old.action):
         found.append(Loosening(("require_stop", "action"), old.action, new.action))
     elif new.action == old.action == "place-stop":
@@ -282,17 +290,20 @@ def _stale(old: Any, new: Any) -> list[Loosening]:
     before, after = guard(old.feed_seconds), guard(new.feed_seconds)
     if before != after and _looser(Looser.HIGHER, before, after):
         found.append(Loosening(("stale", "feed_seconds"), old.feed_seconds, new.feed_seconds))
-    return found + _field(("stale", "account"), old.account, new.account)
+    return found
 
 
-SECTIONS: dict[str, Callable[[Any, Any], list[Loosening]]] = {
-    "contract_limit": _per_symbol("contract_limit", "contracts"),
-    "max_order_size": _per_symbol("max_order_size", "contracts"),
-    "fat_finger": _per_symbol("fat_finger", "max_ticks"),
-    "symbols": _symbols,
-    "trading_hours": _trading_hours,
-    "cooldown": _cooldown,
-    "require_stop": _require_stop,
-    "stale": _stale,
+Compare = Callable[[Any, Any], list[Loosening]]
+
+SECTIONS: dict[str, tuple[tuple[str, ...], Compare]] = {
+    "contract_limit": (("contracts", "symbols"), _per_symbol("contract_limit", "contracts")),
+    "max_order_size": (("contracts", "symbols"), _per_symbol("max_order_size", "contracts")),
+    "fat_finger": (("max_ticks", "symbols"), _per_symbol("fat_finger", "max_ticks")),
+    "symbols": (("block", "allow"), _symbols),
+    "trading_hours": (("timezone", "windows", "days"), _trading_hours),
+    "cooldown": (("tiers",), _cooldown),
+    "require_stop": (("action", "stop_ticks"), _require_stop),
+    "stale": (("feed_seconds",), _stale),
 }
-"""Tables compared by what they allow in effect rather than key by key."""
+"""Tables whose keys (the first part) are compared together, by what they allow in
+effect; the table's other keys, a key added later included, are compared one by one."""

@@ -49,6 +49,15 @@ def pair(draw: st.DrawFn, way: Looser) -> tuple[Any, Any]:
         weak = draw(st.integers(0, len(ACTIONS) - 2))
         strong = draw(st.integers(weak + 1, len(ACTIONS) - 1))
         return ACTIONS[strong], ACTIONS[weak]
+    if way is Looser.LATER:
+        early = draw(st.integers(0, 1438))
+        late = draw(st.integers(early + 1, 1439))
+
+        def hhmm(since_open: int) -> str:
+            minutes = (17 * 60 + since_open) % (24 * 60)
+            return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+        return hhmm(early), None if draw(st.booleans()) else hhmm(late)
     assert way is Looser.LOCK_END
     short = draw(st.integers(1, 100))
     long = draw(st.integers(short + 1, 200))
