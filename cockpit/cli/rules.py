@@ -32,8 +32,10 @@ from cockpit.core.clock import WallClock
 from cockpit.core.text import countdown
 from cockpit.risk.config import RENAMED_TABLES, RiskSettings
 from cockpit.risk.firms import FirmFileError, FirmProfile, all_profiles
+from cockpit.risk.loosening import loosens
 from cockpit.risk.rules import all_rules
 from cockpit.risk.rules.base import Env
+from cockpit.risk.settings_lock import SettingsLockStore, lock_end, shown, when, written
 from cockpit.risk.tally import Tally
 from cockpit.risk.timing import Calendar, zone_label
 
@@ -80,6 +82,7 @@ def check(ctx: click.Context, file: Path | None) -> None:
     click.echo(calendar_note)
     if settings.firm is not None:
         click.echo("\n" + firm_in_effect(settings.firm))
+    click.echo(lock_words(settings.risk, WallClock().now_ns()))
     for note in renamed_notes(text):
         click.echo(note)
 
@@ -100,6 +103,46 @@ def check_calendar() -> str:
         f"Exchange calendar: {len(market.holidays)} holidays, {len(market.early_closes)} "
         f"half days ({unverified} not verified), {source}"
     )
+
+
+def lock_words(risk: RiskSettings, now_ns: int) -> str:
+    """The settings lock: off, to be taken at the next start, or in force with what it
+    holds and whether this file would stop the start (reads only)."""
+    from cockpit.config import state_dir
+    from cockpit.journal.files import journal_dir
+
+    store = SettingsLockStore(state_dir(), journal_dir())
+    calendar = Calendar(risk.boundary, risk.zone)
+    lock = store.active(now_ns)
+    if lock is None and store.problem is not None:
+        until = when(calendar, calendar.day_end(now_ns), now_ns)
+        return f"\nSettings lock: {store.problem}: no config may start until {until}."
+    if lock is None:
+        if risk.lock == "off":
+            return '\nSettings lock: off ([risk] lock = "hours" or "day": limits only tighten).'
+        until = when(calendar, lock_end(risk, risk.lock, now_ns), now_ns)
+        return (
+            f'\nSettings lock: [risk] lock = "{risk.lock}": taken when the cockpit starts, '
+            f"then limits only tighten until {until}."
+        )
+    until = when(calendar, lock.until_ns, now_ns)
+    if lock.held is None:
+        return (
+            f"\nSettings lock: in force until {until}; its record was damaged: no config may start."
+        )
+    taken = calendar.clock_label(lock.started_ns)
+    lines = [
+        "",
+        f'Settings lock: in force until {until} (taken at {taken} by [risk] lock = "{lock.kind}"); '
+        "it holds:",
+    ]
+    env = Env(lock.held, calendar, Tally(calendar))
+    lines += [f"  {rule.name}  {rule.describe()}" for rule in all_rules(env) if rule.enabled]
+    found = loosens(lock.held, risk)
+    if found:
+        lines.append("This file loosens it, so the cockpit would not start with it:")
+        lines += [f"  {shown(item)} loosens {written(item.old)}" for item in found]
+    return "\n".join(lines)
 
 
 def renamed_notes(text: str) -> list[str]:

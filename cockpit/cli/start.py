@@ -11,8 +11,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.config import ConfigError, Settings, load_market_calendar
+from cockpit.config import ConfigError, Settings, load_market_calendar, locate
+from cockpit.core.clock import WallClock
 from cockpit.logs import log_to_file
+from cockpit.risk.loosening import Loosening
+from cockpit.risk.settings_lock import SettingsLockStore, judge_start
 from cockpit.session import build_session
 from cockpit.ui.app import make_app
 from cockpit.ui.keymap import keys_problem
@@ -44,6 +47,28 @@ def check_start(settings: Settings) -> int:
     return 0
 
 
+def check_settings_lock(settings: Settings, now_ns: int | None = None) -> int:
+    """Under ``[risk] lock``: take the lock, tighten it, or stop a config that loosens
+    a limit the lock holds (exit 2, each loosening at its ``file:line``)."""
+    from cockpit.config import state_dir
+    from cockpit.journal.files import journal_dir
+
+    store = SettingsLockStore(state_dir(), journal_dir())
+    text = _text_of(settings.file)
+
+    def where(item: Loosening) -> str:
+        line = locate(text, ["risk", *item.key])[0] if text is not None else None
+        return f"{settings.file}:{line}" if line else str(settings.file)
+
+    now = WallClock().now_ns() if now_ns is None else now_ns
+    verdict = judge_start(settings.risk, store, now, where)
+    if verdict.note:
+        print(f"cockpit: {verdict.note}", file=sys.stderr)
+    for line in verdict.stops:
+        print(f"cockpit: {line}", file=sys.stderr)
+    return 2 if verdict.stops else 0
+
+
 def _text_of(path: Path) -> str | None:
     """The config file's text, to place a problem at its line (``None`` when unreadable:
     the settings were already read, so this only loses the line number)."""
@@ -55,7 +80,7 @@ def _text_of(path: Path) -> str | None:
 
 def run_cockpit(settings: Settings) -> int:
     """Build the session from settings, run the app, and return its exit code."""
-    code = check_start(settings)
+    code = check_start(settings) or check_settings_lock(settings)
     if code:
         return code
     log_to_file()

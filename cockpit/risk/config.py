@@ -78,6 +78,35 @@ class DailyLoss(_Limit):
     basis: Basis = "net"
     trailing: bool = False
     """Measure the loss from the day's high-water mark instead of from zero."""
+    trail_after: Decimal | None = Field(default=None, gt=0)
+    """Profit protection: once the day's best P&L reaches this, the floor trails it..."""
+    trail_by: Decimal | None = Field(default=None, gt=0)
+    """...this many dollars below the best (the floor is ``best - trail_by``)..."""
+    trail_pct: float | None = Field(default=None, gt=0, lt=1)
+    """...or this share of the best below it (the floor is ``best * (1 - trail_pct)``);
+    never lower than ``-limit``, and it never falls within the day."""
+
+    @model_validator(mode="after")
+    def _protection(self) -> DailyLoss:
+        trail = (self.trail_by is not None) + (self.trail_pct is not None)
+        if trail > 1:
+            raise ValueError("give trail_by (dollars) or trail_pct (a share), not both")
+        if (self.trail_after is None) != (trail == 0):
+            raise ValueError(
+                "profit protection needs trail_after with trail_by or trail_pct "
+                "(e.g. trail_after = 200, trail_by = 100)"
+            )
+        if self.trail_after is not None and self.trailing:
+            raise ValueError(
+                "trailing = true already trails the day's best by the limit: "
+                "use it or trail_after, not both"
+            )
+        return self
+
+    @property
+    def protects(self) -> bool:
+        """Profit protection is on: the floor trails the day's best past ``trail_after``."""
+        return self.trail_after is not None
 
 
 class WeeklyLoss(_Limit):
@@ -352,6 +381,11 @@ class RiskSettings(_Section):
     """The timezone of the trading-day boundary and of ``HH:MM`` lock ends."""
     day_boundary: str = "17:00"
     """When the trading day (and daily limits) roll over."""
+    lock: Literal["off", "hours", "day"] = "off"
+    """Settings that only tighten: from the cockpit's start until the trading-hours
+    window ends (``hours``; ``session``, the TopstepX word, reads as it) or the trading
+    day ends (``day``), a config that loosens any limit stops the start (see
+    cockpit.risk.settings_lock)."""
 
     daily_loss: DailyLoss = DailyLoss()
     weekly_loss: WeeklyLoss = WeeklyLoss()
@@ -395,6 +429,12 @@ class RiskSettings(_Section):
     def clear_at(self) -> float:
         """The fraction of a limit a WARNING lifts below."""
         return self.warn_at - self.warn_band
+
+    @field_validator("lock", mode="before")
+    @classmethod
+    def _lock_words(cls, value: Any) -> Any:
+        """``lock = "session"`` (TopstepX's word) is the trading-hours window."""
+        return "hours" if value == "session" else value  # vocab: keep
 
     @field_validator("day_boundary")
     @classmethod

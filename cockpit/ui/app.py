@@ -42,9 +42,10 @@ from cockpit.risk.views import Banner
 from cockpit.session import Session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
 from cockpit.ui.denials import denial_words, spelt_key
-from cockpit.ui.format import clock
+from cockpit.ui.format import clock, money
 from cockpit.ui.keymap import check_keymap
 from cockpit.ui.pnl import floor_room, loss_room, pnl_view
+from cockpit.ui.screens.arm_reason import ArmReasonScreen
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.lockout import LockoutScreen
 from cockpit.ui.screens.quit import QuitScreen
@@ -468,7 +469,36 @@ class CockpitApp(App[int]):
             self._show_hidden_message(message)
 
     def action_toggle_arm(self) -> None:
-        self.submit(SetArmed(armed=not self.state.armed))
+        why = self._arm_needs_reason()
+        if why is not None:
+
+            def answered(reason: str | None) -> None:
+                if reason is None:
+                    self.say("still disarmed")
+                    return
+                text = f"armed again after the daily profit target: {reason}"
+                self.engine.emit(Notice(self.clock.now_ns(), "info", text))
+                self._set_armed(True)
+
+            self.push_screen(ArmReasonScreen(why), answered)
+            return
+        self._set_armed(not self.state.armed)
+
+    def _arm_needs_reason(self) -> str | None:
+        """Why arming needs a typed reason: the day's profit target was reached under
+        ``[risk] lock`` (``None``: it does not, or this is disarming)."""
+        risk = self.session.risk
+        if self.state.armed or risk is None or risk.settings.lock == "off":
+            return None
+        now = risk.now(None)
+        if not risk.latched("profit-target", now):
+            return None
+        target = risk.settings.profit_target.target
+        amount = f" of {money(target)}" if target is not None else ""
+        return f"the daily profit target{amount} was reached today"
+
+    def _set_armed(self, armed: bool) -> None:
+        self.submit(SetArmed(armed=armed))
         self._message_until = 0
         self._update_footer(self.clock.now_ns())
 

@@ -34,6 +34,8 @@ class LossRoom:
     basis: str
     """``net`` (realized after fees plus open) or ``realized``."""
     trailing: bool
+    locked_in: Decimal | None = None
+    """Profit protection engaged: the floor the day's best now holds."""
 
     @property
     def measure(self) -> str:
@@ -43,7 +45,12 @@ class LossRoom:
     def bound(self) -> str:
         """What the room is measured to: ``to -275.00 net`` (the day's floor: day P&L minus
         the room is the floor, whatever the day did so far) or, trailing from the day's
-        best, ``of 275.00 net trailing`` (the room is part of the limit)."""
+        best, ``of 275.00 net trailing`` (the room is part of the limit), or, once profit
+        protection holds a floor, ``to +160.00 net (locks in)`` (``(protects)`` while the
+        floor it holds is still below zero)."""
+        if self.locked_in is not None:
+            held = "locks in" if self.locked_in >= 0 else "protects"
+            return f"to {money(self.locked_in, sign=True)} {self.measure} ({held})"
         if self.trailing:
             return f"of {money(self.limit)} {self.measure}"
         return f"to {money(-self.limit)} {self.measure}"
@@ -60,7 +67,7 @@ def loss_room(risk: RiskEngine | None, state: State, now_ns: int) -> LossRoom | 
         return None
     room = risk.daily_loss_room(state, now_ns)
     assert room is not None
-    return LossRoom(room, rule.limit, rule.basis, rule.trailing)
+    return LossRoom(room, rule.limit, rule.basis, rule.trailing, rule.locked_in)
 
 
 @dataclass(frozen=True, slots=True)
