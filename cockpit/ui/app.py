@@ -587,18 +587,22 @@ class CockpitApp(App[int]):
         """The firm's profit target and consistency, read from this account's journals
         (report only; nothing without ``[account] firm`` or a journal)."""
         journal = self.session.journal
-        if self.session.settings.firm is None or journal is None or journal.path is None:
+        if self.session.settings.firm is None or journal is None:
             return []
         from cockpit.journal.days import firm_report
         from cockpit.journal.reader import read_header
 
-        journal.flush()
+        journal.flush()  # a journal has its file from its first flush on
+        if journal.path is None:
+            return []
         account = read_header(journal.path).account
         return firm_report(self.session.settings, journal.path.parent, account)
 
     def action_review(self) -> None:
         """The review of this session so far, from its journal."""
         journal = self.session.journal
+        if journal is not None:
+            journal.flush()  # a journal has its file from its first flush on
         if journal is None or journal.path is None:
             self.say("no journal for this session ([journal] enabled = false)")
             return
@@ -606,7 +610,6 @@ class CockpitApp(App[int]):
         from cockpit.journal.review import review
         from cockpit.journal.show import review_view
 
-        journal.flush()
         with open_journal(journal.path) as recorded:
             view = review_view(review(recorded), review_palette(self.get_css_variables()))
         lines = self.firm_lines()
