@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import tomllib
 from decimal import Decimal
+from pathlib import Path
 
-from cockpit.config import Settings
+from cockpit.config import Settings, parse_settings
 from cockpit.risk.rules.base import Level
 from cockpit.ui.app import CockpitApp, make_app
 from cockpit.ui.pnl import FloorRoom
@@ -50,6 +51,24 @@ async def test_the_header_shows_the_distance_to_the_floor_beside_the_room() -> N
         assert header.index("room") < header.index("MLL") < header.index(" CT")
         assert len(header) <= 120, header
         assert "…" not in header, header
+
+
+async def test_with_a_firm_on_the_header_still_ends_with_the_clock_at_120_columns(
+    tmp_path: Path,
+) -> None:
+    """A firm's four-digit room and MLL still leave the clock and its zone whole at 120
+    columns (a well feed gives up its words first, keeping its ●)."""
+    settings = parse_settings('[account]\nfirm = "topstep-50k-combine"\n', tmp_path / "c.toml")
+    app = make_app(frozen_session(settings))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 5)
+        await press(pilot, "a", "b")
+        await settle(pilot, 5)
+        header = app.header.render().plain
+        assert "room" in header and "MLL" in header, header
+        assert header.rstrip().endswith(" CT") and len(header) <= 120, header
+        assert "…" not in header, header
+        assert "●" in header, header
 
 
 def test_the_distance_turns_warn_then_bad_near_the_buffer() -> None:

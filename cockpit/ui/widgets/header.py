@@ -62,6 +62,10 @@ class HeaderBar(Widget):
         text = self.compose_text(state, now_ns, feed_latency_ns, pnl, mode_detail)
         if text.cell_len > width:
             text = self.compose_text(state, now_ns, feed_latency_ns, pnl, mode_detail, detail=False)
+        if text.cell_len > width:
+            text = self.compose_text(
+                state, now_ns, feed_latency_ns, pnl, mode_detail, detail=False, tight=True
+            )
         if text.plain != self._plain:
             self._text = text
             self._plain = text.plain
@@ -79,8 +83,11 @@ class HeaderBar(Widget):
         mode_detail: str,
         *,
         detail: bool = True,
+        tight: bool = False,
     ) -> Text:
-        """The header line; ``detail=False`` drops the P&L breakdown and labels to fit."""
+        """The header line; ``detail=False`` drops the P&L breakdown and labels to fit,
+        ``tight`` also the words of a feed that is well (its ● stays; trouble keeps its
+        words), so the clock and its zone are never cut."""
         wide = detail and self.size.width >= 110
         text = Text(no_wrap=True, overflow="ellipsis")
         badge = {Mode.SIM: "sim", Mode.LIVE: "live", Mode.REPLAY: "replay"}[state.mode]
@@ -117,7 +124,7 @@ class HeaderBar(Widget):
             text.append("MLL ")
             text.append(money(floor.distance), self._style(floor.tone))
         text.append(*sep)
-        text.append_text(self._feed(state, now_ns, feed_latency_ns, wide))
+        text.append_text(self._feed(state, now_ns, feed_latency_ns, tight))
         text.append(*sep)
         text.append(f"{clock(now_ns)} CT")
         return text
@@ -131,8 +138,10 @@ class HeaderBar(Widget):
             return self._style("down")
         return ""
 
-    def _feed(self, state: State, now_ns: int, latency_ns: int | None, wide: bool) -> Text:
+    def _feed(self, state: State, now_ns: int, latency_ns: int | None, tight: bool) -> Text:
         status = state.links[Link.MARKET]
+        if status is LinkStatus.CONNECTED and tight:
+            return Text("●", self._style("ok"))
         if status is LinkStatus.CONNECTED:
             if latency_ns is not None and state.mode is Mode.LIVE:
                 detail = f"{max(0, latency_ns) // NS_PER_MS}ms"
