@@ -65,8 +65,10 @@ async def test_with_a_firm_on_the_header_still_ends_with_the_clock_at_120_column
         await press(pilot, "a", "b")
         await settle(pilot, 5)
         header = app.header.render().plain
-        assert "room" in header and "MLL" in header, header
-        assert header.rstrip().endswith(" CT") and len(header) <= 120, header
+        assert "room" in header, header
+        assert "MLL" in header, header
+        assert header.rstrip().endswith(" CT"), header
+        assert len(header) <= 120, header
         assert "…" not in header, header
         assert "●" in header, header
 
