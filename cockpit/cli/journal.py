@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.console import Console
@@ -26,6 +26,7 @@ from cockpit.journal.show import PLAIN, Palette
 
 if TYPE_CHECKING:
     from cockpit.replay import ReplaySession
+    from cockpit.risk.config import RiskSettings
 
 DIR_HELP = "Journals folder (default: [journal] dir, else the user data dir)."
 
@@ -43,7 +44,7 @@ def themed(ctx: click.Context) -> Palette:
     return palette if isinstance(palette, Palette) else PLAIN
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """A user error: one clear line on stderr, exit code 2."""
     click.echo(f"cockpit: {message}", err=True)
     sys.exit(2)
@@ -216,23 +217,43 @@ def export_journal(
     default=None,
     help="A config file whose [risk] rules the day is re-run under (what-if).",
 )
+@click.option(
+    "--firm",
+    "firm",
+    default=None,
+    metavar="NAME",
+    help="A firm profile (cockpit rules firms) the day is re-run under, over the recorded "
+    "rules or --rules (what-if).",
+)
 @dir_option
 @click.pass_context
-def review(ctx: click.Context, target: str, rules: Path | None, folder: Path | None) -> None:
-    """The day's round trips, P&L curve and rule hits; --rules: what other rules would
-    have done."""
+def review(
+    ctx: click.Context, target: str, rules: Path | None, firm: str | None, folder: Path | None
+) -> None:
+    """The day's round trips, P&L curve and rule hits; --rules or --firm: what other rules
+    would have done."""
     from cockpit.journal.review import review as make_review
     from cockpit.journal.show import ending_text, review_view, whatif_view
 
     with opened(ctx, target, folder) as journal_file:
         other = None
-        if rules is not None:
-            from cockpit.journal.risk import RulesError, rules_from_file, rules_with
+        label = ""
+        if rules is not None or firm is not None:
+            from cockpit.journal.risk import RulesError, recorded_rules, rules_from_file, rules_with
 
             try:
-                other = rules_with(rules_from_file(rules))
+                risk = (
+                    rules_from_file(rules)
+                    if rules is not None
+                    else recorded_rules(journal_file.header.settings)
+                )
             except RulesError as exc:
                 fail(str(exc))
+            label = rules.name if rules is not None else "the recorded rules"
+            if firm is not None:
+                risk, profile = _under_firm(risk, firm)
+                label = f"{profile} ({firm}) over {label}"
+            other = rules_with(risk)
         out = console()
         out.print(f"[bold]{journal_file.parts[0].name}[/bold]")
         palette = themed(ctx)
@@ -240,10 +261,26 @@ def review(ctx: click.Context, target: str, rules: Path | None, folder: Path | N
         out.print(review_view(make_review(journal_file), palette))
         for line in firm_lines(ctx, folder, journal_file.header.account):
             out.print(line, markup=False)
-        if other is not None and rules is not None:
+        if other is not None:
             from cockpit.journal.whatif import what_if
 
-            out.print(whatif_view(what_if(journal_file, other), rules, palette))
+            out.print(whatif_view(what_if(journal_file, other), label, palette))
+
+
+def _under_firm(risk: RiskSettings, name: str) -> tuple[RiskSettings, str]:
+    """``risk`` with the firm profile ``name`` folded in (stricter wins), and the firm's
+    own words for the plan; an unknown or broken profile ends the command (exit 2)."""
+    from cockpit.config import firm_problem, firms_dir
+    from cockpit.risk.firms import FirmFileError, UnknownFirmError, find_profile
+    from cockpit.risk.firms.merge import apply_firm
+
+    try:
+        profile = find_profile(name, firms_dir()).profile
+    except UnknownFirmError as exc:
+        fail(str(exc))
+    except FirmFileError as exc:
+        fail(firm_problem(exc))
+    return apply_firm(risk, profile), f"{profile.firm} {profile.plan}"
 
 
 def firm_lines(ctx: click.Context, folder: Path | None, account: str) -> list[str]:

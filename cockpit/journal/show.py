@@ -311,8 +311,9 @@ def _decisions_table(title: str, events: list[Event]) -> Table:
     return table
 
 
-def whatif_view(result: WhatIf, rules: Path, palette: Palette = PLAIN) -> RenderableType:
-    title = Text(f"What if the day had been traded under {rules.name}", style="bold")
+def whatif_view(result: WhatIf, rules: str, palette: Palette = PLAIN) -> RenderableType:
+    """The what-if under ``rules`` (a rules file's name, or a firm profile's)."""
+    title = Text(f"What if the day had been traded under {rules}", style="bold")
     figures = Table.grid(padding=(0, 2))
     figures.add_column()
     figures.add_column(justify="right")
@@ -321,9 +322,7 @@ def whatif_view(result: WhatIf, rules: Path, palette: Palette = PLAIN) -> Render
     figures.add_row(
         "simulated, recorded rules", money(result.baseline.net), f"{result.baseline.fills} fills"
     )
-    figures.add_row(
-        f"simulated, {rules.name}", money(result.other.net), f"{result.other.fills} fills"
-    )
+    figures.add_row(f"simulated, {rules}", money(result.other.net), f"{result.other.fills} fills")
     figures.add_row("difference", styled_money(result.difference, palette), "")
     parts: list[RenderableType] = [title, figures]
     parts.append(

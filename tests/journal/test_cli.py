@@ -243,3 +243,43 @@ def test_a_truncated_journal_is_used_up_to_the_cut_with_a_warning(tmp_path: Path
     assert "warning:" in result.output
     assert "stopped at byte" in result.output
     assert "40 records" in result.output
+
+
+TINY_FIRM = """\
+name = "tiny"
+firm = "Test"
+plan = "Tiny"
+source = "https://example.com/rules"
+read_on = 2026-11-30
+verified = false
+
+[max_loss]
+amount = 1
+mode = "intraday-trailing"
+start_balance = 50000
+
+[contracts]
+max = 5
+"""
+
+
+def test_review_under_a_firm_reports_where_its_rules_would_have_fired(folder: Path) -> None:
+    """--firm re-runs the day under a firm profile folded into the recorded rules: the
+    firm's maximum loss fires, named, with the P&L difference."""
+    from cockpit.config import firms_dir
+
+    firms_dir().mkdir(parents=True, exist_ok=True)
+    (firms_dir() / "tiny.toml").write_text(TINY_FIRM)
+    result = run("review", "latest", "--dir", str(folder), "--firm", "tiny")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "What if the day had been traded under Test Tiny (tiny) over the recorded rules" in out
+    assert "max-loss" in out
+    assert "max loss: equity" in out
+
+
+def test_review_under_an_unknown_firm_lists_the_known_ones(folder: Path) -> None:
+    """--firm with a name no profile has: exit 2 and the names there are."""
+    result = run("review", "latest", "--dir", str(folder), "--firm", "nobody")
+    assert result.exit_code == 2
+    assert "topstep-50k-combine" in result.output
