@@ -139,8 +139,9 @@ class MaxLoss(_Section):
     """Once breached the account is done: locked for the day, REDUCE-ONLY after it."""
     buffer: Decimal = Field(default=Decimal(0), ge=0)
     """Flatten and lock when equity comes within this many dollars of the floor."""
-    buffer_pct: float = Field(default=0.0, ge=0, lt=1)
-    """...or within this fraction of ``amount``, whichever is larger."""
+    buffer_pct: float = Field(default=0.1, ge=0, lt=1)
+    """...or within this fraction of ``amount``, whichever is larger: by default the
+    cockpit acts a tenth of the amount before the firm would ($200 on a 2,000 limit)."""
 
     @model_validator(mode="after")
     def _buffer_below_amount(self) -> MaxLoss:

@@ -44,7 +44,16 @@ def floor(d: Desk) -> Decimal:
 
 
 def mll(**kwargs: Any) -> dict[str, Any]:
-    return {"max_loss": {"amount": 2000, "start_balance": 50000, **kwargs}}
+    """A max loss section; the buffer is only what a test gives (the default 10% aside)."""
+    return {"max_loss": {"amount": 2000, "start_balance": 50000, "buffer_pct": 0, **kwargs}}
+
+
+async def test_by_default_the_cockpit_acts_a_tenth_of_the_amount_before_the_floor(
+    desk: DeskFactory,
+) -> None:
+    """With no buffer configured the rule still fires before the firm: 10% of the amount."""
+    d = await desk({"max_loss": {"amount": 2000, "start_balance": 50000}})
+    assert rule(d).buffer == Decimal(200)
 
 
 async def test_static_floor_sits_amount_below_the_start_and_never_moves(desk: DeskFactory) -> None:
