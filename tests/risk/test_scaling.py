@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from cockpit.cli import main
-from cockpit.core.events import Notice
+from cockpit.core.events import EnforcementTaken, Notice
+from cockpit.core.models import OrderStatus, OrderType, Side
 from cockpit.risk.config import RiskSettings, ScalingStep
 from cockpit.risk.eod import FILE_NAME
 from cockpit.risk.rules.contract_limit import ContractLimit, scaling_step
@@ -76,8 +77,8 @@ async def test_the_ceiling_comes_from_the_end_of_day_balance_across_a_boundary(
     denied = await d.buy("NQ", 1)
     assert not denied.accepted
     assert denied.reason == (
-        "NQ scaling plan: 2 contracts at an end-of-day balance of 50,000.00: buying 1 would "
-        "make 3 long (position +2, counting working orders)"
+        "scaling plan: 2 minis at an end-of-day balance of 50,000.00 (micros count 1/10): "
+        "buying 1 NQ would make 3"
     )
     await d.move("NQ", 15)  # +2 x 15 ticks x $5 = +150.00
     assert (await d.sell("NQ", 2)).accepted
@@ -95,7 +96,8 @@ async def test_the_ceiling_comes_from_the_end_of_day_balance_across_a_boundary(
         d.state, d.clock.now_ns()
     )
     assert reading.detail == (
-        "scaling plan: 3 contracts at an end-of-day balance of 50,150.00; next: 5 at 52,000.00"
+        "scaling plan: 3 minis at an end-of-day balance of 50,150.00 (micros count 1/10); "
+        "account 3; next: 5 at 52,000.00"
     )
 
 
@@ -108,6 +110,50 @@ async def test_the_smaller_of_the_contract_limit_and_the_plan_applies(
     assert (await d.buy("MNQ", 1)).accepted
     denied = await d.buy("MNQ", 1)
     assert denied.reason.startswith("MNQ contract limit 1: buying 1 would make 2 long")
+
+
+async def test_the_plan_counts_minis_across_the_account_with_micros_as_a_tenth(
+    desk: DeskFactory,
+) -> None:
+    """Under 2 minis, 1 NQ and 1 ES fill the plan between them, and 5 MNQ more is denied
+    with the account-wide count in minis; without the ES, 10 MNQ fit and the 11th does not."""
+    d = await desk({"scaling": PLAN})
+    await d.tick()
+    assert (await d.buy("NQ", 1)).accepted
+    assert (await d.buy("ES", 1)).accepted
+    denied = await d.buy("MNQ", 5)
+    assert not denied.accepted
+    assert denied.reason == (
+        "scaling plan: 2 minis at an end-of-day balance of 50,000.00 (micros count 1/10): "
+        "buying 5 MNQ would make 2.5"
+    )
+    assert (await d.sell("ES", 1)).accepted
+    assert (await d.buy("MNQ", 10)).accepted
+    assert not (await d.buy("MNQ", 1)).accepted
+
+
+async def test_exits_pass_when_the_account_is_over_the_plan(desk: DeskFactory) -> None:
+    """Over the plan (a fill from another platform), a sell that reduces still passes,
+    and a working order counts like a position."""
+    d = await desk({"scaling": PLAN})
+    await d.tick()
+    await d.buy("NQ", 1)
+    order_id = await d.external("MNQ", Side.BUY, 5, OrderType.LIMIT, limit=d.bid("MNQ") - 40)
+    assert d.state.orders[order_id].status is OrderStatus.WORKING
+    denied = await d.buy("MNQ", 6)
+    assert denied.reason.endswith("buying 6 MNQ would make 2.1")
+    assert (await d.sell("NQ", 1)).accepted
+
+
+async def test_an_outside_fill_over_the_plan_is_closed(desk: DeskFactory) -> None:
+    """A mini bought on another platform that takes the account over the plan is closed."""
+    d = await desk({"scaling": PLAN})
+    await d.tick()
+    await d.buy("MNQ", 15)
+    await d.external("ES", Side.BUY, 1)
+    assert d.size("ES") == 0
+    assert d.size("MNQ") == 15
+    assert d.of(EnforcementTaken)[-1].rule == "contract-limit"
 
 
 async def test_the_end_of_day_balance_survives_a_restart_during_the_day(
