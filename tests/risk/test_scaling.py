@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from cockpit.cli import main
 from cockpit.core.events import EnforcementTaken, Notice
-from cockpit.core.models import OrderStatus, OrderType, Side
+from cockpit.core.models import OrderType, Side
 from cockpit.risk.config import RiskSettings, ScalingStep
 from cockpit.risk.eod import FILE_NAME
 from cockpit.risk.rules.contract_limit import ContractLimit, scaling_step
@@ -115,33 +115,35 @@ async def test_the_smaller_of_the_contract_limit_and_the_plan_applies(
 async def test_the_plan_counts_minis_across_the_account_with_micros_as_a_tenth(
     desk: DeskFactory,
 ) -> None:
-    """Under 2 minis, 1 NQ and 1 ES fill the plan between them, and 5 MNQ more is denied
-    with the account-wide count in minis; without the ES, 10 MNQ fit and the 11th does not."""
+    """Under 2 minis, 1 NQ and 10 MES fill the plan between them, and 5 MNQ more is denied
+    with the account-wide count in minis; without the MES, 10 MNQ fit and the 11th does not."""
     d = await desk({"scaling": PLAN})
     await d.tick()
     assert (await d.buy("NQ", 1)).accepted
-    assert (await d.buy("ES", 1)).accepted
+    assert (await d.buy("MES", 10)).accepted
     denied = await d.buy("MNQ", 5)
     assert not denied.accepted
     assert denied.reason == (
         "scaling plan: 2 minis at an end-of-day balance of 50,000.00 (micros count 1/10): "
         "buying 5 MNQ would make 2.5"
     )
-    assert (await d.sell("ES", 1)).accepted
+    assert (await d.sell("MES", 10)).accepted
     assert (await d.buy("MNQ", 10)).accepted
     assert not (await d.buy("MNQ", 1)).accepted
 
 
 async def test_exits_pass_when_the_account_is_over_the_plan(desk: DeskFactory) -> None:
-    """Over the plan (a fill from another platform), a sell that reduces still passes,
-    and a working order counts like a position."""
+    """A working order from another platform counts like a position (1 NQ and 5 MNQ
+    resting make 1.5), and at the ceiling a sell that reduces still passes."""
     d = await desk({"scaling": PLAN})
     await d.tick()
     await d.buy("NQ", 1)
     order_id = await d.external("MNQ", Side.BUY, 5, OrderType.LIMIT, limit=d.bid("MNQ") - 40)
-    assert d.state.orders[order_id].status is OrderStatus.WORKING
+    assert d.state.orders[order_id].status.is_working
     denied = await d.buy("MNQ", 6)
     assert denied.reason.endswith("buying 6 MNQ would make 2.1")
+    assert (await d.buy("MNQ", 5)).accepted
+    assert not (await d.buy("MNQ", 1)).accepted
     assert (await d.sell("NQ", 1)).accepted
 
 
@@ -150,8 +152,8 @@ async def test_an_outside_fill_over_the_plan_is_closed(desk: DeskFactory) -> Non
     d = await desk({"scaling": PLAN})
     await d.tick()
     await d.buy("MNQ", 15)
-    await d.external("ES", Side.BUY, 1)
-    assert d.size("ES") == 0
+    await d.external("NQ", Side.BUY, 1)
+    assert d.size("NQ") == 0
     assert d.size("MNQ") == 15
     assert d.of(EnforcementTaken)[-1].rule == "contract-limit"
 

@@ -5,9 +5,11 @@ slipping past the limit, and is how the prop platforms count. On what the broker
 reports (an order or a fill from another platform), the risk engine cancels the
 newest orders on the side over the limit and closes a position that is over it.
 
-A firm's scaling plan (``[risk.scaling] steps``) caps the same count by the end-of-day
-balance: the ceiling is the smaller of the contract limit and the plan's step for the
-balance the last trading day ended with (below the first step, the first step's).
+A firm's scaling plan (``[risk.scaling] steps``) caps the whole account by the end-of-day
+balance, the way the firms count it: minis across every symbol, a micro a tenth of a mini
+(10 MNQ = 1 NQ), counted as the max position rule counts micros. The ceiling is the
+plan's step for the balance the last trading day ended with (below the first step, the
+first step's); the contract limit stays per symbol beside it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from cockpit.risk.rules.base import (
     pct,
 )
 from cockpit.risk.rules.limits import PerSymbolLimit
+from cockpit.risk.rules.max_position import account_micros, settle_account
 
 
 def scaling_step(steps: list[ScalingStep], balance: Decimal | None) -> int:
@@ -42,6 +45,12 @@ def scaling_step(steps: list[ScalingStep], balance: Decimal | None) -> int:
             if balance >= step.balance:
                 index = i
     return index
+
+
+def minis(micros: int) -> str:
+    """Micro-equivalents as minis, a micro a tenth: ``35`` is ``3.5``, ``30`` is ``3``."""
+    whole, tenths = divmod(micros, 10)
+    return f"{whole}.{tenths}" if tenths else str(whole)
 
 
 class ContractLimit(PerSymbolLimit):
@@ -72,26 +81,16 @@ class ContractLimit(PerSymbolLimit):
             self._scaled = (balance, index)
         return index
 
-    def limit_for(self, symbol: str) -> int | None:
-        own = super().limit_for(symbol)
+    def ceiling(self) -> int | None:
+        """The plan's ceiling in minis across the account, or ``None`` without a plan."""
         index = self.scaling()
-        if index is None:
-            return own
-        ceiling = self.steps[index].contracts
-        return ceiling if own is None or ceiling < own else own
-
-    def scaling_binds(self, symbol: str) -> bool:
-        """Whether the scaling plan, not the contract limit, sets ``symbol``'s ceiling."""
-        index = self.scaling()
-        if index is None:
-            return False
-        own = super().limit_for(symbol)
-        return own is None or self.steps[index].contracts < own
+        return self.steps[index].contracts if index is not None else None
 
     def scaling_words(self) -> str:
-        """``scaling plan: 3 contracts at an end-of-day balance of 51,620.00``."""
-        index = self.scaling()
-        if index is None:
+        """``scaling plan: 3 minis at an end-of-day balance of 51,620.00 (micros count
+        1/10)``."""
+        ceiling = self.ceiling()
+        if ceiling is None:
             return ""
         balance = self.env.eod.balance
         at = (
@@ -99,7 +98,7 @@ class ContractLimit(PerSymbolLimit):
             if balance is not None
             else "no end-of-day balance yet (the first step)"
         )
-        return f"scaling plan: {self.steps[index].contracts} contracts at {at}"
+        return f"scaling plan: {ceiling} minis at {at} (micros count 1/10)"
 
     def next_step_words(self) -> str:
         """``next: 5 at 52,000.00``, or that the top step is reached."""
@@ -112,6 +111,10 @@ class ContractLimit(PerSymbolLimit):
         return f"next: {step.contracts} at {step.balance:,.2f}"
 
     def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
+        return self.check_symbol(intent, state) or self.check_scaling(intent, state)
+
+    def check_symbol(self, intent: Intent, state: State) -> RuleDenial | None:
+        """The contract limit: one symbol's larger side, working orders counted."""
         request = intent.request
         limit = self.limit_for(request.symbol)
         if limit is None:
@@ -126,24 +129,53 @@ class ContractLimit(PerSymbolLimit):
         side = "long" if long >= short else "short"
         held = state.position_size(request.symbol)
         verb = "buying" if request.side is Side.BUY else "selling"
-        ceiling = f"contract limit {limit}"
-        inputs = ""
-        if self.scaling_binds(request.symbol):
-            ceiling = self.scaling_words()
-            inputs = f" eod_balance={self.env.eod.balance}"
         return RuleDenial(
-            f"{request.symbol} {ceiling}: {verb} {request.size} would make "
+            f"{request.symbol} contract limit {limit}: {verb} {request.size} would make "
             f"{after} {side} (position {held:+d}, counting working orders)",
             f"symbol={request.symbol} limit={limit} position={held} before={before} "
-            f"after={after} side={side}{inputs}",
+            f"after={after} side={side}",
+        )
+
+    def check_scaling(self, intent: Intent, state: State) -> RuleDenial | None:
+        """The scaling plan: minis across the account (a micro a tenth), as max position
+        counts them; what does not add to the count (an exit) always passes."""
+        ceiling = self.ceiling()
+        if ceiling is None:
+            return None
+        request = intent.request
+        tally = self.env.tally
+        without = intent.replaces.id if intent.replaces is not None else None
+        after = account_micros(state, tally, request, without)
+        if after <= ceiling * 10:
+            return None
+        before = account_micros(state, tally)
+        if after <= before:
+            return None
+        verb = "buying" if request.side is Side.BUY else "selling"
+        return RuleDenial(
+            f"{self.scaling_words()}: {verb} {request.size} {request.symbol} would make "
+            f"{minis(after)}",
+            f"ceiling_minis={ceiling} before_micros={before} after_micros={after} "
+            f"symbol={request.symbol} eod_balance={self.env.eod.balance}",
         )
 
     def react(self, event: Event, state: State, now: int) -> list[Act]:
+        acts: list[Act] = []
         symbol = event_symbol(event)
         limit = self.limit_for(symbol) if symbol is not None else None
-        if symbol is None or limit is None:
-            return []
-        return settle_symbol(self.name, state, self.env, symbol, limit)
+        if symbol is not None and limit is not None:
+            acts = settle_symbol(self.name, state, self.env, symbol, limit)
+        ceiling = self.ceiling()
+        if ceiling is not None and not acts:
+            acts = settle_account(
+                event,
+                state,
+                self.env.tally,
+                ceiling * 10,
+                lambda micros: f"{minis(micros)} minis",
+                f"the scaling plan's {ceiling} minis",
+            )
+        return acts
 
     def reading(self, state: State, now: int) -> Reading:
         symbols = sorted(set(state.positions) | set(self.env.tally.working))
@@ -158,15 +190,27 @@ class ContractLimit(PerSymbolLimit):
         limits = f"{self.contracts}" if self.contracts is not None else "-"
         if self.per_symbol:
             limits += " (" + ", ".join(f"{s} {n}" for s, n in self.per_symbol.items()) + ")"
-        detail = "position plus working orders, per side"
-        index = self.scaling()
-        if index is not None:
-            limits += f"; scaling {self.steps[index].contracts} ({self.next_step_words()})"
-            detail = f"{self.scaling_words()}; {self.next_step_words()}"
+        ceiling = self.ceiling()
+        if ceiling is not None:
+            total = account_micros(state, self.env.tally)
+            limits += f"; scaling {ceiling} minis ({self.next_step_words()})"
+            detail = f"{self.scaling_words()}; account {minis(total)}; {self.next_step_words()}"
+            used = pct(total, ceiling * 10)
+            if not worst_symbol or used >= worst:
+                return Reading(
+                    self.name,
+                    self.title,
+                    limits,
+                    f"account {minis(total)} minis",
+                    minis(ceiling * 10 - total),
+                    Level.BREACH if total > ceiling * 10 else Level.OK,
+                    detail,
+                    used,
+                )
+        else:
+            detail = "position plus working orders, per side"
         if not worst_symbol:
-            ceiling = self.limit_for("") if index is not None else None
-            room = str(ceiling) if ceiling is not None else limits
-            return Reading(self.name, self.title, limits, "0", room, Level.OK, detail, 0.0)
+            return Reading(self.name, self.title, limits, "0", limits, Level.OK, detail, 0.0)
         used_contracts = exposure(state, self.env.tally, worst_symbol)
         return Reading(
             self.name,
@@ -185,10 +229,15 @@ class ContractLimit(PerSymbolLimit):
             parts.append(f"{self.contracts} contracts per symbol")
         if self.per_symbol:
             parts.append(", ".join(f"{s} {n}" for s, n in self.per_symbol.items()))
+        if parts:
+            parts[-1] += " (position plus working orders, per side)"
         if self.steps:
             table = ", ".join(f"{s.contracts} from {s.balance:,.2f}" for s in self.steps)
-            parts.append(f"scaling plan by end-of-day balance: {table}")
-        return "; ".join(parts) + " (position plus working orders, per side); deny"
+            parts.append(
+                f"scaling plan by end-of-day balance, minis across the account "
+                f"(micros count 1/10): {table}"
+            )
+        return "; ".join(parts) + "; deny"
 
 
 def settle_symbol(rule: str, state: State, env: Env, symbol: str, limit: int) -> list[Act]:

@@ -8,12 +8,86 @@ account over it is closed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cockpit.core.commands import ClosePosition
 from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import OrderRequest
 from cockpit.core.state import State
 from cockpit.risk.exposure import cancellable, exposure, order_increases
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Rule, RuleDenial, pct
+from cockpit.risk.tally import Tally
+
+
+def account_micros(
+    state: State,
+    tally: Tally,
+    add: OrderRequest | None = None,
+    without: int | None = None,
+) -> int:
+    """Micro-equivalents across the account, counting working orders per side (the
+    larger side of each symbol), with ``add`` in and the order ``without`` out."""
+    symbols = set(state.positions) | set(tally.working)
+    if state.pending:
+        symbols |= {request.symbol for request in state.pending.values()}
+    if add is not None:
+        symbols.add(add.symbol)
+    total = 0
+    for symbol in symbols:
+        extra = add if add is not None and add.symbol == symbol else None
+        contracts = exposure(state, tally, symbol, add=extra, without=without)
+        total += contracts * state.instruments[symbol].micros
+    return total
+
+
+def held_micros(state: State) -> int:
+    """Micro-equivalents of the positions alone."""
+    return sum(abs(p.size) * state.instruments[p.symbol].micros for p in state.positions.values())
+
+
+def settle_account(
+    event: Event,
+    state: State,
+    tally: Tally,
+    limit: int,
+    amount: Callable[[int], str],
+    ceiling: str,
+) -> list[Act]:
+    """On what the broker reports, bring the account back within ``limit`` micros: close
+    a position that took it over, cancel a working order that does. ``amount`` words a
+    count of micros, ``ceiling`` names the limit (``its 15 limit``)."""
+    if isinstance(event, PositionUpdated):
+        position = event.position
+        held = held_micros(state)
+        if position.size != 0 and held > limit:
+            return [
+                Act(
+                    ClosePosition(symbol=position.symbol, origin="risk"),
+                    "close",
+                    f"{position.symbol} {position.size:+d} takes the account to "
+                    f"{amount(held)}, over {ceiling}",
+                    f"limit={limit} positions={held} symbol={position.symbol}",
+                    key=("close", position.symbol),
+                )
+            ]
+    elif isinstance(event, OrderUpdated):
+        order = event.order
+        if not order.status.is_working or not cancellable(order):
+            return []
+        if not order_increases(state, order):
+            return []
+        total = account_micros(state, tally)
+        if total > limit:
+            return [
+                Act.cancel(
+                    order,
+                    f"{order.symbol} order {order.id} ({order.side.label} "
+                    f"{order.remaining}) takes the account to {amount(total)}, "
+                    f"over {ceiling}",
+                    f"limit={limit} total={total} order={order.id}",
+                )
+            ]
+    return []
 
 
 class MaxPosition(Rule):
@@ -37,23 +111,7 @@ class MaxPosition(Rule):
         without: int | None = None,
     ) -> int:
         """Micro-equivalents across the account, counting working orders per side."""
-        tally = self.env.tally
-        symbols = set(state.positions) | set(tally.working)
-        if state.pending:
-            symbols |= {request.symbol for request in state.pending.values()}
-        if add is not None:
-            symbols.add(add.symbol)
-        total = 0
-        for symbol in symbols:
-            extra = add if add is not None and add.symbol == symbol else None
-            contracts = exposure(state, tally, symbol, add=extra, without=without)
-            total += contracts * state.instruments[symbol].micros
-        return total
-
-    def positions_total(self, state: State) -> int:
-        return sum(
-            abs(p.size) * state.instruments[p.symbol].micros for p in state.positions.values()
-        )
+        return account_micros(state, self.env.tally, add, without)
 
     def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         limit = self.micros
@@ -77,38 +135,9 @@ class MaxPosition(Rule):
         limit = self.micros
         if limit is None:
             return []
-        if isinstance(event, PositionUpdated):
-            position = event.position
-            held = self.positions_total(state)
-            if position.size != 0 and held > limit:
-                return [
-                    Act(
-                        ClosePosition(symbol=position.symbol, origin="risk"),
-                        "close",
-                        f"{position.symbol} {position.size:+d} takes the account to {held} "
-                        f"micros, over its {limit} limit",
-                        f"limit={limit} positions={held} symbol={position.symbol}",
-                        key=("close", position.symbol),
-                    )
-                ]
-        elif isinstance(event, OrderUpdated):
-            order = event.order
-            if not order.status.is_working or not cancellable(order):
-                return []
-            if not order_increases(state, order):
-                return []
-            total = self.total(state)
-            if total > limit:
-                return [
-                    Act.cancel(
-                        order,
-                        f"{order.symbol} order {order.id} ({order.side.label} "
-                        f"{order.remaining}) takes the account to {total} micros, "
-                        f"over its {limit} limit",
-                        f"limit={limit} total={total} order={order.id}",
-                    )
-                ]
-        return []
+        return settle_account(
+            event, state, self.env.tally, limit, lambda m: f"{m} micros", f"its {limit} limit"
+        )
 
     def reading(self, state: State, now: int) -> Reading:
         assert self.micros is not None
