@@ -172,13 +172,13 @@ class ScalingStep(_Section):
     balance: Decimal = Field(ge=0)
     """From this end-of-day balance (0 and up: a funded account may be shown from 0)..."""
     contracts: int = Field(ge=1)
-    """...this many contracts per symbol."""
+    """...this many minis across the account (a micro a tenth of a mini)."""
 
 
 class Scaling(_Section):
     steps: list[ScalingStep] = Field(default_factory=list)
-    """The plan's table: the contract ceiling by end-of-day balance, lowest balance first;
-    below the first step, the first step's contracts."""
+    """The plan's table: the account's ceiling in minis by end-of-day balance, lowest
+    balance first; below the first step, the first step's."""
 
     @field_validator("steps")
     @classmethod

@@ -69,7 +69,7 @@ def stricter_max_loss(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]
 
 
 def ceiling(steps: list[dict[str, Any]] | list[ScalingStep], balance: Decimal) -> int:
-    """The contracts a scaling table allows at ``balance`` (below the first step: the
+    """The minis a scaling table allows at ``balance`` (below the first step: the
     first step's)."""
     pairs = [
         (Decimal(step["balance"]), int(step["contracts"]))
@@ -85,7 +85,8 @@ def ceiling(steps: list[dict[str, Any]] | list[ScalingStep], balance: Decimal) -
 
 
 def stricter_scaling(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]:
-    """At every balance either table names, the smaller of the two ceilings."""
+    """At every balance either table names, the smaller of the two ceilings (both in
+    minis across the account, so they compare as they stand)."""
     if not firm.scaling:
         return mine
     own: list[dict[str, Any]] = list(mine.get("steps") or [])
