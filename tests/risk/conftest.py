@@ -86,6 +86,7 @@ class Desk:
         market: MarketCalendar | None = None,
         balance: Decimal | None = None,
         floors: FloorStore | None = None,
+        account_name: str | None = None,
     ) -> None:
         settings = (
             risk if isinstance(risk, RiskSettings) else RiskSettings.model_validate(risk or {})
@@ -100,6 +101,7 @@ class Desk:
                 pump_interval=0,
                 fees=no_fees if fees is None else fees,
                 **({"balance": balance} if balance is not None else {}),
+                **({"account_name": account_name} if account_name is not None else {}),
             )
         self.state = State(INSTRUMENTS, symbols)
         self.recorder = ListRecorder()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +24,7 @@ from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Account
 from cockpit.core.state import State
 from cockpit.risk.config import RiskSettings
-from cockpit.risk.floor import FILE_NAME, FloorStore
+from cockpit.risk.floor import FILE_NAME, FloorRecord, FloorStore
 from cockpit.risk.rules.base import Env
 from cockpit.risk.rules.max_loss import MaxLoss
 from cockpit.risk.tally import Tally
@@ -179,6 +181,87 @@ async def test_the_floor_survives_a_restart(desk: DeskFactory, tmp_path: Path) -
     again = await desk(mll(mode="intraday-trailing"), floors=FloorStore(tmp_path))
     assert floor(again) == Decimal(48500)
     assert again.state.risk_state == "ACTIVE"
+
+
+async def test_two_accounts_over_one_state_dir_keep_separate_floors(
+    desk: DeskFactory, tmp_path: Path
+) -> None:
+    """An account's floor raised to 48,500 is its own: another account over the same
+    state dir starts afresh at 48,000, and the first still reads 48,500 after it."""
+    d = await desk(mll(mode="intraday-trailing"), floors=FloorStore(tmp_path))
+    await d.buy("NQ", 1)
+    await d.move("NQ", 100)
+    await d.tick(1)
+    assert floor(d) == Decimal(48500)
+    other = await desk(
+        mll(mode="intraday-trailing"), floors=FloorStore(tmp_path), account_name="OTHER-50K"
+    )
+    await other.tick(1)
+    assert floor(other) == Decimal(48000)
+    again = await desk(mll(mode="intraday-trailing"), floors=FloorStore(tmp_path))
+    assert floor(again) == Decimal(48500)
+    other_again = await desk(
+        mll(mode="intraday-trailing"), floors=FloorStore(tmp_path), account_name="OTHER-50K"
+    )
+    assert floor(other_again) == Decimal(48000)
+
+
+def old_record(high: str, floor: str) -> str:
+    """A record as written before floors were kept per account (no ``account`` field)."""
+    body = {
+        "version": 1,
+        "mode": "intraday-trailing",
+        "start_balance": "50000",
+        "high": high,
+        "floor": floor,
+        "breached": False,
+        "day_end_ns": 0,
+        "day_balance": None,
+        "seen_ns": 0,
+        "copies": 1,
+    }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    checksum = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return json.dumps({**body, "checksum": checksum})
+
+
+async def test_an_old_record_is_taken_by_the_first_account_that_reads_it(
+    desk: DeskFactory, tmp_path: Path
+) -> None:
+    """A record written before floors had an account still loads, as the first reader's
+    (said in a notice); a second account does not get it too."""
+    (tmp_path / FILE_NAME).write_text(old_record("50500", "48500"))
+    d = await desk(mll(mode="intraday-trailing"), floors=FloorStore(tmp_path))
+    await d.tick(1)
+    assert floor(d) == Decimal(48500)
+    assert any(
+        "written before floors were kept per account" in n.text
+        and "taken as PRACTICE-50K's" in n.text
+        for n in d.of(Notice)
+    )
+    other = await desk(
+        mll(mode="intraday-trailing"), floors=FloorStore(tmp_path), account_name="OTHER-50K"
+    )
+    await other.tick(1)
+    assert floor(other) == Decimal(48000)
+    again = await desk(mll(mode="intraday-trailing"), floors=FloorStore(tmp_path))
+    assert floor(again) == Decimal(48500)
+
+
+async def test_a_record_for_another_account_is_set_aside(desk: DeskFactory) -> None:
+    """A saved floor of another account is never merged: a notice names it and the
+    floor starts afresh."""
+    saved = FloorRecord(
+        "intraday-trailing",
+        Decimal(50000),
+        Decimal(50500),
+        Decimal(48500),
+        account="OTHER-50K",
+    )
+    d = await desk(mll(mode="intraday-trailing"), floors=FloorStore.memory(saved))
+    await d.tick(1)
+    assert floor(d) == Decimal(48000)
+    assert any("the saved floor was for account OTHER-50K" in n.text for n in d.of(Notice))
 
 
 async def test_a_damaged_record_locks_and_never_loosens(desk: DeskFactory, tmp_path: Path) -> None:
