@@ -178,6 +178,7 @@ def build_session(
         store = trader_lockouts(settings, state=risk_state_dir, journals=journal_dir)
         if settings.risk.max_loss.amount is not None:
             floors = trader_floors(state=risk_state_dir, journals=journal_dir)
+            floors.open(broker.account_name)  # each account keeps its own floor
     if journal is not None:
         from cockpit.journal.risk import note_floor, note_lockout
 

@@ -11,6 +11,12 @@ nothing. A record that is damaged, or missing while its sibling says it was writ
 with it, is a :attr:`FloorStore.problem`: the risk engine then locks until the day ends,
 and whatever the damaged record still says is taken where it is tighter, never looser.
 
+Each account has its own record (``max_loss.<account>.json``): two accounts with the
+same settings never share a floor. A record from before floors were kept per account
+(``max_loss.json``, no account in it) is read by the first account that opens the store
+and becomes that account's at its first save (the old file is then renamed
+``max_loss.json.adopted``), so no second account takes it too.
+
 Nothing here reads the clock: the time saved is the engine's.
 """
 
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -26,7 +33,21 @@ from typing import Any
 from cockpit.risk.lockout import DAMAGED_SUFFIX, write_atomic
 
 FILE_NAME = "max_loss.json"
+"""The record of before floors were kept per account (and of a store with no account)."""
+ADOPTED_SUFFIX = ".adopted"
 VERSION = 1
+"""Still 1: a record gained ``account``, read as ``""`` (nobody's yet) where it is absent."""
+
+
+def file_name(account: str) -> str:
+    """``max_loss.<account>.json``, the account's name made safe for a file name (the
+    record inside names the account exactly)."""
+    if not account:
+        return FILE_NAME
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", account)
+    if safe != account:  # two names that make the same safe one still get two files
+        safe += "-" + hashlib.sha256(account.encode("utf-8")).hexdigest()[:8]
+    return f"max_loss.{safe}.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +68,8 @@ class FloorRecord:
     """The latest balance seen in that day: it becomes a day's close when the day ends."""
     seen_ns: int = 0
     """Engine time of the save."""
+    account: str = ""
+    """The account the floor is for (``""``: written before floors had an account)."""
 
     def tighter(self, other: FloorRecord) -> FloorRecord:
         """The merge of two records of one account: the higher of every figure."""
@@ -91,6 +114,8 @@ def encode_record(record: FloorRecord, copies: int) -> str:
         "seen_ns": record.seen_ns,
         "copies": copies,
     }
+    if record.account:
+        body["account"] = record.account
     return json.dumps({**body, "checksum": _checksum(body)}, indent=1)
 
 
@@ -105,6 +130,7 @@ def _fields(raw: dict[str, Any]) -> tuple[FloorRecord, int]:
         day_end_ns=int(raw["day_end_ns"]),
         day_balance=None if balance is None else Decimal(balance),
         seen_ns=int(raw["seen_ns"]),
+        account=str(raw.get("account", "")),
     )
     if not all(v.is_finite() for v in (record.start_balance, record.high, record.floor)):
         raise ValueError("not a finite amount")
@@ -145,18 +171,14 @@ def _json(data: bytes) -> dict[str, Any]:
 
 
 class FloorStore:
-    """The persisted floor, one record per folder; ``FloorStore()`` keeps it in memory."""
+    """The persisted floor of one account, a record per folder; ``FloorStore()`` keeps it
+    in memory. ``account`` may be unknown at first (``""``): :meth:`open` names it once
+    the broker has said which account it is."""
 
-    def __init__(self, *directories: Path, read_only: bool = False) -> None:
-        self.paths = list(dict.fromkeys(directory / FILE_NAME for directory in directories))
+    def __init__(self, *directories: Path, account: str = "", read_only: bool = False) -> None:
+        self.directories = list(dict.fromkeys(directories))
         self.read_only = read_only
-        self.record: FloorRecord | None = None
-        self.problem: str | None = None
-        """Why a record was damaged or missing: the engine locks until the day ends."""
-        self.salvaged: FloorRecord | None = None
-        """What damaged records still said (only ever used to tighten)."""
-        self._damaged: dict[Path, bytes] = {}
-        self._load()
+        self.open(account)
 
     @classmethod
     def memory(cls, record: FloorRecord | None = None, problem: str | None = None) -> FloorStore:
@@ -166,11 +188,32 @@ class FloorStore:
         store.problem = problem
         return store
 
-    def _load(self) -> None:
+    def open(self, account: str) -> None:
+        """Read ``account``'s records (its own, else one from before floors had an
+        account); a memory store only takes the name."""
+        self.account = account
+        self.paths = [directory / file_name(account) for directory in self.directories]
+        self.record: FloorRecord | None = None
+        self.problem: str | None = None
+        """Why a record was damaged or missing: the engine locks until the day ends."""
+        self.salvaged: FloorRecord | None = None
+        """What damaged records still said (only ever used to tighten)."""
+        self._damaged: dict[Path, bytes] = {}
+        self.old: list[Path] = []
+        """Records from before floors had an account, read as this account's."""
+        if not self.directories:
+            return
+        if not self._load(self.paths) and account:
+            old = [directory / FILE_NAME for directory in self.directories]
+            if self._load(old):
+                self.old = [path for path in old if path.exists()]
+
+    def _load(self, paths: list[Path]) -> bool:
+        """Read ``paths``; whether any of them was there."""
         found: list[tuple[FloorRecord, int]] = []
         missing: list[Path] = []
         problems: list[str] = []
-        for path in self.paths:
+        for path in paths:
             try:
                 data = path.read_bytes()
             except FileNotFoundError:
@@ -192,9 +235,11 @@ class FloorStore:
         if missing and (any(copies > 1 for _, copies in found) or self._damaged):
             problems += [f"max loss record {path} is missing" for path in missing]
         self.problem = "; ".join(problems) or None
+        return len(missing) < len(paths)
 
     def save(self, record: FloorRecord) -> str | None:
-        """Write every record; the first error, if any could not be written."""
+        """Write every record; the first error, if any could not be written. The first
+        save of an account that read an old record renames the old one aside."""
         self.record = record
         if not self.paths:
             return None
@@ -210,4 +255,11 @@ class FloorStore:
                 write_atomic(path, text)
             except OSError as exc:
                 errors.append(f"could not save the max loss floor to {path}: {exc}")
+        if not errors and self.paths[0].name != FILE_NAME:
+            for path in self.old:
+                try:
+                    path.replace(path.with_name(path.name + ADOPTED_SUFFIX))
+                except OSError as exc:
+                    errors.append(f"could not set aside the old max loss record {path}: {exc}")
+            self.old = []
         return "; ".join(errors) or None

@@ -24,7 +24,7 @@ from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Account
 from cockpit.core.state import State
 from cockpit.risk.config import RiskSettings
-from cockpit.risk.floor import FILE_NAME, FloorRecord, FloorStore
+from cockpit.risk.floor import FILE_NAME, FloorRecord, FloorStore, file_name
 from cockpit.risk.rules.base import Env
 from cockpit.risk.rules.max_loss import MaxLoss
 from cockpit.risk.tally import Tally
@@ -32,6 +32,8 @@ from cockpit.risk.timing import Calendar
 from tests.risk.conftest import TUESDAY_10, Desk, DeskFactory, at
 
 NQ_TICK = Decimal(5)
+ACCOUNT = "PRACTICE-50K"
+"""The paper broker's account, whose floor file the tests open."""
 
 
 def rule(d: Desk) -> MaxLoss:
@@ -177,7 +179,7 @@ async def test_the_floor_survives_a_restart(desk: DeskFactory, tmp_path: Path) -
     await d.buy("NQ", 1)
     await d.move("NQ", 100)
     await d.tick(1)
-    assert FloorStore(tmp_path).record is not None
+    assert FloorStore(tmp_path, account=ACCOUNT).record is not None
     again = await desk(mll(mode="intraday-trailing"), floors=FloorStore(tmp_path))
     assert floor(again) == Decimal(48500)
     assert again.state.risk_state == "ACTIVE"
@@ -271,7 +273,7 @@ async def test_a_damaged_record_locks_and_never_loosens(desk: DeskFactory, tmp_p
     await d.buy("NQ", 1)
     await d.move("NQ", 100)
     await d.tick(1)
-    path = tmp_path / FILE_NAME
+    path = tmp_path / file_name(ACCOUNT)
     path.write_text(path.read_text().replace('"48500.00"', '"40000.00"'))
     again = await desk(mll(mode="intraday-trailing"), floors=FloorStore(tmp_path))
     assert again.state.risk_state == "LOCKED"
@@ -292,8 +294,8 @@ async def test_a_valid_record_edited_down_loses_to_its_sibling(
     await d.move("NQ", 100)
     await d.tick(1)
     low = FloorStore.memory()
-    low.paths = [journals / FILE_NAME]
-    saved = FloorStore(state).record
+    low.paths = [journals / file_name(ACCOUNT)]
+    saved = FloorStore(state, account=ACCOUNT).record
     assert saved is not None
     low.save(replace(saved, high=Decimal(50000), floor=Decimal(48000)))
     again = await desk(mll(mode="intraday-trailing"), floors=FloorStore(state, journals))
@@ -308,7 +310,7 @@ async def test_a_missing_record_whose_sibling_vouches_for_it_locks(
     state, journals = tmp_path / "state", tmp_path / "journals"
     d = await desk(mll(mode="intraday-trailing"), floors=FloorStore(state, journals))
     await d.tick(1)
-    (state / FILE_NAME).unlink()
+    (state / file_name(ACCOUNT)).unlink()
     again = await desk(mll(mode="intraday-trailing"), floors=FloorStore(state, journals))
     assert again.state.risk_state == "LOCKED"
 

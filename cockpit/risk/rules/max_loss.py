@@ -12,9 +12,9 @@ Between a closing fill's position report and the broker's new balance, equity re
 balance before the close (without its P&L): never above a balance already seen flat, so
 it cannot raise a trailing high.
 
-The floor, its high and the day's latest balance are kept on disk
-(:mod:`cockpit.risk.floor`), saved when the floor rises, at most once a second of
-engine time (and at once on a breach), so a restart never lowers it by more than a
+The floor, its high and the day's latest balance are kept on disk, per account (the
+one the broker reports; :mod:`cockpit.risk.floor`), saved when the floor rises, at most
+once a second of engine time (and at once on a breach), so a restart never lowers it by more than a
 second of an intraday high's climb.
 """
 
@@ -83,6 +83,9 @@ class MaxLoss(Rule):
         self._saved_ns = -SAVE_EVERY_NS
         self._said: list[str] = []
         """Notices for the trader, said at the next account report or tick."""
+        self._late_problem: str | None = None
+        """A damaged or missing record of the account the broker resolved (its records
+        are read at the first balance): the limit counts as reached for the day."""
 
     @property
     def enabled(self) -> bool:
@@ -104,7 +107,7 @@ class MaxLoss(Rule):
             return self._equity
         balance = account.balance
         first = self.record is None
-        record = self.record if self.record is not None else self._start(balance, now)
+        record = self.record if self.record is not None else self._start(balance, account.name)
         equity = balance + conservative_open_pnl(state)
         high, day_end, day_balance = record.high, record.day_end_ns, record.day_balance
         if self.mode == "eod-trailing":
@@ -139,11 +142,22 @@ class MaxLoss(Rule):
         stop_at = self.cfg.stop_at
         return floor if stop_at is None else min(floor, stop_at)
 
-    def _start(self, balance: Decimal, now: int) -> FloorRecord:
-        """The record at the first balance: the saved one, else rebuilt from the broker."""
+    def _start(self, balance: Decimal, account: str) -> FloorRecord:
+        """The record at the first balance: ``account``'s saved one, else rebuilt from the
+        broker. A record of another account or setup is set aside, never merged."""
         start = self.cfg.start_balance
-        saved = self.store.record
-        salvaged = self.store.salvaged
+        store = self.store
+        if store.directories and store.account != account:
+            store.open(account)  # the account the broker resolved, not the one it was told
+            self._late_problem = store.problem  # found after the engine's start: locks now
+        saved = store.record
+        salvaged = store.salvaged
+        if saved is not None and saved.account not in ("", account):
+            self._said.append(
+                f"max loss: the saved floor was for account {saved.account}, not {account}: "
+                f"set aside, starting afresh"
+            )
+            saved = None
         if saved is not None and (saved.mode, saved.start_balance) != (self.mode, start):
             self._said.append(
                 f"max loss: the saved floor was for another account setup ({saved.mode} from "
@@ -152,17 +166,25 @@ class MaxLoss(Rule):
             saved = None
         if saved is None:
             high = max(start, balance)
-            record = FloorRecord(self.mode, start, high, self._floor_of(high))
+            record = FloorRecord(self.mode, start, high, self._floor_of(high), account=account)
             self._said.append(
                 f"max loss: no record of the floor; the high starts at {money(high)}, the "
                 f"larger of the starting balance and the broker's balance"
             )
             self._dirty = True
+        elif not saved.account:
+            self._said.append(
+                f"max loss: the saved floor was written before floors were kept per account: "
+                f"taken as {account}'s"
+            )
+            record = replace(saved, account=account)
+            self._dirty = True
         else:
             record = saved
-        if salvaged is not None and (salvaged.mode, salvaged.start_balance) == (
-            self.mode,
-            start,
+        if (
+            salvaged is not None
+            and salvaged.account in ("", account)
+            and (salvaged.mode, salvaged.start_balance) == (self.mode, start)
         ):
             record = record.tighter(salvaged)
             self._dirty = True
@@ -197,6 +219,8 @@ class MaxLoss(Rule):
 
     def level(self, state: State, now: int) -> Level:
         distance = self.distance(state, now)
+        if self._late_problem is not None:
+            return Level.BREACH
         if distance is None or self.record is None or self.amount is None:
             return Level.OK
         if distance <= 0 and self.cfg.lock_when_reached and not self.record.breached:
@@ -216,6 +240,8 @@ class MaxLoss(Rule):
 
     def reason(self, state: State, now: int) -> str:
         equity = self.equity(state, now)
+        if self._late_problem is not None:
+            return f"{self._late_problem}: locked until the trading day ends, to be safe"
         if equity is None or self.record is None:
             return "max loss: no account balance yet"
         floor = self.record.floor
