@@ -6,6 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cockpit.brokers.paper import PaperBroker
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import PlaceOrder, SetArmed
@@ -24,12 +26,22 @@ from cockpit.risk.floor import FloorRecord, FloorStore
 from tests.journal.conftest import START_NS, SYMBOLS
 
 
-async def test_a_max_loss_breach_replays_to_the_same_decisions(tmp_path: Path) -> None:
-    """A session that starts near a saved floor breaches it live; the replay, starting
-    from the floor the journal's header noted (not from the broker's balance), makes
-    every decision again, the same."""
+@pytest.mark.parametrize("account", ["PRACTICE-50K", ""])
+async def test_a_max_loss_breach_replays_to_the_same_decisions(
+    tmp_path: Path, account: str
+) -> None:
+    """A session that starts near a saved floor (the account's own, or one from before
+    floors had an account) breaches it live; the replay, starting from the floor the
+    journal's header noted (not from the broker's balance), makes every decision again,
+    the same."""
     start = FloorStore.memory(
-        FloorRecord("intraday-trailing", Decimal(50000), Decimal(50010), Decimal(49990))
+        FloorRecord(
+            "intraday-trailing",
+            Decimal(50000),
+            Decimal(50010),
+            Decimal(49990),
+            account=account,
+        )
     )
     header: dict[str, Any] = {}
 
