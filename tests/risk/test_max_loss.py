@@ -12,7 +12,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cockpit.core.clock import NS_PER_SECOND
+from cockpit.config import parse_settings
+from cockpit.core.clock import NS_PER_SECOND, FakeClock
 from cockpit.core.events import (
     AccountUpdated,
     EnforcementTaken,
@@ -29,7 +30,8 @@ from cockpit.risk.rules.base import Env
 from cockpit.risk.rules.max_loss import MaxLoss
 from cockpit.risk.tally import Tally
 from cockpit.risk.timing import Calendar
-from tests.risk.conftest import TUESDAY_10, Desk, DeskFactory, at
+from cockpit.session import build_session
+from tests.risk.conftest import TUESDAY_10, Desk, DeskFactory, at, short_history
 
 NQ_TICK = Decimal(5)
 ACCOUNT = "PRACTICE-50K"
@@ -427,3 +429,25 @@ async def test_a_days_close_saved_before_quitting_raises_the_floor_after_a_resta
     )
     assert again.broker.account.account.balance == Decimal(50000)
     assert floor(again) == Decimal(48500)
+
+
+async def test_a_session_keeps_the_floor_under_the_brokers_account(tmp_path: Path) -> None:
+    """A session's floor is written to the file of the account the broker names, in the
+    state dir and beside the journals."""
+    settings = parse_settings("[risk.max_loss]\namount = 2000\n", Path("config.toml"))
+    with short_history():
+        session = build_session(
+            settings,
+            clock=FakeClock(TUESDAY_10),
+            pump=False,
+            risk_state_dir=tmp_path / "state",
+            journal_dir=tmp_path / "journals",
+        )
+    await session.start()
+    session.engine.tick()
+    await session.engine.drain()
+    await session.stop()
+    account = session.broker.account_name
+    for folder in ("state", "journals"):
+        assert (tmp_path / folder / file_name(account)).exists()
+        assert not (tmp_path / folder / FILE_NAME).exists()
