@@ -99,6 +99,8 @@ async def test_the_ceiling_comes_from_the_end_of_day_balance_across_a_boundary(
         "scaling plan: 3 minis at an end-of-day balance of 50,150.00 (micros count 1/10); "
         "account 3; next: 5 at 52,000.00"
     )
+    assert reading.limit == "scaling 3 minis (next: 5 at 52,000.00)"
+    assert (reading.current, reading.headroom) == ("account 3 minis", "0")
 
 
 async def test_the_smaller_of_the_contract_limit_and_the_plan_applies(

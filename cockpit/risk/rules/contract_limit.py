@@ -193,7 +193,8 @@ class ContractLimit(PerSymbolLimit):
         ceiling = self.ceiling()
         if ceiling is not None:
             total = account_micros(state, self.env.tally)
-            limits += f"; scaling {ceiling} minis ({self.next_step_words()})"
+            scaling = f"scaling {ceiling} minis ({self.next_step_words()})"
+            limits = scaling if limits == "-" else f"{limits}; {scaling}"
             detail = f"{self.scaling_words()}; account {minis(total)}; {self.next_step_words()}"
             used = pct(total, ceiling * 10)
             if not worst_symbol or used >= worst:
