@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.brokers.paper import PaperBroker
+from cockpit.config import Settings, UiSettings
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.engine import Engine
@@ -24,6 +25,7 @@ from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
 from cockpit.risk.peak import FILE_NAME, DayPeak, PeakStore, encode_peak
 from cockpit.risk.timing import Calendar
+from cockpit.session import build_session
 from tests.journal.conftest import START_NS, SYMBOLS
 from tests.risk.conftest import Desk, DeskFactory
 
@@ -195,4 +197,35 @@ async def test_a_session_restarted_mid_day_replays_the_same(tmp_path: Path) -> N
     decisions = [e for e in emitted if isinstance(e, RiskDecision)]
     assert any(d.rule == "daily-loss" and d.outcome == "denied" for d in decisions)
     with open_journal(writer.path) as journal:
+        assert Replayer(journal).verify() == []
+
+
+async def test_a_restarted_session_keeps_the_floor_and_replays(tmp_path: Path) -> None:
+    """build_session over a state dir holding today's $260 best (an earlier run): the
+    session starts past the protected floor, its journal header notes the best, and the
+    replay decides the same."""
+    rules = RiskSettings.model_validate({"daily_loss": PROTECT})
+    day = Calendar(rules.boundary, rules.zone).day(START_NS)
+    PeakStore(tmp_path / "state").rose(day, Decimal(260), START_NS - 60_000_000_000)
+    settings = Settings(ui=UiSettings(watchlist=list(SYMBOLS)), risk=rules)
+    clock = FakeClock(START_NS)
+    session = build_session(
+        settings,
+        clock=clock,
+        pump=False,
+        journal_dir=tmp_path / "journals",
+        risk_state_dir=tmp_path / "state",
+    )
+    await session.start()
+    await session.engine.execute(SetArmed(armed=True))
+    verdict = await session.engine.execute(PlaceOrder(symbol="MES", side=Side.BUY, size=1))
+    await session.advance(5)
+    await session.stop()
+    assert not verdict.accepted
+    assert "protected floor $160.00" in verdict.reason
+    assert session.state.risk_state == "REDUCE-ONLY"
+    assert session.journal is not None
+    assert session.journal.path is not None
+    with open_journal(session.journal.path) as journal:
+        assert PEAK_KEY in journal.header.settings
         assert Replayer(journal).verify() == []
