@@ -23,6 +23,7 @@ from cockpit.risk.engine import RiskEngine
 from cockpit.risk.eod import EndOfDay
 from cockpit.risk.floor import FloorStore
 from cockpit.risk.lockout import LockoutStore, write_atomic
+from cockpit.risk.peak import PeakStore
 
 if TYPE_CHECKING:
     from cockpit.journal.writer import JournalWriter
@@ -148,7 +149,9 @@ def build_session(
     journals folder); tests pass temporary ones. Replay keeps its lockouts in memory so
     it can never lock live trading. The end-of-day balance (the scaling plan's) is kept
     beside the lockout record in ``risk_state_dir`` (in memory for a replay or when the
-    caller passes ``lockouts``); the exchange calendar is the shipped one with the
+    caller passes ``lockouts``), and so is the daily loss limit's best P&L of the day
+    (in memory too for a frozen clock, unless the caller names ``risk_state_dir``); the
+    exchange calendar is the shipped one with the
     trader's ``calendar.toml`` over it.
     The journal is on unless ``[journal] enabled = false`` (never for a replay); it is
     written to ``journal_dir``, else ``[journal] dir``, else the user data dir.
@@ -179,14 +182,27 @@ def build_session(
         if settings.risk.max_loss.amount is not None:
             floors = trader_floors(state=risk_state_dir, journals=journal_dir)
             floors.open(broker.account_name)  # each account keeps its own floor
+    daily = settings.risk.daily_loss
+    follows_peak = daily.limit is not None and (daily.trailing or daily.trail_after is not None)
+    on_disk = risk_state_dir is not None or not isinstance(clock, FakeClock)
+    peaks = PeakStore.memory()
+    if remembered and follows_peak and on_disk:
+        peaks = PeakStore(risk_state_dir or state_dir())
     if journal is not None:
-        from cockpit.journal.risk import note_floor, note_lockout
+        from cockpit.journal.risk import note_floor, note_lockout, note_peak
 
         note_lockout(journal, store)
         note_floor(journal, floors)
+        note_peak(journal, peaks)
     eod = EndOfDay(risk_state_dir or state_dir()) if remembered else EndOfDay()
     risk = RiskEngine(
-        settings.risk, clock, store=store, market=load_market_calendar(), eod=eod, floors=floors
+        settings.risk,
+        clock,
+        store=store,
+        market=load_market_calendar(),
+        eod=eod,
+        floors=floors,
+        peaks=peaks,
     )
     risk.attach(engine)
     return Session(settings, clock, state, engine, broker, symbols, risk=risk, journal=journal)

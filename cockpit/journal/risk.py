@@ -30,6 +30,7 @@ from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
 from cockpit.risk.floor import FloorStore, decode_record, encode_record
 from cockpit.risk.lockout import Lockout, LockoutStore, Witness, later, lockout_from
+from cockpit.risk.peak import PeakStore, decode_peak, encode_peak
 
 if TYPE_CHECKING:
     from cockpit.config import Settings
@@ -38,6 +39,8 @@ LOCKOUT_KEY = "lockout"
 """Header settings key: the lockout in force when the session began, if any."""
 FLOOR_KEY = "max_loss_floor"
 """Header settings key: the maximum loss floor's record when the session began."""
+PEAK_KEY = "daily_loss_peak"
+"""Header settings key: the day's best P&L on record when the session began."""
 
 
 class RulesError(ValueError):
@@ -80,6 +83,27 @@ def starting_floors(settings: Mapping[str, Any]) -> FloorStore:
     if salvaged:
         store.salvaged = decode_record(salvaged.encode("utf-8"))[0]
     return store
+
+
+def note_peak(writer: Any, store: PeakStore) -> None:
+    """Put the day's best P&L on record at the start into the journal header, so a replay
+    of a session that restarted mid-day trails the daily loss floor from the same best."""
+    state: dict[str, Any] = {}
+    if store.record is not None:
+        state["record"] = encode_peak(store.record)
+    if store.problem is not None:
+        state["problem"] = store.problem
+    if state:
+        writer.settings[PEAK_KEY] = state
+
+
+def starting_peaks(settings: Mapping[str, Any]) -> PeakStore:
+    """An in-memory peak store holding the day's best the session started with."""
+    state = settings.get(PEAK_KEY) or {}
+    record = state.get("record")
+    return PeakStore.memory(
+        decode_peak(record.encode("utf-8")) if record else None, state.get("problem")
+    )
 
 
 def trader_floors(*, state: Path | None = None, journals: Path | None = None) -> FloorStore:
@@ -171,7 +195,9 @@ def rules_with(risk: RiskSettings) -> Any:
 
     def install(engine: Engine, settings: Mapping[str, Any]) -> None:
         floors = starting_floors(settings)
-        RiskEngine(risk, engine.clock, store=starting_store(settings), floors=floors).attach(engine)
+        peaks = starting_peaks(settings)
+        store = starting_store(settings)
+        RiskEngine(risk, engine.clock, store=store, floors=floors, peaks=peaks).attach(engine)
 
     return install
 

@@ -65,6 +65,7 @@ from cockpit.risk.exposure import cancellable, order_increases
 from cockpit.risk.floor import FloorStore
 from cockpit.risk.lockout import Lockout, LockoutStore
 from cockpit.risk.market_calendar import MarketCalendar, shipped_calendar
+from cockpit.risk.peak import PeakStore
 from cockpit.risk.rules import build_rules
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Rule, RuleDenial
 from cockpit.risk.rules.daily_loss import DailyLoss
@@ -91,6 +92,7 @@ class RiskEngine(RiskViews):
         market: MarketCalendar | None = None,
         eod: EndOfDay | None = None,
         floors: FloorStore | None = None,
+        peaks: PeakStore | None = None,
     ) -> None:
         self.settings = settings or RiskSettings()
         self.clock: Clock = clock or WallClock()
@@ -100,7 +102,7 @@ class RiskEngine(RiskViews):
         self.eod = eod if eod is not None else EndOfDay()
         """The end-of-day balance (the scaling plan's), recorded on the tick."""
         market = market if market is not None else shipped_calendar()
-        self.env = Env(self.settings, self.calendar, self.tally, market, self.eod, floors)
+        self.env = Env(self.settings, self.calendar, self.tally, market, self.eod, floors, peaks)
         self.rules: list[Rule] = build_rules(self.env)
         self.dry_run = self.settings.dry_run
         self.trading_state = TradingState.ACTIVE
@@ -172,6 +174,7 @@ class RiskEngine(RiskViews):
         if self.eod.problem is not None:
             self._notice(now, "error", f"{self.eod.problem}: recorded afresh from the balance")
             self.eod.problem = None
+        self.env.peaks.begin(self.calendar.day(now))
         lockout = self.store.active(now)
         if self.store.problem is not None:
             reason = f"{self.store.problem}: locked until the trading day ends, to be safe"
@@ -342,6 +345,10 @@ class RiskEngine(RiskViews):
             if self.eod.problem is not None:
                 self._save_problem(now, self.eod.problem)
                 self.eod.problem = None
+        self.env.peaks.due(now)
+        if self.env.peaks.error is not None:
+            self._save_problem(now, self.env.peaks.error)
+            self.env.peaks.error = None
         for rule in self._timed:
             self._update(rule, state, now, acts)
         for rule in self._clocked:

@@ -28,6 +28,7 @@ from cockpit.risk.eod import EndOfDay
 from cockpit.risk.floor import FloorStore
 from cockpit.risk.lockout import LockoutStore
 from cockpit.risk.market_calendar import MarketCalendar
+from cockpit.risk.peak import PeakStore
 
 CT = ZoneInfo("America/Chicago")
 NY = ZoneInfo("America/New_York")
@@ -87,6 +88,7 @@ class Desk:
         balance: Decimal | None = None,
         floors: FloorStore | None = None,
         account_name: str | None = None,
+        peaks: PeakStore | None = None,
     ) -> None:
         settings = (
             risk if isinstance(risk, RiskSettings) else RiskSettings.model_validate(risk or {})
@@ -109,8 +111,17 @@ class Desk:
         self.store = LockoutStore(state_dir) if state_dir is not None else LockoutStore.memory()
         self.floors = floors if floors is not None else FloorStore.memory()
         self.eod = EndOfDay(state_dir) if state_dir is not None else EndOfDay()
+        if peaks is None:
+            peaks = PeakStore(state_dir) if state_dir is not None else PeakStore.memory()
+        self.peaks = peaks
         self.risk = RiskEngine(
-            settings, self.clock, store=self.store, market=market, eod=self.eod, floors=self.floors
+            settings,
+            self.clock,
+            store=self.store,
+            market=market,
+            eod=self.eod,
+            floors=self.floors,
+            peaks=self.peaks,
         )
         self.risk.attach(self.engine)
 

@@ -24,6 +24,7 @@ from cockpit.risk.config import RiskSettings
 from cockpit.risk.eod import EndOfDay
 from cockpit.risk.floor import FloorStore
 from cockpit.risk.market_calendar import NO_CALENDAR, MarketCalendar
+from cockpit.risk.peak import PeakStore
 from cockpit.risk.tally import Tally
 from cockpit.risk.timing import Calendar
 
@@ -110,6 +111,7 @@ class Env:
         market: MarketCalendar = NO_CALENDAR,
         eod: EndOfDay | None = None,
         floors: FloorStore | None = None,
+        peaks: PeakStore | None = None,
     ) -> None:
         self.settings = settings
         self.calendar = calendar
@@ -118,6 +120,9 @@ class Env:
         self.eod = eod if eod is not None else EndOfDay()
         self.floors = floors if floors is not None else FloorStore.memory()
         """The maximum loss floor's records (memory unless the session gives the disk)."""
+        self.peaks = peaks if peaks is not None else PeakStore.memory()
+        """The daily loss limit's best P&L of the day (memory unless the session gives
+        the disk), so a restart keeps a trailing floor where it was."""
         self.warn_at = settings.warn_at
         self.clear_at = settings.clear_at
         """A WARNING lifts only below this fraction of a limit (``warn_at - warn_band``)."""

@@ -11,6 +11,9 @@ loser counts before it is closed). The limit is a *floor* under the day's P&L:
   never falls within the day: a good morning is locked in.
 
 Reaching the floor breaches, and the breach holds for the rest of the trading day.
+
+The day's best is kept on disk (:mod:`cockpit.risk.peak`), so a restart during the
+day keeps the floor where it was: restarting never loosens the rule.
 """
 
 from __future__ import annotations
@@ -69,6 +72,14 @@ class DailyLoss(PnlRule):
     def enabled(self) -> bool:
         return self.limit is not None
 
+    @property
+    def follows_peak(self) -> bool:
+        """The floor depends on the day's best (trailing or profit protection)."""
+        return self.limit is not None and (self.trailing or self.trail_after is not None)
+
+    def problem(self) -> str | None:
+        return self.env.peaks.problem if self.follows_peak else None
+
     def pnl(self, state: State, now: int) -> Decimal:
         return day_pnl(self.env, state, now, self.basis)
 
@@ -96,11 +107,17 @@ class DailyLoss(PnlRule):
         pnl = self.pnl(state, now)
         if not self.trailing and self.trail_after is None:
             return Floor(pnl, -self.limit, ZERO)
+        peaks = self.env.peaks
         if now >= self._peak_end:
-            self.peak = ZERO
+            day = self.env.calendar.day(now)
+            kept = peaks.starting(day)
+            self.peak = ZERO if kept is None else max(ZERO, kept)
             self._peak_end = self.env.calendar.day_end(now)
         if pnl > self.peak:
             self.peak = pnl
+            peaks.rose(self.env.calendar.day(now), pnl, now)
+        else:
+            peaks.due(now)
         if self.trailing:
             return Floor(pnl, self.peak - self.limit, self.peak)
         floor = self.locked_in
@@ -121,7 +138,10 @@ class DailyLoss(PnlRule):
         if self.limit is None:
             return Level.OK
         floor = self.measure(state, now)
-        return grade(floor.pnl <= floor.floor, floor.used, self.env.warn_at)
+        breached = floor.pnl <= floor.floor
+        if breached:
+            self.env.peaks.flush()
+        return grade(breached, floor.used, self.env.warn_at)
 
     def used(self, state: State, now: int) -> float | None:
         return self.measure(state, now).used
