@@ -187,7 +187,9 @@ def build_session(
     on_disk = risk_state_dir is not None or not isinstance(clock, FakeClock)
     peaks = PeakStore.memory()
     if remembered and follows_peak and on_disk:
-        peaks = PeakStore(risk_state_dir or state_dir())
+        from cockpit.journal.risk import trader_peaks
+
+        peaks = trader_peaks(state=risk_state_dir, journals=journal_dir)
     if journal is not None:
         from cockpit.journal.risk import note_floor, note_lockout, note_peak
 

@@ -114,6 +114,14 @@ def trader_floors(*, state: Path | None = None, journals: Path | None = None) ->
     return FloorStore(state or state_dir(), journals or journal_dir())
 
 
+def trader_peaks(*, state: Path | None = None, journals: Path | None = None) -> PeakStore:
+    """The daily loss limit's day peak: one copy in the state dir, one beside the journals
+    (the same two folders as the lockout's; tests pass temporary ones)."""
+    from cockpit.config import state_dir
+
+    return PeakStore(state or state_dir(), journals or journal_dir())
+
+
 def recorded_rules(settings: Mapping[str, Any]) -> RiskSettings:
     """The ``[risk]`` settings a journal was recorded under."""
     try:
