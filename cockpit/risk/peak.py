@@ -141,11 +141,13 @@ class PeakStore:
         self._pending: DayPeak | None = None
         self._saved_ns: int | None = None
         self._damaged: dict[Path, bytes] = {}
-        self._problems: list[tuple[str, date | None]] = []
-        """Each problem and the day it concerns (``None``: unknown, so it may be today)."""
+        self.problems: list[tuple[str, date | None]] = []
+        """Each problem and the day it concerns (``None``: unknown, so it may be today);
+        noted in the journal header, so a replay forgets the same ones."""
         self._vouchers: list[tuple[DayPeak, int]] = []
-        self._loaded: list[DayPeak] = []
-        """Every record the copies held (salvaged ones too): today's highest wins."""
+        self.loaded: list[DayPeak] = []
+        """Every record the copies held (salvaged ones too): today's highest wins (noted
+        in the journal header, so a replay picks the same)."""
         self._load()
 
     @property
@@ -170,7 +172,7 @@ class PeakStore:
             if copy.missing:
                 missing.append(path)
             elif data is None:
-                self._problems.append(
+                self.problems.append(
                     (f"day peak record {path} cannot be read ({copy.error})", None)
                 )
             else:
@@ -179,14 +181,14 @@ class PeakStore:
             if copies > 1:
                 vouching = higher(vouching, record)
         if missing and vouching is not None:
-            self._problems += [
+            self.problems += [
                 (
                     f"day peak record {path} is missing while its copy names {vouching.day}",
                     vouching.day,
                 )
                 for path in missing
             ]
-        self.problem = "; ".join(text for text, _ in self._problems) or None
+        self.problem = "; ".join(text for text, _ in self.problems) or None
 
     def _read(self, path: Path, data: bytes) -> None:
         try:
@@ -195,21 +197,21 @@ class PeakStore:
             self._damaged[path] = data
             kept = salvage(data)
             day = kept.day if kept is not None else None
-            self._problems.append((f"day peak record {path} is damaged ({exc})", day))
+            self.problems.append((f"day peak record {path} is damaged ({exc})", day))
             if kept is not None:
-                self._loaded.append(kept)
+                self.loaded.append(kept)
                 self.record = higher(self.record, kept)
             return
         self._vouchers.append((record, copies))
-        self._loaded.append(record)
+        self.loaded.append(record)
         self.record = higher(self.record, record)
 
     def begin(self, today: date) -> None:
         """Forget a record (and its damage) of an earlier trading day than ``today``."""
-        if self.paths:  # a memory store's problem came from a journal: it stays
-            self._problems = [(text, day) for text, day in self._problems if day in (None, today)]
-            self.problem = "; ".join(text for text, _ in self._problems) or None
-        todays = [r for r in (*self._loaded, self.record) if r is not None and r.day == today]
+        if self.paths or self.problems:  # a header of before problems had days: it stays
+            self.problems = [(text, day) for text, day in self.problems if day in (None, today)]
+            self.problem = "; ".join(text for text, _ in self.problems) or None
+        todays = [r for r in (*self.loaded, self.record) if r is not None and r.day == today]
         self.record = max(todays, key=lambda r: r.peak, default=None)
 
     def starting(self, day: date) -> Decimal | None:

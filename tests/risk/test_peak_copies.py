@@ -11,6 +11,8 @@ from cockpit.config import Settings, UiSettings
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.models import Side
+from cockpit.journal.reader import open_journal
+from cockpit.journal.replay import Replayer
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.peak import FILE_NAME, DayPeak, PeakStore, decode_copy, encode_peak
 from cockpit.risk.records import write_atomic
@@ -178,3 +180,49 @@ async def test_a_session_keeps_the_copy_beside_its_journals(tmp_path: Path) -> N
     lockout = session.risk.store.lockout
     assert lockout is not None
     assert f"{tmp_path / 'state' / FILE_NAME} is missing" in lockout.reason
+
+
+async def replayed_session(root: Path, rules: RiskSettings) -> tuple[str, list[str]]:
+    """A session over ``root``'s two folders that buys and sells for a few seconds: its
+    risk state at the end and the replay's differences from it."""
+    settings = Settings(ui=UiSettings(watchlist=list(SYMBOLS)), risk=rules)
+    session = build_session(
+        settings,
+        clock=FakeClock(START_NS),
+        pump=False,
+        journal_dir=root / "journals",
+        risk_state_dir=root / "state",
+    )
+    await session.start()
+    await session.engine.execute(SetArmed(armed=True))
+    await session.engine.execute(PlaceOrder(symbol="MES", side=Side.BUY, size=1))
+    await session.advance(5)
+    await session.engine.execute(PlaceOrder(symbol="MES", side=Side.SELL, size=1))
+    await session.stop()
+    assert session.journal is not None
+    assert session.journal.path is not None
+    with open_journal(session.journal.path) as journal:
+        differences = [str(difference) for difference in Replayer(journal).verify()]
+    return session.state.risk_state, differences
+
+
+async def test_a_trace_of_yesterday_replays_the_same(tmp_path: Path) -> None:
+    """A copy missing while its sibling names yesterday locks nothing live, and the
+    replay, from the problems its header noted with their days, locks nothing either."""
+    rules = RiskSettings.model_validate({"daily_loss": PROTECT})
+    day = Calendar(rules.boundary, rules.zone).day(START_NS)
+    copies(tmp_path).rose(day - timedelta(days=1), Decimal(260), 0)
+    (tmp_path / "state" / FILE_NAME).unlink()
+    assert await replayed_session(tmp_path, rules) == ("ACTIVE", [])
+
+
+async def test_copies_that_disagree_replay_the_same(tmp_path: Path) -> None:
+    """One copy naming tomorrow, the other today's $260 best: live takes today's (the
+    floor at $160, entries denied), and the replay picks the same from its header."""
+    rules = RiskSettings.model_validate({"daily_loss": PROTECT})
+    day = Calendar(rules.boundary, rules.zone).day(START_NS)
+    copies(tmp_path).rose(day, Decimal(260), 0)
+    write_atomic(
+        tmp_path / "state" / FILE_NAME, encode_peak(DayPeak(day + timedelta(days=1), Decimal(0)), 2)
+    )
+    assert await replayed_session(tmp_path, rules) == ("REDUCE-ONLY", [])
