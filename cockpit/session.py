@@ -149,8 +149,9 @@ def build_session(
     journals folder); tests pass temporary ones. Replay keeps its lockouts in memory so
     it can never lock live trading. The end-of-day balance (the scaling plan's) is kept
     beside the lockout record in ``risk_state_dir`` (in memory for a replay or when the
-    caller passes ``lockouts``), and so is the daily loss limit's best P&L of the day
-    (in memory too for a frozen clock, unless the caller names ``risk_state_dir``); the
+    caller passes ``lockouts``), and so is the daily loss limit's best P&L of the day,
+    with a second copy beside the lockout's other record (in memory too for a frozen
+    clock, unless the caller names ``risk_state_dir``); the
     exchange calendar is the shipped one with the
     trader's ``calendar.toml`` over it.
     The journal is on unless ``[journal] enabled = false`` (never for a replay); it is
@@ -187,7 +188,9 @@ def build_session(
     on_disk = risk_state_dir is not None or not isinstance(clock, FakeClock)
     peaks = PeakStore.memory()
     if remembered and follows_peak and on_disk:
-        peaks = PeakStore(risk_state_dir or state_dir())
+        from cockpit.journal.risk import trader_peaks
+
+        peaks = trader_peaks(state=risk_state_dir, journals=journal_dir)
     if journal is not None:
         from cockpit.journal.risk import note_floor, note_lockout, note_peak
 

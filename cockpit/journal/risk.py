@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,8 +92,11 @@ def note_peak(writer: Any, store: PeakStore) -> None:
     state: dict[str, Any] = {}
     if store.record is not None:
         state["record"] = encode_peak(store.record)
+    if len(store.loaded) > 1:  # the copies disagree: the replay picks today's as live did
+        state["loaded"] = [encode_peak(record) for record in store.loaded]
     if store.problem is not None:
         state["problem"] = store.problem
+        state["problems"] = [[text, day and day.isoformat()] for text, day in store.problems]
     if state:
         writer.settings[PEAK_KEY] = state
 
@@ -101,9 +105,15 @@ def starting_peaks(settings: Mapping[str, Any]) -> PeakStore:
     """An in-memory peak store holding the day's best the session started with."""
     state = settings.get(PEAK_KEY) or {}
     record = state.get("record")
-    return PeakStore.memory(
+    store = PeakStore.memory(
         decode_peak(record.encode("utf-8")) if record else None, state.get("problem")
     )
+    store.loaded = [decode_peak(text.encode("utf-8")) for text in state.get("loaded", [])]
+    store.problems = [
+        (str(text), date.fromisoformat(day) if day else None)
+        for text, day in state.get("problems", [])
+    ]
+    return store
 
 
 def trader_floors(*, state: Path | None = None, journals: Path | None = None) -> FloorStore:
@@ -112,6 +122,14 @@ def trader_floors(*, state: Path | None = None, journals: Path | None = None) ->
     from cockpit.config import state_dir
 
     return FloorStore(state or state_dir(), journals or journal_dir())
+
+
+def trader_peaks(*, state: Path | None = None, journals: Path | None = None) -> PeakStore:
+    """The daily loss limit's day peak: one copy in the state dir, one beside the journals
+    (the same two folders as the lockout's; tests pass temporary ones)."""
+    from cockpit.config import state_dir
+
+    return PeakStore(state or state_dir(), journals or journal_dir())
 
 
 def recorded_rules(settings: Mapping[str, Any]) -> RiskSettings:

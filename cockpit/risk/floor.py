@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from cockpit.risk.lockout import DAMAGED_SUFFIX, write_atomic
+from cockpit.risk.records import DAMAGED_SUFFIX, checksum, read_copies, write_atomic
 
 FILE_NAME = "max_loss.json"
 """The record of before floors were kept per account (and of a store with no account)."""
@@ -95,11 +95,6 @@ class RecordError(ValueError):
     """A floor record that cannot be trusted."""
 
 
-def _checksum(body: dict[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def encode_record(record: FloorRecord, copies: int) -> str:
     """The text of one record, its checksum included (money as exact strings)."""
     body: dict[str, Any] = {
@@ -116,7 +111,7 @@ def encode_record(record: FloorRecord, copies: int) -> str:
     }
     if record.account:
         body["account"] = record.account
-    return json.dumps({**body, "checksum": _checksum(body)}, indent=1)
+    return json.dumps({**body, "checksum": checksum(body)}, indent=1)
 
 
 def _fields(raw: dict[str, Any]) -> tuple[FloorRecord, int]:
@@ -143,7 +138,7 @@ def decode_record(data: bytes) -> tuple[FloorRecord, int]:
     if raw.get("version") != VERSION:
         raise RecordError(f"unknown version {raw.get('version')!r}")
     body = {key: value for key, value in raw.items() if key != "checksum"}
-    if raw.get("checksum") != _checksum(body):
+    if raw.get("checksum") != checksum(body):
         raise RecordError("its checksum does not match: edited or corrupted")
     try:
         return _fields(raw)
@@ -213,14 +208,13 @@ class FloorStore:
         found: list[tuple[FloorRecord, int]] = []
         missing: list[Path] = []
         problems: list[str] = []
-        for path in paths:
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
+        for copy in read_copies(paths):
+            path, data = copy.path, copy.data
+            if copy.missing:
                 missing.append(path)
                 continue
-            except OSError as exc:
-                problems.append(f"max loss record {path} cannot be read ({exc.strerror})")
+            if data is None:
+                problems.append(f"max loss record {path} cannot be read ({copy.error})")
                 continue
             try:
                 found.append(decode_record(data))

@@ -26,17 +26,17 @@ never shortens a lockout.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from cockpit.risk.records import DAMAGED_SUFFIX as DAMAGED_SUFFIX
+from cockpit.risk.records import checksum, read_copies
+from cockpit.risk.records import write_atomic as write_atomic
+
 FILE_NAME = "lockout.json"
-DAMAGED_SUFFIX = ".damaged"
 VERSION = 2
 """Version 2 adds the checksum and the number of copies; version 1 files still read."""
 TOUCH_NS = 5_000_000_000
@@ -92,11 +92,6 @@ def lockout_from(raw: Any) -> Lockout | None:
     )
 
 
-def _checksum(body: dict[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def encode_record(lockout: Lockout | None, seen_ns: int, copies: int) -> str:
     """The text of one record, its checksum included."""
     body: dict[str, Any] = {
@@ -105,7 +100,7 @@ def encode_record(lockout: Lockout | None, seen_ns: int, copies: int) -> str:
         "last_seen_ns": seen_ns,
         "copies": copies,
     }
-    return json.dumps({**body, "checksum": _checksum(body)}, indent=1)
+    return json.dumps({**body, "checksum": checksum(body)}, indent=1)
 
 
 def decode_record(data: bytes, where: str) -> Witness:
@@ -117,7 +112,7 @@ def decode_record(data: bytes, where: str) -> Witness:
         version = raw.get("version")
         if version == VERSION:
             body = {key: value for key, value in raw.items() if key != "checksum"}
-            if raw.get("checksum") != _checksum(body):
+            if raw.get("checksum") != checksum(body):
                 raise RecordError("its checksum does not match: edited or corrupted")
             copies = int(raw["copies"])
         elif version == 1:
@@ -169,15 +164,14 @@ class LockoutStore:
         records: list[Witness] = []
         missing: list[Path] = []
         problems: list[str] = []
-        for path in self.paths:
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
+        for copy in read_copies(self.paths):
+            path, data = copy.path, copy.data
+            if copy.missing:
                 missing.append(path)
                 continue
-            except OSError as exc:
+            if data is None:
                 self._damaged[path] = None
-                problems.append(f"lockout record {path} cannot be read ({exc.strerror})")
+                problems.append(f"lockout record {path} cannot be read ({copy.error})")
                 continue
             try:
                 records.append(decode_record(data, str(path)))
@@ -264,22 +258,3 @@ class LockoutStore:
         self._dirty = False
         self._saved_seen = self.last_seen_ns
         return "; ".join(errors) or None
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old or the new file whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    with open(tmp, "wb") as handle:
-        handle.write(raw)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return  # directories cannot be opened on every platform; the rename is done
-    with contextlib.suppress(OSError):
-        os.fsync(fd)
-    os.close(fd)

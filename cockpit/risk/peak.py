@@ -3,24 +3,29 @@
 The personal daily loss limit trails the day's best P&L (``trailing = true``, or profit
 protection with ``trail_after``). Held in memory only, a restart during the day would
 forget the best and drop the floor back to ``-limit``: restarting would loosen the rule.
-So the best is kept in ``day-peak.json`` in the state dir with the trading day it
-belongs to, written atomically with a checksum; on start a record of today is taken,
-one of an earlier day is ignored.
+So the best is kept in ``day-peak.json`` with the trading day it belongs to, like the
+lockout's records (:mod:`cockpit.risk.lockout`): one copy in the state dir and one
+beside the journals (:func:`cockpit.journal.risk.trader_peaks`), each written atomically
+with a checksum. On start the copies of today are taken, the highest best of those that
+read back wins (a copy edited down changes nothing); one of an earlier day is ignored.
 
-A damaged record never loosens. Whatever it still says of today's best is taken, and
-the rule reports a :attr:`PeakStore.problem`: the risk engine then locks until the
-trading day ends, to be safe (the day's best cannot be known, so the tightest floor is
-no trading at all). A damaged record of an earlier trading day is ignored.
+A damaged or deleted copy never loosens. A copy that cannot be read, fails its
+checksum, or is missing while its sibling says they were written together, is a
+:attr:`PeakStore.problem`: the risk engine then locks until the trading day ends, to be
+safe (the day's best cannot be known, so the tightest floor is no trading at all).
+Whatever a damaged copy still says of today's best is taken where it is higher. A
+problem that concerns only an earlier trading day is ignored. With both copies gone
+there is no trace left: the day starts fresh, as a lockout does with no record and no
+journal.
 
 Saves happen when the best rises, at most once a second of the engine's clock (a busy
-tape must not write a file per quote), and at once when it matters (a breach). Tests,
-replay and frozen sessions keep the record in memory (:meth:`PeakStore.memory`). Nothing
-here reads the clock.
+tape must not write a file per quote), and at once when it matters (a breach); each save
+rewrites every copy, so a deleted copy comes back. Tests, replay and frozen sessions keep
+the record in memory (:meth:`PeakStore.memory`). Nothing here reads the clock.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -29,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.core.clock import NS_PER_SECOND
-from cockpit.risk.lockout import DAMAGED_SUFFIX, write_atomic
+from cockpit.risk.records import DAMAGED_SUFFIX, checksum, read_copies, write_atomic
 
 FILE_NAME = "day-peak.json"
 VERSION = 1
@@ -50,20 +55,18 @@ class PeakError(ValueError):
     """A peak record that cannot be trusted."""
 
 
-def _checksum(body: dict[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def encode_peak(record: DayPeak) -> str:
-    """The text of a record, its checksum included (money as an exact string)."""
+def encode_peak(record: DayPeak, copies: int = 1) -> str:
+    """The text of a record, its checksum included (money as an exact string).
+    ``copies``: how many were written together (a copy written alone vouches for none)."""
     body: dict[str, Any] = {
         "version": VERSION,
         "day": record.day.isoformat(),
         "peak": str(record.peak),
         "seen_ns": record.seen_ns,
     }
-    return json.dumps({**body, "checksum": _checksum(body)}, indent=1)
+    if copies > 1:
+        body["copies"] = copies
+    return json.dumps({**body, "checksum": checksum(body)}, indent=1)
 
 
 def _fields(raw: Any) -> DayPeak:
@@ -87,13 +90,33 @@ def _json(data: bytes) -> Any:
 
 def decode_peak(data: bytes) -> DayPeak:
     """The record, or :class:`PeakError` (damaged, edited or from another version)."""
+    return decode_copy(data)[0]
+
+
+def decode_copy(data: bytes) -> tuple[DayPeak, int]:
+    """The record and how many copies were written with it, or :class:`PeakError`."""
     raw = _json(data)
     if not isinstance(raw, dict) or raw.get("version") != VERSION:
         raise PeakError("not a peak record of this version")
     body = {key: value for key, value in raw.items() if key != "checksum"}
-    if raw.get("checksum") != _checksum(body):
+    if raw.get("checksum") != checksum(body):
         raise PeakError("its checksum does not match: edited or corrupted")
-    return _fields(raw)
+    try:
+        copies = int(raw.get("copies", 1))
+    except (ValueError, TypeError):
+        raise PeakError("unreadable: copies") from None
+    return _fields(raw), copies
+
+
+def higher(first: DayPeak | None, second: DayPeak | None) -> DayPeak | None:
+    """The record of the later day, or on the same day the higher best: never looser."""
+    if first is None:
+        return second
+    if second is None:
+        return first
+    if (second.day, second.peak) > (first.day, first.peak):
+        return second
+    return first
 
 
 def salvage(data: bytes) -> DayPeak | None:
@@ -105,21 +128,32 @@ def salvage(data: bytes) -> DayPeak | None:
 
 
 class PeakStore:
-    """The day's best, kept in ``folder`` (``PeakStore()`` / :meth:`memory`: in memory)."""
+    """The day's best, a copy in each of ``directories`` (``PeakStore()`` /
+    :meth:`memory`: in memory)."""
 
-    def __init__(self, folder: Path | None = None) -> None:
-        self.path = folder / FILE_NAME if folder is not None else None
+    def __init__(self, *directories: Path) -> None:
+        self.paths = list(dict.fromkeys(directory / FILE_NAME for directory in directories))
         self.record: DayPeak | None = None
         self.problem: str | None = None
-        """Why the record could not be trusted: the engine locks until the day ends."""
+        """Why a copy could not be trusted: the engine locks until the day ends."""
         self.error: str | None = None
         """Why the last save failed (said once by the engine, then cleared)."""
         self._pending: DayPeak | None = None
         self._saved_ns: int | None = None
-        self._damaged: bytes | None = None
-        self._problem_day: date | None = None
-        """The day a damaged record names (``None``: unknown, so it may be today's)."""
+        self._damaged: dict[Path, bytes] = {}
+        self.problems: list[tuple[str, date | None]] = []
+        """Each problem and the day it concerns (``None``: unknown, so it may be today);
+        noted in the journal header, so a replay forgets the same ones."""
+        self._vouchers: list[tuple[DayPeak, int]] = []
+        self.loaded: list[DayPeak] = []
+        """Every record the copies held (salvaged ones too): today's highest wins (noted
+        in the journal header, so a replay picks the same)."""
         self._load()
+
+    @property
+    def path(self) -> Path | None:
+        """The state dir's copy (the first), if the store is on disk."""
+        return self.paths[0] if self.paths else None
 
     @classmethod
     def memory(cls, record: DayPeak | None = None, problem: str | None = None) -> PeakStore:
@@ -130,29 +164,55 @@ class PeakStore:
         return store
 
     def _load(self) -> None:
-        if self.path is None:
-            return
+        missing: list[Path] = []
+        vouching: DayPeak | None = None
+        """The record of a copy written with a sibling: a missing sibling is a trace."""
+        for copy in read_copies(self.paths):
+            path, data = copy.path, copy.data
+            if copy.missing:
+                missing.append(path)
+            elif data is None:
+                self.problems.append(
+                    (f"day peak record {path} cannot be read ({copy.error})", None)
+                )
+            else:
+                self._read(path, data)
+        for record, copies in self._vouchers:
+            if copies > 1:
+                vouching = higher(vouching, record)
+        if missing and vouching is not None:
+            self.problems += [
+                (
+                    f"day peak record {path} is missing while its copy names {vouching.day}",
+                    vouching.day,
+                )
+                for path in missing
+            ]
+        self.problem = "; ".join(text for text, _ in self.problems) or None
+
+    def _read(self, path: Path, data: bytes) -> None:
         try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            self.problem = f"day peak record {self.path} cannot be read ({exc.strerror})"
-            return
-        try:
-            self.record = decode_peak(data)
+            record, copies = decode_copy(data)
         except PeakError as exc:
-            self._damaged = data
-            self.problem = f"day peak record {self.path} is damaged ({exc})"
-            self.record = salvage(data)
-            self._problem_day = self.record.day if self.record is not None else None
+            self._damaged[path] = data
+            kept = salvage(data)
+            day = kept.day if kept is not None else None
+            self.problems.append((f"day peak record {path} is damaged ({exc})", day))
+            if kept is not None:
+                self.loaded.append(kept)
+                self.record = higher(self.record, kept)
+            return
+        self._vouchers.append((record, copies))
+        self.loaded.append(record)
+        self.record = higher(self.record, record)
 
     def begin(self, today: date) -> None:
         """Forget a record (and its damage) of an earlier trading day than ``today``."""
-        if self._problem_day is not None and self._problem_day != today:
-            self.problem = None
-        if self.record is not None and self.record.day != today:
-            self.record = None
+        if self.paths or self.problems:  # a header of before problems had days: it stays
+            self.problems = [(text, day) for text, day in self.problems if day in (None, today)]
+            self.problem = "; ".join(text for text, _ in self.problems) or None
+        todays = [r for r in (*self.loaded, self.record) if r is not None and r.day == today]
+        self.record = max(todays, key=lambda r: r.peak, default=None)
 
     def starting(self, day: date) -> Decimal | None:
         """The best on record for ``day``, if any."""
@@ -180,16 +240,18 @@ class PeakStore:
         if record is None:
             return
         self._saved_ns = record.seen_ns
-        if self.path is None:
-            return
-        try:
-            if self._damaged is not None:
-                damaged = self.path.with_name(self.path.name + DAMAGED_SUFFIX)
-                write_atomic(damaged, self._damaged)
-                self._damaged = None
-            write_atomic(self.path, encode_peak(record))
-        except OSError as exc:
-            self.error = f"could not save the day's best P&L to {self.path}: {exc}"
+        text = encode_peak(record, len(self.paths))
+        errors = []
+        for path in self.paths:
+            try:
+                kept = self._damaged.pop(path, None)
+                if kept is not None:
+                    write_atomic(path.with_name(path.name + DAMAGED_SUFFIX), kept)
+                write_atomic(path, text)
+            except OSError as exc:
+                errors.append(f"could not save the day's best P&L to {path}: {exc}")
+        if errors:
+            self.error = "; ".join(errors)
 
     @property
     def pending(self) -> bool:
