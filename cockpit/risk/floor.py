@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from cockpit.risk.records import DAMAGED_SUFFIX, checksum, read_copies, write_atomic
+from cockpit.risk.records import checksum, read_copies, write_copies
 
 FILE_NAME = "max_loss.json"
 """The record of before floors were kept per account (and of a store with no account)."""
@@ -193,7 +193,7 @@ class FloorStore:
         """Why a record was damaged or missing: the engine locks until the day ends."""
         self.salvaged: FloorRecord | None = None
         """What damaged records still said (only ever used to tighten)."""
-        self._damaged: dict[Path, bytes] = {}
+        self._damaged: dict[Path, bytes | None] = {}
         self.old: list[Path] = []
         """Records from before floors had an account, read as this account's."""
         if not self.directories:
@@ -240,15 +240,7 @@ class FloorStore:
         if self.read_only:
             raise RuntimeError("this floor store only reads")
         text = encode_record(record, len(self.paths)).encode("utf-8")
-        errors = []
-        for path in self.paths:
-            try:
-                kept = self._damaged.pop(path, None)
-                if kept is not None:
-                    write_atomic(path.with_name(path.name + DAMAGED_SUFFIX), kept)
-                write_atomic(path, text)
-            except OSError as exc:
-                errors.append(f"could not save the max loss floor to {path}: {exc}")
+        errors = write_copies(self.paths, text, self._damaged, "the max loss floor")
         if not errors and self.paths[0].name != FILE_NAME:
             for path in self.old:
                 try:

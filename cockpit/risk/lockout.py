@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.risk.records import DAMAGED_SUFFIX as DAMAGED_SUFFIX
-from cockpit.risk.records import checksum, read_copies
+from cockpit.risk.records import checksum, read_copies, write_copies
 from cockpit.risk.records import write_atomic as write_atomic
 
 FILE_NAME = "lockout.json"
@@ -242,17 +242,7 @@ class LockoutStore:
         if self.read_only:
             raise RuntimeError("this lockout store only reads")
         text = encode_record(self.lockout, self.last_seen_ns, len(self.paths)).encode("utf-8")
-        errors = []
-        for path in self.paths:
-            try:
-                if path in self._damaged:
-                    kept = self._damaged[path]
-                    if kept is not None:
-                        write_atomic(path.with_name(path.name + DAMAGED_SUFFIX), kept)
-                write_atomic(path, text)
-                self._damaged.pop(path, None)
-            except OSError as exc:
-                errors.append(f"could not save the lockout to {path}: {exc}")
+        errors = write_copies(self.paths, text, self._damaged, "the lockout")
         # A failed record is tried again on the next save (within TOUCH_NS while locked),
         # not on every tick, so the trader is not told the same thing each second.
         self._dirty = False

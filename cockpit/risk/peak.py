@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.core.clock import NS_PER_SECOND
-from cockpit.risk.records import DAMAGED_SUFFIX, checksum, read_copies, write_atomic
+from cockpit.risk.records import checksum, read_copies, write_copies
 
 FILE_NAME = "day-peak.json"
 VERSION = 1
@@ -140,7 +140,7 @@ class PeakStore:
         """Why the last save failed (said once by the engine, then cleared)."""
         self._pending: DayPeak | None = None
         self._saved_ns: int | None = None
-        self._damaged: dict[Path, bytes] = {}
+        self._damaged: dict[Path, bytes | None] = {}
         self.problems: list[tuple[str, date | None]] = []
         """Each problem and the day it concerns (``None``: unknown, so it may be today);
         noted in the journal header, so a replay forgets the same ones."""
@@ -241,15 +241,7 @@ class PeakStore:
             return
         self._saved_ns = record.seen_ns
         text = encode_peak(record, len(self.paths))
-        errors = []
-        for path in self.paths:
-            try:
-                kept = self._damaged.pop(path, None)
-                if kept is not None:
-                    write_atomic(path.with_name(path.name + DAMAGED_SUFFIX), kept)
-                write_atomic(path, text)
-            except OSError as exc:
-                errors.append(f"could not save the day's best P&L to {path}: {exc}")
+        errors = write_copies(self.paths, text, self._damaged, "the day's best P&L")
         if errors:
             self.error = "; ".join(errors)
 

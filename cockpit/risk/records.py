@@ -57,6 +57,24 @@ def read_copies(paths: list[Path]) -> list[Copy]:
     return copies
 
 
+def write_copies(
+    paths: list[Path], data: str | bytes, damaged: dict[Path, bytes | None], what: str
+) -> list[str]:
+    """Write ``data`` to every copy, keeping a damaged copy aside first (``damaged``
+    forgets it once its copy is written); one line per copy that could not be written."""
+    errors = []
+    for path in paths:
+        try:
+            kept = damaged.get(path)
+            if kept is not None:
+                write_atomic(path.with_name(path.name + DAMAGED_SUFFIX), kept)
+            write_atomic(path, data)
+            damaged.pop(path, None)
+        except OSError as exc:
+            errors.append(f"could not save {what} to {path}: {exc}")
+    return errors
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new file whole."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,6 @@ until the trading day ends (the damaged file is kept aside as ``.damaged``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,8 +27,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 
 from cockpit.risk.config import RiskSettings
-from cockpit.risk.lockout import DAMAGED_SUFFIX, write_atomic
 from cockpit.risk.loosening import Loosening, loosens
+from cockpit.risk.records import checksum, read_copies, write_copies
 from cockpit.risk.timing import Calendar, Window
 
 FILE_NAME = "settings-lock.json"
@@ -60,11 +59,6 @@ def lock_end(settings: RiskSettings, kind: str, now_ns: int) -> int:
     return min([*ends, day_end])
 
 
-def _checksum(body: dict[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def encode(lock: SettingsLock) -> str:
     held = lock.held.model_dump(mode="json") if lock.held is not None else None
     body = {
@@ -74,7 +68,7 @@ def encode(lock: SettingsLock) -> str:
         "until_ns": lock.until_ns,
         "held": held,
     }
-    return json.dumps({**body, "checksum": _checksum(body)}, indent=1)
+    return json.dumps({**body, "checksum": checksum(body)}, indent=1)
 
 
 def decode(data: bytes) -> SettingsLock:
@@ -84,7 +78,7 @@ def decode(data: bytes) -> SettingsLock:
         body = {key: value for key, value in raw.items() if key != "checksum"}
         if raw.get("version") != VERSION:
             raise ValueError(f"unknown version {raw.get('version')!r}")
-        if raw.get("checksum") != _checksum(body):
+        if raw.get("checksum") != checksum(body):
             raise ValueError("its checksum does not match: edited or corrupted")
         held = raw["held"]
         return SettingsLock(
@@ -107,16 +101,14 @@ class SettingsLockStore:
         self.lock: SettingsLock | None = None
         self.problem: str | None = None
         """Why no copy could be trusted while some copy exists (a trace of a lock)."""
-        self._damaged: dict[Path, bytes] = {}
+        self._damaged: dict[Path, bytes | None] = {}
         whole: list[SettingsLock] = []
         problems: list[str] = []
-        for path in self.paths:
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                problems.append(f"{path} cannot be read ({exc.strerror})")
+        for copy in read_copies(self.paths):
+            path, data = copy.path, copy.data
+            if data is None:
+                if copy.error is not None:
+                    problems.append(f"{path} cannot be read ({copy.error})")
                 continue
             try:
                 whole.append(decode(data))
@@ -135,15 +127,7 @@ class SettingsLockStore:
     def save(self, lock: SettingsLock) -> str | None:
         """Write every copy (a damaged one first kept aside); the error, if any."""
         text = encode(lock)
-        errors = []
-        for path in self.paths:
-            try:
-                if path in self._damaged:
-                    write_atomic(path.with_name(path.name + DAMAGED_SUFFIX), self._damaged[path])
-                write_atomic(path, text)
-                self._damaged.pop(path, None)
-            except OSError as exc:
-                errors.append(f"could not save the settings lock to {path}: {exc}")
+        errors = write_copies(self.paths, text, self._damaged, "the settings lock")
         self.lock = lock
         self.problem = None
         return "; ".join(errors) or None
