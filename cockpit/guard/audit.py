@@ -83,7 +83,9 @@ def audit_path(folder: Path) -> Path:
 class Audit:
     """Writes the audit lines of one guard; ``attach`` it, ``close`` it at the end."""
 
-    def __init__(self, folder: Path, secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self, folder: Path, secrets: Iterable[str] = (), *, max_bytes: int = MAX_BYTES
+    ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = audit_path(folder)
         self._secrets = [s for s in secrets if s]
@@ -91,7 +93,7 @@ class Audit:
         self._log.propagate = False  # the audit never goes to cockpit.log or a terminal
         self._log.setLevel(logging.INFO)
         self._handler = RotatingFileHandler(
-            self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+            self.path, maxBytes=max_bytes, backupCount=BACKUPS, encoding="utf-8"
         )
         self._handler.setFormatter(logging.Formatter("%(message)s"))
         self._log.addHandler(self._handler)
@@ -136,11 +138,16 @@ class Audit:
         self._handler.close()
 
 
+def _word(value: object) -> object:
+    """An enum as its name (``BUY``, ``FILLED``, ``LOCKED``), anything else as it is."""
+    if isinstance(value, Enum):
+        return value.name if isinstance(value.value, int) else value.value
+    return value
+
+
 def _plain(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, Enum):
-        return value.name if isinstance(value.value, int) else value.value
     raise TypeError(f"{type(value).__name__} is not audited")
 
 
@@ -154,7 +161,7 @@ def _fields(event: Event, state: State | None) -> dict[str, Any]:
         if hasattr(value, "__dataclass_fields__"):
             out.update(_fields_of(value, state))
         else:
-            out[name] = value
+            out[name] = _word(value)
     if isinstance(event, LockoutStarted):
         out["until"] = iso_from_ns(event.until_ns, 0)
     return out
@@ -170,7 +177,7 @@ def _fields_of(item: Any, state: State | None) -> dict[str, Any]:
             continue
         if name in _PRICE_FIELDS and isinstance(value, int) and spec is not None:
             value = spec.format(value)
-        out[name] = value
+        out[name] = _word(value)
     if spec is not None and isinstance(item, Position) and item.size:
         out["average"] = spec.format_fraction(item.average)
     return out
