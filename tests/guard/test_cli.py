@@ -79,6 +79,7 @@ def test_start_status_stop_and_a_second_guard_refused(home: Path) -> None:
     assert json.loads(tail.stdout)["kind"] == "guard_stopped"
     listed = cockpit(home, "journal", "list")
     assert "PRACTICE-50K" in listed.stdout
+    assert "closed cleanly" in listed.stdout
 
 
 @pytest.mark.e2e
