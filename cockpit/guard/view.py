@@ -199,7 +199,9 @@ class View:
             "average_price": average,
             "open_pnl": money(self.state.open_pnl(symbol)) if position.size else "0.00",
         }
-        return Message("GatewayUserPosition", Topic.POSITIONS, position.account_id, symbol, ts, data)
+        return Message(
+            "GatewayUserPosition", Topic.POSITIONS, position.account_id, symbol, ts, data
+        )
 
     def fill(self, fill: Fill) -> Message:
         """``GatewayUserTrade``: one fill; a fill with ``pnl`` closes (part of) a round trip."""

@@ -17,18 +17,18 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import ValidationError
 
 from cockpit.core.commands import Command
 from cockpit.core.engine import Verdict
 from cockpit.core.events import Event, OrderSubmitted
-from cockpit.core.state import State
+from cockpit.guard.daemon import Guard
 from cockpit.guard.outbox import DEFAULT_LIMIT, Item, Outbox, Quote, Reply
 from cockpit.guard.schema import (
     API_VERSION,
@@ -48,29 +48,6 @@ HEARTBEAT_SECONDS = 15.0
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_MANY = 4429
 CLOSE_TOO_SLOW = 4008
-
-Listener = Callable[[int, int, Event], None]
-
-
-class GuardLike(Protocol):
-    """What ``/ws`` and the REST routes use of the guard (``cockpit.guard.daemon.Guard``)."""
-
-    @property
-    def state(self) -> State: ...
-
-    @property
-    def seq(self) -> int: ...
-
-    @property
-    def dry_run(self) -> bool: ...
-
-    def listen(self, listener: Listener) -> Callable[[], None]: ...
-
-    def submit(self, command: Command) -> Verdict: ...
-
-    def account_ids(self) -> Iterable[int]: ...
-
-    def now_ns(self) -> int: ...
 
 
 class ApiError(Exception):
@@ -123,7 +100,7 @@ class Hub:
 
     def __init__(
         self,
-        guard: GuardLike,
+        guard: Guard,
         *,
         max_clients: int = DEFAULT_MAX_CLIENTS,
         outbox_limit: int = DEFAULT_LIMIT,
@@ -152,6 +129,10 @@ class Hub:
         for message in self.view.translate(event):
             for connection in connections:
                 connection.offer(message)
+
+    def now(self) -> int:
+        """The guard's time (the engine's moment): replies and snapshots carry it."""
+        return self.guard.session.engine.now()
 
     def open(self, socket: Socket) -> Connection:
         connection = Connection(self, socket, f"ws-{next(self._ids)}")
@@ -186,11 +167,9 @@ class Connection:
 
     # The client's side -------------------------------------------------------------------
 
-    def reply(
-        self, kind: str, data: dict[str, Any], request_id: str | int | None = None
-    ) -> None:
-        guard = self.hub.guard
-        self.outbox.put(Reply(kind, data, guard.now_ns(), request_id, self.hub.view.account_id))
+    def reply(self, kind: str, data: dict[str, Any], request_id: str | int | None = None) -> None:
+        hub = self.hub
+        self.outbox.put(Reply(kind, data, hub.now(), request_id, hub.view.account_id))
 
     def error(self, code: str, message: str, request_id: str | int | None = None) -> None:
         data: dict[str, Any] = {"code": code, "message": message}
@@ -217,7 +196,7 @@ class Connection:
                 raise ApiError("INVALID_MESSAGE", _message_problem(raw, exc)) from None
             self._handle(message)
         except orjson.JSONDecodeError:
-            self.error("INVALID_MESSAGE", "not JSON: send {\"type\", \"data\"}", request_id)
+            self.error("INVALID_MESSAGE", 'not JSON: send {"type", "data"}', request_id)
         except ApiError as exc:
             self.error(exc.code, exc.message, request_id)
 
@@ -238,7 +217,7 @@ class Connection:
 
     def status_data(self) -> dict[str, Any]:
         hub = self.hub
-        data = hub.view.status(hub.guard.now_ns()).data
+        data = hub.view.status(hub.now()).data
         return dict(
             data, dry_run=hub.guard.dry_run, clients=len(hub.connections), guard_seq=hub.guard.seq
         )
@@ -275,7 +254,7 @@ class Connection:
         subs.accounts.update(asked.accounts)
         view = self.hub.view
         topics = frozenset(subs.topics) if asked.since_seq is not None else new_topics
-        snapshot = view.snapshot(topics, frozenset(subs.symbols), self.hub.guard.now_ns())
+        snapshot = view.snapshot(topics, frozenset(subs.symbols), self.hub.now())
         sent = 0
         for message in snapshot:
             if message.topic is Topic.QUOTES and message.symbol is not None:
@@ -309,7 +288,7 @@ class Connection:
         symbol = getattr(body, "symbol", None)
         if symbol is not None and symbol not in self.hub.guard.state.instruments:
             raise ApiError("INVALID_SYMBOL", f"unknown symbol {symbol!r}")
-        command = body.command(self.hub.guard.now_ns())
+        command = body.command(self.hub.now())
         verdict, tag = submit_with_tag(self.hub.guard, command)
         if not verdict.accepted:
             raise ApiError("COMMAND_REFUSED", verdict.reason)
@@ -320,11 +299,14 @@ class Connection:
 
     def encode(self, item: Item) -> bytes | None:
         """The envelope of one queued item, numbered for this connection."""
-        if type(item) is Quote:
+        if isinstance(item, Quote):
             message = self.hub.view.quote(item.symbol)
             if message is None:
                 return None
-            item = message
+            return self._envelope(message)
+        return self._envelope(item)
+
+    def _envelope(self, item: Message | Reply) -> bytes:
         self.seq += 1
         envelope: dict[str, Any] = {
             "type": item.type,
@@ -352,7 +334,7 @@ class Connection:
                 return
 
 
-def submit_with_tag(guard: GuardLike, command: Command) -> tuple[Verdict, str | None]:
+def submit_with_tag(guard: Guard, command: Command) -> tuple[Verdict, str | None]:
     """Submit ``command`` and catch the tag the engine gives an order it sends, so a
     client can find its order in ``GatewayUserOrder`` messages."""
     tags: list[str] = []
@@ -371,7 +353,7 @@ def submit_with_tag(guard: GuardLike, command: Command) -> tuple[Verdict, str | 
 
 def _message_problem(raw: object, exc: ValidationError) -> str:
     if not isinstance(raw, dict):
-        return "a message is a JSON object {\"type\", \"data\", \"request_id\"?}"
+        return 'a message is a JSON object {"type", "data", "request_id"?}'
     field_name, words = first_error(exc)
     if field_name == "type":
         return f"unknown message type {raw.get('type')!r}"
@@ -385,13 +367,19 @@ async def serve_ws(
     socket = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, compress=False)
     await socket.prepare(request)
     if not authorized(request):
-        await _refuse(socket, "UNAUTHORIZED", "a token is needed", CLOSE_UNAUTHORIZED)
+        words = "missing or wrong token (Authorization: Bearer <guard.token> or ?token=)"
+        await _refuse(socket, hub, "UNAUTHORIZED", words, CLOSE_UNAUTHORIZED)
         return socket
     if hub.full():
-        words = f"the guard serves at most {hub.max_clients} clients"
-        await _refuse(socket, "MAX_CONNECTIONS_EXCEEDED", words, CLOSE_TOO_MANY)
+        words = f"the guard serves at most {hub.max_clients} WebSocket clients"
+        await _refuse(socket, hub, "MAX_CONNECTIONS_EXCEEDED", words, CLOSE_TOO_MANY)
         return socket
     connection = hub.open(socket)
+
+    async def goodbye(reason: str) -> None:
+        await socket.close(code=WSCloseCode.GOING_AWAY, message=reason.encode()[:120])
+
+    client = hub.guard.clients.register("ws", request.remote or "", hub.now(), goodbye)
     connection.hello()
     writer = asyncio.ensure_future(connection.write())
     try:
@@ -404,19 +392,22 @@ async def serve_ws(
                 break
     finally:
         hub.connections.discard(connection)
+        hub.guard.clients.unregister(client)
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await writer
     return socket
 
 
-async def _refuse(socket: web.WebSocketResponse, code: str, words: str, close: int) -> None:
+async def _refuse(
+    socket: web.WebSocketResponse, hub: Hub, code: str, words: str, close: int
+) -> None:
     """The last error a connection gets: say why, then close."""
     envelope = {
         "type": "error",
         "account_id": None,
         "seq": 1,
-        "ts": None,
+        "ts": iso(hub.now()),
         "data": {"code": code, "message": words},
     }
     with contextlib.suppress(ConnectionError):
