@@ -13,7 +13,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from cockpit.core.clock import NS_PER_SECOND, ns_from_datetime
 from cockpit.core.commands import (
@@ -88,16 +97,20 @@ class OrderBody(CommandBody):
     side: Literal["buy", "sell"]
     size: PositiveInt
     type: Literal["market", "limit", "stop", "stop_limit", "join_bid", "join_ask"] = "market"
-    limit_price: Decimal | None = Field(default=None, examples=["21000.25"])
-    stop_price: Decimal | None = None
+    limit_price: Decimal | None = Field(default=None, validate_default=True, examples=["21000.25"])
+    stop_price: Decimal | None = Field(default=None, validate_default=True)
 
-    @model_validator(mode="after")
-    def _prices_for_type(self) -> OrderBody:
-        if self.type in ("limit", "stop_limit") and self.limit_price is None:
-            raise ValueError(f"a {self.type} order needs limit_price")
-        if self.type in ("stop", "stop_limit") and self.stop_price is None:
-            raise ValueError(f"a {self.type} order needs stop_price")
-        return self
+    @field_validator("limit_price", "stop_price")
+    @classmethod
+    def _price_for_type(cls, price: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        """A limit (stop) order names its limit (stop) price: the error names the field."""
+        kind = info.data.get("type")
+        needs = (
+            ("limit", "stop_limit") if info.field_name == "limit_price" else ("stop", "stop_limit")
+        )
+        if price is None and kind in needs:
+            raise ValueError(f"a {kind} order needs {info.field_name}")
+        return price
 
     def command(self, now_ns: int) -> PlaceOrder:
         return PlaceOrder(
