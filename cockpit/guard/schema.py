@@ -315,9 +315,11 @@ class DaemonStatusData(BaseModel):
     flatten_problem: str
     links: dict[str, str]
     risk_state: str
-    dry_run: bool | None = None
-    clients: int | None = None
-    guard_seq: int | None = None
+    dry_run: bool
+    clients: int
+    """WebSocket clients connected to ``/ws``."""
+    guard_seq: int
+    """The guard's sequence number: the last event it folded."""
 
 
 class ConnectedData(BaseModel):
@@ -338,6 +340,10 @@ class ErrorData(BaseModel):
     ]
     message: str
     request_id: str | int | None = None
+
+
+class PongData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
 class SubscriptionsData(BaseModel):
@@ -362,7 +368,7 @@ class CommandResultData(BaseModel):
 MESSAGE_DATA: dict[str, type[BaseModel]] = {
     "connected": ConnectedData,
     "error": ErrorData,
-    "pong": BaseModel,
+    "pong": PongData,
     "subscribed": SubscribedData,
     "unsubscribed": SubscriptionsData,
     "subscriptions": SubscriptionsData,

@@ -92,8 +92,10 @@ class View:
     """Translates events and the state into messages; one per guard, shared by every
     connection (an event is translated once, whoever receives it)."""
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, status_extras: Callable[[], JSON] | None = None) -> None:
         self.state = state
+        self.status_extras = status_extras
+        """What the host adds to ``daemon_status`` (the guard: dry run, clients, seq)."""
         self._translators: dict[type, Callable[[Any], tuple[Message, ...]]] = {
             QuoteUpdated: self._quote_event,
             Printed: self._quote_event,
@@ -273,6 +275,8 @@ class View:
             "links": {link.value: status.value for link, status in state.links.items()},
             "risk_state": state.risk_state.value,
         }
+        if self.status_extras is not None:
+            data.update(self.status_extras())
         return Message("daemon_status", Topic.STATUS, self.account_id, None, ts, data)
 
     def snapshot(self, topics: frozenset[Topic], symbols: frozenset[str], ts: int) -> list[Message]:

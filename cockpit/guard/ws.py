@@ -106,7 +106,7 @@ class Hub:
         outbox_limit: int = DEFAULT_LIMIT,
     ) -> None:
         self.guard = guard
-        self.view = View(guard.state)
+        self.view = View(guard.state, self._status_extras)
         self.max_clients = max_clients
         self.outbox_limit = outbox_limit
         self.connections: set[Connection] = set()
@@ -129,6 +129,10 @@ class Hub:
         for message in self.view.translate(event):
             for connection in connections:
                 connection.offer(message)
+
+    def _status_extras(self) -> dict[str, Any]:
+        guard = self.guard
+        return {"dry_run": guard.dry_run, "clients": len(self.connections), "guard_seq": guard.seq}
 
     def now(self) -> int:
         """The guard's time (the engine's moment): replies and snapshots carry it."""
@@ -207,20 +211,13 @@ class Connection:
         elif kind == "get_subscriptions":
             self.reply("subscriptions", self.subscriptions.as_data(), request_id)
         elif kind == "get_status":
-            self.reply("daemon_status", self.status_data(), request_id)
+            self.reply("daemon_status", self.hub.view.status(self.hub.now()).data, request_id)
         elif kind == "subscribe":
             self._subscribe(self._subscription(message.data), request_id)
         elif kind == "unsubscribe":
             self._unsubscribe(self._subscription(message.data), request_id)
         else:
             self._command(message.data, request_id)
-
-    def status_data(self) -> dict[str, Any]:
-        hub = self.hub
-        data = hub.view.status(hub.now()).data
-        return dict(
-            data, dry_run=hub.guard.dry_run, clients=len(hub.connections), guard_seq=hub.guard.seq
-        )
 
     def _subscription(self, data: dict[str, Any]) -> Subscription:
         try:
@@ -384,10 +381,8 @@ async def serve_ws(
     writer = asyncio.ensure_future(connection.write())
     try:
         async for frame in socket:
-            if frame.type is WSMsgType.TEXT:
-                connection.receive(frame.data)
-            elif frame.type is WSMsgType.BINARY:
-                connection.error("INVALID_MESSAGE", "send JSON as text frames")
+            if frame.type is WSMsgType.TEXT or frame.type is WSMsgType.BINARY:
+                connection.receive(frame.data)  # JSON in a binary frame is read alike
             if writer.done():
                 break
     finally:
