@@ -35,7 +35,13 @@ from cockpit.guard.schema import (
 )
 from cockpit.guard.view import iso
 from cockpit.guard.web import GUARD, error_reply, reply
-from cockpit.guard.ws import DEFAULT_MAX_CLIENTS, Hub, serve_ws, submit_with_tag
+from cockpit.guard.ws import (
+    DEFAULT_MAX_CLIENTS,
+    QUOTE_INTERVAL_S,
+    Hub,
+    serve_ws,
+    submit_with_tag,
+)
 
 HUB: web.AppKey[Hub] = web.AppKey("hub")
 """The ``/ws`` connections of the app's guard (made by :func:`add_api_routes`)."""
@@ -45,10 +51,14 @@ ORDER_ANSWER_SECONDS = 5.0
 
 
 def add_api_routes(
-    app: web.Application, guard: Guard, *, max_clients: int = DEFAULT_MAX_CLIENTS
+    app: web.Application,
+    guard: Guard,
+    *,
+    max_clients: int = DEFAULT_MAX_CLIENTS,
+    quote_interval: float = QUOTE_INTERVAL_S,
 ) -> None:
     """REST, ``/ws`` and ``/openapi.json`` for ``guard``."""
-    hub = Hub(guard, max_clients=max_clients)
+    hub = Hub(guard, max_clients=max_clients, quote_interval=quote_interval)
     app[HUB] = hub
 
     async def close_hub(app: web.Application) -> None:

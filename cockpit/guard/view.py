@@ -20,6 +20,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 from cockpit.core.events import (
     AccountUpdated,
     ArmChanged,
@@ -94,6 +96,9 @@ class View:
 
     def __init__(self, state: State, status_extras: Callable[[], JSON] | None = None) -> None:
         self.state = state
+        self._quotes: dict[str, tuple[object, Message, orjson.Fragment]] = {}
+        """The latest quote message of each symbol, with its data already JSON: a storm
+        builds and encodes it once per change, however many clients read it."""
         self.status_extras = status_extras
         """What the host adds to ``daemon_status`` (the guard: dry run, clients, seq)."""
         self._translators: dict[type, Callable[[Any], tuple[Message, ...]]] = {
@@ -162,6 +167,20 @@ class View:
             "timestamp": iso(ts),
         }
         return Message("MarketQuote", Topic.QUOTES, None, symbol, ts, data)
+
+    def encoded_quote(self, symbol: str) -> tuple[Message, orjson.Fragment] | None:
+        """:meth:`quote` with its data as JSON, built once per change of the symbol."""
+        state = self.state
+        key = (state.quotes.get(symbol), state.last.get(symbol), state.volume.get(symbol))
+        cached = self._quotes.get(symbol)
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        message = self.quote(symbol)
+        if message is None:
+            return None
+        data = orjson.Fragment(orjson.dumps(message.data))
+        self._quotes[symbol] = (key, message, data)
+        return message, data
 
     def order(self, order: Order, ts: int) -> Message:
         """``GatewayUserOrder``: the broker's latest word on one order."""
