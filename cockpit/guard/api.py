@@ -36,7 +36,6 @@ from cockpit.guard.schema import (
 from cockpit.guard.view import iso
 from cockpit.guard.web import GUARD, error_reply, reply
 from cockpit.guard.ws import (
-    DEFAULT_MAX_CLIENTS,
     QUOTE_INTERVAL_S,
     Hub,
     serve_ws,
@@ -54,10 +53,13 @@ def add_api_routes(
     app: web.Application,
     guard: Guard,
     *,
-    max_clients: int = DEFAULT_MAX_CLIENTS,
+    max_clients: int | None = None,
     quote_interval: float = QUOTE_INTERVAL_S,
 ) -> None:
-    """REST, ``/ws`` and ``/openapi.json`` for ``guard``."""
+    """REST, ``/ws`` and ``/openapi.json`` for ``guard``; at most ``max_clients`` on
+    ``/ws`` (default: the config's ``[guard] max_clients``)."""
+    if max_clients is None:
+        max_clients = guard.session.settings.guard.max_clients
     hub = Hub(guard, max_clients=max_clients, quote_interval=quote_interval)
     app[HUB] = hub
 

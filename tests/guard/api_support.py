@@ -57,7 +57,7 @@ class Api:
 
 @asynccontextmanager
 async def running_api(
-    settings: Settings | None = None, *, max_clients: int = 110
+    settings: Settings | None = None, *, max_clients: int | None = None
 ) -> AsyncIterator[Api]:
     """A started guard and its API; everything is stopped on the way out."""
     guard = Guard(frozen_session(settings), token=TOKEN)

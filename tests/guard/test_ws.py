@@ -9,6 +9,7 @@ import orjson
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from cockpit.config import GuardSettings, Settings
 from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.models import OrderRequest, Side
 from tests.guard.api_support import receive, receive_until, request, running_api
@@ -93,8 +94,10 @@ async def test_each_error_has_its_code_and_the_connection_stays(sent: Any, code:
 
 
 async def test_past_max_clients_a_connection_gets_max_connections_exceeded_and_is_closed() -> None:
-    """The limit's error is the connection's last message; those already in stay served."""
-    async with running_api(max_clients=1) as api:
+    """Past [guard] max_clients the limit's error is the connection's last message; those
+    already in stay served."""
+    settings = Settings(guard=GuardSettings(max_clients=1))
+    async with running_api(settings) as api:
         first = await api.connect()
         await receive(first)
         second = await api.connect()
