@@ -25,6 +25,7 @@ from cockpit.guard.auth import token_ok
 from cockpit.guard.daemon import Guard
 from cockpit.guard.openapi import openapi_document
 from cockpit.guard.schema import (
+    ArmBody,
     Body,
     CancelAllBody,
     CommandBody,
@@ -79,6 +80,7 @@ def add_api_routes(
     router.add_post("/flatten", _flatten)
     router.add_post("/cancel-all", _cancel_all)
     router.add_post("/lockout", _lockout)
+    router.add_post("/arm", _arm)
 
 
 async def _ws(request: web.Request) -> web.StreamResponse:
@@ -236,6 +238,16 @@ async def _flatten(request: web.Request) -> web.Response:
     arrives as events (``daemon_status``) and in ``GET /positions``."""
     hub = request.app[HUB]
     body = await _read_body(request, FlattenBody)
+    if isinstance(body, web.Response):
+        return body
+    return _refused_or_accepted(hub.guard, body, hub)
+
+
+async def _arm(request: web.Request) -> web.Response:
+    """Arms (or disarms) order entry for every client, as ``a`` does in the cockpit:
+    without it ``POST /orders`` is 409 "trading keys are disarmed"."""
+    hub = request.app[HUB]
+    body = await _read_body(request, ArmBody)
     if isinstance(body, web.Response):
         return body
     return _refused_or_accepted(hub.guard, body, hub)

@@ -18,6 +18,7 @@ from cockpit import __version__
 from cockpit.guard.schema import (
     API_VERSION,
     Answer,
+    ArmBody,
     CancelAllBody,
     FlattenBody,
     GatewayUserAccount,
@@ -44,6 +45,7 @@ _COMMANDS: dict[str, tuple[str, type[BaseModel]]] = {
     "/flatten": ("Cancel every working order and close every position", FlattenBody),
     "/cancel-all": ("Cancel every working order (or one symbol's)", CancelAllBody),
     "/lockout": ("Flatten, then lock trading for minutes or until a time", LockoutBody),
+    "/arm": ("Arm or disarm order entry (orders need it, as keys do)", ArmBody),
 }
 
 
@@ -78,6 +80,7 @@ def openapi_document() -> dict[str, Any]:
         FlattenBody,
         CancelAllBody,
         LockoutBody,
+        ArmBody,
         GatewayUserAccount,
         GatewayUserPosition,
         GatewayUserOrder,

@@ -96,8 +96,8 @@ async def test_an_order_off_the_tick_grid_is_refused_with_the_grid_s_words() -> 
 
 
 async def test_a_denied_order_is_409_with_the_reason_and_never_reaches_the_broker() -> None:
-    """Disarmed, then past the max order size: 409 with the gate's reason; the broker's
-    place_order is never called."""
+    """Disarmed, then (armed with POST /arm) past the max order size: 409 with the gate's
+    reason; the broker's place_order is never called."""
     settings = Settings(risk=RiskSettings(max_order_size=MaxOrderSize(contracts=2)))
     async with running_api(settings) as api:
         guard = api.guard
@@ -113,7 +113,8 @@ async def test_a_denied_order_is_409_with_the_reason_and_never_reaches_the_broke
         status, answer = await api.post("/orders", {"symbol": "MNQ", "side": "buy", "size": 1})
         assert (status, answer["status"]) == (409, "error")
         assert "disarmed" in answer["message"]
-        guard.submit(SetArmed(armed=True))
+        status, armed = await api.post("/arm", {"armed": True})
+        assert (status, guard.state.armed) == (200, True), armed
         status, answer = await api.post("/orders", {"symbol": "MNQ", "side": "buy", "size": 3})
         assert status == 409
         assert "2" in answer["message"]
@@ -173,7 +174,7 @@ async def test_openapi_is_generated_from_the_models() -> None:
         status, document = await api.get("/openapi.json")
         assert status == 200
         assert document["openapi"].startswith("3.1")
-        assert {"/orders", "/positions", "/flatten", "/lockout", "/risk", "/fills"} <= set(
+        assert {"/orders", "/positions", "/flatten", "/lockout", "/arm", "/fills"} <= set(
             document["paths"]
         )
         order = document["components"]["schemas"]["OrderBody"]
