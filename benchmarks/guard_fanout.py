@@ -14,12 +14,14 @@ client that falls behind, so the report never waits behind a queue of stale quot
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import statistics
 import time
 from decimal import Decimal
 
 import orjson
+import psutil
 from aiohttp import WSMsgType
 
 from benchmarks._common import Figure, percentile
@@ -52,7 +54,7 @@ class WriteProbe:
         return await self.socket.close(code=code, message=message)
 
 
-async def measure() -> tuple[list[float], list[float], int, float, dict[str, int]]:
+async def measure() -> tuple[list[float], list[float], int, float, float, dict[str, int]]:
     async with served_guard(pump=False) as served:
         guard = served.guard
         state = guard.state
@@ -67,6 +69,8 @@ async def measure() -> tuple[list[float], list[float], int, float, dict[str, int
         account_id = state.account.id if state.account is not None else 0
         sent: dict[int, int] = {}
         quotes = reports = 0
+        process = psutil.Process()
+        cpu_before = process.cpu_times()
         start = time.monotonic()
         next_report = start
         while (elapsed := time.monotonic() - start) < SECONDS:
@@ -92,7 +96,11 @@ async def measure() -> tuple[list[float], list[float], int, float, dict[str, int
                 engine.on_event(OrderUpdated(now_ns, order))
                 next_report += REPORT_EVERY_S
             await asyncio.sleep(0.001)
-        rate = quotes / (time.monotonic() - start)
+        wall = time.monotonic() - start
+        rate = quotes / wall
+        cpu_after = process.cpu_times()
+        cpu = cpu_after.user - cpu_before.user + cpu_after.system - cpu_before.system
+        share = 100 * cpu / wall
         await asyncio.sleep(0.5)  # the last reports reach the clients
         result = await clients.finish()
     latencies = [
@@ -104,18 +112,19 @@ async def measure() -> tuple[list[float], list[float], int, float, dict[str, int
     expected = len(sent) * CLIENTS
     if len(latencies) < expected:
         raise RuntimeError(f"only {len(latencies)} of {expected} reports arrived")
-    return latencies, in_guard, len(sent), rate, result["counts"]
+    return latencies, in_guard, len(sent), rate, share, result["counts"]
 
 
 def run() -> Figure:
-    latencies, in_guard, reports, rate, counts = cockpit_loop.run(measure())
+    latencies, in_guard, reports, rate, share, counts = cockpit_loop.run(measure())
     p99 = percentile(latencies, 99)
     quotes = counts.get("MarketQuote", 0) / CLIENTS / SECONDS
     detail = (
         f"{reports} reports x {CLIENTS} clients, p50 {statistics.median(latencies):.2f} ms, "
         f"max {max(latencies):.2f} ms; in the guard (report in to frame written) "
         f"p99 {percentile(in_guard, 99):.2f} ms; {rate:,.0f} quotes/s in, "
-        f"{quotes:,.0f} quote messages/s to each client (coalesced)"
+        f"{quotes:,.0f} quote messages/s to each client (coalesced); the guard used "
+        f"{share:.0f}% of a core; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     return Figure(
         "guard_fanout (broker event to 10 /ws clients, 20,000 quotes/s)",
