@@ -12,6 +12,7 @@ WebSocket speaks, so a position reads the same on both.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -217,7 +218,7 @@ async def _place(request: web.Request) -> web.Response:
     return reply(data, message=verdict.reason or "sent")
 
 
-def _off_grid(to_ticks: Any, price: Decimal | None) -> str:
+def _off_grid(to_ticks: Callable[[Decimal], int], price: Decimal | None) -> str:
     if price is None:
         return ""
     try:

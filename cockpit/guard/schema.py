@@ -204,6 +204,8 @@ class Envelope(BaseModel):
     """Every server message: ``seq`` counts per connection from 1, ``ts`` is UTC ISO 8601;
     a reply to a request adds its ``request_id``."""
 
+    model_config = ConfigDict(extra="forbid")
+
     type: str
     account_id: int | None
     seq: int

@@ -62,10 +62,6 @@ class Topic(StrEnum):
     STATUS = "status"
 
 
-ACCOUNT_TOPICS = frozenset(Topic) - {Topic.QUOTES}
-"""Never dropped for a slow client: it is closed instead (quotes coalesce)."""
-
-
 @dataclass(frozen=True, slots=True)
 class Message:
     """One server event before its envelope: what it is, where it belongs, its data."""
@@ -124,10 +120,6 @@ class View:
     def account_id(self) -> int | None:
         account = self.state.account
         return account.id if account is not None else None
-
-    def speaks_of(self, event: Event) -> bool:
-        """Whether the API says anything about this event (most engine records: no)."""
-        return type(event) in self._translators
 
     def translate(self, event: Event) -> tuple[Message, ...]:
         """The messages an event becomes (none for what the API does not show)."""

@@ -179,7 +179,6 @@ class Connection:
         self.subscriptions = Subscriptions()
         self.outbox = Outbox(hub.outbox_limit)
         self.seq = 0
-        self.closed_because = ""
 
     # The fold's side (synchronous, cheap) -----------------------------------------------
 
@@ -349,7 +348,7 @@ class Connection:
                 if frame is not None:
                     await self.socket.send_frame(frame, WSMsgType.TEXT)
             if outbox.overflow:
-                self.closed_because = outbox.overflow
+                log.warning("closing %s: %s", self.connection_id, outbox.overflow)
                 reason = outbox.overflow.encode()[:120]
                 await self.socket.close(code=CLOSE_TOO_SLOW, message=reason)
                 return

@@ -11,7 +11,7 @@ import orjson
 
 from cockpit.core.commands import PlaceOrder
 from cockpit.core.models import Side
-from cockpit.guard.schema import MESSAGE_DATA, ClientMessage
+from cockpit.guard.schema import MESSAGE_DATA, ClientMessage, Envelope
 from tests.guard.api_support import receive, running_api
 
 DOC = Path(__file__).parents[2] / "docs" / "api.md"
@@ -79,6 +79,8 @@ async def test_every_message_type_is_documented_with_the_fields_it_really_has() 
         message = real[kind]
         assert set(example) == set(message), kind
         assert set(example["data"]) == set(message["data"]), kind
+        Envelope.model_validate(example)
+        Envelope.model_validate(message)
         model = MESSAGE_DATA[kind]
         model.model_validate(example["data"])
         model.model_validate(message["data"])
