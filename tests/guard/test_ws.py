@@ -224,3 +224,35 @@ async def test_get_status_says_armed_links_and_clients() -> None:
         assert data["dry_run"] is False
         assert data["guard_seq"] == api.guard.seq
         assert set(data["links"]) == {"market", "account"}
+
+
+async def test_after_unsubscribe_a_topic_sends_nothing_more() -> None:
+    """Unsubscribed from positions, a new position is not sent; a ping still is."""
+    async with running_api() as api:
+        guard = api.guard
+        guard.submit(SetArmed(armed=True))
+        socket = await api.connect()
+        await receive(socket)
+        await request(socket, "subscribe", {"topics": ["positions"]})
+        left = await request(socket, "unsubscribe", {"topics": ["positions"]}, "u")
+        assert left["data"]["topics"] == []
+        await guard.submit(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1)).done()
+        await guard.session.advance(1)
+        pong = await request(socket, "ping", request_id=7)
+        assert (pong["type"], pong["request_id"], pong["seq"]) == ("pong", 7, left["seq"] + 1)
+
+
+async def test_a_stopping_guard_closes_each_socket_saying_why() -> None:
+    """guard.stop() tells every /ws client: close 1001 with the reason."""
+    async with running_api() as api:
+        socket = await api.connect()
+        await receive(socket)
+        assert api.guard.clients.counts() == {"ws": 1}
+        await api.guard.stop("guard stopping (cockpit guard stop)")
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(socket)
+        assert closed.value.rcvd is not None
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+            1001,
+            "guard stopping (cockpit guard stop)",
+        )
