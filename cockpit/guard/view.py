@@ -128,7 +128,7 @@ class View:
 
     def quote_symbol(self, event: Event) -> str | None:
         """The symbol of a market data event (quotes coalesce by it), else ``None``."""
-        if isinstance(event, QuoteUpdated | Printed):
+        if type(event) is QuoteUpdated or type(event) is Printed:  # the storm's path: no isinstance
             return event.symbol
         return None
 
