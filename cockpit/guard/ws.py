@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_CLIENTS = 110
 HEARTBEAT_SECONDS = 15.0
-"""The guard pings every 15 s; aiohttp closes a client that does not answer."""
+"""aiohttp pings a client silent this long and closes it when no pong comes within half
+of it."""
 
 QUOTE_INTERVAL_S = 0.010
 """Quotes are handed to clients at most this often (the latest of each symbol that moved):
