@@ -51,6 +51,9 @@ QUOTE_INTERVAL_S = 0.010
 a 20,000 quotes/s storm costs the guard a hundred hand-outs a second, not 20,000 sends
 per client, and no screen shows faster than that."""
 
+MAX_CLIENT_MESSAGE = 64 * 1024
+"""A client message past this closes the connection (1009): requests are a few hundred bytes."""
+
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_MANY = 4429
 CLOSE_TOO_SLOW = 4008
@@ -385,7 +388,9 @@ async def serve_ws(
     request: web.Request, hub: Hub, authorized: Callable[[web.Request], bool]
 ) -> web.WebSocketResponse:
     """The ``/ws`` handler: token, room, ``connected``, then messages until the client goes."""
-    socket = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, compress=False)
+    socket = web.WebSocketResponse(
+        heartbeat=HEARTBEAT_SECONDS, compress=False, max_msg_size=MAX_CLIENT_MESSAGE
+    )
     await socket.prepare(request)
     if not authorized(request):
         words = "missing or wrong token (Authorization: Bearer <guard.token> or ?token=)"
