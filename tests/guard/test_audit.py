@@ -13,8 +13,10 @@ from cockpit.guard.audit import Audit
 from tests.guard.conftest import TOKEN, WatchedFactory
 
 
-def records(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+def records(audit: Audit) -> list[dict[str, Any]]:
+    """Every line the audit has written, once what it queued is written."""
+    audit.flush()
+    return [json.loads(line) for line in audit.path.read_text(encoding="utf-8").splitlines()]
 
 
 async def test_a_daily_loss_breach_with_no_client_flattens_and_locks(
@@ -27,11 +29,12 @@ async def test_a_daily_loss_breach_with_no_client_flattens_and_locks(
     assert state.is_flat()
     assert state.lockout_until is not None
     assert state.risk_state == "LOCKED"
-    kinds = [r["kind"] for r in records(one.audit.path)]
+    kinds = [r["kind"] for r in records(one.audit)]
     for kind in ("order_submitted", "fill", "decision", "lockout_set", "enforcement",
                  "flatten_started", "flatten_completed", "risk_state"):  # fmt: skip
         assert kind in kinds, kind
     assert kinds.index("lockout_set") < kinds.index("flatten_completed")
+    one.audit.flush()
     lines = list(follow_audit(one.audit.path, 100, follow=False, as_json=False))
     assert any("lockout_set" in line and "daily loss limit" in line for line in lines)
     assert any("flatten_completed" in line and "flat=true" in line for line in lines)
@@ -42,7 +45,7 @@ async def test_every_line_is_json_with_utc_time_account_and_kind(watched: Watche
     read as prices, money as decimal strings."""
     one = await watched()
     await one.buy()
-    rows = records(one.audit.path)
+    rows = records(one.audit)
     assert rows
     for row in rows:
         assert row["ts"].endswith("Z")
@@ -64,7 +67,7 @@ async def test_quotes_prints_and_info_notices_stay_out(watched: WatchedFactory) 
     """The audit is decisions and the account, not the market: no quote or print lines."""
     one = await watched()
     await one.guard.session.advance(5)
-    kinds = {r["kind"] for r in records(one.audit.path)}
+    kinds = {r["kind"] for r in records(one.audit)}
     assert kinds <= {"link", "reconciled", "armed", "notice"}
 
 
@@ -73,6 +76,7 @@ async def test_no_credential_ever_reaches_the_audit(watched: WatchedFactory) -> 
     one = await watched()
     one.guard.session.engine.emit(Notice(0, "error", f"sign-in failed with {TOKEN}"))
     await one.buy()
+    one.audit.flush()
     text = one.audit.path.read_text(encoding="utf-8")
     assert TOKEN not in text
     assert "sign-in failed with ***" in text
@@ -120,7 +124,7 @@ async def test_dry_run_decides_and_records_but_enforces_nothing(
     state = one.guard.state
     assert state.position_size("MNQ") == 1
     assert state.lockout_until is None
-    rows = records(one.audit.path)
+    rows = records(one.audit)
     assert any(r["kind"] == "decision" and r["outcome"] == "dry run" for r in rows)
     assert not any(r["kind"] in ("lockout_set", "flatten_started", "enforcement") for r in rows)
     assert any(r["kind"] == "notice" and "DRY RUN" in r["text"] for r in rows)
@@ -129,3 +133,21 @@ async def test_dry_run_decides_and_records_but_enforces_nothing(
     (path,) = journal.rglob("*.ckj*")
     with open_journal(path) as recorded:
         assert recorded.header.settings["risk"]["dry_run"] is True
+
+
+async def test_lines_are_written_on_the_loops_next_turn_not_while_deciding(
+    watched: WatchedFactory,
+) -> None:
+    """A decision's moment never waits on the disk: its lines are queued, then written in
+    one go when the loop next turns, all of them and in order."""
+    import asyncio
+
+    one = await watched()
+    one.audit.flush()
+    before = one.audit.path.read_text(encoding="utf-8")
+    one.guard.session.engine.emit(Notice(0, "warning", "first"))
+    one.guard.session.engine.emit(Notice(0, "error", "second"))
+    assert one.audit.path.read_text(encoding="utf-8") == before
+    await asyncio.sleep(0)  # one turn of the loop, no time passes
+    added = one.audit.path.read_text(encoding="utf-8")[len(before) :].splitlines()
+    assert [json.loads(line)["text"] for line in added] == ["first", "second"]
