@@ -192,6 +192,8 @@ class GuardSettings(Section):
     """Listen beyond loopback: only when the config says so explicitly."""
     host: str = "127.0.0.1"
     port: int = Field(default=8765, ge=1, le=65535)
+    max_clients: int = Field(default=110, ge=1, le=10_000)
+    """WebSocket clients of ``/ws`` at once; one more is refused (``MAX_CONNECTIONS_EXCEEDED``)."""
 
     @field_validator("host")
     @classmethod
