@@ -62,6 +62,9 @@ def build_web_app(guard: Guard) -> web.Application:
     app = web.Application(middlewares=[_token_check])
     app[GUARD] = guard
     app.router.add_get("/status", _status)
+    from cockpit.guard.api import add_api_routes  # here: api.py imports this module
+
+    add_api_routes(app, guard)
     return app
 
 
