@@ -59,9 +59,7 @@ async def test_partial_close_reverse_and_moves_to_the_market_replay_the_same(
     await do(ReversePosition(symbol="MNQ"))
     assert state.position_size("MNQ") == -1
     stop = spec.to_price(state.quotes["MNQ"].ask + 40)
-    await do(
-        PlaceOrder(symbol="MNQ", side=Side.BUY, type=OrderType.STOP, size=1, stop_price=stop)
-    )
+    await do(PlaceOrder(symbol="MNQ", side=Side.BUY, type=OrderType.STOP, size=1, stop_price=stop))
     [stop_order] = state.working_orders("MNQ")
     await do(MoveToMarket(order_id=stop_order.id))
     assert state.is_flat()
@@ -77,9 +75,7 @@ async def test_partial_close_reverse_and_moves_to_the_market_replay_the_same(
 
     with open_journal(writer.path) as journal:
         origins = [
-            (type(r.item).__name__, r.item.origin)
-            for r in journal
-            if r.kind is RecordKind.COMMAND
+            (type(r.item).__name__, r.item.origin) for r in journal if r.kind is RecordKind.COMMAND
         ]
         replayer = Replayer(journal)
         assert replayer.verify() == []
