@@ -71,3 +71,11 @@ def crossing(
                 f"{spec.format(quote.bid)}: it would cross the market"
             )
     return None
+
+
+def fills_at_once(order: Order, limit: int | None, quote: QuoteUpdated | None) -> bool:
+    """A limit moved to the other side's touch (a buy at the ask) trades the moment it
+    lands: the way to trade now is ``M``, never a nudge of one tick."""
+    if quote is None or limit is None or order.type not in LIMITS:
+        return False
+    return limit >= quote.ask if order.side is Side.BUY else limit <= quote.bid
