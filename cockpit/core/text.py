@@ -31,14 +31,8 @@ def money(amount: Decimal, *, sign: bool = False) -> str:
 
 def ticks(count: int) -> str:
     """A P&L in ticks, over all contracts: ``+16t``, ``-3t``, ``0t``. Beside the dollars
-    it reads ``+16t  +8.00`` (:func:`ticks_and_money`)."""
+    it reads ``+16t  +8.00``."""
     return f"{count:+d}t" if count else "0t"
-
-
-def ticks_and_money(count: int | None, amount: Decimal) -> str:
-    """``+16t  +8.00``: the ticks (when whole) beside the signed dollars."""
-    cash = money(amount, sign=True)
-    return f"{ticks(count)}  {cash}" if count is not None else cash
 
 
 def dollars(amount: Decimal) -> str:

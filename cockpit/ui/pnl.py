@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from cockpit.core.events import Link, LinkStatus
 from cockpit.core.state import State
-from cockpit.core.text import ticks_and_money
+from cockpit.core.text import ticks
 from cockpit.risk.rules.base import Level
 from cockpit.ui.format import money
 
@@ -128,13 +128,22 @@ class PnlView:
         """``+12.50``, ``~+12.50`` while stale, ``—`` when never priced."""
         return self.marked(self.open.get(symbol), self.stale)
 
-    def open_words(self, symbol: str) -> str:
-        """``+16t  +8.00`` (the positions blotter), ``~`` first while stale, ``—`` unpriced."""
+    def open_words(self, symbol: str, width: int) -> str:
+        """``+16t  +8.00`` in ``width`` characters (the positions blotter): the ticks go
+        first when it is too narrow (the dollars never are cut); ``~`` first while stale,
+        ``—`` when never priced."""
         pnl = self.open.get(symbol)
         if pnl is None:
             return "—"
-        text = ticks_and_money(self.ticks.get(symbol), pnl)
-        return f"{STALE_MARK}{text}" if self.stale else text
+        mark = STALE_MARK if self.stale else ""
+        cash = money(pnl, sign=True)
+        count = self.ticks.get(symbol)
+        if count is not None:
+            for gap in ("  ", " "):
+                text = f"{mark}{ticks(count)}{gap}{cash}"
+                if len(text) <= width:
+                    return text
+        return f"{mark}{cash}"
 
     @staticmethod
     def marked(pnl: Decimal | None, stale: bool) -> str:
