@@ -2,7 +2,7 @@
 
 A sell stop at or above the bid (a buy stop at or below the ask) would trigger the moment
 it lands, and a buy limit above the ask (a sell limit under the bid) would cross the
-spread: a move that does either is not a move but an accident, so it is refused with the
+spread: a move that does either is not a move but an accident, so it is denied with the
 prices that say why. A limit *at* the touch is the way to trade now, and is allowed.
 """
 

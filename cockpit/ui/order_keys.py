@@ -3,8 +3,8 @@ instrument's position (mixed into :class:`~cockpit.ui.app.CockpitApp`).
 
 * ``shift+up`` / ``shift+down`` move the highlighted order one tick times the ticket
   size (size 3: three ticks), a stop-limit's stop and limit together; a move that would
-  cross the market is refused by the engine with the prices, and a nudge that would make
-  a limit fill at once (a buy limit to the ask) is refused here: that is ``M``'s job.
+  cross the market is denied by the engine with the prices, and a nudge that would make
+  a limit fill at once (a buy limit to the ask) is denied here: that is ``M``'s job.
 * ``M`` moves it to the market (a limit to the touch; a stop goes at market once its
   cancel is confirmed: cockpit/core/composite.py).
 * ``r`` reverses the position; ``h`` closes half of it (rounded down, at least one

@@ -274,7 +274,7 @@ async def test_to_the_market_disarmed_is_denied(rig: Rig) -> None:
 # Moves that would cross the market ----------------------------------------------------------
 
 
-async def test_a_sell_stop_moved_to_the_bid_is_refused_with_the_prices(rig: Rig) -> None:
+async def test_a_sell_stop_moved_to_the_bid_is_denied_with_the_prices(rig: Rig) -> None:
     """A sell stop moved up to the bid would trigger at once: refused, saying the bid."""
     stop_id = await place_stop(rig, Side.SELL, PRICE - 2)
     verdict = rig.engine.submit(ModifyOrder(order_id=stop_id, stop_price=price(PRICE)))
@@ -293,7 +293,7 @@ async def test_a_sell_stop_moved_up_under_the_bid_is_sent(rig: Rig) -> None:
     assert rig.broker.named("modify") == [(stop_id, None, None, PRICE - 1)]
 
 
-async def test_a_buy_limit_moved_above_the_ask_is_refused_but_at_the_ask_is_sent(rig: Rig) -> None:
+async def test_a_buy_limit_moved_above_the_ask_is_denied_but_at_the_ask_is_sent(rig: Rig) -> None:
     """A buy limit may go to the ask (the touch), never through it."""
     order_id = rig.broker.add_order(MNQ, Side.BUY, PRICE - 8)
     through = rig.engine.submit(ModifyOrder(order_id=order_id, limit_price=price(PRICE + 2)))

@@ -49,8 +49,8 @@ async def test_shift_down_moves_a_joined_bid_a_tick_and_the_size_multiplies_it()
         assert working_price(app) == bid - 2
 
 
-async def test_shift_up_into_the_ask_is_refused_saying_it_would_fill() -> None:
-    """A buy limit at the bid nudged up would sit at the ask and fill: refused, M named."""
+async def test_shift_up_into_the_ask_is_denied_saying_it_would_fill() -> None:
+    """A buy limit at the bid nudged up would sit at the ask and fill: denied, M named."""
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
@@ -61,8 +61,8 @@ async def test_shift_up_into_the_ask_is_refused_saying_it_would_fill() -> None:
         assert "would reach the ask and fill at once: M moves it to the market" in footer(app)
 
 
-async def test_a_sell_stop_moved_to_the_bid_is_refused_with_the_reason() -> None:
-    """A sell stop ten under the bid: size 9 moves it to one under; one more is refused."""
+async def test_a_sell_stop_moved_to_the_bid_is_denied_with_the_reason() -> None:
+    """A sell stop ten under the bid: size 9 moves it to one under; one more is denied."""
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
@@ -145,7 +145,7 @@ async def test_o_closes_one_and_h_closes_half_rounded_down() -> None:
 
 
 async def test_closes_work_disarmed_but_a_reverse_does_not() -> None:
-    """Disarmed: `r` is refused with the reason; `o` and `c` still close (exits)."""
+    """Disarmed: `r` is denied with the reason; `o` and `c` still close (exits)."""
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
