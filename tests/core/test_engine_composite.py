@@ -275,7 +275,7 @@ async def test_to_the_market_disarmed_is_denied(rig: Rig) -> None:
 
 
 async def test_a_sell_stop_moved_to_the_bid_is_denied_with_the_prices(rig: Rig) -> None:
-    """A sell stop moved up to the bid would trigger at once: refused, saying the bid."""
+    """A sell stop moved up to the bid would trigger at once: denied, saying the bid."""
     stop_id = await place_stop(rig, Side.SELL, PRICE - 2)
     verdict = rig.engine.submit(ModifyOrder(order_id=stop_id, stop_price=price(PRICE)))
     assert not verdict.accepted
