@@ -43,13 +43,12 @@ async def test_a_closing_fill_shows_its_pnl_in_ticks_and_dollars() -> None:
 
 
 def test_a_pnl_too_wide_for_its_column_drops_the_ticks_never_the_dollars() -> None:
-    """In 13 characters: ``+16t  +8.00``; ``-1200t -600.00`` closes up; wider keeps dollars."""
-    view = PnlView(
-        Decimal(0),
-        {"MNQ": Decimal("8.00"), "MES": Decimal("-600.00"), "NQ": Decimal("-12345.00")},
-        stale=False,
-        ticks={"MNQ": 16, "MES": -480, "NQ": -2469},
-    )
-    assert view.open_words("MNQ", 13) == "+16t  +8.00"
-    assert view.open_words("MES", 13) == "-480t -600.00"
-    assert view.open_words("NQ", 13) == "-12,345.00"
+    """In 12 characters: ``+16t  +8.00``; ``-120t -60.00`` closes up; wider keeps the dollars."""
+
+    def words(pnl: str, count: int) -> str:
+        view = PnlView(Decimal(0), {"MNQ": Decimal(pnl)}, stale=False, ticks={"MNQ": count})
+        return view.open_words("MNQ", 12)
+
+    assert words("8.00", 16) == "+16t  +8.00"
+    assert words("-60.00", -120) == "-120t -60.00"
+    assert words("-1234.50", -2469) == "-1,234.50"

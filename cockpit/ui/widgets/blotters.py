@@ -194,7 +194,7 @@ class PositionsTable(KeyedTable):
     +8.00``): the frame's :class:`PnlView`, the one the header shows (``~`` and dim while
     the feed is down: the last known value)."""
 
-    COLUMNS = (("SYM", 4), ("POS", 4), ("AVG", 11), ("OPEN P&L", 13))
+    COLUMNS = (("SYM", 4), ("POS", 4), ("AVG", 11), ("OPEN P&L", 12))
     RIGHT = frozenset({"POS", "AVG", "OPEN P&L"})
 
     def __init__(self, *, id: str | None = None, cursor: bool = False) -> None:
