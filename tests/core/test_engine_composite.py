@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+from cockpit.core.broker import OrderRejected
 from cockpit.core.commands import (
+    CancelOrder,
     CloseContracts,
     Command,
     FlattenAll,
@@ -301,3 +303,53 @@ async def test_a_buy_limit_moved_above_the_ask_is_denied_but_at_the_ask_is_sent(
     assert "above the ask 25000.25: it would cross the market" in through.reason
     at = await rig.engine.execute(ModifyOrder(order_id=order_id, limit_price=price(PRICE + 1)))
     assert at.accepted
+
+
+async def test_a_second_reverse_while_one_is_on_its_way_is_denied(rig: Rig) -> None:
+    """`r` `r` while the broker has not closed yet: the second press sends nothing."""
+    rig.broker.fill_position(MNQ, 1)
+    rig.broker.hold["close"] = closes = asyncio.Event()
+    first = rig.engine.submit(ReversePosition(symbol=MNQ))
+    second = rig.engine.submit(ReversePosition(symbol=MNQ))
+    assert first.accepted
+    assert not second.accepted
+    assert second.reason == "a reverse of MNQ is already on its way"
+    closes.set()
+    await first.done()
+    await rig.engine.drain()
+    assert steps(rig) == ["close", "place"]
+
+
+async def test_a_close_the_broker_rejects_stops_the_reverse(rig: Rig) -> None:
+    """The close fails: the reverse says so and enters nothing, even if flat comes later."""
+    rig.broker.fill_position(MNQ, 1)
+    rig.broker.fail["close"] = OrderRejected("closeContract rejected")
+    verdict = rig.engine.submit(ReversePosition(symbol=MNQ))
+    await verdict.done()
+    await rig.engine.drain()
+    assert any(
+        "reverse MNQ stopped: the broker said: closeContract rejected" in n.text
+        for n in rig.of_type(Notice)
+    )
+    rig.broker.fill_position(MNQ, -1)
+    assert requests(rig) == []
+
+
+async def test_to_the_market_on_an_order_that_is_not_working_is_denied(rig: Rig) -> None:
+    """`M` on an order already cancelled says it is not working and sends nothing."""
+    order_id = rig.broker.add_order(MNQ, Side.BUY, PRICE - 8)
+    await rig.engine.execute(CancelOrder(order_id=order_id))
+    rig.broker.calls.clear()
+    verdict = rig.engine.submit(MoveToMarket(order_id=order_id))
+    assert not verdict.accepted
+    assert verdict.reason == f"order {order_id} is not working"
+    assert rig.broker.calls == []
+
+
+async def test_a_limit_already_at_the_touch_is_left_as_it_is(rig: Rig) -> None:
+    """`M` on a sell limit at the bid: already at the market, nothing modified."""
+    order_id = rig.broker.add_order(MNQ, Side.SELL, PRICE)
+    verdict = rig.engine.submit(MoveToMarket(order_id=order_id))
+    assert verdict.accepted
+    assert verdict.reason == f"order {order_id} is already at the market"
+    assert rig.broker.named("modify") == []
