@@ -270,6 +270,8 @@ class CompositeCommands:
         """Watch after every other watcher: the risk engine sees each fill before a step
         it allows is asked for."""
         watchers = self.engine.watchers
+        if watchers and watchers[-1] is self:
+            return  # the usual case after the first composite: nothing to move
         if self in watchers:
             watchers.remove(self)
         watchers.append(self)
