@@ -17,10 +17,10 @@ each one passes validation and the gates like any other command):
   entry stop as a market entry.
 
 The later steps wait for the broker's news (an order cancelled, the position flat), never
-for a time: they are taken by this watcher as the events are folded, after every other
-watcher has seen them (the risk engine judges the close's fill before the entry is asked
-for), and submitted under the origins in :data:`COMPOSED_ORIGINS`, so a replay re-derives
-them from the same events. A flatten, a failed close or cancel, or the broker saying
+for a time: they are taken by this watcher (watching only while a step waits) as the
+events are folded, after every other watcher has seen them (the risk engine judges the
+close's fill before the entry is asked for), and submitted under the origins in
+:data:`COMPOSED_ORIGINS`, so a replay re-derives them from the same events. A flatten, a failed close or cancel, or the broker saying
 nothing for :data:`STEP_TIMEOUT_NS` stops what is waiting, with a line that says so.
 """
 
@@ -233,6 +233,7 @@ class CompositeCommands:
         if not verdict.accepted:
             self.stops.pop(order.id, None)
             move.done.finish()
+            self._unwatch_when_idle()
             return verdict
         self._step_stop(move)  # the cancel may already be confirmed (a paper broker)
         as_what = "a close" if exit_ else "an entry"
@@ -268,16 +269,20 @@ class CompositeCommands:
 
     def _watch_last(self) -> None:
         """Watch after every other watcher: the risk engine sees each fill before a step
-        it allows is asked for."""
-        watchers = self.engine.watchers
-        if watchers and watchers[-1] is self:
-            return  # the usual case after the first composite: nothing to move
-        if self in watchers:
-            watchers.remove(self)
-        watchers.append(self)
+        it allows is asked for. A new list, never a change to the one a fold may be
+        walking."""
+        engine = self.engine
+        engine.watchers = [*(w for w in engine.watchers if w is not self), self]
+
+    def _unwatch_when_idle(self) -> None:
+        """Nothing waiting: stop watching, so a quote costs nothing here."""
+        engine = self.engine
+        if not self.reversals and not self.stops and self in engine.watchers:
+            engine.watchers = [w for w in engine.watchers if w is not self]
 
     def on_event(self, event: Event, state: State) -> Iterable[Command]:
         if not self.reversals and not self.stops:
+            self._unwatch_when_idle()
             return NO_COMMANDS
         kind = type(event)
         if kind is OrderUpdated or kind is PositionUpdated:
@@ -289,6 +294,7 @@ class CompositeCommands:
             self._give_up("flatten all started")
         elif isinstance(event, BrokerFailed) and _is_exit_label(event.command):
             self._give_up(f"the broker said: {event.reason}")
+        self._unwatch_when_idle()
         return NO_COMMANDS
 
     def on_time(self, now_ns: int, state: State) -> Iterable[Command]:
@@ -300,6 +306,7 @@ class CompositeCommands:
             del self.stops[move.order_id]
             self._said(f"order {move.order_id} to the market stopped: its cancel was not confirmed")
             move.done.finish()
+        self._unwatch_when_idle()
         return NO_COMMANDS
 
     def _give_up(self, why: str) -> None:
