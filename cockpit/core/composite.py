@@ -20,8 +20,9 @@ The later steps wait for the broker's news (an order cancelled, the position fla
 for a time: they are taken by this watcher (watching only while a step waits) as the
 events are folded, after every other watcher has seen them (the risk engine judges the
 close's fill before the entry is asked for), and submitted under the origins in
-:data:`COMPOSED_ORIGINS`, so a replay re-derives them from the same events. A flatten, a failed close or cancel, or the broker saying
-nothing for :data:`STEP_TIMEOUT_NS` stops what is waiting, with a line that says so.
+:data:`COMPOSED_ORIGINS`, so a replay re-derives them from the same events. A flatten, a
+failed close or cancel, or the broker saying nothing for :data:`STEP_TIMEOUT_NS` stops what
+is waiting, with a line that says so.
 """
 
 from __future__ import annotations
