@@ -11,7 +11,7 @@ each one passes validation and the gates like any other command):
   enters the other way at market for the same size once the broker reports flat. The
   entry is judged then like any entry, so a reverse never leaves the account bigger than
   the contract limit allows, and a denied entry leaves it flat, never half-protected.
-* ``MoveToMarket`` moves a limit to the touch (a buy to the ask: it trades now at that
+* ``MoveToMarket`` moves a limit to the touch (a buy to the ask: it fills now at that
   price or better); a stop is cancelled and, once the broker confirms the cancel, what it
   had left goes at market: an exit stop as a close (never more than the position), an
   entry stop as a market entry.

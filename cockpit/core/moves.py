@@ -3,7 +3,7 @@
 A sell stop at or above the bid (a buy stop at or below the ask) would trigger the moment
 it lands, and a buy limit above the ask (a sell limit under the bid) would cross the
 spread: a move that does either is not a move but an accident, so it is denied with the
-prices that say why. A limit *at* the touch is the way to trade now, and is allowed.
+prices that say why. A limit *at* the touch is the way to fill now, and is allowed.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def moved(order: Order, ticks: int) -> tuple[int | None, int | None] | None:
 
 
 def touch(side: Side, quote: QuoteUpdated) -> int:
-    """Where an order on ``side`` trades now: a buy at the ask, a sell at the bid."""
+    """Where an order on ``side`` fills now: a buy at the ask, a sell at the bid."""
     return quote.ask if side is Side.BUY else quote.bid
 
 
@@ -75,7 +75,7 @@ def crossing(
 
 def fills_at_once(order: Order, limit: int | None, quote: QuoteUpdated | None) -> bool:
     """A limit moved to the other side's touch (a buy at the ask) trades the moment it
-    lands: the way to trade now is ``M``, never a nudge of one tick."""
+    lands: the way to fill now is ``M``, never a nudge of one tick."""
     if quote is None or limit is None or order.type not in LIMITS:
         return False
     return limit >= quote.ask if order.side is Side.BUY else limit <= quote.bid
