@@ -21,8 +21,8 @@ for a time: they are taken by this watcher (watching only while a step waits) as
 events are folded, after every other watcher has seen them (the risk engine judges the
 close's fill before the entry is asked for), and submitted under the origins in
 :data:`COMPOSED_ORIGINS`, so a replay re-derives them from the same events. A flatten, a
-failed close or cancel, or the broker saying nothing for :data:`STEP_TIMEOUT_NS` stops what
-is waiting, with a line that says so.
+close by hand, a failed close or cancel, or the broker saying nothing for
+:data:`STEP_TIMEOUT_NS` stops what is waiting, with a line that says so.
 """
 
 from __future__ import annotations
@@ -117,6 +117,9 @@ class CompositeCommands:
         held = state.position_size(symbol)
         if held == 0:
             return engine._deny(command, f"no open {symbol} position")
+        reversal = self.reversals.get(symbol)
+        if reversal is not None and command.origin not in COMPOSED_ORIGINS:
+            self._end_reversal(reversal, "closed by hand")  # the trader took it back
         if command.size <= 0:
             return engine._deny(command, f"size must be at least 1 (got {command.size})")
         if engine.flattening or command.size >= abs(held):

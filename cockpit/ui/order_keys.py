@@ -23,7 +23,6 @@ from typing import Protocol
 
 from cockpit.core.commands import (
     CloseContracts,
-    ClosePosition,
     Command,
     ModifyOrder,
     MoveToMarket,
@@ -114,4 +113,6 @@ class OrderKeys:
         self.submit(CloseContracts(symbol=self.symbol, size=1))
 
     def action_close_position(self: Trading) -> None:
-        self.submit(ClosePosition(symbol=self.symbol))
+        """All of it: the broker's own close (a close during a reverse also stops its entry)."""
+        held = abs(self.state.position_size(self.symbol))
+        self.submit(CloseContracts(symbol=self.symbol, size=max(1, held)))

@@ -353,3 +353,20 @@ async def test_a_limit_already_at_the_touch_is_left_as_it_is(rig: Rig) -> None:
     assert verdict.accepted
     assert verdict.reason == f"order {order_id} is already at the market"
     assert rig.broker.named("modify") == []
+
+
+async def test_a_close_by_hand_during_a_reverse_stops_its_entry(rig: Rig) -> None:
+    """`r` then `c` before the broker closed: flat at the end, the entry never sent."""
+    rig.broker.fill_position(MNQ, 2)
+    rig.broker.hold["close"] = closes = asyncio.Event()
+    reverse = rig.engine.submit(ReversePosition(symbol=MNQ))
+    await rig.broker.wait_for_calls("close", 1)
+    close = rig.engine.submit(CloseContracts(symbol=MNQ, size=2))
+    assert close.accepted
+    assert any("reverse MNQ stopped: closed by hand" in n.text for n in rig.of_type(Notice))
+    closes.set()
+    await reverse.done()
+    await rig.engine.drain()
+    assert rig.state.is_flat()
+    assert requests(rig) == []
+    assert rig.broker.named("close") == [MNQ]
