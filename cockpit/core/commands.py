@@ -100,3 +100,43 @@ class StartLockout(Command):
 
     until_ns: int
     reason: str = "manual lockout"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CloseContracts(Command):
+    """Close ``size`` contracts of the position at market (a partial close): an exit, so
+    no state blocks it, and never more than the position (all of it is a ``ClosePosition``)."""
+
+    symbol: str
+    size: int
+
+    @property
+    def label(self) -> str:
+        return f"close {self.size} {self.symbol}"
+
+    @property
+    def is_exit(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReversePosition(Command):
+    """Close the position, then enter the other way at market for the same size."""
+
+    symbol: str
+
+    @property
+    def label(self) -> str:
+        return f"reverse {self.symbol}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MoveToMarket(Command):
+    """Move a working order to the market: a limit to the touch; a stop is cancelled and
+    what it had left goes at market once the broker confirms the cancel."""
+
+    order_id: int
+
+    @property
+    def label(self) -> str:
+        return f"order {self.order_id} to the market"

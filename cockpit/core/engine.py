@@ -40,6 +40,7 @@ from cockpit.core.commands import (
     PlaceOrder,
     SetArmed,
 )
+from cockpit.core.composite import CompositeCommands
 from cockpit.core.events import (
     ArmChanged,
     BrokerFailed,
@@ -59,6 +60,7 @@ from cockpit.core.events import (
 )
 from cockpit.core.instruments import OffTickGrid
 from cockpit.core.models import OrderRequest, OrderStatus
+from cockpit.core.moves import crossing
 from cockpit.core.state import State
 from cockpit.core.validation import Denial, Why, trading_denial, validate_order
 
@@ -193,6 +195,9 @@ class Engine:
         self.handlers: dict[type[Command], Callable[[Any], Verdict]] = {}
         """Handlers for commands the engine itself does not know (the risk engine registers
         ``StartLockout``); they run after the gates pass the command."""
+        self.composite = CompositeCommands(self)
+        """Partial close, reverse, an order to the market (:mod:`cockpit.core.composite`)."""
+        self.composite.attach()
 
     # Inbound -----------------------------------------------------------------------------
 
@@ -519,6 +524,13 @@ class Engine:
             return self._deny(command, "price is not a number")
         if command.size is not None and command.size <= 0:
             return self._deny(command, f"size must be at least 1 (got {command.size})")
+        if limit is not None or stop is not None:
+            quote = self.state.quotes.get(order.symbol)
+            moved_limit = limit if limit is not None else order.limit
+            moved_stop = stop if stop is not None else order.stop
+            crossed = crossing(order, moved_limit, moved_stop, quote, spec)
+            if crossed is not None:
+                return self._deny(command, crossed, "market")
         request = OrderRequest(
             symbol=order.symbol,
             side=order.side,

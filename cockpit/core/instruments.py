@@ -95,6 +95,13 @@ class Instrument:
             return (total * self.tick_value).quantize(Decimal("0.01"))
         return self.tick_value * ticks * contracts
 
+    def ticks_in(self, amount: Decimal) -> int | None:
+        """How many ticks (over all contracts) a P&L of ``amount`` is: ``8.00`` on MNQ is
+        16. ``None`` when it is not a whole number of ticks (a broker's figure after
+        something other than price moved it)."""
+        count = amount / self.tick_value
+        return int(count) if count == count.to_integral_value() else None
+
     def front_month(self, today: date) -> tuple[str, int]:
         """(month code, year) of the contract most traders are in on ``today``.
 

@@ -1,4 +1,4 @@
-"""How money and time left read, everywhere: the header, the blotters, the risk panel,
+"""How money, ticks and time left read, everywhere: the header, the blotters, the risk panel,
 risk reasons, the journal's tables and the gateway's messages all call these.
 
 Pure functions with no UI: the core and the risk rules word their reasons with them, so
@@ -27,6 +27,12 @@ def money(amount: Decimal, *, sign: bool = False) -> str:
     if cents > 0 and sign:
         return f"+{text}"
     return text
+
+
+def ticks(count: int) -> str:
+    """A P&L in ticks, over all contracts: ``+16t``, ``-3t``, ``0t``. Beside the dollars
+    it reads ``+16t  +8.00``."""
+    return f"{count:+d}t" if count else "0t"
 
 
 def dollars(amount: Decimal) -> str:

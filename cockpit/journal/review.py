@@ -2,8 +2,9 @@
 
 * ``fills``: every fill with price, fee and P&L as the broker reported them.
 * ``trades``: round trips, flat to flat per instrument (a flip closes one and opens the
-  next), with entry and exit averages, size, P&L, fees, duration, and MAE / MFE: the worst
-  and best the trade stood at, from the recorded prints while it was open.
+  next), with entry and exit averages, size, P&L in ticks and dollars, fees, duration,
+  and MAE / MFE: the worst and best the trade stood at, from the recorded prints while
+  it was open.
 * ``curve``: the day's P&L second by second, realized after fees plus open at the prints.
 * ``rule_hits``: denials, enforcement, risk state changes and lockouts.
 
@@ -68,6 +69,8 @@ class Trip:
     pnl: Decimal = ZERO
     fees: Decimal = ZERO
     fills: int = 0
+    ticks: int = 0
+    """What the prices made, in ticks over all contracts (``pnl`` is the broker's dollars)."""
 
 
 @dataclass
@@ -121,7 +124,9 @@ def round_trips(
                 remaining = 0
             else:
                 qty = -position if abs(remaining) >= abs(position) else remaining
-                realized[id(trip)] += _close_lots(book, qty, fill.price)
+                closed = _close_lots(book, qty, fill.price)
+                realized[id(trip)] += closed
+                trip.ticks += closed
                 trip.exited += abs(qty)
                 trip.exit_ticks += abs(qty) * fill.price
                 share = fee_left
@@ -374,6 +379,7 @@ def trades_frame(
         rows["size"].append(trip.size)
         rows["entry"].append(_average(spec, trip.entry_ticks, trip.entered))
         rows["exit"].append(_average(spec, trip.exit_ticks, trip.exited))
+        rows["ticks"].append(trip.ticks)
         rows["pnl"].append(trip.pnl)
         rows["fees"].append(trip.fees)
         rows["net"].append(trip.pnl - trip.fees)
@@ -402,6 +408,7 @@ TRADE_COLUMNS: dict[str, Any] = {
     "size": pl.Int64,
     "entry": pl.Decimal(38, 6),
     "exit": pl.Decimal(38, 6),
+    "ticks": pl.Int64,
     "pnl": MONEY,
     "fees": MONEY,
     "net": MONEY,

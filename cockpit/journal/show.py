@@ -218,7 +218,7 @@ def trades_table(review: Review, palette: Palette = PLAIN) -> Table:
     left = ("Symbol", "Side")
     columns = (
         "#", "Symbol", "Side", "Size", "Entry (CT)", "Held", "Entry", "Exit",
-        "Net", "MAE", "MFE", "P&L", "Fees", "Exit (CT)",
+        "Net", "MAE", "MFE", "Ticks", "P&L", "Fees", "Exit (CT)",
     )  # fmt: skip
     for name in columns:
         table.add_column(name, justify="left" if name in left else "right")
@@ -235,6 +235,7 @@ def trades_table(review: Review, palette: Palette = PLAIN) -> Table:
             styled_money(row["net"], palette),
             money(row["mae"]),
             money(row["mfe"]),
+            core_text.ticks(row["ticks"]),
             styled_money(row["pnl"], palette),
             money(row["fees"], sign=False),
             when(row["exit_ns"]),

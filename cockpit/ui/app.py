@@ -44,6 +44,7 @@ from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
 from cockpit.ui.denials import denial_words, spelt_key
 from cockpit.ui.format import clock, money
 from cockpit.ui.keymap import check_keymap
+from cockpit.ui.order_keys import OrderKeys
 from cockpit.ui.pnl import floor_room, loss_room, pnl_view
 from cockpit.ui.screens.arm_reason import ArmReasonScreen
 from cockpit.ui.screens.keys import KeysScreen
@@ -106,7 +107,7 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-class CockpitApp(App[int]):
+class CockpitApp(OrderKeys, App[int]):
     """A trading cockpit over one :class:`Session`."""
 
     CSS_PATH = "cockpit.tcss"

@@ -12,6 +12,20 @@ SIZE_KEYS = [
     Binding(str(n), f"set_size({n})", f"size {n}", show=False, id=f"size-{n}") for n in range(1, 10)
 ]
 
+ORDER_KEYS = [
+    Binding("shift+up", "order_step(1)", "highlighted order up 1 tick × size", id="order-up"),
+    Binding(
+        "shift+down", "order_step(-1)", "highlighted order down 1 tick × size", id="order-down"
+    ),
+    Binding("M", "order_to_market", "highlighted order to the market", id="order-to-market"),
+    Binding("r", "reverse_position", "reverse the position", id="reverse-position"),
+    Binding("h", "close_half", "close half the position", id="close-half"),
+    Binding("o", "close_one", "close one contract", id="close-one"),
+    Binding("c", "close_position", "close the position", id="close-position"),
+]
+"""Keys that move working orders and close or reverse the selected instrument's position
+(cockpit/ui/order_keys.py)."""
+
 COCKPIT_BINDINGS: list[Binding] = [
     Binding("a", "toggle_arm", "arm / disarm", id="arm"),
     Binding("b", "buy_market", "buy market", id="buy-market"),
@@ -28,6 +42,7 @@ COCKPIT_BINDINGS: list[Binding] = [
     Binding("right_square_bracket", "timeframe(1)", "longer timeframe", id="timeframe-next"),
     Binding("x", "cancel_selected", "cancel highlighted order", id="cancel-order"),
     Binding("C", "cancel_all", "cancel all orders", id="cancel-all"),
+    *ORDER_KEYS,
     Binding("F", "flatten_all", "flatten all", priority=True, id="flatten-all"),
     Binding("L", "lockout_panel", "lockout panel", id="lockout-panel"),
     Binding("R", "risk_panel", "risk panel", id="risk-panel"),
@@ -67,6 +82,22 @@ FOOTER_ORDER = (
     "show-keys",
 )
 """The order keys are shown in, left to right."""
+
+ORDER_IDS = frozenset(
+    {
+        "buy-market",
+        "sell-market",
+        "join-bid",
+        "join-ask",
+        "limit-ticket",
+        "cancel-order",
+        "cancel-all",
+        *(binding.id for binding in ORDER_KEYS if binding.id is not None),
+    }
+)
+"""Keys that send orders: in a replay they reach no broker, so a replay key may take one
+of their keys there (``o`` closes one contract live and jumps to the next lockout in a
+replay). Flatten is not among them: no key ever shadows it."""
 
 #: Extra keys of REPLAY mode (``cockpit replay``).
 REPLAY_BINDINGS: list[Binding] = [

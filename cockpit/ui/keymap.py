@@ -3,7 +3,9 @@
 Every binding has an id (``flatten-all``); a remap names the id and the new key. An
 unknown id, or two actions ending up on the same key, stops the start with a message
 that names both actions, because a flatten key that silently does something else is
-the worst bug a trading screen can have.
+the worst bug a trading screen can have. Keys are checked where they act together: the
+cockpit's among themselves, and a replay's beside the cockpit keys that still act in a
+replay (order keys reach no broker there, so a replay key may share a key with one).
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from textual.binding import Binding
 from textual.keys import _character_to_key  # Textual is pinned; this is its own normaliser
 
 from cockpit.config import locate
-from cockpit.ui.bindings import COCKPIT_BINDINGS, REPLAY_BINDINGS
+from cockpit.ui.bindings import COCKPIT_BINDINGS, ORDER_IDS, REPLAY_BINDINGS
+
+KEY_SPACES: tuple[tuple[Binding, ...], ...] = (
+    tuple(COCKPIT_BINDINGS),
+    (*REPLAY_BINDINGS, *(b for b in COCKPIT_BINDINGS if b.id not in ORDER_IDS)),
+)
+"""The bindings that act together: the cockpit's, and a replay's."""
 
 
 class KeymapError(ValueError):
@@ -39,10 +47,11 @@ def normalize(keys: str) -> list[str]:
 
 
 def check_keymap(
-    remaps: Mapping[str, str], bindings: Iterable[Binding] = (*COCKPIT_BINDINGS, *REPLAY_BINDINGS)
+    remaps: Mapping[str, str], spaces: Iterable[Iterable[Binding]] = KEY_SPACES
 ) -> dict[str, str]:
     """The keymap Textual should use, or :class:`KeymapError` saying what is wrong."""
-    by_id = {b.id: b for b in bindings if b.id is not None}
+    together = [list(space) for space in spaces]
+    by_id = {b.id: b for space in together for b in space if b.id is not None}
     unknown = [binding_id for binding_id in remaps if binding_id not in by_id]
     if unknown:
         close = difflib.get_close_matches(unknown[0], [str(i) for i in by_id], n=1)
@@ -55,19 +64,32 @@ def check_keymap(
     empty = [binding_id for binding_id, keys in remaps.items() if not normalize(keys)]
     if empty:
         raise KeymapError(f'[keys] {empty[0]} has no key; give one like "ctrl+x"', empty[:1])
-    owners: dict[str, str] = {}
-    for binding_id, binding in by_id.items():
+    for space in together:
+        _check_space(remaps, space)
+    return {binding_id: ",".join(normalize(keys)) for binding_id, keys in remaps.items()}
+
+
+def _check_space(remaps: Mapping[str, str], space: list[Binding]) -> None:
+    """Two actions of one key space on one key: :class:`KeymapError` naming both."""
+    owners: dict[str, Binding] = {}
+    for binding in space:
+        binding_id = binding.id
+        if binding_id is None:
+            continue
         keys = normalize(remaps[binding_id]) if binding_id in remaps else normalize(binding.key)
         for key in keys:
             other = owners.get(key)
             if other is not None:
                 raise KeymapError(
-                    f"[keys] key {key!r} is bound to both {other} ({by_id[other].description})"
+                    f"[keys] key {key!r} is bound to both {other.id} ({other.description})"
                     f" and {binding_id} ({binding.description}); give one of them another key",
-                    [entry for entry in (binding_id, other) if entry in remaps],
+                    [
+                        entry
+                        for entry in (binding_id, other.id)
+                        if entry is not None and entry in remaps
+                    ],
                 )
-            owners[key] = binding_id
-    return {binding_id: ",".join(normalize(keys)) for binding_id, keys in remaps.items()}
+            owners[key] = binding
 
 
 def keys_problem(keys: Mapping[str, str], text: str | None, path: Path | None) -> str | None:

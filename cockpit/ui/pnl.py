@@ -8,12 +8,13 @@ the last known one, marked stale; a position never priced shows no number, not 0
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from cockpit.core.events import Link, LinkStatus
 from cockpit.core.state import State
+from cockpit.core.text import ticks
 from cockpit.risk.rules.base import Level
 from cockpit.ui.format import money
 
@@ -106,6 +107,8 @@ class PnlView:
     """The market feed is not connected: open P&L is the last known, not live."""
     room: LossRoom | None = None
     floor: FloorRoom | None = None
+    ticks: dict[str, int] = field(default_factory=dict)
+    """Open P&L in ticks over the whole position, for the positions that are priced."""
 
     @property
     def open_total(self) -> Decimal:
@@ -125,6 +128,23 @@ class PnlView:
         """``+12.50``, ``~+12.50`` while stale, ``—`` when never priced."""
         return self.marked(self.open.get(symbol), self.stale)
 
+    def open_words(self, symbol: str, width: int) -> str:
+        """``+16t  +8.00`` in ``width`` characters (the positions blotter): the ticks go
+        first when it is too narrow (the dollars never are cut); ``~`` first while stale,
+        ``—`` when never priced."""
+        pnl = self.open.get(symbol)
+        if pnl is None:
+            return "—"
+        mark = STALE_MARK if self.stale else ""
+        cash = money(pnl, sign=True)
+        count = self.ticks.get(symbol)
+        if count is not None:
+            for gap in ("  ", " "):
+                text = f"{mark}{ticks(count)}{gap}{cash}"
+                if len(text) <= width:
+                    return text
+        return f"{mark}{cash}"
+
     @staticmethod
     def marked(pnl: Decimal | None, stale: bool) -> str:
         if pnl is None:
@@ -136,8 +156,12 @@ class PnlView:
 def pnl_view(state: State, room: LossRoom | None = None, floor: FloorRoom | None = None) -> PnlView:
     """Read the P&L once, for every widget that shows it this frame."""
     opened: dict[str, Decimal | None] = {}
-    for symbol in sorted(state.positions):
-        priced = state.mark(symbol) is not None and symbol in state.instruments
+    ticks: dict[str, int] = {}
+    for symbol, position in sorted(state.positions.items()):
+        mark = state.mark(symbol)
+        priced = mark is not None and symbol in state.instruments
         opened[symbol] = state.open_pnl(symbol) if priced else None
+        if mark is not None and priced:
+            ticks[symbol] = position.open_ticks(mark)
     stale = state.links[Link.MARKET] is not LinkStatus.CONNECTED
-    return PnlView(state.net_realized, opened, stale, room, floor)
+    return PnlView(state.net_realized, opened, stale, room, floor, ticks)

@@ -189,9 +189,11 @@ class ReplayApp(CockpitApp):
         return super().key_for(binding_id)
 
     def key_rows(self) -> list[tuple[str, str, str]]:
-        """``?`` in a replay lists the replay keys first."""
+        """``?`` in a replay lists the replay keys first, then the cockpit's that a replay
+        key does not take (``o`` is the next lockout here, not close one)."""
         replay = [(self.key_for(b.id), b.description, b.id) for b in REPLAY_BINDINGS if b.id]
-        return replay + super().key_rows()
+        taken = {key for key, _, _ in replay}
+        return replay + [row for row in super().key_rows() if row[0] not in taken]
 
     @cached_property
     def _footer_keys(self) -> list[tuple[int, str, str]]:

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cockpit.core.clock import NS_PER_SECOND
-from cockpit.core.text import countdown, dollars, money
+from cockpit.core.instruments import INSTRUMENTS
+from cockpit.core.text import countdown, dollars, money, ticks
 
 SECOND = NS_PER_SECOND
 
@@ -66,3 +67,16 @@ def test_money_reads_back_to_its_amount(amount: Decimal) -> None:
 def test_countdown_reads_like_a_clock(left_ns: int, shown: str) -> None:
     """``4:09`` under an hour, ``1:04:09`` over it, rounded up to the second, never negative."""
     assert countdown(left_ns) == shown
+
+
+def test_ticks_read_signed_with_a_t_and_zero_unsigned() -> None:
+    """``+16t``, ``-3t``, and zero as ``0t``: neither up nor down, like ``0.00``."""
+    assert [ticks(16), ticks(-3), ticks(0)] == ["+16t", "-3t", "0t"]
+
+
+def test_a_pnl_reads_back_in_ticks_only_when_it_is_whole_ticks() -> None:
+    """MNQ ($0.50 a tick): 8.00 is 16 ticks, -0.50 is -1, 0.30 is no whole number."""
+    mnq = INSTRUMENTS["MNQ"]
+    assert mnq.ticks_in(Decimal("8.00")) == 16
+    assert mnq.ticks_in(Decimal("-0.50")) == -1
+    assert mnq.ticks_in(Decimal("0.30")) is None

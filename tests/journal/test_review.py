@@ -10,6 +10,7 @@ from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Fill, Side
 from cockpit.journal.reader import open_journal
 from cockpit.journal.review import excursions, pnl_curve, review, round_trips, trades_frame
+from cockpit.journal.show import trades_table
 
 from .conftest import START_NS, Recorded
 
@@ -84,3 +85,25 @@ def test_review_of_the_recorded_session_matches_the_live_figures(recorded: Recor
     assert result.rule_hits["rule"].to_list() == ["armed", "tick grid", "armed"]
     assert all(m <= 0 for m in result.trades["mae"].to_list())
     assert all(m >= 0 for m in result.trades["mfe"].to_list())
+
+
+def test_each_round_trip_has_its_pnl_in_ticks() -> None:
+    """The flip's two trips made +6 and +2 ticks over their contracts, in the trades frame
+    and in the review's table beside the dollars."""
+    trips, _ = round_trips(FILLS, INSTRUMENTS)
+    assert [t.ticks for t in trips] == [6, 2]
+    frame = trades_frame(
+        trips, pl.DataFrame({"trip": [], "mae_ticks": [], "mfe_ticks": []}), INSTRUMENTS
+    )
+    assert frame["ticks"].to_list() == [6, 2]
+
+
+def test_the_recorded_trips_ticks_are_worth_their_pnl(recorded: Recorded) -> None:
+    """Every round trip of the recorded session: its ticks times the tick value are its P&L,
+    and the review's table shows them (`+Nt`)."""
+    with open_journal(recorded.path) as journal:
+        result = review(journal)
+    for row in result.trades.iter_rows(named=True):
+        assert INSTRUMENTS[row["symbol"]].money(row["ticks"]) == row["pnl"]
+    table = trades_table(result)
+    assert "Ticks" in [column.header for column in table.columns]

@@ -82,7 +82,7 @@ async def test_a_room_on_realized_pnl_says_so() -> None:
 
 async def test_header_and_positions_show_the_same_open_pnl_in_every_frame() -> None:
     """Frame after frame while the market moves, the header's open P&L is the blotter's
-    and the watchlist's position line's."""
+    dollars (beside the same move in ticks) and the watchlist's position line's."""
     app = demo_app()
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, 5)
@@ -95,7 +95,8 @@ async def test_header_and_positions_show_the_same_open_pnl_in_every_frame() -> N
                 app.drain()
                 header = OPEN.search(app.header.render().plain)
                 assert header is not None
-                shown = app.positions._cells["MNQ"][3].text
+                in_ticks, shown = app.positions._cells["MNQ"][3].text.split()
+                assert Decimal(shown) == Decimal(in_ticks.removesuffix("t")) / 2  # MNQ $0.50
                 detail = "".join(text for text, _ in app.watchlist.render_row(POSITION_ROW, 60))
                 in_watchlist = detail.split()[-1]
                 if not header.group(1) == shown == in_watchlist:
@@ -117,7 +118,7 @@ async def test_a_stale_feed_keeps_the_last_open_pnl_marked_stale() -> None:
         cell = app.positions._cells["MNQ"][3]
         assert (cell.text, cell.style) == (f"~{before}", "blotter--dim")
         header = app.header.render().plain
-        assert f"/ open ~{before} stale)" in header
+        assert f"/ open ~{before.split()[-1]} stale)" in header
 
 
 async def test_the_order_ticket_bid_and_ask_follow_the_market() -> None:

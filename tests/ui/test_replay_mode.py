@@ -192,3 +192,17 @@ def test_review_snapshot(snap_compare, recorded) -> None:  # type: ignore[no-unt
         await press(pilot, "v")
 
     assert snap_compare(replay_app(path), terminal_size=(120, 40), run_before=run_before)
+
+
+async def test_o_in_a_replay_jumps_to_a_lockout_not_a_close(recorded) -> None:  # type: ignore[no-untyped-def]
+    """`o` closes one contract live; in a replay the replay's `o` wins: the next lockout,
+    and `?` lists `o` once."""
+    path, _ = recorded
+    app = replay_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "o")
+        assert app._replay_message == "no next lockout"
+        assert "close 1" not in app.footer.render().plain
+        keys = [key for key, _, _ in app.key_rows()]
+        assert keys.count("o") == 1

@@ -190,10 +190,11 @@ def pnl_style(value: Decimal) -> str:
 
 
 class PositionsTable(KeyedTable):
-    """Open positions with their average and open P&L: the frame's :class:`PnlView`, the
-    one the header shows (``~`` and dim while the feed is down: the last known value)."""
+    """Open positions with their average and open P&L in ticks and dollars (``+16t
+    +8.00``): the frame's :class:`PnlView`, the one the header shows (``~`` and dim while
+    the feed is down: the last known value)."""
 
-    COLUMNS = (("SYM", 4), ("POS", 4), ("AVG", 11), ("OPEN P&L", 10))
+    COLUMNS = (("SYM", 4), ("POS", 4), ("AVG", 11), ("OPEN P&L", 12))
     RIGHT = frozenset({"POS", "AVG", "OPEN P&L"})
 
     def __init__(self, *, id: str | None = None, cursor: bool = False) -> None:
@@ -214,7 +215,7 @@ class PositionsTable(KeyedTable):
                 Cell(symbol),
                 Cell(f"{position.size:+d}", side, right=True),
                 Cell(average(spec, position), right=True),
-                Cell(pnl.open_text(symbol), style, right=True),
+                Cell(pnl.open_words(symbol, self.COLUMNS[3][1]), style, right=True),
             )
         self.sync(rows)
 

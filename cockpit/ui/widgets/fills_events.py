@@ -12,6 +12,7 @@ import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from cockpit.core.events import (
     BrokerFailed,
@@ -29,11 +30,20 @@ from cockpit.core.events import (
     Reconciled,
     RiskStateChanged,
 )
+from cockpit.core.instruments import Instrument
 from cockpit.core.models import Order, OrderStatus, OrderType, Side
 from cockpit.core.state import State
+from cockpit.core.text import ticks
 from cockpit.ui.format import clock, money
 from cockpit.ui.widgets.blotters import SHORT_TYPES
 from cockpit.ui.widgets.lines import CachedLines
+
+
+def closed_pnl(pnl: Decimal, spec: Instrument) -> str:
+    """A closing fill's P&L in ticks and dollars, one phrase: ``+16t +8.00``."""
+    count = spec.ticks_in(pnl)
+    cash = money(pnl, sign=True)
+    return f"{ticks(count)} {cash}" if count is not None else cash
 
 
 def describe(event: Event, state: State) -> tuple[str, str, str]:
@@ -42,7 +52,7 @@ def describe(event: Event, state: State) -> tuple[str, str, str]:
     if isinstance(event, FillReceived):
         fill = event.fill
         spec = state.instruments[fill.symbol]
-        pnl = f"  P&L {money(fill.pnl, sign=True)}" if fill.pnl is not None else ""
+        pnl = f"  P&L {closed_pnl(fill.pnl, spec)}" if fill.pnl is not None else ""
         side = "bid" if fill.side.label == "BUY" else "ask"
         text = f"{fill.side.label} {fill.size} {fill.symbol} @ {spec.format(fill.price)}{pnl}"
         return "FILL", f"{text}  fee {money(fill.fee)}", side
