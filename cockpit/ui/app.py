@@ -40,10 +40,11 @@ from cockpit.core.models import OrderType, Side
 from cockpit.core.state import Changes, State
 from cockpit.risk.views import Banner
 from cockpit.session import Session
-from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
+from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER, LADDER_BINDINGS
 from cockpit.ui.denials import denial_words, spelt_key
 from cockpit.ui.format import clock, money
 from cockpit.ui.keymap import check_keymap
+from cockpit.ui.ladder_keys import LadderKeys
 from cockpit.ui.pnl import floor_room, loss_room, pnl_view
 from cockpit.ui.screens.arm_reason import ArmReasonScreen
 from cockpit.ui.screens.keys import KeysScreen
@@ -106,7 +107,7 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-class CockpitApp(App[int]):
+class CockpitApp(LadderKeys, App[int]):
     """A trading cockpit over one :class:`Session`."""
 
     CSS_PATH = "cockpit.tcss"
@@ -164,11 +165,14 @@ class CockpitApp(App[int]):
         self.orders = WorkingOrdersTable(id="orders", cursor=True)
         self.fills_and_events = FillsAndEvents(id="fills-and-events")
         self.footer = StatusFooter(id="footer")
+        self.build_ladder()
         self._drained = (
             self.header,
             self.banner,
             self.watchlist,
             self.chart,
+            self.ladder,
+            self.tape,
             self.positions,
             self.orders,
             self.fills_and_events,
@@ -183,10 +187,12 @@ class CockpitApp(App[int]):
         with Horizontal(id="top"):
             yield self.watchlist
             yield self.chart
+            yield self.ladder
         with Horizontal(id="bottom"):
             yield self.positions
             yield self.orders
             yield self.fills_and_events
+            yield self.tape
         yield self.footer
         yield Static(id="too-small", markup=False)
 
@@ -356,6 +362,7 @@ class CockpitApp(App[int]):
             ):
                 self.chart.redraw()
                 pending.bars.clear()
+            self.drain_ladder(changes, blotters_due or force)
             if blotters_due and not self.paused:
                 self._drain_blotters(pending, force)
             if blotters_due:
@@ -390,6 +397,7 @@ class CockpitApp(App[int]):
         self.session = session
         self.state, self.engine, self.clock = session.state, session.engine, session.clock
         self.watchlist.state = self.chart.state = session.state
+        self.rebind_ladder(session.state)
         self.positions.reset()
         self.orders.reset()
         self.fills_and_events.reset()
@@ -401,14 +409,16 @@ class CockpitApp(App[int]):
 
     def _update_footer(self, now: int) -> None:
         message = self._message if now < self._message_until else ""
+        aim, keys = self.ladder_footer() or ("", self._footer_keys)
         self.footer.update_view(
             armed=self.state.armed,
             symbol=self.symbol,
             size=self.ticket_size,
             timeframe=self.timeframe,
-            keys=self._footer_keys,
+            keys=keys,
             message=message,
             paused=self.paused,
+            aim=aim,
         )
 
     @cached_property
@@ -421,7 +431,7 @@ class CockpitApp(App[int]):
 
     def key_for(self, binding_id: str) -> str:
         """The key bound to ``binding_id`` now, remaps included, as a trader reads it."""
-        for binding in COCKPIT_BINDINGS:
+        for binding in (*COCKPIT_BINDINGS, *LADDER_BINDINGS):
             if binding.id == binding_id:
                 key = self._keymap.get(binding_id, binding.key).split(",")[0]
                 return self.get_key_display(binding.with_key(key))

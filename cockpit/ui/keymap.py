@@ -16,7 +16,21 @@ from textual.binding import Binding
 from textual.keys import _character_to_key  # Textual is pinned; this is its own normaliser
 
 from cockpit.config import locate
-from cockpit.ui.bindings import COCKPIT_BINDINGS, REPLAY_BINDINGS
+from cockpit.ui.bindings import (
+    COCKPIT_BINDINGS,
+    LADDER_BINDINGS,
+    LADDER_SHADOWS,
+    REPLAY_BINDINGS,
+    REPLAY_SHADOWS,
+)
+
+SCOPES: tuple[tuple[Binding, ...], ...] = (
+    tuple(COCKPIT_BINDINGS),
+    (*REPLAY_BINDINGS, *(b for b in COCKPIT_BINDINGS if b.id not in REPLAY_SHADOWS)),
+    (*LADDER_BINDINGS, *(b for b in COCKPIT_BINDINGS if b.id not in LADDER_SHADOWS)),
+)
+"""Bindings that answer keys together: the main screen, a replay, the ladder with focus.
+A key may mean one thing in each; within one, two actions on a key is an error."""
 
 
 class KeymapError(ValueError):
@@ -39,10 +53,11 @@ def normalize(keys: str) -> list[str]:
 
 
 def check_keymap(
-    remaps: Mapping[str, str], bindings: Iterable[Binding] = (*COCKPIT_BINDINGS, *REPLAY_BINDINGS)
+    remaps: Mapping[str, str], scopes: Iterable[Iterable[Binding]] = SCOPES
 ) -> dict[str, str]:
     """The keymap Textual should use, or :class:`KeymapError` saying what is wrong."""
-    by_id = {b.id: b for b in bindings if b.id is not None}
+    scopes = [tuple(scope) for scope in scopes]
+    by_id = {b.id: b for scope in scopes for b in scope if b.id is not None}
     unknown = [binding_id for binding_id in remaps if binding_id not in by_id]
     if unknown:
         close = difflib.get_close_matches(unknown[0], [str(i) for i in by_id], n=1)
@@ -55,18 +70,8 @@ def check_keymap(
     empty = [binding_id for binding_id, keys in remaps.items() if not normalize(keys)]
     if empty:
         raise KeymapError(f'[keys] {empty[0]} has no key; give one like "ctrl+x"', empty[:1])
-    owners: dict[str, str] = {}
-    for binding_id, binding in by_id.items():
-        keys = normalize(remaps[binding_id]) if binding_id in remaps else normalize(binding.key)
-        for key in keys:
-            other = owners.get(key)
-            if other is not None:
-                raise KeymapError(
-                    f"[keys] key {key!r} is bound to both {other} ({by_id[other].description})"
-                    f" and {binding_id} ({binding.description}); give one of them another key",
-                    [entry for entry in (binding_id, other) if entry in remaps],
-                )
-            owners[key] = binding_id
+    for scope in scopes:
+        _one_action_per_key(remaps, {b.id: b for b in scope if b.id is not None})
     return {binding_id: ",".join(normalize(keys)) for binding_id, keys in remaps.items()}
 
 
@@ -82,3 +87,18 @@ def keys_problem(keys: Mapping[str, str], text: str | None, path: Path | None) -
         where = f"{path}:{line}" if line else str(path)
         return f"{where}: {exc}"
     return None
+
+
+def _one_action_per_key(remaps: Mapping[str, str], by_id: Mapping[str, Binding]) -> None:
+    owners: dict[str, str] = {}
+    for binding_id, binding in by_id.items():
+        keys = normalize(remaps[binding_id]) if binding_id in remaps else normalize(binding.key)
+        for key in keys:
+            other = owners.get(key)
+            if other is not None:
+                raise KeymapError(
+                    f"[keys] key {key!r} is bound to both {other} ({by_id[other].description})"
+                    f" and {binding_id} ({binding.description}); give one of them another key",
+                    [entry for entry in (binding_id, other) if entry in remaps],
+                )
+            owners[key] = binding_id
