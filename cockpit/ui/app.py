@@ -651,7 +651,9 @@ class CockpitApp(LadderKeys, App[int]):
     def key_rows(self) -> list[tuple[str, str, str]]:
         """(key, what it does, binding id) for every cockpit binding, remaps applied."""
         return [
-            (self.key_for(b.id), b.description, b.id) for b in COCKPIT_BINDINGS if b.id is not None
+            (self.key_for(b.id), b.description, b.id)
+            for b in (*COCKPIT_BINDINGS, *LADDER_BINDINGS)
+            if b.id is not None
         ]
 
     def action_request_quit(self) -> None:

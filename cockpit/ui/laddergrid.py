@@ -76,7 +76,7 @@ class Layout:
     @property
     def used(self) -> int:
         """Cells per row: markers, six columns and the spaces between them."""
-        return 2 + 2 * self.orders + 2 * self.size + self.price + self.volume + 5
+        return 2 + 2 * self.orders + 2 * self.size + self.price + self.volume + 6
 
 
 def row_price(order: Order) -> int | None:
@@ -140,7 +140,7 @@ def header(layout: Layout) -> Row:
     """The column names: the words that say which side is which without colour."""
     o, s = layout.orders, layout.size
     text = (
-        f"{' ' * layout.pad} {'BUY':>{o}} {'BID':>{s}} {'PRICE':^{layout.price}} "
+        f"{' ' * layout.pad} {'BUY':>{o}} {'BID':>{s}} {'PRICE':>{layout.price}}  "
         f"{'ASK':<{s}} {'SELL':<{o}} {'VOL':>{layout.volume}} "
     )
     return [(text, "header")]
@@ -165,6 +165,7 @@ def row_runs(row: LadderRow, layout: Layout, format_price: Callable[[int], str])
         (f"{_size(row.bid, s):>{s}} ", "bid"),
         (f"{format_price(row.price):>{layout.price}}", price_style),
         (mark, price_style),
+        (" ", "price"),
         (f"{_size(row.ask, s):<{s}} ", "ask"),
         (f"{_fit(row.sells, o):<{o}} ", "sell"),
         (f"{_size(row.volume, layout.volume):>{layout.volume}}", "volume"),

@@ -139,7 +139,7 @@ class PriceLadder(CachedLines):
     def _price_width(self) -> int:
         spec = self.state.instruments[self.symbol]
         top = self.view.top
-        return max(5, len(spec.format(top)) + 1) if top is not None else 9
+        return max(5, len(spec.format(top))) if top is not None else 8
 
     # Keys ------------------------------------------------------------------------------
 
