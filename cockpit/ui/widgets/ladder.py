@@ -179,11 +179,12 @@ class PriceLadder(CachedLines):
         if index >= len(self._rows):
             return []
         spec = self.state.instruments[self.symbol]
+        row = self._rows[index]
         cursor = "ladder--cursor" if self.has_focus else "ladder--cursor-blurred"
-        return [
-            (text, _style_name(style, cursor))
-            for text, style in row_runs(self._rows[index], layout, spec.format)
+        runs = [
+            (text, _style_name(style, cursor)) for text, style in row_runs(row, layout, spec.format)
         ]
+        return runs if row.cursor else _merged(runs)
 
     def style_for(self, name: str) -> Style:
         if " " not in name:
@@ -200,6 +201,20 @@ class PriceLadder(CachedLines):
     def notify_style_update(self) -> None:
         self._combined.clear()
         super().notify_style_update()
+
+
+def _merged(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Blank cells in the widget's own style, and neighbours of one style joined: fewer
+    segments per row for the compositor (off the cursor row, blanks have no background)."""
+    out: list[tuple[str, str]] = []
+    for text, style in runs:
+        if not text.strip():
+            style = ""
+        if out and out[-1][1] == style:
+            out[-1] = (out[-1][0] + text, style)
+        else:
+            out.append((text, style))
+    return out
 
 
 def _style_name(style: str, cursor: str) -> str:
