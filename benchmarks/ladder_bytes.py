@@ -3,7 +3,8 @@
 The real app runs in a 120x40 pseudo-terminal (truecolor) as ``python -m
 benchmarks.ladder_bytes --child``: the paper broker fed in real time, in batches of
 everything due (as a socket buffer delivers), with 20,000 quotes a second over six
-instruments, 2,000 depth updates a second on MNQ and 200 MNQ prints a second. Once the
+instruments (MNQ's touch moving ten ticks a second, see ladder_storm), 2,000 depth
+updates a second on MNQ and 200 MNQ prints a second. Once the
 screen is up the benchmark types ``d`` (the ladder, with the keys) and ``T`` (time &
 sales), waits for both, then counts every byte read from the pty over ten seconds.
 """
@@ -21,8 +22,16 @@ from pathlib import Path
 from benchmarks._common import Figure
 from benchmarks._pty import terminal
 from benchmarks._session import bench_session
-from benchmarks._storm import STORM_SYMBOLS, Move, cycle, moves
-from benchmarks.ladder_storm import DEPTH, PRINTS, QUOTES, SYMBOL, depth_tape
+from benchmarks._storm import STORM_SYMBOLS, Move, cycle
+from benchmarks.ladder_storm import (
+    DEPTH,
+    MNQ_TICKS,
+    PRINTS,
+    QUOTES,
+    SYMBOL,
+    depth_tape,
+    storm_moves,
+)
 from cockpit.brokers.paper import PaperBroker
 from cockpit.cli import with_overrides
 from cockpit.config import load_settings
@@ -49,7 +58,7 @@ class StormBroker(PaperBroker):
     async def start(self, sink: EventSink) -> None:
         await super().start(sink)
         bids = {symbol: self.market.touch(symbol)[0] for symbol in self.symbols}
-        steps = moves(self.symbols, 200_000, start_bids=bids)
+        steps = storm_moves(200_000, start_bids=bids)
         self._feed = asyncio.get_running_loop().create_task(self._play(steps))
 
     async def stop(self) -> None:
@@ -131,7 +140,8 @@ def run() -> Figure:
         detail=(
             f"ladder and time & sales shown in a 120x40 truecolor pty under {QUOTES:,} "
             f"quotes/s over 6 instruments + {DEPTH:,} depth updates/s and {PRINTS} prints/s "
-            f"on {SYMBOL}; {MEASURE_S:.0f} s after {WARMUP_S:.0f} s; median of {RUNS} runs "
+            f"on {SYMBOL}, its touch moving {MNQ_TICKS:.0f} ticks/s; {MEASURE_S:.0f} s after "
+            f"{WARMUP_S:.0f} s; median of {RUNS} runs "
             f"({', '.join(f'{r / 1024:.1f}' for r in rates)} KB/s)"
         ),
     )

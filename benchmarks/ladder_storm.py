@@ -4,8 +4,10 @@ The real app runs headless at 120x40 on the wall clock with the paper broker, th
 shown with the order keys on MNQ and time & sales in place of fills & events. A task in
 the app's loop feeds, paced by the real clock in batches (each batch is everything due
 by now, as a socket buffer would be): 20,000 quotes a second over six instruments (as
-ui_storm), 2,000 depth updates a second on MNQ (one level each, within ten ticks of its
-touch, a tenth of them removing their level) and 200 MNQ prints a second.
+ui_storm, but MNQ's touch moves ten ticks a second, a fast market, where the shared
+walk moves it a thousand), 2,000 depth updates a second on MNQ (one level each, within
+ten ticks of its touch, a tenth of them removing their level) and 200 MNQ prints a
+second.
 
 Meanwhile a ladder key is posted every 40-120 ms: ``b`` (buy limit at the cursor) and
 ``s`` (sell limit at the cursor) in turn, ``C`` (cancel all, not timed) after every ten.
@@ -21,7 +23,8 @@ import asyncio
 import random
 import statistics
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import psutil
 
@@ -43,6 +46,9 @@ PRINTS = 200
 SYMBOL = "MNQ"
 SECONDS = 10.0
 RUNS = 3
+MNQ_TICKS = 10.0
+"""How many ticks a second MNQ's touch moves: a fast market (the shared storm's walk moves
+each instrument's touch on a third of its quotes, a thousand ticks a second)."""
 TARGET_CPU = 30.0
 TARGET_MS = 20.0
 BATCH_SLEEP = 0.002
@@ -56,6 +62,23 @@ class LadderRun:
     cpu_pct: float
     feed_cpu_pct: float
     fed_per_s: float
+
+
+def storm_moves(count: int, start_bids: Mapping[str, int] | None = None) -> list[Move]:
+    """The shared storm's quotes, with MNQ's touch moving :data:`MNQ_TICKS` a second."""
+    steps = moves(STORM_SYMBOLS, count, start_bids=start_bids)
+    rng = random.Random(17)
+    share = sum(move.symbol == SYMBOL for move in steps) / len(steps)
+    chance = MNQ_TICKS / (QUOTES * share)
+    bid = next(move.bid for move in steps if move.symbol == SYMBOL)
+    out = []
+    for move in steps:
+        if move.symbol == SYMBOL:
+            if rng.random() < chance:
+                bid += 1 if rng.random() < 0.5 else -1
+            move = replace(move, bid=bid, ask=bid + 1)
+        out.append(move)
+    return out
 
 
 def depth_tape(count: int, seed: int) -> list[tuple[int, int, bool]]:
@@ -170,7 +193,7 @@ async def one_run(
 
 
 def run() -> Figure:
-    steps = moves(STORM_SYMBOLS, int(QUOTES * SECONDS))
+    steps = storm_moves(int(QUOTES * SECONDS))
     levels = depth_tape(int(DEPTH * SECONDS), seed=3)
     runs = [cockpit_loop.run(one_run(steps, levels, seed)) for seed in range(RUNS)]
     base = [cockpit_loop.run(one_run(steps, levels, s, ladder=False)) for s in range(RUNS)]
@@ -195,7 +218,8 @@ def run() -> Figure:
             f"ladder key to order request p99 {p99:.1f} ms (p50 {p50:.1f}), "
             f"{frames:.1f} frames/s, feed and engine {feed_cpu:.0f}% of a core on top; "
             f"{QUOTES:,} quotes/s over 6 instruments + {DEPTH:,} depth updates/s and "
-            f"{PRINTS} prints/s on {SYMBOL} (fed {fed:,.0f} events/s) for {SECONDS:.0f} s; "
+            f"{PRINTS} prints/s on {SYMBOL}, its touch moving {MNQ_TICKS:.0f} ticks/s "
+            f"(fed {fed:,.0f} events/s) for {SECONDS:.0f} s; "
             f"median of {RUNS} runs, {samples} key presses, {missed} never reached the broker; "
             f"UI CPU per run {', '.join(f'{r.cpu_pct:.0f}' for r in runs)}%; "
             f"p99 per run {', '.join(f'{percentile(r.latencies_ms, 99):.1f}' for r in runs)} ms; "

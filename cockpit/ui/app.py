@@ -362,7 +362,7 @@ class CockpitApp(LadderKeys, App[int]):
             ):
                 self.chart.redraw()
                 pending.bars.clear()
-            self.drain_ladder(changes, blotters_due or force)
+            self.drain_ladder(changes, blotters_due, force)
             if blotters_due and not self.paused:
                 self._drain_blotters(pending, force)
             if blotters_due:

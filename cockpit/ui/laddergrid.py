@@ -73,6 +73,30 @@ class Layout:
                 return cls((width - layout.used) // 2, orders, size, price_width, volume)
         return cls(0, 4, 3, price_width, 4)
 
+    def changed_spans(self, old: LadderRow, new: LadderRow) -> list[tuple[int, int]]:
+        """The cells (start, end) of a row that differ between ``old`` and ``new``: a book
+        that changes one size repaints six cells, not the row. Another price or the cursor
+        coming or going repaints the whole row (its styles change across it)."""
+        if old.price != new.price or old.cursor != new.cursor:
+            return [(0, self.pad + self.used)]
+        o, s = self.orders, self.size
+        buys = self.pad + 1
+        bid = buys + o + 1
+        price = bid + s + 1
+        ask = price + self.price + 2
+        sells = ask + s + 1
+        volume = sells + o + 1
+        marks = (old.last, old.average) != (new.last, new.average)
+        fields = (
+            (old.buys != new.buys, buys, o),
+            (old.bid != new.bid, bid, s),
+            (marks, price, self.price + 1),
+            (old.ask != new.ask, ask, s),
+            (old.sells != new.sells, sells, o),
+            (old.volume != new.volume, volume, self.volume),
+        )
+        return [(start, start + width) for changed, start, width in fields if changed]
+
     @property
     def used(self) -> int:
         """Cells per row: markers, six columns and the spaces between them."""

@@ -130,3 +130,19 @@ def test_layout_fits_compact_and_wide() -> None:
     compact, wide = Layout.fit(39, 8), Layout.fit(67, 8)
     assert compact.used <= 39 and compact.orders >= len("2 LMT")
     assert wide.orders > compact.orders and wide.pad > 0
+
+
+def test_changed_spans_send_only_the_cells_that_changed() -> None:
+    """A new bid size repaints the bid cells, a new last print the price cells; another
+    price or the cursor repaints the row."""
+    layout = Layout.fit(67, 8)
+    row = LadderRow(100, bid=5, volume=30)
+    (bid,) = layout.changed_spans(row, LadderRow(100, bid=6, volume=30))
+    assert bid[1] - bid[0] == layout.size
+    (price,) = layout.changed_spans(row, LadderRow(100, bid=5, volume=30, last=True))
+    assert price[1] - price[0] == layout.price + 1 and price[0] > bid[1]
+    whole = [(0, layout.pad + layout.used)]
+    assert layout.changed_spans(row, LadderRow(101, bid=5, volume=30)) == whole
+    assert layout.changed_spans(row, LadderRow(100, bid=5, volume=30, cursor=True)) == whole
+    text = "".join(t for t, _ in row_runs(LadderRow(100, bid=6), layout, str))
+    assert text[bid[0] : bid[1]].strip() == "6"

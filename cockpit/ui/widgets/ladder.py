@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.style import Style
+from textual.geometry import Region
 
 from cockpit.core.clock import datetime_from_ns
 from cockpit.core.state import State
@@ -112,12 +113,22 @@ class PriceLadder(CachedLines):
             self._title()
             return
         before = self._rows
-        changed = {y + 1 for y, row in enumerate(new) if y >= len(before) or before[y] != row}
-        changed |= {y + 1 for y in range(len(new), len(before))}
         self._rows = new
-        if changed:
-            self.invalidate_rows(changed)
+        whole = {y + 1 for y in range(len(new), len(before))}
+        for y, row in enumerate(new):
+            if y >= len(before):
+                whole.add(y + 1)
+            elif before[y] != row:
+                self._repaint(y + 1, layout.changed_spans(before[y], row))
+        if whole:
+            self.invalidate_rows(whole)
         self._title()
+
+    def _repaint(self, y: int, spans: list[tuple[int, int]]) -> None:
+        """Render row ``y`` again but send only ``spans`` of it to the terminal."""
+        self._strips.pop(y, None)
+        for start, end in spans:
+            self.refresh(Region(start, y, end - start, 1))
 
     def _title(self) -> None:
         """The contract, and in words whether the order keys act here: set only when it
@@ -205,7 +216,8 @@ class PriceLadder(CachedLines):
 
 def _merged(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Blank cells in the widget's own style, and neighbours of one style joined: fewer
-    segments per row for the compositor (off the cursor row, blanks have no background)."""
+    segments, so fewer style codes per row sent to the terminal and less for the
+    compositor (off the cursor row, blanks have no background to keep)."""
     out: list[tuple[str, str]] = []
     for text, style in runs:
         if not text.strip():
