@@ -353,12 +353,16 @@ class CockpitApp(LadderKeys, App[int]):
             if changes.positions:
                 watchlist.positions_changed(changes.positions)
             watchlist.pnl_changed(self._pnl)
-            if chart_due and self.chart.display and (
-                force
-                or self.symbol in pending.bars
-                or self.symbol in pending.quotes
-                or pending.orders
-                or pending.positions
+            if (
+                chart_due
+                and self.chart.display
+                and (
+                    force
+                    or self.symbol in pending.bars
+                    or self.symbol in pending.quotes
+                    or pending.orders
+                    or pending.positions
+                )
             ):
                 self.chart.redraw()
                 pending.bars.clear()

@@ -29,9 +29,7 @@ def order(
     stop: int | None = None,
     order_id: int = 1,
 ) -> Order:
-    return Order(
-        order_id, 1, "MNQ", side, kind, size, OrderStatus.OPEN, limit=limit, stop=stop
-    )
+    return Order(order_id, 1, "MNQ", side, kind, size, OrderStatus.OPEN, limit=limit, stop=stop)
 
 
 def test_view_centres_on_the_first_price_with_the_cursor_on_it() -> None:
@@ -108,7 +106,8 @@ def test_rows_mark_last_average_and_cursor() -> None:
         cursor=100,
     )
     assert rows[1] == LadderRow(101, 0, 9, 40, "", "", True, True, False)
-    assert rows[2].bid == 7 and rows[2].cursor
+    assert rows[2].bid == 7
+    assert rows[2].cursor
 
 
 def test_row_text_tells_sides_and_cursor_apart_without_colour() -> None:
@@ -120,7 +119,8 @@ def test_row_text_tells_sides_and_cursor_apart_without_colour() -> None:
     text = "".join(t for t, _ in row_runs(row, layout, lambda p: f"{p / 4:.2f}"))
     assert head.index("BUY") < head.index("BID") < head.index("PRICE") < head.index("ASK")
     assert head.index("ASK") < head.index("SELL") < head.index("VOL")
-    assert text.strip().startswith(CURSOR_LEFT) and text.rstrip().endswith(CURSOR_RIGHT)
+    assert text.strip().startswith(CURSOR_LEFT)
+    assert text.rstrip().endswith(CURSOR_RIGHT)
     assert text.index("2 LMT") < text.index(" 7 ") < text.index("25.00")
     assert all(style.endswith(" cursor") for _, style in row_runs(row, layout, str))
 
@@ -128,8 +128,10 @@ def test_row_text_tells_sides_and_cursor_apart_without_colour() -> None:
 def test_layout_fits_compact_and_wide() -> None:
     """80x24 (39 cells) fits every column with words; a wide panel gets wider ones, centred."""
     compact, wide = Layout.fit(39, 8), Layout.fit(67, 8)
-    assert compact.used <= 39 and compact.orders >= len("2 LMT")
-    assert wide.orders > compact.orders and wide.pad > 0
+    assert compact.used <= 39
+    assert compact.orders >= len("2 LMT")
+    assert wide.orders > compact.orders
+    assert wide.pad > 0
 
 
 def test_changed_spans_send_only_the_cells_that_changed() -> None:
@@ -140,7 +142,8 @@ def test_changed_spans_send_only_the_cells_that_changed() -> None:
     (bid,) = layout.changed_spans(row, LadderRow(100, bid=6, volume=30))
     assert bid[1] - bid[0] == layout.size
     (price,) = layout.changed_spans(row, LadderRow(100, bid=5, volume=30, last=True))
-    assert price[1] - price[0] == layout.price + 1 and price[0] > bid[1]
+    assert price[1] - price[0] == layout.price + 1
+    assert price[0] > bid[1]
     whole = [(0, layout.pad + layout.used)]
     assert layout.changed_spans(row, LadderRow(101, bid=5, volume=30)) == whole
     assert layout.changed_spans(row, LadderRow(100, bid=5, volume=30, cursor=True)) == whole

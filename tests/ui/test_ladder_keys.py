@@ -42,7 +42,9 @@ async def test_buy_limit_three_ticks_below_the_bid_then_cancel_it_at_the_cursor(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 30)
         await press(pilot, "a", "d")
-        assert app.ladder.display and app.ladder.has_focus and not app.chart.display
+        assert app.ladder.display
+        assert app.ladder.has_focus
+        assert not app.chart.display
         target = app.state.quotes["MNQ"].bid - 3
         await aim_at(pilot, app, target)
         await press(pilot, "b")
@@ -69,7 +71,8 @@ async def test_footer_says_the_ladder_has_the_keys_and_esc_gives_them_back() -> 
         assert f"LADDER {app.state.instruments['MNQ'].format(cursor)}" in footer(app)
         assert "buy lmt" in footer(app)
         await press(pilot, "escape")
-        assert app.ladder.display and not app.ladder.has_focus
+        assert app.ladder.display
+        assert not app.ladder.has_focus
         assert "LADDER" not in footer(app)
         await press(pilot, "b")
         assert app.state.positions["MNQ"].size == 1
@@ -82,7 +85,9 @@ async def test_d_again_goes_back_to_the_chart() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
         await press(pilot, "d", "d")
-        assert app.chart.display and not app.ladder.display and not app.ladder.has_focus
+        assert app.chart.display
+        assert not app.ladder.display
+        assert not app.ladder.has_focus
 
 
 async def test_stop_on_the_wrong_side_is_denied_with_the_reason() -> None:
@@ -157,9 +162,11 @@ async def test_t_swaps_time_and_sales_with_fills_and_events() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 30)
         await press(pilot, "T")
-        assert app.tape.display and not app.fills_and_events.display
+        assert app.tape.display
+        assert not app.fills_and_events.display
         lines = painted(app.tape)
-        assert "TIME" in lines[0] and "SIZE" in lines[0]
+        assert "TIME" in lines[0]
+        assert "SIZE" in lines[0]
         prints = app.state.books["MNQ"].tape
         newest = prints[-1]
         word = "▲ BUY" if newest.aggressor is Side.BUY else "▼ SELL"
@@ -169,7 +176,8 @@ async def test_t_swaps_time_and_sales_with_fills_and_events() -> None:
         for line, event in zip(lines[1:], shown, strict=True):
             assert line.lstrip().startswith("★") == (event.size >= 10)
         await press(pilot, "T")
-        assert app.fills_and_events.display and not app.tape.display
+        assert app.fills_and_events.display
+        assert not app.tape.display
 
 
 def test_ladder_keys_may_shadow_main_keys_but_not_clash_among_themselves() -> None:

@@ -36,9 +36,11 @@ async def test_replay_keeps_d_for_decisions_and_shows_the_ladder_from_the_palett
         await app.run_action("ladder_toggle")
         await press(pilot, "T")
         await settle(pilot)
-        assert app.ladder.display and app.tape.display
+        assert app.ladder.display
+        assert app.tape.display
         book = app.state.books["MNQ"]
-        assert book.traded and book.tape
+        assert book.traded
+        assert book.tape
         ladder = "\n".join(painted(app.ladder))
         last = app.state.instruments["MNQ"].format(app.state.last["MNQ"])
         assert f"{last}●" in ladder
