@@ -327,7 +327,7 @@ class CockpitApp(LadderKeys, App[int]):
         # The blotters and the chart never share a tick: a key waits behind one of them
         # at most, never both.
         blotters_due = force or self._frame % BLOTTER_EVERY == 2
-        chart_due = force or self._frame % CHART_EVERY == 0
+        chart_due = (force or self._frame % CHART_EVERY == 0) and self.chart.display
         if not all(widget.is_attached for widget in self._drained):
             return  # mounting, or tearing down: Textual has pruned (some of) the widgets
         if self.hidden and changes.fills_and_events and state.fills_and_events:
@@ -353,16 +353,12 @@ class CockpitApp(LadderKeys, App[int]):
             if changes.positions:
                 watchlist.positions_changed(changes.positions)
             watchlist.pnl_changed(self._pnl)
-            if (
-                chart_due
-                and self.chart.display
-                and (
-                    force
-                    or self.symbol in pending.bars
-                    or self.symbol in pending.quotes
-                    or pending.orders
-                    or pending.positions
-                )
+            if chart_due and (
+                force
+                or self.symbol in pending.bars
+                or self.symbol in pending.quotes
+                or pending.orders
+                or pending.positions
             ):
                 self.chart.redraw()
                 pending.bars.clear()
