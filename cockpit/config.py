@@ -146,6 +146,10 @@ class UiSettings(Section):
     timeframe: str = "1m"
     theme: str = "cockpit-dark"
     default_size: int = Field(default=1, ge=1, le=1000)
+    ladder_hold_seconds: float = Field(default=2.0, ge=0, le=60)
+    """After each ladder cursor move the rows stay still this long (the trader is aiming)."""
+    tape_big_size: int = Field(default=10, ge=1)
+    """Prints of at least this many contracts stand out in time & sales."""
 
     @field_validator("watchlist")
     @classmethod

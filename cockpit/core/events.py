@@ -68,6 +68,17 @@ class Printed(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class DepthUpdated(Event):
+    """Levels of the order book changed: each ``(price, size)`` sets that level's size,
+    size 0 removes it. ``reset`` empties the book first (the feed resends it whole)."""
+
+    symbol: str
+    bids: tuple[tuple[int, int], ...] = ()
+    asks: tuple[tuple[int, int], ...] = ()
+    reset: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class BarsLoaded(Event):
     """History for the chart: closed bars of one timeframe, oldest first."""
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from cockpit.core.bars import BarBook, timeframe
+from cockpit.core.book import Book
 from cockpit.core.events import (
     AccountUpdated,
     ArmChanged,
@@ -24,6 +25,7 @@ from cockpit.core.events import (
     BrokerFailed,
     ConnectionChanged,
     DayStatsUpdated,
+    DepthUpdated,
     EnforcementTaken,
     Event,
     FillReceived,
@@ -86,6 +88,8 @@ class Changes:
 
     quotes: set[str] = field(default_factory=set)
     bars: set[str] = field(default_factory=set)
+    books: set[str] = field(default_factory=set)
+    """Symbols whose book changed (levels, volume at price or tape): see ``Book.changed``."""
     orders: set[int] = field(default_factory=set)
     positions: set[str] = field(default_factory=set)
     account: bool = False
@@ -97,6 +101,7 @@ class Changes:
         return bool(
             self.quotes
             or self.bars
+            or self.books
             or self.orders
             or self.positions
             or self.account
@@ -120,7 +125,8 @@ class State:
         self.watchlist = list(watchlist)
         self.quotes: dict[str, QuoteUpdated] = {}
         self.last: dict[str, int] = {}
-        self.volume: dict[str, int] = dict.fromkeys(self.watchlist, 0)
+        self.books: dict[str, Book] = {symbol: Book() for symbol in self.watchlist}
+        """Each instrument's order book, volume at price and tape (``volume`` sums it)."""
         self.settle: dict[str, int] = {}
         self.bars: dict[str, BarBook] = {symbol: BarBook() for symbol in self.watchlist}
         self.account: Account | None = None
@@ -198,14 +204,29 @@ class State:
             self._new_day(e.ts)
         symbol = e.symbol
         self.last[symbol] = e.price
-        self.volume[symbol] = self.volume.get(symbol, 0) + e.size
         self.market_ns = e.ts
-        book = self.bars.get(symbol)
+        book = self.books.get(symbol)
         if book is None:
-            book = self.bars[symbol] = BarBook()
-        book.on_print(e.ts, e.price, e.size)
-        self.changes.quotes.add(symbol)
-        self.changes.bars.add(symbol)
+            book = self.books[symbol] = Book()
+        book.on_print(e)
+        bars = self.bars.get(symbol)
+        if bars is None:
+            bars = self.bars[symbol] = BarBook()
+        bars.on_print(e.ts, e.price, e.size)
+        changes = self.changes
+        changes.quotes.add(symbol)
+        changes.bars.add(symbol)
+        changes.books.add(symbol)
+
+    def _depth(self, e: DepthUpdated) -> None:
+        book = self.books.get(e.symbol)
+        if book is None:
+            book = self.books[e.symbol] = Book()
+        if e.reset:
+            book.reset()
+        book.apply(e.bids, e.asks)
+        self.market_ns = e.ts
+        self.changes.books.add(e.symbol)
 
     def _bars_loaded(self, e: BarsLoaded) -> None:
         book = self.bars.setdefault(e.symbol, BarBook())
@@ -320,6 +341,11 @@ class State:
         self.changes.status = True
 
     # Derived views ---------------------------------------------------------------------
+
+    @property
+    def volume(self) -> dict[str, int]:
+        """Contracts printed this session, by symbol (read from each book)."""
+        return {symbol: book.volume for symbol, book in self.books.items()}
 
     @property
     def flattening(self) -> bool:
@@ -450,6 +476,7 @@ def _order_news(before: Order | None, order: Order) -> bool:
 _HANDLERS: dict[type, Callable[[State, Any], None]] = {
     QuoteUpdated: State._quote,
     Printed: State._print,
+    DepthUpdated: State._depth,
     BarsLoaded: State._bars_loaded,
     DayStatsUpdated: State._day_stats,
     AccountUpdated: State._account,

@@ -40,11 +40,12 @@ from cockpit.core.models import OrderType, Side
 from cockpit.core.state import Changes, State
 from cockpit.risk.views import Banner
 from cockpit.session import Session
-from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
+from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER, LADDER_BINDINGS
 from cockpit.ui.denials import denial_words, spelt_key
 from cockpit.ui.format import clock, money
 from cockpit.ui.keymap import check_keymap
 from cockpit.ui.order_keys import OrderKeys
+from cockpit.ui.ladder_keys import LadderKeys
 from cockpit.ui.pnl import floor_room, loss_room, pnl_view
 from cockpit.ui.screens.arm_reason import ArmReasonScreen
 from cockpit.ui.screens.keys import KeysScreen
@@ -107,7 +108,7 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-class CockpitApp(OrderKeys, App[int]):
+class CockpitApp(OrderKeys, LadderKeys, App[int]):
     """A trading cockpit over one :class:`Session`."""
 
     CSS_PATH = "cockpit.tcss"
@@ -165,11 +166,14 @@ class CockpitApp(OrderKeys, App[int]):
         self.orders = WorkingOrdersTable(id="orders", cursor=True)
         self.fills_and_events = FillsAndEvents(id="fills-and-events")
         self.footer = StatusFooter(id="footer")
+        self.build_ladder()
         self._drained = (
             self.header,
             self.banner,
             self.watchlist,
             self.chart,
+            self.ladder,
+            self.tape,
             self.positions,
             self.orders,
             self.fills_and_events,
@@ -184,10 +188,12 @@ class CockpitApp(OrderKeys, App[int]):
         with Horizontal(id="top"):
             yield self.watchlist
             yield self.chart
+            yield self.ladder
         with Horizontal(id="bottom"):
             yield self.positions
             yield self.orders
             yield self.fills_and_events
+            yield self.tape
         yield self.footer
         yield Static(id="too-small", markup=False)
 
@@ -322,7 +328,7 @@ class CockpitApp(OrderKeys, App[int]):
         # The blotters and the chart never share a tick: a key waits behind one of them
         # at most, never both.
         blotters_due = force or self._frame % BLOTTER_EVERY == 2
-        chart_due = force or self._frame % CHART_EVERY == 0
+        chart_due = (force or self._frame % CHART_EVERY == 0) and self.chart.display
         if not all(widget.is_attached for widget in self._drained):
             return  # mounting, or tearing down: Textual has pruned (some of) the widgets
         if self.hidden and changes.fills_and_events and state.fills_and_events:
@@ -357,6 +363,7 @@ class CockpitApp(OrderKeys, App[int]):
             ):
                 self.chart.redraw()
                 pending.bars.clear()
+            self.drain_ladder(changes, blotters_due, force)
             if blotters_due and not self.paused:
                 self._drain_blotters(pending, force)
             if blotters_due:
@@ -391,6 +398,7 @@ class CockpitApp(OrderKeys, App[int]):
         self.session = session
         self.state, self.engine, self.clock = session.state, session.engine, session.clock
         self.watchlist.state = self.chart.state = session.state
+        self.rebind_ladder(session.state)
         self.positions.reset()
         self.orders.reset()
         self.fills_and_events.reset()
@@ -402,14 +410,16 @@ class CockpitApp(OrderKeys, App[int]):
 
     def _update_footer(self, now: int) -> None:
         message = self._message if now < self._message_until else ""
+        aim, keys = self.ladder_footer() or ("", self._footer_keys)
         self.footer.update_view(
             armed=self.state.armed,
             symbol=self.symbol,
             size=self.ticket_size,
             timeframe=self.timeframe,
-            keys=self._footer_keys,
+            keys=keys,
             message=message,
             paused=self.paused,
+            aim=aim,
         )
 
     @cached_property
@@ -422,7 +432,7 @@ class CockpitApp(OrderKeys, App[int]):
 
     def key_for(self, binding_id: str) -> str:
         """The key bound to ``binding_id`` now, remaps included, as a trader reads it."""
-        for binding in COCKPIT_BINDINGS:
+        for binding in (*COCKPIT_BINDINGS, *LADDER_BINDINGS):
             if binding.id == binding_id:
                 key = self._keymap.get(binding_id, binding.key).split(",")[0]
                 return self.get_key_display(binding.with_key(key))
@@ -642,7 +652,9 @@ class CockpitApp(OrderKeys, App[int]):
     def key_rows(self) -> list[tuple[str, str, str]]:
         """(key, what it does, binding id) for every cockpit binding, remaps applied."""
         return [
-            (self.key_for(b.id), b.description, b.id) for b in COCKPIT_BINDINGS if b.id is not None
+            (self.key_for(b.id), b.description, b.id)
+            for b in (*COCKPIT_BINDINGS, *LADDER_BINDINGS)
+            if b.id is not None
         ]
 
     def action_request_quit(self) -> None:

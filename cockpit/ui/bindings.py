@@ -47,11 +47,75 @@ COCKPIT_BINDINGS: list[Binding] = [
     Binding("L", "lockout_panel", "lockout panel", id="lockout-panel"),
     Binding("R", "risk_panel", "risk panel", id="risk-panel"),
     Binding("tab", "focus_orders", "working orders", id="focus-orders"),
+    Binding(
+        "d", "ladder_toggle", "price ladder: show and aim / back to the chart", id="ladder-toggle"
+    ),
+    Binding("T", "tape_toggle", "time & sales / fills & events", id="tape-toggle"),
     Binding("p", "pause_blotters", "pause blotters", id="pause-blotters"),
     Binding("v", "review", "review the session", id="review"),
     Binding("question_mark", "show_keys", "keys", id="show-keys"),
     Binding("q", "request_quit", "quit", id="quit"),
 ]
+
+#: The price ladder's keys, live while it has focus (``d``): they act at its cursor and
+#: stand in for the main screen's ``b s B S x up down`` (see :data:`LADDER_SHADOWS`).
+LADDER_BINDINGS: list[Binding] = [
+    Binding("up", "cursor(1)", "ladder: cursor up a tick", show=False, id="ladder-up"),
+    Binding("down", "cursor(-1)", "ladder: cursor down a tick", show=False, id="ladder-down"),
+    Binding("pageup", "cursor(10)", "ladder: cursor up ten ticks", id="ladder-page-up"),
+    Binding("pagedown", "cursor(-10)", "ladder: cursor down ten ticks", id="ladder-page-down"),
+    Binding("home", "recentre", "ladder: centre on the last price", id="ladder-centre"),
+    Binding(
+        "b", "app.ladder_order('buy', 'limit')", "ladder: buy limit at the cursor", id="ladder-buy"
+    ),
+    Binding(
+        "s",
+        "app.ladder_order('sell', 'limit')",
+        "ladder: sell limit at the cursor",
+        id="ladder-sell",
+    ),
+    Binding(
+        "B",
+        "app.ladder_order('buy', 'stop')",
+        "ladder: buy stop at the cursor",
+        id="ladder-buy-stop",
+    ),
+    Binding(
+        "S",
+        "app.ladder_order('sell', 'stop')",
+        "ladder: sell stop at the cursor",
+        id="ladder-sell-stop",
+    ),
+    Binding(
+        "x", "app.ladder_cancel", "ladder: cancel the orders on the cursor row", id="ladder-cancel"
+    ),
+    Binding(
+        "m", "app.ladder_move", "ladder: move the highlighted order to the cursor", id="ladder-move"
+    ),
+    Binding(
+        "escape",
+        "leave",
+        "ladder: give the keys back to the main screen",
+        show=False,
+        id="ladder-leave",
+    ),
+]
+LADDER_SHADOWS = frozenset(
+    {
+        "buy-market",
+        "sell-market",
+        "join-bid",
+        "join-ask",
+        "cancel-order",
+        "select-prev",
+        "select-next",
+    }
+)
+"""Main-screen keys the focused ladder answers itself, on purpose: with the ladder's focus
+``b`` is a limit at the cursor, never a market order (the footer says which in words)."""
+REPLAY_SHADOWS = frozenset({"ladder-toggle"})
+"""Cockpit keys a replay key answers instead (``d``: next rule decision; the ladder is in
+the command palette there)."""
 
 #: What the footer advertises, by binding id, most important first: when the terminal
 #: is narrow the footer drops keys from the end of this list, never flatten or keys.

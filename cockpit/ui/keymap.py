@@ -18,13 +18,23 @@ from textual.binding import Binding
 from textual.keys import _character_to_key  # Textual is pinned; this is its own normaliser
 
 from cockpit.config import locate
-from cockpit.ui.bindings import COCKPIT_BINDINGS, ORDER_IDS, REPLAY_BINDINGS
-
-KEY_SPACES: tuple[tuple[Binding, ...], ...] = (
-    tuple(COCKPIT_BINDINGS),
-    (*REPLAY_BINDINGS, *(b for b in COCKPIT_BINDINGS if b.id not in ORDER_IDS)),
+from cockpit.ui.bindings import (
+    COCKPIT_BINDINGS,
+    LADDER_BINDINGS,
+    LADDER_SHADOWS,
+    ORDER_IDS,
+    REPLAY_BINDINGS,
+    REPLAY_SHADOWS,
 )
-"""The bindings that act together: the cockpit's, and a replay's."""
+
+SCOPES: tuple[tuple[Binding, ...], ...] = (
+    tuple(COCKPIT_BINDINGS),
+    (*REPLAY_BINDINGS, *(b for b in COCKPIT_BINDINGS if b.id not in REPLAY_SHADOWS | ORDER_IDS)),
+    (*LADDER_BINDINGS, *(b for b in COCKPIT_BINDINGS if b.id not in LADDER_SHADOWS)),
+)
+"""Bindings that answer keys together: the main screen, a replay, the ladder with focus.
+A key may mean one thing in each; within one, two actions on a key is an error. A
+replay key may take an order key's (orders reach no broker there), never flatten's."""
 
 
 class KeymapError(ValueError):
@@ -47,11 +57,11 @@ def normalize(keys: str) -> list[str]:
 
 
 def check_keymap(
-    remaps: Mapping[str, str], spaces: Iterable[Iterable[Binding]] = KEY_SPACES
+    remaps: Mapping[str, str], scopes: Iterable[Iterable[Binding]] = SCOPES
 ) -> dict[str, str]:
     """The keymap Textual should use, or :class:`KeymapError` saying what is wrong."""
-    together = [list(space) for space in spaces]
-    by_id = {b.id: b for space in together for b in space if b.id is not None}
+    scopes = [tuple(scope) for scope in scopes]
+    by_id = {b.id: b for scope in scopes for b in scope if b.id is not None}
     unknown = [binding_id for binding_id in remaps if binding_id not in by_id]
     if unknown:
         close = difflib.get_close_matches(unknown[0], [str(i) for i in by_id], n=1)
@@ -64,32 +74,9 @@ def check_keymap(
     empty = [binding_id for binding_id, keys in remaps.items() if not normalize(keys)]
     if empty:
         raise KeymapError(f'[keys] {empty[0]} has no key; give one like "ctrl+x"', empty[:1])
-    for space in together:
-        _check_space(remaps, space)
+    for scope in scopes:
+        _one_action_per_key(remaps, {b.id: b for b in scope if b.id is not None})
     return {binding_id: ",".join(normalize(keys)) for binding_id, keys in remaps.items()}
-
-
-def _check_space(remaps: Mapping[str, str], space: list[Binding]) -> None:
-    """Two actions of one key space on one key: :class:`KeymapError` naming both."""
-    owners: dict[str, Binding] = {}
-    for binding in space:
-        binding_id = binding.id
-        if binding_id is None:
-            continue
-        keys = normalize(remaps[binding_id]) if binding_id in remaps else normalize(binding.key)
-        for key in keys:
-            other = owners.get(key)
-            if other is not None:
-                raise KeymapError(
-                    f"[keys] key {key!r} is bound to both {other.id} ({other.description})"
-                    f" and {binding_id} ({binding.description}); give one of them another key",
-                    [
-                        entry
-                        for entry in (binding_id, other.id)
-                        if entry is not None and entry in remaps
-                    ],
-                )
-            owners[key] = binding
 
 
 def keys_problem(keys: Mapping[str, str], text: str | None, path: Path | None) -> str | None:
@@ -104,3 +91,18 @@ def keys_problem(keys: Mapping[str, str], text: str | None, path: Path | None) -
         where = f"{path}:{line}" if line else str(path)
         return f"{where}: {exc}"
     return None
+
+
+def _one_action_per_key(remaps: Mapping[str, str], by_id: Mapping[str, Binding]) -> None:
+    owners: dict[str, str] = {}
+    for binding_id, binding in by_id.items():
+        keys = normalize(remaps[binding_id]) if binding_id in remaps else normalize(binding.key)
+        for key in keys:
+            other = owners.get(key)
+            if other is not None:
+                raise KeymapError(
+                    f"[keys] key {key!r} is bound to both {other} ({by_id[other].description})"
+                    f" and {binding_id} ({binding.description}); give one of them another key",
+                    [entry for entry in (binding_id, other) if entry in remaps],
+                )
+            owners[key] = binding_id

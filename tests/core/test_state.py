@@ -14,6 +14,7 @@ from cockpit.core.events import (
     BrokerFailed,
     ConnectionChanged,
     DayStatsUpdated,
+    DepthUpdated,
     EnforcementTaken,
     Event,
     FillReceived,
@@ -72,7 +73,11 @@ def request(tag: str | None = "ck-1") -> OrderRequest:
 # (event, the Changes it must report)
 FOLDS: list[tuple[Event, Changes]] = [
     (QuoteUpdated(T, "MNQ", 100, 101, 5, 6), Changes(quotes={"MNQ"})),
-    (Printed(T, "MES", 100, 2, Side.BUY), Changes(quotes={"MES"}, bars={"MES"})),
+    (
+        Printed(T, "MES", 100, 2, Side.BUY),
+        Changes(quotes={"MES"}, bars={"MES"}, books={"MES"}),
+    ),
+    (DepthUpdated(T, "MNQ", bids=((100, 3),)), Changes(books={"MNQ"})),
     (
         BarsLoaded(T, "MNQ", "1m", (Bar(T - 60_000_000_000, 1, 2, 1, 2, 3),)),
         Changes(quotes={"MNQ"}, bars={"MNQ"}),

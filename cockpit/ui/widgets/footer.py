@@ -20,6 +20,7 @@ class StatusFooter(Widget):
         "footer--dim",
         "footer--message",
         "footer--paused",
+        "footer--aim",
     }
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -42,7 +43,9 @@ class StatusFooter(Widget):
         keys: list[tuple[int, str, str]],
         message: str = "",
         paused: bool = False,
+        aim: str = "",
     ) -> None:
+        """``aim``: the ladder has the order keys (words saying so and its cursor's price)."""
         style = self._style
         text = Text(no_wrap=True, overflow="ellipsis")
         if armed:
@@ -52,6 +55,8 @@ class StatusFooter(Widget):
         # A replay trades nothing: no ticket size to show.
         ticket = f"size {size} · " if armed is not None else ""
         text.append(f" {symbol} · {ticket}{timeframe} ")
+        if aim:
+            text.append(f" {aim} ", style("footer--aim"))
         if paused:
             text.append(" PAUSED ", style("footer--paused"))
         if message:

@@ -45,7 +45,7 @@ class CachedLines(Widget):
             segments = [
                 Segment(text, self.style_for(name)) for text, name in self.render_row(y, width)
             ]
-            strip = Strip(segments).adjust_cell_length(width, self.rich_style)
+            strip = Strip(segments).adjust_cell_length(width, self.style_for(""))
             self._strips[y] = strip
         return strip
 
