@@ -60,6 +60,7 @@ from cockpit.core.text import countdown
 from cockpit.core.tradingstate import TradingState
 from cockpit.core.validation import Denial
 from cockpit.risk.config import RiskSettings
+from cockpit.risk.day_end import DayEnds
 from cockpit.risk.eod import EndOfDay
 from cockpit.risk.exposure import cancellable, order_increases
 from cockpit.risk.floor import FloorStore
@@ -99,6 +100,7 @@ class RiskEngine(RiskViews):
         self.store = store or LockoutStore.memory()
         self.calendar = Calendar(self.settings.boundary, self.settings.zone)
         self.tally = Tally(self.calendar)
+        self.day_ends = DayEnds(self.calendar, self.tally)
         self.eod = eod if eod is not None else EndOfDay()
         """The end-of-day balance (the scaling plan's), recorded on the tick."""
         market = market if market is not None else shipped_calendar()
@@ -163,6 +165,7 @@ class RiskEngine(RiskViews):
         state = engine.state
         self.tally.seed(state)
         now = self.now()
+        self.day_ends.begin(now)
         if self.dry_run:
             self._notice(
                 now,
@@ -336,6 +339,8 @@ class RiskEngine(RiskViews):
         now = self.now(now_ns)
         self.tally.epoch += 1
         acts: list[tuple[str, Act]] = []
+        if now >= self.day_ends.until_ns and (ended := self.day_ends.due(now)) is not None:
+            self._emit(ended)
         if not self._end_lockout_if_over(now) and self.store.lockout is not None:
             self._save_problem(now, self.store.touch(now))
         if now >= self.eod.until_ns and self.eod.observe(state, now, self.calendar):
