@@ -24,6 +24,7 @@ from cockpit.risk.eod import EndOfDay
 from cockpit.risk.floor import FloorStore
 from cockpit.risk.lockout import LockoutStore, write_atomic
 from cockpit.risk.peak import PeakStore
+from cockpit.risk.tally import Earlier
 
 if TYPE_CHECKING:
     from cockpit.journal.writer import JournalWriter
@@ -207,8 +208,29 @@ def build_session(
         floors=floors,
         peaks=peaks,
     )
+    if remembered and on_disk:
+        risk.tally.earlier = _week_so_far(settings, journal_dir, broker.account_name, clock, risk)
+    if journal is not None:
+        from cockpit.journal.risk import note_week
+
+        note_week(journal, risk.tally.earlier)
     risk.attach(engine)
     return Session(settings, clock, state, engine, broker, symbols, risk=risk, journal=journal)
+
+
+def _week_so_far(
+    settings: Settings, folder: Path | None, account: str, clock: Clock, risk: RiskEngine
+) -> Earlier:
+    """The trades earlier runs of ``account`` closed this trading week and day, from the
+    journals (a restart never resets the weekly trades rule); unreadable ones are said."""
+    from cockpit.journal.days import week_so_far
+    from cockpit.journal.files import journal_dir as default_journals
+
+    directory = folder or settings.journal.dir or default_journals()
+    found = week_so_far(directory, account, risk.calendar, clock.now_ns())
+    for path in found.unreadable:
+        log.warning("journal %s could not be read: its trades are not counted this week", path)
+    return found.earlier
 
 
 RUN_TAG_FILE = "last-run"

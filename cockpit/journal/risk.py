@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from cockpit.risk.engine import RiskEngine
 from cockpit.risk.floor import FloorStore, decode_record, encode_record
 from cockpit.risk.lockout import Lockout, LockoutStore, Witness, later, lockout_from
 from cockpit.risk.peak import PeakStore, decode_peak, encode_peak
+from cockpit.risk.tally import Earlier
 
 if TYPE_CHECKING:
     from cockpit.config import Settings
@@ -42,6 +44,8 @@ FLOOR_KEY = "max_loss_floor"
 """Header settings key: the maximum loss floor's record when the session began."""
 PEAK_KEY = "daily_loss_peak"
 """Header settings key: the day's best P&L on record when the session began."""
+WEEK_KEY = "week_so_far"
+"""Header settings key: the trades earlier runs closed this trading week and day."""
 
 
 class RulesError(ValueError):
@@ -114,6 +118,31 @@ def starting_peaks(settings: Mapping[str, Any]) -> PeakStore:
         for text, day in state.get("problems", [])
     ]
     return store
+
+
+def note_week(writer: Any, earlier: Earlier | None) -> None:
+    """Put what earlier runs closed this week and day into the journal header, so a
+    replay counts the weekly trades (and ends the day) from the same figures."""
+    if earlier is not None:
+        body = asdict(earlier)
+        writer.settings[WEEK_KEY] = {**body, "day_pnl": str(earlier.day_pnl)}
+
+
+def starting_week(settings: Mapping[str, Any]) -> Earlier | None:
+    """What the session started with of earlier runs' week, if its header noted it."""
+    note = settings.get(WEEK_KEY)
+    if not note:
+        return None
+    try:
+        return Earlier(
+            int(note["week_end"]),
+            int(note["week_trades"]),
+            int(note["day_end"]),
+            int(note["day_trades"]),
+            Decimal(note["day_pnl"]),
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise RulesError(f"the journal's note of the week so far cannot be read: {exc!r}") from None
 
 
 def trader_floors(*, state: Path | None = None, journals: Path | None = None) -> FloorStore:
@@ -215,7 +244,9 @@ def rules_with(risk: RiskSettings) -> Any:
         floors = starting_floors(settings)
         peaks = starting_peaks(settings)
         store = starting_store(settings)
-        RiskEngine(risk, engine.clock, store=store, floors=floors, peaks=peaks).attach(engine)
+        rules = RiskEngine(risk, engine.clock, store=store, floors=floors, peaks=peaks)
+        rules.tally.earlier = starting_week(settings)
+        rules.attach(engine)
 
     return install
 

@@ -205,6 +205,25 @@ class FillsPerDay(_Limit):
     action: Action = "reduce-only"
 
 
+class WeeklyTrades(_Limit):
+    max: int | None = Field(default=None, ge=1)
+    """Trades (round trips) a trading week may close; entries are denied after the last."""
+    min: int | None = Field(default=None, ge=1)
+    """The trades the week should have (a firm's minimum, or the trader's own): shown in
+    ``R`` and review as a range, never enforced."""
+    action: Action = "reduce-only"
+    lock_until: str = "next-week"
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> WeeklyTrades:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(
+                f"min {self.min} is above max {self.max}: the week could never reach its "
+                "minimum without passing its maximum"
+            )
+        return self
+
+
 class ConsecutiveLosses(_Limit):
     limit: int | None = Field(default=None, ge=1)
     """Losing trades in a row (a trade: one closing order's fills)."""
@@ -397,6 +416,7 @@ class RiskSettings(_Section):
     scaling: Scaling = Scaling()
     max_order_size: MaxOrderSize = MaxOrderSize()
     fills_per_day: FillsPerDay = FillsPerDay()
+    weekly_trades: WeeklyTrades = WeeklyTrades()
     consecutive_losses: ConsecutiveLosses = ConsecutiveLosses()
     cooldown: Cooldown = Cooldown()
     trade_clock: TradeClock = TradeClock()

@@ -11,6 +11,7 @@ an index of working orders by symbol so exposure checks never scan the whole his
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from cockpit.core.clock import NS_PER_SECOND
@@ -21,6 +22,19 @@ from cockpit.risk.timing import Calendar
 ZERO = Decimal(0)
 CONFIRM_NS = 2 * NS_PER_SECOND
 """How long a closing fill waits for the broker's position before the position is trusted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """What earlier runs closed in the trading week and day this run starts in (counted
+    from their journals at start, noted in this run's journal header for replay)."""
+
+    week_end: int
+    week_trades: int
+    day_end: int
+    day_trades: int
+    day_pnl: Decimal
+    """Net of fees."""
 
 
 class Tally:
@@ -43,6 +57,8 @@ class Tally:
         self.week_fees = ZERO
         self.net: dict[str, int] = {}
         """Each symbol's net position as the fills tell it (signed), to see a trade close."""
+        self.earlier: Earlier | None = None
+        """Earlier runs' trades this week and day (none: this run is the first)."""
         self._filled: set[str] = set()
         """Symbols with a fill this run: from then on their fills, not the broker's position
         reports, say where they stand."""
@@ -192,12 +208,21 @@ class Tally:
     def day_figures(self, day_end: int) -> tuple[Decimal, int]:
         """(net realized P&L, trades) of the trading day that ends at ``day_end``: zeros
         when nothing filled that day."""
-        if self.day_end != day_end:
-            return ZERO, 0
-        return self.realized - self.fees, self.trades
+        pnl, trades = ZERO, 0
+        if self.day_end == day_end:
+            pnl, trades = self.realized - self.fees, self.trades
+        earlier = self.earlier
+        if earlier is not None and earlier.day_end == day_end:
+            pnl, trades = pnl + earlier.day_pnl, trades + earlier.day_trades
+        return pnl, trades
 
     def trades_this_week(self, now: int) -> int:
-        return self.week_trades if now < self.week_end else 0
+        """Trades closed this trading week, earlier runs' included."""
+        count = self.week_trades if now < self.week_end else 0
+        earlier = self.earlier
+        if earlier is not None and now < earlier.week_end:
+            count += earlier.week_trades
+        return count
 
     def net_realized_week(self, now: int) -> Decimal:
         return self.week_realized - self.week_fees if now < self.week_end else ZERO
