@@ -23,6 +23,7 @@ from cockpit.risk.engine import RiskEngine
 from cockpit.risk.eod import EndOfDay
 from cockpit.risk.floor import FloorStore
 from cockpit.risk.lockout import LockoutStore, write_atomic
+from cockpit.risk.market_calendar import MarketCalendar
 from cockpit.risk.peak import PeakStore
 from cockpit.risk.tally import Earlier
 
@@ -142,6 +143,7 @@ def build_session(
     risk_state_dir: Path | None = None,
     lockouts: LockoutStore | None = None,
     journal_dir: Path | None = None,
+    market: MarketCalendar | None = None,
 ) -> Session:
     """Wire a session from settings. Tests pass a fake clock and ``pump=False``.
 
@@ -154,7 +156,7 @@ def build_session(
     with a second copy beside the lockout's other record (in memory too for a frozen
     clock, unless the caller names ``risk_state_dir``); the
     exchange calendar is the shipped one with the
-    trader's ``calendar.toml`` over it.
+    trader's ``calendar.toml`` over it (``market``: as the start already read it).
     The journal is on unless ``[journal] enabled = false`` (never for a replay); it is
     written to ``journal_dir``, else ``[journal] dir``, else the user data dir.
     """
@@ -203,7 +205,7 @@ def build_session(
         settings.risk,
         clock,
         store=store,
-        market=load_market_calendar(),
+        market=market if market is not None else load_market_calendar(),
         eod=eod,
         floors=floors,
         peaks=peaks,
