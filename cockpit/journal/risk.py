@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from cockpit.core.engine import Engine
-from cockpit.core.events import LockoutEnded, LockoutStarted
+from cockpit.core.events import LockoutEnded, LockoutStarted, RiskDecision
 from cockpit.journal.codec import CodecError
 from cockpit.journal.files import journal_dir, runs
 from cockpit.journal.format import FrameFlag
@@ -32,7 +32,7 @@ from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
 from cockpit.risk.floor import FloorStore, decode_record, encode_record
 from cockpit.risk.lockout import Lockout, LockoutStore, Witness, later, lockout_from
-from cockpit.risk.peak import PeakStore, decode_peak, encode_peak
+from cockpit.risk.peak import DayPeak, PeakStore, decode_peak, encode_peak, higher
 from cockpit.risk.tally import Earlier
 
 if TYPE_CHECKING:
@@ -101,6 +101,8 @@ def note_peak(writer: Any, store: PeakStore) -> None:
     if store.problem is not None:
         state["problem"] = store.problem
         state["problems"] = [[text, day and day.isoformat()] for text, day in store.problems]
+    if store.witnessed is not None:
+        state["witnessed"] = store.witnessed
     if state:
         writer.settings[PEAK_KEY] = state
 
@@ -117,6 +119,8 @@ def starting_peaks(settings: Mapping[str, Any]) -> PeakStore:
         (str(text), date.fromisoformat(day) if day else None)
         for text, day in state.get("problems", [])
     ]
+    if state.get("witnessed"):
+        store.restored(str(state["witnessed"]))
     return store
 
 
@@ -155,10 +159,48 @@ def trader_floors(*, state: Path | None = None, journals: Path | None = None) ->
 
 def trader_peaks(*, state: Path | None = None, journals: Path | None = None) -> PeakStore:
     """The daily loss limit's day peak: one copy in the state dir, one beside the journals
-    (the same two folders as the lockout's; tests pass temporary ones)."""
+    (the same two folders as the lockout's; tests pass temporary ones). With both copies
+    gone, the newest journals are asked: a best they saw saved is kept."""
     from cockpit.config import state_dir
 
-    return PeakStore(state or state_dir(), journals or journal_dir())
+    folder = journals or journal_dir()
+    store = PeakStore(state or state_dir(), folder)
+    if store.gone:
+        seen = peak_witness(folder)
+        if seen is not None:
+            store.witness(*seen)
+    return store
+
+
+RECORDED = "record"
+"""The action of the risk decision that notes a save of the day's best."""
+
+
+def peak_witness(folder: Path, tries: int = 3) -> tuple[DayPeak, str] | None:
+    """The highest day's best the newest journals in ``folder`` saw saved (their header's
+    note and every ``daily-loss`` ``record`` decision), and which journal said so."""
+    best: tuple[DayPeak, str] | None = None
+    for path in reversed(runs(folder)[-tries:]):
+        try:
+            with open_journal(path, verify=False) as journal:
+                note = journal.header.settings.get(PEAK_KEY) or {}
+                found = [decode_peak(note["record"].encode("utf-8"))] if note.get("record") else []
+                for item in journal.items(FrameFlag.DECISIONS, (RiskDecision,)):
+                    decision = item.item
+                    if decision.rule == "daily-loss" and decision.action == RECORDED:
+                        found.append(_saved_peak(decision.inputs, decision.ts))
+        except (JournalError, CodecError, OSError, ValueError, KeyError, TypeError):
+            continue
+        for record in found:
+            if best is None or higher(best[0], record) is not best[0]:
+                best = (record, f"the journal {path.name}")
+    return best
+
+
+def _saved_peak(inputs: str, ts: int) -> DayPeak:
+    """``day=2026-03-10 peak=260.00`` (a ``record`` decision's inputs) as a record."""
+    fields = dict(part.split("=", 1) for part in inputs.split())
+    return DayPeak(date.fromisoformat(fields["day"]), Decimal(fields["peak"]), ts)
 
 
 def recorded_rules(settings: Mapping[str, Any]) -> RiskSettings:

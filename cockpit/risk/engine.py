@@ -178,6 +178,8 @@ class RiskEngine(RiskViews):
             self._notice(now, "error", f"{self.eod.problem}: recorded afresh from the balance")
             self.eod.problem = None
         self.env.peaks.begin(self.calendar.day(now))
+        if self.env.peaks.witnessed is not None:
+            self._notice(now, "warning", self.env.peaks.witnessed)
         lockout = self.store.active(now)
         if self.store.problem is not None:
             reason = f"{self.store.problem}: locked until the trading day ends, to be safe"
@@ -351,6 +353,9 @@ class RiskEngine(RiskViews):
                 self._save_problem(now, self.eod.problem)
                 self.eod.problem = None
         self.env.peaks.due(now)
+        if (saved := self.env.peaks.take_saved()) is not None:
+            inputs = f"day={saved.day} peak={saved.peak}"
+            self._decide("daily-loss", "record", "day's best", inputs)
         if self.env.peaks.error is not None:
             self._save_problem(now, self.env.peaks.error)
             self.env.peaks.error = None
