@@ -59,6 +59,10 @@ class Session:
             if journal is not None:
                 if not journal.paths:  # the header, written at the first flush, names
                     journal.account = self.broker.account_name  # the account resolved
+                    if self.risk is not None:  # and its floor and week so far
+                        from cockpit.journal.risk import note_signed_in
+
+                        note_signed_in(journal, self.risk, journal.account, journal.directory)
                 journal.start()
         self.started = True
 

@@ -104,7 +104,7 @@ def week_so_far(directory: Path, account: str, calendar: Calendar, now: int) -> 
         if calendar.day_end(closed) == day_end:
             day_trades += 1
             day_pnl += trip.pnl - trip.fees
-    earlier = Earlier(week_end, week_trades, day_end, day_trades, day_pnl)
+    earlier = Earlier(week_end, week_trades, day_end, day_trades, day_pnl, now, account)
     return WeekSoFar(earlier, found.unreadable)
 
 

@@ -14,7 +14,7 @@ so a lockout outlives the deletion of both records while the journal is there.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +30,7 @@ from cockpit.journal.format import FrameFlag
 from cockpit.journal.reader import JournalError, open_journal
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
-from cockpit.risk.floor import FloorStore, decode_record, encode_record
+from cockpit.risk.floor import FloorRecord, FloorStore, Opened, decode_record, encode_record
 from cockpit.risk.lockout import Lockout, LockoutStore, Witness, later, lockout_from
 from cockpit.risk.peak import DayPeak, PeakStore, decode_peak, encode_peak, higher
 from cockpit.risk.tally import Earlier
@@ -77,16 +77,44 @@ def note_floor(writer: Any, store: FloorStore) -> None:
         writer.settings[FLOOR_KEY] = state
 
 
+def note_reopened_floor(writer: Any, store: FloorStore) -> None:
+    """The broker signed into another account than the store was opened for, and its
+    first balance made the store read that account's records: note what it read (before
+    the header is written), so a replay switches to the same floor at the same balance."""
+    opened = store.reopened
+    if opened is None:
+        return
+    record, salvaged, problem = opened.found
+    reopened: dict[str, Any] = {"account": opened.account}
+    if record is not None:
+        reopened["record"] = encode_record(record, 1)
+    if salvaged is not None:
+        reopened["salvaged"] = encode_record(salvaged, 1)
+    if problem is not None:
+        reopened["problem"] = problem
+    state = dict(writer.settings.get(FLOOR_KEY) or {})
+    writer.settings[FLOOR_KEY] = {**state, "account": store.opened_for, "reopened": reopened}
+
+
+def _decoded(text: str | None) -> FloorRecord | None:
+    return decode_record(text.encode("utf-8"))[0] if text else None
+
+
 def starting_floors(settings: Mapping[str, Any]) -> FloorStore:
-    """An in-memory floor store holding the record the session started with."""
+    """An in-memory floor store holding the record the session started with (and what
+    the live store read when the broker signed into another account)."""
     state = settings.get(FLOOR_KEY) or {}
-    record = state.get("record")
-    store = FloorStore.memory(
-        decode_record(record.encode("utf-8"))[0] if record else None, state.get("problem")
-    )
-    salvaged = state.get("salvaged")
-    if salvaged:
-        store.salvaged = decode_record(salvaged.encode("utf-8"))[0]
+    store = FloorStore.memory(_decoded(state.get("record")), state.get("problem"))
+    store.salvaged = _decoded(state.get("salvaged"))
+    reopened = state.get("reopened")
+    if reopened:
+        store.account = state.get("account", "")
+        found = (
+            _decoded(reopened.get("record")),
+            _decoded(reopened.get("salvaged")),
+            reopened.get("problem"),
+        )
+        store.reopened = Opened(str(reopened["account"]), found)
     return store
 
 
@@ -144,9 +172,29 @@ def starting_week(settings: Mapping[str, Any]) -> Earlier | None:
             int(note["day_end"]),
             int(note["day_trades"]),
             Decimal(note["day_pnl"]),
+            int(note.get("since_ns", 0)),
+            str(note.get("account", "")),
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise RulesError(f"the journal's note of the week so far cannot be read: {exc!r}") from None
+
+
+def note_signed_in(writer: Any, risk: RiskEngine, account: str, journals: Path) -> None:
+    """The broker signed into ``account`` (the header is not written yet): note the floor
+    it read for that account if that was another than configured, and count the week's
+    trades of that account's journals when the start counted another's."""
+    note_reopened_floor(writer, risk.env.floors)
+    earlier = risk.tally.earlier
+    if earlier is None or earlier.account == account:
+        return
+    from cockpit.journal.days import week_so_far
+
+    now = risk.now()
+    found = week_so_far(journals, account, risk.calendar, now)
+    # counted from the next moment on: the engine may already have judged this one
+    # without them, and a replay, which knows them from its start, must judge it alike
+    risk.tally.earlier = replace(found.earlier, since_ns=now + 1)
+    note_week(writer, risk.tally.earlier)
 
 
 def trader_floors(*, state: Path | None = None, journals: Path | None = None) -> FloorStore:

@@ -35,6 +35,10 @@ class Earlier:
     day_trades: int
     day_pnl: Decimal
     """Net of fees."""
+    since_ns: int = 0
+    """Counted from this engine time on (when the journals were read)."""
+    account: str = ""
+    """The account whose journals were read."""
 
 
 class Tally:
@@ -212,7 +216,7 @@ class Tally:
         if self.day_end == day_end:
             pnl, trades = self.realized - self.fees, self.trades
         earlier = self.earlier
-        if earlier is not None and earlier.day_end == day_end:
+        if earlier is not None and earlier.day_end == day_end and day_end > earlier.since_ns:
             pnl, trades = pnl + earlier.day_pnl, trades + earlier.day_trades
         return pnl, trades
 
@@ -220,7 +224,7 @@ class Tally:
         """Trades closed this trading week, earlier runs' included."""
         count = self.week_trades if now < self.week_end else 0
         earlier = self.earlier
-        if earlier is not None and now < earlier.week_end:
+        if earlier is not None and earlier.since_ns <= now < earlier.week_end:
             count += earlier.week_trades
         return count
 

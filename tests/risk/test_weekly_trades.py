@@ -179,3 +179,39 @@ def test_review_reports_the_weeks_trades_against_the_range(tmp_path: Path) -> No
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "Weekly trades: 3 of 2-10 in the week of 2026-03-09" in result.output
+
+
+async def test_a_login_to_another_account_counts_that_accounts_week(tmp_path: Path) -> None:
+    """Told CONFIGURED, signed into PRACTICE-50K with three trades this week in its
+    journals: the count is PRACTICE-50K's from the sign-in on, the header notes it, and
+    the replay decides the same."""
+    from tests.risk.conftest import short_history
+    from tests.risk.test_max_loss_replay import OtherLogin
+
+    journals = tmp_path / "journals"
+    _run(journals, at(2026, 3, 9, 10, 0), 3)
+    rules = RiskSettings.model_validate(MAX_3)
+    settings = Settings(ui=UiSettings(watchlist=list(JOURNAL_SYMBOLS)), risk=rules)
+    clock = FakeClock(TUESDAY_10)
+    with short_history():
+        broker = OtherLogin(clock, JOURNAL_SYMBOLS, seed=3, pump_interval=0)
+    session = build_session(
+        settings,
+        clock=clock,
+        broker=broker,
+        pump=False,
+        journal_dir=journals,
+        risk_state_dir=tmp_path / "state",
+    )
+    assert session.risk is not None
+    assert session.risk.tally.trades_this_week(TUESDAY_10) == 0
+    await session.start()
+    await session.advance(2)
+    assert session.risk.tally.trades_this_week(clock.now_ns()) == 3
+    assert session.state.risk_state == "REDUCE-ONLY"
+    await session.stop()
+    assert session.journal is not None
+    assert session.journal.path is not None
+    with open_journal(session.journal.path) as journal:
+        assert journal.header.settings[WEEK_KEY]["account"] == "PRACTICE-50K"
+        assert Replayer(journal).verify() == []

@@ -147,8 +147,8 @@ class MaxLoss(Rule):
         broker. A record of another account or setup is set aside, never merged."""
         start = self.cfg.start_balance
         store = self.store
-        if store.directories and store.account != account:
-            store.open(account)  # the account the broker resolved, not the one it was told
+        if store.can_reopen(account):
+            store.reopen(account)  # the account the broker resolved, not the one it was told
             self._late_problem = store.problem  # found after the engine's start: locks now
         saved = store.record
         salvaged = store.salvaged
