@@ -75,6 +75,9 @@ class _Limit(_Section):
 class DailyLoss(_Limit):
     limit: Decimal | None = Field(default=None, gt=0)
     """Dollars the trading day may lose; reaching it breaches."""
+    from_firm: str | None = None
+    """The firm and plan whose limit this is (set by ``[account] firm`` when the firm's
+    is the one in effect): the breach reason names it."""
     basis: Basis = "net"
     trailing: bool = False
     """Measure the loss from the day's high-water mark instead of from zero."""
@@ -130,6 +133,9 @@ class MaxLoss(_Section):
 
     amount: Decimal | None = Field(default=None, gt=0)
     """Dollars below the high (or the starting balance, static) the floor sits; off when unset."""
+    from_firm: str | None = None
+    """The firm and plan whose limit this is (set by ``[account] firm``): the reasons
+    name it."""
     mode: MaxLossMode = "eod-trailing"
     start_balance: Decimal = Field(default=Decimal(50000), ge=0)
     """The account's starting balance (50,000 on a 50K account)."""

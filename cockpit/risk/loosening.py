@@ -109,6 +109,8 @@ DIRECTIONS: dict[tuple[str, ...], Looser] = {
     ("trading_hours", "flat_by"): Looser.LATER,
     ("trading_hours", "flatten_margin_minutes"): Looser.LOWER,
     ("max_loss", "amount"): Looser.HIGHER,
+    ("max_loss", "from_firm"): Looser.IGNORED,
+    ("daily_loss", "from_firm"): Looser.IGNORED,
     ("max_loss", "start_balance"): Looser.LOWER,
     ("max_loss", "lock_when_reached"): Looser.FALSE,
     ("max_loss", "buffer"): Looser.LOWER,
