@@ -61,9 +61,11 @@ def stricter_max_loss(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]
     if mine.get("amount") is None:
         return {**mine, **theirs}
     stops = [mine.get("stop_at"), rule.stop_at]
+    named = firm_words(firm) if rule.amount <= mine["amount"] else mine.get("from_firm")
     return {
         **mine,
         **theirs,
+        "from_firm": named,  # whose amount is in effect names the rule
         "amount": min(mine["amount"], rule.amount),
         "mode": max(mine.get("mode", rule.mode), rule.mode, key=MODES.index),
         "stop_at": None if None in stops else max(s for s in stops if s is not None),
