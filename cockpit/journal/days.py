@@ -12,9 +12,10 @@ from pathlib import Path
 
 from cockpit.config import Settings
 from cockpit.core.clock import NS_PER_SECOND
-from cockpit.journal.files import parts_of, runs
+from cockpit.journal.files import runs
 from cockpit.journal.reader import JournalError, open_journal
-from cockpit.journal.review import Trip, journal_fills, round_trips
+from cockpit.journal.review import journal_fills, round_trips
+from cockpit.journal.trip_cache import Closed, RunTrips, TripCache, stamp_of
 from cockpit.risk.firms.consistency import payout_report
 from cockpit.risk.rules.weekly_trades import trades_range
 from cockpit.risk.tally import Earlier
@@ -38,36 +39,50 @@ class DailyNet:
 class ClosedTrips:
     """The round trips an account's journals closed, and the journals that could not be read."""
 
-    trips: list[Trip] = field(default_factory=list)
+    trips: list[Closed] = field(default_factory=list)
     unreadable: list[Path] = field(default_factory=list)
 
 
 def closed_trips(directory: Path, account: str, written_after_ns: int = 0) -> ClosedTrips:
     """Every closed round trip of ``account`` in ``directory``'s runs, skipping runs whose
-    files were all last written before ``written_after_ns``."""
+    files were all last written before ``written_after_ns``; finished runs read before
+    come from the folder's :class:`TripCache`."""
     out = ClosedTrips()
+    cache = TripCache(directory)
     for path in runs(directory):
-        if written_after_ns and not _written_after(path, written_after_ns):
+        stamp = stamp_of(path)
+        if stamp is not None and written_after_ns and stamp[1] < written_after_ns:
             continue
-        try:
-            with open_journal(path, verify=False) as journal:
-                if journal.header.account != account:
-                    continue
-                fills = journal_fills(journal)
-                instruments = journal.header.instruments
-        except (JournalError, OSError, ValueError):
-            out.unreadable.append(path)
-            continue
-        trips, _ = round_trips(fills, instruments)
-        out.trips += [trip for trip in trips if trip.exit_ns is not None]
+        run = cache.get(path, stamp) if stamp is not None else None
+        if run is None:
+            run, finished = _read_run(path)
+            if run is None:
+                out.unreadable.append(path)
+                continue
+            if finished and stamp is not None and stamp_of(path) == stamp:
+                cache.put(path, RunTrips(run.account, stamp, run.trips))
+        if run.account == account:
+            out.trips += run.trips
+    cache.save()
     return out
 
 
-def _written_after(path: Path, ns: int) -> bool:
+def _read_run(path: Path) -> tuple[RunTrips | None, bool]:
+    """What one run closed, and whether it is finished (closed cleanly); ``None`` when it
+    cannot be read."""
     try:
-        return any(part.stat().st_mtime_ns >= ns for part in parts_of(path))
-    except OSError:
-        return True  # read it, and let the read say what is wrong
+        with open_journal(path, verify=False) as journal:
+            account = journal.header.account
+            fills = journal_fills(journal)
+            instruments = journal.header.instruments
+            finished = journal.ending.clean
+    except (JournalError, OSError, ValueError):
+        return None, False
+    trips, _ = round_trips(fills, instruments)
+    closed = tuple(
+        Closed(trip.exit_ns, trip.pnl - trip.fees) for trip in trips if trip.exit_ns is not None
+    )
+    return RunTrips(account, (0, 0), closed), finished
 
 
 def daily_net(directory: Path, account: str, calendar: Calendar) -> DailyNet:
@@ -75,8 +90,7 @@ def daily_net(directory: Path, account: str, calendar: Calendar) -> DailyNet:
     totals: defaultdict[date, Decimal] = defaultdict(Decimal)
     found = closed_trips(directory, account)
     for trip in found.trips:
-        assert trip.exit_ns is not None
-        totals[calendar.day(trip.exit_ns)] += trip.pnl - trip.fees
+        totals[calendar.day(trip.exit_ns)] += trip.net
     return DailyNet(dict(sorted(totals.items())), found.unreadable)
 
 
@@ -97,13 +111,12 @@ def week_so_far(directory: Path, account: str, calendar: Calendar, now: int) -> 
     day_pnl = Decimal(0)
     for trip in found.trips:
         closed = trip.exit_ns
-        assert closed is not None
         if closed >= now or calendar.week_end(closed) != week_end:
             continue
         week_trades += 1
         if calendar.day_end(closed) == day_end:
             day_trades += 1
-            day_pnl += trip.pnl - trip.fees
+            day_pnl += trip.net
     earlier = Earlier(week_end, week_trades, day_end, day_trades, day_pnl, now, account)
     return WeekSoFar(earlier, found.unreadable)
 
@@ -134,11 +147,7 @@ def weekly_trades_line(settings: Settings, directory: Path, account: str, at_ns:
     calendar = Calendar(settings.risk.boundary, settings.risk.zone)
     week_end = calendar.week_end(at_ns)
     found = closed_trips(directory, account, written_after_ns=week_end - WEEK_NS)
-    count = sum(
-        1
-        for trip in found.trips
-        if trip.exit_ns is not None and calendar.week_end(trip.exit_ns) == week_end
-    )
+    count = sum(1 for trip in found.trips if calendar.week_end(trip.exit_ns) == week_end)
     monday = calendar.day(week_end) - timedelta(days=7)
     line = f"Weekly trades: {trades_range(count, rule.min, rule.max)} in the week of {monday}"
     if found.unreadable:
