@@ -50,7 +50,10 @@ async def test_entries_are_denied_after_the_last_trade_and_exits_pass(desk: Desk
     denied = await d.buy("MNQ")
     assert not denied.accepted
     assert d.denials()[-1].rule == "weekly-trades"
-    assert "3 trades this week reached the maximum of 3" in denied.reason
+    assert denied.reason == (
+        "weekly trades: 3 trades this week reached the maximum of 3 "
+        "(the week ends Sun Mar 15 17:00 CT)"
+    )
     assert d.state.risk_state == "REDUCE-ONLY"
     closed = await d.sell("MES")
     assert closed.accepted

@@ -19,6 +19,11 @@ from cockpit.risk.rules.base import Env, Level, Reading, action_words, grade, pc
 from cockpit.risk.rules.limits import SectionLimit
 
 
+def plural(count: int, word: str) -> str:
+    """``1 trade``, ``3 trades``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def trades_range(count: int, low: int | None, high: int | None) -> str:
     """``3 of 3-10``, ``3 of 10``, ``3 of at least 5``: the count against its range."""
     if low is not None and high is not None:
@@ -62,12 +67,17 @@ class WeeklyTrades(SectionLimit):
     def reason(self, state: State, now: int) -> str:
         trades = self.count(now)
         if self.max is not None and trades >= self.max:
-            opens = self.env.calendar.clock_label(self.env.calendar.week_end(now))
             return (
-                f"weekly trades: {trades} trades this week reached the maximum of {self.max} "
-                f"(the week ends Sunday {opens})"
+                f"weekly trades: {plural(trades, 'trade')} this week reached the maximum of "
+                f"{self.max} (the week ends {self.week_end_words(now)})"
             )
         return f"{trades_range(trades, self.min, self.max)} trades this week"
+
+    def week_end_words(self, now: int) -> str:
+        """``Sun Mar 15 17:00 CT``: when the trading week of ``now`` ends."""
+        calendar = self.env.calendar
+        end = calendar.week_end(now)
+        return f"{calendar.local(end):%a %b %-d} {calendar.clock_label(end)}"
 
     def inputs(self, state: State, now: int) -> str:
         return f"trades={self.count(now)} max={self.max} min={self.min}"
