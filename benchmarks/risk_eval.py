@@ -47,6 +47,7 @@ ALL_RULES = {
     "scaling": {"steps": [{"balance": 1, "contracts": 1_000}]},
     "max_order_size": {"contracts": 1_000},
     "fills_per_day": {"limit": 1_000_000},
+    "weekly_trades": {"max": 1_000_000, "min": 1},
     "consecutive_losses": {"limit": 1_000_000},
     "cooldown": {"tiers": [{"loss": 1_000_000, "minutes": 5}]},
     "trade_clock": {"minutes": 0.001},

@@ -23,7 +23,9 @@ from cockpit.risk.engine import RiskEngine
 from cockpit.risk.eod import EndOfDay
 from cockpit.risk.floor import FloorStore
 from cockpit.risk.lockout import LockoutStore, write_atomic
+from cockpit.risk.market_calendar import MarketCalendar
 from cockpit.risk.peak import PeakStore
+from cockpit.risk.tally import Earlier
 
 if TYPE_CHECKING:
     from cockpit.journal.writer import JournalWriter
@@ -57,6 +59,10 @@ class Session:
             if journal is not None:
                 if not journal.paths:  # the header, written at the first flush, names
                     journal.account = self.broker.account_name  # the account resolved
+                    if self.risk is not None:  # and its floor and week so far
+                        from cockpit.journal.risk import note_signed_in
+
+                        note_signed_in(journal, self.risk, journal.account, journal.directory)
                 journal.start()
         self.started = True
 
@@ -141,6 +147,7 @@ def build_session(
     risk_state_dir: Path | None = None,
     lockouts: LockoutStore | None = None,
     journal_dir: Path | None = None,
+    market: MarketCalendar | None = None,
 ) -> Session:
     """Wire a session from settings. Tests pass a fake clock and ``pump=False``.
 
@@ -153,7 +160,7 @@ def build_session(
     with a second copy beside the lockout's other record (in memory too for a frozen
     clock, unless the caller names ``risk_state_dir``); the
     exchange calendar is the shipped one with the
-    trader's ``calendar.toml`` over it.
+    trader's ``calendar.toml`` over it (``market``: as the start already read it).
     The journal is on unless ``[journal] enabled = false`` (never for a replay); it is
     written to ``journal_dir``, else ``[journal] dir``, else the user data dir.
     """
@@ -202,13 +209,34 @@ def build_session(
         settings.risk,
         clock,
         store=store,
-        market=load_market_calendar(),
+        market=market if market is not None else load_market_calendar(),
         eod=eod,
         floors=floors,
         peaks=peaks,
     )
+    if remembered and on_disk:
+        risk.tally.earlier = _week_so_far(settings, journal_dir, broker.account_name, clock, risk)
+    if journal is not None:
+        from cockpit.journal.risk import note_week
+
+        note_week(journal, risk.tally.earlier)
     risk.attach(engine)
     return Session(settings, clock, state, engine, broker, symbols, risk=risk, journal=journal)
+
+
+def _week_so_far(
+    settings: Settings, folder: Path | None, account: str, clock: Clock, risk: RiskEngine
+) -> Earlier:
+    """The trades earlier runs of ``account`` closed this trading week and day, from the
+    journals (a restart never resets the weekly trades rule); unreadable ones are said."""
+    from cockpit.journal.days import week_so_far
+    from cockpit.journal.files import journal_dir as default_journals
+
+    directory = folder or settings.journal.dir or default_journals()
+    found = week_so_far(directory, account, risk.calendar, clock.now_ns())
+    for path in found.unreadable:
+        log.warning("journal %s could not be read: its trades are not counted this week", path)
+    return found.earlier
 
 
 RUN_TAG_FILE = "last-run"

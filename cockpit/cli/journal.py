@@ -259,7 +259,7 @@ def review(
         palette = themed(ctx)
         out.print(ending_text(journal_file.ending, palette))
         out.print(review_view(make_review(journal_file), palette))
-        for line in firm_lines(ctx, folder, journal_file.header.account):
+        for line in firm_lines(ctx, folder, journal_file.header.account, journal_file.last_ns):
             out.print(line, markup=False)
         if other is not None:
             from cockpit.journal.whatif import what_if
@@ -283,13 +283,17 @@ def _under_firm(risk: RiskSettings, name: str) -> tuple[RiskSettings, str]:
     return apply_firm(risk, profile), f"{profile.firm} {profile.plan}"
 
 
-def firm_lines(ctx: click.Context, folder: Path | None, account: str) -> list[str]:
-    """With ``[account] firm`` on: its profit target and consistency over the journals."""
-    from cockpit.journal.days import firm_report
+def firm_lines(ctx: click.Context, folder: Path | None, account: str, at_ns: int) -> list[str]:
+    """With ``[account] firm`` on: its profit target and consistency over the journals;
+    with ``[risk.weekly_trades]`` on: the week's trades against their range."""
+    from cockpit.journal.days import firm_report, weekly_trades_line
 
     root = ctx.find_root().obj or {}
     settings = load_or_exit(root.get("config_path"))
-    return firm_report(settings, folder_of(ctx, folder), account)
+    directory = folder_of(ctx, folder)
+    lines = firm_report(settings, directory, account)
+    weekly = weekly_trades_line(settings, directory, account, at_ns)
+    return [*lines, weekly] if weekly is not None else lines
 
 
 # cockpit replay ----------------------------------------------------------------------------

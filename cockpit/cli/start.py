@@ -15,6 +15,7 @@ from cockpit.config import ConfigError, Settings, load_market_calendar, locate
 from cockpit.core.clock import WallClock
 from cockpit.logs import log_to_file
 from cockpit.risk.loosening import Loosening
+from cockpit.risk.market_calendar import MarketCalendar
 from cockpit.risk.settings_lock import SettingsLockStore, judge_start
 from cockpit.session import build_session
 from cockpit.ui.app import make_app
@@ -31,11 +32,21 @@ def check_start(settings: Settings) -> int:
     An unknown theme name, a broken theme file, a key bound twice or a bad exchange
     calendar file ends the start.
     """
+    return start_checks(settings)[0]
+
+
+def start_checks(settings: Settings) -> tuple[int, MarketCalendar | None]:
+    """:func:`check_start`, and the exchange calendar it read: the session is built on
+    that very calendar, so the file is read once and what was checked is what is used."""
     try:
-        load_market_calendar()
+        market = load_market_calendar()
     except ConfigError as exc:
         print(f"cockpit: config error\n{exc}", file=sys.stderr)
-        return 2
+        return 2, None
+    return _check_the_rest(settings), market
+
+
+def _check_the_rest(settings: Settings) -> int:
     problem = theme_start_problem(settings.ui.theme)
     if problem:
         print(f"cockpit: {problem}", file=sys.stderr)
@@ -80,12 +91,13 @@ def _text_of(path: Path) -> str | None:
 
 def run_cockpit(settings: Settings) -> int:
     """Build the session from settings, run the app, and return its exit code."""
-    code = check_start(settings) or check_settings_lock(settings)
+    code, market = start_checks(settings)
+    code = code or check_settings_lock(settings)
     if code:
         return code
     log_to_file()
     try:
-        session = build_session(settings)
+        session = build_session(settings, market=market)
     except ValueError as exc:
         print(f"cockpit: {exc}", file=sys.stderr)
         return 2

@@ -8,6 +8,8 @@ facts) in epoch nanoseconds. The journal adds the receive time beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 from cockpit.core.bars import Bar
@@ -238,6 +240,22 @@ class RiskDecision(Event):
     inputs: str = ""
     command: str = ""
     symbol: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TradingDayEnded(Event):
+    """The trading day ``day`` ended at its boundary (17:00 CT unless ``[risk]
+    day_boundary`` says otherwise): its net P&L and how many trades it closed.
+
+    ``pnl`` is realized after fees; ``trades`` counts round trips (flat to flat in one
+    instrument, as review counts them) closed that day. Emitted once per trading day the
+    risk engine saw end, on the tick that passes the boundary; the guard's API calls it
+    ``daily_reset``.
+    """
+
+    day: date
+    pnl: Decimal
+    trades: int
 
 
 @dataclass(frozen=True, slots=True)

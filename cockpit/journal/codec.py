@@ -4,7 +4,8 @@ A record's payload is the tuple of its dataclass fields in declaration order (no
 names: the header's type table names the class, the class names the fields), so a quote
 costs about 60 bytes before compression. Encoding is one C-level ``attrgetter`` per
 record plus one ``orjson.dumps`` per batch; Decimals travel as strings (exact, exponent
-kept), enums as their values, nested dataclasses as nested arrays, bars as 6-tuples.
+kept), dates as ``YYYY-MM-DD``, enums as their values, nested dataclasses as nested
+arrays, bars as 6-tuples.
 
 Decoders are built from the dataclasses' type hints, so a new event type (the risk
 engine's, say) is recorded and read back without touching this module.
@@ -20,6 +21,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
@@ -127,6 +129,11 @@ def _decimal(value: Any) -> Decimal:
     return Decimal(value)
 
 
+def _date(value: Any) -> date:
+    """orjson writes a date as ``YYYY-MM-DD``."""
+    return date.fromisoformat(value)
+
+
 def _bar(value: Any) -> Bar:
     return Bar(*value)
 
@@ -167,6 +174,8 @@ def _field_decoder(hint: Any) -> tuple[Decoder, bool]:
         return _decimal, False
     if hint is Bar:
         return _bar, False
+    if hint is date:
+        return _date, False
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return _enum(hint), False
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):

@@ -1,20 +1,29 @@
-"""Net P&L per trading day over every journal of one account: what the firm's
-consistency rule and profit target are measured on."""
+"""What the account's journals say across runs: net P&L per trading day (the firm's
+consistency rule and profit target are measured on it) and the trades of the trading
+week so far (the weekly trades rule counts earlier runs' trades from here)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from cockpit.config import Settings
+from cockpit.core.clock import NS_PER_SECOND
 from cockpit.journal.files import runs
 from cockpit.journal.reader import JournalError, open_journal
 from cockpit.journal.review import journal_fills, round_trips
+from cockpit.journal.trip_cache import Closed, RunTrips, TripCache, stamp_of
 from cockpit.risk.firms.consistency import payout_report
+from cockpit.risk.rules.weekly_trades import trades_range
+from cockpit.risk.tally import Earlier
 from cockpit.risk.timing import Calendar
+
+WEEK_NS = 8 * 24 * 3600 * NS_PER_SECOND
+"""A journal last written more than this before the week ends cannot hold one of its
+trades (a week and a day: a summer-time change moves the boundary by an hour)."""
 
 
 @dataclass
@@ -26,26 +35,90 @@ class DailyNet:
     """Journals that could not be read: left out, and said so."""
 
 
+@dataclass
+class ClosedTrips:
+    """The round trips an account's journals closed, and the journals that could not be read."""
+
+    trips: list[Closed] = field(default_factory=list)
+    unreadable: list[Path] = field(default_factory=list)
+
+
+def closed_trips(directory: Path, account: str, written_after_ns: int = 0) -> ClosedTrips:
+    """Every closed round trip of ``account`` in ``directory``'s runs, skipping runs whose
+    files were all last written before ``written_after_ns``; finished runs read before
+    come from the folder's :class:`TripCache`."""
+    out = ClosedTrips()
+    cache = TripCache(directory)
+    for path in runs(directory):
+        stamp = stamp_of(path)
+        if stamp is not None and written_after_ns and stamp[1] < written_after_ns:
+            continue
+        run = cache.get(path, stamp) if stamp is not None else None
+        if run is None:
+            run, finished = _read_run(path)
+            if run is None:
+                out.unreadable.append(path)
+                continue
+            if finished and stamp is not None and stamp_of(path) == stamp:
+                cache.put(path, RunTrips(run.account, stamp, run.trips))
+        if run.account == account:
+            out.trips += run.trips
+    cache.save()
+    return out
+
+
+def _read_run(path: Path) -> tuple[RunTrips | None, bool]:
+    """What one run closed, and whether it is finished (closed cleanly); ``None`` when it
+    cannot be read."""
+    try:
+        with open_journal(path, verify=False) as journal:
+            account = journal.header.account
+            fills = journal_fills(journal)
+            instruments = journal.header.instruments
+            finished = journal.ending.clean
+    except (JournalError, OSError, ValueError):
+        return None, False
+    trips, _ = round_trips(fills, instruments)
+    closed = tuple(
+        Closed(trip.exit_ns, trip.pnl - trip.fees) for trip in trips if trip.exit_ns is not None
+    )
+    return RunTrips(account, (0, 0), closed), finished
+
+
 def daily_net(directory: Path, account: str, calendar: Calendar) -> DailyNet:
     """Every run of ``account`` in ``directory``; a trip counts on the day it closed."""
     totals: defaultdict[date, Decimal] = defaultdict(Decimal)
-    out = DailyNet()
-    for path in runs(directory):
-        try:
-            with open_journal(path, verify=False) as journal:
-                if journal.header.account != account:
-                    continue
-                fills = journal_fills(journal)
-                instruments = journal.header.instruments
-        except (JournalError, OSError, ValueError):
-            out.unreadable.append(path)
+    found = closed_trips(directory, account)
+    for trip in found.trips:
+        totals[calendar.day(trip.exit_ns)] += trip.net
+    return DailyNet(dict(sorted(totals.items())), found.unreadable)
+
+
+@dataclass
+class WeekSoFar:
+    """The trades earlier runs closed in the trading week (and day) of a moment."""
+
+    earlier: Earlier
+    unreadable: list[Path] = field(default_factory=list)
+
+
+def week_so_far(directory: Path, account: str, calendar: Calendar, now: int) -> WeekSoFar:
+    """The round trips ``account``'s journals in ``directory`` closed before ``now`` in the
+    trading week and the trading day ``now`` is in."""
+    week_end, day_end = calendar.week_end(now), calendar.day_end(now)
+    found = closed_trips(directory, account, written_after_ns=week_end - WEEK_NS)
+    week_trades = day_trades = 0
+    day_pnl = Decimal(0)
+    for trip in found.trips:
+        closed = trip.exit_ns
+        if closed >= now or calendar.week_end(closed) != week_end:
             continue
-        trips, _ = round_trips(fills, instruments)
-        for trip in trips:
-            if trip.exit_ns is not None:
-                totals[calendar.day(trip.exit_ns)] += trip.pnl - trip.fees
-    out.days = dict(sorted(totals.items()))
-    return out
+        week_trades += 1
+        if calendar.day_end(closed) == day_end:
+            day_trades += 1
+            day_pnl += trip.net
+    earlier = Earlier(week_end, week_trades, day_end, day_trades, day_pnl, now, account)
+    return WeekSoFar(earlier, found.unreadable)
 
 
 def firm_report(settings: Settings, directory: Path, account: str) -> list[str]:
@@ -62,3 +135,21 @@ def firm_report(settings: Settings, directory: Path, account: str) -> list[str]:
     if found.unreadable:
         lines.append(f"({len(found.unreadable)} journals could not be read and are left out)")
     return lines
+
+
+def weekly_trades_line(settings: Settings, directory: Path, account: str, at_ns: int) -> str | None:
+    """``Weekly trades: 3 of 3-10 in the week of 2026-10-12`` (the Monday) for the
+    trading week of ``at_ns`` (a journal's last record), every run of the account counted,
+    when ``[risk.weekly_trades]`` is on."""
+    rule = settings.risk.weekly_trades
+    if rule.max is None and rule.min is None:
+        return None
+    calendar = Calendar(settings.risk.boundary, settings.risk.zone)
+    week_end = calendar.week_end(at_ns)
+    found = closed_trips(directory, account, written_after_ns=week_end - WEEK_NS)
+    count = sum(1 for trip in found.trips if calendar.week_end(trip.exit_ns) == week_end)
+    monday = calendar.day(week_end) - timedelta(days=7)
+    line = f"Weekly trades: {trades_range(count, rule.min, rule.max)} in the week of {monday}"
+    if found.unreadable:
+        line += f" ({len(found.unreadable)} journals could not be read and are left out)"
+    return line

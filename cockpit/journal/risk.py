@@ -14,24 +14,26 @@ so a lockout outlives the deletion of both records while the journal is there.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from cockpit.core.engine import Engine
-from cockpit.core.events import LockoutEnded, LockoutStarted
+from cockpit.core.events import LockoutEnded, LockoutStarted, RiskDecision
 from cockpit.journal.codec import CodecError
 from cockpit.journal.files import journal_dir, runs
 from cockpit.journal.format import FrameFlag
 from cockpit.journal.reader import JournalError, open_journal
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
-from cockpit.risk.floor import FloorStore, decode_record, encode_record
+from cockpit.risk.floor import FloorRecord, FloorStore, Opened, decode_record, encode_record
 from cockpit.risk.lockout import Lockout, LockoutStore, Witness, later, lockout_from
-from cockpit.risk.peak import PeakStore, decode_peak, encode_peak
+from cockpit.risk.peak import DayPeak, PeakStore, decode_peak, encode_peak, higher
+from cockpit.risk.tally import Earlier
 
 if TYPE_CHECKING:
     from cockpit.config import Settings
@@ -42,6 +44,8 @@ FLOOR_KEY = "max_loss_floor"
 """Header settings key: the maximum loss floor's record when the session began."""
 PEAK_KEY = "daily_loss_peak"
 """Header settings key: the day's best P&L on record when the session began."""
+WEEK_KEY = "week_so_far"
+"""Header settings key: the trades earlier runs closed this trading week and day."""
 
 
 class RulesError(ValueError):
@@ -73,16 +77,44 @@ def note_floor(writer: Any, store: FloorStore) -> None:
         writer.settings[FLOOR_KEY] = state
 
 
+def note_reopened_floor(writer: Any, store: FloorStore) -> None:
+    """The broker signed into another account than the store was opened for, and its
+    first balance made the store read that account's records: note what it read (before
+    the header is written), so a replay switches to the same floor at the same balance."""
+    opened = store.reopened
+    if opened is None:
+        return
+    record, salvaged, problem = opened.found
+    reopened: dict[str, Any] = {"account": opened.account}
+    if record is not None:
+        reopened["record"] = encode_record(record, 1)
+    if salvaged is not None:
+        reopened["salvaged"] = encode_record(salvaged, 1)
+    if problem is not None:
+        reopened["problem"] = problem
+    state = dict(writer.settings.get(FLOOR_KEY) or {})
+    writer.settings[FLOOR_KEY] = {**state, "account": store.opened_for, "reopened": reopened}
+
+
+def _decoded(text: str | None) -> FloorRecord | None:
+    return decode_record(text.encode("utf-8"))[0] if text else None
+
+
 def starting_floors(settings: Mapping[str, Any]) -> FloorStore:
-    """An in-memory floor store holding the record the session started with."""
+    """An in-memory floor store holding the record the session started with (and what
+    the live store read when the broker signed into another account)."""
     state = settings.get(FLOOR_KEY) or {}
-    record = state.get("record")
-    store = FloorStore.memory(
-        decode_record(record.encode("utf-8"))[0] if record else None, state.get("problem")
-    )
-    salvaged = state.get("salvaged")
-    if salvaged:
-        store.salvaged = decode_record(salvaged.encode("utf-8"))[0]
+    store = FloorStore.memory(_decoded(state.get("record")), state.get("problem"))
+    store.salvaged = _decoded(state.get("salvaged"))
+    reopened = state.get("reopened")
+    if reopened:
+        store.account = state.get("account", "")
+        found = (
+            _decoded(reopened.get("record")),
+            _decoded(reopened.get("salvaged")),
+            reopened.get("problem"),
+        )
+        store.reopened = Opened(str(reopened["account"]), found)
     return store
 
 
@@ -97,6 +129,8 @@ def note_peak(writer: Any, store: PeakStore) -> None:
     if store.problem is not None:
         state["problem"] = store.problem
         state["problems"] = [[text, day and day.isoformat()] for text, day in store.problems]
+    if store.witnessed is not None:
+        state["witnessed"] = store.witnessed
     if state:
         writer.settings[PEAK_KEY] = state
 
@@ -113,7 +147,54 @@ def starting_peaks(settings: Mapping[str, Any]) -> PeakStore:
         (str(text), date.fromisoformat(day) if day else None)
         for text, day in state.get("problems", [])
     ]
+    if state.get("witnessed"):
+        store.restored(str(state["witnessed"]))
     return store
+
+
+def note_week(writer: Any, earlier: Earlier | None) -> None:
+    """Put what earlier runs closed this week and day into the journal header, so a
+    replay counts the weekly trades (and ends the day) from the same figures."""
+    if earlier is not None:
+        body = asdict(earlier)
+        writer.settings[WEEK_KEY] = {**body, "day_pnl": str(earlier.day_pnl)}
+
+
+def starting_week(settings: Mapping[str, Any]) -> Earlier | None:
+    """What the session started with of earlier runs' week, if its header noted it."""
+    note = settings.get(WEEK_KEY)
+    if not note:
+        return None
+    try:
+        return Earlier(
+            int(note["week_end"]),
+            int(note["week_trades"]),
+            int(note["day_end"]),
+            int(note["day_trades"]),
+            Decimal(note["day_pnl"]),
+            int(note.get("since_ns", 0)),
+            str(note.get("account", "")),
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise RulesError(f"the journal's note of the week so far cannot be read: {exc!r}") from None
+
+
+def note_signed_in(writer: Any, risk: RiskEngine, account: str, journals: Path) -> None:
+    """The broker signed into ``account`` (the header is not written yet): note the floor
+    it read for that account if that was another than configured, and count the week's
+    trades of that account's journals when the start counted another's."""
+    note_reopened_floor(writer, risk.env.floors)
+    earlier = risk.tally.earlier
+    if earlier is None or earlier.account == account:
+        return
+    from cockpit.journal.days import week_so_far
+
+    now = risk.now()
+    found = week_so_far(journals, account, risk.calendar, now)
+    # counted from the next moment on: the engine may already have judged this one
+    # without them, and a replay, which knows them from its start, must judge it alike
+    risk.tally.earlier = replace(found.earlier, since_ns=now + 1)
+    note_week(writer, risk.tally.earlier)
 
 
 def trader_floors(*, state: Path | None = None, journals: Path | None = None) -> FloorStore:
@@ -126,10 +207,48 @@ def trader_floors(*, state: Path | None = None, journals: Path | None = None) ->
 
 def trader_peaks(*, state: Path | None = None, journals: Path | None = None) -> PeakStore:
     """The daily loss limit's day peak: one copy in the state dir, one beside the journals
-    (the same two folders as the lockout's; tests pass temporary ones)."""
+    (the same two folders as the lockout's; tests pass temporary ones). With both copies
+    gone, the newest journals are asked: a best they saw saved is kept."""
     from cockpit.config import state_dir
 
-    return PeakStore(state or state_dir(), journals or journal_dir())
+    folder = journals or journal_dir()
+    store = PeakStore(state or state_dir(), folder)
+    if store.gone:
+        seen = peak_witness(folder)
+        if seen is not None:
+            store.witness(*seen)
+    return store
+
+
+RECORDED = "record"
+"""The action of the risk decision that notes a save of the day's best."""
+
+
+def peak_witness(folder: Path, tries: int = 3) -> tuple[DayPeak, str] | None:
+    """The highest day's best the newest journals in ``folder`` saw saved (their header's
+    note and every ``daily-loss`` ``record`` decision), and which journal said so."""
+    best: tuple[DayPeak, str] | None = None
+    for path in reversed(runs(folder)[-tries:]):
+        try:
+            with open_journal(path, verify=False) as journal:
+                note = journal.header.settings.get(PEAK_KEY) or {}
+                found = [decode_peak(note["record"].encode("utf-8"))] if note.get("record") else []
+                for item in journal.items(FrameFlag.DECISIONS, (RiskDecision,)):
+                    decision = item.item
+                    if decision.rule == "daily-loss" and decision.action == RECORDED:
+                        found.append(_saved_peak(decision.inputs, decision.ts))
+        except (JournalError, CodecError, OSError, ValueError, KeyError, TypeError):
+            continue
+        for record in found:
+            if best is None or higher(best[0], record) is not best[0]:
+                best = (record, f"the journal {path.name}")
+    return best
+
+
+def _saved_peak(inputs: str, ts: int) -> DayPeak:
+    """``day=2026-03-10 peak=260.00`` (a ``record`` decision's inputs) as a record."""
+    fields = dict(part.split("=", 1) for part in inputs.split())
+    return DayPeak(date.fromisoformat(fields["day"]), Decimal(fields["peak"]), ts)
 
 
 def recorded_rules(settings: Mapping[str, Any]) -> RiskSettings:
@@ -215,7 +334,9 @@ def rules_with(risk: RiskSettings) -> Any:
         floors = starting_floors(settings)
         peaks = starting_peaks(settings)
         store = starting_store(settings)
-        RiskEngine(risk, engine.clock, store=store, floors=floors, peaks=peaks).attach(engine)
+        rules = RiskEngine(risk, engine.clock, store=store, floors=floors, peaks=peaks)
+        rules.tally.earlier = starting_week(settings)
+        rules.attach(engine)
 
     return install
 

@@ -75,6 +75,9 @@ class _Limit(_Section):
 class DailyLoss(_Limit):
     limit: Decimal | None = Field(default=None, gt=0)
     """Dollars the trading day may lose; reaching it breaches."""
+    from_firm: str | None = None
+    """The firm and plan whose limit this is (set by ``[account] firm`` when the firm's
+    is the one in effect): the breach reason names it."""
     basis: Basis = "net"
     trailing: bool = False
     """Measure the loss from the day's high-water mark instead of from zero."""
@@ -130,6 +133,9 @@ class MaxLoss(_Section):
 
     amount: Decimal | None = Field(default=None, gt=0)
     """Dollars below the high (or the starting balance, static) the floor sits; off when unset."""
+    from_firm: str | None = None
+    """The firm and plan whose limit this is (set by ``[account] firm``): the reasons
+    name it."""
     mode: MaxLossMode = "eod-trailing"
     start_balance: Decimal = Field(default=Decimal(50000), ge=0)
     """The account's starting balance (50,000 on a 50K account)."""
@@ -203,6 +209,25 @@ class FillsPerDay(_Limit):
     limit: int | None = Field(default=None, ge=1)
     """Fills per trading day, every entry and every exit (the ProjectX count)."""
     action: Action = "reduce-only"
+
+
+class WeeklyTrades(_Limit):
+    max: int | None = Field(default=None, ge=1)
+    """Trades (round trips) a trading week may close; entries are denied after the last."""
+    min: int | None = Field(default=None, ge=1)
+    """The trades the week should have (a firm's minimum, or the trader's own): shown in
+    ``R`` and review as a range, never enforced."""
+    action: Action = "reduce-only"
+    lock_until: str = "next-week"
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> WeeklyTrades:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(
+                f"min {self.min} is above max {self.max}: the week could never reach its "
+                "minimum without passing its maximum"
+            )
+        return self
 
 
 class ConsecutiveLosses(_Limit):
@@ -397,6 +422,7 @@ class RiskSettings(_Section):
     scaling: Scaling = Scaling()
     max_order_size: MaxOrderSize = MaxOrderSize()
     fills_per_day: FillsPerDay = FillsPerDay()
+    weekly_trades: WeeklyTrades = WeeklyTrades()
     consecutive_losses: ConsecutiveLosses = ConsecutiveLosses()
     cooldown: Cooldown = Cooldown()
     trade_clock: TradeClock = TradeClock()

@@ -60,6 +60,7 @@ from cockpit.core.text import countdown
 from cockpit.core.tradingstate import TradingState
 from cockpit.core.validation import Denial
 from cockpit.risk.config import RiskSettings
+from cockpit.risk.day_end import DayEnds
 from cockpit.risk.eod import EndOfDay
 from cockpit.risk.exposure import cancellable, order_increases
 from cockpit.risk.floor import FloorStore
@@ -99,6 +100,7 @@ class RiskEngine(RiskViews):
         self.store = store or LockoutStore.memory()
         self.calendar = Calendar(self.settings.boundary, self.settings.zone)
         self.tally = Tally(self.calendar)
+        self.day_ends = DayEnds(self.calendar, self.tally)
         self.eod = eod if eod is not None else EndOfDay()
         """The end-of-day balance (the scaling plan's), recorded on the tick."""
         market = market if market is not None else shipped_calendar()
@@ -163,6 +165,7 @@ class RiskEngine(RiskViews):
         state = engine.state
         self.tally.seed(state)
         now = self.now()
+        self.day_ends.begin(now)
         if self.dry_run:
             self._notice(
                 now,
@@ -175,6 +178,8 @@ class RiskEngine(RiskViews):
             self._notice(now, "error", f"{self.eod.problem}: recorded afresh from the balance")
             self.eod.problem = None
         self.env.peaks.begin(self.calendar.day(now))
+        if self.env.peaks.witnessed is not None:
+            self._notice(now, "warning", self.env.peaks.witnessed)
         lockout = self.store.active(now)
         if self.store.problem is not None:
             reason = f"{self.store.problem}: locked until the trading day ends, to be safe"
@@ -336,6 +341,8 @@ class RiskEngine(RiskViews):
         now = self.now(now_ns)
         self.tally.epoch += 1
         acts: list[tuple[str, Act]] = []
+        if now >= self.day_ends.until_ns and (ended := self.day_ends.due(now)) is not None:
+            self._emit(ended)
         if not self._end_lockout_if_over(now) and self.store.lockout is not None:
             self._save_problem(now, self.store.touch(now))
         if now >= self.eod.until_ns and self.eod.observe(state, now, self.calendar):
@@ -346,6 +353,9 @@ class RiskEngine(RiskViews):
                 self._save_problem(now, self.eod.problem)
                 self.eod.problem = None
         self.env.peaks.due(now)
+        if (saved := self.env.peaks.take_saved()) is not None:
+            inputs = f"day={saved.day} peak={saved.peak}"
+            self._decide("daily-loss", "record", "day's best", inputs)
         if self.env.peaks.error is not None:
             self._save_problem(now, self.env.peaks.error)
             self.env.peaks.error = None

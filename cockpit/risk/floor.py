@@ -165,6 +165,15 @@ def _json(data: bytes) -> dict[str, Any]:
     return raw
 
 
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What a store read for an account: its record, what a damaged copy still said,
+    and the problem its copies had."""
+
+    account: str
+    found: tuple[FloorRecord | None, FloorRecord | None, str | None]
+
+
 class FloorStore:
     """The persisted floor of one account, a record per folder; ``FloorStore()`` keeps it
     in memory. ``account`` may be unknown at first (``""``): :meth:`open` names it once
@@ -173,6 +182,11 @@ class FloorStore:
     def __init__(self, *directories: Path, account: str = "", read_only: bool = False) -> None:
         self.directories = list(dict.fromkeys(directories))
         self.read_only = read_only
+        self.reopened: Opened | None = None
+        """What the store read when the broker's first balance named another account
+        than the one it was opened for (noted in the journal header for replay)."""
+        self.opened_for = account
+        """The account the store was opened for before the broker's first balance."""
         self.open(account)
 
     @classmethod
@@ -186,6 +200,7 @@ class FloorStore:
     def open(self, account: str) -> None:
         """Read ``account``'s records (its own, else one from before floors had an
         account); a memory store only takes the name."""
+        self.opened_for = account
         self.account = account
         self.paths = [directory / file_name(account) for directory in self.directories]
         self.record: FloorRecord | None = None
@@ -202,6 +217,27 @@ class FloorStore:
             old = [directory / FILE_NAME for directory in self.directories]
             if self._load(old):
                 self.old = [path for path in old if path.exists()]
+
+    def reopen(self, account: str) -> None:
+        """The broker's first balance is ``account``'s, not the account the store was
+        opened for: read its records (a replay's store takes what the live one read)."""
+        if not self.directories:
+            if self.reopened is not None and self.reopened.account == account:
+                self.account = account
+                self.record, self.salvaged, self.problem = self.reopened.found
+            return
+        told = self.opened_for
+        self.open(account)
+        self.opened_for = told
+        self.reopened = Opened(account, (self.record, self.salvaged, self.problem))
+
+    def can_reopen(self, account: str) -> bool:
+        """Whether :meth:`reopen` can read ``account``'s records (disk, or a replay's note)."""
+        if self.account == account:
+            return False
+        return bool(self.directories) or (
+            self.reopened is not None and self.reopened.account == account
+        )
 
     def _load(self, paths: list[Path]) -> bool:
         """Read ``paths``; whether any of them was there."""

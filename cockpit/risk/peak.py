@@ -14,9 +14,11 @@ checksum, or is missing while its sibling says they were written together, is a
 :attr:`PeakStore.problem`: the risk engine then locks until the trading day ends, to be
 safe (the day's best cannot be known, so the tightest floor is no trading at all).
 Whatever a damaged copy still says of today's best is taken where it is higher. A
-problem that concerns only an earlier trading day is ignored. With both copies gone
-there is no trace left: the day starts fresh, as a lockout does with no record and no
-journal.
+problem that concerns only an earlier trading day is ignored. With both copies gone the
+journal is the witness (:func:`cockpit.journal.risk.peak_witness`): each save is recorded
+there by the risk engine (:meth:`PeakStore.take_saved`), and a best it saw saved today is
+kept (:meth:`PeakStore.witness`); with no journal either, the day starts fresh, as a
+lockout does with no record and no journal.
 
 Saves happen when the best rises, at most once a second of the engine's clock (a busy
 tape must not write a file per quote), and at once when it matters (a breach); each save
@@ -148,6 +150,12 @@ class PeakStore:
         self.loaded: list[DayPeak] = []
         """Every record the copies held (salvaged ones too): today's highest wins (noted
         in the journal header, so a replay picks the same)."""
+        self.gone = False
+        """Every copy is missing (a first run, or someone deleted them all): only a
+        witness (:meth:`witness`, the journal) can say the day was up."""
+        self.witnessed: str | None = None
+        """What a witness said when every copy was gone (said once at start)."""
+        self._saved: DayPeak | None = None
         self._load()
 
     @property
@@ -167,7 +175,9 @@ class PeakStore:
         missing: list[Path] = []
         vouching: DayPeak | None = None
         """The record of a copy written with a sibling: a missing sibling is a trace."""
-        for copy in read_copies(self.paths):
+        found = read_copies(self.paths)
+        self.gone = bool(found) and all(copy.missing for copy in found)
+        for copy in found:
             path, data = copy.path, copy.data
             if copy.missing:
                 missing.append(path)
@@ -206,6 +216,24 @@ class PeakStore:
         self.loaded.append(record)
         self.record = higher(self.record, record)
 
+    def witness(self, record: DayPeak, source: str) -> None:
+        """Every copy is gone but ``source`` (a journal) saw ``record`` saved: keep it,
+        say so, and write the copies again at the next save."""
+        if not self.gone or higher(self.record, record) is self.record:
+            return
+        self.record = record
+        self.loaded.append(record)
+        self.restored(
+            f"both day peak records are gone; {source} saw the best of {record.day} "
+            f"saved at {record.peak}: kept, and the records written again"
+        )
+
+    def restored(self, why: str) -> None:
+        """The record came from a witness (``why``): write it to every copy at the next
+        save (a replay is told the same by the journal header)."""
+        self.witnessed = why
+        self._pending = self.record
+
     def begin(self, today: date) -> None:
         """Forget a record (and its damage) of an earlier trading day than ``today``."""
         if self.paths or self.problems:  # a header of before problems had days: it stays
@@ -213,6 +241,9 @@ class PeakStore:
             self.problem = "; ".join(text for text, _ in self.problems) or None
         todays = [r for r in (*self.loaded, self.record) if r is not None and r.day == today]
         self.record = max(todays, key=lambda r: r.peak, default=None)
+        if self._pending is not None and self._pending.day != today:
+            self._pending = None
+            self.witnessed = None
 
     def starting(self, day: date) -> Decimal | None:
         """The best on record for ``day``, if any."""
@@ -240,10 +271,17 @@ class PeakStore:
         if record is None:
             return
         self._saved_ns = record.seen_ns
+        self._saved = record
         text = encode_peak(record, len(self.paths))
         errors = write_copies(self.paths, text, self._damaged, "the day's best P&L")
         if errors:
             self.error = "; ".join(errors)
+
+    def take_saved(self) -> DayPeak | None:
+        """The best saved since the last call (the risk engine records it in the journal,
+        the trace a later start asks when every copy is gone)."""
+        saved, self._saved = self._saved, None
+        return saved
 
     @property
     def pending(self) -> bool:

@@ -2,7 +2,8 @@
 
 The core's State keeps the day on the default boundary; risk limits may use another one
 (some firms end the day at 15:10 CT), so the risk engine keeps its own books here:
-fills per day (ProjectX counts every entry and every exit fill as a trade), realized
+fills per day (ProjectX counts every entry and every exit fill), trades (round trips,
+flat to flat in one instrument, counted when they close) per day and per week, realized
 P&L and fees per day and per week, the losing streak, each closing order's P&L (for
 tiered cooldowns) and when the last entry filled (for the trade clock). It also keeps
 an index of working orders by symbol so exposure checks never scan the whole history.
@@ -10,6 +11,7 @@ an index of working orders by symbol so exposure checks never scan the whole his
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from cockpit.core.clock import NS_PER_SECOND
@@ -20,6 +22,23 @@ from cockpit.risk.timing import Calendar
 ZERO = Decimal(0)
 CONFIRM_NS = 2 * NS_PER_SECOND
 """How long a closing fill waits for the broker's position before the position is trusted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """What earlier runs closed in the trading week and day this run starts in (counted
+    from their journals at start, noted in this run's journal header for replay)."""
+
+    week_end: int
+    week_trades: int
+    day_end: int
+    day_trades: int
+    day_pnl: Decimal
+    """Net of fees."""
+    since_ns: int = 0
+    """Counted from this engine time on (when the journals were read)."""
+    account: str = ""
+    """The account whose journals were read."""
 
 
 class Tally:
@@ -33,11 +52,20 @@ class Tally:
         self.day_end = 0
         """The trading day the counters below belong to: [day_start, day_end)."""
         self.fills = 0
+        self.trades = 0
         self.realized = ZERO
         self.fees = ZERO
         self.week_end = 0
+        self.week_trades = 0
         self.week_realized = ZERO
         self.week_fees = ZERO
+        self.net: dict[str, int] = {}
+        """Each symbol's net position as the fills tell it (signed), to see a trade close."""
+        self.earlier: Earlier | None = None
+        """Earlier runs' trades this week and day (none: this run is the first)."""
+        self._filled: set[str] = set()
+        """Symbols with a fill this run: from then on their fills, not the broker's position
+        reports, say where they stand."""
         self.order_pnl: dict[int, Decimal] = {}
         """Realized P&L of each closing order today (an order may fill in pieces)."""
         self._streak_before = 0
@@ -61,6 +89,8 @@ class Tally:
         """Take the working orders a state already holds (attached after events began)."""
         for order in state.orders.values():
             self.on_order(order)
+        for position in state.positions.values():
+            self.on_position(position)
 
     # Folding -----------------------------------------------------------------------------
 
@@ -83,11 +113,14 @@ class Tally:
         if fill.pnl is not None:
             self.unconfirmed[fill.symbol] = now
             self._open = (-1, 0, ZERO)
+        closes = self._closes_trade(fill)
         if ts >= self.week_end:
             self.week_end = self.calendar.week_end(ts)
+            self.week_trades = 0
             self.week_realized = ZERO
             self.week_fees = ZERO
         self.week_fees += fill.fee
+        self.week_trades += closes
         if fill.pnl is not None:
             self.week_realized += fill.pnl
         if ts >= self.day_end:
@@ -95,6 +128,7 @@ class Tally:
         elif ts < self.day_start:
             return
         self.fills += 1
+        self.trades += closes
         self.fees += fill.fee
         if fill.pnl is None:
             self.last_entry_ns = now
@@ -108,14 +142,28 @@ class Tally:
         self._streak_pnl += fill.pnl
 
     def on_position(self, position: Position) -> None:
-        """The broker's position for a symbol: its open P&L can be trusted again."""
+        """The broker's position for a symbol: its open P&L can be trusted again, and
+        until the symbol's first fill this run it says where a trade starts from (a
+        position held across a restart closes a trade when it goes flat)."""
         if self.unconfirmed.pop(position.symbol, None) is not None:
             self._open = (-1, 0, ZERO)
+        if position.symbol not in self._filled:
+            self.net[position.symbol] = position.size
+
+    def _closes_trade(self, fill: Fill) -> int:
+        """1 when ``fill`` takes its symbol flat or through flat (a flip closes one trade
+        and opens the next), else 0."""
+        self._filled.add(fill.symbol)
+        before = self.net.get(fill.symbol, 0)
+        after = before + fill.size * fill.side.sign
+        self.net[fill.symbol] = after
+        return int(before != 0 and (after == 0 or (after > 0) != (before > 0)))
 
     def _roll_day(self, ts: int) -> None:
         self.day_start = self.calendar.day_start(ts)
         self.day_end = self.calendar.day_end(ts)
         self.fills = 0
+        self.trades = 0
         self.realized = ZERO
         self.fees = ZERO
         self.order_pnl.clear()
@@ -160,6 +208,25 @@ class Tally:
                 total += state.open_pnl(symbol)
         self._open = (self.epoch, now, total)
         return total
+
+    def day_figures(self, day_end: int) -> tuple[Decimal, int]:
+        """(net realized P&L, trades) of the trading day that ends at ``day_end``: zeros
+        when nothing filled that day."""
+        pnl, trades = ZERO, 0
+        if self.day_end == day_end:
+            pnl, trades = self.realized - self.fees, self.trades
+        earlier = self.earlier
+        if earlier is not None and earlier.day_end == day_end and day_end > earlier.since_ns:
+            pnl, trades = pnl + earlier.day_pnl, trades + earlier.day_trades
+        return pnl, trades
+
+    def trades_this_week(self, now: int) -> int:
+        """Trades closed this trading week, earlier runs' included."""
+        count = self.week_trades if now < self.week_end else 0
+        earlier = self.earlier
+        if earlier is not None and earlier.since_ns <= now < earlier.week_end:
+            count += earlier.week_trades
+        return count
 
     def net_realized_week(self, now: int) -> Decimal:
         return self.week_realized - self.week_fees if now < self.week_end else ZERO

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -35,6 +36,7 @@ from cockpit.core.events import (
     RiskDecision,
     RiskStateChanged,
     SubmissionSettled,
+    TradingDayEnded,
 )
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import (
@@ -116,6 +118,7 @@ FOLDS: list[tuple[Event, Changes]] = [
     (LockoutEnded(T, "expired"), Changes(status=True, fills_and_events=True)),
     (EnforcementTaken(T, "daily_loss", "flatten", "closed MNQ"), Changes(fills_and_events=True)),
     (RiskDecision(T, "contract-limit", "reject", "denied", "contracts=3"), Changes()),
+    (TradingDayEnded(T, date(2026, 3, 10), Decimal("-56.20"), 1), Changes()),
 ]
 
 

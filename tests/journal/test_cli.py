@@ -275,7 +275,7 @@ def test_review_under_a_firm_reports_where_its_rules_would_have_fired(folder: Pa
     out = result.output
     assert "What if the day had been traded under Test Tiny (tiny) over the recorded rules" in out
     assert "max-loss" in out
-    assert "max loss: equity" in out
+    assert "Test Tiny maximum loss limit: equity" in out
 
 
 def test_review_under_an_unknown_firm_lists_the_known_ones(folder: Path) -> None:

@@ -8,6 +8,7 @@ import inspect
 import sys
 import types
 import typing
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ def strategy_for_hint(hint: Any) -> st.SearchStrategy:
         return DECIMALS
     if hint is Bar:
         return BARS
+    if hint is date:
+        return st.dates()
     if hint is bool:
         return st.booleans()
     if hint is int:

@@ -21,7 +21,7 @@ from cockpit.journal.format import HEAD_SIZE, MAGIC, FrameFlag, unpack_head
 from cockpit.journal.header import REPLAY_SECTIONS
 from cockpit.journal.reader import open_journal
 from cockpit.journal.replay import Replayer
-from cockpit.journal.risk import FLOOR_KEY
+from cockpit.journal.risk import FLOOR_KEY, WEEK_KEY
 from cockpit.risk.lockout import Lockout, LockoutStore
 from cockpit.session import build_session
 
@@ -107,7 +107,7 @@ def test_credentials_never_reach_the_journal(tmp_path: Path) -> None:
     assert SECRET.encode() not in everything
     assert b"trader@example.com" not in everything
     with open_journal(path) as journal:
-        assert set(journal.header.settings) <= {*REPLAY_SECTIONS, "lockout", FLOOR_KEY}
+        assert set(journal.header.settings) <= {*REPLAY_SECTIONS, "lockout", FLOOR_KEY, WEEK_KEY}
 
 
 def test_a_session_started_under_a_lockout_replays_it(tmp_path: Path) -> None:

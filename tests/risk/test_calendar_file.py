@@ -93,3 +93,41 @@ def test_a_bad_calendar_stops_the_start_with_exit_2(capsys: pytest.CaptureFixtur
     path = _own('[[holiday]]\ndate = "someday"\nname = "x"\n')
     assert check_start(Settings()) == 2
     assert f"{path}:2: [holiday entry 1] date" in capsys.readouterr().err
+
+
+def test_the_start_reads_the_calendar_once_and_builds_on_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`cockpit` reads the trader's calendar file once: the session's risk engine holds
+    the very calendar the start checked (no second read that could differ)."""
+    import cockpit.config
+    from cockpit.cli import start
+
+    _own('[[holiday]]\ndate = 2026-08-03\nname = "Mine"\n')
+    reads: list[Path] = []
+    real = cockpit.config.read_calendar
+
+    def counted(path: Path) -> object:
+        reads.append(path)
+        return real(path)
+
+    built: list[object] = []
+
+    class App:
+        return_code = 0
+
+        def run(self) -> int:
+            return 0
+
+    def make_app(session: object) -> App:
+        built.append(session)
+        return App()
+
+    monkeypatch.setattr(cockpit.config, "read_calendar", counted)
+    monkeypatch.setattr(start, "make_app", make_app)
+    monkeypatch.setattr(start, "log_to_file", lambda: None)
+    assert start.run_cockpit(Settings()) == 0
+    assert len(reads) == 1
+    (session,) = built
+    market = session.risk.env.market  # type: ignore[attr-defined]
+    assert market.holiday(date(2026, 8, 3)) is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import get_args
 
@@ -74,3 +75,51 @@ def test_every_firm_profile_field_is_documented_and_in_the_example() -> None:
     for key in keys:
         assert re.search(rf"^\| `(\[\[?)?{key}(\]\]?)?` \|", FIRM_SECTION, re.M), key
         assert re.search(rf"^\[*{key}\b", FIRM_BLOCKS[0], re.M), key
+
+
+def _profile_tables() -> dict[str, type[BaseModel]]:
+    """Each table of the profile schema by its name (``""``: the top level), with the
+    model whose fields it holds."""
+    tables: dict[str, type[BaseModel]] = {"": FirmProfile}
+    for key, field in FirmProfile.model_fields.items():
+        for inner in (field.annotation, *get_args(field.annotation)):
+            for kind in (inner, *get_args(inner)):
+                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                    tables[key] = kind
+    return tables
+
+
+def _rows_by_table() -> dict[str, set[str]]:
+    """The keys of the Firm profiles table, grouped under the ``[table]`` row above them."""
+    rows: dict[str, set[str]] = {"": set()}
+    table = ""
+    for match in re.finditer(r"^\| `(\[\[?)?([a-z_]+)(\]\]?)?` \|", FIRM_SECTION, re.M):
+        if match.group(1):
+            table = match.group(2)
+            rows.setdefault(table, set())
+            rows[""].add(table)
+        else:
+            rows[table].add(match.group(2))
+    return rows
+
+
+def test_every_profile_field_has_its_row_under_its_table_and_a_value_in_the_example() -> None:
+    """Each field of each profile table has a row under that table's row (a key shared by
+    two tables, ``amount`` or ``contracts``, is checked in both), and the example profile
+    sets every field of every table, optional ones included."""
+    example = tomllib.loads(FIRM_BLOCKS[0])
+    rows = _rows_by_table()
+    for table, model in _profile_tables().items():
+        documented = rows.get(table, set())
+        fields = set(model.model_fields)
+        if table == "":
+            fields = {key for key in fields if key not in _profile_tables()} | {
+                key for key in _profile_tables() if key
+            }
+        assert fields <= documented, (table, fields - documented)
+        values = example if table == "" else example[table]
+        for entry in values if isinstance(values, list) else [values]:
+            assert set(model.model_fields) <= set(entry), (
+                table,
+                set(model.model_fields) - set(entry),
+            )

@@ -331,3 +331,14 @@ def test_a_traders_own_earlier_flat_by_and_smaller_max_loss_stay() -> None:
     assert settings.risk.max_loss.amount == Decimal(1500)
     assert settings.risk.max_loss.buffer == Decimal(200)
     assert settings.risk.trading_hours.flat_by == "14:30"
+
+
+def test_the_rule_in_effect_is_named_after_the_firm_whose_amount_it_is() -> None:
+    """A firm's maximum loss names the rule; folding in a second firm with a larger
+    amount keeps the first firm's name (its amount is the one in effect)."""
+    topstep = find_profile("topstep-50k-combine", None).profile
+    apex = find_profile("apex-50k-eval", None).profile
+    merged = apply_firm(RiskSettings(), topstep)
+    assert merged.max_loss.from_firm == "Topstep Trading Combine 50K"
+    assert apex.max_loss.amount > topstep.max_loss.amount
+    assert apply_firm(merged, apex).max_loss.from_firm == "Topstep Trading Combine 50K"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cockpit.brokers.paper import PaperBroker
+from cockpit.config import parse_settings
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.engine import Engine
@@ -22,8 +23,10 @@ from cockpit.journal.risk import FLOOR_KEY, note_floor
 from cockpit.journal.writer import JournalWriter
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
-from cockpit.risk.floor import FloorRecord, FloorStore
+from cockpit.risk.floor import FloorRecord, FloorStore, file_name
+from cockpit.session import build_session
 from tests.journal.conftest import START_NS, SYMBOLS
+from tests.risk.conftest import short_history
 
 
 @pytest.mark.parametrize("account", ["PRACTICE-50K", ""])
@@ -93,4 +96,67 @@ async def test_a_max_loss_breach_replays_to_the_same_decisions(
     decisions = [e for e in emitted if isinstance(e, RiskDecision)]
     assert any(d.rule == "max-loss" and d.outcome == "enforced" for d in decisions)
     with open_journal(writer.path) as journal:
+        assert Replayer(journal).verify() == []
+
+
+class OtherLogin(PaperBroker):
+    """A broker told one account that logs into another: before the start it names the
+    configured account, from the start the one it signed into (as ProjectX does)."""
+
+    signed_in = False
+
+    @property
+    def account_name(self) -> str:
+        return super().account_name if self.signed_in else "CONFIGURED"
+
+    async def start(self, sink: Any) -> None:
+        self.signed_in = True
+        await super().start(sink)
+
+
+@pytest.mark.parametrize("damaged", [False, True])
+async def test_a_login_to_another_account_notes_and_replays_that_accounts_floor(
+    tmp_path: Path, damaged: bool
+) -> None:
+    """Configured for one account, signed into PRACTICE-50K whose saved floor is breached
+    (or whose state dir copy is damaged): live locks on that account's floor at its first
+    balance, the journal header notes the floor of the account signed into, and the replay
+    decides the same."""
+    state_dir, journals = tmp_path / "state", tmp_path / "journals"
+    record = FloorRecord(
+        "eod-trailing",
+        Decimal(50000),
+        Decimal(50000),
+        Decimal(48000),
+        breached=True,
+        account="PRACTICE-50K",
+    )
+    FloorStore(state_dir, journals, account="PRACTICE-50K").save(record)
+    if damaged:
+        path = state_dir / file_name("PRACTICE-50K")
+        path.write_text(path.read_text().replace("48000", "47000"))
+    settings = parse_settings(
+        "[ui]\nwatchlist = ['MNQ', 'MES']\n[risk.max_loss]\namount = 2000\n",
+        Path("config.toml"),
+    )
+    clock = FakeClock(START_NS)
+    with short_history():
+        broker = OtherLogin(clock, SYMBOLS, seed=11, pump_interval=0)
+    session = build_session(
+        settings,
+        clock=clock,
+        broker=broker,
+        pump=False,
+        risk_state_dir=state_dir,
+        journal_dir=journals,
+    )
+    await session.start()
+    await session.advance(3)
+    await session.stop()
+    assert session.state.risk_state == "LOCKED"
+    assert session.journal is not None
+    assert session.journal.path is not None
+    with open_journal(session.journal.path) as journal:
+        note = journal.header.settings[FLOOR_KEY]
+        assert "PRACTICE-50K" in str(note)
         assert Replayer(journal).verify() == []

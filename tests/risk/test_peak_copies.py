@@ -10,14 +10,16 @@ from pathlib import Path
 from cockpit.config import Settings, UiSettings
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import PlaceOrder, SetArmed
+from cockpit.core.events import Notice
 from cockpit.core.models import Side
 from cockpit.journal.reader import open_journal
 from cockpit.journal.replay import Replayer
+from cockpit.journal.risk import peak_witness, trader_peaks
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.peak import FILE_NAME, DayPeak, PeakStore, decode_copy, encode_peak
 from cockpit.risk.records import write_atomic
 from cockpit.risk.timing import Calendar
-from cockpit.session import build_session
+from cockpit.session import Session, build_session
 from tests.journal.conftest import START_NS, SYMBOLS
 from tests.risk.conftest import Desk, DeskFactory
 
@@ -93,8 +95,9 @@ async def test_a_deleted_copy_comes_back(desk: DeskFactory, tmp_path: Path) -> N
 
 
 async def test_both_copies_deleted_is_a_fresh_day(desk: DeskFactory, tmp_path: Path) -> None:
-    """With both copies gone no trace is left: the day starts from zero (the floor back
-    to -$275), as documented, like a lockout with no record and no journal."""
+    """With both copies gone and no journal to ask, no trace is left: the day starts from
+    zero (the floor back to -$275), as documented, like a lockout with no record and no
+    journal."""
     before = await made_260(desk, tmp_path)
     (tmp_path / "state" / FILE_NAME).unlink()
     (tmp_path / "journals" / FILE_NAME).unlink()
@@ -226,3 +229,68 @@ async def test_copies_that_disagree_replay_the_same(tmp_path: Path) -> None:
         tmp_path / "state" / FILE_NAME, encode_peak(DayPeak(day + timedelta(days=1), Decimal(0)), 2)
     )
     assert await replayed_session(tmp_path, rules) == ("REDUCE-ONLY", [])
+
+
+def _session(root: Path, rules: RiskSettings) -> Session:
+    settings = Settings(ui=UiSettings(watchlist=list(SYMBOLS)), risk=rules)
+    return build_session(
+        settings,
+        clock=FakeClock(START_NS),
+        pump=False,
+        journal_dir=root / "journals",
+        risk_state_dir=root / "state",
+    )
+
+
+async def test_both_copies_deleted_the_journal_keeps_the_best(tmp_path: Path) -> None:
+    """A session started from today's $260 best (its journal header notes it); both copies
+    then deleted: the next session asks the journal, keeps the $260 best (floor $160,
+    REDUCE-ONLY on a day at $0), says so in fills & events, writes both copies again, and
+    replays the same."""
+    rules = RiskSettings.model_validate({"daily_loss": PROTECT})
+    day = Calendar(rules.boundary, rules.zone).day(START_NS)
+    copies(tmp_path).rose(day, Decimal(260), START_NS - 60_000_000_000)
+    first = _session(tmp_path, rules)
+    await first.start()
+    await first.advance(2)
+    await first.stop()
+    for folder in ("state", "journals"):
+        (tmp_path / folder / FILE_NAME).unlink()
+    second = _session(tmp_path, rules)
+    await second.start()
+    await second.advance(2)
+    await second.stop()
+    assert second.risk is not None
+    assert second.risk.daily_loss is not None
+    assert second.risk.daily_loss.locked_in == Decimal("160.00")
+    assert second.state.risk_state == "REDUCE-ONLY"
+    notices = [
+        e.text
+        for e in second.state.fills_and_events
+        if isinstance(e, Notice) and "day peak records are gone" in e.text
+    ]
+    assert notices
+    assert "saved at 260" in notices[0]
+    assert copies(tmp_path).record == DayPeak(day, Decimal(260), START_NS - 60_000_000_000)
+    assert second.journal is not None
+    assert second.journal.path is not None
+    with open_journal(second.journal.path) as journal:
+        assert Replayer(journal).verify() == []
+
+
+async def test_a_save_during_the_run_is_a_trace_in_its_journal(tmp_path: Path) -> None:
+    """A best saved while a session runs is recorded in its journal (a ``daily-loss``
+    ``record`` decision), so the journal can vouch for it when both copies are gone."""
+    rules = RiskSettings.model_validate({"daily_loss": PROTECT})
+    day = Calendar(rules.boundary, rules.zone).day(START_NS)
+    session = _session(tmp_path, rules)
+    await session.start()
+    session.risk.env.peaks.rose(day, Decimal(300), START_NS)  # type: ignore[union-attr]
+    await session.advance(2)
+    await session.stop()
+    for folder in ("state", "journals"):
+        (tmp_path / folder / FILE_NAME).unlink()
+    seen = peak_witness(tmp_path / "journals")
+    assert seen is not None
+    assert (seen[0].day, seen[0].peak) == (day, Decimal(300))
+    assert trader_peaks(state=tmp_path / "state", journals=tmp_path / "journals").witnessed

@@ -34,6 +34,8 @@ def stricter_daily_loss(mine: dict[str, Any], firm: FirmProfile) -> dict[str, An
         return mine
     out = dict(mine)
     out["limit"] = _smaller(mine.get("limit"), firm.daily_loss.limit)
+    if out["limit"] == firm.daily_loss.limit:
+        out["from_firm"] = firm_words(firm)
     if mine.get("limit") is None:
         out["basis"] = firm.daily_loss.basis
     elif "net" in (mine.get("basis"), firm.daily_loss.basis):
@@ -54,18 +56,26 @@ def stricter_max_loss(mine: dict[str, Any], firm: FirmProfile) -> dict[str, Any]
         "start_balance": rule.start_balance,
         "stop_at": rule.stop_at,
         "lock_when_reached": rule.lock_when_reached,
+        "from_firm": firm_words(firm),
     }
     if mine.get("amount") is None:
         return {**mine, **theirs}
     stops = [mine.get("stop_at"), rule.stop_at]
+    named = firm_words(firm) if rule.amount <= mine["amount"] else mine.get("from_firm")
     return {
         **mine,
         **theirs,
+        "from_firm": named,  # whose amount is in effect names the rule
         "amount": min(mine["amount"], rule.amount),
         "mode": max(mine.get("mode", rule.mode), rule.mode, key=MODES.index),
         "stop_at": None if None in stops else max(s for s in stops if s is not None),
         "lock_when_reached": bool(mine.get("lock_when_reached")) or rule.lock_when_reached,
     }
+
+
+def firm_words(firm: FirmProfile) -> str:
+    """How a reason names the firm's rule: ``Topstep Trading Combine 50K``."""
+    return f"{firm.firm} {firm.plan}"
 
 
 def ceiling(steps: list[dict[str, Any]] | list[ScalingStep], balance: Decimal) -> int:

@@ -27,6 +27,7 @@ from cockpit.risk.rules.throttle import Throttle
 from cockpit.risk.rules.trade_clock import TradeClock
 from cockpit.risk.rules.trading_hours import TradingHours
 from cockpit.risk.rules.weekly_loss import WeeklyLoss
+from cockpit.risk.rules.weekly_trades import WeeklyTrades
 
 RULES: tuple[type[Rule], ...] = (
     MaxLoss,
@@ -34,6 +35,7 @@ RULES: tuple[type[Rule], ...] = (
     WeeklyLoss,
     ProfitTarget,
     FillsPerDay,
+    WeeklyTrades,
     ConsecutiveLosses,
     Cooldown,
     TradingHours,

@@ -67,6 +67,8 @@ class DailyLoss(PnlRule):
         self.trail_pct: float | None = cfg.trail_pct
         self.peak = ZERO
         self._peak_end = 0
+        self.label = f"{cfg.from_firm} daily loss limit" if cfg.from_firm else "daily loss limit"
+        """How a breach names the rule: the firm's plan when its limit is the one in effect."""
 
     @property
     def enabled(self) -> bool:
@@ -159,10 +161,10 @@ class DailyLoss(PnlRule):
             high = dollars(self.peak)
             floor_words = f"the protected floor {dollars(protected)} (day's high {high})"
             if floor.pnl <= floor.floor:
-                return f"daily loss limit: {measure} fell to {floor_words}"
+                return f"{self.label}: {measure} fell to {floor_words}"
             return f"daily loss at {floor.used:.0%} of the way to {floor_words} ({measure})"
         if floor.pnl <= floor.floor:
-            return f"daily loss limit: {measure} reached the {limit} limit"
+            return f"{self.label}: {measure} reached the {limit} limit"
         return f"daily loss at {floor.used:.0%} of the {limit} limit ({measure})"
 
     def inputs(self, state: State, now: int) -> str:

@@ -75,6 +75,8 @@ class MaxLoss(Rule):
         amount = cfg.amount or ZERO
         self.buffer = max(cfg.buffer, (amount * Decimal(str(cfg.buffer_pct))).quantize(CENT))
         """Dollars above the floor where the cockpit acts (the larger of the two buffers)."""
+        self.label = f"{cfg.from_firm} maximum loss limit" if cfg.from_firm else "max loss"
+        """How reasons name the rule: the firm's plan when a firm profile set it."""
         self.store = env.floors
         self.record: FloorRecord | None = None
         self._equity = ZERO
@@ -147,8 +149,8 @@ class MaxLoss(Rule):
         broker. A record of another account or setup is set aside, never merged."""
         start = self.cfg.start_balance
         store = self.store
-        if store.directories and store.account != account:
-            store.open(account)  # the account the broker resolved, not the one it was told
+        if store.can_reopen(account):
+            store.reopen(account)  # the account the broker resolved, not the one it was told
             self._late_problem = store.problem  # found after the engine's start: locks now
         saved = store.record
         salvaged = store.salvaged
@@ -243,16 +245,16 @@ class MaxLoss(Rule):
         if self._late_problem is not None:
             return f"{self._late_problem}: locked until the trading day ends, to be safe"
         if equity is None or self.record is None:
-            return "max loss: no account balance yet"
+            return f"{self.label}: no account balance yet"
         floor = self.record.floor
         if self.record.breached and self.cfg.lock_when_reached and equity > floor:
             return (
-                f"max loss: the account reached its floor {money(floor)} earlier "
+                f"{self.label}: the account reached its floor {money(floor)} earlier "
                 f"and stays locked (lock_when_reached)"
             )
         where = "above" if equity >= floor else "below"
         text = (
-            f"max loss: equity {money(equity)} is {money(abs(equity - floor))} {where} the "
+            f"{self.label}: equity {money(equity)} is {money(abs(equity - floor))} {where} the "
             f"floor {money(floor)}"
         )
         return text + (f" (buffer {money(self.buffer)})" if self.buffer else "")
