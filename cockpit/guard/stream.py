@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
@@ -38,7 +37,10 @@ from cockpit.core.events import (
     PositionUpdated,
     RiskStateChanged,
 )
+from cockpit.guard.auth import token_ok
+from cockpit.guard.clients import Clients
 from cockpit.guard.snapshot import encode_state
+from cockpit.guard.web import UNAUTHORIZED_CLOSE
 from cockpit.guard.wire import (
     VERSION,
     RiskReadout,
@@ -60,7 +62,6 @@ MAX_BEHIND = 20_000
 """Events a cockpit may have waiting before it is sent a fresh snapshot instead."""
 RISK_EVERY = 0.25
 """Seconds between two looks at the risk views (the header's room moves with the market)."""
-UNAUTHORIZED_CLOSE = 4401
 
 _RISK_NOW = frozenset(
     {
@@ -90,6 +91,9 @@ class StreamHost(Protocol):
 
     @property
     def token(self) -> str: ...
+
+    @property
+    def clients(self) -> Clients: ...
 
     def listen(self, listener: Listener) -> Callable[[], None]: ...
 
@@ -230,15 +234,26 @@ class StreamHub:
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=2**20, heartbeat=15.0)
         await ws.prepare(request)
-        if not _token_ok(request, self.host.token):
+        if not token_ok(request, self.host.token):
             await ws.close(code=UNAUTHORIZED_CLOSE, message=b"unauthorized: token missing or wrong")
             return ws
         outbox = Outbox()
         self.outboxes.add(outbox)
+
+        async def goodbye(reason: str) -> None:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_bytes(pack(["goodbye", reason]))
+            await ws.close(message=reason.encode()[:120])
+
+        session = self.host.session
+        client = self.host.clients.register(
+            "stream", request.remote or "?", session.clock.now_ns(), goodbye
+        )
         writer = asyncio.create_task(self._write(ws, outbox), name="stream-writer")
         try:
             await self._read(ws, outbox)
         finally:
+            self.host.clients.unregister(client)
             self.outboxes.discard(outbox)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -287,13 +302,6 @@ class StreamHub:
         if command.origin == "risk":
             command = dataclasses.replace(command, origin="key")
         return self.host.submit(command)
-
-
-def _token_ok(request: web.Request, token: str) -> bool:
-    header = request.headers.get("Authorization", "")
-    given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    given = given or request.query.get("token", "")
-    return bool(given) and hmac.compare_digest(given.encode(), token.encode())
 
 
 def add_stream_routes(app: web.Application, host: StreamHost) -> StreamHub:

@@ -133,7 +133,7 @@ def command_message(command_id: int, command: Command) -> list[Any]:
 def read_command(message: list[Any]) -> tuple[int, Command]:
     """(id, command) from a ``command`` message; :class:`CodecError` naming what is wrong."""
     if len(message) != 4 or not isinstance(message[1], int):
-        raise CodecError("a command message is [\"command\", id, type, fields]")
+        raise CodecError('a command message is ["command", id, type, fields]')
     cls = resolve(message[2])
     if not issubclass(cls, Command):
         raise CodecError(f"{message[2]} is not a command")
@@ -149,7 +149,7 @@ def verdict_message(command_id: int, verdict: Verdict) -> list[Any]:
 def read_verdict(message: list[Any]) -> tuple[int, Verdict]:
     """(id, verdict) from a ``verdict`` message (the denial's ``Why`` kept for the screen)."""
     if len(message) != 5:
-        raise CodecError("a verdict message is [\"verdict\", id, accepted, reason, why]")
+        raise CodecError('a verdict message is ["verdict", id, accepted, reason, why]')
     _, command_id, accepted, reason, why = message
     return int(command_id), Verdict(bool(accepted), str(reason), why=Why(why) if why else None)
 

@@ -1,0 +1,116 @@
+"""The native stream: a replica folded from the guard's snapshot and events is the guard's
+state; a gap is answered by a fresh snapshot; commands reach the guard's gates."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from cockpit.core.commands import CancelAll, Command, FlattenAll, PlaceOrder, SetArmed
+from cockpit.core.engine import Verdict
+from cockpit.core.models import OrderType, Side
+from cockpit.core.validation import Why
+from cockpit.guard.client import GuardLink
+from cockpit.guard.stream import Outbox
+from tests.guard.streaming import TOKEN, picture, served_guard, until
+
+
+async def _trade(
+    advance: Callable[[float], Awaitable[None]], submit: Callable[[Command], Verdict]
+) -> None:
+    """Arm, buy, join the bid, sell, cancel all and flatten, a second and a half apart."""
+    for command in (
+        SetArmed(armed=True),
+        PlaceOrder(symbol="MNQ", side=Side.BUY, size=2),
+        PlaceOrder(symbol="MES", side=Side.BUY, size=1, type=OrderType.JOIN_BID),
+        PlaceOrder(symbol="MNQ", side=Side.SELL, size=1),
+        CancelAll(),
+        FlattenAll(),
+    ):
+        submit(command)
+        await advance(1.5)
+
+
+async def test_the_replica_is_the_guards_state_after_a_paper_session() -> None:
+    """Attach early, trade on the guard for a while: the replica equals the guard's state,
+    event for event (same encoding, same sequence number)."""
+    async with served_guard() as served:
+        guard = served.guard
+        await guard.session.advance(2)
+        link = GuardLink(served.address, TOKEN)
+        await link.connect()
+        reading = asyncio.get_running_loop().create_task(link.run())
+        try:
+            await _trade(guard.session.advance, guard.submit)
+            await until(lambda: link.seq == guard.seq, "the replica to catch up")
+            assert link.state is not None
+            assert guard.seq > 100
+            assert picture(link.state) == picture(guard.state)
+            assert link.gaps == 0
+        finally:
+            reading.cancel()
+            await link.close()
+
+
+async def test_a_gap_gets_a_fresh_snapshot_and_the_replica_is_right_again() -> None:
+    """One event lost on the way: the link sees the gap, asks for a snapshot, and ends
+    equal to the guard's state; it never folds past the hole."""
+    async with served_guard() as served:
+        guard = served.guard
+        link = GuardLink(served.address, TOKEN)
+        await link.connect()
+        reading = asyncio.get_running_loop().create_task(link.run())
+        try:
+            (outbox,) = served.hub.outboxes
+            dropped: list[int] = []
+            real = Outbox.event
+
+            def lose_one(self: Outbox, row: list[object]) -> None:
+                if not dropped and guard.seq > 3:  # the fourth event on never arrives
+                    dropped.append(guard.seq)
+                    return
+                real(self, row)
+
+            outbox.event = lose_one.__get__(outbox)  # type: ignore[method-assign]
+            await guard.session.advance(3)
+            await until(lambda: bool(dropped), "an event to be lost")
+            await until(lambda: link.gaps == 1, "the gap to be seen")
+            await guard.session.advance(1)
+            await until(lambda: link.seq == guard.seq, "the replica to catch up")
+            assert link.state is not None
+            assert picture(link.state) == picture(guard.state)
+        finally:
+            reading.cancel()
+            await link.close()
+
+
+async def test_commands_go_to_the_guards_gates_and_the_verdict_comes_back() -> None:
+    """Unarmed, a buy is denied by the guard with the DISARMED code (the screen names the
+    key); armed, it fills at the guard's paper broker."""
+    async with served_guard() as served:
+        guard = served.guard
+        await guard.session.advance(2)
+        link = GuardLink(served.address, TOKEN)
+        answers: list[tuple[Command, Verdict]] = []
+        link.on_verdict = lambda command, verdict: answers.append((command, verdict))
+        await link.connect()
+        reading = asyncio.get_running_loop().create_task(link.run())
+        try:
+            buy = PlaceOrder(symbol="MNQ", side=Side.BUY, size=1)
+            assert link.send(buy)
+            await until(lambda: len(answers) == 1, "the guard's verdict")
+            assert answers[0][1].accepted is False
+            assert answers[0][1].why is Why.DISARMED
+            assert guard.state.position_size("MNQ") == 0
+            link.send(SetArmed(armed=True))
+            link.send(buy)
+            await until(lambda: len(answers) == 3, "both verdicts")
+            assert all(verdict.accepted for _, verdict in answers[1:])
+            await guard.session.advance(1)
+            await until(lambda: link.seq == guard.seq, "the replica to catch up")
+            assert guard.state.position_size("MNQ") == 1
+            assert link.state is not None
+            assert link.state.position_size("MNQ") == 1
+        finally:
+            reading.cancel()
+            await link.close()
