@@ -63,3 +63,16 @@ async def served_guard(port: int | None = None) -> AsyncIterator[Served]:
     finally:
         await server.close()
         await guard.stop()
+
+
+@asynccontextmanager
+async def served_again(guard: Guard, port: int) -> AsyncIterator[Served]:
+    """The same guard served again on ``port`` (its API restarted)."""
+    app = build_web_app(guard)
+    hub = add_stream_routes(app, guard)
+    server = TestServer(app, port=port)
+    await server.start_server()
+    try:
+        yield Served(guard, hub, server)
+    finally:
+        await server.close()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from cockpit.config import Settings
+from cockpit.core.commands import PlaceOrder
 from cockpit.core.events import FlattenCompleted
+from cockpit.core.models import Side
 from cockpit.guard.attached import AttachedSession
 from cockpit.guard.client import GuardLink
 from cockpit.ui.app import make_app
@@ -14,7 +17,7 @@ from cockpit.ui.attached import AttachedApp
 from cockpit.ui.widgets.banner import RiskBanner
 from cockpit.ui.widgets.footer import StatusFooter
 from cockpit.ui.widgets.header import HeaderBar
-from tests.guard.streaming import TOKEN, Served, picture, served_guard, until
+from tests.guard.streaming import TOKEN, Served, picture, served_again, served_guard, until
 
 
 @asynccontextmanager
@@ -57,3 +60,85 @@ async def test_a_b_then_f_on_an_attached_cockpit_trade_at_the_guard() -> None:
         app.drain(force=True)
         await pilot.pause()
         assert "SIM · GUARD" in text_of(app, HeaderBar)
+
+
+def footer_message(app: AttachedApp) -> str:
+    return app._message
+
+
+async def test_a_denial_by_the_guard_reads_as_in_process() -> None:
+    """`b` disarmed: the guard denies it, and the footer says it in the very words (and
+    key) the in-process cockpit uses."""
+    async with attached_app() as (served, app), app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("b")
+        await until(lambda: "disarmed" in footer_message(app), "the guard's denial on screen")
+        own = served.guard.submit(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1))
+        assert footer_message(app) == f"✕ {app.denial_text(own)}"
+        assert "press a to arm" in footer_message(app)
+        assert not served.guard.state.pending
+        assert not served.guard.state.positions
+
+
+async def test_a_lockout_from_the_attached_cockpit_locks_the_guard_and_counts_down() -> None:
+    """`L` `1` `y` locks the guard for 15 minutes; the banner shows the guard's countdown
+    and an entry is then denied with the guard's lockout reason."""
+    async with attached_app() as (served, app), app.run_test(size=(120, 40)) as pilot:
+        guard = served.guard
+        await pilot.press("a")
+        await until(lambda: guard.state.armed, "the guard to arm")
+        await pilot.press("L", "1", "y")
+        await until(lambda: guard.state.lockout_until is not None, "the guard's lockout")
+        served.hub.publish_risk()
+        await until(lambda: "LOCKED" in text_of(app, RiskBanner) or _redraw(app), "LOCKED")
+        assert "15:00 left" in text_of(app, RiskBanner)
+        await guard.session.advance(1)
+        served.hub.publish_risk()
+        await until(lambda: "14:59 left" in text_of(app, RiskBanner) or _redraw(app), "14:59")
+        await pilot.press("b")
+        await until(lambda: "✕" in footer_message(app), "the denial")
+        assert "lock" in footer_message(app).lower()
+        assert not guard.state.positions
+
+
+def _redraw(app: AttachedApp) -> bool:
+    """Drain into the widgets now (the drain timer does this 15 times a second)."""
+    app.drain(force=True)
+    return False
+
+
+async def test_a_lost_guard_shows_offline_refuses_keys_and_comes_back() -> None:
+    """The guard goes: GUARD OFFLINE in the banner, `b` refused with that reason, tries
+    after 1, 2, 4, 8, then every 10 s; once it is back the replica is the guard's again."""
+    async with attached_app() as (served, app), app.run_test(size=(120, 40)) as pilot:
+        guard = served.guard
+        link = app.attached.link
+        delays: list[float] = []
+        back = asyncio.Event()
+
+        async def sleep(seconds: float) -> None:
+            delays.append(seconds)
+            if len(delays) >= 6:
+                await back.wait()
+
+        link.sleep = sleep
+        port = served.server.port
+        await guard.clients.tell_all("guard restarting")
+        await served.server.close()
+        await until(lambda: len(delays) >= 6, "six tries")
+        assert delays == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+        await until(lambda: "GUARD OFFLINE" in text_of(app, RiskBanner) or _redraw(app), "banner")
+        assert "guard restarting" in text_of(app, RiskBanner)
+        await pilot.press("a")
+        assert footer_message(app).startswith("✕ GUARD OFFLINE")
+        assert "nothing was sent" in footer_message(app)
+        assert not guard.state.armed
+        async with served_again(guard, port):
+            back.set()
+            await until(lambda: link.online, "the link to come back")
+            await guard.session.advance(1)
+            await until(lambda: link.seq == guard.seq, "the replica to catch up")
+            assert picture(app.state) == picture(guard.state)
+            await until(lambda: "GUARD" not in text_of(app, RiskBanner) or _redraw(app), "clear")
+            await pilot.press("a")
+            await until(lambda: guard.state.armed, "the guard to arm")
+            await app.attached.stop()  # detach before this server goes
