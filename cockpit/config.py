@@ -9,6 +9,7 @@ it in one go. Sections owned by other packages (``[risk]``...) plug in here.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tempfile
@@ -26,6 +27,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from tomlkit.exceptions import TOMLKitError
@@ -183,6 +185,37 @@ class AccountSettings(Section):
     ones, the stricter of the two winning for each."""
 
 
+class GuardSettings(Section):
+    """The guard's API (``cockpit guard``): where it listens for its clients."""
+
+    allow_remote: bool = False
+    """Listen beyond loopback: only when the config says so explicitly."""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=1, le=65535)
+
+    @field_validator("host")
+    @classmethod
+    def _loopback_unless_allowed(cls, value: str, info: ValidationInfo) -> str:
+        if not value.strip():
+            raise ValueError("name a host, e.g. 127.0.0.1")
+        if not info.data.get("allow_remote", False) and not is_loopback(value):
+            raise ValueError(
+                f"{value} is reachable from other machines; the guard listens on loopback "
+                "(127.0.0.1, ::1, localhost) unless [guard] allow_remote = true"
+            )
+        return value
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Settings(Section):
     account: AccountSettings = AccountSettings()
     broker: BrokerSettings = BrokerSettings()
@@ -193,6 +226,7 @@ class Settings(Section):
     keys: dict[str, str] = Field(default_factory=dict)
     """Key remaps by binding id: ``flatten-all = "ctrl+x"``."""
     risk: RiskSettings = RiskSettings()
+    guard: GuardSettings = GuardSettings()
     _file: Path = PrivateAttr(default_factory=default_config_path)
     _firm: FirmProfile | None = PrivateAttr(default=None)
 

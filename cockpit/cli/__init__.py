@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "journal": "cockpit.cli.journal:journal",
     "review": "cockpit.cli.journal:review",
     "replay": "cockpit.cli.journal:replay",
+    "guard": "cockpit.cli.guard:guard",
 }
 
 

@@ -1,0 +1,176 @@
+"""The audit log: every decision, enforcement, lockout, order and fill as one JSON line.
+
+``audit.ndjson`` in the state dir, rotated by size (the stdlib's handler), made for
+``jq``: each line has ``ts`` (UTC ISO 8601), ``seq`` (the guard's event number),
+``account_id``, ``kind`` and the event's own fields, prices as the trader reads them,
+money as decimal strings. The journal stays the full record; this is what a person or a
+script greps. Quotes, prints and bars never come here. Nothing secret does either: the
+guard's token and the broker's key are masked in any line that would carry them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from enum import Enum
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from cockpit.core.events import (
+    ArmChanged,
+    BrokerFailed,
+    ConnectionChanged,
+    EnforcementTaken,
+    Event,
+    FillReceived,
+    FlattenCompleted,
+    FlattenStarted,
+    LockoutEnded,
+    LockoutStarted,
+    Notice,
+    OrderDenied,
+    OrderSubmitted,
+    OrderUpdated,
+    PositionUpdated,
+    Reconciled,
+    RiskDecision,
+    RiskStateChanged,
+)
+from cockpit.core.isotime import iso_from_ns
+from cockpit.core.models import Position
+from cockpit.core.state import State
+
+if TYPE_CHECKING:
+    from cockpit.guard.daemon import Guard
+
+AUDIT_FILE = "audit.ndjson"
+MAX_BYTES = 10 * 1024 * 1024
+BACKUPS = 5
+MASK = "***"
+
+KINDS: dict[type[Event], str] = {
+    RiskDecision: "decision",
+    EnforcementTaken: "enforcement",
+    FlattenStarted: "flatten_started",
+    FlattenCompleted: "flatten_completed",
+    LockoutStarted: "lockout_set",
+    LockoutEnded: "lockout_cleared",
+    RiskStateChanged: "risk_state",
+    OrderSubmitted: "order_submitted",
+    OrderUpdated: "order",
+    OrderDenied: "order_denied",
+    BrokerFailed: "broker_failed",
+    FillReceived: "fill",
+    PositionUpdated: "position",
+    ArmChanged: "armed",
+    ConnectionChanged: "link",
+    Reconciled: "reconciled",
+    Notice: "notice",
+}
+"""What the audit keeps, and the ``kind`` each is written as."""
+
+_PRICE_FIELDS = frozenset({"limit", "stop", "price", "limit_price", "stop_price"})
+
+
+def audit_path(folder: Path) -> Path:
+    return folder / AUDIT_FILE
+
+
+class Audit:
+    """Writes the audit lines of one guard; ``attach`` it, ``close`` it at the end."""
+
+    def __init__(self, folder: Path, secrets: Iterable[str] = ()) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = audit_path(folder)
+        self._secrets = [s for s in secrets if s]
+        self._log = logging.getLogger(f"cockpit.guard.audit.{id(self)}")
+        self._log.propagate = False  # the audit never goes to cockpit.log or a terminal
+        self._log.setLevel(logging.INFO)
+        self._handler = RotatingFileHandler(
+            self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+        )
+        self._handler.setFormatter(logging.Formatter("%(message)s"))
+        self._log.addHandler(self._handler)
+        self._state: State | None = None
+        self._unlisten: Callable[[], None] | None = None
+
+    def attach(self, guard: Guard) -> None:
+        """Write a line for every event of ``guard`` the audit keeps."""
+        self._state = guard.state
+        self._unlisten = guard.listen(self.on_event)
+
+    def on_event(self, seq: int, recv_ns: int, event: Event) -> None:
+        kind = KINDS.get(type(event))
+        if kind is None:
+            return
+        if isinstance(event, Notice) and event.level == "info":
+            return  # warnings and errors only: "DRY RUN: would ..." lines are warnings
+        self.write(recv_ns, kind, _fields(event, self._state), seq=seq)
+
+    def write(
+        self, ts_ns: int, kind: str, fields: dict[str, Any], *, seq: int | None = None
+    ) -> None:
+        """One line: ``ts``, ``seq``, ``account_id``, ``kind``, then ``fields``."""
+        account = self._state.account if self._state is not None else None
+        record: dict[str, Any] = {
+            "ts": iso_from_ns(ts_ns, 6),
+            "seq": seq,
+            "account_id": fields.pop("account_id", account.id if account is not None else None),
+            "kind": kind,
+            **fields,
+        }
+        line = orjson.dumps(record, default=_plain).decode()
+        for secret in self._secrets:
+            line = line.replace(secret, MASK)
+        self._log.info(line)
+
+    def close(self) -> None:
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        self._log.removeHandler(self._handler)
+        self._handler.close()
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.name if isinstance(value.value, int) else value.value
+    raise TypeError(f"{type(value).__name__} is not audited")
+
+
+def _fields(event: Event, state: State | None) -> dict[str, Any]:
+    """The event's fields, flat: an order, fill or position's own fields at the top."""
+    out: dict[str, Any] = {}
+    for name in event.__dataclass_fields__:
+        if name == "ts":
+            continue
+        value = getattr(event, name)
+        if hasattr(value, "__dataclass_fields__"):
+            out.update(_fields_of(value, state))
+        else:
+            out[name] = value
+    if isinstance(event, LockoutStarted):
+        out["until"] = iso_from_ns(event.until_ns, 0)
+    return out
+
+
+def _fields_of(item: Any, state: State | None) -> dict[str, Any]:
+    symbol = getattr(item, "symbol", None)
+    spec = state.instruments.get(symbol) if state is not None and symbol else None
+    out: dict[str, Any] = {}
+    for name in item.__dataclass_fields__:
+        value = getattr(item, name)
+        if name in ("ts", "created_ns", "updated_ns", "cost"):
+            continue
+        if name in _PRICE_FIELDS and isinstance(value, int) and spec is not None:
+            value = spec.format(value)
+        out[name] = value
+    if spec is not None and isinstance(item, Position) and item.size:
+        out["average"] = spec.format_fraction(item.average)
+    return out
