@@ -304,9 +304,13 @@ class StreamHub:
         return self.host.submit(command)
 
 
+STREAM_HUB: web.AppKey[StreamHub] = web.AppKey("stream_hub")
+"""The hub serving an app's ``/stream`` (``app[STREAM_HUB]``)."""
+
+
 def add_stream_routes(app: web.Application, host: StreamHost) -> StreamHub:
     """Serve ``/stream`` for ``host`` on ``app`` (the guard's web app)."""
-    hub = StreamHub(host)
+    hub = app[STREAM_HUB] = StreamHub(host)
     app.router.add_get(STREAM_PATH, hub.handle)
     app.cleanup_ctx.append(hub.running)
     return hub

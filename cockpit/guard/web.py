@@ -59,9 +59,12 @@ async def _status(request: web.Request) -> web.Response:
 def build_web_app(guard: Guard) -> web.Application:
     """The guard's API: ``/status`` here; the REST and ``/ws`` routes (api.py) and the
     cockpit's ``/stream`` (stream.py) are added by their modules."""
+    from cockpit.guard.stream import add_stream_routes  # it imports this module
+
     app = web.Application(middlewares=[_token_check])
     app[GUARD] = guard
     app.router.add_get("/status", _status)
+    add_stream_routes(app, guard)
     return app
 
 

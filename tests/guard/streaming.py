@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestServer
 from cockpit.core.state import State
 from cockpit.guard.daemon import Guard
 from cockpit.guard.snapshot import encode_state
-from cockpit.guard.stream import StreamHub, add_stream_routes
+from cockpit.guard.stream import STREAM_HUB, StreamHub
 from cockpit.guard.web import build_web_app
 from cockpit.journal.codec import dumps
 from tests.frozen import frozen_session
@@ -55,7 +55,7 @@ async def served_guard(port: int | None = None) -> AsyncIterator[Served]:
     guard = Guard(frozen_session(), token=TOKEN)
     await guard.start()
     app = build_web_app(guard)
-    hub = add_stream_routes(app, guard)
+    hub = app[STREAM_HUB]
     server = TestServer(app, port=port) if port is not None else TestServer(app)
     await server.start_server()
     try:
@@ -69,7 +69,7 @@ async def served_guard(port: int | None = None) -> AsyncIterator[Served]:
 async def served_again(guard: Guard, port: int) -> AsyncIterator[Served]:
     """The same guard served again on ``port`` (its API restarted)."""
     app = build_web_app(guard)
-    hub = add_stream_routes(app, guard)
+    hub = app[STREAM_HUB]
     server = TestServer(app, port=port)
     await server.start_server()
     try:
