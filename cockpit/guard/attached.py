@@ -53,7 +53,7 @@ class RemoteEngine(Engine):
         """Send ``command`` to the guard at once; the guard's verdict comes back later
         (``link.on_verdict``). Offline, every command is refused with that reason."""
         if not self.link.send(command):
-            reason = f"{offline_words(self.link)}: nothing was sent (the guard's rules still hold)"
+            reason = f"{offline_words(self.link)}: nothing was sent"
             return Verdict(False, reason)
         return Verdict(True)
 
@@ -80,7 +80,7 @@ class RiskMirror(RiskEngine):
 
     def banner(self, state: State, now_ns: int | None = None) -> Banner | None:
         if not self.link.online:
-            refused = "order keys refused · the guard enforces on its own"
+            refused = "order keys refused until it is back"
             text = f"{offline_words(self.link)} · {refused}"
             return Banner(TradingState.LOCKED, text, "guard")
         readout = self.link.readout
