@@ -109,6 +109,7 @@ class Outbox:
         self.wants_snapshot = True
         """The next thing to send is a snapshot (the first, or after falling behind)."""
         self.wake = asyncio.Event()
+        self.wake.set()  # the first snapshot goes out at once
 
     def event(self, row: list[Any]) -> None:
         if self.wants_snapshot:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import pytest
+
 from cockpit.core.commands import CancelAll, Command, FlattenAll, PlaceOrder, SetArmed
 from cockpit.core.engine import Verdict
 from cockpit.core.models import OrderType, Side
 from cockpit.core.validation import Why
-from cockpit.guard.client import GuardLink
+from cockpit.guard.client import GuardLink, GuardUnavailable
 from cockpit.guard.stream import Outbox
 from tests.guard.streaming import TOKEN, picture, served_guard, until
 
@@ -113,4 +115,83 @@ async def test_commands_go_to_the_guards_gates_and_the_verdict_comes_back() -> N
             assert link.state.position_size("MNQ") == 1
         finally:
             reading.cancel()
+            await link.close()
+
+
+async def test_two_cockpits_attached_at_once_see_the_same_state() -> None:
+    """Two links on one guard: both replicas equal the guard's state after trading."""
+    async with served_guard() as served:
+        guard = served.guard
+        links = [GuardLink(served.address, TOKEN) for _ in range(2)]
+        for link in links:
+            await link.connect()
+        loop = asyncio.get_running_loop()
+        readers = [loop.create_task(link.run()) for link in links]
+        try:
+            await _trade(guard.session.advance, guard.submit)
+            for link in links:
+                await until(lambda link=link: link.seq == guard.seq, "both replicas")
+            assert [picture(link.state) for link in links if link.state] == [
+                picture(guard.state)
+            ] * 2
+            assert guard.clients.counts() == {"stream": 2}
+        finally:
+            for reader in readers:
+                reader.cancel()
+            for link in links:
+                await link.close()
+
+
+async def test_a_cockpit_cannot_speak_for_the_risk_engine() -> None:
+    """A buy sent with origin "risk" (which skips arming) is judged as a key's: denied
+    while disarmed, nothing reaches the broker."""
+    async with served_guard() as served:
+        guard = served.guard
+        await guard.session.advance(2)
+        link = GuardLink(served.address, TOKEN)
+        answers: list[Verdict] = []
+        link.on_verdict = lambda _, verdict: answers.append(verdict)
+        await link.connect()
+        reading = asyncio.get_running_loop().create_task(link.run())
+        try:
+            link.send(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1, origin="risk"))
+            await until(lambda: bool(answers), "the verdict")
+            assert answers[0].why is Why.DISARMED
+            assert not guard.state.pending
+            assert not guard.state.positions
+        finally:
+            reading.cancel()
+            await link.close()
+
+
+async def test_a_bad_message_is_answered_with_an_error_and_the_stream_stays() -> None:
+    """Garbage from a cockpit gets an error message; the same stream then carries a
+    command and its verdict."""
+    async with served_guard() as served:
+        link = GuardLink(served.address, TOKEN)
+        answers: list[Verdict] = []
+        link.on_verdict = lambda _, verdict: answers.append(verdict)
+        await link.connect()
+        reading = asyncio.get_running_loop().create_task(link.run())
+        try:
+            link._send(["command", 1, "os:system", ["echo"]])
+            link._send(["hello"])
+            link.send(SetArmed(armed=True))
+            await until(lambda: bool(answers), "the verdict after the garbage")
+            assert answers[0].accepted
+            assert link.online
+            await until(lambda: served.guard.state.armed, "the guard armed")
+        finally:
+            reading.cancel()
+            await link.close()
+
+
+async def test_a_wrong_token_is_refused_with_4401() -> None:
+    """No snapshot for a wrong token: the link says the guard refused the token."""
+    async with served_guard() as served:
+        link = GuardLink(served.address, "wrong")
+        try:
+            with pytest.raises(GuardUnavailable, match="refused the token"):
+                await link.connect()
+        finally:
             await link.close()
