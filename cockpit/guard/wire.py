@@ -110,8 +110,27 @@ def unpack(frame: bytes | str) -> list[Any]:
     return message
 
 
+_NAMES: dict[type, str] = {}
+_EVENT_TYPES: dict[str, type[Event]] = {}
+
+
 def event_row(seq: int, recv_ns: int, event: Event) -> list[Any]:
-    return [seq, recv_ns, type_name(type(event)), fields_of(event)]
+    cls = type(event)
+    name = _NAMES.get(cls)
+    if name is None:
+        name = _NAMES[cls] = type_name(cls)
+    return [seq, recv_ns, name, fields_of(event)]
+
+
+def event_type(name: str) -> type[Event]:
+    """The event class a row names (looked up once per name)."""
+    cls = _EVENT_TYPES.get(name)
+    if cls is None:
+        found = resolve(name)
+        if not issubclass(found, Event):
+            raise CodecError(f"{name} is not an event")
+        cls = _EVENT_TYPES[name] = found
+    return cls
 
 
 def read_event_row(row: Any) -> tuple[int, int, Event]:
@@ -119,10 +138,7 @@ def read_event_row(row: Any) -> tuple[int, int, Event]:
     if not isinstance(row, list) or len(row) != 4:
         raise CodecError(f"not an event row: {str(row)[:80]}")
     seq, recv_ns, name, values = row
-    cls = resolve(name)
-    if not issubclass(cls, Event):
-        raise CodecError(f"{name} is not an event")
-    event: Event = decode(cls, values)
+    event: Event = decode(event_type(name), values)
     return int(seq), int(recv_ns), event
 
 

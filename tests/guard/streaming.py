@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from aiohttp.test_utils import TestServer
 
+from cockpit.config import Settings
 from cockpit.core.state import State
 from cockpit.guard.daemon import Guard
 from cockpit.guard.snapshot import encode_state
@@ -50,9 +51,11 @@ class Served:
 
 
 @asynccontextmanager
-async def served_guard(port: int | None = None) -> AsyncIterator[Served]:
+async def served_guard(
+    port: int | None = None, settings: Settings | None = None
+) -> AsyncIterator[Served]:
     """A started guard on a frozen paper session, its web app with /stream, listening."""
-    guard = Guard(frozen_session(), token=TOKEN)
+    guard = Guard(frozen_session(settings), token=TOKEN)
     await guard.start()
     app = build_web_app(guard)
     hub = app[STREAM_HUB]

@@ -14,6 +14,8 @@ from cockpit.guard.attached import AttachedSession
 from cockpit.guard.client import GuardLink
 from cockpit.ui.app import make_app
 from cockpit.ui.attached import AttachedApp
+from cockpit.ui.format import money
+from cockpit.ui.pnl import loss_room
 from cockpit.ui.widgets.banner import RiskBanner
 from cockpit.ui.widgets.footer import StatusFooter
 from cockpit.ui.widgets.header import HeaderBar
@@ -21,9 +23,11 @@ from tests.guard.streaming import TOKEN, Served, picture, served_again, served_g
 
 
 @asynccontextmanager
-async def attached_app() -> AsyncIterator[tuple[Served, AttachedApp]]:
+async def attached_app(
+    settings: Settings | None = None,
+) -> AsyncIterator[tuple[Served, AttachedApp]]:
     """A guard two seconds into its market and a cockpit attached to it."""
-    async with served_guard() as served:
+    async with served_guard(settings=settings) as served:
         await served.guard.session.advance(2)
         link = GuardLink(served.address, TOKEN)
         await link.connect()
@@ -142,3 +146,22 @@ async def test_a_lost_guard_shows_offline_refuses_keys_and_comes_back() -> None:
             await pilot.press("a")
             await until(lambda: guard.state.armed, "the guard to arm")
             await app.attached.stop()  # detach before this server goes
+
+
+async def test_the_header_shows_the_guards_daily_loss_room() -> None:
+    """With a daily loss limit on the guard (none in the cockpit's own config), the
+    attached header shows the room the guard's risk engine measures, to the cent."""
+    limited = Settings.model_validate({"risk": {"daily_loss": {"limit": "500"}}})
+    async with attached_app(limited) as (served, app), app.run_test(size=(120, 40)) as pilot:
+        guard = served.guard
+        await pilot.press("a", "b")
+        await until(lambda: guard.state.armed, "the guard to arm")
+        await guard.session.advance(3)
+        risk = guard.session.risk
+        assert risk is not None
+        room = loss_room(risk, guard.state, guard.session.clock.now_ns())
+        assert room is not None
+        served.hub.publish_risk()
+        words = f"room {money(room.room)} {room.bound()}"  # "DLL room" where it fits
+        await until(lambda: words in text_of(app, HeaderBar) or _redraw(app), words)
+        assert app.session.settings.risk.daily_loss.limit is None
