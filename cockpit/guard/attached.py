@@ -135,6 +135,19 @@ class AttachedSession:
         self._running: asyncio.Task[None] | None = None
         link.sink = self.engine.on_event
         link.on_readout = self._readout
+        link.on_snapshot = self._snapshot
+
+    def _snapshot(self) -> None:
+        """A fresh snapshot (a reconnect, perhaps to a guard restarted with other rules):
+        the panels word the limits of the rules the guard runs now."""
+        snapshot = self.link.snapshot
+        settings = snapshot.risk_settings if snapshot is not None else None
+        if settings is None:
+            self.risk = None
+        elif self.risk is None or self.risk.settings != settings:
+            self.risk = RiskMirror(settings, self.clock, self.link)
+        elif self.link.readout is not None:
+            self.risk.follow(self.link.readout)
 
     def _readout(self, readout: RiskReadout) -> None:
         if self.risk is not None:

@@ -157,8 +157,12 @@ class GuardLink:
             if code == 4401:
                 raise GuardUnavailable(f"the guard at {self.address} refused the token")
             raise GuardUnavailable(f"the guard at {self.address} closed the stream ({code})")
+        try:
+            self.take(unpack(frame.data))
+        except CodecError as exc:
+            await ws.close()
+            raise GuardUnavailable(f"the guard at {self.address} sent {exc}") from None
         self._ws = ws
-        self.take(unpack(frame.data))
         self.online = True
         self.retry_in = None
         self.gone_reason = ""

@@ -165,3 +165,21 @@ async def test_the_header_shows_the_guards_daily_loss_room() -> None:
         words = f"room {money(room.room)} {room.bound()}"  # "DLL room" where it fits
         await until(lambda: words in text_of(app, HeaderBar) or _redraw(app), words)
         assert app.session.settings.risk.daily_loss.limit is None
+
+
+async def test_a_fresh_snapshot_with_other_rules_rewords_the_panels() -> None:
+    """After a reconnect to a guard running other rules, the risk panel's limits are the
+    new guard's (the mirror follows the snapshot's settings)."""
+    async with attached_app() as (_, app):
+        attached = app.attached
+        assert attached.risk is not None
+        assert attached.risk.daily_loss is None
+        limited = Settings.model_validate({"risk": {"daily_loss": {"limit": "250"}}})
+        async with served_guard(settings=limited) as other:
+            attached.link.address = other.address
+            await attached.link.close()
+            await attached.link.connect()
+            assert attached.risk is not None
+            assert attached.risk.daily_loss is not None
+            assert attached.risk.daily_loss.limit == 250
+            await attached.link.close()
