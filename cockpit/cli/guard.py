@@ -201,13 +201,28 @@ def stop() -> None:
         sys.exit(1)
     deadline = time.monotonic() + STOP_DEADLINE_S
     while time.monotonic() < deadline:
-        if read_running(folder) is None:
+        if read_running(folder) is None and not process_alive(running.pid):
             click.echo(f"guard stopped (PID {running.pid})")
             return
         time.sleep(0.1)  # polling a condition, with the deadline above
     click.echo(f"cockpit guard: PID {running.pid} did not stop within "
                f"{STOP_DEADLINE_S:.0f} s", err=True)  # fmt: skip
     sys.exit(1)
+
+
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for its parent to read it has ended)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return True  # no /proc (macOS): kill's answer stands
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def _fetch_status(running: Running, folder: Path) -> dict[str, Any] | None:

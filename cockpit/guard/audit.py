@@ -10,6 +10,7 @@ guard's token and the broker's key are masked in any line that would carry them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -83,18 +84,23 @@ def audit_path(folder: Path) -> Path:
 class Audit:
     """Writes the audit lines of one guard; ``attach`` it, ``close`` it at the end."""
 
-    def __init__(self, folder: Path, secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self, folder: Path, secrets: Iterable[str] = (), *, max_bytes: int = MAX_BYTES
+    ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = audit_path(folder)
         self._secrets = [s for s in secrets if s]
         self._log = logging.getLogger(f"cockpit.guard.audit.{id(self)}")
         self._log.propagate = False  # the audit never goes to cockpit.log or a terminal
         self._log.setLevel(logging.INFO)
-        self._handler = RotatingFileHandler(
-            self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+        handler = RotatingFileHandler(
+            self.path, maxBytes=max_bytes, backupCount=BACKUPS, encoding="utf-8"
         )
-        self._handler.setFormatter(logging.Formatter("%(message)s"))
-        self._log.addHandler(self._handler)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        self._log.addHandler(handler)
+        self._handler: RotatingFileHandler | None = handler
+        self._queue: list[tuple[int, int, str, Event]] = []
+        self._scheduled = False
         self._state: State | None = None
         self._unlisten: Callable[[], None] | None = None
 
@@ -104,17 +110,50 @@ class Audit:
         self._unlisten = guard.listen(self.on_event)
 
     def on_event(self, seq: int, recv_ns: int, event: Event) -> None:
+        """Queue the event's line; it is written once the current moment is decided.
+
+        Formatting and the file write wait for the loop's next turn (``call_soon``), so a
+        flatten's cancels and closes never queue behind the audit's disk writes; the
+        events are frozen, so the line reads the same later. Without a running loop the
+        line is written at once.
+        """
         kind = KINDS.get(type(event))
         if kind is None:
             return
         if isinstance(event, Notice) and event.level == "info":
             return  # warnings and errors only: "DRY RUN: would ..." lines are warnings
-        self.write(recv_ns, kind, _fields(event, self._state), seq=seq)
+        self._queue.append((seq, recv_ns, kind, event))
+        if self._scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._scheduled = True
+        loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Write every queued line now (one write for the lot)."""
+        self._scheduled = False
+        queue, self._queue = self._queue, []
+        lines = [
+            self._line(recv_ns, kind, _fields(event, self._state), seq)
+            for seq, recv_ns, kind, event in queue
+        ]
+        if lines and self._handler is not None:
+            self._log.info("\n".join(lines))
 
     def write(
         self, ts_ns: int, kind: str, fields: dict[str, Any], *, seq: int | None = None
     ) -> None:
-        """One line: ``ts``, ``seq``, ``account_id``, ``kind``, then ``fields``."""
+        """One line now (after any queued): ``ts``, ``seq``, ``account_id``, ``kind``, then
+        ``fields``."""
+        self.flush()
+        if self._handler is not None:
+            self._log.info(self._line(ts_ns, kind, fields, seq))
+
+    def _line(self, ts_ns: int, kind: str, fields: dict[str, Any], seq: int | None) -> str:
         account = self._state.account if self._state is not None else None
         record: dict[str, Any] = {
             "ts": iso_from_ns(ts_ns, 6),
@@ -126,21 +165,30 @@ class Audit:
         line = orjson.dumps(record, default=_plain).decode()
         for secret in self._secrets:
             line = line.replace(secret, MASK)
-        self._log.info(line)
+        return line
 
     def close(self) -> None:
+        """Write what is queued, stop listening and close the file (twice is harmless)."""
         if self._unlisten is not None:
             self._unlisten()
             self._unlisten = None
-        self._log.removeHandler(self._handler)
-        self._handler.close()
+        self.flush()
+        handler, self._handler = self._handler, None
+        if handler is not None:
+            self._log.removeHandler(handler)
+            handler.close()
+
+
+def _word(value: object) -> object:
+    """An enum as its name (``BUY``, ``FILLED``, ``LOCKED``), anything else as it is."""
+    if isinstance(value, Enum):
+        return value.name if isinstance(value.value, int) else value.value
+    return value
 
 
 def _plain(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, Enum):
-        return value.name if isinstance(value.value, int) else value.value
     raise TypeError(f"{type(value).__name__} is not audited")
 
 
@@ -154,7 +202,7 @@ def _fields(event: Event, state: State | None) -> dict[str, Any]:
         if hasattr(value, "__dataclass_fields__"):
             out.update(_fields_of(value, state))
         else:
-            out[name] = value
+            out[name] = _word(value)
     if isinstance(event, LockoutStarted):
         out["until"] = iso_from_ns(event.until_ns, 0)
     return out
@@ -170,7 +218,7 @@ def _fields_of(item: Any, state: State | None) -> dict[str, Any]:
             continue
         if name in _PRICE_FIELDS and isinstance(value, int) and spec is not None:
             value = spec.format(value)
-        out[name] = value
+        out[name] = _word(value)
     if spec is not None and isinstance(item, Position) and item.size:
         out["average"] = spec.format_fraction(item.average)
     return out
