@@ -62,6 +62,9 @@ MAX_BEHIND = 20_000
 """Events a cockpit may have waiting before it is sent a fresh snapshot instead."""
 RISK_EVERY = 0.25
 """Seconds between two looks at the risk views (the header's room moves with the market)."""
+RISK_SOON = 0.02
+"""Seconds after a fill, a lockout or a state change before the views are read: soon
+enough for the eye, and never between the steps of a flatten running on the same loop."""
 
 _RISK_NOW = frozenset(
     {
@@ -75,7 +78,7 @@ _RISK_NOW = frozenset(
         ArmChanged,
     }
 )
-"""Events after which the risk views are read at once rather than at the next look."""
+"""Events after which the risk views are read soon rather than at the next look."""
 
 Listener = Callable[[int, int, Event], None]
 
@@ -169,7 +172,7 @@ class StreamHub:
             outbox.event(row)
         if type(event) in _RISK_NOW and not self._risk_soon:
             self._risk_soon = True
-            asyncio.get_running_loop().call_soon(self._risk_now)
+            asyncio.get_running_loop().call_later(RISK_SOON, self._risk_now)
 
     def _risk_now(self) -> None:
         self._risk_soon = False
