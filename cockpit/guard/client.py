@@ -118,6 +118,8 @@ class GuardLink:
         """Why the guard went, when it said so (a guard stopping says goodbye)."""
         self.gaps = 0
         """Gaps seen (each answered by a fresh snapshot)."""
+        self.bad_messages = 0
+        """Frames from the guard that could not be read (logged and skipped)."""
         self.sink: Callable[[Event], None] | None = None
         """Where the guard's events go in order (the attached engine); default: the replica."""
         self.on_verdict: Callable[[Command, Verdict], None] | None = None
@@ -183,12 +185,16 @@ class GuardLink:
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         async for frame in ws:
-            if frame.type is not aiohttp.WSMsgType.BINARY:
-                continue
-            try:
-                self.take(unpack(frame.data))
-            except CodecError as exc:  # counted and logged, never a crash
-                log.warning("a bad message from the guard: %s", exc)
+            if frame.type is aiohttp.WSMsgType.BINARY:
+                self.take_frame(frame.data)
+
+    def take_frame(self, data: bytes) -> None:
+        """One frame from the guard; a malformed one is counted and logged, never a crash."""
+        try:
+            self.take(unpack(data))
+        except (CodecError, KeyError, IndexError, TypeError, ValueError) as exc:
+            self.bad_messages += 1
+            log.warning("a bad message from the guard (%d so far): %r", self.bad_messages, exc)
 
     def _lost(self) -> None:
         """The stream ended: commands not yet answered are told so."""

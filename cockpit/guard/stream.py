@@ -302,10 +302,15 @@ class StreamHub:
 
     def submit(self, command: Command) -> Verdict:
         """A cockpit's command, through the guard's gates. A cockpit never speaks for
-        the risk engine: a command claiming to be the risk engine's is judged as a key's."""
+        the risk engine: a command claiming to be the risk engine's is judged as a key's.
+        A command the engine fails on is answered with the failure, and the stream stays."""
         if command.origin == "risk":
             command = dataclasses.replace(command, origin="key")
-        return self.host.submit(command)
+        try:
+            return self.host.submit(command)
+        except Exception as exc:
+            log.exception("the guard failed on a cockpit's %s", command.label)
+            return Verdict(False, f"the guard failed on {command.label}: {exc}")
 
 
 STREAM_HUB: web.AppKey[StreamHub] = web.AppKey("stream_hub")

@@ -195,3 +195,20 @@ async def test_a_wrong_token_is_refused_with_4401() -> None:
                 await link.connect()
         finally:
             await link.close()
+
+
+def test_a_malformed_frame_from_the_guard_is_counted_never_a_crash() -> None:
+    """Frames the link cannot read (not JSON, wrong shapes, unknown types) are counted
+    and skipped; the replica is untouched."""
+    link = GuardLink("127.0.0.1:1", TOKEN)
+    for frame in (
+        b"not json",
+        b'{"a": 1}',
+        b'["snapshot", {"version": 1}]',
+        b'["verdict", 1]',
+        b'["risk", [1, 2]]',
+        b'["mystery"]',
+    ):
+        link.take_frame(frame)
+    assert link.bad_messages == 6
+    assert link.state is None
