@@ -1,4 +1,4 @@
-"""The real cockpit attached to a real guard: a trade made on screen outlives the screen."""
+"""The real cockpit attached to a real guard: a position opened on screen outlives the screen."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def guard_env(home: Path, isolated_env: Callable[..., dict[str, str]]) -> Iterat
         guard_command(env, "stop")
 
 
-def test_a_trade_on_an_attached_cockpit_outlives_the_cockpit(
+def test_a_position_opened_on_an_attached_cockpit_outlives_the_cockpit(
     guard_env: dict[str, str], start_cockpit: Callable[..., Terminal]
 ) -> None:
     """`cockpit` finds the guard (SIM · GUARD), `a` `b` buys MNQ at the guard, `q` detaches

@@ -40,7 +40,7 @@ def text_of(app: AttachedApp, widget: type[HeaderBar | StatusFooter | RiskBanner
     return str(app.query_one(widget).render())
 
 
-async def test_a_b_then_f_on_an_attached_cockpit_trade_at_the_guard() -> None:
+async def test_a_b_then_f_on_an_attached_cockpit_act_at_the_guard() -> None:
     """`a` arms the guard, `b` buys one at the guard's broker, `F` flattens it there; the
     screen shows SIM · GUARD and the replica follows the guard."""
     async with attached_app() as (served, app), app.run_test(size=(120, 40)) as pilot:

@@ -17,7 +17,7 @@ from cockpit.guard.stream import Outbox
 from tests.guard.streaming import TOKEN, picture, served_guard, until
 
 
-async def _trade(
+async def _work_the_book(
     advance: Callable[[float], Awaitable[None]], submit: Callable[[Command], Verdict]
 ) -> None:
     """Arm, buy, join the bid, sell, cancel all and flatten, a second and a half apart."""
@@ -34,7 +34,7 @@ async def _trade(
 
 
 async def test_the_replica_is_the_guards_state_after_a_paper_session() -> None:
-    """Attach early, trade on the guard for a while: the replica equals the guard's state,
+    """Attach early, work orders on the guard for a while: the replica equals the guard's state,
     event for event (same encoding, same sequence number)."""
     async with served_guard() as served:
         guard = served.guard
@@ -43,7 +43,7 @@ async def test_the_replica_is_the_guards_state_after_a_paper_session() -> None:
         await link.connect()
         reading = asyncio.get_running_loop().create_task(link.run())
         try:
-            await _trade(guard.session.advance, guard.submit)
+            await _work_the_book(guard.session.advance, guard.submit)
             await until(lambda: link.seq == guard.seq, "the replica to catch up")
             assert link.state is not None
             assert guard.seq > 100
@@ -119,7 +119,7 @@ async def test_commands_go_to_the_guards_gates_and_the_verdict_comes_back() -> N
 
 
 async def test_two_cockpits_attached_at_once_see_the_same_state() -> None:
-    """Two links on one guard: both replicas equal the guard's state after trading."""
+    """Two links on one guard: both replicas equal the guard's state after orders and fills."""
     async with served_guard() as served:
         guard = served.guard
         links = [GuardLink(served.address, TOKEN) for _ in range(2)]
@@ -128,7 +128,7 @@ async def test_two_cockpits_attached_at_once_see_the_same_state() -> None:
         loop = asyncio.get_running_loop()
         readers = [loop.create_task(link.run()) for link in links]
         try:
-            await _trade(guard.session.advance, guard.submit)
+            await _work_the_book(guard.session.advance, guard.submit)
             for link in links:
                 await until(lambda link=link: link.seq == guard.seq, "both replicas")
             assert [picture(link.state) for link in links if link.state] == [
