@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_ADDRESS = "127.0.0.1:8765"
 """Where a guard listens unless its config says otherwise (``[guard] host``, ``port``)."""
+HEARTBEAT = 15.0
+"""Seconds between the link's pings: a guard whose machine vanished (no goodbye, no
+FIN) is noticed within this and a half, not at the TCP timeout."""
 SNAPSHOT_TIMEOUT = 10.0
 """Seconds a connecting cockpit waits for the first snapshot (a day of bars is megabytes)."""
 
@@ -144,7 +147,9 @@ class GuardLink:
             self._http = aiohttp.ClientSession()
         headers = {"Authorization": f"Bearer {self._token}"}
         try:
-            ws = await self._http.ws_connect(self.url, headers=headers, max_msg_size=0)
+            ws = await self._http.ws_connect(
+                self.url, headers=headers, max_msg_size=0, heartbeat=HEARTBEAT
+            )
         except (aiohttp.ClientError, OSError) as exc:
             raise GuardUnavailable(f"no guard at {self.address}: {exc}") from None
         self._awaiting_snapshot = True
