@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from cockpit.core.bars import Bar, BarBook, BarSeries
@@ -54,9 +55,13 @@ def decode_event(value: Any) -> Event:
     return event
 
 
+_BAR_FIELDS = attrgetter("start", "open", "high", "low", "close", "volume")
+"""A bar as its 6-tuple in one C call (a snapshot holds a day of bars of every timeframe)."""
+
+
 def _series(series: BarSeries) -> list[Any]:
-    current = series.current.as_tuple() if series.current is not None else None
-    return [[bar.as_tuple() for bar in series.bars], current, series._end]
+    current = _BAR_FIELDS(series.current) if series.current is not None else None
+    return [list(map(_BAR_FIELDS, series.bars)), current, series._end]
 
 
 def _book(book: BarBook) -> Tree:
