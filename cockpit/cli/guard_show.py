@@ -44,7 +44,8 @@ def render_status(data: dict[str, Any]) -> str:
     lockout = data.get("lockout")
     if lockout:
         left = countdown(int(lockout["seconds_left"]) * 1_000_000_000)
-        lines.append(f"lockout    until {lockout['until']} ({left} left)")
+        when = lockout.get("until_local") or lockout["until"]
+        lines.append(f"lockout    until {when} ({left} left)")
     else:
         lines.append("lockout    none")
     positions = data.get("positions") or []

@@ -33,15 +33,19 @@ class Client:
 class Clients:
     """The registry of connected clients."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], int] = lambda: 0) -> None:
+        self._now = now
+        """The guard's clock: when a client connected."""
         self._clients: dict[int, Client] = {}
         self._ids = itertools.count(1)
 
     def register(
-        self, kind: str, peer: str, since_ns: int, goodbye: Goodbye | None = None
+        self, kind: str, peer: str, since_ns: int | None = None, goodbye: Goodbye | None = None
     ) -> Client:
-        """Count a new connection; keep what ``register`` returns to unregister it."""
-        client = Client(next(self._ids), kind, peer, since_ns, goodbye)
+        """Count a new connection (``since_ns``: now by the guard's clock, unless given);
+        keep what ``register`` returns to unregister it."""
+        since = self._now() if since_ns is None else since_ns
+        client = Client(next(self._ids), kind, peer, since, goodbye)
         self._clients[client.id] = client
         return client
 

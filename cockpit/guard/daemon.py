@@ -67,7 +67,7 @@ class Guard:
         self.session = session
         self.token = token
         """The clients' token (``auth.ensure_token``); never logged."""
-        self.clients = Clients()
+        self.clients = Clients(session.clock.now_ns)
         self.seq = 0
         """The number of the last event folded (0 before the first)."""
         self.last_event: LastEvent | None = None

@@ -14,6 +14,7 @@ from cockpit import __version__
 from cockpit.core.isotime import iso_from_ns
 from cockpit.core.models import Order, Position
 from cockpit.core.state import State
+from cockpit.risk.timing import zone_label
 
 if TYPE_CHECKING:
     from cockpit.guard.daemon import Guard
@@ -54,14 +55,7 @@ def guard_status(guard: Guard) -> dict[str, Any]:
         "positions": [_position(state, p) for p in state.open_positions()],
         "working_orders": [_order(state, o) for o in state.working_orders()],
         "risk": {"state": state.risk_state.value, "reason": state.risk_reason},
-        "lockout": (
-            None
-            if lockout is None
-            else {
-                "until": iso_from_ns(lockout, 0),
-                "seconds_left": max(0, (lockout - now) // 10**9),
-            }
-        ),
+        "lockout": None if lockout is None else _lockout(guard, lockout, now),
         "clients": {"total": len(guard.clients), "by_kind": guard.clients.counts()},
         "started": iso_from_ns(started, 3) if started is not None else None,
         "uptime_s": (now - started) // 10**9 if started is not None else 0,
@@ -71,6 +65,21 @@ def guard_status(guard: Guard) -> dict[str, Any]:
             if last is None
             else {"seq": last.seq, "ts": iso_from_ns(last.recv_ns, 3), "kind": last.kind}
         ),
+    }
+
+
+def _lockout(guard: Guard, until: int, now: int) -> dict[str, Any]:
+    """When the lockout ends: UTC for scripts, the trader's zone for people."""
+    risk = guard.session.risk
+    local = ""
+    if risk is not None:
+        moment = risk.calendar.local(until)
+        local = f"{moment:%a %Y-%m-%d %H:%M} {zone_label(moment)}"
+    return {
+        "until": iso_from_ns(until, 0),
+        "until_local": local,
+        "seconds_left": max(0, -(-(until - now) // 10**9)),
+        "reason": guard.state.risk_reason,
     }
 
 

@@ -151,3 +151,22 @@ async def test_lines_are_written_on_the_loops_next_turn_not_while_deciding(
     await asyncio.sleep(0)  # one turn of the loop, no time passes
     added = one.audit.path.read_text(encoding="utf-8")[len(before) :].splitlines()
     assert [json.loads(line)["text"] for line in added] == ["first", "second"]
+
+
+async def test_status_shows_the_lockout_in_the_traders_zone_with_its_countdown(
+    watched: WatchedFactory,
+) -> None:
+    """After the breach, status names the lockout's end in CT and the time left."""
+    from cockpit.cli.guard_show import render_status
+    from cockpit.guard.status import guard_status
+
+    one = await watched({"daily_loss": {"limit": "0.5"}})
+    await one.buy()
+    data = guard_status(one.guard)
+    lockout = data["lockout"]
+    assert lockout["until_local"] == "Fri 2026-11-20 17:00 CT"
+    assert lockout["seconds_left"] > 0
+    assert data["risk"]["state"] == "LOCKED"
+    shown = render_status(data)
+    assert "lockout    until Fri 2026-11-20 17:00 CT (" in shown
+    assert "positions  flat" in shown

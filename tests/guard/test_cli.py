@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from cockpit.cli import main
 from cockpit.cli.guard import process_alive, unit_text
+from cockpit.guard.pidfile import read_running
 from tests.e2e.terminal import cockpit_command, isolated_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +25,8 @@ DEADLINE_S = 120
 def home(tmp_path: Path) -> Iterator[Path]:
     """The child's own config, data and state dirs; any guard left running is stopped."""
     yield tmp_path
-    cockpit(tmp_path, "guard", "stop")
+    if read_running(tmp_path / "state" / "cockpit") is not None:
+        cockpit(tmp_path, "guard", "stop")
 
 
 def cockpit(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -77,6 +79,7 @@ def test_start_status_stop_and_a_second_guard_refused(home: Path) -> None:
     assert json.loads(tail.stdout)["kind"] == "guard_stopped"
     listed = cockpit(home, "journal", "list")
     assert "PRACTICE-50K" in listed.stdout
+    assert "closed cleanly" in listed.stdout
 
 
 @pytest.mark.e2e

@@ -94,7 +94,8 @@ async def test_clients_register_count_and_are_told_when_the_guard_stops() -> Non
         told.append(reason)
 
     first = guard.clients.register("ws", "127.0.0.1:5000", 0, goodbye)
-    guard.clients.register("stream", "127.0.0.1:5001", 0, goodbye)
+    second = guard.clients.register("stream", "127.0.0.1:5001", goodbye=goodbye)
+    assert second.since_ns == guard.session.clock.now_ns()
     assert guard.clients.counts() == {"ws": 1, "stream": 1}
     guard.clients.unregister(first)
     assert len(guard.clients) == 1
