@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "review": "cockpit.cli.journal:review",
     "replay": "cockpit.cli.journal:replay",
     "guard": "cockpit.cli.guard:guard",
+    "attach": "cockpit.cli.attach:attach_command",
 }
 
 
@@ -188,7 +189,8 @@ def main(
 ) -> None:
     """A terminal trading cockpit for futures day traders.
 
-    With no arguments it opens the demo: a paper account on a live synthetic market.
+    With no arguments it attaches to a running guard (cockpit guard start), or else
+    opens the demo: a paper account on a live synthetic market.
     """
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
@@ -199,6 +201,11 @@ def main(
     settings = with_overrides(
         load_or_exit(config_path), broker=broker, seed=seed, symbols=symbols, theme=theme
     )
+    from cockpit.cli.attach import find_guard, run_attached
+
+    found = find_guard(settings)  # a running guard holds the session: attach to it
+    if found is not None:
+        sys.exit(run_attached(settings, *found))
     if settings.broker.kind == "projectx":
         check_live_login(settings)
     from cockpit.cli.start import run_cockpit

@@ -59,12 +59,14 @@ async def _status(request: web.Request) -> web.Response:
 def build_web_app(guard: Guard) -> web.Application:
     """The guard's API: ``/status`` here; the REST and ``/ws`` routes (api.py) and the
     cockpit's ``/stream`` (stream.py) are added by their modules."""
+    from cockpit.guard.api import add_api_routes  # both import this module
+    from cockpit.guard.stream import add_stream_routes
+
     app = web.Application(middlewares=[_token_check])
     app[GUARD] = guard
     app.router.add_get("/status", _status)
-    from cockpit.guard.api import add_api_routes  # here: api.py imports this module
-
     add_api_routes(app, guard)
+    add_stream_routes(app, guard)
     return app
 
 

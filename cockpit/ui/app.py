@@ -54,6 +54,7 @@ from cockpit.ui.screens.quit import QuitScreen
 from cockpit.ui.screens.review import ReviewScreen
 from cockpit.ui.screens.risk import RiskScreen
 from cockpit.ui.screens.ticket import OrderTicket
+from cockpit.ui.seat import Seat
 from cockpit.ui.theme import (
     DEFAULT_THEME,
     ThemePicker,
@@ -71,6 +72,7 @@ from cockpit.ui.widgets.header import HeaderBar
 from cockpit.ui.widgets.watchlist import Watchlist
 
 if TYPE_CHECKING:
+    from cockpit.guard.attached import AttachedSession
     from cockpit.replay import ReplaySession
 
 MIN_SIZE = (80, 24)
@@ -118,13 +120,13 @@ class CockpitApp(OrderKeys, LadderKeys, App[int]):
 
     def __init__(
         self,
-        session: Session,
+        session: Seat,
         *,
         drain_hz: float = DRAIN_HZ,
         themes: tuple[dict[str, Theme], list[ThemeProblem]] | None = None,
     ) -> None:
         super().__init__()
-        self.session = session
+        self.session: Seat = session
         self.state = session.state
         self.engine = session.engine
         self.clock = session.clock
@@ -686,16 +688,22 @@ class CockpitApp(OrderKeys, LadderKeys, App[int]):
 
 
 def make_app(
-    session: Session | ReplaySession,
+    session: Session | ReplaySession | AttachedSession,
     *,
     drain_hz: float = DRAIN_HZ,
     themes: tuple[dict[str, Theme], list[ThemeProblem]] | None = None,
 ) -> CockpitApp:
     """The one way an app is built (the CLI, the tests, the screenshots): the cockpit over
-    a session, or in REPLAY mode over a replayed journal. ``themes`` defaults to the shipped
-    and the user's own themes."""
+    a session, attached to a guard, or in REPLAY mode over a replayed journal. ``themes``
+    defaults to the shipped and the user's own themes."""
     if isinstance(session, Session):
         return CockpitApp(session, drain_hz=drain_hz, themes=themes)
-    from cockpit.ui.replay import ReplayApp  # it extends this module's app; replay only
+    from cockpit.replay import ReplaySession
 
-    return ReplayApp(session, drain_hz=drain_hz, themes=themes)
+    if isinstance(session, ReplaySession):
+        from cockpit.ui.replay import ReplayApp  # it extends this module's app; replay only
+
+        return ReplayApp(session, drain_hz=drain_hz, themes=themes)
+    from cockpit.ui.attached import AttachedApp  # the engine runs in a guard
+
+    return AttachedApp(session, drain_hz=drain_hz, themes=themes)

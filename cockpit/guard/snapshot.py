@@ -1,0 +1,195 @@
+"""A :class:`State` as data: what an attaching cockpit is sent before the event stream.
+
+A snapshot is the state itself, attribute by attribute, not the events that built it:
+the guard keeps no history of its events (a day of quotes is millions), and a state
+rebuilt from made-up events would not be the same state (volume, the fills & events
+count, the forming bars and the trading day's end are not anyone's event). Every value
+travels in the journal's encoding (:mod:`cockpit.journal.codec`): events and models as
+field arrays, Decimals as strings, so the replica is exact.
+
+:func:`encode_state` and :func:`decode_state` are inverses: a replica decoded from a
+snapshot and folded with the events after it equals the guard's state (the stream's
+tests compare the two encodings).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from operator import attrgetter
+from typing import Any
+
+from cockpit.core.bars import Bar, BarBook, BarSeries
+from cockpit.core.events import (
+    Event,
+    FlattenCompleted,
+    FlattenStarted,
+    Link,
+    LinkStatus,
+    QuoteUpdated,
+)
+from cockpit.core.instruments import Instrument
+from cockpit.core.models import Account, Fill, Mode, Order, OrderRequest, Position
+from cockpit.core.state import Changes, State
+from cockpit.core.tradingstate import TradingState
+from cockpit.journal.codec import CodecError, decode, fields_of, resolve, type_name
+
+Tree = dict[str, Any]
+
+
+def encode_event(event: Event) -> list[Any]:
+    """``[type name, fields]``: an event whose class the reader does not know in advance."""
+    return [type_name(type(event)), fields_of(event)]
+
+
+def decode_event(value: Any) -> Event:
+    """The inverse of :func:`encode_event`; :class:`CodecError` on anything else."""
+    if not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], str):
+        raise CodecError(f"not an event: {value!r:.80}")
+    cls = resolve(value[0])
+    if not issubclass(cls, Event):
+        raise CodecError(f"{value[0]} is not an event")
+    event: Event = decode(cls, value[1])
+    return event
+
+
+_BAR_FIELDS = attrgetter("start", "open", "high", "low", "close", "volume")
+"""A bar as its 6-tuple in one C call (a snapshot holds a day of bars of every timeframe)."""
+
+
+def _series(series: BarSeries) -> list[Any]:
+    current = _BAR_FIELDS(series.current) if series.current is not None else None
+    return [list(map(_BAR_FIELDS, series.bars)), current, series._end]
+
+
+def _book(book: BarBook) -> Tree:
+    return {
+        "series": {label: _series(series) for label, series in book.series.items()},
+        "loaded_from": dict(book._loaded_from),
+    }
+
+
+def encode_state(state: State) -> Tree:
+    """Everything :meth:`State.apply` folds into, as JSON-ready data (``journal.codec.dumps``
+    writes it: Decimals and dataclasses included)."""
+    flatten = state.flatten
+    return {
+        "mode": state.mode.value,
+        "instruments": sorted(state.instruments),
+        "watchlist": list(state.watchlist),
+        "quotes": {symbol: fields_of(quote) for symbol, quote in state.quotes.items()},
+        "last": dict(state.last),
+        "volume": dict(state.volume),
+        "settle": dict(state.settle),
+        "bars": {symbol: _book(book) for symbol, book in state.bars.items()},
+        "account": fields_of(state.account) if state.account is not None else None,
+        "orders": [fields_of(order) for order in state.orders.values()],
+        "positions": [fields_of(position) for position in state.positions.values()],
+        "pending": {tag: fields_of(request) for tag, request in state.pending.items()},
+        "fills": [fields_of(fill) for fill in state.fills],
+        "realized": str(state.realized),
+        "fees": str(state.fees),
+        "day": state.day.isoformat() if state.day is not None else None,
+        "day_end": state._day_end,
+        "links": {link.value: status.value for link, status in state.links.items()},
+        "link_detail": {link.value: detail for link, detail in state.link_detail.items()},
+        "reconciled": state.reconciled,
+        "armed": state.armed,
+        "flatten": encode_event(flatten) if flatten is not None else None,
+        "risk_state": state.risk_state.value,
+        "risk_reason": state.risk_reason,
+        "lockout_until": state.lockout_until,
+        "fills_and_events": [encode_event(event) for event in state.fills_and_events],
+        "fills_and_events_size": state.fills_and_events.maxlen,
+        "fills_and_events_count": state.fills_and_events_count,
+        "market_ns": state.market_ns,
+    }
+
+
+def _bar(value: Any) -> Bar:
+    return Bar(*value)
+
+
+def _restore_book(tree: Tree) -> BarBook:
+    book = BarBook()
+    for label, (bars, current, end) in tree["series"].items():
+        series = book.series[label]
+        series.bars = [_bar(bar) for bar in bars]
+        series.current = _bar(current) if current is not None else None
+        series._end = int(end)
+    book._loaded_from = {str(label): int(seconds) for label, seconds in tree["loaded_from"].items()}
+    return book
+
+
+def decode_state(tree: Tree, instruments: Mapping[str, Instrument]) -> State:
+    """A state equal to the one :func:`encode_state` read, with every part marked changed
+    (a screen shown a fresh snapshot redraws everything). ``instruments`` gives the
+    contract specs (the cockpit's own table); :class:`CodecError` on a bad snapshot."""
+    try:
+        return _decode_state(tree, instruments)
+    except CodecError:
+        raise
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise CodecError(f"bad snapshot: {exc!r}") from None
+
+
+def _decode_state(tree: Tree, instruments: Mapping[str, Instrument]) -> State:
+    known = {symbol: instruments[symbol] for symbol in tree["instruments"] if symbol in instruments}
+    state = State(
+        known,
+        tree["watchlist"],
+        mode=Mode(tree["mode"]),
+        fills_and_events_size=tree["fills_and_events_size"],
+    )
+    state.quotes = {s: decode(QuoteUpdated, q) for s, q in tree["quotes"].items()}
+    state.last = {s: int(p) for s, p in tree["last"].items()}
+    state.volume = {s: int(v) for s, v in tree["volume"].items()}
+    state.settle = {s: int(p) for s, p in tree["settle"].items()}
+    state.bars = {s: _restore_book(book) for s, book in tree["bars"].items()}
+    account = tree["account"]
+    state.account = decode(Account, account) if account is not None else None
+    orders = [decode(Order, order) for order in tree["orders"]]
+    state.orders = {order.id: order for order in orders}
+    positions = [decode(Position, position) for position in tree["positions"]]
+    state.positions = {position.symbol: position for position in positions}
+    state.pending = {tag: decode(OrderRequest, r) for tag, r in tree["pending"].items()}
+    state.fills = [decode(Fill, fill) for fill in tree["fills"]]
+    state.realized = Decimal(tree["realized"])
+    state.fees = Decimal(tree["fees"])
+    state.day = date.fromisoformat(tree["day"]) if tree["day"] is not None else None
+    state._day_end = int(tree["day_end"])
+    state.links = {Link(k): LinkStatus(v) for k, v in tree["links"].items()}
+    state.link_detail = {Link(k): str(v) for k, v in tree["link_detail"].items()}
+    state.reconciled = bool(tree["reconciled"])
+    state.armed = bool(tree["armed"])
+    flatten = decode_event(tree["flatten"]) if tree["flatten"] is not None else None
+    if flatten is not None and not isinstance(flatten, FlattenStarted | FlattenCompleted):
+        raise CodecError(f"a flatten that is a {type(flatten).__name__}")
+    state.flatten = flatten
+    state.risk_state = TradingState(tree["risk_state"])
+    state.risk_reason = str(tree["risk_reason"])
+    state.lockout_until = tree["lockout_until"]
+    state.fills_and_events = deque(
+        (decode_event(event) for event in tree["fills_and_events"]),
+        maxlen=tree["fills_and_events_size"],
+    )
+    state.fills_and_events_count = int(tree["fills_and_events_count"])
+    state.market_ns = int(tree["market_ns"])
+    state.changes = everything_changed(state)
+    return state
+
+
+def everything_changed(state: State) -> Changes:
+    """Every part of ``state`` marked for redrawing."""
+    symbols = set(state.watchlist) | set(state.quotes) | set(state.last)
+    return Changes(
+        quotes=set(symbols),
+        bars=set(state.bars),
+        orders=set(state.orders),
+        positions=set(state.positions),
+        account=True,
+        fills_and_events=True,
+        status=True,
+    )

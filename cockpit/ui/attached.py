@@ -1,0 +1,58 @@
+"""The cockpit attached to a guard: the same screens and keys, the engine elsewhere.
+
+Only what a trader must be told differs from the in-process cockpit: the header says
+``· GUARD``; a command's verdict arrives from the guard a moment after the key and is
+shown then, worded as in-process; quitting detaches and says the guard goes on (it
+never asks about open positions: the guard still watches them).
+"""
+
+from __future__ import annotations
+
+from textual.theme import Theme
+
+from cockpit.core.commands import Command
+from cockpit.core.engine import Verdict
+from cockpit.guard.attached import MODE_DETAIL, AttachedSession
+from cockpit.ui.app import DRAIN_HZ, CockpitApp
+from cockpit.ui.theme import ThemeProblem
+
+DETACHED = (
+    "cockpit: detached from the guard at {address}; it keeps running and enforcing your "
+    "rules (cockpit guard status, cockpit guard stop)"
+)
+
+
+class AttachedApp(CockpitApp):
+    """The cockpit over an :class:`AttachedSession`."""
+
+    def __init__(
+        self,
+        attached: AttachedSession,
+        *,
+        drain_hz: float = DRAIN_HZ,
+        themes: tuple[dict[str, Theme], list[ThemeProblem]] | None = None,
+    ) -> None:
+        super().__init__(attached, drain_hz=drain_hz, themes=themes)
+        self.attached = attached
+        attached.link.on_verdict = self.answered
+
+    def mode_detail(self) -> str:
+        return MODE_DETAIL
+
+    def answered(self, command: Command, verdict: Verdict) -> None:
+        """The guard's verdict on a key: shown as the in-process cockpit shows its own."""
+        if not verdict.accepted:
+            self.say(f"✕ {self.denial_text(verdict)}")
+        elif verdict.reason:
+            self.say(verdict.reason)
+
+    def action_request_quit(self) -> None:
+        """Detach: the guard, its positions and its rules go on without this screen."""
+        self.run_worker(self._stop_and_exit(), group="shutdown")
+
+    async def _stop_and_exit(self) -> None:
+        await self.session.stop()
+        self.exit(0, message=DETACHED.format(address=self.attached.link.address))
+
+    def action_review(self) -> None:
+        self.say("the guard keeps this session's journal: cockpit review after it, or R now")

@@ -1,0 +1,68 @@
+"""The real cockpit attached to a real guard: a position opened on screen outlives the screen."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import arm, expect, holding
+from tests.e2e.terminal import DEADLINE_S, Terminal, cockpit_command
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def guard_command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``cockpit guard ARGS`` as a trader types it in another terminal."""
+    return subprocess.run(
+        [*cockpit_command(), "guard", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
+        check=False,
+    )
+
+
+@pytest.fixture
+def guard_env(home: Path, isolated_env: Callable[..., dict[str, str]]) -> Iterator[dict[str, str]]:
+    """A guard started in the background on a free loopback port; stopped at the end."""
+    env = isolated_env()
+    config = Path(env["XDG_CONFIG_HOME"]) / "cockpit" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f"[guard]\nport = {free_port()}\n", encoding="utf-8")
+    started = guard_command(env, "start")
+    assert started.returncode == 0, started.stderr + started.stdout
+    try:
+        yield env
+    finally:
+        guard_command(env, "stop")
+
+
+def test_a_position_opened_on_an_attached_cockpit_outlives_the_cockpit(
+    guard_env: dict[str, str], start_cockpit: Callable[..., Terminal]
+) -> None:
+    """`cockpit` finds the guard (SIM · GUARD), `a` `b` buys MNQ at the guard, `q` detaches
+    saying the guard goes on, and `cockpit guard status` still shows MNQ +1."""
+    term = start_cockpit(env=guard_env)
+    expect(term, "SIM · GUARD" in term.screen.header, "SIM · GUARD in the header")
+    arm(term)
+    term.press("b")
+    term.wait_for(holding("MNQ", 1), "MNQ +1 in the positions panel")
+    term.press("q")
+    expect(term, term.wait_exit() == 0, "q to detach with exit code 0")
+    expect(term, "keeps running" in term.screen.text, "the detach line: the guard keeps running")
+    status = guard_command(guard_env, "status")
+    assert status.returncode == 0, status.stderr
+    assert "MNQ +1" in status.stdout, status.stdout
+    assert "running" in status.stdout
