@@ -22,12 +22,14 @@ from operator import attrgetter
 from typing import Any
 
 from cockpit.core.bars import Bar, BarBook, BarSeries
+from cockpit.core.book import Book
 from cockpit.core.events import (
     Event,
     FlattenCompleted,
     FlattenStarted,
     Link,
     LinkStatus,
+    Printed,
     QuoteUpdated,
 )
 from cockpit.core.instruments import Instrument
@@ -71,6 +73,28 @@ def _book(book: BarBook) -> Tree:
     }
 
 
+def _order_book(book: Book) -> Tree:
+    return {
+        "bids": sorted(book.bids.items()),
+        "asks": sorted(book.asks.items()),
+        "traded": sorted(book.traded.items()),
+        "tape": [fields_of(print_) for print_ in book.tape],
+        "tape_size": book.tape.maxlen,
+    }
+
+
+def _restore_order_book(tree: Tree) -> Book:
+    book = Book(int(tree["tape_size"]))
+    book.apply(
+        [(int(p), int(size)) for p, size in tree["bids"]],
+        [(int(p), int(size)) for p, size in tree["asks"]],
+    )
+    book.traded = {int(p): int(size) for p, size in tree["traded"]}
+    book.volume = sum(book.traded.values())
+    book.tape.extend(decode(Printed, print_) for print_ in tree["tape"])
+    return book
+
+
 def encode_state(state: State) -> Tree:
     """Everything :meth:`State.apply` folds into, as JSON-ready data (``journal.codec.dumps``
     writes it: Decimals and dataclasses included)."""
@@ -81,7 +105,7 @@ def encode_state(state: State) -> Tree:
         "watchlist": list(state.watchlist),
         "quotes": {symbol: fields_of(quote) for symbol, quote in state.quotes.items()},
         "last": dict(state.last),
-        "volume": dict(state.volume),
+        "books": {symbol: _order_book(book) for symbol, book in state.books.items()},
         "settle": dict(state.settle),
         "bars": {symbol: _book(book) for symbol, book in state.bars.items()},
         "account": fields_of(state.account) if state.account is not None else None,
@@ -145,7 +169,7 @@ def _decode_state(tree: Tree, instruments: Mapping[str, Instrument]) -> State:
     )
     state.quotes = {s: decode(QuoteUpdated, q) for s, q in tree["quotes"].items()}
     state.last = {s: int(p) for s, p in tree["last"].items()}
-    state.volume = {s: int(v) for s, v in tree["volume"].items()}
+    state.books = {s: _restore_order_book(book) for s, book in tree["books"].items()}
     state.settle = {s: int(p) for s, p in tree["settle"].items()}
     state.bars = {s: _restore_book(book) for s, book in tree["bars"].items()}
     account = tree["account"]

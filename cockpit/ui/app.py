@@ -44,8 +44,8 @@ from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER, LAD
 from cockpit.ui.denials import denial_words, spelt_key
 from cockpit.ui.format import clock, money
 from cockpit.ui.keymap import check_keymap
-from cockpit.ui.order_keys import OrderKeys
 from cockpit.ui.ladder_keys import LadderKeys
+from cockpit.ui.order_keys import OrderKeys
 from cockpit.ui.pnl import floor_room, loss_room, pnl_view
 from cockpit.ui.screens.arm_reason import ArmReasonScreen
 from cockpit.ui.screens.keys import KeysScreen

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from cockpit.core.clock import Clock
     from cockpit.core.engine import Verdict
     from cockpit.core.state import State
-    from cockpit.session import Session
+    from cockpit.ui.seat import Seat
     from cockpit.ui.widgets.blotters import WorkingOrdersTable
     from cockpit.ui.widgets.chart import CandleChart
     from cockpit.ui.widgets.fills_events import FillsAndEvents
@@ -51,7 +51,7 @@ class LadderKeys:
 
     if TYPE_CHECKING:
         state: State
-        session: Session
+        session: Seat
         clock: Clock
         symbol: str
         ticket_size: int
