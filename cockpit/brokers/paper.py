@@ -467,6 +467,9 @@ class PaperBroker(PaperDesk):
         for quote in self.market.opening_quotes():
             self.account.on_market(quote)
             sink(quote)
+        for book in self.market.opening_books():
+            self.account.on_market(book)
+            sink(book)
         await self.reconcile()
         if self.pump_interval > 0:
             self._pump = asyncio.get_running_loop().create_task(self._run())

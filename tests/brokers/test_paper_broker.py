@@ -15,6 +15,7 @@ from cockpit.core.events import (
     BrokerFailed,
     ConnectionChanged,
     DayStatsUpdated,
+    DepthUpdated,
     FillReceived,
     FlattenCompleted,
     LinkStatus,
@@ -28,7 +29,8 @@ from tests.conftest import Desk, make_desk
 
 
 async def test_start_reports_links_history_quotes_and_reconciles(desk: Desk) -> None:
-    """Start-up connects both links, loads history and the settle, quotes, then reconciles."""
+    """Start-up connects both links, loads history and the settle, quotes and books, then
+    reconciles."""
     links = desk.of_type(ConnectionChanged)
     assert [(c.link.value, c.status) for c in links] == [
         ("market", LinkStatus.CONNECTED),
@@ -47,6 +49,13 @@ async def test_start_reports_links_history_quotes_and_reconciles(desk: Desk) -> 
     assert desk.state.account.balance == Decimal("50000")
     assert desk.state.account.name == "PRACTICE-50K"
     assert set(desk.state.quotes) == {"MNQ", "MES"}
+    for symbol in ("MNQ", "MES"):
+        book = desk.state.books[symbol]
+        assert (book.best_bid, book.best_ask) == (
+            desk.state.quotes[symbol].bid,
+            desk.state.quotes[symbol].ask,
+        )
+        assert len(book.bids) == len(book.asks) == 10
 
 
 async def test_market_moves_only_when_stepped(clock: FakeClock) -> None:
@@ -57,7 +66,9 @@ async def test_market_moves_only_when_stepped(clock: FakeClock) -> None:
     assert len(desk.events) == before
     played = desk.advance(2)
     assert played > 0
-    market = [e for e in desk.events[before:] if isinstance(e, QuoteUpdated | Printed)]
+    market = [
+        e for e in desk.events[before:] if isinstance(e, QuoteUpdated | Printed | DepthUpdated)
+    ]
     assert len(market) == played
     assert all(e.ts <= clock.now_ns() for e in market)
     await desk.broker.stop()
