@@ -6,9 +6,11 @@ tell it from ProjectX. The loopback gateway emulator serves the same matching en
 the real SDK.
 
 Fill rules, conservative on purpose: market orders fill at the touch plus the configured
-slippage; a resting limit fills at its price only when the market trades *through* it
-(or the other side of the book reaches it); stops trigger on prints and then fill as
-market orders; stop-limits become limits when triggered.
+slippage; a resting limit joins the back of its price level's queue and fills at its
+price, partly or whole, as prints there trade through the queue ahead of it
+(:mod:`cockpit.brokers.paper_queue`), and whole when the market trades *through* it (or
+the other side of the book reaches it); stops trigger on prints and then fill as market
+orders; stop-limits become limits when triggered.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from dataclasses import replace
 from decimal import Decimal
 
 from cockpit.brokers.lots import Lots
+from cockpit.brokers.paper_queue import QueuePositions
 from cockpit.core.broker import BrokerUnavailable, EventSink, OrderRejected
 from cockpit.core.clock import Clock
 from cockpit.core.events import (
     AccountUpdated,
     ConnectionChanged,
+    DepthUpdated,
     Event,
     FillReceived,
     Link,
@@ -77,6 +81,7 @@ class PaperAccount:
         """Working orders by symbol, so a tick only looks at orders that can fill on it."""
         self.lots: dict[str, Lots] = {}
         self.touch: dict[str, tuple[int, int]] = {}
+        self.queues = QueuePositions()
         self._order_ids = itertools.count(first_order_id)
         self._fill_ids = itertools.count(first_order_id * 10)
 
@@ -89,6 +94,8 @@ class PaperAccount:
             self._match_quote(event)
         elif isinstance(event, Printed):
             self._match_print(event)
+        elif isinstance(event, DepthUpdated):
+            self.queues.on_depth(event, self._working(event.symbol))
 
     def _working(self, symbol: str) -> list[Order]:
         book = self.working.get(symbol)
@@ -102,6 +109,14 @@ class PaperAccount:
             book[order.id] = order
         else:
             book.pop(order.id, None)
+            self.queues.leave(order.id)
+
+    def _rest(self, order: Order) -> None:
+        """A limit order still working after its marketable check joins its level's queue
+        (at the back: a new or moved limit loses any place it had)."""
+        current = self.orders[order.id]
+        if current.status.is_working and current.stop is None and current.limit is not None:
+            self.queues.join(current)
 
     def _match_quote(self, quote: QuoteUpdated) -> None:
         if not self.working.get(quote.symbol):
@@ -119,6 +134,7 @@ class PaperAccount:
         if not self.working.get(tape.symbol):
             return
         price = tape.price
+        volume = tape.size  # what of the print our next order at its price still sees
         for order in self._working(tape.symbol):
             if order.stop is not None:
                 hit = price >= order.stop if order.side is Side.BUY else price <= order.stop
@@ -128,6 +144,10 @@ class PaperAccount:
                 through = price < order.limit if order.side is Side.BUY else price > order.limit
                 if through:
                     self._fill(order, order.limit, tape.ts)
+                elif price == order.limit:
+                    filled, volume = self.queues.take(order, volume)
+                    if filled:
+                        self._fill(order, order.limit, tape.ts, filled)
 
     def _trigger(self, order: Order, ts: int) -> None:
         if order.type is OrderType.STOP:
@@ -139,6 +159,7 @@ class PaperAccount:
         self._set(triggered)
         self.sink(OrderUpdated(ts, triggered))
         self._fill_if_marketable(triggered, ts)
+        self._rest(triggered)
 
     def _market_price(self, symbol: str, side: Side) -> int | None:
         touch = self.touch.get(symbol)
@@ -205,6 +226,7 @@ class PaperAccount:
             self._fill(order, price, ts)
         elif kind in (OrderType.LIMIT, OrderType.JOIN_BID, OrderType.JOIN_ASK):
             self._fill_if_marketable(order, ts)
+            self._rest(order)
         return self.orders[order.id]
 
     @staticmethod
@@ -258,6 +280,8 @@ class PaperAccount:
         self.sink(OrderUpdated(ts, modified))
         if modified.stop is None:
             self._fill_if_marketable(modified, ts)
+            if modified.limit != order.limit:
+                self._rest(modified)  # a new price joins the back; a new size keeps its place
 
     def close_position(self, symbol: str, ts: int) -> Order | None:
         """Close the whole confirmed position at market; ``None`` when already flat."""
@@ -271,18 +295,23 @@ class PaperAccount:
 
     # Fills -----------------------------------------------------------------------------
 
-    def _fill(self, order: Order, price: int, ts: int) -> None:
+    def _fill(self, order: Order, price: int, ts: int, size: int | None = None) -> None:
+        """Fill ``size`` of the order (all that remains by default) at ``price``."""
         spec = self.instruments[order.symbol]
-        size = order.remaining
+        size = order.remaining if size is None else size
+        filled_size = order.filled + size
+        average = spec.to_price(price)
+        if order.filled and order.fill_price is not None:
+            average = (order.fill_price * order.filled + average * size) / filled_size
         lots = self.lots.setdefault(order.symbol, Lots())
         realized_ticks, closed = lots.fill(size * order.side.sign, price)
         fee = self.fees[order.symbol] * size
         pnl = spec.money(realized_ticks) if closed else None
         filled = replace(
             order,
-            status=OrderStatus.FILLED,
-            filled=order.size,
-            fill_price=spec.to_price(price),
+            status=OrderStatus.FILLED if filled_size == order.size else order.status,
+            filled=filled_size,
+            fill_price=average,
             updated_ns=ts,
         )
         self._set(filled)
@@ -467,6 +496,9 @@ class PaperBroker(PaperDesk):
         for quote in self.market.opening_quotes():
             self.account.on_market(quote)
             sink(quote)
+        for book in self.market.opening_books():
+            self.account.on_market(book)
+            sink(book)
         await self.reconcile()
         if self.pump_interval > 0:
             self._pump = asyncio.get_running_loop().create_task(self._run())

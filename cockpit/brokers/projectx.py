@@ -92,7 +92,16 @@ class _Realtime(ProjectXRealtimeClient):
 
     def _on_market_hub_open(self) -> None:
         super()._on_market_hub_open()  # type: ignore[misc]  # the SDK's self-type, see above
+        if self.adapter is not None:  # books held over a gap are void until resent
+            self.adapter.feed.depth.reset_all()
         self._tell("market", "opened")
+
+    def _forward_market_depth(self, *args: Any) -> None:
+        """Every GatewayDepth, in order, to the feed: the SDK would keep only the latest
+        message per contract under load, and a book built from changes needs them all."""
+        self._mark_hub_message("market")
+        if self.adapter is not None:
+            self.adapter.feed.depth_message(args)
 
     def _on_market_hub_close(self) -> None:
         super()._on_market_hub_close()  # type: ignore[misc]  # the SDK's self-type, see above

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from cockpit.brokers.projectx_depth import DepthBuffer
 from cockpit.brokers.projectx_mirror import AccountMirror
 from cockpit.brokers.projectx_payloads import (
     ContractBook,
@@ -71,6 +72,7 @@ class LiveFeed:
         self.on_tag: Callable[[str], None] = lambda tag: None
         """An order carrying a watched tag appeared."""
         self._unknown: set[str] = set()
+        self.depth = DepthBuffer(book, self.emit, clock.now_ns, self.bad)
 
     def use_account(self, account: Account) -> None:
         """Trade this account from now on (a warning if the gateway says it cannot trade)."""
@@ -144,6 +146,11 @@ class LiveFeed:
             return
         for printed in prints:
             self.emit(printed)
+
+    def depth_message(self, args: tuple[Any, ...]) -> None:
+        """A GatewayDepth message, straight from the hub (see ``projectx_depth``)."""
+        self.on_market_data()
+        self.depth.message(args)
 
     # User hub -----------------------------------------------------------------------------
 

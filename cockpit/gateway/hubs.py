@@ -59,7 +59,11 @@ class HubClient:
         return group is not None and account_id in group
 
     def wants_market(self, target: str, contract_id: str) -> bool:
-        group = {"GatewayQuote": self.quotes, "GatewayTrade": self.prints}.get(target)
+        group = {
+            "GatewayQuote": self.quotes,
+            "GatewayTrade": self.prints,
+            "GatewayDepth": self.depth,
+        }.get(target)
         return group is not None and contract_id in group
 
 
@@ -221,6 +225,8 @@ class Hubs:
             (members.add if adding else members.discard)(contract_id)
             if adding and fresh and group == "ContractQuotes":
                 self._first_quote(client, contract_id)
+            if adding and fresh and group == "ContractMarketDepth":
+                self._first_book(client, contract_id)
         else:
             log.debug("%s hub: ignoring %s%s", client.hub, target, arguments)
 
@@ -231,6 +237,15 @@ class Hubs:
         quote = self.venue.quote_json(listing.symbol, spread=listing.spread)
         client.queue.put_nowait(signalr.invocation("GatewayQuote", [contract_id, quote]))
         self.quote_sent[contract_id] = asyncio.get_running_loop().time()
+
+    def _first_book(self, client: HubClient, contract_id: Any) -> None:
+        """A new depth subscriber gets the whole book (a Reset, then every level)."""
+        listing = self.venue.contracts.get(contract_id)
+        if listing is None or self.faults.silent("market"):
+            return
+        now = self.venue.clock.now_ns()
+        entries = self.venue.depth.snapshot(listing.symbol, now, listing.spread)
+        client.queue.put_nowait(signalr.invocation("GatewayDepth", [contract_id, entries]))
 
     # Publishing ----------------------------------------------------------------------
 
@@ -292,6 +307,9 @@ class Hubs:
             return '{"type": 1, "target": "' + target + '", "arguments": [' + signalr.RS
         if hub == "market" and target == "GatewayTrade":
             return signalr.invocation(target, [arguments[0], [{"price": "n/a", "volume": None}]])
+        if hub == "market" and target == "GatewayDepth":
+            bad = [{"type": "bid", "price": None, "volume": -3}]
+            return signalr.invocation(target, [arguments[0], bad])
         if hub == "market":
             return signalr.invocation(target, [arguments[0], {"bestBid": "n/a", "bestAsk": []}])
         return signalr.invocation(target, [{"id": "not-a-number", "contractId": None}])

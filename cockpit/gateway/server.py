@@ -145,15 +145,20 @@ class GatewayServer:
                 log.exception("market pump tick failed")
 
     def _publish(self, symbol: str, prints: list[Printed], quoted: bool) -> None:
-        """The symbol's prints and latest quote, to every watched month of it (later
-        months at their calendar spread)."""
+        """The symbol's prints, book changes and latest quote, to every watched month of
+        it (later months at their calendar spread)."""
         venue = self.venue
+        depth = venue.depth.take(symbol)
+        now = self.clock.now_ns()
         for listing in venue.contracts.of(symbol):
             if not self.hubs.watched(listing.id):
                 continue
             if prints:
                 batch = venue.prints_json(symbol, prints, listing.spread)
                 self.hubs.publish_market(listing.id, "GatewayTrade", batch)
+            if depth is not None:
+                entries = venue.depth.changes(symbol, depth, now, listing.spread)
+                self.hubs.publish_market(listing.id, "GatewayDepth", entries)
             if quoted:
                 quote = venue.quote_json(symbol, spread=listing.spread)
                 self.hubs.publish_market(listing.id, "GatewayQuote", quote)

@@ -25,6 +25,7 @@ from cockpit.core.events import (
     AccountUpdated,
     BarsLoaded,
     DayStatsUpdated,
+    DepthUpdated,
     Event,
     FillReceived,
     OrderUpdated,
@@ -37,6 +38,7 @@ from cockpit.core.models import Account, Fill, Order, OrderRequest, OrderType, S
 from cockpit.core.tradingday import trading_day_start
 from cockpit.gateway import render
 from cockpit.gateway.contracts import ContractList
+from cockpit.gateway.depth import DepthFeed
 from cockpit.market.synthetic import SyntheticMarket
 
 UserSink = Callable[[int, str, dict[str, Any]], None]
@@ -132,8 +134,11 @@ class Venue:
                 first_order_id=7_310_001 + index * ORDER_ID_STRIDE,
             )
             self.ledgers[acct.id] = Ledger(paper)
+        self.depth = DepthFeed(self.specs)
         for quote in self.market.opening_quotes():
             self._on_market(quote)
+        for book in self.market.opening_books():
+            self._on_market(book)
 
     # Contracts ---------------------------------------------------------------------------
 
@@ -185,6 +190,9 @@ class Venue:
         elif isinstance(event, Printed):
             self.books[event.symbol].on_print(event.ts, event.price, event.size)
             self.day_stats[event.symbol].on_print(event.price, event.size)
+            self.depth.on_print(event)
+        elif isinstance(event, DepthUpdated):
+            self.depth.on_depth(event)
         for ledger in self.ledgers.values():
             ledger.paper.on_market(event)
 

@@ -29,6 +29,7 @@ from cockpit.core.events import (
     BarsLoaded,
     ConnectionChanged,
     DayStatsUpdated,
+    DepthUpdated,
     EnforcementTaken,
     Event,
     FillReceived,
@@ -51,7 +52,7 @@ from cockpit.journal.format import FrameFlag, RecordKind
 from cockpit.journal.reader import Journal
 from cockpit.journal.rerun import DERIVED_ORIGINS, RiskInstaller
 
-MARKET = (QuoteUpdated, Printed, BarsLoaded, DayStatsUpdated, ConnectionChanged)
+MARKET = (QuoteUpdated, Printed, DepthUpdated, BarsLoaded, DayStatsUpdated, ConnectionChanged)
 """Broker facts the simulation keeps: the market, and the links."""
 DECISIONS = (
     OrderDenied,

@@ -4,7 +4,8 @@ Each instrument has a latent fair value (a shared equity factor plus its own
 underlying's noise). Prints hit the bid or lift the ask, leaning toward the fair value;
 a print that clears a queue moves the touch one tick; market makers re-quote toward fair
 between prints. Regimes (quiet, normal, fast) switch at random; a fast burst prints
-hundreds of times a second and sometimes leaves a 2-tick spread for an instant.
+hundreds of times a second and sometimes leaves a 2-tick spread for an instant. Around
+the touch each instrument keeps a ten-level book (:mod:`cockpit.market.depth`).
 
 Everything is driven by one ``random.Random(seed)`` and by event time, never by the
 wall clock: the same seed and start time give the same tape however ``advance`` is
@@ -20,11 +21,20 @@ from itertools import accumulate
 
 from cockpit.core.bars import ONE_MINUTE, ONE_SECOND, Bar
 from cockpit.core.clock import NS_PER_SECOND, exchange_time
-from cockpit.core.events import BarsLoaded, DayStatsUpdated, Event, Printed, QuoteUpdated
+from cockpit.core.events import (
+    BarsLoaded,
+    DayStatsUpdated,
+    DepthUpdated,
+    Event,
+    Printed,
+    QuoteUpdated,
+)
 from cockpit.core.instruments import INSTRUMENTS, Instrument
 from cockpit.core.models import Side
 from cockpit.core.tradingday import trading_day_start
+from cockpit.market.depth import SyntheticDepth
 from cockpit.market.profiles import (
+    FAST,
     NORMAL,
     PROFILES,
     TRANSITIONS,
@@ -42,6 +52,8 @@ HISTORY_SECONDS = 1800
 HISTORY_MINUTES = 26 * 60
 """1-minute history: a full trading day plus, so the prior settle is always in it."""
 
+MarketEvent = QuoteUpdated | Printed | DepthUpdated
+
 
 class _Book:
     """One instrument's top of book and its private state."""
@@ -52,6 +64,7 @@ class _Book:
         "bid",
         "bid_size",
         "cum_sizes",
+        "depth",
         "profile",
         "sizes",
         "spec",
@@ -59,7 +72,7 @@ class _Book:
         "symbol",
     )
 
-    def __init__(self, spec: Instrument, profile: Profile) -> None:
+    def __init__(self, spec: Instrument, profile: Profile, depth: random.Random) -> None:
         self.symbol = spec.symbol
         self.spec = spec
         self.profile = profile
@@ -70,6 +83,7 @@ class _Book:
         self.ask_size = 0
         self.sizes = [size for size, _ in profile.sizes]
         self.cum_sizes = list(accumulate(weight for _, weight in profile.sizes))
+        self.depth = SyntheticDepth(spec.symbol, profile.queue, depth)
 
 
 class SyntheticMarket:
@@ -84,9 +98,11 @@ class SyntheticMarket:
         instruments: Mapping[str, Instrument] = INSTRUMENTS,
     ) -> None:
         self.rng = random.Random(seed)
+        depth = random.Random(f"depth-{seed}")
+        """Depth's own stream: the tape of quotes and prints is the same with or without it."""
         self.start_ns = start_ns
         self.books: dict[str, _Book] = {
-            symbol: _Book(instruments[symbol], PROFILES[symbol]) for symbol in symbols
+            symbol: _Book(instruments[symbol], PROFILES[symbol], depth) for symbol in symbols
         }
         self._order = list(self.books.values())
         self._cum_activity = list(accumulate(b.profile.activity for b in self._order))
@@ -113,9 +129,17 @@ class SyntheticMarket:
         """The touch of every instrument as the live market begins."""
         return [self._quote(book, self.start_ns) for book in self._order]
 
-    def advance(self, until_ns: int) -> list[QuoteUpdated | Printed]:
-        """Every quote and print up to ``until_ns``, in time order."""
-        out: list[QuoteUpdated | Printed] = []
+    def opening_books(self) -> list[DepthUpdated]:
+        """The whole ten-level book of every instrument as the live market begins (each a
+        reset); call once, after :meth:`opening_quotes`."""
+        return [
+            book.depth.opening(self.start_ns, _touch(self._quote(book, self.start_ns)))
+            for book in self._order
+        ]
+
+    def advance(self, until_ns: int) -> list[MarketEvent]:
+        """Every quote, print and book change up to ``until_ns``, in time order."""
+        out: list[MarketEvent] = []
         while self._next_ns <= until_ns:
             now = self._next_ns
             self._step(now, out)
@@ -154,7 +178,7 @@ class SyntheticMarket:
         self._underlying_ns[name] = now
         return book.base * math.exp(book.profile.beta * self._common + self._underlying[name])
 
-    def _step(self, now: int, out: list[QuoteUpdated | Printed]) -> None:
+    def _step(self, now: int, out: list[MarketEvent]) -> None:
         if now >= self._regime_end:
             self._switch_regime(now)
         hour = now // (3600 * NS_PER_SECOND)
@@ -172,9 +196,13 @@ class SyntheticMarket:
             self._print(book, now, gap, out)
         else:
             self._requote(book, gap)
-        out.append(self._quote(book, now))
+        quote = self._quote(book, now)
+        depth = book.depth.step(now, _touch(quote), fast=self.regime is FAST)
+        if depth is not None:
+            out.append(depth)
+        out.append(quote)
 
-    def _print(self, book: _Book, now: int, gap: float, out: list[QuoteUpdated | Printed]) -> None:
+    def _print(self, book: _Book, now: int, gap: float, out: list[MarketEvent]) -> None:
         rng = self.rng
         lean = max(-0.4, min(0.4, 0.12 * gap))
         buy = rng.random() < 0.5 + lean
@@ -302,6 +330,10 @@ class SyntheticMarket:
             volume = max(1, int(prints * 5.5))
             into[book.symbol].append(Bar(start, open_, high, low, close, volume))
             price[book.symbol] = close
+
+
+def _touch(quote: QuoteUpdated) -> tuple[int, int, int, int]:
+    return quote.bid, quote.ask, quote.bid_size, quote.ask_size
 
 
 def _aggregate(bars: list[Bar], period: int) -> list[Bar]:

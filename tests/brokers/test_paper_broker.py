@@ -15,6 +15,7 @@ from cockpit.core.events import (
     BrokerFailed,
     ConnectionChanged,
     DayStatsUpdated,
+    DepthUpdated,
     FillReceived,
     FlattenCompleted,
     LinkStatus,
@@ -28,7 +29,8 @@ from tests.conftest import Desk, make_desk
 
 
 async def test_start_reports_links_history_quotes_and_reconciles(desk: Desk) -> None:
-    """Start-up connects both links, loads history and the settle, quotes, then reconciles."""
+    """Start-up connects both links, loads history and the settle, quotes and books, then
+    reconciles."""
     links = desk.of_type(ConnectionChanged)
     assert [(c.link.value, c.status) for c in links] == [
         ("market", LinkStatus.CONNECTED),
@@ -47,6 +49,13 @@ async def test_start_reports_links_history_quotes_and_reconciles(desk: Desk) -> 
     assert desk.state.account.balance == Decimal("50000")
     assert desk.state.account.name == "PRACTICE-50K"
     assert set(desk.state.quotes) == {"MNQ", "MES"}
+    for symbol in ("MNQ", "MES"):
+        book = desk.state.books[symbol]
+        assert (book.best_bid, book.best_ask) == (
+            desk.state.quotes[symbol].bid,
+            desk.state.quotes[symbol].ask,
+        )
+        assert len(book.bids) == len(book.asks) == 10
 
 
 async def test_market_moves_only_when_stepped(clock: FakeClock) -> None:
@@ -57,7 +66,9 @@ async def test_market_moves_only_when_stepped(clock: FakeClock) -> None:
     assert len(desk.events) == before
     played = desk.advance(2)
     assert played > 0
-    market = [e for e in desk.events[before:] if isinstance(e, QuoteUpdated | Printed)]
+    market = [
+        e for e in desk.events[before:] if isinstance(e, QuoteUpdated | Printed | DepthUpdated)
+    ]
     assert len(market) == played
     assert all(e.ts <= clock.now_ns() for e in market)
     await desk.broker.stop()
@@ -92,8 +103,12 @@ async def test_market_buy_opens_a_position_with_average_and_open_pnl(desk: Desk)
 
 
 async def test_resting_limit_fills_on_the_synthetic_tape(desk: Desk) -> None:
-    """A buy limit a tick under the bid rests, then fills at its price once traded through."""
+    """A buy limit a tick under the bid rests behind the size shown there, then fills at its
+    price once the prints at that price exceed that queue (or price trades through)."""
     bid = desk.state.quotes["MNQ"].bid
+    queue = desk.state.books["MNQ"].size_at(Side.BUY, bid - 1)
+    assert queue > 0
+    placed = len(desk.events)
     await desk.engine.execute(
         PlaceOrder(
             symbol="MNQ",
@@ -112,12 +127,11 @@ async def test_resting_limit_fills_on_the_synthetic_tape(desk: Desk) -> None:
     [fill] = [e.fill for e in desk.of_type(FillReceived)]
     assert fill.price == bid - 1
     at = desk.events.index(desk.of_type(FillReceived)[0])
-    cause = [e for e in desk.events[:at] if isinstance(e, QuoteUpdated | Printed)][-1]
-    assert cause.symbol == "MNQ"
-    if isinstance(cause, Printed):
-        assert cause.price < bid - 1  # traded through, not merely touched
-    else:
-        assert cause.ask <= bid - 1  # or a seller came down to it
+    prints = [e for e in desk.events[placed:at] if isinstance(e, Printed) and e.symbol == "MNQ"]
+    traded_at = sum(p.size for p in prints if p.price == bid - 1)
+    through = any(p.price < bid - 1 for p in prints)
+    assert through or traded_at > queue
+    assert prints[-1].price <= bid - 1  # the fill followed a print at or through its price
 
 
 async def test_cancel_all_on_the_paper_broker(desk: Desk) -> None:

@@ -43,7 +43,7 @@ class SimVenue(PaperDesk):
         self.market = TapeOnly(list(symbols), seed=seed, start_ns=clock.now_ns())
 
     async def start(self, sink: EventSink) -> None:
-        """Connected, the opening touch of every instrument, then a reconcile."""
+        """Connected, the opening touch and book of every instrument, then a reconcile."""
         self._sink = sink
         now = self.clock.now_ns()
         sink(ConnectionChanged(now, Link.MARKET, LinkStatus.CONNECTED, "synthetic market"))
@@ -51,6 +51,9 @@ class SimVenue(PaperDesk):
         for quote in self.market.opening_quotes():
             self.account.on_market(quote)
             sink(quote)
+        for book in self.market.opening_books():
+            self.account.on_market(book)
+            sink(book)
         await self.reconcile()
 
     def step(self, until_ns: int) -> int:
