@@ -387,7 +387,7 @@ class Engine:
     def _place(self, command: PlaceOrder) -> Verdict:
         if self.flattening and self.state.against_position(command.symbol, command.side):
             return self._exit_during_flatten(command)
-        tag = self._next_tag()
+        tag = command.tag if command.tag is not None else self._next_tag()
         checked = validate_order(command, self.state, tag)
         if isinstance(checked, Denial):
             return self._deny(command, checked.reason, checked.rule, checked.why)

@@ -1,0 +1,573 @@
+"""Brackets the cockpit manages: every entry under a template gets its stop and targets.
+
+Native Gateway brackets depend on an account setting, hide their children in a status
+REST never returns and do not resize after a partial close (reference section 13), so
+the cockpit places and keeps the orders itself. The manager is an engine watcher: after
+every account event it compares what each bracket should have working (a stop for the
+open size, targets for their share) with what the broker reports, and sends the
+difference (place, modify, cancel) with ``origin="bracket"``.
+
+What "should" is comes from facts only: the entry's filled size, the legs' fills, and
+the confirmed position (a bracket never protects more than is held, so closing by hand
+cancels what would be orphaned). One side filling shrinks the other to nothing: OCO.
+A leg cancelled by someone else (a key, a flatten) is dropped, never put back behind the
+trader's back, and nothing is sent while a flatten runs.
+
+Orders are linked by tag: a leg's tag is its entry's tag plus ``-SL`` or ``-TPn`` (and a
+suffix when a leg is placed again), so after a restart or reconnect the working legs are
+found again on ``Reconciled``; a leg whose position is gone is cancelled, and a position
+whose stop is missing is re-protected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from cockpit.core.bracket_plan import (
+    NO_TEMPLATE,
+    Target,
+    Template,
+    entry_tick,
+    moved_stop,
+    stop_price,
+    target_price,
+    target_sizes,
+)
+from cockpit.core.commands import CancelOrder, Command, ModifyOrder, PlaceOrder
+from cockpit.core.engine import Engine
+from cockpit.core.events import (
+    Event,
+    FillReceived,
+    FlattenCompleted,
+    Notice,
+    OrderSubmitted,
+    OrderUpdated,
+    PositionUpdated,
+    QuoteUpdated,
+    Reconciled,
+    SubmissionSettled,
+)
+from cockpit.core.models import Order, OrderStatus, OrderType, Side
+from cockpit.core.state import State
+
+ORIGIN = "bracket"
+"""The origin of every command the manager sends (replay re-derives them)."""
+STOP = "SL"
+_LEG_TAG = re.compile(r"^(?P<root>.+?)-(?P<leg>SL|TP\d+)(?:-[0-9a-z]+)?$")
+_ACCOUNT = (OrderUpdated, FillReceived, PositionUpdated, SubmissionSettled, FlattenCompleted)
+_PASSES = 8
+"""Most re-reads of the brackets per event (each send may report back at once)."""
+
+
+def leg_of(tag: str | None) -> tuple[str, str] | None:
+    """``(entry tag, leg)`` for a bracket leg's tag (``ck1-4-SL`` -> ``("ck1-4", "SL")``)."""
+    if tag is None:
+        return None
+    match = _LEG_TAG.match(tag)
+    return (match["root"], match["leg"]) if match else None
+
+
+@dataclass(slots=True)
+class Leg:
+    """One order of a bracket: the stop or a target, at ``price`` ticks."""
+
+    name: str
+    price: int
+    tag: str | None = None
+    """The tag of the order now placed for this leg (``None``: none placed)."""
+    order_id: int | None = None
+    filled_before: int = 0
+    """Contracts earlier orders of this leg filled (a leg placed again keeps its count)."""
+    asked: tuple[int, int] | None = None
+    """A modify on its way: (size, price) asked for, until the broker reports it."""
+    cancelling: bool = False
+    dropped: bool = False
+    """Cancelled or rejected outside the manager's doing: never placed again."""
+    placed: int = 0
+
+    def filled(self, state: State) -> int:
+        order = state.orders.get(self.order_id) if self.order_id is not None else None
+        return self.filled_before + (order.filled if order is not None else 0)
+
+
+@dataclass(slots=True)
+class Bracket:
+    """The stop and targets of one entry."""
+
+    root: str
+    symbol: str
+    side: Side
+    """The entry's side: the legs are on the other."""
+    template: Template
+    entry_id: int | None = None
+    entry_filled: int = 0
+    entry_working: bool = True
+    average: Fraction | None = None
+    best: int | None = None
+    stop: Leg | None = None
+    targets: list[Leg] = field(default_factory=list)
+    done: bool = False
+
+    @property
+    def legs(self) -> list[Leg]:
+        return ([self.stop] if self.stop is not None else []) + self.targets
+
+
+class BracketManager:
+    """Places, resizes, moves and cancels the legs of every bracketed entry."""
+
+    def __init__(
+        self, templates: Iterable[Template], active: str | None = None, run_tag: str = "ck"
+    ) -> None:
+        self.templates = {template.name: template for template in templates}
+        self.active: Template | None = self.templates.get(active) if active else None
+        self.run_tag = run_tag
+        self.brackets: dict[str, Bracket] = {}
+        """Every bracket not yet done, by its entry's tag."""
+        self._by_tag: dict[str, tuple[Bracket, Leg]] = {}
+        self._engine: Engine | None = None
+        self._busy = False
+        self._again = False
+        self._placed = 0
+
+    # Wiring ------------------------------------------------------------------------------
+
+    def attach(self, engine: Engine) -> None:
+        """Watch ``engine``'s events and send through it."""
+        self._engine = engine
+        if self not in engine.watchers:
+            engine.watchers.append(self)
+
+    @property
+    def active_name(self) -> str:
+        return self.active.name if self.active is not None else NO_TEMPLATE
+
+    def choose(self, name: str) -> None:
+        """Make ``name`` (or ``none``) the template of the next entries."""
+        if name != NO_TEMPLATE and name not in self.templates:
+            raise ValueError(f"no bracket template {name!r}")
+        self.active = self.templates.get(name)
+        self._notice("info", f"bracket template: {self.active_name}")
+
+    def cycle(self) -> str:
+        """The next template in config order, then ``none``, then the first again."""
+        names = [*self.templates, NO_TEMPLATE]
+        self.choose(names[(names.index(self.active_name) + 1) % len(names)])
+        return self.active_name
+
+    # Watching ----------------------------------------------------------------------------
+
+    def on_event(self, event: Event, state: State) -> tuple[Command, ...]:
+        kind = type(event)
+        if kind is QuoteUpdated:
+            assert isinstance(event, QuoteUpdated)
+            if self.brackets:
+                self._moves(event, state)
+            return ()
+        if kind is OrderSubmitted:
+            assert isinstance(event, OrderSubmitted)
+            self._entry(event, state)
+        elif kind is OrderUpdated:
+            assert isinstance(event, OrderUpdated)
+            self._learn(event.order)
+        elif kind is SubmissionSettled:
+            assert isinstance(event, SubmissionSettled)
+            self._settled(event)
+        elif kind is Reconciled:
+            self._relink(state)
+        elif kind not in _ACCOUNT or not self.brackets:
+            return ()
+        self._converge_all(state)
+        return ()
+
+    def _entry(self, event: OrderSubmitted, state: State) -> None:
+        """An order that opens or adds to a position, sent under a template, is an entry."""
+        request = event.request
+        template = self.active
+        if template is None or request.tag is None or request.tag in self._by_tag:
+            return
+        if leg_of(request.tag) is not None or request.tag in self.brackets:
+            return
+        if request.side.sign * state.position_size(request.symbol) < 0:
+            return  # an exit (or a reverse): nothing to protect from this order
+        self.brackets[request.tag] = Bracket(request.tag, request.symbol, request.side, template)
+
+    def _learn(self, order: Order) -> None:
+        """Tie a reported order to its bracket: the entry's id and fills, a leg's id."""
+        if order.tag is None:
+            return
+        bracket = self.brackets.get(order.tag)
+        if bracket is not None:
+            bracket.entry_id = order.id
+            bracket.entry_working = order.status.is_working
+            if order.filled > bracket.entry_filled:
+                bracket.entry_filled = order.filled
+                if bracket.average is None and order.fill_price is not None:
+                    bracket.average = _ticks(order, self._spec_tick(order.symbol))
+            return
+        linked = self._by_tag.get(order.tag)
+        if linked is not None:
+            linked[1].order_id = order.id
+
+    def _settled(self, event: SubmissionSettled) -> None:
+        """A leg's place came back: its id, or (no id) the broker would not take it."""
+        linked = self._by_tag.get(event.tag)
+        if linked is None:
+            return
+        bracket, leg = linked
+        if event.order_id is not None:
+            leg.order_id = event.order_id
+            return
+        del self._by_tag[event.tag]
+        leg.tag = None
+        leg.dropped = True
+        self._notice(
+            "warning", f"bracket {bracket.symbol}: {_leg_words(leg)} not placed by the broker"
+        )
+
+    def _spec_tick(self, symbol: str) -> Fraction:
+        assert self._engine is not None
+        return Fraction(self._engine.state.instruments[symbol].tick_size)
+
+    # Converging --------------------------------------------------------------------------
+
+    def _converge_all(self, state: State) -> None:
+        """Bring every bracket to what it should have working; again while sends report back."""
+        if self._busy:
+            self._again = True
+            return
+        self._busy = True
+        try:
+            for _ in range(_PASSES):
+                self._again = False
+                if state.flattening:
+                    return  # the flatten cancels and closes: nothing is (re)placed meanwhile
+                held: dict[str, int] = {}
+                for bracket in list(self.brackets.values()):
+                    share = held.setdefault(bracket.symbol, _held(state, bracket))
+                    used = self._converge(bracket, state, share)
+                    held[bracket.symbol] = share - used
+                if not self._again:
+                    return
+        finally:
+            self._busy = False
+
+    def _converge(self, bracket: Bracket, state: State, held: int) -> int:
+        """One bracket: returns the contracts of the position it protects."""
+        for leg in bracket.legs:
+            self._absorb(bracket, leg, state)
+        exited = sum(leg.filled(state) for leg in bracket.legs)
+        size = max(0, min(bracket.entry_filled - exited, held))
+        if bracket.average is None and size:
+            return 0  # a fill without a price yet: the order report brings it
+        stop = bracket.stop
+        if stop is None and size and bracket.average is not None:
+            price = stop_price(bracket.average, bracket.side, bracket.template.stop)
+            stop = bracket.stop = Leg(STOP, price)
+            for index, target in enumerate(bracket.template.targets, start=1):
+                price = target_price(bracket.average, bracket.side, target.ticks)
+                bracket.targets.append(Leg(f"TP{index}", price))
+        if stop is not None:
+            self._sync(bracket, stop, size, state)
+        shares = target_sizes(bracket.template.targets, bracket.entry_filled)
+        wanted = [
+            max(0, share - leg.filled(state))
+            for share, leg in zip(shares, bracket.targets, strict=False)
+        ]
+        excess = sum(wanted) - size
+        for index in range(len(wanted) - 1, -1, -1):
+            if excess <= 0:
+                break
+            cut = min(excess, wanted[index])
+            wanted[index] -= cut
+            excess -= cut
+        for leg, remaining in zip(bracket.targets, wanted, strict=True):
+            self._sync(bracket, leg, remaining, state)
+        if size == 0 and not bracket.entry_working and not self._any_live(bracket, state):
+            ever = stop is not None and (stop.placed > 0 or stop.dropped)
+            if exited >= bracket.entry_filled or ever:
+                self._close(bracket)  # all out, or the position went without its legs
+            # else: the fill is known and the position not yet: it comes next
+        return size
+
+    def _absorb(self, bracket: Bracket, leg: Leg, state: State) -> None:
+        """Take in a leg's finished order: count its fills, drop a leg cancelled by others."""
+        order = state.orders.get(leg.order_id) if leg.order_id is not None else None
+        if order is None or not order.status.is_terminal:
+            return
+        leg.filled_before += order.filled
+        leg.order_id = None
+        leg.asked = None
+        if leg.tag is not None:
+            self._by_tag.pop(leg.tag, None)
+        leg.tag = None
+        if order.status is OrderStatus.FILLED or leg.cancelling:
+            leg.cancelling = False
+            return
+        leg.dropped = True
+        if state.position_size(bracket.symbol) * bracket.side.sign > 0:
+            what = "rejected" if order.status is OrderStatus.REJECTED else "cancelled"
+            self._notice(
+                "warning",
+                f"bracket {bracket.symbol}: {_leg_words(leg)} {what} outside the bracket; "
+                "the bracket leaves it off",
+            )
+
+    def _sync(self, bracket: Bracket, leg: Leg, remaining: int, state: State) -> None:
+        """Make the leg's order work ``remaining`` contracts at its price."""
+        if leg.dropped:
+            return
+        if leg.tag is not None and leg.order_id is None:
+            return  # on its way: its order report ties it (or its failure drops it)
+        order = state.orders.get(leg.order_id) if leg.order_id is not None else None
+        if order is not None and order.status.is_working:
+            if remaining == 0:
+                if not leg.cancelling:
+                    leg.cancelling = True
+                    self._send(CancelOrder(order_id=order.id, origin=ORIGIN), leg)
+                return
+            size = order.filled + remaining
+            current = order.stop if order.type is OrderType.STOP else order.limit
+            wanted = (size, leg.price)
+            if wanted == (order.size, current) or leg.asked == wanted:
+                return
+            leg.asked = wanted
+            spec = state.instruments[bracket.symbol]
+            price = spec.to_price(leg.price) if leg.price != current else None
+            is_stop = order.type is OrderType.STOP
+            self._send(
+                ModifyOrder(
+                    order_id=order.id,
+                    size=size if size != order.size else None,
+                    stop_price=price if is_stop else None,
+                    limit_price=None if is_stop else price,
+                    origin=ORIGIN,
+                ),
+                leg,
+            )
+            return
+        if remaining > 0 and leg.order_id is None and leg.tag is None:
+            self._place(bracket, leg, remaining, state)
+
+    def _place(self, bracket: Bracket, leg: Leg, size: int, state: State) -> None:
+        spec = state.instruments[bracket.symbol]
+        leg.placed += 1
+        suffix = "" if leg.placed == 1 else f"-{self.run_tag}x{leg.placed}"
+        tag = f"{bracket.root}-{leg.name}{suffix}"
+        leg.tag = tag
+        self._by_tag[tag] = (bracket, leg)
+        is_stop = leg.name == STOP
+        command = PlaceOrder(
+            symbol=bracket.symbol,
+            side=bracket.side.opposite,
+            type=OrderType.STOP if is_stop else OrderType.LIMIT,
+            size=size,
+            stop_price=spec.to_price(leg.price) if is_stop else None,
+            limit_price=None if is_stop else spec.to_price(leg.price),
+            tag=tag,
+            origin=ORIGIN,
+        )
+        self._send(command, leg)
+
+    def _send(self, command: Command, leg: Leg) -> None:
+        assert self._engine is not None
+        verdict = self._engine.submit(command)
+        if verdict.accepted:
+            return
+        if isinstance(command, PlaceOrder) and leg.tag == command.tag:
+            self._by_tag.pop(command.tag or "", None)
+            leg.tag = None
+            leg.dropped = True  # denied: say so once rather than ask again on every event
+            self._notice(
+                "warning",
+                f"bracket {command.symbol}: {_leg_words(leg)} not placed: {verdict.reason}",
+            )
+        elif isinstance(command, CancelOrder):
+            leg.cancelling = False
+        else:
+            leg.asked = None
+
+    def _any_live(self, bracket: Bracket, state: State) -> bool:
+        for leg in bracket.legs:
+            if leg.tag is not None and leg.order_id is None and not leg.dropped:
+                if leg.tag in state.pending:
+                    return True
+                continue
+            order = state.orders.get(leg.order_id) if leg.order_id is not None else None
+            if order is not None and order.status.is_working:
+                return True
+        return False
+
+    def _close(self, bracket: Bracket) -> None:
+        bracket.done = True
+        for leg in bracket.legs:
+            if leg.tag is not None:
+                self._by_tag.pop(leg.tag, None)
+        del self.brackets[bracket.root]
+
+    # Moving the stop ---------------------------------------------------------------------
+
+    def _moves(self, quote: QuoteUpdated, state: State) -> None:
+        """Break-even and trailing: the stop follows the best price, tick-exact."""
+        moved = False
+        for bracket in self.brackets.values():
+            template = bracket.template
+            stop = bracket.stop
+            if (
+                bracket.symbol != quote.symbol
+                or stop is None
+                or bracket.average is None
+                or (template.breakeven is None and template.trail is None)
+            ):
+                continue
+            price = quote.bid if bracket.side is Side.BUY else quote.ask
+            if bracket.best is None or (price - bracket.best) * bracket.side.sign > 0:
+                bracket.best = price
+            level = moved_stop(template, bracket.side, bracket.average, bracket.best, stop.price)
+            if level == stop.price or (price - level) * bracket.side.sign <= 0:
+                continue  # no move, or one that would cross the market
+            spec = state.instruments[bracket.symbol]
+            before, stop.price = stop.price, level
+            self._notice(
+                "info",
+                f"bracket {bracket.symbol}: stop moved {spec.format(before)} -> "
+                f"{spec.format(level)} ({_why_moved(template, bracket, level)})",
+            )
+            moved = True
+        if moved:
+            self._converge_all(state)
+
+    # Restart and reconnect ---------------------------------------------------------------
+
+    def _relink(self, state: State) -> None:
+        """After a (re)connect: find the working legs again by their tags, cancel legs whose
+        position is gone, and flag a position no stop protects."""
+        found: dict[str, list[Order]] = {}
+        for order in state.working_orders():
+            parts = leg_of(order.tag)
+            if parts is not None and order.tag not in self._by_tag:
+                found.setdefault(parts[0], []).append(order)
+        for root, orders in found.items():
+            known = self.brackets.get(root)
+            if known is None:
+                self._adopt(root, orders, state)
+                continue
+            for order in orders:  # an answer lost on the way: the leg's order after all
+                self._tie_late(known, order)
+        for position in state.open_positions():
+            covered = sum(
+                o.remaining
+                for o in state.working_orders(position.symbol)
+                if o.type in (OrderType.STOP, OrderType.STOP_LIMIT)
+                and o.side.sign * position.size < 0
+            )
+            if covered < abs(position.size):
+                self._notice(
+                    "warning",
+                    f"{position.symbol} {position.size:+d}: no stop protects "
+                    f"{abs(position.size) - covered} of it after reconnecting",
+                )
+
+    def _tie_late(self, bracket: Bracket, order: Order) -> None:
+        parts = leg_of(order.tag)
+        assert parts is not None
+        assert order.tag is not None
+        leg = next((leg for leg in bracket.legs if leg.name == parts[1]), None)
+        if leg is None or leg.tag is not None:
+            self._submit(CancelOrder(order_id=order.id, origin=ORIGIN))  # a second copy
+            return
+        leg.tag, leg.order_id, leg.dropped = order.tag, order.id, False
+        self._by_tag[order.tag] = (bracket, leg)
+
+    def _adopt(self, root: str, orders: list[Order], state: State) -> None:
+        """Working legs of an entry this run did not send: a bracket again, or orphans."""
+        first = orders[0]
+        side = first.side.opposite
+        held = state.position_size(first.symbol) * side.sign
+        if held <= 0:
+            for order in orders:
+                self._notice(
+                    "warning",
+                    f"bracket {first.symbol}: order {order.id} ({order.tag}) has no position "
+                    "left to protect: cancelled",
+                )
+                self._submit(CancelOrder(order_id=order.id, origin=ORIGIN))
+            return
+        average = state.positions[first.symbol].average
+        active = self.active
+        bracket = Bracket(root, first.symbol, side, active or Template("re-linked", 0))
+        bracket.entry_working = False
+        bracket.average = average
+        targets = []
+        for order in sorted(orders, key=lambda o: o.tag or ""):
+            parts = leg_of(order.tag)
+            price = order.stop if order.type is OrderType.STOP else order.limit
+            assert parts is not None
+            assert order.tag is not None
+            assert price is not None
+            leg = Leg(parts[1], price, tag=order.tag, order_id=order.id, placed=1)
+            if parts[1] == STOP:
+                bracket.stop = leg
+            else:
+                bracket.targets.append(leg)
+                targets.append(Target(0, order.size))
+            self._by_tag[order.tag] = (bracket, leg)
+        working = max(
+            _remaining(bracket.stop, state) if bracket.stop is not None else 0,
+            sum(_remaining(leg, state) for leg in bracket.targets),
+        )
+        exited = sum(leg.filled(state) for leg in bracket.legs)
+        bracket.entry_filled = min(held, working) + exited
+        if bracket.stop is None and active is not None:
+            bracket.stop = Leg(STOP, stop_price(average, side, active.stop), placed=1)
+        bracket.template = Template(
+            bracket.template.name,
+            bracket.template.stop,
+            tuple(targets),
+            bracket.template.breakeven,
+            bracket.template.trail,
+        )
+        self.brackets[root] = bracket
+        self._notice("info", f"bracket {first.symbol}: {len(orders)} order(s) of {root} re-linked")
+
+    # Saying ------------------------------------------------------------------------------
+
+    def _submit(self, command: Command) -> None:
+        assert self._engine is not None
+        self._engine.submit(command)
+
+    def _notice(self, level: str, text: str) -> None:
+        if self._engine is not None:
+            self._engine.emit(Notice(self._engine.now(), level, text))
+
+
+def _held(state: State, bracket: Bracket) -> int:
+    """Contracts of the position on the bracket's side (0 when flat or the other way)."""
+    return max(0, state.position_size(bracket.symbol) * bracket.side.sign)
+
+
+def _ticks(order: Order, tick: Fraction) -> Fraction:
+    assert order.fill_price is not None
+    return Fraction(order.fill_price) / tick
+
+
+def _leg_words(leg: Leg) -> str:
+    return "stop" if leg.name == STOP else f"target {leg.name[2:]}"
+
+
+def _why_moved(template: Template, bracket: Bracket, level: int) -> str:
+    assert bracket.average is not None
+    be = template.breakeven
+    if be is not None:
+        at = entry_tick(bracket.average, bracket.side, toward_profit=True)
+        if level == at + bracket.side.sign * be.offset:
+            return "break-even"
+    return "trailing"
+
+
+def _remaining(leg: Leg, state: State) -> int:
+    order = state.orders.get(leg.order_id) if leg.order_id is not None else None
+    return order.remaining if order is not None else 0
