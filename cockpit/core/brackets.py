@@ -36,6 +36,7 @@ from cockpit.core.bracket_plan import (
     target_price,
     target_sizes,
 )
+from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import CancelOrder, Command, ModifyOrder, PlaceOrder
 from cockpit.core.engine import Engine
 from cockpit.core.events import (
@@ -58,6 +59,8 @@ ORIGIN = "bracket"
 STOP = "SL"
 _LEG_TAG = re.compile(r"^(?P<root>.+?)-(?P<leg>SL|TP\d+)(?:-[0-9a-z]+)?$")
 _ACCOUNT = (OrderUpdated, FillReceived, PositionUpdated, SubmissionSettled, FlattenCompleted)
+_TRIES = 3
+"""Times a modify is asked for before the manager keeps the broker's price."""
 _PASSES = 8
 """Most re-reads of the brackets per event (each send may report back at once)."""
 
@@ -83,6 +86,10 @@ class Leg:
     """Contracts earlier orders of this leg filled (a leg placed again keeps its count)."""
     asked: tuple[int, int] | None = None
     """A modify on its way: (size, price) asked for, until the broker reports it."""
+    asked_ns: int = 0
+    tries: int = 0
+    """Modifies asked for that the broker has not (yet) shown: past a few, the move is
+    given up and said."""
     cancelling: bool = False
     dropped: bool = False
     """Cancelled or rejected outside the manager's doing: never placed again."""
@@ -178,6 +185,9 @@ class BracketManager:
             self._settled(event)
         elif kind is Reconciled:
             self._relink(state)
+            self._converge_all(state)
+            self._flag_bare(state)
+            return ()
         elif kind not in _ACCOUNT or not self.brackets:
             return ()
         self._converge_all(state)
@@ -332,9 +342,13 @@ class BracketManager:
             size = order.filled + remaining
             current = order.stop if order.type is OrderType.STOP else order.limit
             wanted = (size, leg.price)
-            if wanted == (order.size, current) or leg.asked == wanted:
+            if wanted == (order.size, current):
+                leg.asked, leg.tries = None, 0
+                return
+            if leg.asked == wanted:
                 return
             leg.asked = wanted
+            leg.asked_ns = self._now()
             spec = state.instruments[bracket.symbol]
             price = spec.to_price(leg.price) if leg.price != current else None
             is_stop = order.type is OrderType.STOP
@@ -408,6 +422,33 @@ class BracketManager:
                 self._by_tag.pop(leg.tag, None)
         del self.brackets[bracket.root]
 
+    def on_time(self, now: int, state: State) -> tuple[Command, ...]:
+        """A modify the broker has not shown after a second is asked again, a few times;
+        then the leg keeps the price the broker has and the cockpit says so."""
+        again = False
+        for bracket in self.brackets.values():
+            for leg in bracket.legs:
+                order = state.orders.get(leg.order_id) if leg.order_id is not None else None
+                if leg.asked is None or order is None or now - leg.asked_ns < NS_PER_SECOND:
+                    continue
+                leg.asked = None
+                leg.tries += 1
+                again = True
+                if leg.tries >= _TRIES:
+                    kept = order.stop if order.type is OrderType.STOP else order.limit
+                    spec = state.instruments[bracket.symbol]
+                    if kept is not None and kept != leg.price:
+                        self._notice(
+                            "warning",
+                            f"bracket {bracket.symbol}: {_leg_words(leg)} could not be moved "
+                            f"to {spec.format(leg.price)}; it stays at {spec.format(kept)}",
+                        )
+                        leg.price = kept
+                    leg.tries = 0
+        if again:
+            self._converge_all(state)
+        return ()
+
     # Moving the stop ---------------------------------------------------------------------
 
     def _moves(self, quote: QuoteUpdated, state: State) -> None:
@@ -443,8 +484,8 @@ class BracketManager:
     # Restart and reconnect ---------------------------------------------------------------
 
     def _relink(self, state: State) -> None:
-        """After a (re)connect: find the working legs again by their tags, cancel legs whose
-        position is gone, and flag a position no stop protects."""
+        """After a (re)connect: find the working legs again by their tags (legs whose
+        position is gone are cancelled by :meth:`_adopt`)."""
         found: dict[str, list[Order]] = {}
         for order in state.working_orders():
             parts = leg_of(order.tag)
@@ -457,12 +498,22 @@ class BracketManager:
                 continue
             for order in orders:  # an answer lost on the way: the leg's order after all
                 self._tie_late(known, order)
+
+    def _flag_bare(self, state: State) -> None:
+        """Say which position no stop protects after a reconcile: never silently bare."""
         for position in state.open_positions():
             covered = sum(
                 o.remaining
                 for o in state.working_orders(position.symbol)
                 if o.type in (OrderType.STOP, OrderType.STOP_LIMIT)
                 and o.side.sign * position.size < 0
+            )
+            covered += sum(
+                r.size
+                for r in state.pending.values()
+                if r.symbol == position.symbol
+                and r.type is OrderType.STOP
+                and r.side.sign * position.size < 0
             )
             if covered < abs(position.size):
                 self._notice(
@@ -538,6 +589,10 @@ class BracketManager:
     def _submit(self, command: Command) -> None:
         assert self._engine is not None
         self._engine.submit(command)
+
+    def _now(self) -> int:
+        assert self._engine is not None
+        return self._engine.now()
 
     def _notice(self, level: str, text: str) -> None:
         if self._engine is not None:

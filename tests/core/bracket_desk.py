@@ -6,6 +6,7 @@ from typing import Any
 
 from cockpit.core.bracket_plan import Breakeven, Target, Template, Trail
 from cockpit.core.brackets import BracketManager, leg_of
+from cockpit.core.events import Event
 from cockpit.core.models import Order, OrderType
 from tests.risk.conftest import Desk
 
@@ -26,6 +27,13 @@ class BracketDesk(Desk):
         super().__init__(kw.pop("risk", None), **kw)
         self.brackets = BracketManager(templates or (SCALP,), active, run_tag="ck1")
         self.brackets.attach(self.engine)
+
+    def send(self, event: Event) -> None:
+        """The paper account sees the market first, as a broker does before it reports it
+        (a stop moved on a quote is judged by the broker against that quote)."""
+        self.broker.account.on_market(event)
+        self.broker._flush()
+        self.engine.on_event(event)
 
     def legs(self, symbol: str = "MNQ") -> dict[str, Order]:
         """Working bracket legs by leg name (``SL``, ``TP1``...)."""
