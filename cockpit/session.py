@@ -212,8 +212,10 @@ def build_session(
         peaks=peaks,
     )
     risk.attach(engine)
-    brackets = bracket_manager(settings.brackets, tags)
-    brackets.attach(engine)
+    brackets = None
+    if settings.brackets.tables:  # as a replay of this journal will (journal/risk.py)
+        brackets = bracket_manager(settings.brackets, tags)
+        brackets.attach(engine)
     return Session(
         settings,
         clock,

@@ -38,12 +38,13 @@ from cockpit.core.bracket_plan import (
 )
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import CancelOrder, Command, ModifyOrder, PlaceOrder
-from cockpit.core.engine import Engine
+from cockpit.core.engine import Engine, Verdict
 from cockpit.core.events import (
     Event,
     FillReceived,
     FlattenCompleted,
     Notice,
+    OrderDenied,
     OrderSubmitted,
     OrderUpdated,
     PositionUpdated,
@@ -63,6 +64,16 @@ _TRIES = 3
 """Times a modify is asked for before the manager keeps the broker's price."""
 _PASSES = 8
 """Most re-reads of the brackets per event (each send may report back at once)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChooseBracket(Command):
+    """Make ``name`` (or ``none``) the bracket template of the next entries (the `t` key).
+
+    A command, not a call, so the journal keeps the choice and a replay makes it again.
+    """
+
+    name: str
 
 
 def leg_of(tag: str | None) -> tuple[str, str] | None:
@@ -143,10 +154,25 @@ class BracketManager:
     # Wiring ------------------------------------------------------------------------------
 
     def attach(self, engine: Engine) -> None:
-        """Watch ``engine``'s events and send through it."""
+        """Watch ``engine``'s events, send through it, and handle :class:`ChooseBracket`."""
         self._engine = engine
         if self not in engine.watchers:
             engine.watchers.append(self)
+        engine.handlers[ChooseBracket] = self._chosen
+
+    def _chosen(self, command: ChooseBracket) -> Verdict:
+        if command.name != NO_TEMPLATE and command.name not in self.templates:
+            known = ", ".join([*self.templates, NO_TEMPLATE])
+            reason = f"no bracket template {command.name!r}; known: {known}"
+            self._emit(OrderDenied(self._now(), command.label, reason, "brackets"))
+            return Verdict(False, reason)
+        self.choose(command.name)
+        return Verdict(True)
+
+    def next_name(self) -> str:
+        """The template after the active one in config order, then ``none``, then round."""
+        names = [*self.templates, NO_TEMPLATE]
+        return names[(names.index(self.active_name) + 1) % len(names)]
 
     @property
     def active_name(self) -> str:
@@ -158,12 +184,6 @@ class BracketManager:
             raise ValueError(f"no bracket template {name!r}")
         self.active = self.templates.get(name)
         self._notice("info", f"bracket template: {self.active_name}")
-
-    def cycle(self) -> str:
-        """The next template in config order, then ``none``, then the first again."""
-        names = [*self.templates, NO_TEMPLATE]
-        self.choose(names[(names.index(self.active_name) + 1) % len(names)])
-        return self.active_name
 
     # Watching ----------------------------------------------------------------------------
 
@@ -596,7 +616,11 @@ class BracketManager:
 
     def _notice(self, level: str, text: str) -> None:
         if self._engine is not None:
-            self._engine.emit(Notice(self._engine.now(), level, text))
+            self._emit(Notice(self._engine.now(), level, text))
+
+    def _emit(self, event: Event) -> None:
+        assert self._engine is not None
+        self._engine.emit(event)
 
 
 def _held(state: State, bracket: Bracket) -> int:

@@ -303,6 +303,11 @@ class Engine:
             return handler(command)
         return self._deny(command, f"{command.label} is not handled by this engine")
 
+    @property
+    def run_tag(self) -> str:
+        """The prefix of this run's order tags (a watcher naming its own orders uses it)."""
+        return self._run_tag
+
     _ticked_second: int | None = None
     """The clock second of the last tick that ran (``Engine.tick`` runs once a second)."""
 

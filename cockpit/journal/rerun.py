@@ -30,7 +30,7 @@ from cockpit.core.state import State
 
 ECHOED: tuple[type[Event], ...] = (SubmissionSettled, BrokerFailed, FlattenCompleted)
 """Engine conclusions that come out of broker calls: replay feeds them from the recording."""
-DERIVED_ORIGINS = frozenset({"risk"})
+DERIVED_ORIGINS = frozenset({"risk", "bracket"})
 """Commands the engine's own watchers issue: replay expects them re-derived, not re-sent."""
 
 RiskInstaller = Callable[[Engine, Mapping[str, Any]], None]

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from cockpit.bracket_config import BracketSettings
+from cockpit.core.brackets import BracketManager
 from cockpit.core.engine import Engine
 from cockpit.core.events import LockoutEnded, LockoutStarted
 from cockpit.journal.codec import CodecError
@@ -203,6 +205,14 @@ def journal_witness(folder: Path, tries: int = 3) -> Witness | None:
     return None
 
 
+def install_brackets(engine: Engine, settings: Mapping[str, Any]) -> None:
+    """The recorded ``[brackets]`` on a replay's engine: its brackets are decided again."""
+    recorded = BracketSettings.model_validate(settings.get("brackets") or {})
+    if recorded.tables:
+        manager = BracketManager(recorded.templates(), recorded.active, run_tag=engine.run_tag)
+        manager.attach(engine)
+
+
 def install_risk(engine: Engine, settings: Mapping[str, Any]) -> None:
     """The replay installer: the risk engine of the recorded session, re-attached."""
     rules_with(recorded_rules(settings))(engine, settings)
@@ -216,6 +226,7 @@ def rules_with(risk: RiskSettings) -> Any:
         peaks = starting_peaks(settings)
         store = starting_store(settings)
         RiskEngine(risk, engine.clock, store=store, floors=floors, peaks=peaks).attach(engine)
+        install_brackets(engine, settings)
 
     return install
 
