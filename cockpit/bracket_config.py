@@ -23,7 +23,14 @@ is the key as written, so ``rules check`` names the file, line and key.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from cockpit.core.bracket_plan import NO_TEMPLATE, Breakeven, Target, Template, Trail
 
@@ -70,24 +77,28 @@ class TemplateTable(_Table):
     stop: int = Ticks
     target: int | None = Field(default=None, gt=0)
     """One target for the whole entry, ticks on the profit side."""
-    targets: list[TargetTable] | None = None
-    """Several targets, each for its size; the last takes what the others leave."""
     size: int | None = Field(default=None, gt=0)
     """The entry size the targets' sizes add up to (checked when given)."""
+    targets: list[TargetTable] | None = None
+    """Several targets, each for its size; the last takes what the others leave."""
     breakeven: BreakevenTable | None = None
     trail: TrailTable | None = None
 
-    @model_validator(mode="after")
-    def _targets_add_up(self) -> TemplateTable:
-        if self.target is not None and self.targets is not None:
+    @field_validator("targets")
+    @classmethod
+    def _targets_add_up(
+        cls, targets: list[TargetTable] | None, info: ValidationInfo
+    ) -> list[TargetTable] | None:
+        size = info.data.get("size")
+        if targets is not None and size is not None:
+            total = sum(target.size for target in targets)
+            if total != size:
+                raise ValueError(f"the sizes add up to {total}, not the entry size {size}")
+        if targets is not None and info.data.get("target") is not None:
             raise ValueError("give target or targets, not both")
-        if self.targets is not None and self.size is not None:
-            total = sum(target.size for target in self.targets)
-            if total != self.size:
-                raise ValueError(
-                    f"the targets' sizes add up to {total}, not the entry size {self.size}"
-                )
-        return self
+        if targets is not None and not targets:
+            raise ValueError("list at least one target, or leave targets out")
+        return targets
 
     def template(self, name: str) -> Template:
         if self.targets is not None:

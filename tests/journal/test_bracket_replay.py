@@ -67,7 +67,8 @@ def bracketed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         await engine.execute(FlattenAll())
         await wait(2)
         await session.stop()
-        assert session.journal is not None and session.journal.path is not None
+        assert session.journal is not None
+        assert session.journal.path is not None
         return session.journal.path
 
     return cockpit_loop.run(run())
