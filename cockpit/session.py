@@ -216,6 +216,7 @@ def build_session(
     if settings.brackets.tables:  # as a replay of this journal will (journal/risk.py)
         brackets = bracket_manager(settings.brackets, tags)
         brackets.attach(engine)
+        risk.env.planned_stop = brackets.planned_stop
     return Session(
         settings,
         clock,

@@ -52,7 +52,7 @@ from cockpit.core.events import (
     Reconciled,
     SubmissionSettled,
 )
-from cockpit.core.models import Order, OrderStatus, OrderType, Side
+from cockpit.core.models import Order, OrderRequest, OrderStatus, OrderType, Side
 from cockpit.core.state import State
 
 ORIGIN = "bracket"
@@ -105,6 +105,8 @@ class Leg:
     dropped: bool = False
     """Cancelled or rejected outside the manager's doing: never placed again."""
     placed: int = 0
+    reported: int | None = None
+    """The price the broker last reported for the leg's order."""
 
     def filled(self, state: State) -> int:
         order = state.orders.get(self.order_id) if self.order_id is not None else None
@@ -168,6 +170,10 @@ class BracketManager:
             return Verdict(False, reason)
         self.choose(command.name)
         return Verdict(True)
+
+    def planned_stop(self, request: OrderRequest) -> int | None:
+        """Ticks to the stop an entry sent now would get (the max-risk rule asks)."""
+        return self.active.stop if self.active is not None else None
 
     def next_name(self) -> str:
         """The template after the active one in config order, then ``none``, then round."""
@@ -239,8 +245,17 @@ class BracketManager:
                     bracket.average = _ticks(order, self._spec_tick(order.symbol))
             return
         linked = self._by_tag.get(order.tag)
-        if linked is not None:
-            linked[1].order_id = order.id
+        if linked is None:
+            return
+        leg = linked[1]
+        leg.order_id = order.id
+        price = order.stop if order.type is OrderType.STOP else order.limit
+        if price is None:
+            return
+        moved = leg.reported is not None and price != leg.reported
+        if moved and (leg.asked is None or leg.asked[1] != price):
+            leg.price = price  # moved by the trader (a key): the bracket keeps it there
+        leg.reported = price
 
     def _settled(self, event: SubmissionSettled) -> None:
         """A leg's place came back: its id, or (no id) the broker would not take it."""

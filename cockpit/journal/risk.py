@@ -205,12 +205,14 @@ def journal_witness(folder: Path, tries: int = 3) -> Witness | None:
     return None
 
 
-def install_brackets(engine: Engine, settings: Mapping[str, Any]) -> None:
+def install_brackets(engine: Engine, settings: Mapping[str, Any]) -> BracketManager | None:
     """The recorded ``[brackets]`` on a replay's engine: its brackets are decided again."""
     recorded = BracketSettings.model_validate(settings.get("brackets") or {})
-    if recorded.tables:
-        manager = BracketManager(recorded.templates(), recorded.active, run_tag=engine.run_tag)
-        manager.attach(engine)
+    if not recorded.tables:
+        return None
+    manager = BracketManager(recorded.templates(), recorded.active, run_tag=engine.run_tag)
+    manager.attach(engine)
+    return manager
 
 
 def install_risk(engine: Engine, settings: Mapping[str, Any]) -> None:
@@ -225,8 +227,11 @@ def rules_with(risk: RiskSettings) -> Any:
         floors = starting_floors(settings)
         peaks = starting_peaks(settings)
         store = starting_store(settings)
-        RiskEngine(risk, engine.clock, store=store, floors=floors, peaks=peaks).attach(engine)
-        install_brackets(engine, settings)
+        judge = RiskEngine(risk, engine.clock, store=store, floors=floors, peaks=peaks)
+        judge.attach(engine)
+        brackets = install_brackets(engine, settings)
+        if brackets is not None:
+            judge.env.planned_stop = brackets.planned_stop
 
     return install
 

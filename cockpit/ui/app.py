@@ -41,6 +41,7 @@ from cockpit.core.state import Changes, State
 from cockpit.risk.views import Banner
 from cockpit.session import Session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER
+from cockpit.ui.brackets import BracketKeys
 from cockpit.ui.denials import denial_words, spelt_key
 from cockpit.ui.format import clock, money
 from cockpit.ui.keymap import check_keymap
@@ -106,7 +107,7 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-class CockpitApp(App[int]):
+class CockpitApp(BracketKeys, App[int]):
     """A trading cockpit over one :class:`Session`."""
 
     CSS_PATH = "cockpit.tcss"
@@ -409,6 +410,7 @@ class CockpitApp(App[int]):
             keys=self._footer_keys,
             message=message,
             paused=self.paused,
+            bracket=self.bracket_label(),
         )
 
     @cached_property

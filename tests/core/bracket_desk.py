@@ -27,6 +27,7 @@ class BracketDesk(Desk):
         super().__init__(kw.pop("risk", None), **kw)
         self.brackets = BracketManager(templates or (SCALP,), active, run_tag="ck1")
         self.brackets.attach(self.engine)
+        self.risk.env.planned_stop = self.brackets.planned_stop
 
     def send(self, event: Event) -> None:
         """The paper account sees the market first, as a broker does before it reports it

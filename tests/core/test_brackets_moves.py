@@ -59,3 +59,19 @@ async def test_partial_fills_grow_the_bracket() -> None:
         legs = desk.legs()
         assert (legs["SL"].size, legs["TP1"].size) == (filled, filled)
         assert (legs["SL"].stop, legs["TP1"].limit) == (price - 8, price + 16)
+
+
+async def test_a_stop_moved_by_hand_stays_where_the_trader_put_it() -> None:
+    """The trader moves the bracket's stop up 2 ticks: the bracket keeps it there (and
+    still cancels it when the target fills)."""
+    from cockpit.core.commands import ModifyOrder
+
+    desk = await bracket_desk(SCALP)
+    await desk.buy("MNQ", 1)
+    stop = desk.stop()
+    spec = desk.state.instruments["MNQ"]
+    await desk.submit(ModifyOrder(order_id=stop.id, stop_price=spec.to_price(stop.stop + 2)))
+    await desk.move("MNQ", 1)
+    assert desk.stop().stop == stop.stop + 2
+    await desk.move("MNQ", 15)
+    assert desk.state.is_flat()

@@ -42,6 +42,7 @@ class StatusFooter(Widget):
         keys: list[tuple[int, str, str]],
         message: str = "",
         paused: bool = False,
+        bracket: str = "",
     ) -> None:
         style = self._style
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -52,6 +53,8 @@ class StatusFooter(Widget):
         # A replay trades nothing: no ticket size to show.
         ticket = f"size {size} · " if armed is not None else ""
         text.append(f" {symbol} · {ticket}{timeframe} ")
+        if bracket:  # the template the next entry gets (none: bare)
+            text.append(f"· {bracket} ")
         if paused:
             text.append(" PAUSED ", style("footer--paused"))
         if message:
