@@ -3,6 +3,7 @@ replay decides every one of them again, at the same nanosecond."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,27 @@ def test_replay_reproduces_every_bracket_decision(bracketed: Path) -> None:
     """Re-run with the recorded templates: the same orders, moves and notices, exactly."""
     with open_journal(bracketed) as journal:
         assert Replayer(journal).verify() == []
+
+
+def test_review_shows_each_bracketed_trade_with_what_hit_and_r(bracketed: Path) -> None:
+    """Review: every bracketed trade's first stop and target, which one closed it, R."""
+    from rich.console import Console
+
+    from cockpit.journal.review import review
+    from cockpit.journal.show import review_view
+
+    with open_journal(bracketed) as journal:
+        seen = review(journal)
+    rows = seen.brackets.to_dicts()
+    assert len(rows) == seen.trades.height
+    assert {row["hit"] for row in rows} <= {"stop", "target", "other", None}
+    for row in rows:
+        trade = seen.trades.row(row["trade"] - 1, named=True)
+        risk = abs(trade["entry"] - row["stop"]) / Decimal("0.25")
+        if row["r"] is not None:
+            assert row["r"] == pytest.approx(float(row["ticks"] / risk), abs=0.005)
+        if row["hit"] == "target":
+            assert trade["exit"] == row["target"]
+    console = Console(width=120, record=True)
+    console.print(review_view(seen))
+    assert "Brackets" in console.export_text()
