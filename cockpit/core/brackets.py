@@ -54,12 +54,16 @@ from cockpit.core.events import (
 )
 from cockpit.core.models import Order, OrderRequest, OrderStatus, OrderType, Side
 from cockpit.core.state import State
+from cockpit.core.validation import Why
 
 ORIGIN = "bracket"
 """The origin of every command the manager sends (replay re-derives them)."""
 STOP = "SL"
 _LEG_TAG = re.compile(r"^(?P<root>.+?)-(?P<leg>SL|TP\d+)(?:-[0-9a-z]+)?$")
 _ACCOUNT = (OrderUpdated, FillReceived, PositionUpdated, SubmissionSettled, FlattenCompleted)
+_WAIT = frozenset({Why.NOT_RECONCILED, Why.FLATTENING})
+"""Denials that pass: the leg is asked for again once the account is re-read or the
+flatten ends (each of which brings the brackets up to date)."""
 _TRIES = 3
 """Times a modify is asked for before the manager keeps the broker's price."""
 _PASSES = 8
@@ -429,6 +433,9 @@ class BracketManager:
         if isinstance(command, PlaceOrder) and leg.tag == command.tag:
             self._by_tag.pop(command.tag or "", None)
             leg.tag = None
+            if verdict.why in _WAIT:
+                leg.placed -= 1  # asked again when the account is read or the flatten ends
+                return
             leg.dropped = True  # denied: say so once rather than ask again on every event
             self._notice(
                 "warning",
