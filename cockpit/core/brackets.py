@@ -22,7 +22,8 @@ whose stop is missing is re-protected.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -37,7 +38,7 @@ from cockpit.core.bracket_plan import (
     target_sizes,
 )
 from cockpit.core.clock import NS_PER_SECOND
-from cockpit.core.commands import CancelOrder, Command, ModifyOrder, PlaceOrder
+from cockpit.core.commands import CancelOrder, ClosePosition, Command, ModifyOrder, PlaceOrder
 from cockpit.core.engine import Engine, Verdict
 from cockpit.core.events import (
     Event,
@@ -60,14 +61,26 @@ ORIGIN = "bracket"
 """The origin of every command the manager sends (replay re-derives them)."""
 STOP = "SL"
 _LEG_TAG = re.compile(r"^(?P<root>.+?)-(?P<leg>SL|TP\d+)(?:-[0-9a-z]+)?$")
-_ACCOUNT = (OrderUpdated, FillReceived, PositionUpdated, SubmissionSettled, FlattenCompleted)
 _WAIT = frozenset({Why.NOT_RECONCILED, Why.FLATTENING})
 """Denials that pass: the leg is asked for again once the account is re-read or the
 flatten ends (each of which brings the brackets up to date)."""
+_TRIES_PLACE = 10
+"""Times a leg's place may fail at the broker (an outage) before it is left off."""
 _TRIES = 3
 """Times a modify is asked for before the manager keeps the broker's price."""
-_PASSES = 8
-"""Most re-reads of the brackets per event (each send may report back at once)."""
+_WATCHED = frozenset(
+    {
+        QuoteUpdated,
+        OrderSubmitted,
+        OrderUpdated,
+        FillReceived,
+        PositionUpdated,
+        SubmissionSettled,
+        FlattenCompleted,
+        Reconciled,
+    }
+)
+"""Events that can change what a bracket should have working."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +124,9 @@ class Leg:
     placed: int = 0
     reported: int | None = None
     """The price the broker last reported for the leg's order."""
+    failures: int = 0
+    retry_ns: int = 0
+    """A place the broker failed is asked again from this time on (the clock's tick)."""
 
     def filled(self, state: State) -> int:
         order = state.orders.get(self.order_id) if self.order_id is not None else None
@@ -154,7 +170,8 @@ class BracketManager:
         self._by_tag: dict[str, tuple[Bracket, Leg]] = {}
         self._engine: Engine | None = None
         self._busy = False
-        self._again = False
+        """A turn is running: events the broker reports meanwhile wait in ``_deferred``."""
+        self._deferred: deque[Event] = deque()
         self._placed = 0
 
     # Wiring ------------------------------------------------------------------------------
@@ -199,11 +216,35 @@ class BracketManager:
 
     def on_event(self, event: Event, state: State) -> tuple[Command, ...]:
         kind = type(event)
+        if kind not in _WATCHED or (kind is QuoteUpdated and not self.brackets):
+            return ()
+        if self._busy:
+            self._deferred.append(event)  # reported while a send of ours runs: next
+            return ()
+        self._turn(lambda: self._handle(event, state), state)
+        return ()
+
+    def _turn(self, act: Callable[[], None], state: State) -> None:
+        """Do ``act``; what the broker reports while it sends (on eager tasks, inside the
+        call) is handled after, one event at a time, exactly where a replay, which feeds
+        those reports from the recording, handles them."""
+        if self._busy:
+            raise RuntimeError("a bracket turn inside a bracket turn")
+        self._busy = True
+        try:
+            act()
+            while self._deferred:
+                self._handle(self._deferred.popleft(), state)
+        finally:
+            self._deferred.clear()
+            self._busy = False
+
+    def _handle(self, event: Event, state: State) -> None:
+        kind = type(event)
         if kind is QuoteUpdated:
             assert isinstance(event, QuoteUpdated)
-            if self.brackets:
-                self._moves(event, state)
-            return ()
+            self._moves(event, state)
+            return
         if kind is OrderSubmitted:
             assert isinstance(event, OrderSubmitted)
             self._entry(event, state)
@@ -217,11 +258,9 @@ class BracketManager:
             self._relink(state)
             self._converge_all(state)
             self._flag_bare(state)
-            return ()
-        elif kind not in _ACCOUNT or not self.brackets:
-            return ()
-        self._converge_all(state)
-        return ()
+            return
+        if self.brackets:
+            self._converge_all(state)
 
     def _entry(self, event: OrderSubmitted, state: State) -> None:
         """An order that opens or adds to a position, sent under a template, is an entry."""
@@ -272,10 +311,37 @@ class BracketManager:
             return
         del self._by_tag[event.tag]
         leg.tag = None
-        leg.dropped = True
-        self._notice(
-            "warning", f"bracket {bracket.symbol}: {_leg_words(leg)} not placed by the broker"
+        leg.failures += 1
+        state = self._state()
+        quote = state.quotes.get(bracket.symbol)
+        through = (
+            quote is not None
+            and ((quote.bid if bracket.side is Side.BUY else quote.ask) - leg.price)
+            * bracket.side.sign
+            <= 0
         )
+        if leg.name == STOP and through:
+            leg.dropped = True  # the market passed the stop already: exit as it would have
+            self._notice(
+                "warning",
+                f"bracket {bracket.symbol}: the market is through the stop "
+                f"{state.instruments[bracket.symbol].format(leg.price)}: closing at market",
+            )
+            self._submit(ClosePosition(symbol=bracket.symbol, origin=ORIGIN))
+        elif leg.failures >= _TRIES_PLACE:
+            leg.dropped = True
+            self._notice(
+                "warning",
+                f"bracket {bracket.symbol}: {_leg_words(leg)} not placed by the broker "
+                f"after {leg.failures} tries; the bracket leaves it off",
+            )
+        else:
+            leg.retry_ns = self._now() + NS_PER_SECOND  # a new tag: the lost one may land
+            self._notice(
+                "warning",
+                f"bracket {bracket.symbol}: {_leg_words(leg)} not placed by the broker; "
+                "asked again in a second",
+            )
 
     def _spec_tick(self, symbol: str) -> Fraction:
         assert self._engine is not None
@@ -284,25 +350,14 @@ class BracketManager:
     # Converging --------------------------------------------------------------------------
 
     def _converge_all(self, state: State) -> None:
-        """Bring every bracket to what it should have working; again while sends report back."""
-        if self._busy:
-            self._again = True
-            return
-        self._busy = True
-        try:
-            for _ in range(_PASSES):
-                self._again = False
-                if state.flattening:
-                    return  # the flatten cancels and closes: nothing is (re)placed meanwhile
-                held: dict[str, int] = {}
-                for bracket in list(self.brackets.values()):
-                    share = held.setdefault(bracket.symbol, _held(state, bracket))
-                    used = self._converge(bracket, state, share)
-                    held[bracket.symbol] = share - used
-                if not self._again:
-                    return
-        finally:
-            self._busy = False
+        """Bring every bracket to what it should have working."""
+        if state.flattening:
+            return  # the flatten cancels and closes: nothing is (re)placed meanwhile
+        held: dict[str, int] = {}
+        for bracket in list(self.brackets.values()):
+            share = held.setdefault(bracket.symbol, _held(state, bracket))
+            used = self._converge(bracket, state, share)
+            held[bracket.symbol] = share - used
 
     def _converge(self, bracket: Bracket, state: State, held: int) -> int:
         """One bracket: returns the contracts of the position it protects."""
@@ -403,6 +458,8 @@ class BracketManager:
             )
             return
         if remaining > 0 and leg.order_id is None and leg.tag is None:
+            if leg.retry_ns > self._now():
+                return  # the broker failed it a moment ago: the clock's tick asks again
             self._place(bracket, leg, remaining, state)
 
     def _place(self, bracket: Bracket, leg: Leg, size: int, state: State) -> None:
@@ -467,7 +524,11 @@ class BracketManager:
     def on_time(self, now: int, state: State) -> tuple[Command, ...]:
         """A modify the broker has not shown after a second is asked again, a few times;
         then the leg keeps the price the broker has and the cockpit says so."""
-        again = False
+        if self.brackets:
+            self._turn(lambda: self._retry(now, state), state)
+        return ()
+
+    def _retry(self, now: int, state: State) -> None:
         for bracket in self.brackets.values():
             for leg in bracket.legs:
                 order = state.orders.get(leg.order_id) if leg.order_id is not None else None
@@ -475,7 +536,6 @@ class BracketManager:
                     continue
                 leg.asked = None
                 leg.tries += 1
-                again = True
                 if leg.tries >= _TRIES:
                     kept = order.stop if order.type is OrderType.STOP else order.limit
                     spec = state.instruments[bracket.symbol]
@@ -487,9 +547,7 @@ class BracketManager:
                         )
                         leg.price = kept
                     leg.tries = 0
-        if again:
-            self._converge_all(state)
-        return ()
+        self._converge_all(state)  # and legs a failed place left waiting go again
 
     # Moving the stop ---------------------------------------------------------------------
 
@@ -631,6 +689,10 @@ class BracketManager:
     def _submit(self, command: Command) -> None:
         assert self._engine is not None
         self._engine.submit(command)
+
+    def _state(self) -> State:
+        assert self._engine is not None
+        return self._engine.state
 
     def _now(self) -> int:
         assert self._engine is not None

@@ -133,3 +133,27 @@ async def test_several_targets_split_the_entry_and_the_stop_follows_them() -> No
     legs = desk.legs()
     assert legs["SL"].remaining == 1
     assert set(legs) == {"SL", "TP2"}
+
+
+async def test_a_leg_the_broker_fails_is_asked_again_a_second_later() -> None:
+    """The stop's place fails at the broker (a dropped line): a second later it is sent
+    again and the position is protected."""
+    from cockpit.core.broker import BrokerUnavailable
+
+    desk = await bracket_desk(SCALP)
+    real = desk.broker.place_order
+    failing = {"left": 1}
+
+    async def flaky(request):  # type: ignore[no-untyped-def]
+        if request.tag and request.tag.endswith("-SL") and failing["left"]:
+            failing["left"] -= 1
+            raise BrokerUnavailable("line down")
+        return await real(request)
+
+    desk.broker.place_order = flaky  # type: ignore[method-assign]
+    await desk.buy("MNQ", 1)
+    assert "SL" not in desk.legs()
+    assert any("asked again in a second" in n.text for n in desk.of(Notice))
+    await desk.tick(1)
+    assert desk.legs()["SL"].size == 1
+    assert desk.legs()["SL"].tag == "ck-1-SL-ck1x2"
