@@ -55,7 +55,7 @@ from cockpit.core.events import (
 )
 from cockpit.core.models import Order, OrderRequest, OrderStatus, OrderType, Side
 from cockpit.core.state import State
-from cockpit.core.validation import Why
+from cockpit.core.validation import Denial, Why
 
 ORIGIN = "bracket"
 """The origin of every command the manager sends (replay re-derives them)."""
@@ -150,6 +150,8 @@ class Bracket:
     stop: Leg | None = None
     targets: list[Leg] = field(default_factory=list)
     done: bool = False
+    overfilled: bool = False
+    """Stop and target both filled past the entry (said once)."""
 
     @property
     def legs(self) -> list[Leg]:
@@ -182,6 +184,27 @@ class BracketManager:
         if self not in engine.watchers:
             engine.watchers.append(self)
         engine.handlers[ChooseBracket] = self._chosen
+        if self not in engine.gates:
+            engine.gates.append(self)
+
+    def check(self, command: Command, request: OrderRequest | None, state: State) -> Denial | None:
+        """A gate: a leg may not be made larger than the position it protects (a target
+        for 2 on a long 1 would fill into a short: the OCO would overfill)."""
+        if not isinstance(command, ModifyOrder) or command.size is None:
+            return None
+        if command.origin == ORIGIN:
+            return None
+        order = state.orders.get(command.order_id)
+        linked = self._by_tag.get(order.tag or "") if order is not None else None
+        if order is None or linked is None:
+            return None
+        held = _held(state, linked[0])
+        if command.size - order.filled <= held:
+            return None
+        return Denial(
+            f"{_leg_words(linked[1])} of the {order.symbol} bracket may work at most the "
+            f"{held} contract(s) it protects"
+        )
 
     def _chosen(self, command: ChooseBracket) -> Verdict:
         if command.name != NO_TEMPLATE and command.name not in self.templates:
@@ -350,9 +373,8 @@ class BracketManager:
     # Converging --------------------------------------------------------------------------
 
     def _converge_all(self, state: State) -> None:
-        """Bring every bracket to what it should have working."""
-        if state.flattening:
-            return  # the flatten cancels and closes: nothing is (re)placed meanwhile
+        """Bring every bracket to what it should have working. While a flatten runs only
+        cancels go out (a leg whose position is gone): nothing is placed or moved."""
         held: dict[str, int] = {}
         for bracket in list(self.brackets.values()):
             share = held.setdefault(bracket.symbol, _held(state, bracket))
@@ -364,6 +386,14 @@ class BracketManager:
         for leg in bracket.legs:
             self._absorb(bracket, leg, state)
         exited = sum(leg.filled(state) for leg in bracket.legs)
+        if exited > bracket.entry_filled and not bracket.overfilled:
+            bracket.overfilled = True  # a cancel lost the race to the market: say so
+            self._notice(
+                "warning",
+                f"bracket {bracket.symbol}: its legs filled {exited} against an entry of "
+                f"{bracket.entry_filled} (a cancel came too late); {bracket.symbol} is now "
+                f"{state.position_size(bracket.symbol):+d}",
+            )
         size = max(0, min(bracket.entry_filled - exited, held))
         if bracket.average is None and size:
             return 0  # a fill without a price yet: the order report brings it
@@ -427,6 +457,8 @@ class BracketManager:
         if leg.tag is not None and leg.order_id is None:
             return  # on its way: its order report ties it (or its failure drops it)
         order = state.orders.get(leg.order_id) if leg.order_id is not None else None
+        if state.flattening and remaining > 0:
+            return
         if order is not None and order.status.is_working:
             if remaining == 0:
                 if not leg.cancelling:
@@ -671,6 +703,14 @@ class BracketManager:
             sum(_remaining(leg, state) for leg in bracket.targets),
         )
         exited = sum(leg.filled(state) for leg in bracket.legs)
+        if exited > bracket.entry_filled and not bracket.overfilled:
+            bracket.overfilled = True  # a cancel lost the race to the market: say so
+            self._notice(
+                "warning",
+                f"bracket {bracket.symbol}: its legs filled {exited} against an entry of "
+                f"{bracket.entry_filled} (a cancel came too late); {bracket.symbol} is now "
+                f"{state.position_size(bracket.symbol):+d}",
+            )
         bracket.entry_filled = min(held, working) + exited
         if bracket.stop is None and active is not None:
             bracket.stop = Leg(STOP, stop_price(average, side, active.stop), placed=1)

@@ -157,3 +157,18 @@ async def test_a_leg_the_broker_fails_is_asked_again_a_second_later() -> None:
     await desk.tick(1)
     assert desk.legs()["SL"].size == 1
     assert desk.legs()["SL"].tag == "ck-1-SL-ck1x2"
+
+
+async def test_a_leg_cannot_be_made_larger_than_its_position() -> None:
+    """A target for 2 on a long 1 would fill into a short: the change is denied."""
+    from cockpit.core.commands import ModifyOrder
+
+    desk = await bracket_desk(SCALP)
+    await desk.buy("MNQ", 1)
+    verdict = await desk.submit(ModifyOrder(order_id=desk.legs()["TP1"].id, size=2))
+    assert not verdict.accepted
+    assert (
+        verdict.reason
+        == "target 1 of the MNQ bracket may work at most the 1 contract(s) it protects"
+    )
+    assert desk.legs()["TP1"].size == 1

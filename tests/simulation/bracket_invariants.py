@@ -40,18 +40,29 @@ class BracketWatch:
     reported: set[object] = field(default_factory=set)
 
 
-def oco_never_overfills(orders: Iterable[Order]) -> Iterator[str]:
-    """Per entry: the legs' fills (stop and targets together) within the entry's fills."""
+def oco_never_overfills(orders: Iterable[Order], cancelled: set[int] | None) -> Iterator[str]:
+    """Per entry: the legs' fills (stop and targets together) within the entry's fills.
+
+    A client-side OCO has one race it cannot win: a leg fills while the cancel the cockpit
+    already sent for it is still on the line. ``cancelled`` (the order ids the cockpit
+    sent a cancel for; ``None`` where the calls are not observable) excuses exactly that.
+    """
     entries: dict[str, int] = {}
-    legs: dict[str, int] = {}
+    legs: dict[str, list[Order]] = {}
     for order in orders:
         parts = leg_of(order.tag)
         if parts is not None:
-            legs[parts[0]] = legs.get(parts[0], 0) + order.filled
+            legs.setdefault(parts[0], []).append(order)
         elif order.tag is not None:
             entries[order.tag] = entries.get(order.tag, 0) + order.filled
-    for root, filled in sorted(legs.items()):
-        if root in entries and filled > entries[root]:
+    for root, group in sorted(legs.items()):
+        filled = sum(order.filled for order in group)
+        if root not in entries or filled <= entries[root]:
+            continue
+        raced = cancelled is not None and any(
+            order.filled and order.id in cancelled for order in group
+        )
+        if not raced:
             yield f"the legs of {root} filled {filled}, its entry {entries[root]}"
 
 

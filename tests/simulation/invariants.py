@@ -241,6 +241,8 @@ def accepted_orders_keep_the_limits(run: Run) -> Iterator[str]:
     for judged in run.fresh_judged():
         if not judged.accepted or not isinstance(judged.command, PlaceOrder | ModifyOrder):
             continue
+        if judged.command.origin == "bracket":
+            continue  # an OCO leg against the position: the bracket promises judge it
         yield from _judge_limits(run, judged)
 
 
@@ -269,7 +271,11 @@ def lockouts_never_shorten(run: Run) -> Iterator[str]:
 
 def ocos_never_overfill(run: Run) -> Iterator[str]:
     """A bracket's stop and targets together never fill for more than its entry did."""
-    yield from oco_never_overfills(run.world.venue_orders())
+    calls = run.world.line_calls()
+    cancelled = None
+    if calls is not None:
+        cancelled = {c.key for c in calls if c.kind == "cancel" and isinstance(c.key, int)}
+    yield from oco_never_overfills(run.world.venue_orders(), cancelled)
 
 
 def bracketed_positions_keep_their_stop(run: Run) -> Iterator[str]:
