@@ -4,7 +4,7 @@ satisfies the required stop."""
 from __future__ import annotations
 
 from cockpit.core.bracket_plan import Target, Template
-from cockpit.core.models import Side
+from cockpit.core.models import OrderType, Side
 from tests.core.bracket_desk import SCALP, bracket_desk
 
 WIDE = Template("wide", stop=40, targets=(Target(40),))
@@ -87,3 +87,16 @@ async def test_bracket_targets_pass_a_lockout_as_exits() -> None:
     desk = await bracket_desk(SCALP, risk={"contract_limit": {"contracts": 1}})
     await desk.order("MNQ", Side.BUY, 1)
     assert set(desk.legs()) == {"SL", "TP1"}
+
+
+async def test_contract_limit_enforcement_never_cancels_a_brackets_stop() -> None:
+    """A buy stop for 3 from elsewhere at a 3-contract limit, then short 1 under a bracket:
+    its legs take the long side over the limit; enforcement cancels the outside order,
+    never the bracket's stop or target (the newest)."""
+    desk = await bracket_desk(SCALP, risk={"contract_limit": {"contracts": 3}})
+    outside = await desk.external(
+        "MNQ", Side.BUY, 3, type=OrderType.STOP, stop=desk.bid("MNQ") + 40
+    )
+    await desk.sell("MNQ", 1)
+    assert set(desk.legs()) == {"SL", "TP1"}
+    assert desk.state.orders[outside].status.is_terminal
