@@ -172,6 +172,10 @@ class BracketManager:
         self._by_tag: dict[str, tuple[Bracket, Leg]] = {}
         self._engine: Engine | None = None
         self._busy = False
+        self._own = 0
+        """The manager's own commands being sent (those are not someone else's)."""
+        self._held: list[Callable[[], None]] = []
+        """What the manager said or sent inside someone else's command, to go after it."""
         """A turn is running: events the broker reports meanwhile wait in ``_deferred``."""
         self._deferred: deque[Event] = deque()
         self._placed = 0
@@ -184,6 +188,8 @@ class BracketManager:
         if self not in engine.watchers:
             engine.watchers.append(self)
         engine.handlers[ChooseBracket] = self._chosen
+        if self._release not in engine.settled:
+            engine.settled.append(self._release)
         if self not in engine.gates:
             engine.gates.append(self)
 
@@ -515,8 +521,10 @@ class BracketManager:
         self._send(command, leg)
 
     def _send(self, command: Command, leg: Leg) -> None:
-        assert self._engine is not None
-        verdict = self._engine.submit(command)
+        if self._foreign():
+            self._held.append(lambda: self._send(command, leg))
+            return
+        verdict = self._own_submit(command)
         if verdict.accepted:
             return
         if isinstance(command, PlaceOrder) and leg.tag == command.tag:
@@ -727,8 +735,32 @@ class BracketManager:
     # Saying ------------------------------------------------------------------------------
 
     def _submit(self, command: Command) -> None:
+        if self._foreign():
+            self._held.append(lambda: self._submit(command))
+            return
+        self._own_submit(command)
+
+    def _own_submit(self, command: Command) -> Verdict:
         assert self._engine is not None
-        self._engine.submit(command)
+        self._own += 1
+        try:
+            return self._engine.submit(command)
+        finally:
+            self._own -= 1
+
+    def _foreign(self) -> bool:
+        """Inside someone else's command (a risk engine's cancel that the broker answered
+        at once): what the manager says or sends waits until the outermost fold or command
+        is done, where a replay, which feeds the broker's answers after all the commands
+        of that moment, says and sends it. What it decides, it decides now, on the state
+        as it is now, as the replay does."""
+        engine = self._engine
+        return engine is not None and engine.sending > self._own
+
+    def _release(self) -> None:
+        """The outermost fold or command is done: say and send what waited, in order."""
+        while self._held:
+            self._held.pop(0)()
 
     def _state(self) -> State:
         assert self._engine is not None
@@ -743,8 +775,12 @@ class BracketManager:
             self._emit(Notice(self._engine.now(), level, text))
 
     def _emit(self, event: Event) -> None:
-        assert self._engine is not None
-        self._engine.emit(event)
+        engine = self._engine
+        assert engine is not None
+        if self._foreign():
+            self._held.append(lambda: engine.emit(event))
+            return
+        engine.emit(event)
 
 
 def _held(state: State, bracket: Bracket) -> int:
