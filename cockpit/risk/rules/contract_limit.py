@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from cockpit.core.brackets import leg_of
 from cockpit.core.commands import ClosePosition
 from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import Side
@@ -268,6 +269,8 @@ def settle_symbol(rule: str, state: State, env: Env, symbol: str, limit: int) ->
                 continue
             if not order_increases(state, order) and order.remaining <= abs(held):
                 continue  # a stop or target within the position: protection stays
+            if leg_of(order.tag) is not None:
+                continue  # a bracket's leg: its manager sizes it to the position, or cancels it
             excess -= order.remaining
             acts.append(
                 Act.cancel(
