@@ -381,11 +381,12 @@ class BracketManager:
     def _converge_all(self, state: State) -> None:
         """Bring every bracket to what it should have working. While a flatten runs only
         cancels go out (a leg whose position is gone): nothing is placed or moved."""
-        held: dict[str, int] = {}
+        held: dict[tuple[str, Side], int] = {}
         for bracket in list(self.brackets.values()):
-            share = held.setdefault(bracket.symbol, _held(state, bracket))
+            side = (bracket.symbol, bracket.side)  # a long's brackets share the long only
+            share = held.setdefault(side, _held(state, bracket))
             used = self._converge(bracket, state, share)
-            held[bracket.symbol] = share - used
+            held[side] = share - used
 
     def _converge(self, bracket: Bracket, state: State, held: int) -> int:
         """One bracket: returns the contracts of the position it protects."""

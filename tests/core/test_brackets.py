@@ -172,3 +172,14 @@ async def test_a_leg_cannot_be_made_larger_than_its_position() -> None:
         == "target 1 of the MNQ bracket may work at most the 1 contract(s) it protects"
     )
     assert desk.legs()["TP1"].size == 1
+
+
+async def test_a_working_sell_entry_does_not_starve_a_filled_buy_of_its_bracket() -> None:
+    """A sell stop entry still working, then a buy that fills: the long gets its stop and
+    target at once (the brackets of each side share that side's position only)."""
+    desk = await bracket_desk(SCALP)
+    spec = desk.state.instruments["MNQ"]
+    await desk.sell("MNQ", 1, type=OrderType.STOP, stop_price=spec.to_price(desk.bid("MNQ") - 20))
+    await desk.buy("MNQ", 2)
+    legs = desk.legs()
+    assert (legs["SL"].side, legs["SL"].size, legs["TP1"].size) == (Side.SELL, 2, 2)
