@@ -21,22 +21,31 @@ whose stop is missing is re-protected.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from fractions import Fraction
 
+from cockpit.core.bracket_legs import (
+    ORIGIN,
+    STOP,
+    Bracket,
+    ChooseBracket,
+    Leg,
+    fill_ticks,
+    held_for,
+    leg_of,
+    leg_words,
+    why_moved,
+)
 from cockpit.core.bracket_plan import (
     NO_TEMPLATE,
-    Target,
     Template,
-    entry_tick,
     moved_stop,
     stop_price,
     target_price,
     target_sizes,
 )
+from cockpit.core.bracket_relink import Relinking
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import CancelOrder, ClosePosition, Command, ModifyOrder, PlaceOrder
 from cockpit.core.engine import Engine, Verdict
@@ -57,10 +66,6 @@ from cockpit.core.models import Order, OrderRequest, OrderStatus, OrderType, Sid
 from cockpit.core.state import State
 from cockpit.core.validation import Denial, Why
 
-ORIGIN = "bracket"
-"""The origin of every command the manager sends (replay re-derives them)."""
-STOP = "SL"
-_LEG_TAG = re.compile(r"^(?P<root>.+?)-(?P<leg>SL|TP\d+)(?:-[0-9a-z]+)?$")
 _WAIT = frozenset({Why.NOT_RECONCILED, Why.FLATTENING})
 """Denials that pass: the leg is asked for again once the account is re-read or the
 flatten ends (each of which brings the brackets up to date)."""
@@ -83,82 +88,7 @@ _WATCHED = frozenset(
 """Events that can change what a bracket should have working."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChooseBracket(Command):
-    """Make ``name`` (or ``none``) the bracket template of the next entries (the `t` key).
-
-    A command, not a call, so the journal keeps the choice and a replay makes it again.
-    """
-
-    name: str
-
-
-def leg_of(tag: str | None) -> tuple[str, str] | None:
-    """``(entry tag, leg)`` for a bracket leg's tag (``ck1-4-SL`` -> ``("ck1-4", "SL")``)."""
-    if tag is None:
-        return None
-    match = _LEG_TAG.match(tag)
-    return (match["root"], match["leg"]) if match else None
-
-
-@dataclass(slots=True)
-class Leg:
-    """One order of a bracket: the stop or a target, at ``price`` ticks."""
-
-    name: str
-    price: int
-    tag: str | None = None
-    """The tag of the order now placed for this leg (``None``: none placed)."""
-    order_id: int | None = None
-    filled_before: int = 0
-    """Contracts earlier orders of this leg filled (a leg placed again keeps its count)."""
-    asked: tuple[int, int] | None = None
-    """A modify on its way: (size, price) asked for, until the broker reports it."""
-    asked_ns: int = 0
-    tries: int = 0
-    """Modifies asked for that the broker has not (yet) shown: past a few, the move is
-    given up and said."""
-    cancelling: bool = False
-    dropped: bool = False
-    """Cancelled or rejected outside the manager's doing: never placed again."""
-    placed: int = 0
-    reported: int | None = None
-    """The price the broker last reported for the leg's order."""
-    failures: int = 0
-    retry_ns: int = 0
-    """A place the broker failed is asked again from this time on (the clock's tick)."""
-
-    def filled(self, state: State) -> int:
-        order = state.orders.get(self.order_id) if self.order_id is not None else None
-        return self.filled_before + (order.filled if order is not None else 0)
-
-
-@dataclass(slots=True)
-class Bracket:
-    """The stop and targets of one entry."""
-
-    root: str
-    symbol: str
-    side: Side
-    """The entry's side: the legs are on the other."""
-    template: Template
-    entry_id: int | None = None
-    entry_filled: int = 0
-    entry_working: bool = True
-    average: Fraction | None = None
-    best: int | None = None
-    stop: Leg | None = None
-    targets: list[Leg] = field(default_factory=list)
-    done: bool = False
-    overfilled: bool = False
-    """Stop and target both filled past the entry (said once)."""
-
-    @property
-    def legs(self) -> list[Leg]:
-        return ([self.stop] if self.stop is not None else []) + self.targets
-
-
-class BracketManager:
+class BracketManager(Relinking):
     """Places, resizes, moves and cancels the legs of every bracketed entry."""
 
     def __init__(
@@ -204,11 +134,11 @@ class BracketManager:
         linked = self._by_tag.get(order.tag or "") if order is not None else None
         if order is None or linked is None:
             return None
-        held = _held(state, linked[0])
+        held = held_for(state, linked[0])
         if command.size - order.filled <= held:
             return None
         return Denial(
-            f"{_leg_words(linked[1])} of the {order.symbol} bracket may work at most the "
+            f"{leg_words(linked[1])} of the {order.symbol} bracket may work at most the "
             f"{held} contract(s) it protects"
         )
 
@@ -314,7 +244,7 @@ class BracketManager:
             if order.filled > bracket.entry_filled:
                 bracket.entry_filled = order.filled
                 if bracket.average is None and order.fill_price is not None:
-                    bracket.average = _ticks(order, self._spec_tick(order.symbol))
+                    bracket.average = fill_ticks(order, self._spec_tick(order.symbol))
             return
         linked = self._by_tag.get(order.tag)
         if linked is None:
@@ -361,14 +291,14 @@ class BracketManager:
             leg.dropped = True
             self._notice(
                 "warning",
-                f"bracket {bracket.symbol}: {_leg_words(leg)} not placed by the broker "
+                f"bracket {bracket.symbol}: {leg_words(leg)} not placed by the broker "
                 f"after {leg.failures} tries; the bracket leaves it off",
             )
         else:
             leg.retry_ns = self._now() + NS_PER_SECOND  # a new tag: the lost one may land
             self._notice(
                 "warning",
-                f"bracket {bracket.symbol}: {_leg_words(leg)} not placed by the broker; "
+                f"bracket {bracket.symbol}: {leg_words(leg)} not placed by the broker; "
                 "asked again in a second",
             )
 
@@ -384,7 +314,7 @@ class BracketManager:
         held: dict[tuple[str, Side], int] = {}
         for bracket in list(self.brackets.values()):
             side = (bracket.symbol, bracket.side)  # a long's brackets share the long only
-            share = held.setdefault(side, _held(state, bracket))
+            share = held.setdefault(side, held_for(state, bracket))
             used = self._converge(bracket, state, share)
             held[side] = share - used
 
@@ -453,7 +383,7 @@ class BracketManager:
             what = "rejected" if order.status is OrderStatus.REJECTED else "cancelled"
             self._notice(
                 "warning",
-                f"bracket {bracket.symbol}: {_leg_words(leg)} {what} outside the bracket; "
+                f"bracket {bracket.symbol}: {leg_words(leg)} {what} outside the bracket; "
                 "the bracket leaves it off",
             )
 
@@ -537,7 +467,7 @@ class BracketManager:
             leg.dropped = True  # denied: say so once rather than ask again on every event
             self._notice(
                 "warning",
-                f"bracket {command.symbol}: {_leg_words(leg)} not placed: {verdict.reason}",
+                f"bracket {command.symbol}: {leg_words(leg)} not placed: {verdict.reason}",
             )
         elif isinstance(command, CancelOrder):
             leg.cancelling = False
@@ -583,7 +513,7 @@ class BracketManager:
                     if kept is not None and kept != leg.price:
                         self._notice(
                             "warning",
-                            f"bracket {bracket.symbol}: {_leg_words(leg)} could not be moved "
+                            f"bracket {bracket.symbol}: {leg_words(leg)} could not be moved "
                             f"to {spec.format(leg.price)}; it stays at {spec.format(kept)}",
                         )
                         leg.price = kept
@@ -616,122 +546,11 @@ class BracketManager:
             self._notice(
                 "info",
                 f"bracket {bracket.symbol}: stop moved {spec.format(before)} -> "
-                f"{spec.format(level)} ({_why_moved(template, bracket, level)})",
+                f"{spec.format(level)} ({why_moved(template, bracket, level)})",
             )
             moved = True
         if moved:
             self._converge_all(state)
-
-    # Restart and reconnect ---------------------------------------------------------------
-
-    def _relink(self, state: State) -> None:
-        """After a (re)connect: find the working legs again by their tags (legs whose
-        position is gone are cancelled by :meth:`_adopt`)."""
-        found: dict[str, list[Order]] = {}
-        for order in state.working_orders():
-            parts = leg_of(order.tag)
-            if parts is not None and order.tag not in self._by_tag:
-                found.setdefault(parts[0], []).append(order)
-        for root, orders in found.items():
-            known = self.brackets.get(root)
-            if known is None:
-                self._adopt(root, orders, state)
-                continue
-            for order in orders:  # an answer lost on the way: the leg's order after all
-                self._tie_late(known, order)
-
-    def _flag_bare(self, state: State) -> None:
-        """Say which position no stop protects after a reconcile: never silently bare."""
-        for position in state.open_positions():
-            covered = sum(
-                o.remaining
-                for o in state.working_orders(position.symbol)
-                if o.type in (OrderType.STOP, OrderType.STOP_LIMIT)
-                and o.side.sign * position.size < 0
-            )
-            covered += sum(
-                r.size
-                for r in state.pending.values()
-                if r.symbol == position.symbol
-                and r.type is OrderType.STOP
-                and r.side.sign * position.size < 0
-            )
-            if covered < abs(position.size):
-                self._notice(
-                    "warning",
-                    f"{position.symbol} {position.size:+d}: no stop protects "
-                    f"{abs(position.size) - covered} of it after reconnecting",
-                )
-
-    def _tie_late(self, bracket: Bracket, order: Order) -> None:
-        parts = leg_of(order.tag)
-        assert parts is not None
-        assert order.tag is not None
-        leg = next((leg for leg in bracket.legs if leg.name == parts[1]), None)
-        if leg is None or leg.tag is not None:
-            self._submit(CancelOrder(order_id=order.id, origin=ORIGIN))  # a second copy
-            return
-        leg.tag, leg.order_id, leg.dropped = order.tag, order.id, False
-        self._by_tag[order.tag] = (bracket, leg)
-
-    def _adopt(self, root: str, orders: list[Order], state: State) -> None:
-        """Working legs of an entry this run did not send: a bracket again, or orphans."""
-        first = orders[0]
-        side = first.side.opposite
-        held = state.position_size(first.symbol) * side.sign
-        if held <= 0:
-            for order in orders:
-                self._notice(
-                    "warning",
-                    f"bracket {first.symbol}: order {order.id} ({order.tag}) has no position "
-                    "left to protect: cancelled",
-                )
-                self._submit(CancelOrder(order_id=order.id, origin=ORIGIN))
-            return
-        average = state.positions[first.symbol].average
-        active = self.active
-        bracket = Bracket(root, first.symbol, side, active or Template("re-linked", 0))
-        bracket.entry_working = False
-        bracket.average = average
-        targets = []
-        for order in sorted(orders, key=lambda o: o.tag or ""):
-            parts = leg_of(order.tag)
-            price = order.stop if order.type is OrderType.STOP else order.limit
-            assert parts is not None
-            assert order.tag is not None
-            assert price is not None
-            leg = Leg(parts[1], price, tag=order.tag, order_id=order.id, placed=1)
-            if parts[1] == STOP:
-                bracket.stop = leg
-            else:
-                bracket.targets.append(leg)
-                targets.append(Target(0, order.size))
-            self._by_tag[order.tag] = (bracket, leg)
-        working = max(
-            _remaining(bracket.stop, state) if bracket.stop is not None else 0,
-            sum(_remaining(leg, state) for leg in bracket.targets),
-        )
-        exited = sum(leg.filled(state) for leg in bracket.legs)
-        if exited > bracket.entry_filled and not bracket.overfilled:
-            bracket.overfilled = True  # a cancel lost the race to the market: say so
-            self._notice(
-                "warning",
-                f"bracket {bracket.symbol}: its legs filled {exited} against an entry of "
-                f"{bracket.entry_filled} (a cancel came too late); {bracket.symbol} is now "
-                f"{state.position_size(bracket.symbol):+d}",
-            )
-        bracket.entry_filled = min(held, working) + exited
-        if bracket.stop is None and active is not None:
-            bracket.stop = Leg(STOP, stop_price(average, side, active.stop), placed=1)
-        bracket.template = Template(
-            bracket.template.name,
-            bracket.template.stop,
-            tuple(targets),
-            bracket.template.breakeven,
-            bracket.template.trail,
-        )
-        self.brackets[root] = bracket
-        self._notice("info", f"bracket {first.symbol}: {len(orders)} order(s) of {root} re-linked")
 
     # Saying ------------------------------------------------------------------------------
 
@@ -784,30 +603,4 @@ class BracketManager:
         engine.emit(event)
 
 
-def _held(state: State, bracket: Bracket) -> int:
-    """Contracts of the position on the bracket's side (0 when flat or the other way)."""
-    return max(0, state.position_size(bracket.symbol) * bracket.side.sign)
-
-
-def _ticks(order: Order, tick: Fraction) -> Fraction:
-    assert order.fill_price is not None
-    return Fraction(order.fill_price) / tick
-
-
-def _leg_words(leg: Leg) -> str:
-    return "stop" if leg.name == STOP else f"target {leg.name[2:]}"
-
-
-def _why_moved(template: Template, bracket: Bracket, level: int) -> str:
-    assert bracket.average is not None
-    be = template.breakeven
-    if be is not None:
-        at = entry_tick(bracket.average, bracket.side, toward_profit=True)
-        if level == at + bracket.side.sign * be.offset:
-            return "break-even"
-    return "trailing"
-
-
-def _remaining(leg: Leg, state: State) -> int:
-    order = state.orders.get(leg.order_id) if leg.order_id is not None else None
-    return order.remaining if order is not None else 0
+__all__ = ["ORIGIN", "STOP", "Bracket", "BracketManager", "ChooseBracket", "Leg", "leg_of"]
