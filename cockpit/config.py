@@ -32,6 +32,7 @@ from pydantic import (
 )
 from tomlkit.exceptions import TOMLKitError
 
+from cockpit.bracket_config import BracketSettings
 from cockpit.brokers.projectx_config import ProjectXSettings
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.instruments import DEFAULT_WATCHLIST, INSTRUMENTS
@@ -233,6 +234,7 @@ class Settings(Section):
     """Key remaps by binding id: ``flatten-all = "ctrl+x"``."""
     risk: RiskSettings = RiskSettings()
     guard: GuardSettings = GuardSettings()
+    brackets: BracketSettings = BracketSettings()
     _file: Path = PrivateAttr(default_factory=default_config_path)
     _firm: FirmProfile | None = PrivateAttr(default=None)
 
@@ -290,6 +292,11 @@ def parse_settings(text: str, path: Path) -> Settings:
     except ValidationError as exc:
         raise ConfigError(describe_errors(exc, text, path)) from None
     settings._file = path
+    unknown = settings.brackets.unknown_active()
+    if unknown is not None:
+        line, _, _ = locate(text, ["brackets", "active"])
+        active = as_written(settings.brackets.active)
+        raise ConfigError(f"{path}:{line}: [brackets] active = {active}: {unknown}")
     if settings.account.firm is not None:
         settings = with_firm(settings, text, path)
     return settings

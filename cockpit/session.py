@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cockpit.bracket_config import BracketSettings
 from cockpit.config import Settings, load_market_calendar, state_dir
+from cockpit.core.brackets import BracketManager
 from cockpit.core.broker import Broker
 from cockpit.core.clock import NS_PER_SECOND, Clock, FakeClock, WallClock
 from cockpit.core.engine import Engine
@@ -49,6 +51,8 @@ class Session:
     """The risk engine: already a gate and a watcher of ``engine``; the UI reads its views."""
     journal: JournalWriter | None = None
     """The session's journal (the engine's recorder), flushed on a timer while started."""
+    brackets: BracketManager | None = None
+    """The cockpit-managed brackets (``[brackets]``): a watcher of ``engine``."""
 
     async def start(self) -> None:
         """Connect the broker; its history, account and quotes flow into the engine."""
@@ -221,7 +225,27 @@ def build_session(
 
         note_week(journal, risk.tally.earlier)
     risk.attach(engine)
-    return Session(settings, clock, state, engine, broker, symbols, risk=risk, journal=journal)
+    brackets = None
+    if settings.brackets.tables:  # as a replay of this journal will (journal/risk.py)
+        brackets = bracket_manager(settings.brackets, tags)
+        brackets.attach(engine)
+        risk.env.planned_stop = brackets.planned_stop
+    return Session(
+        settings,
+        clock,
+        state,
+        engine,
+        broker,
+        symbols,
+        risk=risk,
+        journal=journal,
+        brackets=brackets,
+    )
+
+
+def bracket_manager(settings: BracketSettings, run_tag: str) -> BracketManager:
+    """The bracket manager of ``[brackets]``: its templates, the active one."""
+    return BracketManager(settings.templates(), settings.active, run_tag=run_tag)
 
 
 def _week_so_far(

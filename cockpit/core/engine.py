@@ -192,6 +192,13 @@ class Engine:
         """Receive time minus exchange time of the latest market data (the header's ms)."""
         self._reporting = False
         """A watcher's failure is being reported (a failure inside that is only logged)."""
+        self.sending = 0
+        """Commands being judged and sent, one inside another (a watcher answering a
+        broker report made inside a send, on eager tasks)."""
+        self._depth = 0
+        self.settled: list[Callable[[], None]] = []
+        """Called when the outermost fold or command ends (the bracket manager sends
+        then what it decided inside another's command; see core/brackets.py)."""
         self.handlers: dict[type[Command], Callable[[Any], Verdict]] = {}
         """Handlers for commands the engine itself does not know (the risk engine registers
         ``StartLockout``); they run after the gates pass the command."""
@@ -220,10 +227,12 @@ class Engine:
         outer = self._moment
         recv = self.now()
         self._moment = recv
+        self._depth += 1
         try:
             self._fold_at(recv, event, inbound)
         finally:
             self._moment = outer
+            self._left()
 
     def _fold_at(self, recv: int, event: Event, inbound: bool) -> None:
         if type(event) in _MARKET_EVENTS:
@@ -277,10 +286,21 @@ class Engine:
         outer = self._moment
         now = self.now()
         self._moment = now
+        self.sending += 1
+        self._depth += 1
         try:
             return self._submit_at(now, command)
         finally:
             self._moment = outer
+            self.sending -= 1
+            self._left()
+
+    def _left(self) -> None:
+        """A fold or a command ended; after the outermost, the hooks of ``settled`` run."""
+        self._depth -= 1
+        if not self._depth:
+            for hook in self.settled:
+                hook()
 
     def _submit_at(self, now: int, command: Command) -> Verdict:
         self.recorder.record_command(now, command)
@@ -307,6 +327,11 @@ class Engine:
         if handler is not None:
             return handler(command)
         return self._deny(command, f"{command.label} is not handled by this engine")
+
+    @property
+    def run_tag(self) -> str:
+        """The prefix of this run's order tags (a watcher naming its own orders uses it)."""
+        return self._run_tag
 
     _ticked_second: int | None = None
     """The clock second of the last tick that ran (``Engine.tick`` runs once a second)."""
@@ -392,7 +417,7 @@ class Engine:
     def _place(self, command: PlaceOrder) -> Verdict:
         if self.flattening and self.state.against_position(command.symbol, command.side):
             return self._exit_during_flatten(command)
-        tag = self._next_tag()
+        tag = command.tag if command.tag is not None else self._next_tag()
         checked = validate_order(command, self.state, tag)
         if isinstance(checked, Denial):
             return self._deny(command, checked.reason, checked.rule, checked.why)

@@ -35,9 +35,14 @@ class Denial:
     why: Why | None = None
 
 
+PROTECTIVE_ORIGINS = frozenset({"risk", "bracket"})
+"""Who may place and move orders with the keys disarmed: the risk engine and the brackets
+(disarming stops the trader's keys, never the protection of a position already open)."""
+
+
 def trading_denial(origin: str, state: State) -> Denial | None:
     """Why order keys (place, modify) may not act right now, or ``None``."""
-    if not state.armed and origin != "risk":
+    if not state.armed and origin not in PROTECTIVE_ORIGINS:
         return _coded(Why.DISARMED, "trading keys are disarmed")
     if state.flattening:
         return _coded(Why.FLATTENING, "flatten all is running: new orders wait until it ends")

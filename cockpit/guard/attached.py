@@ -19,6 +19,7 @@ import contextlib
 from decimal import Decimal
 
 from cockpit.config import Settings
+from cockpit.core.brackets import BracketManager
 from cockpit.core.clock import Clock, WallClock
 from cockpit.core.commands import Command
 from cockpit.core.engine import Engine, Verdict
@@ -128,6 +129,8 @@ class AttachedSession:
         self.state: State = state
         self.engine = RemoteEngine(state, self.clock, link)
         self.risk: RiskMirror | None = None
+        self.brackets: BracketManager | None = None
+        """The guard runs the bracket manager; a seat at it has none of its own."""
         if snapshot.risk_settings is not None:
             self.risk = RiskMirror(snapshot.risk_settings, self.clock, link)
         self.account = snapshot.account

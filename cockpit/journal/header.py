@@ -22,7 +22,7 @@ from cockpit.core.instruments import INSTRUMENTS, Instrument
 from cockpit.core.models import Mode
 from cockpit.journal.format import FORMAT, VERSION
 
-REPLAY_SECTIONS = ("broker", "paper", "risk")
+REPLAY_SECTIONS = ("broker", "paper", "risk", "brackets")
 """Settings sections copied into a journal: what decides, never what authenticates."""
 
 

@@ -31,9 +31,9 @@ from cockpit.core.state import State
 
 ECHOED: tuple[type[Event], ...] = (SubmissionSettled, BrokerFailed, FlattenCompleted)
 """Engine conclusions that come out of broker calls: replay feeds them from the recording."""
-DERIVED_ORIGINS = frozenset({"risk", *COMPOSED_ORIGINS})
-"""Commands the engine's own watchers issue (the risk engine's, a reverse's later steps):
-replay expects them re-derived, not re-sent."""
+DERIVED_ORIGINS = frozenset({"risk", "bracket", *COMPOSED_ORIGINS})
+"""Commands the engine's own watchers issue (the risk engine's, the bracket manager's, a
+reverse's later steps): replay expects them re-derived, not re-sent."""
 
 RiskInstaller = Callable[[Engine, Mapping[str, Any]], None]
 """Puts gates and watchers on an engine from the recorded settings (the risk engine)."""

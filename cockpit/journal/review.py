@@ -33,6 +33,7 @@ from cockpit.core.events import (
 )
 from cockpit.core.instruments import Instrument
 from cockpit.core.models import Fill
+from cockpit.journal.bracket_review import bracket_frame, journal_orders, recorded_brackets
 from cockpit.journal.ending import Truncation
 from cockpit.journal.format import FrameFlag, RecordKind
 from cockpit.journal.header import JournalHeader
@@ -314,6 +315,8 @@ class Review:
     rule_hits: pl.DataFrame
     summary: Summary
     truncated: Truncation | None
+    brackets: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """Each bracketed trade's stop, target, what hit and R (``journal/bracket_review.py``)."""
 
 
 def journal_fills(journal: Journal) -> list[Fill]:
@@ -485,6 +488,10 @@ def review(journal: Journal) -> Review:
     prints = journal_prints(journal, {f.symbol for f in fills})
     extremes = excursions(path, prints)
     curve = pnl_curve(fills, path, prints, instruments)
+    brackets = pl.DataFrame()
+    if recorded_brackets(journal):
+        orders = journal_orders(journal)
+        brackets = bracket_frame(trips, fills, orders, instruments)
     return Review(
         header=journal.header,
         first_ns=journal.first_ns,
@@ -495,6 +502,7 @@ def review(journal: Journal) -> Review:
         rule_hits=rule_hits_frame(journal),
         summary=summarize(trips, curve),
         truncated=journal.truncated,
+        brackets=brackets,
     )
 
 

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from cockpit.bracket_config import BracketSettings
+from cockpit.core.brackets import BracketManager
 from cockpit.core.engine import Engine
 from cockpit.core.events import LockoutEnded, LockoutStarted, RiskDecision
 from cockpit.journal.codec import CodecError
@@ -322,6 +324,16 @@ def journal_witness(folder: Path, tries: int = 3) -> Witness | None:
     return None
 
 
+def install_brackets(engine: Engine, settings: Mapping[str, Any]) -> BracketManager | None:
+    """The recorded ``[brackets]`` on a replay's engine: its brackets are decided again."""
+    recorded = BracketSettings.model_validate(settings.get("brackets") or {})
+    if not recorded.tables:
+        return None
+    manager = BracketManager(recorded.templates(), recorded.active, run_tag=engine.run_tag)
+    manager.attach(engine)
+    return manager
+
+
 def install_risk(engine: Engine, settings: Mapping[str, Any]) -> None:
     """The replay installer: the risk engine of the recorded session, re-attached."""
     rules_with(recorded_rules(settings))(engine, settings)
@@ -334,9 +346,12 @@ def rules_with(risk: RiskSettings) -> Any:
         floors = starting_floors(settings)
         peaks = starting_peaks(settings)
         store = starting_store(settings)
-        rules = RiskEngine(risk, engine.clock, store=store, floors=floors, peaks=peaks)
-        rules.tally.earlier = starting_week(settings)
-        rules.attach(engine)
+        judge = RiskEngine(risk, engine.clock, store=store, floors=floors, peaks=peaks)
+        judge.tally.earlier = starting_week(settings)
+        judge.attach(engine)
+        brackets = install_brackets(engine, settings)
+        if brackets is not None:
+            judge.env.planned_stop = brackets.planned_stop
 
     return install
 

@@ -251,6 +251,25 @@ def _price(value: Decimal | None) -> str:
     return f"{whole}.{fraction.ljust(2, '0')}"
 
 
+def brackets_table(review: Review) -> Table:
+    """Each bracketed trade: where its first stop and target were, which one closed it,
+    the result in ticks per contract and in R (over the first stop's distance)."""
+    table = Table(title="Brackets", title_justify="left", header_style="bold")
+    for name in ("#", "Stop", "Target", "Hit", "Ticks", "R"):
+        table.add_column(name, justify="left" if name == "Hit" else "right")
+    for row in review.brackets.iter_rows(named=True):
+        ticks = row["ticks"]
+        table.add_row(
+            str(row["trade"]),
+            _price(row["stop"]),
+            _price(row["target"]),
+            row["hit"] or "open",
+            "-" if ticks is None else f"{ticks.normalize():+f}",
+            "-" if row["r"] is None else f"{row['r']:+.2f}R",
+        )
+    return table
+
+
 def rules_table(review: Review) -> Table:
     table = Table(title="Rule hits", title_justify="left", header_style="bold")
     for name in ("Time (CT)", "Kind", "Rule", "Detail"):
@@ -266,6 +285,8 @@ def review_view(review: Review, palette: Palette = PLAIN) -> RenderableType:
         parts.append(trades_table(review, palette))
     else:
         parts.append(Text("No round trips in this journal."))
+    if review.brackets.height:
+        parts.append(brackets_table(review))
     if review.rule_hits.height:
         parts.append(rules_table(review))
     else:

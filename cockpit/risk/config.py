@@ -348,6 +348,16 @@ class NoAddingToLoser(_Section):
     enabled: bool = False
 
 
+class NoWidening(_Section):
+    enabled: bool = False
+    """Deny moving a working stop farther from the market (a stop only tightens)."""
+
+
+class MaxRiskPerTrade(_Section):
+    amount: Decimal | None = Field(default=None, gt=0)
+    """Dollars an entry may risk: its stop's distance x size x tick value."""
+
+
 class FatFinger(_Section):
     max_ticks: int | None = Field(default=None, ge=1)
     """A limit or stop price further than this from the market is denied."""
@@ -431,6 +441,8 @@ class RiskSettings(_Section):
     require_stop: RequireStop = RequireStop()
     throttle: Throttle = Throttle()
     no_adding_to_loser: NoAddingToLoser = NoAddingToLoser()
+    no_widening: NoWidening = NoWidening()
+    max_risk_per_trade: MaxRiskPerTrade = MaxRiskPerTrade()
     fat_finger: FatFinger = FatFinger()
     stale: Stale = Stale()
 

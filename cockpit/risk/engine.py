@@ -223,12 +223,14 @@ class RiskEngine(RiskViews):
             return None
         if not isinstance(command, PlaceOrder | ModifyOrder):
             return None
+        if command.origin == "bracket" and state.against_position(request.symbol, request.side):
+            return None  # a bracket's legs: OCO, kept within the position by the manager
         without = command.order_id if isinstance(command, ModifyOrder) else None
         resting = request.type is not OrderType.MARKET
         if state.reduces(
             request.symbol, request.side, request.size, resting=resting, without=without
         ):
-            return None
+            return self._judge_exit(command, request, state)
         now = self.now()
         self.tally.epoch += 1
         replaces = state.orders.get(command.order_id) if isinstance(command, ModifyOrder) else None
@@ -254,6 +256,31 @@ class RiskEngine(RiskViews):
             break
         for rule in self.rules:
             rule.accepted(intent, now)
+        return None
+
+    def _judge_exit(
+        self, command: PlaceOrder | ModifyOrder, request: OrderRequest, state: State
+    ) -> Denial | None:
+        """An exit passes, but for the rules that judge exits too (a stop moved away)."""
+        judges = [rule for rule in self.rules if rule.judges_exits]
+        if not judges:
+            return None
+        now = self.now()
+        replaces = state.orders.get(command.order_id) if isinstance(command, ModifyOrder) else None
+        intent = Intent(command, request, replaces)
+        for rule in judges:
+            denial = rule.check(intent, state, now)
+            if denial is None:
+                continue
+            name = denial.rule or rule.name
+            if self.dry_run:
+                self._decide(name, "reject", "would deny", denial.inputs, command, request.symbol)
+                self._notice(
+                    now, "warning", f"DRY RUN: would deny {command.label}: {denial.reason}"
+                )
+                return None
+            self._decide(name, "reject", "denied", denial.inputs, command, request.symbol)
+            return Denial(denial.reason, name)
         return None
 
     def _judge(self, rule: Rule, intent: Intent, state: State, now: int) -> RuleDenial | None:

@@ -41,6 +41,7 @@ from cockpit.core.state import Changes, State
 from cockpit.risk.views import Banner
 from cockpit.session import Session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER, LADDER_BINDINGS
+from cockpit.ui.brackets import BracketKeys
 from cockpit.ui.denials import denial_words, spelt_key
 from cockpit.ui.format import clock, money
 from cockpit.ui.keymap import check_keymap
@@ -110,7 +111,7 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-class CockpitApp(OrderKeys, LadderKeys, App[int]):
+class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
     """A trading cockpit over one :class:`Session`."""
 
     CSS_PATH = "cockpit.tcss"
@@ -422,6 +423,7 @@ class CockpitApp(OrderKeys, LadderKeys, App[int]):
             message=message,
             paused=self.paused,
             aim=aim,
+            bracket=self.bracket_label(),
         )
 
     @cached_property

@@ -33,6 +33,7 @@ COCKPIT_BINDINGS: list[Binding] = [
     Binding("B", "join_bid", "join bid", id="join-bid"),
     Binding("S", "join_ask", "join ask", id="join-ask"),
     Binding("l", "limit_ticket", "limit / stop ticket", id="limit-ticket"),
+    Binding("t", "bracket_template", "next bracket template", id="bracket-template"),
     *SIZE_KEYS,
     Binding("plus", "size_step(1)", "size +1", id="size-up"),
     Binding("minus", "size_step(-1)", "size -1", id="size-down"),

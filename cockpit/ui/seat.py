@@ -16,6 +16,7 @@ from cockpit.core.state import State
 from cockpit.risk.engine import RiskEngine
 
 if TYPE_CHECKING:
+    from cockpit.core.brackets import BracketManager
     from cockpit.journal.writer import JournalWriter
 
 
@@ -39,6 +40,9 @@ class Seat(Protocol):
 
     @property
     def journal(self) -> JournalWriter | None: ...
+
+    @property
+    def brackets(self) -> BracketManager | None: ...
 
     @property
     def started(self) -> bool: ...

@@ -29,6 +29,7 @@ from cockpit.core.clock import WallClock
 from cockpit.core.commands import Command, SetArmed
 from cockpit.core.events import Link
 from cockpit.core.loop import run as run_loop
+from cockpit.core.models import Order
 from cockpit.gateway.faults import parse_fault
 from cockpit.gateway.server import GatewayOptions, GatewayServer
 from cockpit.session import Session, build_session
@@ -39,7 +40,7 @@ from tests.simulation.invariants import FLATTEN_BOUND, Run, Violation, check
 from tests.simulation.known import KNOWN, Known
 from tests.simulation.line import Call
 from tests.simulation.runner import Outcome, _replay, _sift, numbered, plan
-from tests.simulation.world import SYMBOLS, rules_for, settings
+from tests.simulation.world import SYMBOLS, brackets_for, rules_for, settings
 
 EMULATOR_STEPS = 25
 QUIET_DEADLINE = 15.0
@@ -86,7 +87,7 @@ class EmulatorWorld:
         login = resolve_login(live, login_env())
         broker = ProjectXBroker(self.clock, list(SYMBOLS), live, login=login)
         return build_session(
-            settings(rules_for(self.seed)),
+            settings(rules_for(self.seed), brackets_for(self.seed)),
             clock=self.clock,
             broker=broker,
             pump=False,
@@ -192,6 +193,9 @@ class EmulatorWorld:
                 if tag:
                     counts[tag] = counts.get(tag, 0) + 1
         return counts
+
+    def venue_orders(self) -> list[Order]:
+        return list(self._account().orders.values())
 
     def venue_tags(self) -> list[str]:
         orders = self._account().orders.values()

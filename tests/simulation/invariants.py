@@ -22,10 +22,17 @@ from cockpit.core.commands import (
     PlaceOrder,
 )
 from cockpit.core.engine import Engine
-from cockpit.core.models import OrderRequest, OrderType
+from cockpit.core.models import Order, OrderRequest, OrderType
 from cockpit.core.state import State
 from cockpit.risk.config import RiskSettings
 from tests.simulation.book import Book, differences, exposure, symbols_of
+from tests.simulation.bracket_invariants import PROMISES as BRACKET_PROMISES
+from tests.simulation.bracket_invariants import (
+    BracketWatch,
+    legs_leave_with_their_position,
+    oco_never_overfills,
+    stops_stay,
+)
 from tests.simulation.facts import Facts, Judged, Moment
 from tests.simulation.line import Call
 
@@ -48,6 +55,7 @@ PROMISES = {
     "lockout": "a lockout never gets shorter",
     "journal": "the journal replays to the same decisions",
     "crash": "nothing the trader or the broker does crashes the engine",
+    **BRACKET_PROMISES,
 }
 
 
@@ -79,6 +87,10 @@ class Observed(Protocol):
 
     def venue_tags(self) -> list[str]: ...
 
+    def venue_orders(self) -> list[Order]:
+        """Every order the venue holds, working or not (the bracket checks read tags)."""
+        ...
+
     def line_calls(self) -> list[Call] | None:
         """Every broker call with the loop time it was made (``None``: not observable)."""
         ...
@@ -100,6 +112,7 @@ class Run:
     """Accepted exits whose broker call must start the instant they were accepted."""
     reported_tags: set[str] = field(default_factory=set)
     longest_lockout: int = 0
+    brackets: BracketWatch = field(default_factory=BracketWatch)
 
     @property
     def facts(self) -> Facts:
@@ -228,6 +241,8 @@ def accepted_orders_keep_the_limits(run: Run) -> Iterator[str]:
     for judged in run.fresh_judged():
         if not judged.accepted or not isinstance(judged.command, PlaceOrder | ModifyOrder):
             continue
+        if judged.command.origin == "bracket":
+            continue  # an OCO leg against the position: the bracket promises judge it
         yield from _judge_limits(run, judged)
 
 
@@ -254,6 +269,32 @@ def lockouts_never_shorten(run: Run) -> Iterator[str]:
         yield f"locked until {run.longest_lockout}, but the screen shows {shown}"
 
 
+def ocos_never_overfill(run: Run) -> Iterator[str]:
+    """A bracket's stop and targets together never fill for more than its entry did."""
+    calls = run.world.line_calls()
+    cancelled = None
+    if calls is not None:
+        cancelled = {c.key for c in calls if c.kind == "cancel" and isinstance(c.key, int)}
+    yield from oco_never_overfills(run.world.venue_orders(), cancelled)
+
+
+def bracketed_positions_keep_their_stop(run: Run) -> Iterator[str]:
+    """After a fill, a bracketed position has its stop at the venue within the bound."""
+    assert run.now is not None
+    manager = getattr(getattr(run.world, "session", None), "brackets", None)
+    held = {symbol: size for symbol, (size, _) in run.now.venue.positions.items()}
+    orders = run.world.venue_orders()
+    yield from stops_stay(run.brackets, manager, orders, held, run.now.at)
+
+
+def no_leg_outlives_its_position(run: Run) -> Iterator[str]:
+    """After flat (or on the other side), no bracket leg stays working past the bound."""
+    assert run.now is not None
+    held = {symbol: size for symbol, (size, _) in run.now.venue.positions.items()}
+    orders = run.world.venue_orders()
+    yield from legs_leave_with_their_position(run.brackets, orders, held, run.now.at)
+
+
 def nothing_crashes(run: Run) -> Iterator[str]:
     """No exception escapes the engine, a watcher, the pump or a task."""
     yield from run.facts.crashes[run.crashes :]
@@ -269,6 +310,9 @@ CHECKS: tuple[tuple[str, Callable[[Run], Iterator[str]]], ...] = (
     ("mirror", engine_mirrors_the_broker),
     ("lockout", lockouts_never_shorten),
     ("flatten", flattens_end_verified_flat),
+    ("oco", ocos_never_overfill),
+    ("bare", bracketed_positions_keep_their_stop),
+    ("orphan", no_leg_outlives_its_position),
 )
 """Order matters only in which violation is reported first when a step breaks several.
 Fresh judged commands are read by three checks, so the cursor moves after all ran."""

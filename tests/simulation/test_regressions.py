@@ -94,6 +94,29 @@ REPRODUCTIONS: dict[str, tuple[int, str, dict[int, Any]]] = {
             10: Place(symbol="RTY", side="buy", kind="limit", size=2, ticks=11),
         },
     ),
+    "bracket-replay-nesting": (
+        130,
+        "eager",
+        {
+            1: Place(symbol="M2K", side="buy", kind="market", size=1, ticks=0),
+            3: Place(symbol="MYM", side="sell", kind="market", size=1, ticks=0),
+            5: Place(symbol="M2K", side="buy", kind="market", size=1, ticks=0),
+            14: Wait(seconds=7.91),
+            15: Exit(symbol="M2K", size=2, kind="market", ticks=4),
+            16: Place(symbol="M2K", side="sell", kind="join-bid", size=1, ticks=11),
+            17: Wait(seconds=5.61),
+            22: Place(symbol="M2K", side="buy", kind="market", size=1, ticks=0),
+        },
+    ),
+    "contract-limit-replay-after-legs": (
+        128,
+        "eager",
+        {
+            21: Place(symbol="RTY", side="sell", kind="limit", size=2, ticks=12),
+            30: Wait(seconds=0.455),
+            38: Place(symbol="RTY", side="buy", kind="market", size=1, ticks=0),
+        },
+    ),
     "replay-misorders-lockout": (
         13,
         "eager",

@@ -36,6 +36,7 @@ from tests.simulation.runner import Outcome
 from tests.simulation.shrink import shrink
 from tests.simulation.timeloop import Stalled, run_simulated
 from tests.simulation.venue import SimVenue
+from tests.simulation.world import brackets_for
 
 BUY_ONE = Place(symbol="M2K", side="buy", kind="market", size=1)
 
@@ -121,8 +122,14 @@ def test_a_run_covers_the_cockpits_situations() -> None:
 # Each promise can break: a planted defect is caught -----------------------------------------
 
 
+PLANTED_SEED = 12
+"""A seed whose run has no bracket templates (world.brackets_for): a planted defect's
+outcome then depends on the planted steps alone, not on the legs a bracket adds."""
+
+
 def planted(steps: list[Any]) -> Outcome:
-    return run_seed(11, steps=steps)
+    assert not brackets_for(PLANTED_SEED)
+    return run_seed(PLANTED_SEED, steps=steps)
 
 
 def test_an_order_sent_twice_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,10 +16,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from cockpit.bracket_config import BracketSettings
 from cockpit.config import JournalSettings, Settings, UiSettings
 from cockpit.core.clock import EXCHANGE_TZ, NS_PER_SECOND, ns_from_datetime
 from cockpit.core.commands import Command, SetArmed
 from cockpit.core.engine import Engine
+from cockpit.core.models import Order
 from cockpit.core.state import State
 from cockpit.risk.config import RiskSettings
 from cockpit.session import Session, build_session
@@ -56,12 +58,39 @@ def rules_for(seed: int) -> dict[str, Any]:
     return LIMITS | PROFILES[seed % len(PROFILES)]
 
 
-def settings(rules: dict[str, Any]) -> Settings:
+BRACKETS: tuple[dict[str, Any], ...] = (
+    {},
+    {
+        "active": "tight",
+        "tight": {
+            "stop": 6,
+            "target": 10,
+            "breakeven": {"trigger": 3, "offset": 1},
+            "trail": {"trigger": 6, "distance": 3, "step": 1},
+        },
+    },
+    {
+        "active": "split",
+        "split": {"stop": 8, "targets": [{"ticks": 4, "size": 1}, {"ticks": 12, "size": 2}]},
+        "wide": {"stop": 20, "target": 20},
+    },
+)
+"""Bracket templates by seed: none (as before brackets), one with break-even and
+trailing, two targets; so every bracket promise is judged on two runs in three."""
+
+
+def brackets_for(seed: int) -> dict[str, Any]:
+    """The ``[brackets]`` of a seed's run."""
+    return BRACKETS[seed % len(BRACKETS)]
+
+
+def settings(rules: dict[str, Any], brackets: dict[str, Any] | None = None) -> Settings:
     """The cockpit's settings for a simulated run (the journal writes every 2 s)."""
     return Settings(
         ui=UiSettings(watchlist=list(SYMBOLS)),
         risk=RiskSettings.model_validate(rules),
         journal=JournalSettings(flush_ms=2000),
+        brackets=BracketSettings.model_validate(brackets or {}),
     )
 
 
@@ -138,7 +167,7 @@ class PaperWorld:
     def _build(self) -> Session:
         """A session as the cockpit wires it, on this world's venue, clock and folders."""
         return build_session(
-            settings(self.rules),
+            settings(self.rules, brackets_for(self.seed)),
             clock=self.clock,
             broker=self.line,
             pump=False,
@@ -241,6 +270,9 @@ class PaperWorld:
 
     def line_calls(self) -> list[Call]:
         return self.line.calls
+
+    def venue_orders(self) -> list[Order]:
+        return list(self.line.venue.account.orders.values())
 
     def venue_tags(self) -> list[str]:
         """The tag of every order the venue holds, working or not (its own closes aside)."""

@@ -18,7 +18,9 @@ from cockpit.risk.rules.fills_per_day import FillsPerDay
 from cockpit.risk.rules.max_loss import MaxLoss
 from cockpit.risk.rules.max_order_size import MaxOrderSize
 from cockpit.risk.rules.max_position import MaxPosition
+from cockpit.risk.rules.max_risk_per_trade import MaxRiskPerTrade
 from cockpit.risk.rules.no_adding import NoAddingToLoser
+from cockpit.risk.rules.no_widening import NoWidening
 from cockpit.risk.rules.profit_target import ProfitTarget
 from cockpit.risk.rules.require_stop import RequireStop
 from cockpit.risk.rules.stale import Stale
@@ -45,7 +47,9 @@ RULES: tuple[type[Rule], ...] = (
     MaxOrderSize,
     ContractLimit,
     MaxPosition,
+    MaxRiskPerTrade,
     NoAddingToLoser,
+    NoWidening,
     FatFinger,
     RequireStop,
     Throttle,

@@ -11,6 +11,7 @@ add exposure: an order that reduces a position, a cancel, a close or a flatten p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
@@ -99,6 +100,11 @@ class Reading:
     """How much of the limit is used (0..1+), for a bar; ``None`` when not a quantity."""
 
 
+def no_planned_stop(request: OrderRequest) -> int | None:
+    """No stop is planned for any entry (no bracket manager)."""
+    return None
+
+
 class Env:
     """What rules share: the settings, the calendar and the tally; the exchange's holidays
     and half days, and the end-of-day balance (the scaling plan's)."""
@@ -123,6 +129,9 @@ class Env:
         self.peaks = peaks if peaks is not None else PeakStore.memory()
         """The daily loss limit's best P&L of the day (memory unless the session gives
         the disk), so a restart keeps a trailing floor where it was."""
+        self.planned_stop: Callable[[OrderRequest], int | None] = no_planned_stop
+        """Ticks from the entry to the stop an entry will get (the active bracket
+        template's), or ``None``: set by whoever places those stops (the session)."""
         self.warn_at = settings.warn_at
         self.clear_at = settings.clear_at
         """A WARNING lifts only below this fraction of a limit (``warn_at - warn_band``)."""
@@ -141,6 +150,8 @@ class Rule:
     """Events after which :meth:`level` may have changed (limit rules)."""
     reacts_to: ClassVar[tuple[type[Event], ...]] = ()
     """Events :meth:`react` wants to see (enforcement on broker reports)."""
+    judges_exits: ClassVar[bool] = False
+    """Also judges orders that only reduce a position (moving a stop away does)."""
     timed: ClassVar[bool] = False
     """The level can change with time alone: re-read on every tick."""
     latch: ClassVar[str | None] = None

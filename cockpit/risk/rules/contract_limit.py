@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from cockpit.core.brackets import leg_of
 from cockpit.core.commands import ClosePosition
 from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import Side
 from cockpit.core.state import State
 from cockpit.risk.config import ScalingStep
-from cockpit.risk.exposure import cancellable, exposure, side_exposure
+from cockpit.risk.exposure import cancellable, exposure, order_increases, side_exposure
 from cockpit.risk.rules.base import (
     Act,
     Env,
@@ -266,6 +267,10 @@ def settle_symbol(rule: str, state: State, env: Env, symbol: str, limit: int) ->
                 break
             if order.side is not side or not cancellable(order):
                 continue
+            if not order_increases(state, order) and order.remaining <= abs(held):
+                continue  # a stop or target within the position: protection stays
+            if leg_of(order.tag) is not None:
+                continue  # a bracket's leg: its manager sizes it to the position, or cancels it
             excess -= order.remaining
             acts.append(
                 Act.cancel(

@@ -44,6 +44,7 @@ class StatusFooter(Widget):
         message: str = "",
         paused: bool = False,
         aim: str = "",
+        bracket: str = "",
     ) -> None:
         """``aim``: the ladder has the order keys (words saying so and its cursor's price)."""
         style = self._style
@@ -57,6 +58,8 @@ class StatusFooter(Widget):
         text.append(f" {symbol} · {ticket}{timeframe} ")
         if aim:
             text.append(f" {aim} ", style("footer--aim"))
+        if bracket:  # the template the next entry gets (none: bare)
+            text.append(f"· {bracket} ")
         if paused:
             text.append(" PAUSED ", style("footer--paused"))
         if message:
