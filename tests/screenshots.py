@@ -17,6 +17,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.theme import Theme
 
+from cockpit.bracket_config import BracketSettings
 from cockpit.config import Settings, UiSettings
 from cockpit.core import loop as cockpit_loop
 from cockpit.replay import open_replay
@@ -78,6 +79,17 @@ async def risk_panel(app: CockpitApp, director: Director) -> None:
     await director.press("R")
 
 
+async def ladder(app: CockpitApp, director: Director) -> None:
+    """Long 2 under the scalp bracket (its stop and target working), the ladder aimed
+    three ticks below the bid with a buy limit resting there, time & sales below."""
+    await director.settle(60)
+    await director.press("a", "2", "b")
+    await director.settle(3)
+    await director.press("d", "T")
+    aim = app.ladder.cursor - (app.state.quotes["MNQ"].bid - 3)
+    await director.press(*["down"] * aim, "1", "b", "down")
+
+
 async def replay(app: CockpitApp, director: Director) -> None:
     """Paused on the second fill of a recorded session."""
     await director.settle()
@@ -92,6 +104,7 @@ async def review_screen(app: CockpitApp, director: Director) -> None:
 RULES = Settings.model_validate(
     {"risk": {"daily_loss": {"limit": 300}, "contract_limit": {"contracts": 2}}}
 )
+BRACKETS = BracketSettings.model_validate({"active": "scalp", "scalp": {"stop": 8, "target": 16}})
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,8 @@ class Shot:
     title: str = ""
     rules: bool = False
     """Trade under the README's example rules (max 2 contracts, $300 daily loss)."""
+    bracketed: bool = False
+    """Enter under the README's example bracket (``[brackets.scalp] stop = 8, target = 16``)."""
     replayed: bool = False
     """Open a recorded session in REPLAY mode instead of the demo."""
 
@@ -116,6 +131,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("order-ticket", (120, 40), ticket, title="cockpit · order ticket"),
     Shot("locked", (120, 40), locked, title="cockpit · locked out", rules=True),
     Shot("risk-panel", (120, 40), risk_panel, title="cockpit · risk panel", rules=True),
+    Shot("ladder", (120, 40), ladder, title="cockpit · price ladder", bracketed=True),
     Shot("replay", (120, 40), replay, title="cockpit replay", replayed=True),
     Shot("review", (120, 40), review_screen, title="cockpit · review", replayed=True),
 )
@@ -145,6 +161,8 @@ async def record_demo(folder: Path) -> Path:
 async def take(shot: Shot, folder: Path, journal: Path | None = None) -> Path:
     base = RULES if shot.rules else Settings()
     settings = base.model_copy(update={"ui": UiSettings(theme=shot.theme)})
+    if shot.bracketed:
+        settings = settings.model_copy(update={"brackets": BRACKETS})
     if shot.replayed:
         assert journal is not None
         app = make_app(open_replay(journal), themes=shipped_themes())
