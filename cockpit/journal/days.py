@@ -1,29 +1,36 @@
 """What the account's journals say across runs: net P&L per trading day (the firm's
-consistency rule and profit target are measured on it) and the trades of the trading
-week so far (the weekly trades rule counts earlier runs' trades from here)."""
+consistency rule and profit target are measured on it) and the trading week and day so
+far (the daily and weekly limits go on from earlier runs' figures, read here at start)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from cockpit.config import Settings
 from cockpit.core.clock import NS_PER_SECOND
+from cockpit.core.events import LockoutStarted
+from cockpit.core.models import Fill
 from cockpit.journal.files import runs
+from cockpit.journal.format import FrameFlag
 from cockpit.journal.reader import JournalError, open_journal
 from cockpit.journal.review import journal_fills, round_trips
 from cockpit.journal.trip_cache import Closed, RunTrips, TripCache, stamp_of
 from cockpit.risk.firms.consistency import payout_report
 from cockpit.risk.rules.weekly_trades import trades_range
-from cockpit.risk.tally import Earlier
+from cockpit.risk.tally import ZERO, Earlier, Tally
 from cockpit.risk.timing import Calendar
 
 WEEK_NS = 8 * 24 * 3600 * NS_PER_SECOND
 """A journal last written more than this before the week ends cannot hold one of its
 trades (a week and a day: a summer-time change moves the boundary by an hour)."""
+DAY_NS = 26 * 3600 * NS_PER_SECOND
+"""Likewise for a trading day (a day and two hours, for the same reason)."""
+STREAK_RULE = "consecutive-losses"
+"""The rule whose lockout restarts the losing streak."""
 
 
 @dataclass
@@ -108,7 +115,7 @@ def week_so_far(directory: Path, account: str, calendar: Calendar, now: int) -> 
     week_end, day_end = calendar.week_end(now), calendar.day_end(now)
     found = closed_trips(directory, account, written_after_ns=week_end - WEEK_NS)
     week_trades = day_trades = 0
-    day_pnl = Decimal(0)
+    week_pnl = ZERO
     for trip in found.trips:
         closed = trip.exit_ns
         if closed >= now or calendar.week_end(closed) != week_end:
@@ -116,9 +123,80 @@ def week_so_far(directory: Path, account: str, calendar: Calendar, now: int) -> 
         week_trades += 1
         if calendar.day_end(closed) == day_end:
             day_trades += 1
-            day_pnl += trip.net
-    earlier = Earlier(week_end, week_trades, day_end, day_trades, day_pnl, now, account)
-    return WeekSoFar(earlier, found.unreadable)
+        else:
+            week_pnl += trip.net
+    day, unreadable = day_so_far(directory, account, calendar, now)
+    earlier = replace(
+        day,
+        week_end=week_end,
+        week_trades=week_trades,
+        day_trades=day_trades,
+        week_pnl=week_pnl + day.day_pnl,
+    )
+    return WeekSoFar(earlier, sorted(set(found.unreadable) | set(unreadable)))
+
+
+def day_so_far(
+    directory: Path, account: str, calendar: Calendar, now: int
+) -> tuple[Earlier, list[Path]]:
+    """The trading day of ``now`` as ``account``'s earlier runs lived it, folded from
+    their fills as the risk engine folds them: fills, realized P&L after fees, the losing
+    streak (afresh after each lockout the consecutive losses rule served), each losing
+    closing order and the last entry. A fill two runs recorded (a broker that reports
+    the day's fills again at start) counts once. The unreadable journals are listed."""
+    day_start, day_end = calendar.day_start(now), calendar.day_end(now)
+    fills: dict[Fill, int] = {}
+    restarts: list[int] = []
+    unreadable: list[Path] = []
+    orders: dict[tuple[str, int], int] = {}
+    for path in runs(directory):
+        stamp = stamp_of(path)
+        if stamp is not None and stamp[1] < day_start - DAY_NS:
+            continue
+        try:
+            with open_journal(path, verify=False) as journal:
+                if journal.header.account != account:
+                    continue
+                for fill in journal_fills(journal):
+                    if day_start <= fill.ts < min(day_end, now) and fill not in fills:
+                        # order ids restart with each paper run: one closing order is one
+                        # run's, however its id repeats
+                        key = orders.setdefault((path.name, fill.order_id), len(orders) + 1)
+                        fills[fill] = key
+                for record in journal.items(FrameFlag.LOCKOUTS, (LockoutStarted,)):
+                    started = record.item
+                    if isinstance(started, LockoutStarted) and started.source == STREAK_RULE:
+                        restarts.append(started.ts)
+        except (JournalError, OSError, ValueError):
+            unreadable.append(path)
+    tally = Tally(calendar)
+    losses: list[tuple[int, Decimal]] = []
+    pending = sorted(restarts)
+    for fill, key in sorted(fills.items(), key=lambda item: (item[0].ts, item[0].id)):
+        while pending and pending[0] < fill.ts:
+            tally.restart_streak()
+            pending.pop(0)
+        tally.on_fill(replace(fill, order_id=key), fill.ts)
+        if fill.pnl is not None and fill.pnl < 0:
+            losses.append((fill.ts, -tally.order_pnl[key]))
+    if any(at < now for at in pending):
+        tally.restart_streak()
+    counted = tally.fills
+    earlier = Earlier(
+        week_end=calendar.week_end(now),
+        week_trades=0,
+        day_end=day_end,
+        day_trades=0,
+        day_pnl=tally.realized - tally.fees if counted else ZERO,
+        since_ns=now,
+        account=account,
+        day_fills=counted,
+        streak=tally.losing_streak(now) if counted else 0,
+        losses=tuple(losses),
+        last_entry_ns=tally.last_entry_ns,
+        fill_ids=frozenset(fill.id for fill in fills),
+    )
+    return earlier, unreadable
 
 
 def firm_report(settings: Settings, directory: Path, account: str) -> list[str]:
