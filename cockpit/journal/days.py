@@ -53,8 +53,11 @@ class ClosedTrips:
 def closed_trips(directory: Path, account: str, written_after_ns: int = 0) -> ClosedTrips:
     """Every closed round trip of ``account`` in ``directory``'s runs, skipping runs whose
     files were all last written before ``written_after_ns``; finished runs read before
-    come from the folder's :class:`TripCache`."""
+    come from the folder's :class:`TripCache`. A trip another run already closed at the
+    same moment for the same P&L counts once: a broker that reports the day's fills again
+    at start (ProjectX's reconcile) puts the earlier run's trips in the next run's journal."""
     out = ClosedTrips()
+    seen: set[Closed] = set()
     cache = TripCache(directory)
     for path in runs(directory):
         stamp = stamp_of(path)
@@ -69,7 +72,8 @@ def closed_trips(directory: Path, account: str, written_after_ns: int = 0) -> Cl
             if finished and stamp is not None and stamp_of(path) == stamp:
                 cache.put(path, RunTrips(run.account, stamp, run.trips))
         if run.account == account:
-            out.trips += run.trips
+            out.trips += [trip for trip in run.trips if trip not in seen]
+            seen.update(run.trips)
     cache.save()
     return out
 

@@ -15,9 +15,11 @@ from cockpit.core.clock import FakeClock
 from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.events import FillReceived, LockoutEnded, LockoutStarted, QuoteUpdated
 from cockpit.core.models import Fill, Side
+from cockpit.journal.days import week_so_far
 from cockpit.journal.reader import open_journal
 from cockpit.journal.replay import Replayer
 from cockpit.risk.config import RiskSettings
+from cockpit.risk.timing import Calendar
 from cockpit.session import Session, build_session
 from tests.journal.conftest import make_writer
 from tests.risk.conftest import at, short_history
@@ -288,3 +290,13 @@ async def test_fills_a_broker_reports_again_at_start_count_once(tmp_path: Path) 
     assert session.journal.path is not None
     with open_journal(session.journal.path) as journal:
         assert Replayer(journal).verify() == []
+
+
+def test_a_trip_two_runs_journalled_counts_once_in_the_week(tmp_path: Path) -> None:
+    """Monday's $600 loser, journalled by its run and again by the next run (whose broker
+    reported the day's fills at start): Tuesday's week so far has one trade and -$600."""
+    monday = losing_trips(at(2026, 3, 9, 10, 0), [600])
+    earlier_run(tmp_path, monday)
+    earlier_run(tmp_path, [*monday, *losing_trips(at(2026, 3, 9, 11, 0), [50], first=10)])
+    found = week_so_far(tmp_path / "journals", "PRACTICE-50K", Calendar(), TUESDAY_10)
+    assert (found.earlier.week_trades, found.earlier.week_pnl) == (2, Decimal(-650))
