@@ -14,6 +14,7 @@ from cockpit.config import Settings
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.events import LockoutStarted
 from cockpit.core.models import Fill
+from cockpit.journal.codec import CodecError
 from cockpit.journal.files import runs
 from cockpit.journal.format import FrameFlag
 from cockpit.journal.reader import JournalError, open_journal
@@ -149,7 +150,8 @@ def day_so_far(
     closing order and the last entry. A fill two runs recorded (a broker that reports
     the day's fills again at start) counts once. The unreadable journals are listed."""
     day_start, day_end = calendar.day_start(now), calendar.day_end(now)
-    fills: dict[Fill, int] = {}
+    fills: dict[tuple[int, int], tuple[Fill, int]] = {}
+    """Each fill by its id and time (paper ids repeat from run to run, not at one time)."""
     restarts: list[int] = []
     unreadable: list[Path] = []
     orders: dict[tuple[str, int], int] = {}
@@ -159,30 +161,32 @@ def day_so_far(
             continue
         try:
             with open_journal(path, verify=False) as journal:
-                if journal.header.account != account:
-                    continue
+                if journal.header.account != account or journal.last_ns < day_start:
+                    continue  # another account's, or it ended before the day began
                 for fill in journal_fills(journal):
-                    if day_start <= fill.ts < min(day_end, now) and fill not in fills:
+                    if day_start <= fill.ts < min(day_end, now) and (fill.id, fill.ts) not in fills:
                         # order ids restart with each paper run: one closing order is one
                         # run's, however its id repeats
                         key = orders.setdefault((path.name, fill.order_id), len(orders) + 1)
-                        fills[fill] = key
+                        fills[fill.id, fill.ts] = (fill, key)
                 for record in journal.items(FrameFlag.LOCKOUTS, (LockoutStarted,)):
                     started = record.item
                     if isinstance(started, LockoutStarted) and started.source == STREAK_RULE:
                         restarts.append(started.ts)
-        except (JournalError, OSError, ValueError):
+        except (JournalError, CodecError, OSError, ValueError, KeyError, TypeError):
             unreadable.append(path)
     tally = Tally(calendar)
     losses: list[tuple[int, Decimal]] = []
     pending = sorted(restarts)
-    for fill, key in sorted(fills.items(), key=lambda item: (item[0].ts, item[0].id)):
-        while pending and pending[0] < fill.ts:
+    in_time = sorted(fills.values(), key=lambda found: (found[0].ts, found[0].id))
+    for fill, key in in_time:
+        ts = fill.ts
+        while pending and pending[0] < ts:
             tally.restart_streak()
             pending.pop(0)
-        tally.on_fill(replace(fill, order_id=key), fill.ts)
+        tally.on_fill(replace(fill, order_id=key), ts)
         if fill.pnl is not None and fill.pnl < 0:
-            losses.append((fill.ts, -tally.order_pnl[key]))
+            losses.append((ts, -tally.order_pnl[key]))
     if any(at < now for at in pending):
         tally.restart_streak()
     counted = tally.fills
@@ -198,7 +202,7 @@ def day_so_far(
         streak=tally.losing_streak(now) if counted else 0,
         losses=tuple(losses),
         last_entry_ns=tally.last_entry_ns,
-        fill_ids=frozenset(fill.id for fill in fills),
+        fill_ids=frozenset(fill_id for fill_id, _ in fills),
     )
     return earlier, unreadable
 
