@@ -5,6 +5,7 @@ far (the daily and weekly limits go on from earlier runs' figures, read here at 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -13,6 +14,7 @@ from pathlib import Path
 from cockpit.config import Settings
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.events import LockoutStarted
+from cockpit.core.instruments import Instrument
 from cockpit.core.models import Fill
 from cockpit.journal.codec import CodecError
 from cockpit.journal.files import runs
@@ -51,7 +53,54 @@ class ClosedTrips:
     unreadable: list[Path] = field(default_factory=list)
 
 
-def closed_trips(directory: Path, account: str, written_after_ns: int = 0) -> ClosedTrips:
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What one run's journal says for these reports, read in one opening."""
+
+    account: str
+    fills: list[Fill]
+    instruments: Mapping[str, Instrument]
+    finished: bool
+    """Closed cleanly (so its trips may be cached)."""
+    last_ns: int
+    streak_locks: list[int]
+    """When each lockout of the consecutive losses rule started."""
+
+
+def open_run(path: Path, opened: dict[Path, Opened | None] | None = None) -> Opened | None:
+    """One run's account, fills and lockouts (``None``: it cannot be read); ``opened``
+    remembers each run read, so a start that needs a run twice opens it once."""
+    if opened is not None and path in opened:
+        return opened[path]
+    found: Opened | None = None
+    try:
+        with open_journal(path, verify=False) as journal:
+            locks = [
+                record.item.ts
+                for record in journal.items(FrameFlag.LOCKOUTS, (LockoutStarted,))
+                if isinstance(record.item, LockoutStarted) and record.item.source == STREAK_RULE
+            ]
+            found = Opened(
+                journal.header.account,
+                journal_fills(journal),
+                journal.header.instruments,
+                journal.ending.clean,
+                journal.last_ns,
+                locks,
+            )
+    except (JournalError, CodecError, OSError, ValueError, KeyError, TypeError):
+        found = None
+    if opened is not None:
+        opened[path] = found
+    return found
+
+
+def closed_trips(
+    directory: Path,
+    account: str,
+    written_after_ns: int = 0,
+    opened: dict[Path, Opened | None] | None = None,
+) -> ClosedTrips:
     """Every closed round trip of ``account`` in ``directory``'s runs, skipping runs whose
     files were all last written before ``written_after_ns``; finished runs read before
     come from the folder's :class:`TripCache`. A trip another run already closed at the
@@ -66,12 +115,13 @@ def closed_trips(directory: Path, account: str, written_after_ns: int = 0) -> Cl
             continue
         run = cache.get(path, stamp) if stamp is not None else None
         if run is None:
-            run, finished = _read_run(path)
-            if run is None:
+            read = open_run(path, opened)
+            if read is None:
                 out.unreadable.append(path)
                 continue
-            if finished and stamp is not None and stamp_of(path) == stamp:
-                cache.put(path, RunTrips(run.account, stamp, run.trips))
+            run = RunTrips(read.account, stamp or (0, 0), _closed(read))
+            if read.finished and stamp is not None and stamp_of(path) == stamp:
+                cache.put(path, run)
         if run.account == account:
             out.trips += [trip for trip in run.trips if trip not in seen]
             seen.update(run.trips)
@@ -79,22 +129,12 @@ def closed_trips(directory: Path, account: str, written_after_ns: int = 0) -> Cl
     return out
 
 
-def _read_run(path: Path) -> tuple[RunTrips | None, bool]:
-    """What one run closed, and whether it is finished (closed cleanly); ``None`` when it
-    cannot be read."""
-    try:
-        with open_journal(path, verify=False) as journal:
-            account = journal.header.account
-            fills = journal_fills(journal)
-            instruments = journal.header.instruments
-            finished = journal.ending.clean
-    except (JournalError, OSError, ValueError):
-        return None, False
-    trips, _ = round_trips(fills, instruments)
-    closed = tuple(
+def _closed(read: Opened) -> tuple[Closed, ...]:
+    """The round trips a run closed, as the reports need them."""
+    trips, _ = round_trips(read.fills, read.instruments)
+    return tuple(
         Closed(trip.exit_ns, trip.pnl - trip.fees) for trip in trips if trip.exit_ns is not None
     )
-    return RunTrips(account, (0, 0), closed), finished
 
 
 def daily_net(directory: Path, account: str, calendar: Calendar) -> DailyNet:
@@ -118,7 +158,9 @@ def week_so_far(directory: Path, account: str, calendar: Calendar, now: int) -> 
     """The round trips ``account``'s journals in ``directory`` closed before ``now`` in the
     trading week and the trading day ``now`` is in."""
     week_end, day_end = calendar.week_end(now), calendar.day_end(now)
-    found = closed_trips(directory, account, written_after_ns=week_end - WEEK_NS)
+    opened: dict[Path, Opened | None] = {}
+    day, unreadable = day_so_far(directory, account, calendar, now, opened)
+    found = closed_trips(directory, account, week_end - WEEK_NS, opened)
     week_trades = day_trades = 0
     week_pnl = ZERO
     for trip in found.trips:
@@ -130,7 +172,6 @@ def week_so_far(directory: Path, account: str, calendar: Calendar, now: int) -> 
             day_trades += 1
         else:
             week_pnl += trip.net
-    day, unreadable = day_so_far(directory, account, calendar, now)
     earlier = replace(
         day,
         week_end=week_end,
@@ -142,7 +183,11 @@ def week_so_far(directory: Path, account: str, calendar: Calendar, now: int) -> 
 
 
 def day_so_far(
-    directory: Path, account: str, calendar: Calendar, now: int
+    directory: Path,
+    account: str,
+    calendar: Calendar,
+    now: int,
+    opened: dict[Path, Opened | None] | None = None,
 ) -> tuple[Earlier, list[Path]]:
     """The trading day of ``now`` as ``account``'s earlier runs lived it, folded from
     their fills as the risk engine folds them: fills, realized P&L after fees, the losing
@@ -159,22 +204,19 @@ def day_so_far(
         stamp = stamp_of(path)
         if stamp is not None and stamp[1] < day_start - DAY_NS:
             continue
-        try:
-            with open_journal(path, verify=False) as journal:
-                if journal.header.account != account or journal.last_ns < day_start:
-                    continue  # another account's, or it ended before the day began
-                for fill in journal_fills(journal):
-                    if day_start <= fill.ts < min(day_end, now) and (fill.id, fill.ts) not in fills:
-                        # order ids restart with each paper run: one closing order is one
-                        # run's, however its id repeats
-                        key = orders.setdefault((path.name, fill.order_id), len(orders) + 1)
-                        fills[fill.id, fill.ts] = (fill, key)
-                for record in journal.items(FrameFlag.LOCKOUTS, (LockoutStarted,)):
-                    started = record.item
-                    if isinstance(started, LockoutStarted) and started.source == STREAK_RULE:
-                        restarts.append(started.ts)
-        except (JournalError, CodecError, OSError, ValueError, KeyError, TypeError):
+        read = open_run(path, opened)
+        if read is None:
             unreadable.append(path)
+            continue
+        if read.account != account or read.last_ns < day_start:
+            continue  # another account's, or it ended before the day began
+        for fill in read.fills:
+            if day_start <= fill.ts < min(day_end, now) and (fill.id, fill.ts) not in fills:
+                # order ids restart with each paper run: one closing order is one run's,
+                # however its id repeats
+                key = orders.setdefault((path.name, fill.order_id), len(orders) + 1)
+                fills[fill.id, fill.ts] = (fill, key)
+        restarts += read.streak_locks
     tally = Tally(calendar)
     losses: list[tuple[int, Decimal]] = []
     pending = sorted(restarts)
