@@ -30,8 +30,9 @@ from cockpit.risk.timing import Calendar
 WEEK_NS = 8 * 24 * 3600 * NS_PER_SECOND
 """A journal last written more than this before the week ends cannot hold one of its
 trades (a week and a day: a summer-time change moves the boundary by an hour)."""
-DAY_NS = 26 * 3600 * NS_PER_SECOND
-"""Likewise for a trading day (a day and two hours, for the same reason)."""
+SLACK_NS = 60 * NS_PER_SECOND
+"""A journal last written more than this before the trading day began holds none of its
+fills (the file's time and the engine's clock may differ by a little)."""
 STREAK_RULE = "consecutive-losses"
 """The rule whose lockout restarts the losing streak."""
 
@@ -202,7 +203,7 @@ def day_so_far(
     orders: dict[tuple[str, int], int] = {}
     for path in runs(directory):
         stamp = stamp_of(path)
-        if stamp is not None and stamp[1] < day_start - DAY_NS:
+        if stamp is not None and stamp[1] < day_start - SLACK_NS:
             continue
         read = open_run(path, opened)
         if read is None:
