@@ -113,6 +113,8 @@ class Tally:
         self.net: dict[str, int] = {}
         """Each symbol's net position as the fills tell it (signed), to see a trade close."""
         self._earlier: Earlier | None = None
+        self.reported_again = ZERO
+        """Net P&L of the earlier runs' fills the broker reported again at start."""
         self._filled: set[str] = set()
         """Symbols with a fill this run: from then on their fills, not the broker's position
         reports, say where they stand."""
@@ -180,6 +182,7 @@ class Tally:
         ts = fill.ts
         earlier = self._earlier
         if earlier is not None and ts < earlier.since_ns and fill.id in earlier.fill_ids:
+            self.reported_again += (fill.pnl or ZERO) - fill.fee
             return  # reported again at start (a reconcile): the earlier run counted it
         if fill.pnl is not None:
             self.unconfirmed[fill.symbol] = now
@@ -307,6 +310,14 @@ class Tally:
         if earlier is not None and earlier.since_ns <= now < earlier.week_end:
             count += earlier.week_trades
         return count
+
+    def earlier_unseen(self, now: int) -> Decimal:
+        """Earlier runs' realized P&L of the day that this run's broker did not report
+        again (the paper broker reports nothing of them): what the state's day lacks."""
+        earlier = self._earlier
+        if earlier is None or not earlier.applies(now):
+            return ZERO
+        return earlier.day_pnl - self.reported_again
 
     def net_realized_week(self, now: int) -> Decimal:
         """Realized P&L of the trading week after fees, earlier runs' included."""

@@ -92,6 +92,8 @@ async def test_a_restart_keeps_the_daily_loss_room_and_a_60_dollar_loss_breaches
 
     second = await open_session(tmp_path, rules, clock)
     assert room(second) == Decimal(50)
+    assert second.risk is not None
+    assert second.risk.earlier_day_pnl() == Decimal(-450)  # the header's day adds it
     assert second.state.risk_state != "LOCKED"
     await losing_trade(second, 120)  # -$60
     assert room(second) == Decimal(-10)
@@ -284,6 +286,7 @@ async def test_fills_a_broker_reports_again_at_start_count_once(tmp_path: Path) 
     assert session.risk is not None
     assert session.risk.tally.fills_today(clock.now_ns()) == 3
     assert room(session) == Decimal(400)
+    assert session.risk.earlier_day_pnl() == 0  # the state saw them: not added again
     await session.advance(2)
     await session.stop()
     assert session.journal is not None
