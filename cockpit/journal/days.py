@@ -149,15 +149,16 @@ def daily_net(directory: Path, account: str, calendar: Calendar) -> DailyNet:
 
 @dataclass
 class WeekSoFar:
-    """The trades earlier runs closed in the trading week (and day) of a moment."""
+    """What earlier runs did in the trading week (and day) of a moment."""
 
     earlier: Earlier
     unreadable: list[Path] = field(default_factory=list)
 
 
 def week_so_far(directory: Path, account: str, calendar: Calendar, now: int) -> WeekSoFar:
-    """The round trips ``account``'s journals in ``directory`` closed before ``now`` in the
-    trading week and the trading day ``now`` is in."""
+    """What ``account``'s journals in ``directory`` say of the trading week and day ``now``
+    is in: the week's trades and P&L from the round trips closed before ``now`` (a
+    trip counts on the day it closed), the day's figures from its fills (:func:`day_so_far`)."""
     week_end, day_end = calendar.week_end(now), calendar.day_end(now)
     opened: dict[Path, Opened | None] = {}
     day, unreadable = day_so_far(directory, account, calendar, now, opened)
