@@ -1,29 +1,40 @@
 """What the account's journals say across runs: net P&L per trading day (the firm's
-consistency rule and profit target are measured on it) and the trades of the trading
-week so far (the weekly trades rule counts earlier runs' trades from here)."""
+consistency rule and profit target are measured on it) and the trading week and day so
+far (the daily and weekly limits go on from earlier runs' figures, read here at start)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from cockpit.config import Settings
 from cockpit.core.clock import NS_PER_SECOND
+from cockpit.core.events import LockoutStarted
+from cockpit.core.instruments import Instrument
+from cockpit.core.models import Fill
+from cockpit.journal.codec import CodecError
 from cockpit.journal.files import runs
+from cockpit.journal.format import FrameFlag
 from cockpit.journal.reader import JournalError, open_journal
 from cockpit.journal.review import journal_fills, round_trips
 from cockpit.journal.trip_cache import Closed, RunTrips, TripCache, stamp_of
 from cockpit.risk.firms.consistency import payout_report
 from cockpit.risk.rules.weekly_trades import trades_range
-from cockpit.risk.tally import Earlier
+from cockpit.risk.tally import ZERO, Earlier, Tally
 from cockpit.risk.timing import Calendar
 
 WEEK_NS = 8 * 24 * 3600 * NS_PER_SECOND
 """A journal last written more than this before the week ends cannot hold one of its
 trades (a week and a day: a summer-time change moves the boundary by an hour)."""
+SLACK_NS = 60 * NS_PER_SECOND
+"""A journal last written more than this before the trading day began holds none of its
+fills (the file's time and the engine's clock may differ by a little)."""
+STREAK_RULE = "consecutive-losses"
+"""The rule whose lockout restarts the losing streak."""
 
 
 @dataclass
@@ -43,11 +54,61 @@ class ClosedTrips:
     unreadable: list[Path] = field(default_factory=list)
 
 
-def closed_trips(directory: Path, account: str, written_after_ns: int = 0) -> ClosedTrips:
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What one run's journal says for these reports, read in one opening."""
+
+    account: str
+    fills: list[Fill]
+    instruments: Mapping[str, Instrument]
+    finished: bool
+    """Closed cleanly (so its trips may be cached)."""
+    last_ns: int
+    streak_locks: list[int]
+    """When each lockout of the consecutive losses rule started."""
+
+
+def open_run(path: Path, opened: dict[Path, Opened | None] | None = None) -> Opened | None:
+    """One run's account, fills and lockouts (``None``: it cannot be read); ``opened``
+    remembers each run read, so a start that needs a run twice opens it once."""
+    if opened is not None and path in opened:
+        return opened[path]
+    found: Opened | None = None
+    try:
+        with open_journal(path, verify=False) as journal:
+            locks = [
+                record.item.ts
+                for record in journal.items(FrameFlag.LOCKOUTS, (LockoutStarted,))
+                if isinstance(record.item, LockoutStarted) and record.item.source == STREAK_RULE
+            ]
+            found = Opened(
+                journal.header.account,
+                journal_fills(journal),
+                journal.header.instruments,
+                journal.ending.clean,
+                journal.last_ns,
+                locks,
+            )
+    except (JournalError, CodecError, OSError, ValueError, KeyError, TypeError):
+        found = None
+    if opened is not None:
+        opened[path] = found
+    return found
+
+
+def closed_trips(
+    directory: Path,
+    account: str,
+    written_after_ns: int = 0,
+    opened: dict[Path, Opened | None] | None = None,
+) -> ClosedTrips:
     """Every closed round trip of ``account`` in ``directory``'s runs, skipping runs whose
     files were all last written before ``written_after_ns``; finished runs read before
-    come from the folder's :class:`TripCache`."""
+    come from the folder's :class:`TripCache`. A trip another run already closed at the
+    same moment for the same P&L counts once: a broker that reports the day's fills again
+    at start (ProjectX's reconcile) puts the earlier run's trips in the next run's journal."""
     out = ClosedTrips()
+    seen: set[Closed] = set()
     cache = TripCache(directory)
     for path in runs(directory):
         stamp = stamp_of(path)
@@ -55,34 +116,26 @@ def closed_trips(directory: Path, account: str, written_after_ns: int = 0) -> Cl
             continue
         run = cache.get(path, stamp) if stamp is not None else None
         if run is None:
-            run, finished = _read_run(path)
-            if run is None:
+            read = open_run(path, opened)
+            if read is None:
                 out.unreadable.append(path)
                 continue
-            if finished and stamp is not None and stamp_of(path) == stamp:
-                cache.put(path, RunTrips(run.account, stamp, run.trips))
+            run = RunTrips(read.account, stamp or (0, 0), _closed(read))
+            if read.finished and stamp is not None and stamp_of(path) == stamp:
+                cache.put(path, run)
         if run.account == account:
-            out.trips += run.trips
+            out.trips += [trip for trip in run.trips if trip not in seen]
+            seen.update(run.trips)
     cache.save()
     return out
 
 
-def _read_run(path: Path) -> tuple[RunTrips | None, bool]:
-    """What one run closed, and whether it is finished (closed cleanly); ``None`` when it
-    cannot be read."""
-    try:
-        with open_journal(path, verify=False) as journal:
-            account = journal.header.account
-            fills = journal_fills(journal)
-            instruments = journal.header.instruments
-            finished = journal.ending.clean
-    except (JournalError, OSError, ValueError):
-        return None, False
-    trips, _ = round_trips(fills, instruments)
-    closed = tuple(
+def _closed(read: Opened) -> tuple[Closed, ...]:
+    """The round trips a run closed, as the reports need them."""
+    trips, _ = round_trips(read.fills, read.instruments)
+    return tuple(
         Closed(trip.exit_ns, trip.pnl - trip.fees) for trip in trips if trip.exit_ns is not None
     )
-    return RunTrips(account, (0, 0), closed), finished
 
 
 def daily_net(directory: Path, account: str, calendar: Calendar) -> DailyNet:
@@ -96,19 +149,22 @@ def daily_net(directory: Path, account: str, calendar: Calendar) -> DailyNet:
 
 @dataclass
 class WeekSoFar:
-    """The trades earlier runs closed in the trading week (and day) of a moment."""
+    """What earlier runs did in the trading week (and day) of a moment."""
 
     earlier: Earlier
     unreadable: list[Path] = field(default_factory=list)
 
 
 def week_so_far(directory: Path, account: str, calendar: Calendar, now: int) -> WeekSoFar:
-    """The round trips ``account``'s journals in ``directory`` closed before ``now`` in the
-    trading week and the trading day ``now`` is in."""
+    """What ``account``'s journals in ``directory`` say of the trading week and day ``now``
+    is in: the week's trades and P&L from the round trips closed before ``now`` (a
+    trip counts on the day it closed), the day's figures from its fills (:func:`day_so_far`)."""
     week_end, day_end = calendar.week_end(now), calendar.day_end(now)
-    found = closed_trips(directory, account, written_after_ns=week_end - WEEK_NS)
+    opened: dict[Path, Opened | None] = {}
+    day, unreadable = day_so_far(directory, account, calendar, now, opened)
+    found = closed_trips(directory, account, week_end - WEEK_NS, opened)
     week_trades = day_trades = 0
-    day_pnl = Decimal(0)
+    week_pnl = ZERO
     for trip in found.trips:
         closed = trip.exit_ns
         if closed >= now or calendar.week_end(closed) != week_end:
@@ -116,9 +172,83 @@ def week_so_far(directory: Path, account: str, calendar: Calendar, now: int) -> 
         week_trades += 1
         if calendar.day_end(closed) == day_end:
             day_trades += 1
-            day_pnl += trip.net
-    earlier = Earlier(week_end, week_trades, day_end, day_trades, day_pnl, now, account)
-    return WeekSoFar(earlier, found.unreadable)
+        else:
+            week_pnl += trip.net
+    earlier = replace(
+        day,
+        week_end=week_end,
+        week_trades=week_trades,
+        day_trades=day_trades,
+        week_pnl=week_pnl + day.day_pnl,
+    )
+    return WeekSoFar(earlier, sorted(set(found.unreadable) | set(unreadable)))
+
+
+def day_so_far(
+    directory: Path,
+    account: str,
+    calendar: Calendar,
+    now: int,
+    opened: dict[Path, Opened | None] | None = None,
+) -> tuple[Earlier, list[Path]]:
+    """The trading day of ``now`` as ``account``'s earlier runs lived it, folded from
+    their fills as the risk engine folds them: fills, realized P&L after fees, the losing
+    streak (afresh after each lockout the consecutive losses rule served), each losing
+    closing order and the last entry. A fill two runs recorded (a broker that reports
+    the day's fills again at start) counts once. The unreadable journals are listed."""
+    day_start, day_end = calendar.day_start(now), calendar.day_end(now)
+    fills: dict[tuple[int, int], tuple[Fill, int]] = {}
+    """Each fill by its id and time (paper ids repeat from run to run, not at one time)."""
+    restarts: list[int] = []
+    unreadable: list[Path] = []
+    orders: dict[tuple[str, int], int] = {}
+    for path in runs(directory):
+        stamp = stamp_of(path)
+        if stamp is not None and stamp[1] < day_start - SLACK_NS:
+            continue
+        read = open_run(path, opened)
+        if read is None:
+            unreadable.append(path)
+            continue
+        if read.account != account or read.last_ns < day_start:
+            continue  # another account's, or it ended before the day began
+        for fill in read.fills:
+            if day_start <= fill.ts < min(day_end, now) and (fill.id, fill.ts) not in fills:
+                # order ids restart with each paper run: one closing order is one run's,
+                # however its id repeats
+                key = orders.setdefault((path.name, fill.order_id), len(orders) + 1)
+                fills[fill.id, fill.ts] = (fill, key)
+        restarts += read.streak_locks
+    tally = Tally(calendar)
+    losses: list[tuple[int, Decimal]] = []
+    pending = sorted(restarts)
+    in_time = sorted(fills.values(), key=lambda found: (found[0].ts, found[0].id))
+    for fill, key in in_time:
+        ts = fill.ts
+        while pending and pending[0] < ts:
+            tally.restart_streak()
+            pending.pop(0)
+        tally.on_fill(replace(fill, order_id=key), ts)
+        if fill.pnl is not None and fill.pnl < 0:
+            losses.append((ts, -tally.order_pnl[key]))
+    if any(at < now for at in pending):
+        tally.restart_streak()
+    counted = tally.fills
+    earlier = Earlier(
+        week_end=calendar.week_end(now),
+        week_trades=0,
+        day_end=day_end,
+        day_trades=0,
+        day_pnl=tally.realized - tally.fees if counted else ZERO,
+        since_ns=now,
+        account=account,
+        day_fills=counted,
+        streak=tally.losing_streak(now) if counted else 0,
+        losses=tuple(losses),
+        last_entry_ns=tally.last_entry_ns,
+        fill_ids=frozenset(fill_id for fill_id, _ in fills),
+    )
+    return earlier, unreadable
 
 
 def firm_report(settings: Settings, directory: Path, account: str) -> list[str]:

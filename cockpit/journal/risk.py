@@ -155,11 +155,10 @@ def starting_peaks(settings: Mapping[str, Any]) -> PeakStore:
 
 
 def note_week(writer: Any, earlier: Earlier | None) -> None:
-    """Put what earlier runs closed this week and day into the journal header, so a
-    replay counts the weekly trades (and ends the day) from the same figures."""
+    """Put what earlier runs did this week and day into the journal header, so a replay
+    counts the day's and the week's limits (and ends the day) from the same figures."""
     if earlier is not None:
-        body = asdict(earlier)
-        writer.settings[WEEK_KEY] = {**body, "day_pnl": str(earlier.day_pnl)}
+        writer.settings[WEEK_KEY] = earlier.note()
 
 
 def starting_week(settings: Mapping[str, Any]) -> Earlier | None:
@@ -168,15 +167,7 @@ def starting_week(settings: Mapping[str, Any]) -> Earlier | None:
     if not note:
         return None
     try:
-        return Earlier(
-            int(note["week_end"]),
-            int(note["week_trades"]),
-            int(note["day_end"]),
-            int(note["day_trades"]),
-            Decimal(note["day_pnl"]),
-            int(note.get("since_ns", 0)),
-            str(note.get("account", "")),
-        )
+        return Earlier.from_note(note)
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise RulesError(f"the journal's note of the week so far cannot be read: {exc!r}") from None
 

@@ -100,6 +100,8 @@ DIRECTIONS: dict[tuple[str, ...], Looser] = {
     ("throttle", "orders"): Looser.HIGHER,
     ("throttle", "seconds"): Looser.LOWER,
     ("no_adding_to_loser", "enabled"): Looser.FALSE,
+    ("no_widening", "enabled"): Looser.FALSE,
+    ("max_risk_per_trade", "amount"): Looser.HIGHER,
     ("fat_finger", "confirm_above"): Looser.HIGHER,
     ("fat_finger", "confirm_seconds"): Looser.HIGHER,
     ("stale", "feed_seconds"): Looser.HIGHER,

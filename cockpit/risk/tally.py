@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.models import Fill, Order, Position
@@ -26,19 +27,69 @@ CONFIRM_NS = 2 * NS_PER_SECOND
 
 @dataclass(frozen=True, slots=True)
 class Earlier:
-    """What earlier runs closed in the trading week and day this run starts in (counted
-    from their journals at start, noted in this run's journal header for replay)."""
+    """What earlier runs did in the trading week and day this run starts in (counted from
+    their journals at start, noted in this run's journal header for replay), so a restart
+    never gives a daily or weekly limit a fresh budget."""
 
     week_end: int
     week_trades: int
     day_end: int
     day_trades: int
     day_pnl: Decimal
-    """Net of fees."""
+    """Realized P&L of the day's fills, net of fees."""
     since_ns: int = 0
     """Counted from this engine time on (when the journals were read)."""
     account: str = ""
     """The account whose journals were read."""
+    day_fills: int = 0
+    """Fills of the day (every entry and every exit fill)."""
+    week_pnl: Decimal = ZERO
+    """Realized P&L of the week net of fees, the day's ``day_pnl`` included."""
+    streak: int = 0
+    """Closing orders in a row that lost money at the end of the earlier runs (counted
+    afresh after each lockout the consecutive losses rule served)."""
+    losses: tuple[tuple[int, Decimal], ...] = ()
+    """When each losing closing order of the day filled, and its loss so far (positive):
+    the cooldown after a loss runs on from there."""
+    last_entry_ns: int | None = None
+    """When the day's latest entry filled (the trade clock runs on from there)."""
+    fill_ids: frozenset[int] = frozenset()
+    """The day's fills already counted: a broker that reports the day's fills again at
+    start (ProjectX's reconcile) must not count them twice."""
+
+    def applies(self, now: int) -> bool:
+        """Whether the day figures describe the trading day of ``now``."""
+        return self.since_ns <= now < self.day_end
+
+    def note(self) -> dict[str, Any]:
+        """The figures as JSON values (the journal header's note)."""
+        body = {field: getattr(self, field) for field in self.__dataclass_fields__}
+        body["day_pnl"] = str(self.day_pnl)
+        body["week_pnl"] = str(self.week_pnl)
+        body["losses"] = [[ts, str(loss)] for ts, loss in self.losses]
+        body["fill_ids"] = sorted(self.fill_ids)
+        return body
+
+    @classmethod
+    def from_note(cls, note: dict[str, Any]) -> Earlier:
+        """The figures a header noted (a note without the newer fields reads as zeros);
+        raises ``KeyError``, ``TypeError``, ``ValueError`` or ``ArithmeticError``."""
+        last = note.get("last_entry_ns")
+        return cls(
+            int(note["week_end"]),
+            int(note["week_trades"]),
+            int(note["day_end"]),
+            int(note["day_trades"]),
+            Decimal(note["day_pnl"]),
+            int(note.get("since_ns", 0)),
+            str(note.get("account", "")),
+            int(note.get("day_fills", 0)),
+            Decimal(note.get("week_pnl", "0")),
+            int(note.get("streak", 0)),
+            tuple((int(ts), Decimal(loss)) for ts, loss in note.get("losses", [])),
+            None if last is None else int(last),
+            frozenset(int(i) for i in note.get("fill_ids", [])),
+        )
 
 
 class Tally:
@@ -61,8 +112,9 @@ class Tally:
         self.week_fees = ZERO
         self.net: dict[str, int] = {}
         """Each symbol's net position as the fills tell it (signed), to see a trade close."""
-        self.earlier: Earlier | None = None
-        """Earlier runs' trades this week and day (none: this run is the first)."""
+        self._earlier: Earlier | None = None
+        self.reported_again = ZERO
+        """Net P&L of the earlier runs' fills the broker reported again at start."""
         self._filled: set[str] = set()
         """Symbols with a fill this run: from then on their fills, not the broker's position
         reports, say where they stand."""
@@ -84,6 +136,24 @@ class Tally:
         self.unconfirmed: dict[str, int] = {}
         """Symbols with a closing fill the broker's position does not show yet, and since
         when: their open P&L is left out so a closed loss is never counted twice."""
+
+    @property
+    def earlier(self) -> Earlier | None:
+        """What earlier runs did this week and day (none: this run is the first)."""
+        return self._earlier
+
+    @earlier.setter
+    def earlier(self, earlier: Earlier | None) -> None:
+        """Take earlier runs' figures: the day's losing streak and last entry go on from
+        where they ended (the counts and P&L are added where they are read)."""
+        self._earlier = earlier
+        if earlier is None or self.fills:
+            return
+        end = earlier.day_end
+        self.day_start, self.day_end = self.calendar.day_start(end - 1), end
+        self.restart_streak()
+        self._streak_before = earlier.streak
+        self.last_entry_ns = earlier.last_entry_ns
 
     def seed(self, state: State) -> None:
         """Take the working orders a state already holds (attached after events began)."""
@@ -110,6 +180,10 @@ class Tally:
         rolled past (a late report) is not counted against today.
         """
         ts = fill.ts
+        earlier = self._earlier
+        if earlier is not None and ts < earlier.since_ns and fill.id in earlier.fill_ids:
+            self.reported_again += (fill.pnl or ZERO) - fill.fee
+            return  # reported again at start (a reconcile): the earlier run counted it
         if fill.pnl is not None:
             self.unconfirmed[fill.symbol] = now
             self._open = (-1, 0, ZERO)
@@ -184,11 +258,20 @@ class Tally:
         return now < self.day_end
 
     def fills_today(self, now: int) -> int:
-        return self.fills if now < self.day_end else 0
+        """Fills of the trading day, earlier runs' included."""
+        count = self.fills if now < self.day_end else 0
+        earlier = self._earlier
+        if earlier is not None and earlier.applies(now):
+            count += earlier.day_fills
+        return count
 
     def net_realized_today(self, now: int) -> Decimal:
-        """Realized P&L of the trading day after fees."""
-        return self.realized - self.fees if now < self.day_end else ZERO
+        """Realized P&L of the trading day after fees, earlier runs' included."""
+        pnl = self.realized - self.fees if now < self.day_end else ZERO
+        earlier = self._earlier
+        if earlier is not None and earlier.applies(now):
+            pnl += earlier.day_pnl
+        return pnl
 
     def open_pnl(self, state: State, now: int) -> Decimal:
         """Open P&L at the marks, leaving out a position whose closing fill the broker has
@@ -215,7 +298,7 @@ class Tally:
         pnl, trades = ZERO, 0
         if self.day_end == day_end:
             pnl, trades = self.realized - self.fees, self.trades
-        earlier = self.earlier
+        earlier = self._earlier
         if earlier is not None and earlier.day_end == day_end and day_end > earlier.since_ns:
             pnl, trades = pnl + earlier.day_pnl, trades + earlier.day_trades
         return pnl, trades
@@ -223,18 +306,34 @@ class Tally:
     def trades_this_week(self, now: int) -> int:
         """Trades closed this trading week, earlier runs' included."""
         count = self.week_trades if now < self.week_end else 0
-        earlier = self.earlier
+        earlier = self._earlier
         if earlier is not None and earlier.since_ns <= now < earlier.week_end:
             count += earlier.week_trades
         return count
 
+    def earlier_unseen(self, now: int) -> Decimal:
+        """Earlier runs' realized P&L of the day that this run's broker did not report
+        again (the paper broker reports nothing of them): what the state's day lacks."""
+        earlier = self._earlier
+        if earlier is None or not earlier.applies(now):
+            return ZERO
+        return earlier.day_pnl - self.reported_again
+
     def net_realized_week(self, now: int) -> Decimal:
-        return self.week_realized - self.week_fees if now < self.week_end else ZERO
+        """Realized P&L of the trading week after fees, earlier runs' included."""
+        pnl = self.week_realized - self.week_fees if now < self.week_end else ZERO
+        earlier = self._earlier
+        if earlier is not None and earlier.since_ns <= now < earlier.week_end:
+            pnl += earlier.week_pnl
+        return pnl
 
     def losing_streak(self, now: int) -> int:
         """Closing orders in a row that lost money today (a scratch neither adds nor resets)."""
         if now >= self.day_end:
             return 0
+        earlier = self._earlier
+        if earlier is not None and now < earlier.since_ns:
+            return 0  # a replay judges the moments before the start without them
         if self._streak_order is None:
             return self._streak_before
         if self._streak_pnl < 0:

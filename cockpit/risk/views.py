@@ -142,6 +142,11 @@ class RiskViews:
         self.tally.epoch += 1
         return rule.room(state, self.now(now_ns))
 
+    def earlier_day_pnl(self, now_ns: int | None = None) -> Decimal:
+        """Earlier runs' realized P&L of today the state has not seen (a paper restart):
+        the header adds it to the day, so the day and the daily loss room add up."""
+        return self.tally.earlier_unseen(self.now(now_ns))
+
     def max_loss_distance(
         self, state: State, now_ns: int | None = None
     ) -> tuple[Decimal, Decimal, Level] | None:

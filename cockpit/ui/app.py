@@ -47,7 +47,7 @@ from cockpit.ui.format import clock, money
 from cockpit.ui.keymap import check_keymap
 from cockpit.ui.ladder_keys import LadderKeys
 from cockpit.ui.order_keys import OrderKeys
-from cockpit.ui.pnl import floor_room, loss_room, pnl_view
+from cockpit.ui.pnl import ZERO, floor_room, loss_room, pnl_view
 from cockpit.ui.screens.arm_reason import ArmReasonScreen
 from cockpit.ui.screens.keys import KeysScreen
 from cockpit.ui.screens.lockout import LockoutScreen
@@ -340,7 +340,10 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
         if blotters_due or changes.account or changes.status:
             self._risk_banner = risk.banner(state, now) if risk is not None else None
         if blotters_due:
-            self._pnl = pnl_view(state, loss_room(risk, state, now), floor_room(risk, state, now))
+            earlier = risk.earlier_day_pnl(now) if risk is not None else ZERO
+            self._pnl = pnl_view(
+                state, loss_room(risk, state, now), floor_room(risk, state, now), earlier
+            )
         with self.batch_update():
             self.header.update_view(
                 state,

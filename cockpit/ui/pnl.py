@@ -153,8 +153,14 @@ class PnlView:
         return f"{STALE_MARK}{text}" if stale else text
 
 
-def pnl_view(state: State, room: LossRoom | None = None, floor: FloorRoom | None = None) -> PnlView:
-    """Read the P&L once, for every widget that shows it this frame."""
+def pnl_view(
+    state: State,
+    room: LossRoom | None = None,
+    floor: FloorRoom | None = None,
+    earlier: Decimal = ZERO,
+) -> PnlView:
+    """Read the P&L once, for every widget that shows it this frame; ``earlier``: the
+    day's realized P&L of earlier runs the state never saw (after a paper restart)."""
     opened: dict[str, Decimal | None] = {}
     ticks: dict[str, int] = {}
     for symbol, position in sorted(state.positions.items()):
@@ -164,4 +170,4 @@ def pnl_view(state: State, room: LossRoom | None = None, floor: FloorRoom | None
         if mark is not None and priced:
             ticks[symbol] = position.open_ticks(mark)
     stale = state.links[Link.MARKET] is not LinkStatus.CONNECTED
-    return PnlView(state.net_realized, opened, stale, room, floor, ticks)
+    return PnlView(state.net_realized + earlier, opened, stale, room, floor, ticks)

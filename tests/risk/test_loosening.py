@@ -205,3 +205,20 @@ def test_what_a_trader_calls_loosening_is_one(old: dict[str, Any], new: dict[str
     """Examples written by hand, independent of the direction table: each new config allows
     more than the old one."""
     assert loosens(risk(**old), risk(**new)) != []
+
+
+@pytest.mark.parametrize(
+    ("tight", "loose"),
+    [
+        ({"no_widening": {"enabled": True}}, {}),
+        ({"max_risk_per_trade": {"amount": 200}}, {"max_risk_per_trade": {"amount": 250}}),
+        ({"max_risk_per_trade": {"amount": 200}}, {}),
+    ],
+)
+def test_stop_rules_loosen_one_way_only(tight: dict[str, Any], loose: dict[str, Any]) -> None:
+    """Turning no-widening off or raising (or removing) max-risk-per-trade loosens, under
+    its key; turning it on or lowering it is a tightening the lock allows."""
+    table = next(iter(tight))
+    found = loosens(risk(**tight), risk(**loose))
+    assert [item.key[0] for item in found] == [table]
+    assert loosens(risk(**loose), risk(**tight)) == []

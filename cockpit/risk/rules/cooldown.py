@@ -3,7 +3,8 @@
 With tiers ``$100 -> 5 min, $200 -> 15 min, $300 -> 30 min``, a closing order that
 loses $250 (all its partial fills together) denies new entries for 15 minutes. The
 cockpit is REDUCE-ONLY meanwhile and unlocks by itself when the timer ends. A later loss
-can lengthen a running cooldown but never shorten it.
+can lengthen a running cooldown but never shorten it. A cooldown an earlier run started
+today runs on after a restart (its losses are read from the journals at start).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from cockpit.core.events import Event, FillReceived
 from cockpit.core.state import State
 from cockpit.core.text import countdown, dollars
 from cockpit.risk.rules.base import Act, Env, Level, Reading, Rule
+from cockpit.risk.tally import Earlier
 
 ZERO = Decimal(0)
 
@@ -37,6 +39,8 @@ class Cooldown(Rule):
         ]
         self.until = 0
         self.loss = ZERO
+        self._taken: Earlier | None = None
+        """The earlier runs' figures whose losses are already in ``until``."""
 
     @property
     def enabled(self) -> bool:
@@ -47,17 +51,32 @@ class Cooldown(Rule):
         fill = event.fill
         if fill.pnl is None or fill.pnl >= 0:
             return []
-        loss = -self.env.tally.order_pnl.get(fill.order_id, ZERO)
+        self._take_earlier()
+        self._cool(-self.env.tally.order_pnl.get(fill.order_id, ZERO), now)
+        return []
+
+    def _cool(self, loss: Decimal, at: int) -> None:
+        """Pause from ``at`` for the tier ``loss`` reaches, unless a longer pause runs."""
         span = 0
         for threshold, length in self.tiers:
             if loss >= threshold:
                 span = length
-        if span and now + span > self.until:
-            self.until = now + span
+        if span and at + span > self.until:
+            self.until = at + span
             self.loss = loss
-        return []
+
+    def _take_earlier(self) -> None:
+        """The losses earlier runs took today, each pausing from when it filled."""
+        earlier = self.env.tally.earlier
+        if earlier is self._taken:
+            return
+        self._taken = earlier
+        if earlier is not None:
+            for at, loss in earlier.losses:
+                self._cool(loss, at)
 
     def level(self, state: State, now: int) -> Level:
+        self._take_earlier()
         return Level.BREACH if now < self.until else Level.OK
 
     def reason(self, state: State, now: int) -> str:
@@ -73,6 +92,7 @@ class Cooldown(Rule):
         return f"loss={self.loss} until_ns={self.until}"
 
     def reading(self, state: State, now: int) -> Reading:
+        self._take_earlier()
         active = now < self.until
         return Reading(
             self.name,
