@@ -183,7 +183,7 @@ class StreamHub:
         risk = session.risk
         if risk is None:
             return None
-        return read_risk(risk, session.state, session.clock.now_ns())
+        return read_risk(risk, session.state, session.clock.now_ns(), session.brackets)
 
     def publish_risk(self) -> None:
         """Send the risk views to every cockpit if they changed since the last send."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from textual.theme import Theme
 
+from cockpit.core.brackets import ChooseBracket
 from cockpit.core.commands import Command
 from cockpit.core.engine import Verdict
 from cockpit.guard.attached import MODE_DETAIL, AttachedSession
@@ -41,10 +42,32 @@ class AttachedApp(CockpitApp):
 
     def answered(self, command: Command, verdict: Verdict) -> None:
         """The guard's verdict on a key: shown as the in-process cockpit shows its own."""
+        if isinstance(command, ChooseBracket):
+            self._bracket_answered(command, verdict)
         if not verdict.accepted:
             self.say(f"✕ {self.denial_text(verdict)}")
         elif verdict.reason:
             self.say(verdict.reason)
+        elif isinstance(command, ChooseBracket):
+            self.say(f"bracket template: {command.name}")
+
+    def action_bracket_template(self) -> None:
+        """`t`: ask the guard's bracket manager for the next template; the footer names it
+        at once, and the guard's verdict confirms it (or takes it back)."""
+        mirror = self.attached.brackets
+        if mirror is None:
+            super().action_bracket_template()
+            return
+        name = mirror.next_name()
+        if self.submit(ChooseBracket(name=name)).accepted:
+            mirror.asked = name
+            self._update_footer(self.clock.now_ns())
+
+    def _bracket_answered(self, command: ChooseBracket, verdict: Verdict) -> None:
+        mirror = self.attached.bracket_mirror
+        if not verdict.accepted and mirror.asked == command.name:
+            mirror.asked = None
+            self._update_footer(self.clock.now_ns())
 
     def action_request_quit(self) -> None:
         """Detach: the guard, its positions and its rules go on without this screen."""
