@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from decimal import Decimal
+from pathlib import Path
 
 from cockpit.config import Settings
 from cockpit.core.bracket_plan import NO_TEMPLATE
@@ -28,6 +29,7 @@ from cockpit.core.engine import Engine, Verdict
 from cockpit.core.state import State
 from cockpit.core.tradingstate import TradingState
 from cockpit.guard.client import GuardLink
+from cockpit.guard.pidfile import read_running
 from cockpit.guard.wire import RiskReadout
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
@@ -146,11 +148,29 @@ class BracketMirror:
             self.asked = None
 
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def guard_journal(address: str, folder: Path) -> Path | None:
+    """The journal part the guard at ``address`` writes now, when that guard runs on this
+    machine: the pid file in the state dir ``folder`` names it (the same port, reached
+    on loopback) and the file is there. ``None`` for a guard elsewhere (a tunnel's far
+    end keeps its journal on its own machine)."""
+    running = read_running(folder)
+    if running is None or running.journal is None or running.address is None:
+        return None
+    host, _, port = address.rpartition(":")
+    if host not in LOOPBACK or running.address.rpartition(":")[2] != port:
+        return None
+    path = Path(running.journal)
+    return path if path.is_file() else None
+
+
 class AttachedSession:
     """A cockpit's seat at a guard: the replica, the mirrored views, the link."""
 
     journal = None
-    """The guard keeps the journal."""
+    """The guard keeps the journal (:meth:`guard_journal` finds it on this machine)."""
     frozen = False
     mode_detail = MODE_DETAIL
 
@@ -200,6 +220,12 @@ class AttachedSession:
         if self.risk is not None:
             self.risk.follow(readout)
         self.state.changes.status = True  # the banner and header read it on the next drain
+
+    def guard_journal(self) -> Path | None:
+        """The guard's journal to review read-only, when the guard is on this machine."""
+        from cockpit.config import state_dir  # looked up at the call: tests move the folders
+
+        return guard_journal(self.link.address, state_dir())
 
     async def start(self) -> None:
         """Keep the link up (reading, reconnecting) for as long as the cockpit runs."""
