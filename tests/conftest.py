@@ -30,8 +30,9 @@ settings.register_profile(
 )
 settings.load_profile("cockpit")
 
-BOTH_SCHEDULES = ("tests/core/",)
-"""Test folders whose async tests run twice: on eager tasks and on asyncio's default."""
+BOTH_SCHEDULES = ("tests/core/", "tests/guard/")
+"""Test folders whose async tests run twice: on eager tasks and on asyncio's default
+(end-to-end tests aside: they run the real processes once)."""
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:
@@ -39,7 +40,8 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> d
     engine's own tests run on asyncio's default scheduling as well, so the core is proven
     correct whenever a task first runs."""
     factories: dict[str, object] = {"eager": cockpit_loop.new_loop}
-    if any(part in item.nodeid for part in BOTH_SCHEDULES):
+    both = any(part in item.nodeid for part in BOTH_SCHEDULES)
+    if both and item.get_closest_marker("e2e") is None:
         factories["lazy"] = lambda: cockpit_loop.new_loop(eager=False)
     return factories
 

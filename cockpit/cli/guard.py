@@ -104,7 +104,7 @@ def run(ctx: click.Context, dry_run: bool, broker: str | None, port: int | None)
 def _checks(settings: Settings) -> int:
     """The start checks the cockpit makes that concern the guard: the exchange calendar
     and the settings lock (a config that loosens a locked limit does not start)."""
-    from cockpit.cli.start import check_settings_lock
+    from cockpit.cli.settings_lock import check_settings_lock
     from cockpit.config import ConfigError, load_market_calendar
 
     try:

@@ -8,15 +8,12 @@ and return the process's exit code.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.config import ConfigError, Settings, load_market_calendar, locate
-from cockpit.core.clock import WallClock
+from cockpit.cli.settings_lock import check_settings_lock, text_of
+from cockpit.config import ConfigError, Settings, load_market_calendar
 from cockpit.logs import log_to_file
-from cockpit.risk.loosening import Loosening
 from cockpit.risk.market_calendar import MarketCalendar
-from cockpit.risk.settings_lock import SettingsLockStore, judge_start
 from cockpit.session import build_session
 from cockpit.ui.app import make_app
 from cockpit.ui.keymap import keys_problem
@@ -51,42 +48,11 @@ def _check_the_rest(settings: Settings) -> int:
     if problem:
         print(f"cockpit: {problem}", file=sys.stderr)
         return 2
-    problem = keys_problem(settings.keys, _text_of(settings.file), settings.file)
+    problem = keys_problem(settings.keys, text_of(settings.file), settings.file)
     if problem:
         print(f"cockpit: {problem}", file=sys.stderr)
         return 2
     return 0
-
-
-def check_settings_lock(settings: Settings, now_ns: int | None = None) -> int:
-    """Under ``[risk] lock``: take the lock, tighten it, or stop a config that loosens
-    a limit the lock holds (exit 2, each loosening at its ``file:line``)."""
-    from cockpit.config import state_dir
-    from cockpit.journal.files import journal_dir
-
-    store = SettingsLockStore(state_dir(), journal_dir())
-    text = _text_of(settings.file)
-
-    def where(item: Loosening) -> str:
-        line = locate(text, ["risk", *item.key])[0] if text is not None else None
-        return f"{settings.file}:{line}" if line else str(settings.file)
-
-    now = WallClock().now_ns() if now_ns is None else now_ns
-    verdict = judge_start(settings.risk, store, now, where)
-    if verdict.note:
-        print(f"cockpit: {verdict.note}", file=sys.stderr)
-    for line in verdict.stops:
-        print(f"cockpit: {line}", file=sys.stderr)
-    return 2 if verdict.stops else 0
-
-
-def _text_of(path: Path) -> str | None:
-    """The config file's text, to place a problem at its line (``None`` when unreadable:
-    the settings were already read, so this only loses the line number)."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return None
 
 
 def run_cockpit(settings: Settings) -> int:

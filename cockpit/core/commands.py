@@ -95,6 +95,15 @@ class SetArmed(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ArmAgain(SetArmed):
+    """Arming with the trader's typed reason (after the daily profit target under
+    ``[risk] lock``): the engine keeps ``note`` as a notice beside the arming, wherever it
+    runs (in the cockpit or in a guard), and a replay derives the notice again."""
+
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StartLockout(Command):
     """Lock trading until ``until_ns``; flattens first. Irreversible."""
 

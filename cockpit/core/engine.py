@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from cockpit.core.broker import Broker, BrokerError, SubmissionUncertain
 from cockpit.core.clock import NS_PER_SECOND, Clock
 from cockpit.core.commands import (
+    ArmAgain,
     CancelAll,
     CancelOrder,
     ClosePosition,
@@ -305,6 +306,8 @@ class Engine:
     def _submit_at(self, now: int, command: Command) -> Verdict:
         self.recorder.record_command(now, command)
         if isinstance(command, SetArmed):
+            if isinstance(command, ArmAgain):
+                self.emit(Notice(now, "info", command.note))
             if command.armed != self.state.armed:
                 self.emit(ArmChanged(now, command.armed))
             return Verdict(True)

@@ -9,7 +9,9 @@ is in this module and the link, so no widget knows where the engine runs:
   ``State.apply``) and sends commands instead of judging them; it never ticks (time
   belongs to the guard);
 * :class:`RiskMirror` answers the screen's risk questions from the guard's readout, and
-  shows ``GUARD OFFLINE`` while the guard cannot be reached.
+  shows ``GUARD OFFLINE`` while the guard cannot be reached;
+* :class:`BracketMirror` names the guard's bracket templates for the footer and `t` (the
+  guard's bracket manager places the legs; a choice goes to it as ``ChooseBracket``).
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from decimal import Decimal
+from pathlib import Path
 
 from cockpit.config import Settings
-from cockpit.core.brackets import BracketManager
+from cockpit.core.bracket_plan import NO_TEMPLATE
 from cockpit.core.clock import Clock, WallClock
 from cockpit.core.commands import Command
 from cockpit.core.engine import Engine, Verdict
 from cockpit.core.state import State
 from cockpit.core.tradingstate import TradingState
 from cockpit.guard.client import GuardLink
+from cockpit.guard.pidfile import read_running
 from cockpit.guard.wire import RiskReadout
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
@@ -110,11 +114,63 @@ class RiskMirror(RiskEngine):
         return readout is not None and rule in readout.latched
 
 
+class BracketMirror:
+    """The guard's bracket templates as the footer and `t` see them: the names from the
+    guard's readout, and the one a `t` asked for until the guard's readout shows it."""
+
+    def __init__(self, link: GuardLink) -> None:
+        self.link = link
+        self.asked: str | None = None
+        """The template a `t` sent, until the guard shows it active or refuses it."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        readout = self.link.readout
+        return readout.brackets if readout is not None else ()
+
+    @property
+    def active_name(self) -> str:
+        if self.asked is not None:
+            return self.asked
+        readout = self.link.readout
+        return readout.bracket if readout is not None else NO_TEMPLATE
+
+    def next_name(self) -> str:
+        """The template after the active one in config order, then ``none``, then round
+        (as the guard's bracket manager counts)."""
+        names = [*self.names, NO_TEMPLATE]
+        active = self.active_name
+        return names[(names.index(active) + 1) % len(names)] if active in names else names[0]
+
+    def follow(self, readout: RiskReadout) -> None:
+        """The guard's word: a choice it now shows is no longer only asked for."""
+        if self.asked == readout.bracket:
+            self.asked = None
+
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def guard_journal(address: str, folder: Path) -> Path | None:
+    """The journal part the guard at ``address`` writes now, when that guard runs on this
+    machine: the pid file in the state dir ``folder`` names it (the same port, reached
+    on loopback) and the file is there. ``None`` for a guard elsewhere (a tunnel's far
+    end keeps its journal on its own machine)."""
+    running = read_running(folder)
+    if running is None or running.journal is None or running.address is None:
+        return None
+    host, _, port = address.rpartition(":")
+    if host not in LOOPBACK or running.address.rpartition(":")[2] != port:
+        return None
+    path = Path(running.journal)
+    return path if path.is_file() else None
+
+
 class AttachedSession:
     """A cockpit's seat at a guard: the replica, the mirrored views, the link."""
 
     journal = None
-    """The guard keeps the journal."""
+    """The guard keeps the journal (:meth:`guard_journal` finds it on this machine)."""
     frozen = False
     mode_detail = MODE_DETAIL
 
@@ -129,8 +185,8 @@ class AttachedSession:
         self.state: State = state
         self.engine = RemoteEngine(state, self.clock, link)
         self.risk: RiskMirror | None = None
-        self.brackets: BracketManager | None = None
-        """The guard runs the bracket manager; a seat at it has none of its own."""
+        self.bracket_mirror = BracketMirror(link)
+        """The guard runs the bracket manager; a seat names its templates."""
         if snapshot.risk_settings is not None:
             self.risk = RiskMirror(snapshot.risk_settings, self.clock, link)
         self.account = snapshot.account
@@ -140,9 +196,16 @@ class AttachedSession:
         link.on_readout = self._readout
         link.on_snapshot = self._snapshot
 
+    @property
+    def brackets(self) -> BracketMirror | None:
+        """The guard's bracket templates; ``None`` when its config has none."""
+        return self.bracket_mirror if self.bracket_mirror.names else None
+
     def _snapshot(self) -> None:
         """A fresh snapshot (a reconnect, perhaps to a guard restarted with other rules):
-        the panels word the limits of the rules the guard runs now."""
+        the panels word the limits of the rules the guard runs now, and the footer the
+        bracket template it has now."""
+        self.bracket_mirror.asked = None
         snapshot = self.link.snapshot
         settings = snapshot.risk_settings if snapshot is not None else None
         if settings is None:
@@ -153,9 +216,16 @@ class AttachedSession:
             self.risk.follow(self.link.readout)
 
     def _readout(self, readout: RiskReadout) -> None:
+        self.bracket_mirror.follow(readout)
         if self.risk is not None:
             self.risk.follow(readout)
         self.state.changes.status = True  # the banner and header read it on the next drain
+
+    def guard_journal(self) -> Path | None:
+        """The guard's journal to review read-only, when the guard is on this machine."""
+        from cockpit.config import state_dir  # looked up at the call: tests move the folders
+
+        return guard_journal(self.link.address, state_dir())
 
     async def start(self) -> None:
         """Keep the link up (reading, reconnecting) for as long as the cockpit runs."""

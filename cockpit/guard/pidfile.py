@@ -25,6 +25,8 @@ class Running:
     pid: int
     address: str | None = None
     dry_run: bool = False
+    journal: str | None = None
+    """The journal part the guard writes now (a cockpit on this machine reviews it)."""
 
 
 class AlreadyRunning(Exception):
@@ -47,6 +49,8 @@ class PidFile:
         self.folder = folder
         self.path = pid_path(folder)
         self._file: IO[str] | None = None
+        self.said: Running | None = None
+        """What the file says now (written by :meth:`write`)."""
 
     def claim(self, dry_run: bool = False) -> None:
         """Hold the lock and write this PID, or raise :class:`AlreadyRunning`."""
@@ -68,8 +72,10 @@ class PidFile:
         file.seek(0)
         file.truncate()
         file.write(json.dumps({"pid": running.pid, "address": running.address,
-                               "dry_run": running.dry_run}) + "\n")  # fmt: skip
+                               "dry_run": running.dry_run,
+                               "journal": running.journal}) + "\n")  # fmt: skip
         file.flush()
+        self.said = running
 
     def release(self) -> None:
         """Remove the file and drop the lock (the file first: no one reads a stale one)."""
@@ -97,6 +103,12 @@ def read_running(folder: Path) -> Running | None:
             return None  # a leftover of a guard that did not end cleanly
         try:
             raw = json.loads(file.read() or "{}")
-            return Running(int(raw["pid"]), raw.get("address"), bool(raw.get("dry_run")))
+            journal = raw.get("journal")
+            return Running(
+                int(raw["pid"]),
+                raw.get("address"),
+                bool(raw.get("dry_run")),
+                str(journal) if journal else None,
+            )
         except (ValueError, KeyError, TypeError):
             return Running(0)

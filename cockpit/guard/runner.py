@@ -135,6 +135,24 @@ async def _run_claimed(
         notifier.close()
 
 
+def journal_now(guard: Guard) -> str | None:
+    """The journal part the guard writes now (it moves to a new part when one is full)."""
+    journal = guard.session.journal
+    if journal is None:
+        return None
+    if journal.path is None:
+        journal.flush()  # a journal has its file from its first flush on
+    return str(journal.path) if journal.path is not None else None
+
+
+def say_where(pid: PidFile, guard: Guard) -> None:
+    """Write the pid file again when what it says changed: where the guard listens and
+    which journal it writes (so a cockpit on this machine can review it)."""
+    running = Running(os.getpid(), guard.address, guard.dry_run, journal_now(guard))
+    if running != pid.said:
+        pid.write(running)
+
+
 async def _serve(
     guard: Guard,
     audit: Audit,
@@ -151,8 +169,8 @@ async def _serve(
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stopping.set)
             handled.append(sig)
-    pid.write(Running(os.getpid(), guard.address, guard.dry_run))
     session = guard.session
+    say_where(pid, guard)
     audit.write(
         session.clock.now_ns(),
         "guard_started",
@@ -165,6 +183,7 @@ async def _serve(
         },
     )
     guard.on_tick(lambda: notifier.status(status_line(guard)))
+    guard.on_tick(lambda: say_where(pid, guard))
     notifier.ready(status_line(guard))
     watchdog = loop.create_task(notifier.feed_watchdog())
     if on_ready is not None:

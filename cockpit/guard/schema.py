@@ -309,6 +309,15 @@ class EnforcementActionData(BaseModel):
     detail: str
 
 
+class DailyResetData(BaseModel):
+    day: str
+    """The trading day that ended (``YYYY-MM-DD``, the exchange's date)."""
+    pnl: str
+    """Its net P&L: realized, after fees."""
+    trades: int
+    """Round trips it closed."""
+
+
 class DaemonStatusData(BaseModel):
     mode: str
     armed: bool
@@ -385,6 +394,7 @@ MESSAGE_DATA: dict[str, type[BaseModel]] = {
     "lockout_set": LockoutSetData,
     "lockout_cleared": LockoutClearedData,
     "enforcement_action": EnforcementActionData,
+    "daily_reset": DailyResetData,
     "daemon_status": DaemonStatusData,
 }
 """Every message type the guard sends, and the model of its ``data``."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from operator import attrgetter
@@ -61,15 +62,49 @@ _BAR_FIELDS = attrgetter("start", "open", "high", "low", "close", "volume")
 """A bar as its 6-tuple in one C call (a snapshot holds a day of bars of every timeframe)."""
 
 
-def _series(series: BarSeries) -> list[Any]:
-    current = _BAR_FIELDS(series.current) if series.current is not None else None
-    return [list(map(_BAR_FIELDS, series.bars)), current, series._end]
+@dataclass(frozen=True, slots=True)
+class SeriesCopy:
+    """One timeframe's bars at one moment, sharing nothing the fold changes: the closed
+    bars are never changed once closed (a new list of the same bars), the forming one
+    is copied."""
+
+    bars: list[Bar]
+    current: Bar | None
+    end: int
+
+    @classmethod
+    def of(cls, series: BarSeries) -> SeriesCopy:
+        current = series.current.copy() if series.current is not None else None
+        return cls(list(series.bars), current, series._end)
+
+    def encoded(self) -> list[Any]:
+        current = _BAR_FIELDS(self.current) if self.current is not None else None
+        return [list(map(_BAR_FIELDS, self.bars)), current, self.end]
 
 
-def _book(book: BarBook) -> Tree:
+@dataclass(frozen=True, slots=True)
+class BookCopy:
+    """One instrument's bars of every timeframe at one moment (:class:`SeriesCopy`)."""
+
+    series: dict[str, SeriesCopy]
+    loaded_from: dict[str, int]
+
+    @classmethod
+    def of(cls, book: BarBook) -> BookCopy:
+        series = {label: SeriesCopy.of(one) for label, one in book.series.items()}
+        return cls(series, dict(book._loaded_from))
+
+
+def bar_copies(state: State) -> dict[str, BookCopy]:
+    """Every instrument's bars at this moment, cheaply (lists of the same closed bars):
+    what a snapshot encodes a piece at a time while the fold goes on."""
+    return {symbol: BookCopy.of(book) for symbol, book in state.bars.items()}
+
+
+def _book(book: BookCopy) -> Tree:
     return {
-        "series": {label: _series(series) for label, series in book.series.items()},
-        "loaded_from": dict(book._loaded_from),
+        "series": {label: series.encoded() for label, series in book.series.items()},
+        "loaded_from": book.loaded_from,
     }
 
 
@@ -98,6 +133,14 @@ def _restore_order_book(tree: Tree) -> Book:
 def encode_state(state: State) -> Tree:
     """Everything :meth:`State.apply` folds into, as JSON-ready data (``journal.codec.dumps``
     writes it: Decimals and dataclasses included)."""
+    tree = encode_state_but_bars(state)
+    tree["bars"] = {symbol: _book(book) for symbol, book in bar_copies(state).items()}
+    return tree
+
+
+def encode_state_but_bars(state: State) -> Tree:
+    """:func:`encode_state` without ``bars`` (most of a snapshot's bytes): a snapshot
+    taken on the guard's loop adds them from :func:`bar_copies`, a piece at a time."""
     flatten = state.flatten
     return {
         "mode": state.mode.value,
@@ -107,7 +150,6 @@ def encode_state(state: State) -> Tree:
         "last": dict(state.last),
         "books": {symbol: _order_book(book) for symbol, book in state.books.items()},
         "settle": dict(state.settle),
-        "bars": {symbol: _book(book) for symbol, book in state.bars.items()},
         "account": fields_of(state.account) if state.account is not None else None,
         "orders": [fields_of(order) for order in state.orders.values()],
         "positions": [fields_of(position) for position in state.positions.values()],

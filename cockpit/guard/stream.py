@@ -22,6 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
+import orjson
 from aiohttp import WSMsgType, web
 
 from cockpit.core.commands import Command
@@ -39,7 +40,7 @@ from cockpit.core.events import (
 )
 from cockpit.guard.auth import token_ok
 from cockpit.guard.clients import Clients
-from cockpit.guard.snapshot import encode_state
+from cockpit.guard.snapshot import BookCopy, bar_copies, encode_state, encode_state_but_bars
 from cockpit.guard.web import UNAUTHORIZED_CLOSE
 from cockpit.guard.wire import (
     VERSION,
@@ -52,7 +53,7 @@ from cockpit.guard.wire import (
     unpack,
     verdict_message,
 )
-from cockpit.journal.codec import CodecError
+from cockpit.journal.codec import CodecError, dumps
 from cockpit.session import Session
 
 log = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ class StreamHub:
         risk = session.risk
         if risk is None:
             return None
-        return read_risk(risk, session.state, session.clock.now_ns())
+        return read_risk(risk, session.state, session.clock.now_ns(), session.brackets)
 
     def publish_risk(self) -> None:
         """Send the risk views to every cockpit if they changed since the last send."""
@@ -197,23 +198,43 @@ class StreamHub:
         for outbox in self.outboxes:
             outbox.send(message)
 
-    def snapshot_message(self) -> list[Any]:
+    def snapshot_message(self, *, bars: bool = True) -> list[Any]:
         """The state now, at the guard's sequence number, with what the screen needs to
-        show it as the guard's own cockpit would."""
+        show it as the guard's own cockpit would (``bars=False``: all but the bars)."""
         session = self.host.session
         readout = self.readout()
         risk = session.risk
+        state = encode_state(session.state) if bars else encode_state_but_bars(session.state)
         return [
             "snapshot",
             {
                 "version": VERSION,
                 "seq": self.host.seq,
-                "state": encode_state(session.state),
+                "state": state,
                 "risk_settings": risk.settings.model_dump(mode="json") if risk else None,
                 "risk": readout_fields(readout) if readout is not None else None,
                 "account": session.broker.account_name,
             },
         ]
+
+    def snapshot_now(self) -> tuple[list[Any], dict[str, BookCopy]]:
+        """The snapshot at this moment, its bars as cheap copies still to encode (a day of
+        bars is most of a megabyte: encoded at once it held the loop for tens of ms)."""
+        return self.snapshot_message(bars=False), bar_copies(self.host.session.state)
+
+    async def snapshot_frame(self, message: list[Any], bars: dict[str, BookCopy]) -> bytes:
+        """The frame of :meth:`snapshot_now`'s snapshot, its bars encoded one timeframe
+        per turn of the loop: a flatten arriving meanwhile waits for one piece, not all.
+        The copies share nothing the fold changes, so the snapshot stays that moment's."""
+        encoded: dict[str, Any] = {}
+        for symbol, book in bars.items():
+            series: dict[str, orjson.Fragment] = {}
+            for label, one in book.series.items():
+                await asyncio.sleep(0)
+                series[label] = orjson.Fragment(dumps(one.encoded()))
+            encoded[symbol] = {"series": series, "loaded_from": book.loaded_from}
+        message[1]["state"]["bars"] = encoded
+        return pack(message)
 
     async def running(self, app: web.Application) -> AsyncIterator[None]:
         """The risk views' look every :data:`RISK_EVERY` seconds while the server runs."""
@@ -270,8 +291,9 @@ class StreamHub:
                 await outbox.wake.wait()
                 if outbox.wants_snapshot:
                     outbox.wants_snapshot = False
-                    snapshot = pack(self.snapshot_message())  # the state at the seq now:
+                    message, bars = self.snapshot_now()  # the state at the seq now:
                     taken = outbox.take()  # what was queued before it is inside it
+                    snapshot = await self.snapshot_frame(message, bars)
                     await ws.send_bytes(snapshot)
                     for message in taken:
                         if message[0] == "verdict":

@@ -40,6 +40,7 @@ from cockpit.core.events import (
     QuoteUpdated,
     Reconciled,
     RiskStateChanged,
+    TradingDayEnded,
 )
 from cockpit.core.isotime import iso_from_ns
 from cockpit.core.models import Fill, Order, Position
@@ -114,6 +115,7 @@ class View:
             ArmChanged: self._status_event,
             FlattenStarted: self._status_event,
             FlattenCompleted: self._status_event,
+            TradingDayEnded: self._daily_reset,
         }
 
     @property
@@ -364,6 +366,12 @@ class View:
             "enforcement_action", Topic.ENFORCEMENT, self.account_id, None, event.ts, data
         )
         return (message,)
+
+    def _daily_reset(self, event: TradingDayEnded) -> tuple[Message, ...]:
+        """``daily_reset``: the trading day ended at its boundary, with its net P&L (after
+        fees) and the round trips it closed; the next day's figures start at zero."""
+        data = {"day": event.day.isoformat(), "pnl": money(event.pnl), "trades": event.trades}
+        return (Message("daily_reset", Topic.ACCOUNT, self.account_id, None, event.ts, data),)
 
     def _status_event(self, event: Event) -> tuple[Message, ...]:
         return (self.status(event.ts),)

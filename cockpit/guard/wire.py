@@ -25,6 +25,8 @@ from typing import Any
 
 import orjson
 
+from cockpit.core.bracket_plan import NO_TEMPLATE
+from cockpit.core.brackets import BracketManager
 from cockpit.core.commands import Command
 from cockpit.core.engine import Verdict
 from cockpit.core.events import Event
@@ -44,8 +46,9 @@ from cockpit.risk.engine import RiskEngine
 from cockpit.risk.rules.base import Level, Reading
 from cockpit.risk.views import Banner
 
-VERSION = 1
-"""The stream's version: a cockpit refuses a guard that speaks another."""
+VERSION = 2
+"""The stream's version: a cockpit refuses a guard that speaks another (2: the readout
+carries the bracket templates)."""
 
 LATCHED_RULES = ("profit-target",)
 """Latched limits the screen asks about (arming again after the profit target)."""
@@ -69,14 +72,22 @@ class RiskReadout:
     floor_level: Level | None
     latched: tuple[str, ...]
     """Which of :data:`LATCHED_RULES` hold now."""
+    brackets: tuple[str, ...] = ()
+    """The bracket templates of the guard's ``[brackets]``, in config order (none: the
+    guard runs no bracket manager)."""
+    bracket: str = NO_TEMPLATE
+    """The active template (``none``: entries go without a bracket)."""
 
     def same_view(self, other: RiskReadout | None) -> bool:
         """Whether ``other`` shows the same (its time aside): nothing to send."""
         return other is not None and fields_of(self)[1:] == fields_of(other)[1:]
 
 
-def read_risk(risk: RiskEngine, state: State, now: int) -> RiskReadout:
-    """Read every view the screen shows, as the in-process cockpit would at ``now``."""
+def read_risk(
+    risk: RiskEngine, state: State, now: int, brackets: BracketManager | None = None
+) -> RiskReadout:
+    """Read every view the screen shows, as the in-process cockpit would at ``now``: the
+    risk engine's, and the bracket templates the footer names and `t` cycles."""
     floor = risk.max_loss_distance(state, now)
     daily = risk.daily_loss
     return RiskReadout(
@@ -91,6 +102,8 @@ def read_risk(risk: RiskEngine, state: State, now: int) -> RiskReadout:
         floor[1] if floor is not None else None,
         floor[2] if floor is not None else None,
         tuple(rule for rule in LATCHED_RULES if risk.latched(rule, now)),
+        tuple(brackets.templates) if brackets is not None else (),
+        brackets.active_name if brackets is not None else NO_TEMPLATE,
     )
 
 

@@ -27,6 +27,7 @@ from textual.widgets import Static
 from cockpit.config import ConfigError, save_theme
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.commands import (
+    ArmAgain,
     CancelAll,
     CancelOrder,
     Command,
@@ -494,9 +495,8 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
                 if reason is None:
                     self.say("still disarmed")
                     return
-                text = f"armed again after the daily profit target: {reason}"
-                self.engine.emit(Notice(self.clock.now_ns(), "info", text))
-                self._set_armed(True)
+                note = f"armed again after the daily profit target: {reason}"
+                self._set_armed(True, note)
 
             self.push_screen(ArmReasonScreen(why), answered)
             return
@@ -515,8 +515,10 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
         amount = f" of {money(target)}" if target is not None else ""
         return f"the daily profit target{amount} was reached today"
 
-    def _set_armed(self, armed: bool) -> None:
-        self.submit(SetArmed(armed=armed))
+    def _set_armed(self, armed: bool, note: str = "") -> None:
+        """Arm or disarm; a ``note`` (the typed reason) goes with the command to the
+        engine, which journals it, in this process or in the guard."""
+        self.submit(ArmAgain(armed=armed, note=note) if note else SetArmed(armed=armed))
         self._message_until = 0
         self._update_footer(self.clock.now_ns())
 

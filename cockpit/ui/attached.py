@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from textual.theme import Theme
 
+from cockpit.core.brackets import ChooseBracket
 from cockpit.core.commands import Command
 from cockpit.core.engine import Verdict
 from cockpit.guard.attached import MODE_DETAIL, AttachedSession
 from cockpit.ui.app import DRAIN_HZ, CockpitApp
-from cockpit.ui.theme import ThemeProblem
+from cockpit.ui.screens.review import ReviewScreen
+from cockpit.ui.theme import ThemeProblem, review_palette
 
+ELSEWHERE = (
+    "the guard keeps this session's journal on its own machine: cockpit review there, or R now"
+)
 DETACHED = (
     "cockpit: detached from the guard at {address}; it keeps running and enforcing your "
     "rules (cockpit guard status, cockpit guard stop)"
@@ -41,10 +46,32 @@ class AttachedApp(CockpitApp):
 
     def answered(self, command: Command, verdict: Verdict) -> None:
         """The guard's verdict on a key: shown as the in-process cockpit shows its own."""
+        if isinstance(command, ChooseBracket):
+            self._bracket_answered(command, verdict)
         if not verdict.accepted:
             self.say(f"✕ {self.denial_text(verdict)}")
         elif verdict.reason:
             self.say(verdict.reason)
+        elif isinstance(command, ChooseBracket):
+            self.say(f"bracket template: {command.name}")
+
+    def action_bracket_template(self) -> None:
+        """`t`: ask the guard's bracket manager for the next template; the footer names it
+        at once, and the guard's verdict confirms it (or takes it back)."""
+        mirror = self.attached.brackets
+        if mirror is None:
+            super().action_bracket_template()
+            return
+        name = mirror.next_name()
+        if self.submit(ChooseBracket(name=name)).accepted:
+            mirror.asked = name
+            self._update_footer(self.clock.now_ns())
+
+    def _bracket_answered(self, command: ChooseBracket, verdict: Verdict) -> None:
+        mirror = self.attached.bracket_mirror
+        if not verdict.accepted and mirror.asked == command.name:
+            mirror.asked = None
+            self._update_footer(self.clock.now_ns())
 
     def action_request_quit(self) -> None:
         """Detach: the guard, its positions and its rules go on without this screen."""
@@ -55,4 +82,34 @@ class AttachedApp(CockpitApp):
         self.exit(0, message=DETACHED.format(address=self.attached.link.address))
 
     def action_review(self) -> None:
-        self.say("the guard keeps this session's journal: cockpit review after it, or R now")
+        """The review of the guard's session so far, from its journal, read-only, when
+        the guard runs on this machine (as the in-process cockpit reviews its own)."""
+        path = self.attached.guard_journal()
+        if path is None:
+            self.say(ELSEWHERE)
+            return
+        from cockpit.journal.reader import open_journal
+        from cockpit.journal.review import review
+        from cockpit.journal.show import review_view
+
+        with open_journal(path) as recorded:
+            view = review_view(review(recorded), review_palette(self.get_css_variables()))
+        lines = self.firm_lines()
+        if lines:
+            from rich.console import Group
+            from rich.text import Text
+
+            view = Group(view, Text("\n".join(lines)))
+        self.push_screen(ReviewScreen(view, "the guard's session"))
+
+    def firm_lines(self) -> list[str]:
+        """The firm's profit target and consistency, from the journals of the account
+        the guard trades (on this machine; none for a guard elsewhere)."""
+        path = self.attached.guard_journal()
+        if self.session.settings.firm is None or path is None:
+            return []
+        from cockpit.journal.days import firm_report
+        from cockpit.journal.reader import read_header
+
+        account = read_header(path).account
+        return firm_report(self.session.settings, path.parent, account)

@@ -16,8 +16,17 @@ from cockpit.core.state import State
 from cockpit.risk.engine import RiskEngine
 
 if TYPE_CHECKING:
-    from cockpit.core.brackets import BracketManager
     from cockpit.journal.writer import JournalWriter
+
+
+class BracketChoice(Protocol):
+    """The bracket templates as the footer and `t` see them: the session's bracket
+    manager in-process, the guard's templates mirrored when attached."""
+
+    @property
+    def active_name(self) -> str: ...
+
+    def next_name(self) -> str: ...
 
 
 class Seat(Protocol):
@@ -42,7 +51,7 @@ class Seat(Protocol):
     def journal(self) -> JournalWriter | None: ...
 
     @property
-    def brackets(self) -> BracketManager | None: ...
+    def brackets(self) -> BracketChoice | None: ...
 
     @property
     def started(self) -> bool: ...

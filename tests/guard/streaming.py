@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp.test_utils import TestServer
 
@@ -52,10 +53,11 @@ class Served:
 
 @asynccontextmanager
 async def served_guard(
-    port: int | None = None, settings: Settings | None = None
+    port: int | None = None, settings: Settings | None = None, journal_dir: Path | None = None
 ) -> AsyncIterator[Served]:
-    """A started guard on a frozen paper session, its web app with /stream, listening."""
-    guard = Guard(frozen_session(settings), token=TOKEN)
+    """A started guard on a frozen paper session, its web app with /stream, listening
+    (journalled in ``journal_dir`` when given)."""
+    guard = Guard(frozen_session(settings, journal_dir=journal_dir), token=TOKEN)
     await guard.start()
     app = build_web_app(guard)
     hub = app[STREAM_HUB]

@@ -3,6 +3,7 @@ strings for prices and money, UTC ISO times, and silence about engine records.""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from cockpit.core.events import (
@@ -18,6 +19,7 @@ from cockpit.core.events import (
     QuoteUpdated,
     RiskDecision,
     RiskStateChanged,
+    TradingDayEnded,
 )
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Account, Fill, Order, OrderStatus, OrderType, Position, Side
@@ -115,6 +117,16 @@ def test_risk_lockout_and_enforcement_events_keep_the_trader_tools_names() -> No
     )
     enforced = EnforcementTaken(START_NS, "daily-loss", "flatten", "limit reached")
     assert fold(state, v, enforced)[0][:2] == ("enforcement_action", Topic.ENFORCEMENT)
+
+
+def test_the_end_of_a_trading_day_is_a_daily_reset_on_the_account_topic() -> None:
+    """TradingDayEnded becomes ``daily_reset`` (topic account): the day, its net P&L as an
+    exact string with cents, and its round trips."""
+    state, v = view()
+    event = TradingDayEnded(START_NS, date(2026, 10, 14), Decimal("-56.2"), 3)
+    [(kind, topic, symbol, data)] = fold(state, v, event)
+    assert (kind, topic, symbol) == ("daily_reset", Topic.ACCOUNT, None)
+    assert data == {"day": "2026-10-14", "pnl": "-56.20", "trades": 3}
 
 
 def test_engine_records_say_nothing() -> None:

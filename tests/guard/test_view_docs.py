@@ -9,8 +9,10 @@ from typing import Any
 
 import orjson
 
+from cockpit.core.clock import NS_PER_SECOND, FakeClock
 from cockpit.core.commands import PlaceOrder
 from cockpit.core.models import Side
+from cockpit.core.tradingday import trading_day_end
 from cockpit.guard.schema import MESSAGE_DATA, ClientMessage, Envelope
 from tests.guard.api_support import receive, running_api
 
@@ -23,8 +25,8 @@ def documented() -> dict[str, dict[str, Any]]:
 
 
 async def real_messages() -> dict[str, dict[str, Any]]:
-    """One real message of every type, from a guard taken through a trading morning: a
-    subscription, commands, a refusal, a bad topic, a lockout and its end."""
+    """One real message of every type, from a guard taken through a trading day: a
+    subscription, commands, a refusal, a bad topic, a lockout and its end, the day's end."""
     seen: dict[str, dict[str, Any]] = {}
     async with running_api() as api:
         guard = api.guard
@@ -65,6 +67,13 @@ async def real_messages() -> dict[str, dict[str, Any]]:
         await take("lockout_cleared")
         await send("unsubscribe", {"topics": ["quotes"]}, "u1")
         await take("unsubscribed")
+        clock = guard.session.clock
+        assert isinstance(clock, FakeClock)
+        # The day ends: the clock passes 17:00 CT and the guard ticks, as it does live. The
+        # market is not played up to it (seven hours of quotes take minutes).
+        clock.set(trading_day_end(clock.now_ns()) + NS_PER_SECOND)
+        guard.tick()
+        await take("daily_reset")
     return seen
 
 
