@@ -61,6 +61,7 @@ from cockpit.core.events import (
 from cockpit.core.instruments import OffTickGrid
 from cockpit.core.models import OrderRequest, OrderStatus
 from cockpit.core.moves import crossing
+from cockpit.core.sends import CallOpened, CallReturned
 from cockpit.core.state import State
 from cockpit.core.validation import Denial, Why, trading_denial, validate_order
 
@@ -403,7 +404,9 @@ class Engine:
                 log.exception("broker call %s failed", label)
                 self._failed(label, f"{type(exc).__name__}: {exc}")
 
-        task = asyncio.get_running_loop().create_task(guarded())
+        self.recorder.record_event(self.now(), CallOpened(self.now(), label), False)
+        task = asyncio.get_running_loop().create_task(guarded())  # eager: runs up to here
+        self.recorder.record_event(self.now(), CallReturned(self.now(), label), False)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task

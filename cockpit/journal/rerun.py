@@ -103,6 +103,9 @@ class ReplayEngine(Engine):
         )
         self.replaying = False
         """True only while the replay feeds the engine; anything else is a trader's key."""
+        self.answers: Callable[[str], None] | None = None
+        """Plays the recorded answers of the broker call being dropped, inside it: what
+        the broker said before the call first gave control back (see core/sends.py)."""
 
     def submit(self, command: Command) -> Verdict:
         if not self.replaying:
@@ -126,10 +129,14 @@ class ReplayEngine(Engine):
         self.state.apply(Notice(self.clock.now_ns(), "warn", f"{label}: {NOT_SENT}"))
 
     def _spawn(self, coro: Coroutine[Any, Any, None], label: str) -> Any:
-        """Drop the broker call. A flatten's own record stays "running" until the
-        recording says it completed (:meth:`echo`), so a second flatten press meets a
-        running one exactly when it did live."""
+        """Drop the broker call, and play what the recording says happened inside it
+        (on eager tasks a quick broker answers before the command returns), so watchers
+        decide on the state they decided on live. A flatten's own record stays "running"
+        until the recording says it completed (:meth:`echo`), so a second flatten press
+        meets a running one exactly when it did live."""
         coro.close()
+        if self.answers is not None:
+            self.answers(label)
         return Held()
 
     def echo(self, event: Event) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.simulation import (
+    Close,
     Exit,
     Flatten,
     Lockout,
@@ -106,6 +107,37 @@ REPRODUCTIONS: dict[str, tuple[int, str, dict[int, Any]]] = {
             16: Place(symbol="M2K", side="sell", kind="join-bid", size=1, ticks=11),
             17: Wait(seconds=5.61),
             22: Place(symbol="M2K", side="buy", kind="market", size=1, ticks=0),
+        },
+    ),
+    "bracket-replay-nesting-62": (
+        62,
+        "eager",
+        {
+            19: Place(symbol="RTY", side="buy", kind="join-ask", size=1, ticks=1),
+            55: Flatten(presses=1, gap=3),
+            57: Wait(seconds=0.366),
+            58: Place(symbol="RTY", side="sell", kind="market", size=1),
+            61: Flatten(presses=2, gap=0),
+            63: Wait(seconds=4.63),
+            64: Place(symbol="M2K", side="buy", kind="market", size=2),
+            67: Place(symbol="M2K", side="sell", kind="market", size=1),
+            68: Wait(seconds=0.955),
+        },
+    ),
+    # Found while fixing the one above: a cancel joining one already on its way makes no
+    # broker call, and the replay must not take the next call's answers for its own.
+    "replay-joined-cancel-takes-next-call": (
+        62,
+        "eager",
+        {
+            19: Place(symbol="RTY", side="buy", kind="join-ask", size=1, ticks=1),
+            55: Flatten(presses=1, gap=3),
+            57: Wait(seconds=0.366),
+            58: Place(symbol="RTY", side="sell", kind="market", size=1),
+            63: Wait(seconds=4.63),
+            64: Place(symbol="M2K", side="buy", kind="market", size=2),
+            65: Close(symbol="RTY"),
+            67: Place(symbol="M2K", side="sell", kind="market", size=1),
         },
     ),
     "contract-limit-replay-after-legs": (
