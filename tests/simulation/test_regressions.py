@@ -17,6 +17,7 @@ from tests.simulation import (
     Exit,
     Flatten,
     Lockout,
+    Nudge,
     Outage,
     Place,
     Restart,
@@ -147,6 +148,18 @@ REPRODUCTIONS: dict[str, tuple[int, str, dict[int, Any]]] = {
             21: Place(symbol="RTY", side="sell", kind="limit", size=2, ticks=12),
             30: Wait(seconds=0.455),
             38: Place(symbol="RTY", side="buy", kind="market", size=1, ticks=0),
+        },
+    ),
+    # Found with --order-keys: the limits' own count took a moved bracket leg for a new
+    # order outside its OCO pair (the simulation's harness, not the cockpit).
+    "moved-leg-counted-outside-its-pair": (
+        11,
+        "eager",
+        {
+            47: Place(symbol="RTY", side="buy", kind="limit", size=2, ticks=11),
+            52: Place(symbol="RTY", side="sell", kind="limit", size=1, ticks=-1),
+            55: Restart(),
+            58: Nudge(pick=1, ticks=-1),
         },
     ),
     "replay-misorders-lockout": (
