@@ -233,7 +233,7 @@ class Engine:
             self._fold_at(recv, event, inbound)
         finally:
             self._moment = outer
-            self._left()
+            self._left(recv)
 
     def _fold_at(self, recv: int, event: Event, inbound: bool) -> None:
         if type(event) in _MARKET_EVENTS:
@@ -294,14 +294,19 @@ class Engine:
         finally:
             self._moment = outer
             self.sending -= 1
-            self._left()
+            self._left(now)
 
-    def _left(self) -> None:
-        """A fold or a command ended; after the outermost, the hooks of ``settled`` run."""
+    def _left(self, moment: int) -> None:
+        """A fold or a command ended; after the outermost, the hooks of ``settled`` run,
+        still in its moment: what they decide carries its stamp, on a moving clock too."""
         self._depth -= 1
         if not self._depth:
-            for hook in self.settled:
-                hook()
+            outer, self._moment = self._moment, moment
+            try:
+                for hook in self.settled:
+                    hook()
+            finally:
+                self._moment = outer
 
     def _submit_at(self, now: int, command: Command) -> Verdict:
         self.recorder.record_command(now, command)
