@@ -61,7 +61,7 @@ from cockpit.core.events import (
 from cockpit.core.instruments import OffTickGrid
 from cockpit.core.models import OrderRequest, OrderStatus
 from cockpit.core.moves import crossing
-from cockpit.core.sends import CallOpened, CallReturned
+from cockpit.core.sends import CallEnded, CallOpened, CallReturned
 from cockpit.core.state import State
 from cockpit.core.validation import Denial, Why, trading_denial, validate_order
 
@@ -197,6 +197,8 @@ class Engine:
         """Commands being judged and sent, one inside another (a watcher answering a
         broker report made inside a send, on eager tasks)."""
         self._depth = 0
+        self._calls = 0
+        """Broker calls made so far (their marks in the journal, core/sends.py)."""
         self.settled: list[Callable[[], None]] = []
         """Called when the outermost fold or command ends (the bracket manager sends
         then what it decided inside another's command; see core/brackets.py)."""
@@ -398,6 +400,9 @@ class Engine:
         return None
 
     def _spawn(self, coro: Coroutine[Any, Any, None], label: str) -> asyncio.Task[None]:
+        self._calls += 1
+        call = self._calls
+
         async def guarded() -> None:
             try:
                 await coro
@@ -408,8 +413,10 @@ class Engine:
             except Exception as exc:  # a bug or a transport fault must never kill the loop
                 log.exception("broker call %s failed", label)
                 self._failed(label, f"{type(exc).__name__}: {exc}")
+            finally:  # the task is done the instant this returns: replay keeps the instant
+                self.recorder.record_event(self.now(), CallEnded(self.now(), label, call), False)
 
-        self.recorder.record_event(self.now(), CallOpened(self.now(), label), False)
+        self.recorder.record_event(self.now(), CallOpened(self.now(), label, call), False)
         task = asyncio.get_running_loop().create_task(guarded())  # eager: runs up to here
         self.recorder.record_event(self.now(), CallReturned(self.now(), label), False)
         self._tasks.add(task)

@@ -9,6 +9,8 @@ re-judged command, or it may decide differently. The engine records a
 :class:`CallOpened` before a broker call starts and a :class:`CallReturned` when the call
 first suspends or ends; everything recorded between the two happened inside the call,
 and the replay plays it inside the command it re-judges (:mod:`cockpit.journal.replay`).
+A :class:`CallEnded` marks where the call finished: until then it is "on its way" (a
+second close of the symbol joins it, a reverse waits for it), in the replay too.
 
 The marks are recorded only: never folded into the state, never shown to a watcher.
 """
@@ -25,6 +27,8 @@ class CallOpened(Event):
     """A broker call starts here, inside the command or fold that made it."""
 
     label: str
+    call: int
+    """The call's number in its session (its :class:`CallEnded` has the same)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,4 +38,12 @@ class CallReturned(Event):
     label: str
 
 
-CALL_MARKS: tuple[type[Event], ...] = (CallOpened, CallReturned)
+@dataclass(frozen=True, slots=True)
+class CallEnded(Event):
+    """Broker call number ``call`` is over (answered, failed or given up)."""
+
+    label: str
+    call: int
+
+
+CALL_MARKS: tuple[type[Event], ...] = (CallOpened, CallReturned, CallEnded)

@@ -25,7 +25,7 @@ from cockpit.brokers.replay import ReplayBroker
 from cockpit.core.clock import FakeClock, exchange_time
 from cockpit.core.commands import Command
 from cockpit.core.events import Event
-from cockpit.core.sends import CALL_MARKS, CallOpened, CallReturned
+from cockpit.core.sends import CALL_MARKS, CallEnded, CallOpened, CallReturned
 from cockpit.core.state import State
 from cockpit.journal.codec import CodecError
 from cockpit.journal.format import FrameFlag, RecordKind
@@ -292,7 +292,9 @@ class Replayer:
         self.clock.set(t)
         engine = self.engine
         if type(item) in CALL_MARKS:
-            return  # the mark of a call the replay did not make (it decided otherwise)
+            if type(item) is CallEnded:
+                engine.open_calls.discard(item.call)
+            return  # the other marks are read where the replay makes the call
         if kind == _IN:
             engine.on_event(item)
         elif kind == _OUT:
@@ -312,7 +314,7 @@ class Replayer:
         elif kind == _TICK and self.rerun:
             engine.tick()
 
-    def _answers(self, label: str) -> None:
+    def _answers(self, label: str) -> int | None:
         """Play, inside the command being re-judged, what happened inside its broker call.
 
         The replayed engine just dropped the broker call ``label``. Live, the engine
@@ -321,7 +323,8 @@ class Replayer:
         command returned, with all the watchers decided on them. The records before the
         opening mark are decisions this command took before making the call (the replay
         has just taken them again). A journal without marks (written before them) keeps
-        the answers where they are.
+        the answers where they are. Returns the call's recorded number: it is on its way
+        until the walk passes its end mark.
         """
         journal = self.journal
         opening = self.position
@@ -329,20 +332,26 @@ class Replayer:
             record = journal.record(opening)
             if type(record.item) is CallOpened:
                 if record.item.label != label:
-                    return  # another call's: this one gave no answers inside (or was joined)
+                    return None  # another call's: this one made no call (it was joined)
                 break
             if not self._decided_here(record):
-                return
+                return None
             opening += 1
         else:
-            return
-        while self.position <= opening:
+            return None
+        while self.position < opening:
             self._play_at(self.position)
+        opened = journal.record(opening).item
+        assert isinstance(opened, CallOpened)
+        call = opened.call
+        self.engine.open_calls.add(call)
+        self.position = opening + 1
         while self.position < journal.count and self.error is None:
             if type(journal.record(self.position).item) is CallReturned:
                 self.position += 1
-                return
+                break
             self._play_at(self.position)
+        return call
 
     def _play_at(self, position: int) -> None:
         record = self.journal.record(position)

@@ -17,7 +17,7 @@ import pytest
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.engine import Engine
 from cockpit.core.events import Notice
-from cockpit.core.sends import CallOpened, CallReturned
+from cockpit.core.sends import CallEnded, CallOpened, CallReturned
 from cockpit.journal.format import RecordKind
 from cockpit.journal.reader import open_journal
 from cockpit.journal.replay import Replayer
@@ -64,14 +64,16 @@ def test_the_replay_reaches_the_decisions_taken_after_answers_inside_a_send(
 
 
 def test_every_broker_call_is_marked_where_it_opened_and_returned(journal_path: Path) -> None:
-    """Each call's marks pair up, the answers of a quick broker sit between them on eager
-    tasks only, and no mark is ever folded into the state (it is recorded, not an event)."""
+    """Each call's marks pair up and each call ends once; the answers of a quick broker sit
+    between its opening and return marks on eager tasks only."""
     with open_journal(journal_path) as journal:
         records = list(journal)
     opened = [r for r in records if isinstance(r.item, CallOpened)]
     returned = [r for r in records if isinstance(r.item, CallReturned)]
+    ended = [r.item.call for r in records if isinstance(r.item, CallEnded)]
     assert opened
     assert len(opened) == len(returned)
+    assert sorted(ended) == [r.item.call for r in opened]  # each call ends, once
     assert all(r.kind is RecordKind.OUT for r in opened + returned)
     depth, answered_inside = 0, 0
     for record in records:

@@ -21,6 +21,7 @@ from tests.simulation import (
     Outage,
     Place,
     Restart,
+    Reverse,
     Wait,
     run_seed,
 )
@@ -160,6 +161,18 @@ REPRODUCTIONS: dict[str, tuple[int, str, dict[int, Any]]] = {
             52: Place(symbol="RTY", side="sell", kind="limit", size=1, ticks=-1),
             55: Restart(),
             58: Nudge(pick=1, ticks=-1),
+        },
+    ),
+    # Found with --order-keys: a reverse denied live because a close of the symbol was on
+    # its way; the replay took every broker call for over at once and let it through.
+    "replay-call-on-its-way": (
+        59,
+        "eager",
+        {
+            96: Place(symbol="RTY", side="sell", kind="join-bid", size=2, ticks=-2),
+            105: Wait(seconds=2.21),
+            109: Close(symbol="RTY"),
+            113: Reverse(symbol="RTY"),
         },
     ),
     "replay-misorders-lockout": (
