@@ -291,16 +291,31 @@ class ReplaySession:
         journal = self.journal
         here = self.replayer.position
         if backward:
-            found = journal.find(flag, matches, here, backward=True)
-            if found is not None and self._landing(found) >= here:
-                found = journal.find(flag, matches, found, backward=True)
+            found = self._back_to(flag, matches, here)
         else:
             found = journal.find(flag, matches, here)
+            if found is not None:
+                self.replayer.go_to(self._landing(found))
         if found is None:
             return None
-        self.replayer.go_to(self._landing(found))
         self._anchor()
         return journal.record(found)
+
+    def _back_to(self, flag: FrameFlag, matches: Callable[[Record], bool], here: int) -> int | None:
+        """Go to the latest match the replay lands before ``here``. A fill answered inside
+        the command that sent it lands after that command (the replay plays a broker
+        call's answers with it), maybe where it already stands: then the one before."""
+        journal, replayer = self.journal, self.replayer
+        start = here
+        while (found := journal.find(flag, matches, start, backward=True)) is not None:
+            if self._landing(found) < here:
+                replayer.go_to(self._landing(found))
+                if replayer.position < here:
+                    return found
+            start = found
+        if replayer.position != here:
+            replayer.go_to(here)
+        return None
 
     def next_fill(self) -> Record | None:
         return self.jump("fill")

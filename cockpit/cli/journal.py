@@ -385,11 +385,12 @@ def headless_replay(session: ReplaySession) -> int:
 
 
 def _decisions(journal_file: Journal) -> int:
+    from cockpit.core.sends import CALL_MARKS
     from cockpit.journal.format import RecordKind
     from cockpit.journal.rerun import ECHOED
 
     return sum(
         1
         for record in journal_file
-        if record.kind is RecordKind.OUT and not isinstance(record.item, ECHOED)
+        if record.kind is RecordKind.OUT and not isinstance(record.item, (*ECHOED, *CALL_MARKS))
     )

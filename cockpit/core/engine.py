@@ -62,6 +62,7 @@ from cockpit.core.events import (
 from cockpit.core.instruments import OffTickGrid
 from cockpit.core.models import OrderRequest, OrderStatus
 from cockpit.core.moves import crossing
+from cockpit.core.sends import CallEnded, CallOpened, CallReturned
 from cockpit.core.state import State
 from cockpit.core.validation import Denial, Why, trading_denial, validate_order
 
@@ -197,6 +198,8 @@ class Engine:
         """Commands being judged and sent, one inside another (a watcher answering a
         broker report made inside a send, on eager tasks)."""
         self._depth = 0
+        self._calls = 0
+        """Broker calls made so far (their marks in the journal, core/sends.py)."""
         self.settled: list[Callable[[], None]] = []
         """Called when the outermost fold or command ends (the bracket manager sends
         then what it decided inside another's command; see core/brackets.py)."""
@@ -233,7 +236,7 @@ class Engine:
             self._fold_at(recv, event, inbound)
         finally:
             self._moment = outer
-            self._left()
+            self._left(recv)
 
     def _fold_at(self, recv: int, event: Event, inbound: bool) -> None:
         if type(event) in _MARKET_EVENTS:
@@ -294,14 +297,19 @@ class Engine:
         finally:
             self._moment = outer
             self.sending -= 1
-            self._left()
+            self._left(now)
 
-    def _left(self) -> None:
-        """A fold or a command ended; after the outermost, the hooks of ``settled`` run."""
+    def _left(self, moment: int) -> None:
+        """A fold or a command ended; after the outermost, the hooks of ``settled`` run,
+        still in its moment: what they decide carries its stamp, on a moving clock too."""
         self._depth -= 1
         if not self._depth:
-            for hook in self.settled:
-                hook()
+            outer, self._moment = self._moment, moment
+            try:
+                for hook in self.settled:
+                    hook()
+            finally:
+                self._moment = outer
 
     def _submit_at(self, now: int, command: Command) -> Verdict:
         self.recorder.record_command(now, command)
@@ -395,6 +403,9 @@ class Engine:
         return None
 
     def _spawn(self, coro: Coroutine[Any, Any, None], label: str) -> asyncio.Task[None]:
+        self._calls += 1
+        call = self._calls
+
         async def guarded() -> None:
             try:
                 await coro
@@ -405,8 +416,12 @@ class Engine:
             except Exception as exc:  # a bug or a transport fault must never kill the loop
                 log.exception("broker call %s failed", label)
                 self._failed(label, f"{type(exc).__name__}: {exc}")
+            finally:  # the task is done the instant this returns: replay keeps the instant
+                self.recorder.record_event(self.now(), CallEnded(self.now(), label, call), False)
 
-        task = asyncio.get_running_loop().create_task(guarded())
+        self.recorder.record_event(self.now(), CallOpened(self.now(), label, call), False)
+        task = asyncio.get_running_loop().create_task(guarded())  # eager: runs up to here
+        self.recorder.record_event(self.now(), CallReturned(self.now(), label), False)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task

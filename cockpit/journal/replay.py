@@ -25,6 +25,7 @@ from cockpit.brokers.replay import ReplayBroker
 from cockpit.core.clock import FakeClock, exchange_time
 from cockpit.core.commands import Command
 from cockpit.core.events import Event
+from cockpit.core.sends import CALL_MARKS, CallEnded, CallOpened, CallReturned
 from cockpit.core.state import State
 from cockpit.journal.codec import CodecError
 from cockpit.journal.format import FrameFlag, RecordKind
@@ -143,8 +144,8 @@ class Replayer:
         if self._checkpoints and self._checkpoints[-1][0] >= self.position:
             return
         engine = self.engine
-        listeners, broker = engine.listeners, engine.broker
-        engine.listeners, engine.broker = [], None
+        listeners, broker, answers = engine.listeners, engine.broker, engine.answers
+        engine.listeners, engine.broker, engine.answers = [], None, None
         try:
             blob = pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
@@ -152,7 +153,7 @@ class Replayer:
             self._checkpointing = False
             return
         finally:
-            engine.listeners, engine.broker = listeners, broker
+            engine.listeners, engine.broker, engine.answers = listeners, broker, answers
         self._checkpoints.append((self.position, len(self.mismatches), blob))
 
     def _restore(self, position: int) -> None:
@@ -253,58 +254,120 @@ class Replayer:
 
     def _apply(self, stop: int, until_ns: int | None = None) -> int:
         journal = self.journal
-        start = position = self.position
+        start = self.position
         engine = self.engine
-        clock = self.clock
-        rerun = self.rerun
-        echoed = self.echoed
-        derived_origins = self.derived_origins
         engine.replaying = True
+        engine.answers = self._answers
         try:
-            while position < stop and self.error is None:
-                index = journal.frame_of(position)
+            while self.position < stop and self.error is None:
+                index = journal.frame_of(self.position)
                 frame = journal.frames[index]
                 kinds, times, items = journal.block(index)
                 hi = min(frame.count, stop - frame.start)
-                for offset in range(position - frame.start, hi):
+                offset = self.position - frame.start
+                while offset < hi:
                     t = times[offset]
                     if until_ns is not None and t > until_ns:
-                        return position - start
-                    clock.set(t)
-                    kind = kinds[offset]
-                    item = items[offset]
-                    if kind == _IN:
-                        engine.on_event(item)
-                    elif kind == _OUT:
-                        if isinstance(item, echoed):
-                            engine.echo(item)
-                        elif rerun:
-                            self._expect(position, t, item, kind)
-                        else:
-                            engine.emit(item)
-                    elif kind == _COMMAND:
-                        if not rerun:
-                            pass
-                        elif item.origin in derived_origins:
-                            self._expect(position, t, item, kind)
-                        else:
-                            engine.submit(item)
-                    elif kind == _TICK and rerun:
-                        engine.tick()
-                    position += 1
-                    self.position = position
-                since = position - (self._checkpoints[-1][0] if self._checkpoints else 0)
+                        return self.position - start
+                    self._play(self.position, kinds[offset], t, items[offset])
+                    offset = self.position - frame.start  # a call's answers may have moved it
+                since = self.position - (self._checkpoints[-1][0] if self._checkpoints else 0)
                 if since >= self.checkpoint_every:
                     if self.defer_checkpoints and since < 2 * self.checkpoint_every:
                         self.checkpoint_due = True
                     else:
                         self._snapshot()
         except CodecError as exc:
-            self.error = f"record {position:,} cannot be read: {exc}"
+            self.error = f"record {self.position:,} cannot be read: {exc}"
             log.warning("replay stopped: %s", self.error)
         finally:
             engine.replaying = False
-        return position - start
+            engine.answers = None
+        return self.position - start
+
+    def _play(self, position: int, kind: int, t: int, item: Any) -> None:
+        """Apply one record (the walk moves past it first: a command it re-submits may
+        play the records of its broker call, which follow it)."""
+        self.position = position + 1
+        self.clock.set(t)
+        engine = self.engine
+        if type(item) in CALL_MARKS:
+            if type(item) is CallEnded:
+                engine.open_calls.discard(item.call)
+            return  # the other marks are read where the replay makes the call
+        if kind == _IN:
+            engine.on_event(item)
+        elif kind == _OUT:
+            if isinstance(item, self.echoed):
+                engine.echo(item)
+            elif self.rerun:
+                self._expect(position, t, item, kind)
+            else:
+                engine.emit(item)
+        elif kind == _COMMAND:
+            if not self.rerun:
+                pass
+            elif item.origin in self.derived_origins:
+                self._expect(position, t, item, kind)
+            else:
+                engine.submit(item)
+        elif kind == _TICK and self.rerun:
+            engine.tick()
+
+    def _answers(self, label: str) -> int | None:
+        """Play, inside the command being re-judged, what happened inside its broker call.
+
+        The replayed engine just dropped the broker call ``label``. Live, the engine
+        marked where the call started and where it first gave control back
+        (core/sends.py); the records between are the broker's answers folded before the
+        command returned, with all the watchers decided on them. The records before the
+        opening mark are decisions this command took before making the call (the replay
+        has just taken them again). A journal without marks (written before them) keeps
+        the answers where they are. Returns the call's recorded number: it is on its way
+        until the walk passes its end mark.
+        """
+        journal = self.journal
+        opening = self.position
+        while opening < journal.count:
+            record = journal.record(opening)
+            if type(record.item) is CallOpened:
+                if record.item.label != label:
+                    return None  # another call's: this one made no call (it was joined)
+                break
+            if not self._decided_here(record):
+                return None
+            opening += 1
+        else:
+            return None
+        while self.position < opening:
+            self._play_at(self.position)
+        opened = journal.record(opening).item
+        assert isinstance(opened, CallOpened)
+        call = opened.call
+        self.engine.open_calls.add(call)
+        self.position = opening + 1
+        while self.position < journal.count and self.error is None:
+            if type(journal.record(self.position).item) is CallReturned:
+                self.position += 1
+                break
+            self._play_at(self.position)
+        return call
+
+    def _play_at(self, position: int) -> None:
+        record = self.journal.record(position)
+        self._play(position, record.kind, record.ns, record.item)
+
+    def _decided_here(self, record: Record) -> bool:
+        """A decision the replayed engine has just taken again (never a broker's fact, a
+        trader's key, or a decision still to come: a call joining one on its way opens
+        nothing, and the next mark is another call's)."""
+        item = record.item
+        if record.kind == _OUT:
+            if isinstance(item, self.echoed) or type(item) in CALL_MARKS:
+                return False
+        elif record.kind != _COMMAND or item.origin not in self.derived_origins:
+            return False
+        return any(ns == record.ns and got == item for ns, got in self.derived.pending)
 
     def _expect(self, position: int, ns: int, item: Any, kind: int) -> None:
         """Match a recorded decision against what the replayed engine decided."""

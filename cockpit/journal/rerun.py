@@ -45,12 +45,21 @@ def no_rules(engine: Engine, settings: Mapping[str, Any]) -> None:
 
 
 class Held:
-    """Stands in for a broker task that replay never runs: already over."""
+    """Stands in for a broker task that replay never runs: on its way until the recording
+    says it ended (a journal without call marks: already over)."""
 
-    __slots__ = ()
+    __slots__ = ("_call", "_open")
+
+    def __init__(self, open_calls: set[int] | None = None, call: int | None = None) -> None:
+        self._open = open_calls
+        self._call = call
 
     def done(self) -> bool:
-        return True
+        return self._open is None or self._call not in self._open
+
+    def add_done_callback(self, callback: Callable[[Any], object]) -> None:
+        """Nothing to call back: a finished call's note is ignored wherever it is read."""
+        return None
 
     def __await__(self) -> Generator[None, None, None]:
         yield from ()
@@ -103,6 +112,11 @@ class ReplayEngine(Engine):
         )
         self.replaying = False
         """True only while the replay feeds the engine; anything else is a trader's key."""
+        self.open_calls: set[int] = set()
+        """Recorded broker calls on their way: opened, not yet ended."""
+        self.answers: Callable[[str], int | None] | None = None
+        """Plays the recorded answers of the broker call being dropped, inside it: what
+        the broker said before the call first gave control back (see core/sends.py)."""
 
     def submit(self, command: Command) -> Verdict:
         if not self.replaying:
@@ -126,11 +140,14 @@ class ReplayEngine(Engine):
         self.state.apply(Notice(self.clock.now_ns(), "warn", f"{label}: {NOT_SENT}"))
 
     def _spawn(self, coro: Coroutine[Any, Any, None], label: str) -> Any:
-        """Drop the broker call. A flatten's own record stays "running" until the
-        recording says it completed (:meth:`echo`), so a second flatten press meets a
-        running one exactly when it did live."""
+        """Drop the broker call, and play what the recording says happened inside it
+        (on eager tasks a quick broker answers before the command returns), so watchers
+        decide on the state they decided on live. A flatten's own record stays "running"
+        until the recording says it completed (:meth:`echo`), so a second flatten press
+        meets a running one exactly when it did live."""
         coro.close()
-        return Held()
+        call = self.answers(label) if self.answers is not None else None
+        return Held(self.open_calls, call)
 
     def echo(self, event: Event) -> None:
         """A recorded conclusion of a broker call, delivered when it happened live."""

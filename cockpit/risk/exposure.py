@@ -5,10 +5,16 @@ and in-flight buy filled, and the *short exposure* likewise for sells. A contrac
 holds when both stay within it, so two quick presses or a resting order cannot slip
 past it. An order that only reduces the open position (``State.reduces``) is never counted against
 anyone.
+
+A bracket's stop and targets protecting one position are one-cancels-other: one side
+filling cancels the other, so together they can take out no more than the larger of the
+two. They count once, as that larger side, never as their sum (which would show a
+bracketed position twice as exposed on the exit side).
 """
 
 from __future__ import annotations
 
+from cockpit.core.bracket_legs import STOP, leg_of
 from cockpit.core.models import Order, OrderRequest, OrderType, Side
 from cockpit.core.state import State
 from cockpit.risk.tally import Tally
@@ -28,29 +34,55 @@ def side_exposure(
     working order (the one a modify replaces).
     """
     held = state.position_size(symbol)
-    buys = sells = 0
+    sides = Sides()
     book = tally.working.get(symbol)
     if book:
         for order in book.values():
-            if order.id == without:
-                continue
-            if order.side is Side.BUY:
-                buys += order.remaining
-            else:
-                sells += order.remaining
+            if order.id != without:
+                sides.count(order.side, order.remaining, order.tag)
     if state.pending:
         for request in state.pending.values():
             if request.symbol == symbol:
-                if request.side is Side.BUY:
-                    buys += request.size
-                else:
-                    sells += request.size
+                sides.count(request.side, request.size, request.tag)
     if add is not None:
-        if add.side is Side.BUY:
-            buys += add.size
-        else:
-            sells += add.size
+        sides.count(add.side, add.size, add.tag)
+    buys, sells = sides.totals()
     return max(0, held + buys), max(0, sells - held)
+
+
+class Sides:
+    """Contracts that could fill on each side, a bracket's OCO legs counted once."""
+
+    __slots__ = ("_oco", "buys", "sells")
+
+    def __init__(self) -> None:
+        self.buys = 0
+        self.sells = 0
+        self._oco: dict[tuple[Side, str], list[int]] | None = None
+        """(side, entry tag) -> [stop contracts, target contracts] of bracket legs."""
+
+    def count(self, side: Side, size: int, tag: str | None) -> None:
+        leg = leg_of(tag)
+        if leg is None:
+            if side is Side.BUY:
+                self.buys += size
+            else:
+                self.sells += size
+            return
+        if self._oco is None:
+            self._oco = {}
+        legs = self._oco.setdefault((side, leg[0]), [0, 0])
+        legs[0 if leg[1] == STOP else 1] += size
+
+    def totals(self) -> tuple[int, int]:
+        """(buys, sells), each OCO pair as its larger side."""
+        buys, sells = self.buys, self.sells
+        for (side, _entry), (stop, targets) in (self._oco or {}).items():
+            if side is Side.BUY:
+                buys += max(stop, targets)
+            else:
+                sells += max(stop, targets)
+        return buys, sells
 
 
 def exposure(

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cockpit.bracket_config import BracketSettings
 from cockpit.config import Settings, UiSettings
 from cockpit.core import loop as cockpit_loop
-from cockpit.core.commands import PlaceOrder, SetArmed
+from cockpit.core.commands import FlattenAll, PlaceOrder, SetArmed
 from cockpit.core.models import Side
 from cockpit.journal.reader import open_journal
 from cockpit.journal.replay import Replayer
@@ -69,4 +70,44 @@ def test_replay_reproduces_decisions_made_on_a_moving_clock(tmp_path: Path) -> N
     """Denials, submissions and risk decisions recorded on a ticking clock replay exactly."""
     path = cockpit_loop.run(record(tmp_path))
     with open_journal(path) as journal:
+        assert Replayer(journal, install=install_risk).verify() == []
+
+
+async def record_bracketed(folder: Path) -> Path:
+    clock = TickingClock(START_NS)
+    brackets = BracketSettings.model_validate(
+        {"active": "scalp", "scalp": {"stop": 8, "target": 16}}
+    )
+    settings = Settings(ui=UiSettings(watchlist=["MNQ"]), brackets=brackets)
+    session = build_session(
+        settings, clock=clock, pump=False, journal_dir=folder / "j", risk_state_dir=folder / "s"
+    )
+    await session.start()
+    broker, engine = session.broker, session.engine
+
+    async def go(seconds: float) -> None:
+        clock.advance(seconds)
+        broker.step(clock.now_ns())  # type: ignore[attr-defined]
+        engine.tick()
+        await engine.drain()
+
+    await go(2)
+    await engine.execute(SetArmed(armed=True))
+    await engine.execute(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1))
+    await go(3)
+    await engine.execute(FlattenAll())
+    await go(3)
+    await session.stop()
+    assert session.journal is not None
+    assert session.journal.path is not None
+    return session.journal.path
+
+
+def test_bracket_decisions_on_a_moving_clock_replay_exactly(tmp_path: Path) -> None:
+    """The bracket manager's legs and notices (said once the broker's answers are all in)
+    carry the moment they were decided in, live and in the replay, on a ticking clock."""
+    path = cockpit_loop.run(record_bracketed(tmp_path))
+    with open_journal(path) as journal:
+        legs = [r for r in journal if isinstance(r.item, PlaceOrder) and r.item.origin == "bracket"]
+        assert len(legs) == 2
         assert Replayer(journal, install=install_risk).verify() == []

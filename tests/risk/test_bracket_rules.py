@@ -90,13 +90,17 @@ async def test_bracket_targets_pass_a_lockout_as_exits() -> None:
 
 
 async def test_contract_limit_enforcement_never_cancels_a_brackets_stop() -> None:
-    """A buy stop for 3 from elsewhere at a 3-contract limit, then short 1 under a bracket:
-    its legs take the long side over the limit; enforcement cancels the outside order,
-    never the bracket's stop or target (the newest)."""
+    """A buy stop for 3 from elsewhere at a 3-contract limit, then short 1 under a bracket
+    (its OCO legs count once, so the long side stays at 3), then a buy for 1 from elsewhere
+    takes it over: enforcement cancels an outside order, never the bracket's stop or target."""
     desk = await bracket_desk(SCALP, risk={"contract_limit": {"contracts": 3}})
     outside = await desk.external(
         "MNQ", Side.BUY, 3, type=OrderType.STOP, stop=desk.bid("MNQ") + 40
     )
     await desk.sell("MNQ", 1)
     assert set(desk.legs()) == {"SL", "TP1"}
-    assert desk.state.orders[outside].status.is_terminal
+    assert not desk.state.orders[outside].status.is_terminal
+    more = await desk.external("MNQ", Side.BUY, 1, type=OrderType.LIMIT, limit=desk.bid("MNQ") - 40)
+    assert set(desk.legs()) == {"SL", "TP1"}
+    cancelled = [o for o in (outside, more) if desk.state.orders[o].status.is_terminal]
+    assert cancelled

@@ -25,6 +25,11 @@ from tests.simulation.runner import SCHEDULES, STEPS
 )
 @click.option("--steps", "length", type=click.IntRange(min=1), help="Steps per run.")
 @click.option("--faults", is_flag=True, help="Against the gateway emulator with its faults.")
+@click.option(
+    "--order-keys",
+    is_flag=True,
+    help="Add the order keys' commands to the trader (other seeds' plans unchanged).",
+)
 @click.option("--no-shrink", is_flag=True, help="Do not shorten failures.")
 @click.option(
     "--strict",
@@ -37,6 +42,7 @@ def main(
     schedule: str,
     length: int | None,
     faults: bool,
+    order_keys: bool,
     no_shrink: bool,
     strict: bool,
 ) -> None:
@@ -53,10 +59,12 @@ def main(
     if faults:
         from tests.simulation.emulator import EMULATOR_STEPS, against_emulator
 
-        runner = against_emulator(length or EMULATOR_STEPS, tolerate=tolerate)
+        runner = against_emulator(
+            length or EMULATOR_STEPS, tolerate=tolerate, order_keys=order_keys
+        )
         schedules = ["eager"]
     else:
-        runner = in_process(length or STEPS, tolerate=tolerate)
+        runner = in_process(length or STEPS, tolerate=tolerate, order_keys=order_keys)
         schedules = list(SCHEDULES) if schedule == "both" else [schedule]
     campaign = sweep(
         seeds, schedules, runner, shorten=not no_shrink, faults=faults, tolerate=tolerate

@@ -8,10 +8,12 @@ never from the risk engine's own tally, so a tally that drifts cannot hide itsel
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cockpit.brokers.paper import PaperAccount
+from cockpit.core.bracket_legs import leg_of
 from cockpit.core.models import Order, OrderRequest, Side
 from cockpit.core.state import State
 
@@ -101,19 +103,29 @@ def side_exposure(
 ) -> tuple[int, int]:
     """(long, short) contracts ``symbol`` would reach if every buy, or every sell, filled."""
     held = book.size(symbol)
-    buys = sells = 0
-    orders: list[tuple[Side, int]] = [
-        (o.side, o.remaining) for i, o in book.orders.items() if o.symbol == symbol and i != without
+    orders: list[tuple[Side, int, str | None]] = [
+        (o.side, o.remaining, o.tag)
+        for i, o in book.orders.items()
+        if o.symbol == symbol and i != without
     ]
-    orders += [(r.side, r.size) for r in in_flight if r.symbol == symbol]
+    orders += [(r.side, r.size, r.tag) for r in in_flight if r.symbol == symbol]
     if add is not None and add.symbol == symbol:
-        orders.append((add.side, add.size))
-    for side, size in orders:
-        if side is Side.BUY:
-            buys += size
+        orders.append((add.side, add.size, add.tag))
+    # A bracket's stop and targets (one entry's legs) are one-cancels-other: at most the
+    # larger of the two can fill, so the pair counts as that, not as their sum.
+    plain: Counter[Side] = Counter()
+    legs: dict[tuple[Side, str, bool], int] = {}
+    for side, size, tag in orders:
+        leg = leg_of(tag)
+        if leg is None:
+            plain[side] += size
         else:
-            sells += size
-    return max(0, held + buys), max(0, sells - held)
+            key = (side, leg[0], leg[1] == "SL")
+            legs[key] = legs.get(key, 0) + size
+    for (side, entry, is_stop), size in legs.items():
+        if is_stop or (side, entry, True) not in legs:
+            plain[side] += max(size, legs.get((side, entry, False), 0))
+    return max(0, held + plain[Side.BUY]), max(0, plain[Side.SELL] - held)
 
 
 def exposure(

@@ -64,9 +64,13 @@ def _some(seeds: list[str]) -> str:
     return ", ".join(seeds[:12]) + (" ..." if len(seeds) > 12 else "")
 
 
-def in_process(length: int, tolerate: tuple[Known, ...] = KNOWN) -> Runner:
+def in_process(
+    length: int, tolerate: tuple[Known, ...] = KNOWN, *, order_keys: bool = False
+) -> Runner:
     def run(seed: int, schedule: str) -> Outcome:
-        return run_seed(seed, schedule=schedule, length=length, tolerate=tolerate)
+        return run_seed(
+            seed, schedule=schedule, length=length, tolerate=tolerate, order_keys=order_keys
+        )
 
     return run
 

@@ -266,11 +266,13 @@ def _quiet_logs() -> Iterator[None]:
         logging.disable(logging.NOTSET)
 
 
-def against_emulator(length: int, tolerate: tuple[Known, ...] = KNOWN):  # type: ignore[no-untyped-def]
+def against_emulator(  # type: ignore[no-untyped-def]
+    length: int, tolerate: tuple[Known, ...] = KNOWN, *, order_keys: bool = False
+):
     """A runner for :func:`~tests.simulation.campaign.sweep`: one seed on the emulator."""
 
     def run(seed: int, schedule: str) -> Outcome:
-        return run_emulated(seed, length=length, tolerate=tolerate)
+        return run_emulated(seed, length=length, tolerate=tolerate, order_keys=order_keys)
 
     return run
 
@@ -280,9 +282,11 @@ def run_emulated(
     *,
     length: int = EMULATOR_STEPS,
     tolerate: tuple[Known, ...] = KNOWN,
+    order_keys: bool = False,
 ) -> Outcome:
     """One seed against the emulator, on the cockpit's (eager) loop and the wall clock."""
-    outcome = Outcome(seed, "eager", numbered(plan(seed, length, faults=True)))
+    drawn = plan(seed, length, faults=True, order_keys=order_keys)
+    outcome = Outcome(seed, "eager", numbered(drawn), order_keys=order_keys)
     with tempfile.TemporaryDirectory(prefix=f"sim-live-{seed}-") as scratch, _quiet_logs():
         journals = run_loop(_play(outcome, Path(scratch), tolerate))
         if outcome.ok:

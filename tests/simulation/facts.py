@@ -15,7 +15,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cockpit.core.commands import Command
+from cockpit.core.commands import CloseContracts, Command, MoveToMarket, ReversePosition
+from cockpit.core.composite import COMPOSED_ORIGINS
 from cockpit.core.engine import Engine, Verdict
 from cockpit.core.events import (
     BrokerFailed,
@@ -37,6 +38,9 @@ from cockpit.core.events import (
 )
 from cockpit.core.models import OrderRequest
 from tests.simulation.book import Book
+
+ORDER_KEYS = (CloseContracts, ReversePosition, MoveToMarket)
+"""Commands of the order keys (a move by ticks is a plain ModifyOrder)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +153,10 @@ class Facts:
         request = None
         if verdict.accepted:
             request = next((e.request for e in during if isinstance(e, OrderSubmitted)), None)
+            if isinstance(command, ORDER_KEYS):
+                self.coverage[f"accepted {type(command).__name__}"] += 1
+            elif command.origin in COMPOSED_ORIGINS:
+                self.coverage[f"{command.origin} step"] += 1
         else:
             denials = [e for e in during if isinstance(e, OrderDenied)]
             rule = denials[-1].rule if denials else ""

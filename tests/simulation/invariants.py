@@ -502,5 +502,6 @@ def _as_request(judged: Judged) -> tuple[OrderRequest | None, int | None]:
     if old is None:
         return None, None
     size = command.size if command.size is not None else old.remaining
-    request = OrderRequest(old.symbol, old.side, OrderType.LIMIT, size, tag=f"#{command.order_id}")
+    # The order keeps its tag: a bracket leg moved stays in its OCO pair (counted once).
+    request = OrderRequest(old.symbol, old.side, OrderType.LIMIT, size, tag=old.tag)
     return request, command.order_id

@@ -28,29 +28,13 @@ class Known:
         return violation.promise == self.promise and self.marker in violation.detail
 
 
-KNOWN: tuple[Known, ...] = (
-    Known(
-        "bracket-replay-nesting",
-        "journal",
-        "bracket",
-        "on eager tasks a broker answers inside the send; the bracket manager decides on a "
-        "state that already holds those answers, while a replay feeds them after all the "
-        "commands of that moment, so it may decide a bracket cancel or notice the session "
-        "did not (3 of 400 in-process runs)",
-    ),
-    Known(
-        "contract-limit-replay-after-legs",
-        "journal",
-        "rule='contract-limit', action='cancel'",
-        "the contract limit judging a bracket's new legs on a state with the broker's "
-        "answers (live, eager) or without them (replay): the same nesting as above",
-    ),
-)
-"""The eight defects the tester found first are fixed, and their shortened reproductions
-run as plain regression tests in ``test_regressions.py``. The two above came with the
-brackets (issue 13): a replay feeds a broker's answers after the commands of a moment,
-where the live engine, on eager tasks, folds them inside the send; a watcher that reacts
-to those answers (the bracket manager) can then decide differently in the replay."""
+KNOWN: tuple[Known, ...] = ()
+"""Empty: every defect the tester found is fixed, and its shortened reproduction runs as
+a plain regression test in ``test_regressions.py``. The last two came with the brackets
+(issue 13): on eager tasks a quick broker answers inside the send, and a replay fed those
+answers after the command, so the bracket manager and the contract limit decided on
+another state; the journal now marks where each broker call ran (core/sends.py) and the
+replay plays its answers inside the re-judged command."""
 
 
 def recognise(violation: Violation, known: Iterable[Known] = KNOWN) -> Known | None:

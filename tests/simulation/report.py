@@ -24,6 +24,7 @@ def failure(outcome: Outcome, shortened: Outcome | None = None, *, faults: bool 
         else "at the end of the run"
     )
     mode = " --faults" if faults else f" --schedule {outcome.schedule}"
+    mode += " --order-keys" if outcome.order_keys else ""
     lines = [
         f"seed {outcome.seed} ({outcome.schedule} tasks) broke a promise {where}:",
         *(f"  {v.describe()}" for v in outcome.violations[:3]),

@@ -44,6 +44,8 @@ class Outcome:
     commands: int = 0
     coverage: Counter[str] = field(default_factory=Counter)
     """What the run exercised (see ``Facts.coverage``)."""
+    order_keys: bool = False
+    """The plan was drawn with the order keys' commands in the mix."""
     tolerated: dict[str, Violation] = field(default_factory=dict)
     """Known defects the run met and carried on past: the first violation of each, by key."""
 
@@ -56,9 +58,11 @@ class Outcome:
         return self.violations[0].promise if self.violations else None
 
 
-def plan(seed: int, length: int = STEPS, *, faults: bool = False) -> list[Step]:
+def plan(
+    seed: int, length: int = STEPS, *, faults: bool = False, order_keys: bool = False
+) -> list[Step]:
     """The seed's trader and world moves."""
-    return Trader(seed, faults=faults).plan(length)
+    return Trader(seed, faults=faults, order_keys=order_keys).plan(length)
 
 
 def numbered(steps: Sequence[Step] | Mapping[int, Step]) -> dict[int, Step]:
@@ -77,12 +81,14 @@ def run_seed(
     rules: dict[str, Any] | None = None,
     replay_journal: bool = True,
     tolerate: Iterable[Known] = (),
+    order_keys: bool = False,
 ) -> Outcome:
     """Run one seed in process on simulated time; stops at the first broken promise that
     is not one of the known defects in ``tolerate``."""
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}")
-    outcome = Outcome(seed, schedule, numbered(plan(seed, length) if steps is None else steps))
+    drawn = plan(seed, length, order_keys=order_keys) if steps is None else steps
+    outcome = Outcome(seed, schedule, numbered(drawn), order_keys=order_keys)
     with tempfile.TemporaryDirectory(prefix=f"sim-{seed}-") as scratch:
         journals = run_simulated(
             _play(outcome, Path(scratch), rules or rules_for(seed), tuple(tolerate)),

@@ -16,14 +16,18 @@ from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import (
     CancelAll,
     CancelOrder,
+    CloseContracts,
     ClosePosition,
     FlattenAll,
     ModifyOrder,
+    MoveToMarket,
     PlaceOrder,
+    ReversePosition,
     SetArmed,
     StartLockout,
 )
 from cockpit.core.models import Order, OrderType, Side
+from cockpit.core.moves import fills_at_once, moved
 from tests.simulation.world import World
 
 SIDES = {"buy": Side.BUY, "sell": Side.SELL}
@@ -305,3 +309,67 @@ STEP_TYPES: tuple[type[Step], ...] = (
     Fault,
 )
 """Every kind of step (a printed reproduction imports these names)."""
+
+
+# The order keys (issue 13): what the trader's keys for orders and positions send.
+
+
+@dataclass(frozen=True)
+class Nudge(Step):
+    """Move one working order ``ticks`` up or down, as the move keys do (a size preset
+    multiplies the step); like the key, a move that would fill at once is not sent."""
+
+    pick: int
+    ticks: int
+
+    async def run(self, world: World) -> None:
+        order = _pick(world, self.pick)
+        if order is None:
+            return
+        prices = moved(order, self.ticks)
+        if prices is None:
+            return
+        limit, stop = prices
+        if fills_at_once(order, limit, world.state.quotes.get(order.symbol)):
+            return
+        spec = world.state.instruments[order.symbol]
+        world.press(
+            ModifyOrder(
+                order_id=order.id,
+                limit_price=spec.to_price(limit) if limit is not None else None,
+                stop_price=spec.to_price(stop) if stop is not None else None,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class ToMarket(Step):
+    """Move one working order to the market (a limit to the touch, a stop at market)."""
+
+    pick: int
+
+    async def run(self, world: World) -> None:
+        order = _pick(world, self.pick)
+        if order is not None:
+            world.press(MoveToMarket(order_id=order.id))
+
+
+@dataclass(frozen=True)
+class Reverse(Step):
+    symbol: str
+
+    async def run(self, world: World) -> None:
+        world.press(ReversePosition(symbol=self.symbol))
+
+
+@dataclass(frozen=True)
+class CloseSome(Step):
+    """Close part of a position at market: ``half``, ``one`` or ``all`` of it, as the keys."""
+
+    symbol: str
+    part: str
+
+    async def run(self, world: World) -> None:
+        held = abs(world.state.position_size(self.symbol))
+        size = {"half": max(1, held // 2), "one": 1, "all": max(1, held)}[self.part]
+        world.press(CloseContracts(symbol=self.symbol, size=size))

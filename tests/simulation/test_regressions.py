@@ -13,12 +13,15 @@ from typing import Any
 import pytest
 
 from tests.simulation import (
+    Close,
     Exit,
     Flatten,
     Lockout,
+    Nudge,
     Outage,
     Place,
     Restart,
+    Reverse,
     Wait,
     run_seed,
 )
@@ -108,6 +111,37 @@ REPRODUCTIONS: dict[str, tuple[int, str, dict[int, Any]]] = {
             22: Place(symbol="M2K", side="buy", kind="market", size=1, ticks=0),
         },
     ),
+    "bracket-replay-nesting-62": (
+        62,
+        "eager",
+        {
+            19: Place(symbol="RTY", side="buy", kind="join-ask", size=1, ticks=1),
+            55: Flatten(presses=1, gap=3),
+            57: Wait(seconds=0.366),
+            58: Place(symbol="RTY", side="sell", kind="market", size=1),
+            61: Flatten(presses=2, gap=0),
+            63: Wait(seconds=4.63),
+            64: Place(symbol="M2K", side="buy", kind="market", size=2),
+            67: Place(symbol="M2K", side="sell", kind="market", size=1),
+            68: Wait(seconds=0.955),
+        },
+    ),
+    # Found while fixing the one above: a cancel joining one already on its way makes no
+    # broker call, and the replay must not take the next call's answers for its own.
+    "replay-joined-cancel-takes-next-call": (
+        62,
+        "eager",
+        {
+            19: Place(symbol="RTY", side="buy", kind="join-ask", size=1, ticks=1),
+            55: Flatten(presses=1, gap=3),
+            57: Wait(seconds=0.366),
+            58: Place(symbol="RTY", side="sell", kind="market", size=1),
+            63: Wait(seconds=4.63),
+            64: Place(symbol="M2K", side="buy", kind="market", size=2),
+            65: Close(symbol="RTY"),
+            67: Place(symbol="M2K", side="sell", kind="market", size=1),
+        },
+    ),
     "contract-limit-replay-after-legs": (
         128,
         "eager",
@@ -115,6 +149,30 @@ REPRODUCTIONS: dict[str, tuple[int, str, dict[int, Any]]] = {
             21: Place(symbol="RTY", side="sell", kind="limit", size=2, ticks=12),
             30: Wait(seconds=0.455),
             38: Place(symbol="RTY", side="buy", kind="market", size=1, ticks=0),
+        },
+    ),
+    # Found with --order-keys: the limits' own count took a moved bracket leg for a new
+    # order outside its OCO pair (the simulation's harness, not the cockpit).
+    "moved-leg-counted-outside-its-pair": (
+        11,
+        "eager",
+        {
+            47: Place(symbol="RTY", side="buy", kind="limit", size=2, ticks=11),
+            52: Place(symbol="RTY", side="sell", kind="limit", size=1, ticks=-1),
+            55: Restart(),
+            58: Nudge(pick=1, ticks=-1),
+        },
+    ),
+    # Found with --order-keys: a reverse denied live because a close of the symbol was on
+    # its way; the replay took every broker call for over at once and let it through.
+    "replay-call-on-its-way": (
+        59,
+        "eager",
+        {
+            96: Place(symbol="RTY", side="sell", kind="join-bid", size=2, ticks=-2),
+            105: Wait(seconds=2.21),
+            109: Close(symbol="RTY"),
+            113: Reverse(symbol="RTY"),
         },
     ),
     "replay-misorders-lockout": (

@@ -23,8 +23,13 @@ from cockpit.risk.engine import RiskEngine
 from cockpit.risk.lockout import Lockout, LockoutStore
 from tests.simulation import (
     Cancel,
+    CloseSome,
     Flatten,
+    Nudge,
     Place,
+    Restart,
+    Reverse,
+    ToMarket,
     Wait,
     run_seed,
 )
@@ -32,7 +37,7 @@ from tests.simulation import Lockout as LockoutStep
 from tests.simulation.known import KNOWN, Known
 from tests.simulation.line import SlowLine
 from tests.simulation.report import reproduction
-from tests.simulation.runner import Outcome
+from tests.simulation.runner import Outcome, plan
 from tests.simulation.shrink import shrink
 from tests.simulation.timeloop import Stalled, run_simulated
 from tests.simulation.venue import SimVenue
@@ -293,3 +298,26 @@ def test_a_failure_shortens_to_the_steps_that_matter(monkeypatch: pytest.MonkeyP
     with pytest.raises(AssertionError, match="once"):
         exec(reproduction(short), namespace)
     assert namespace["outcome"].violations[0].detail == short.violations[0].detail
+
+
+def test_the_order_keys_join_the_mix_without_reshuffling_other_plans() -> None:
+    """Without the flag a seed's plan has none of the order keys' steps (so the pinned
+    reproductions keep their meaning); with it, a run moves orders, sends to the market,
+    reverses and closes part of positions, and the composite steps follow."""
+    keyed_steps = (Nudge, ToMarket, Reverse, CloseSome)
+    pinned = plan(74)  # test_regressions.py "tag-reused-after-restart" was drawn from it
+    assert pinned[4] == Place(symbol="M2K", side="sell", kind="market", size=2)
+    assert pinned[9] == Restart()
+    for seed in range(5):
+        assert not any(isinstance(s, keyed_steps) for s in plan(seed))
+        keyed = plan(seed, order_keys=True)
+        assert any(isinstance(s, keyed_steps) for s in keyed)
+    seen: set[str] = set()
+    for seed in range(6):
+        seen |= set(run_seed(seed, length=120, order_keys=True).coverage)
+    assert {
+        "accepted CloseContracts",
+        "accepted ReversePosition",
+        "accepted MoveToMarket",
+        "reverse step",
+    } <= seen

@@ -17,16 +17,20 @@ from tests.simulation.steps import (
     Cancel,
     CancelEvery,
     Close,
+    CloseSome,
     Exit,
     Fault,
     Flatten,
     Lockout,
     Modify,
+    Nudge,
     Outage,
     Place,
     Reconcile,
     Restart,
+    Reverse,
     Step,
+    ToMarket,
     Wait,
     Yield,
 )
@@ -37,9 +41,11 @@ KIND_WEIGHTS = (30, 25, 15, 10, 10, 10)
 
 
 class Trader:
-    """Draws steps; ``faults`` adds the gateway emulator's faults to the mix."""
+    """Draws steps; ``faults`` adds the gateway emulator's faults to the mix and
+    ``order_keys`` the order keys' commands (moves by ticks, to the market, reverse, partial
+    close). Each flag only appends to the mix, so a seed's plan without it never changes."""
 
-    def __init__(self, seed: int, *, faults: bool = False) -> None:
+    def __init__(self, seed: int, *, faults: bool = False, order_keys: bool = False) -> None:
         self.rng = random.Random(f"trader-{seed}")
         self.faults = faults
         self.moves = [
@@ -59,6 +65,13 @@ class Trader:
             (self.restart, 1),
             (self.fault, 5 if faults else 0),
         ]
+        if order_keys:
+            self.moves += [
+                (self.nudge, 6),
+                (self.to_market, 3),
+                (self.reverse, 3),
+                (self.close_some, 4),
+            ]
 
     def plan(self, count: int) -> list[Step]:
         makers = [make for make, _ in self.moves]
@@ -100,6 +113,20 @@ class Trader:
 
     def close(self) -> Step:
         return Close(self._symbol())
+
+    def nudge(self) -> Step:
+        """One tick up or down, or a size preset's multiple of it."""
+        rng = self.rng
+        return Nudge(rng.randrange(8), rng.choice((1, -1)) * rng.choice((1, 1, 1, 2, 3)))
+
+    def to_market(self) -> Step:
+        return ToMarket(self.rng.randrange(8))
+
+    def reverse(self) -> Step:
+        return Reverse(self._symbol())
+
+    def close_some(self) -> Step:
+        return CloseSome(self._symbol(), self.rng.choice(("half", "one", "one", "all")))
 
     def flatten(self) -> Step:
         rng = self.rng
