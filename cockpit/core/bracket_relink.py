@@ -27,6 +27,20 @@ class Relinking:
     _submit: Callable[[Command], None]
     _notice: Callable[[str, str], None]
 
+    def _exited(self, bracket: Bracket, state: State) -> int:
+        """What the bracket's legs have filled; more than its entry (a cancel lost the
+        race to the market) is said once, as a warning."""
+        exited = sum(leg.filled(state) for leg in bracket.legs)
+        if exited > bracket.entry_filled and not bracket.overfilled:
+            bracket.overfilled = True
+            self._notice(
+                "warning",
+                f"bracket {bracket.symbol}: its legs filled {exited} against an entry of "
+                f"{bracket.entry_filled} (a cancel came too late); {bracket.symbol} is now "
+                f"{state.position_size(bracket.symbol):+d}",
+            )
+        return exited
+
     def _relink(self, state: State) -> None:
         """After a (re)connect: find the working legs again by their tags (legs whose
         position is gone are cancelled by :meth:`_adopt`)."""
@@ -114,15 +128,7 @@ class Relinking:
             remaining(bracket.stop, state) if bracket.stop is not None else 0,
             sum(remaining(leg, state) for leg in bracket.targets),
         )
-        exited = sum(leg.filled(state) for leg in bracket.legs)
-        if exited > bracket.entry_filled and not bracket.overfilled:
-            bracket.overfilled = True  # a cancel lost the race to the market: say so
-            self._notice(
-                "warning",
-                f"bracket {bracket.symbol}: its legs filled {exited} against an entry of "
-                f"{bracket.entry_filled} (a cancel came too late); {bracket.symbol} is now "
-                f"{state.position_size(bracket.symbol):+d}",
-            )
+        exited = self._exited(bracket, state)
         bracket.entry_filled = min(held, working) + exited
         if bracket.stop is None and active is not None:
             bracket.stop = Leg(STOP, stop_price(average, side, active.stop), placed=1)

@@ -322,15 +322,7 @@ class BracketManager(Relinking):
         """One bracket: returns the contracts of the position it protects."""
         for leg in bracket.legs:
             self._absorb(bracket, leg, state)
-        exited = sum(leg.filled(state) for leg in bracket.legs)
-        if exited > bracket.entry_filled and not bracket.overfilled:
-            bracket.overfilled = True  # a cancel lost the race to the market: say so
-            self._notice(
-                "warning",
-                f"bracket {bracket.symbol}: its legs filled {exited} against an entry of "
-                f"{bracket.entry_filled} (a cancel came too late); {bracket.symbol} is now "
-                f"{state.position_size(bracket.symbol):+d}",
-            )
+        exited = self._exited(bracket, state)
         size = max(0, min(bracket.entry_filled - exited, held))
         if bracket.average is None and size:
             return 0  # a fill without a price yet: the order report brings it
