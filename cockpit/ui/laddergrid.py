@@ -80,12 +80,8 @@ class Layout:
         if old.price != new.price or old.cursor != new.cursor:
             return [(0, self.pad + self.used)]
         o, s = self.orders, self.size
+        _, bid, price, ask, sells, volume = self.starts
         buys = self.pad + 1
-        bid = buys + o + 1
-        price = bid + s + 1
-        ask = price + self.price + 2
-        sells = ask + s + 1
-        volume = sells + o + 1
         marks = (old.last, old.average) != (new.last, new.average)
         fields = (
             (old.buys != new.buys, buys, o),
@@ -96,6 +92,16 @@ class Layout:
             (old.volume != new.volume, volume, self.volume),
         )
         return [(start, start + width) for changed, start, width in fields if changed]
+
+    @property
+    def starts(self) -> tuple[int, int, int, int, int, int]:
+        """Where each column starts: the cursor mark and buys (from 0), bid, price and its
+        mark, ask, sells, volume and the right cursor mark."""
+        bid = self.pad + 1 + self.orders + 1
+        price = bid + self.size + 1
+        ask = price + self.price + 2
+        sells = ask + self.size + 1
+        return 0, bid, price, ask, sells, sells + self.orders + 1
 
     @property
     def used(self) -> int:
