@@ -12,8 +12,10 @@ What the screen shows is exactly the whole row: the slices tile it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.geometry import Region
 from textual.strip import Strip
@@ -51,6 +53,8 @@ class Sliced(CachedLines):
         super().__init__(id=id, classes=classes)
         self.slices = [ColumnSlice(self) for _ in range(self.SLICES)]
         self._blank = Strip([])
+        self._shown: dict[int, list[tuple[str, str]]] = {}
+        """The runs each cached row was built from: what :meth:`repaint_changed` diffs."""
 
     def compose(self) -> ComposeResult:
         yield from self.slices
@@ -71,7 +75,36 @@ class Sliced(CachedLines):
 
     def row_strip(self, y: int) -> Strip:
         """Row ``y`` whole, from the row cache."""
-        return super().render_line(y)
+        width = self.size.width
+        if width != self._strips_width:
+            self._strips.clear()
+            self._strips_width = width
+        strip = self._strips.get(y)
+        if strip is None:
+            strip = self._build(y, self.render_row(y, width))
+        return strip
+
+    def _build(self, y: int, runs: list[tuple[str, str]]) -> Strip:
+        """Cache row ``y`` made of ``runs``: what is painted is exactly what was diffed."""
+        segments = [Segment(text, self.style_for(name)) for text, name in runs]
+        strip = Strip(segments).adjust_cell_length(self.size.width, self.style_for(""))
+        self._strips[y] = strip
+        self._shown[y] = runs
+        return strip
+
+    def repaint_changed(self, rows: Iterable[int]) -> None:
+        """Render ``rows`` again from the state and repaint only the cells whose text or
+        style changed: a row that reads the same sends nothing."""
+        width = self.size.width
+        for y in rows:
+            new = self.render_row(y, width)
+            cached = y in self._strips and width == self._strips_width
+            old = self._shown.get(y) if cached else None
+            if old == new:
+                continue
+            spans = changed_cells(old, new) if old is not None else None
+            self._build(y, new)
+            self._refresh_cells(y, spans if spans is not None else [(0, width)])
 
     def render_line(self, y: int) -> Strip:
         """The slices paint every row; behind them there is nothing to draw."""
@@ -92,6 +125,9 @@ class Sliced(CachedLines):
     def repaint_cells(self, y: int, spans: Sequence[tuple[int, int]]) -> None:
         """Render row ``y`` again but repaint only the slices under ``spans`` (start, end)."""
         self._strips.pop(y, None)
+        self._refresh_cells(y, spans)
+
+    def _refresh_cells(self, y: int, spans: Sequence[tuple[int, int]]) -> None:
         for start, end in spans:
             for column in self.slices:
                 left, right = max(start, column.start), min(end, column.end)
@@ -102,3 +138,22 @@ class Sliced(CachedLines):
         super().notify_style_update()
         for column in self.slices:
             column.refresh()
+
+
+def changed_cells(
+    old: Sequence[tuple[str, str]], new: Sequence[tuple[str, str]]
+) -> list[tuple[int, int]] | None:
+    """The cells (start, end) of the runs that differ; None when the runs do not line up
+    (another count or widths): then the whole row is new."""
+    if len(old) != len(new):
+        return None
+    spans: list[tuple[int, int]] = []
+    x = 0
+    for before, after in zip(old, new, strict=True):
+        width = cell_len(after[0])
+        if cell_len(before[0]) != width:
+            return None
+        if before != after:
+            spans.append((x, x + width))
+        x += width
+    return spans
