@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from cockpit.core.models import Order, OrderType, Side
@@ -164,6 +164,30 @@ def ladder_rows(
         )
         for price in prices
     ]
+
+
+def hold_sizes(
+    before: list[LadderRow], new: list[LadderRow], bid: int, ask: int
+) -> list[LadderRow]:
+    """``new`` with the sizes of ``before`` kept where only a number changed away from the
+    touch: the book's depth is repainted at a calmer pace than the touch.
+
+    A side of a row keeps its old size only when the row shows the same price outside
+    the touch (below ``bid`` or above ``ask``) and that level is still there (a size
+    changed, say 40 to 42): a level that appears or goes shows at once, so nothing is
+    shown that is not in the book and nothing in it is hidden. The touch rows, the
+    volume, the trader's orders, the marks and the cursor are always as ``new`` has them.
+    """
+    out = []
+    for index, row in enumerate(new):
+        old = before[index] if index < len(before) else None
+        if old is not None and old.price == row.price and not bid <= row.price <= ask:
+            held_bid = old.bid if old.bid and row.bid else row.bid
+            held_ask = old.ask if old.ask and row.ask else row.ask
+            if (held_bid, held_ask) != (row.bid, row.ask):
+                row = replace(row, bid=held_bid, ask=held_ask)
+        out.append(row)
+    return out
 
 
 def header(layout: Layout) -> Row:

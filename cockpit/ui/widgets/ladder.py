@@ -23,6 +23,7 @@ from cockpit.ui.laddergrid import (
     LadderView,
     Layout,
     header,
+    hold_sizes,
     ladder_rows,
     row_runs,
 )
@@ -86,8 +87,10 @@ class PriceLadder(Sliced):
             self.view = LadderView(self.view.hold_ns)
         self.refresh_from()
 
-    def refresh_from(self) -> None:
-        """Work out the rows from the state and repaint the ones that changed."""
+    def refresh_from(self, sizes: bool = True) -> None:
+        """Work out the rows from the state and repaint the cells that changed;
+        ``sizes=False`` keeps the sizes that merely changed away from the touch as they
+        are (see :func:`~cockpit.ui.laddergrid.hold_sizes`)."""
         state, symbol, rows = self.state, self.symbol, self.price_rows
         last = state.last.get(symbol)
         if last is None:
@@ -106,6 +109,9 @@ class PriceLadder(Sliced):
             average=position.average if position is not None else None,
             cursor=self.view.cursor,
         )
+        quote = state.quotes.get(symbol)
+        if not sizes and quote is not None:
+            new = hold_sizes(self._rows, new, quote.bid, quote.ask)
         layout = Layout.fit(self.size.width, self._price_width())
         if layout != self._layout:
             self._layout = layout
