@@ -104,6 +104,15 @@ class Layout:
         return 0, bid, price, ask, sells, sells + self.orders + 1
 
     @property
+    def slices(self) -> tuple[int, int, int, int]:
+        """Where the ladder's column slices start: the cursor mark and buys; bid, price
+        and its mark; ask and sells; volume. A slice sends a change from its own left
+        edge, so each starts with a column that changes often (a size) and ends with
+        ones that rarely do; four slices, not six, keep the compositor's work small."""
+        _, bid, _, ask, _, volume = self.starts
+        return 0, bid, ask, volume
+
+    @property
     def used(self) -> int:
         """Cells per row: markers, six columns and the spaces between them."""
         return 2 + 2 * self.orders + 2 * self.size + self.price + self.volume + 6

@@ -28,8 +28,8 @@ def test_changed_cells_of_runs_that_do_not_line_up_is_the_whole_row() -> None:
 async def test_a_quote_repaints_the_bid_and_ask_cells_and_not_the_symbol(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A new MNQ touch repaints the watchlist's bid and ask slices on MNQ's row only; the
-    screen then reads the new bid."""
+    """A new MNQ touch repaints the bid and ask cells of MNQ's row only; the screen then
+    reads the new bid."""
     app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, 5)
@@ -46,8 +46,13 @@ async def test_a_quote_repaints_the_bid_and_ask_cells_and_not_the_symbol(
         quote = state.quotes["MNQ"]
         state.quotes["MNQ"] = replace(quote, bid=quote.bid - 4, ask=quote.ask - 4)
         watchlist.quotes_changed({"MNQ"})
-        assert {column for column, _ in refreshed} == {1, 2}  # bid and ask, nothing else
-        assert {region.y for _, region in refreshed} == {1}  # MNQ's row
+        # The quote's slice only (never the symbol's), MNQ's row only, the bid and ask
+        # cells only (ten each at this width): not the last, change or position.
+        assert {column for column, _ in refreshed} == {1}
+        assert {(region.y, region.x, region.right) for _, region in refreshed} == {
+            (1, 0, 10),
+            (1, 10, 20),
+        }
         await pilot.pause()
         bid = state.instruments["MNQ"].format(quote.bid - 4)
         assert bid in painted(watchlist)[1]

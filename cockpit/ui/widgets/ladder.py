@@ -48,6 +48,8 @@ class PriceLadder(Sliced):
         "ladder--cursor-mark",
     }
     BINDINGS = [*LADDER_BINDINGS]
+    SLICES = 4
+    """See :attr:`~cockpit.ui.laddergrid.Layout.slices`."""
 
     def __init__(
         self,
@@ -116,7 +118,7 @@ class PriceLadder(Sliced):
         if layout != self._layout:
             self._layout = layout
             self._rows = new
-            self.set_columns(layout.starts)
+            self.set_columns(layout.slices)
             self.invalidate_rows()
             self._title()
             return

@@ -18,8 +18,8 @@ from cockpit.ui.format import clock
 from cockpit.ui.widgets.columns import Sliced
 
 BIG_MARK = "★"
-COLUMN_STARTS = (0, 2, 11, 22, 29)
-"""Where the star, time, price, size and side columns start (see :meth:`print_runs`)."""
+COLUMN_STARTS = (0, 11)
+"""Where the slices start: the star and time, then the price (see :meth:`print_runs`)."""
 AGGRESSOR = {Side.BUY: ("▲ BUY", "tape--buy"), Side.SELL: ("▼ SELL", "tape--sell")}
 
 
@@ -35,8 +35,8 @@ class TimeAndSales(Sliced):
         "tape--big",
         "tape--dim",
     }
-    SLICES = 5
-    """The star, time, price, size and side."""
+    SLICES = 2
+    """The star and time (the same second, row after row), then price, size and side."""
 
     def __init__(self, state: State, symbol: str, *, big: int, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -38,6 +38,7 @@ class Watchlist(Sliced):
         "watchlist--short",
     }
 
+    SLICES = 2
     selected: reactive[int] = reactive(0)
 
     def __init__(self, state: State, *, id: str | None = None) -> None:
@@ -88,14 +89,12 @@ class Watchlist(Sliced):
         self.set_columns(self._column_starts(self.size.width))
 
     def _column_starts(self, width: int) -> list[int]:
-        """Where each quote column starts at this width (symbol, bid, ask, last, change,
-        position; a narrower layout has fewer, and its spare slices are empty)."""
-        starts = [0]
-        if self.symbols:
-            for text, _ in self._row(self.symbols[0], False, width)[:-1]:
-                starts.append(starts[-1] + cell_len(text))
-        starts = [min(start, width) for start in starts[: len(self.slices)]]
-        return starts + [starts[-1]] * (len(self.slices) - len(starts))
+        """Two slices: the symbol, then the quote from the bid on (bid and ask change
+        together, and a slice sends a change from its own left edge)."""
+        if not self.symbols:
+            return [0, 0]
+        symbol_cells = cell_len(self._row(self.symbols[0], False, width)[0][0])
+        return [0, min(symbol_cells, width)]
 
     def _detail_rows(self, *, live_only: bool = False) -> set[int]:
         """Rows of the detail block; ``live_only``: just volume and position, the lines a
