@@ -52,7 +52,6 @@ class Sliced(CachedLines):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.slices = [ColumnSlice(self) for _ in range(self.SLICES)]
-        self._blank = Strip([])
         self._shown: dict[int, list[tuple[str, str]]] = {}
         """The runs each cached row was built from: what :meth:`repaint_changed` diffs."""
 
@@ -107,8 +106,8 @@ class Sliced(CachedLines):
             self._refresh_cells(y, spans if spans is not None else [(0, width)])
 
     def render_line(self, y: int) -> Strip:
-        """The slices paint every row; behind them there is nothing to draw."""
-        return self._blank
+        """Row ``y`` whole (what the slices show of it; they paint over it on screen)."""
+        return self.row_strip(y)
 
     def invalidate_rows(self, rows: set[int] | None = None) -> None:
         """Forget cached rows (all when ``rows`` is None) and repaint them in every slice."""
