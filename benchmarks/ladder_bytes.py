@@ -6,7 +6,8 @@ everything due (as a socket buffer delivers), with 20,000 quotes a second over s
 instruments (MNQ's touch moving ten ticks a second, see ladder_storm), 2,000 depth
 updates a second on MNQ and 200 MNQ prints a second. Once the
 screen is up the benchmark types ``d`` (the ladder, with the keys) and ``T`` (time &
-sales), waits for both, then counts every byte read from the pty over ten seconds.
+sales), waits for both, then counts every byte read from the pty over ten seconds, and
+which panel each byte painted (see _bytemap).
 """
 
 from __future__ import annotations
@@ -17,8 +18,15 @@ import contextlib
 import random
 import statistics
 import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
+import psutil
+
+from benchmarks._bytemap import bytes_by_widget, dump_regions, read_regions
 from benchmarks._common import Figure
 from benchmarks._pty import terminal
 from benchmarks._session import bench_session
@@ -54,6 +62,8 @@ class StormBroker(PaperBroker):
     def __init__(self, clock: WallClock, symbols: list[str]) -> None:
         super().__init__(clock, symbols, pump_interval=0)
         self._feed: asyncio.Task[None] | None = None
+        self.every_second: Callable[[], None] | None = None
+        """Called about once a second of the storm (the child writes the panels' regions)."""
 
     async def start(self, sink: EventSink) -> None:
         await super().start(sink)
@@ -75,6 +85,7 @@ class StormBroker(PaperBroker):
         rng = random.Random(5)
         start = loop.time()
         sent = sent_depth = sent_prints = 0
+        reported = 0
         bid, ask = self.market.touch(SYMBOL)
         while (sink := self._sink) is not None:
             elapsed = loop.time() - start
@@ -101,36 +112,56 @@ class StormBroker(PaperBroker):
                 sink(Printed(now, SYMBOL, ask if buy else bid, size, side))
             self._flush()
             sent, sent_depth, sent_prints = due, due_depth, due_prints
+            if self.every_second is not None and int(elapsed) > reported:
+                reported = int(elapsed)
+                self.every_second()
             await asyncio.sleep(BATCH_S)
 
 
-def child(config: Path) -> int:
-    """The cockpit on the storm, in the terminal it was started in."""
+def child(config: Path, regions: Path | None) -> int:
+    """The cockpit on the storm, in the terminal it was started in; with ``regions``, the
+    panels' screen regions are written there every second."""
     settings, _ = load_settings(config)
     settings = with_overrides(settings, symbols=list(STORM_SYMBOLS))
     clock = WallClock()
     broker = StormBroker(clock, list(settings.ui.watchlist))
     app = make_app(bench_session(settings, clock=clock, broker=broker))
+    if regions is not None:
+        broker.every_second = lambda: dump_regions(app._drained, regions)
     return int(app.run() or app.return_code or 0)
 
 
-def one_run() -> float:
-    """Bytes a second written to the terminal with the ladder and the tape shown."""
-    args = ["-m", "benchmarks.ladder_bytes", "--child", "--config", "{config}"]
-    with terminal(args) as screen:
-        screen.wait_for(lambda s: "watchlist" in s.text, "the cockpit's first screen")
-        screen.press("d", "T")
-        screen.wait_for(lambda s: "LADDER" in s.footer, "the ladder with the keys")
-        screen.wait_for(lambda s: "time & sales" in s.text, "time & sales")
-        screen.drain_for(WARMUP_S)
-        if screen.process.poll() is not None:
-            raise RuntimeError(f"the app exited with {screen.process.returncode}")
-        return screen.drain_for(MEASURE_S) / MEASURE_S
+def one_run() -> tuple[float, Counter[str]]:
+    """Bytes a second written to the terminal with the ladder and the tape shown, and the
+    bytes a second of each panel."""
+    with tempfile.TemporaryDirectory(prefix="cockpit-bench-regions-") as folder:
+        regions = Path(folder) / "regions.json"
+        args = ["-m", "benchmarks.ladder_bytes", "--child", "--config", "{config}"]
+        with terminal([*args, "--regions", str(regions)]) as screen:
+            screen.wait_for(lambda s: "watchlist" in s.text, "the cockpit's first screen")
+            screen.press("d", "T")
+            screen.wait_for(lambda s: "LADDER" in s.footer, "the ladder with the keys")
+            screen.wait_for(lambda s: "time & sales" in s.text, "time & sales")
+            screen.drain_for(WARMUP_S)
+            if screen.process.poll() is not None:
+                raise RuntimeError(f"the app exited with {screen.process.returncode}")
+            written = bytearray()
+            end = time.perf_counter() + MEASURE_S
+            while (left := end - time.perf_counter()) > 0:
+                written += screen.read(min(left, 0.05))
+            shares = bytes_by_widget(bytes(written), read_regions(regions))
+    per_second = Counter({name: count / MEASURE_S for name, count in shares.items()})
+    return len(written) / MEASURE_S, per_second
 
 
 def run() -> Figure:
-    rates = [one_run() for _ in range(RUNS)]
+    measured = [one_run() for _ in range(RUNS)]
+    rates = [rate for rate, _ in measured]
     rate = statistics.median(rates)
+    _, shares = measured[rates.index(rate)]
+    panels = ", ".join(
+        f"{name} {count / 1024:.1f}" for name, count in shares.most_common() if count >= 100
+    )
     return Figure(
         name="ladder_bytes",
         value=rate / 1024,
@@ -142,7 +173,8 @@ def run() -> Figure:
             f"quotes/s over 6 instruments + {DEPTH:,} depth updates/s and {PRINTS} prints/s "
             f"on {SYMBOL}, its touch moving {MNQ_TICKS:.0f} ticks/s; {MEASURE_S:.0f} s after "
             f"{WARMUP_S:.0f} s; median of {RUNS} runs "
-            f"({', '.join(f'{r / 1024:.1f}' for r in rates)} KB/s)"
+            f"({', '.join(f'{r / 1024:.1f}' for r in rates)} KB/s); by panel in the "
+            f"median run (KB/s): {panels}; load average {psutil.getloadavg()[0]:.1f}"
         ),
     )
 
@@ -151,8 +183,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ladder_bytes")
     parser.add_argument("--child", action="store_true", help="run the cockpit on the storm")
     parser.add_argument("--config", type=Path, default=None)
+    parser.add_argument("--regions", type=Path, default=None, help="write panel regions here")
     options = parser.parse_args()
     if options.child:
         assert options.config is not None
-        sys.exit(child(options.config))
+        sys.exit(child(options.config, options.regions))
     print(run().line())

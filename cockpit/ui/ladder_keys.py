@@ -40,9 +40,14 @@ LADDER_FOOTER = (
 )
 """The footer's keys while the ladder has them, most important first (and left to right)."""
 LADDER_EVERY = 2
-"""Drain ticks between ladder repaints (15 Hz / 2: 7.5 a second). A book changing two
-thousand times a second repaints most rows each time: at every drain that was half of
-what the cockpit sent to the terminal."""
+"""Drain ticks between ladder repaints (15 Hz / 2: 7.5 a second, a print or a touch
+shown within 133 ms); the trader's own orders and keys repaint it at once."""
+SIZES_EVERY = 4
+"""Drain ticks between repaints of the book's sizes away from the touch (15 Hz / 4:
+about four a second, as fast as a trader reads a changing number). The touch, the
+volume, the trader's orders, the last print and levels appearing or going repaint at
+every ladder repaint. A book changing two thousand times a second changes nearly every
+size between two repaints: repainting them all each time was most of the ladder's bytes."""
 
 
 class LadderKeys:
@@ -88,16 +93,18 @@ class LadderKeys:
     # The drain ------------------------------------------------------------------------
 
     def drain_ladder(self, changes: Changes, blotters_due: bool, force: bool = False) -> None:
-        """The ladder every :data:`LADDER_EVERY` drains (its rows are diffed, so a quiet
-        book sends nothing), the tape at the blotters' pace; each follows the selected
-        instrument. The trader's own keys repaint the ladder at once."""
+        """The ladder every :data:`LADDER_EVERY` drains and when the trader's orders
+        changed (its cells are diffed, so a quiet book sends nothing; sizes away from the
+        touch every :data:`SIZES_EVERY`), the tape at the blotters' pace; each follows
+        the selected instrument. The trader's own keys repaint the ladder at once."""
         ladder, tape = self.ladder, self.tape
         self._ladder_drains += 1
+        drains = self._ladder_drains
         if ladder.display:
             if ladder.symbol != self.symbol:
                 ladder.show(self.symbol)
-            elif force or changes.orders or self._ladder_drains % LADDER_EVERY == 0:
-                ladder.refresh_from()
+            elif force or changes.orders or drains % LADDER_EVERY == 0:
+                ladder.refresh_from(sizes=force or drains % SIZES_EVERY == 0)
         tape_due = blotters_due or force or tape.symbol != self.symbol
         if tape.display and tape_due and not self.paused:
             tape.show(self.symbol)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from cockpit.core.models import Order, OrderType, Side
@@ -80,12 +80,8 @@ class Layout:
         if old.price != new.price or old.cursor != new.cursor:
             return [(0, self.pad + self.used)]
         o, s = self.orders, self.size
+        _, bid, price, ask, sells, volume = self.starts
         buys = self.pad + 1
-        bid = buys + o + 1
-        price = bid + s + 1
-        ask = price + self.price + 2
-        sells = ask + s + 1
-        volume = sells + o + 1
         marks = (old.last, old.average) != (new.last, new.average)
         fields = (
             (old.buys != new.buys, buys, o),
@@ -96,6 +92,25 @@ class Layout:
             (old.volume != new.volume, volume, self.volume),
         )
         return [(start, start + width) for changed, start, width in fields if changed]
+
+    @property
+    def starts(self) -> tuple[int, int, int, int, int, int]:
+        """Where each column starts: the cursor mark and buys (from 0), bid, price and its
+        mark, ask, sells, volume and the right cursor mark."""
+        bid = self.pad + 1 + self.orders + 1
+        price = bid + self.size + 1
+        ask = price + self.price + 2
+        sells = ask + self.size + 1
+        return 0, bid, price, ask, sells, sells + self.orders + 1
+
+    @property
+    def slices(self) -> tuple[int, int, int, int]:
+        """Where the ladder's column slices start: the cursor mark and buys; bid, price
+        and its mark; ask and sells; volume. A slice sends a change from its own left
+        edge, so each starts with a column that changes often (a size) and ends with
+        ones that rarely do; four slices, not six, keep the compositor's work small."""
+        _, bid, _, ask, _, volume = self.starts
+        return 0, bid, ask, volume
 
     @property
     def used(self) -> int:
@@ -158,6 +173,30 @@ def ladder_rows(
         )
         for price in prices
     ]
+
+
+def hold_sizes(
+    before: list[LadderRow], new: list[LadderRow], bid: int, ask: int
+) -> list[LadderRow]:
+    """``new`` with the sizes of ``before`` kept where only a number changed away from the
+    touch: the book's depth is repainted at a calmer pace than the touch.
+
+    A side of a row keeps its old size only when the row shows the same price outside
+    the touch (below ``bid`` or above ``ask``) and that level is still there (a size
+    changed, say 40 to 42): a level that appears or goes shows at once, so nothing is
+    shown that is not in the book and nothing in it is hidden. The touch rows, the
+    volume, the trader's orders, the marks and the cursor are always as ``new`` has them.
+    """
+    out = []
+    for index, row in enumerate(new):
+        old = before[index] if index < len(before) else None
+        if old is not None and old.price == row.price and not bid <= row.price <= ask:
+            held_bid = old.bid if old.bid and row.bid else row.bid
+            held_ask = old.ask if old.ask and row.ask else row.ask
+            if (held_bid, held_ask) != (row.bid, row.ask):
+                row = replace(row, bid=held_bid, ask=held_ask)
+        out.append(row)
+    return out
 
 
 def header(layout: Layout) -> Row:

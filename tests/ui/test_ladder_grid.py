@@ -12,6 +12,7 @@ from cockpit.ui.laddergrid import (
     LadderView,
     Layout,
     header,
+    hold_sizes,
     ladder_rows,
     order_tags,
     row_runs,
@@ -149,3 +150,44 @@ def test_changed_spans_send_only_the_cells_that_changed() -> None:
     assert layout.changed_spans(row, LadderRow(100, bid=5, volume=30, cursor=True)) == whole
     text = "".join(t for t, _ in row_runs(LadderRow(100, bid=6), layout, str))
     assert text[bid[0] : bid[1]].strip() == "6"
+
+
+def test_held_sizes_keep_a_changed_number_away_from_the_touch() -> None:
+    """Below the bid and above the ask a size that merely changed keeps its old number."""
+    before = [LadderRow(105, ask=40), LadderRow(99, bid=30)]
+    new = [LadderRow(105, ask=42), LadderRow(99, bid=31)]
+    assert hold_sizes(before, new, bid=100, ask=101) == before
+
+
+def test_held_sizes_never_hold_the_touch_or_a_level_that_came_or_went() -> None:
+    """The touch rows are always new, and so is a level that appeared or was pulled."""
+    before = [LadderRow(102, ask=5), LadderRow(101, ask=9), LadderRow(100, bid=7), LadderRow(98)]
+    new = [LadderRow(102), LadderRow(101, ask=3), LadderRow(100, bid=8), LadderRow(98, bid=4)]
+    assert hold_sizes(before, new, bid=100, ask=101) == new
+
+
+def test_held_sizes_never_hold_a_row_that_now_shows_another_price() -> None:
+    """After a re-centre the rows show other prices: every size is the book's."""
+    before = [LadderRow(110, ask=40)]
+    new = [LadderRow(109, ask=42)]
+    assert hold_sizes(before, new, bid=100, ask=101) == new
+
+
+def test_held_sizes_keep_the_orders_marks_and_volume_new() -> None:
+    """Only sizes are held: the trader's orders, the volume and the marks are as new."""
+    before = [LadderRow(95, bid=10, volume=3)]
+    new = [LadderRow(95, bid=11, volume=4, buys="1 LMT", last=True, cursor=True)]
+    assert hold_sizes(before, new, bid=100, ask=101) == [
+        LadderRow(95, bid=10, volume=4, buys="1 LMT", last=True, cursor=True)
+    ]
+
+
+def test_column_starts_line_up_with_the_changed_spans() -> None:
+    """Each column of the layout starts where changed_spans says its cells start, so a
+    size change repaints the size's column only."""
+    layout = Layout.fit(60, 8)
+    old = LadderRow(100, bid=5)
+    spans = layout.changed_spans(old, LadderRow(100, bid=6))
+    assert [start for start, _ in spans] == [layout.starts[1]]
+    spans = layout.changed_spans(old, LadderRow(100, bid=5, volume=9))
+    assert [start for start, _ in spans] == [layout.starts[5]]

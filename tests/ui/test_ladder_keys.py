@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
+from cockpit.bracket_config import BracketSettings
 from cockpit.config import PaperSettings, Settings, UiSettings
 from cockpit.core.events import DepthUpdated
 from cockpit.core.models import OrderType, Side
@@ -188,3 +189,41 @@ def test_ladder_keys_may_shadow_main_keys_but_not_clash_among_themselves() -> No
     with pytest.raises(KeymapError, match="ladder-toggle"):
         check_keymap({"ladder-toggle": "b"})
     assert check_keymap({"ladder-sell": "f2"}) == {"ladder-sell": "f2"}
+
+
+async def test_a_ladder_limit_under_a_bracket_template_gets_its_stop_and_target_on_fill() -> None:
+    """Under ``[brackets.scalp] stop = 8, target = 16``, a buy limit at the ladder's cursor
+    rests alone; once it fills, a sell stop 8 ticks under the fill and a sell limit 16
+    over it are working."""
+    brackets = BracketSettings.model_validate(
+        {"active": "scalp", "scalp": {"stop": 8, "target": 16}}
+    )
+    settings = Settings(paper=PaperSettings(seed=7), brackets=brackets)
+    app = make_app(demo_session(settings=settings))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 30)
+        await press(pilot, "a", "d")
+        target = app.state.quotes["MNQ"].bid - 1
+        await aim_at(pilot, app, target)
+        await press(pilot, "b")
+        working = app.state.working_orders("MNQ")
+        assert [(o.side, o.type, o.limit) for o in working] == [(Side.BUY, OrderType.LIMIT, target)]
+        for _ in range(600):  # market seconds, stepped: the paper market moves only so
+            if "MNQ" in app.state.positions:
+                break
+            await settle(pilot, 1)
+        position = app.state.positions.get("MNQ")
+        assert position is not None, "the limit never filled in ten market minutes"
+        assert position.size == 1
+        assert position.average == target
+        await settle(pilot)
+        legs = {o.type: o for o in app.state.working_orders("MNQ")}
+        assert legs.keys() == {OrderType.STOP, OrderType.LIMIT}
+        assert (legs[OrderType.STOP].side, legs[OrderType.STOP].stop) == (Side.SELL, target - 8)
+        assert (legs[OrderType.LIMIT].side, legs[OrderType.LIMIT].limit) == (
+            Side.SELL,
+            target + 16,
+        )
+        shown = "\n".join(painted(app.orders))
+        assert "STP" in shown
+        assert "LMT" in shown

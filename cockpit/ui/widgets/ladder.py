@@ -2,8 +2,10 @@
 each price, the trader's working orders on their rows, and a keyboard cursor.
 
 A Line-API widget like the others: the drain hands it the state, it works out its rows
-(:mod:`cockpit.ui.laddergrid`) and repaints only the rows whose content changed, so a
-book that changes two thousand times a second costs a few lines per frame. With focus
+(:mod:`cockpit.ui.laddergrid`) and repaints only the cells whose content changed, so a
+book that changes two thousand times a second costs a few cells per frame. Its rows are
+shown through one column slice per column (:mod:`cockpit.ui.widgets.columns`): a size
+that changes sends its own column's cells to the terminal, not the row. With focus
 (``d``) its own keys act at the cursor; the app's order actions do the sending.
 """
 
@@ -12,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.style import Style
-from textual.geometry import Region
 
 from cockpit.core.clock import datetime_from_ns
 from cockpit.core.state import State
@@ -22,13 +23,14 @@ from cockpit.ui.laddergrid import (
     LadderView,
     Layout,
     header,
+    hold_sizes,
     ladder_rows,
     row_runs,
 )
-from cockpit.ui.widgets.lines import CachedLines
+from cockpit.ui.widgets.columns import Sliced
 
 
-class PriceLadder(CachedLines):
+class PriceLadder(Sliced):
     """The selected instrument's ladder; with focus, the order keys act at its cursor."""
 
     COMPONENT_CLASSES = {
@@ -46,6 +48,8 @@ class PriceLadder(CachedLines):
         "ladder--cursor-mark",
     }
     BINDINGS = [*LADDER_BINDINGS]
+    SLICES = 4
+    """See :attr:`~cockpit.ui.laddergrid.Layout.slices`."""
 
     def __init__(
         self,
@@ -85,8 +89,10 @@ class PriceLadder(CachedLines):
             self.view = LadderView(self.view.hold_ns)
         self.refresh_from()
 
-    def refresh_from(self) -> None:
-        """Work out the rows from the state and repaint the ones that changed."""
+    def refresh_from(self, sizes: bool = True) -> None:
+        """Work out the rows from the state and repaint the cells that changed;
+        ``sizes=False`` keeps the sizes that merely changed away from the touch as they
+        are (see :func:`~cockpit.ui.laddergrid.hold_sizes`)."""
         state, symbol, rows = self.state, self.symbol, self.price_rows
         last = state.last.get(symbol)
         if last is None:
@@ -105,10 +111,14 @@ class PriceLadder(CachedLines):
             average=position.average if position is not None else None,
             cursor=self.view.cursor,
         )
+        quote = state.quotes.get(symbol)
+        if not sizes and quote is not None:
+            new = hold_sizes(self._rows, new, quote.bid, quote.ask)
         layout = Layout.fit(self.size.width, self._price_width())
         if layout != self._layout:
             self._layout = layout
             self._rows = new
+            self.set_columns(layout.slices)
             self.invalidate_rows()
             self._title()
             return
@@ -119,16 +129,10 @@ class PriceLadder(CachedLines):
             if y >= len(before):
                 whole.add(y + 1)
             elif before[y] != row:
-                self._repaint(y + 1, layout.changed_spans(before[y], row))
+                self.repaint_cells(y + 1, layout.changed_spans(before[y], row))
         if whole:
             self.invalidate_rows(whole)
         self._title()
-
-    def _repaint(self, y: int, spans: list[tuple[int, int]]) -> None:
-        """Render row ``y`` again but send only ``spans`` of it to the terminal."""
-        self._strips.pop(y, None)
-        for start, end in spans:
-            self.refresh(Region(start, y, end - start, 1))
 
     def _title(self) -> None:
         """The contract, and in words whether the order keys act here: set only when it

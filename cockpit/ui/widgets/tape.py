@@ -4,7 +4,9 @@ Each print reads time, price, size and who crossed the spread, in a word and a g
 well as a colour (``▲ BUY`` lifted the offer, ``▼ SELL`` hit the bid). A print of at
 least ``[ui] tape_big_size`` contracts stands out: bold, and marked ``★`` at the start of
 its row. The drain hands it the state at the blotters' pace; it repaints only when the
-instrument printed since it last looked.
+instrument printed since it last looked, and then only the cells whose text changed (it
+is shown through column slices, :mod:`cockpit.ui.widgets.columns`): as the tape scrolls,
+a time that stays the same second is not sent again.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from cockpit.core.events import Printed
 from cockpit.core.models import Side
 from cockpit.core.state import State
 from cockpit.ui.format import clock
-from cockpit.ui.widgets.lines import CachedLines
+from cockpit.ui.widgets.columns import Sliced
 
 BIG_MARK = "★"
+COLUMN_STARTS = (0, 11)
+"""Where the slices start: the star and time, then the price (see :meth:`print_runs`)."""
 AGGRESSOR = {Side.BUY: ("▲ BUY", "tape--buy"), Side.SELL: ("▼ SELL", "tape--sell")}
 
 
-class TimeAndSales(CachedLines):
+class TimeAndSales(Sliced):
     """The tape of one instrument, newest print first."""
 
     COMPONENT_CLASSES = {
@@ -31,6 +35,8 @@ class TimeAndSales(CachedLines):
         "tape--big",
         "tape--dim",
     }
+    SLICES = 2
+    """The star and time (the same second, row after row), then price, size and side."""
 
     def __init__(self, state: State, symbol: str, *, big: int, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -66,12 +72,14 @@ class TimeAndSales(CachedLines):
         prints = [tape[-1 - i] for i in range(count)]
         first = self._header_rows
         before = self._prints
-        changed = {
-            y + first for y, p in enumerate(prints) if y >= len(before) or before[y] is not p
-        } | {y + first for y in range(len(prints), len(before))}
+        changed = [
+            y + first
+            for y in range(max(len(prints), len(before)))
+            if y >= len(prints) or y >= len(before) or before[y] is not prints[y]
+        ]
         self._prints = prints
         if changed:
-            self.invalidate_rows(changed)
+            self.repaint_changed(changed)
         title = f"time & sales · {self.symbol}"
         if self.border_title != title:  # a border change repaints the whole panel
             self.border_title = title
@@ -84,6 +92,7 @@ class TimeAndSales(CachedLines):
 
     def on_resize(self) -> None:
         super().on_resize()
+        self.set_columns([min(start, self.size.width) for start in COLUMN_STARTS])
         self._prints = []
         self._newest = None
         self.refresh_from()

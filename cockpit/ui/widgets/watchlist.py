@@ -1,17 +1,20 @@
 """The watchlist: bid, ask, last and the day's change for each instrument.
 
-A Line-API widget: each row is one cached strip, repainted only when that instrument's
-quote changed since the last drain. Direction is shown with ▲ ▼ as well as colour.
+A Line-API widget: each row is one cached strip, shown through one column slice per
+column (:mod:`cockpit.ui.widgets.columns`). When an instrument's quote changed since the
+last drain its row is rendered again, and only the cells whose text changed (the bid,
+say) are sent to the terminal. Direction is shown with ▲ ▼ as well as colour.
 """
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.reactive import reactive
 
 from cockpit.core.state import State
 from cockpit.ui.format import average, direction_glyph, percent
 from cockpit.ui.pnl import PnlView
-from cockpit.ui.widgets.lines import CachedLines
+from cockpit.ui.widgets.columns import Sliced
 
 FULL = 49
 """Room for symbol, bid, ask, last, change and position."""
@@ -19,7 +22,7 @@ MEDIUM = 39
 """Room for symbol, bid, ask, change and position (the compact layout)."""
 
 
-class Watchlist(CachedLines):
+class Watchlist(Sliced):
     """Quotes for the watchlist; the highlighted row is the ticket's instrument."""
 
     COMPONENT_CLASSES = {
@@ -35,6 +38,7 @@ class Watchlist(CachedLines):
         "watchlist--short",
     }
 
+    SLICES = 2
     selected: reactive[int] = reactive(0)
 
     def __init__(self, state: State, *, id: str | None = None) -> None:
@@ -67,18 +71,30 @@ class Watchlist(CachedLines):
         if self.symbols and self.symbols[self.selected] in symbols:
             rows |= self._detail_rows(live_only=True)
         if rows:
-            self.invalidate_rows(rows)
+            self.repaint_changed(sorted(rows))
 
     def positions_changed(self, symbols: set[str]) -> None:
         rows = {self.symbols.index(s) + 1 for s in symbols if s in self.symbols}
-        self.invalidate_rows(rows | self._detail_rows())
+        self.repaint_changed(sorted(rows | self._detail_rows()))
 
     def pnl_changed(self, view: PnlView) -> None:
         """The frame's P&L (the header's and the blotter's): the position line shows it."""
         if view != self.pnl:
             self.pnl = view
             first = len(self.symbols) + 2
-            self.invalidate_rows({first + 3})
+            self.repaint_changed([first + 3])
+
+    def on_resize(self) -> None:
+        super().on_resize()
+        self.set_columns(self._column_starts(self.size.width))
+
+    def _column_starts(self, width: int) -> list[int]:
+        """Two slices: the symbol, then the quote from the bid on (bid and ask change
+        together, and a slice sends a change from its own left edge)."""
+        if not self.symbols:
+            return [0, 0]
+        symbol_cells = cell_len(self._row(self.symbols[0], False, width)[0][0])
+        return [0, min(symbol_cells, width)]
 
     def _detail_rows(self, *, live_only: bool = False) -> set[int]:
         """Rows of the detail block; ``live_only``: just volume and position, the lines a
