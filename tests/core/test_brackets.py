@@ -183,3 +183,16 @@ async def test_a_working_sell_entry_does_not_starve_a_filled_buy_of_its_bracket(
     await desk.buy("MNQ", 2)
     legs = desk.legs()
     assert (legs["SL"].side, legs["SL"].size, legs["TP1"].size) == (Side.SELL, 2, 2)
+
+
+async def test_an_entry_through_flat_brackets_the_new_side() -> None:
+    """Short 1, buy 2 under scalp: the long 1 left over gets its own stop and target."""
+    desk = await bracket_desk(SCALP)
+    await desk.sell("MNQ", 1)
+    fill = desk.bid("MNQ")
+    await desk.buy("MNQ", 2)
+    assert desk.size() == 1
+    legs = desk.legs()
+    assert set(legs) == {"SL", "TP1"}
+    assert (legs["SL"].side, legs["SL"].stop, legs["SL"].size) == (Side.SELL, fill - 8, 1)
+    assert (legs["TP1"].limit, legs["TP1"].size) == (fill + 16, 1)
