@@ -385,6 +385,8 @@ class BracketManager(Relinking):
             leg.cancelling = False
             return
         leg.dropped = True
+        if state.flattening:
+            return  # the flatten's own cancel: the position goes next, nothing is lost
         if state.position_size(bracket.symbol) * bracket.side.sign > 0:
             what = "rejected" if order.status is OrderStatus.REJECTED else "cancelled"
             self._notice(

@@ -91,6 +91,15 @@ async def test_flatten_leaves_nothing_and_nothing_comes_back() -> None:
     assert desk.brackets.brackets == {}
 
 
+async def test_flatten_does_not_warn_that_the_bracket_lost_its_legs() -> None:
+    """`F` cancels the legs itself: no "cancelled outside the bracket" warning follows."""
+    desk = await bracket_desk(SCALP)
+    await desk.buy("MNQ", 1)
+    await desk.submit(FlattenAll())
+    assert desk.state.is_flat()
+    assert not [n.text for n in desk.of(Notice) if "outside the bracket" in n.text]
+
+
 async def test_a_stop_cancelled_by_hand_is_not_put_back() -> None:
     """`x` on the bracket's stop: the cockpit says so and does not place it again."""
     desk = await bracket_desk(SCALP)
