@@ -378,6 +378,7 @@ class PaperDesk:
             slippage_ticks=slippage_ticks,
         )
         self._sink: EventSink | None = None
+        self._flushing = False
 
     @property
     def account_name(self) -> str:
@@ -395,12 +396,21 @@ class PaperDesk:
         self._flush()
 
     def _flush(self) -> None:
-        sink = self._sink
-        events = list(self._pending)
-        self._pending.clear()
-        if sink is not None:
-            for event in events:
-                sink(event)
+        """Report what happened, in the order it happened. A command sent while a report
+        is being handled (a risk flatten on an entry's fill) queues its reports behind the
+        rest of that fill's, as a broker's stream would: delivered at once, a close's
+        flat position would be followed by the entry's older one."""
+        if self._flushing:
+            return  # the flush under way delivers them, after what came before
+        pending = self._pending
+        self._flushing = True
+        try:
+            while pending and self._sink is not None:
+                self._sink(pending.pop(0))
+        finally:
+            self._flushing = False
+            if self._sink is None:
+                pending.clear()
 
     def _require_sink(self) -> None:
         if self._sink is None:
