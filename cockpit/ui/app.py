@@ -36,7 +36,7 @@ from cockpit.core.commands import (
 )
 from cockpit.core.engine import Verdict
 from cockpit.core.events import Notice
-from cockpit.core.models import OrderType, Side
+from cockpit.core.models import Mode, OrderType, Side
 from cockpit.core.state import Changes, State
 from cockpit.risk.views import Banner
 from cockpit.session import Session
@@ -672,7 +672,8 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
             if quit_anyway:
                 self.run_worker(self._stop_and_exit(), group="shutdown")
 
-        self.push_screen(QuitScreen(summary, self.key_words("flatten-all")), answered)
+        demo = self.state.mode is Mode.SIM  # attached to a guard, q detaches instead
+        self.push_screen(QuitScreen(summary, self.key_words("flatten-all"), demo=demo), answered)
 
     async def on_unmount(self) -> None:
         """However the app ends: no more drains, the broker stops, the journal closes."""
