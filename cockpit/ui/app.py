@@ -19,6 +19,7 @@ from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal
 from textual.markup import escape
+from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
@@ -109,6 +110,10 @@ def settle_memory() -> None:
     sight: a full collection over it paused the loop 35-80 ms, right when a key waited."""
     gc.collect()
     gc.freeze()
+
+
+class FlattenKey(Message):
+    """The flatten key, on its way to the app behind the keys typed before it."""
 
 
 class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
@@ -579,6 +584,13 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
             self.say(f"cancel all: {working} working order" + ("s" if working > 1 else ""))
 
     def action_flatten_all(self) -> None:
+        """F is a priority binding, answered before the keys typed ahead of it reach their
+        bindings (they go by the focused widget first): the flatten takes their road, so
+        `b F` typed in one burst flattens what `b` opened instead of running before it."""
+        (self.focused or self.screen).post_message(FlattenKey())
+
+    def on_flatten_key(self, message: FlattenKey) -> None:
+        message.stop()
         self.submit(FlattenAll(reason="flatten key"))
 
     def action_lockout_panel(self) -> None:
