@@ -62,8 +62,6 @@ class Leg:
     dropped: bool = False
     """Cancelled or rejected outside the manager's doing: never placed again."""
     placed: int = 0
-    placing: int = 0
-    """Contracts of the last place sent (what it protects until the broker shows it)."""
     reported: int | None = None
     """The price the broker last reported for the leg's order."""
     failures: int = 0

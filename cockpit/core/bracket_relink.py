@@ -59,18 +59,6 @@ class Relinking:
                 and r.type is OrderType.STOP
                 and r.side.sign * position.size < 0
             )
-            # A stop of ours the broker took but has not shown yet (its answer came
-            # before its order report) protects too.
-            shown = {o.tag for o in state.working_orders(position.symbol)} | set(state.pending)
-            covered += sum(
-                b.stop.placing
-                for b in self.brackets.values()
-                if b.symbol == position.symbol
-                and b.stop is not None
-                and b.stop.tag is not None
-                and b.stop.tag not in shown
-                and b.side.sign * position.size > 0
-            )
             if covered < abs(position.size):
                 self._notice(
                     "warning",

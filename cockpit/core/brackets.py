@@ -445,7 +445,6 @@ class BracketManager(Relinking):
         suffix = "" if leg.placed == 1 else f"-{self.run_tag}x{leg.placed}"
         tag = f"{bracket.root}-{leg.name}{suffix}"
         leg.tag = tag
-        leg.placing = size
         self._by_tag[tag] = (bracket, leg)
         is_stop = leg.name == STOP
         command = PlaceOrder(
