@@ -378,6 +378,9 @@ class PaperDesk:
             slippage_ticks=slippage_ticks,
         )
         self._sink: EventSink | None = None
+        self._batches = 0
+        self._newest: dict[tuple[str, object], int] = {}
+        """The batch that last reported each order, position and the account."""
 
     @property
     def account_name(self) -> str:
@@ -395,12 +398,26 @@ class PaperDesk:
         self._flush()
 
     def _flush(self) -> None:
+        """Report what happened. A command sent while a report is handled (a risk flatten
+        on an entry's fill) is reported at once, inside it; what that report's batch had
+        left to say about the same order, position or account is then older than what was
+        just said, and is dropped: the state never goes back to the entry's +5 after the
+        close's flat."""
         sink = self._sink
         events = list(self._pending)
         self._pending.clear()
-        if sink is not None:
-            for event in events:
-                sink(event)
+        if sink is None:
+            return
+        self._batches += 1
+        batch = self._batches
+        newest = self._newest
+        for event in events:
+            key = _snapshot_key(event)
+            if key is not None:
+                if newest.get(key, 0) > batch:
+                    continue  # a later batch already said where this stands now
+                newest[key] = batch
+            sink(event)
 
     def _require_sink(self) -> None:
         if self._sink is None:
@@ -448,6 +465,21 @@ class PaperDesk:
         self._pending.extend(self.account.report(now))
         self._pending.append(Reconciled(now, self.name))
         self._flush()
+
+
+def _snapshot_key(event: Event) -> tuple[str, object] | None:
+    """What a report states the whole of (an order, a position, the account), or None for
+    a fact that stands alone (a fill, a print)."""
+    kind = type(event)
+    if kind is OrderUpdated:
+        assert isinstance(event, OrderUpdated)
+        return ("order", event.order.id)
+    if kind is PositionUpdated:
+        assert isinstance(event, PositionUpdated)
+        return ("position", event.position.symbol)
+    if kind is AccountUpdated:
+        return ("account", None)
+    return None
 
 
 class PaperBroker(PaperDesk):

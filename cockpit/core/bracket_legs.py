@@ -84,6 +84,9 @@ class Bracket:
     template: Template
     entry_id: int | None = None
     entry_filled: int = 0
+    """Contracts the entry opened or added (what it closed of the other side not counted)."""
+    closing: int = 0
+    """Contracts of the entry order that first close the other side (a buy 2 while short 1)."""
     entry_working: bool = True
     average: Fraction | None = None
     best: int | None = None

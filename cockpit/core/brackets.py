@@ -229,9 +229,14 @@ class BracketManager(Relinking):
             return
         if leg_of(request.tag) is not None or request.tag in self.brackets:
             return
-        if request.side.sign * state.position_size(request.symbol) < 0:
-            return  # an exit (or a reverse): nothing to protect from this order
-        self.brackets[request.tag] = Bracket(request.tag, request.symbol, request.side, template)
+        against = max(0, -request.side.sign * state.position_size(request.symbol))
+        if request.size <= against:
+            return  # an exit: nothing to protect from this order
+        # An order through flat (buy 2 while short 1) is an exit, then an entry: the
+        # bracket protects only what it opens.
+        self.brackets[request.tag] = Bracket(
+            request.tag, request.symbol, request.side, template, closing=against
+        )
 
     def _learn(self, order: Order) -> None:
         """Tie a reported order to its bracket: the entry's id and fills, a leg's id."""
@@ -241,8 +246,9 @@ class BracketManager(Relinking):
         if bracket is not None:
             bracket.entry_id = order.id
             bracket.entry_working = order.status.is_working
-            if order.filled > bracket.entry_filled:
-                bracket.entry_filled = order.filled
+            opened = order.filled - bracket.closing
+            if opened > bracket.entry_filled:
+                bracket.entry_filled = opened
                 if bracket.average is None and order.fill_price is not None:
                     bracket.average = fill_ticks(order, self._spec_tick(order.symbol))
             return
@@ -371,6 +377,8 @@ class BracketManager(Relinking):
             leg.cancelling = False
             return
         leg.dropped = True
+        if state.flattening:
+            return  # the flatten's own cancel: the position goes next, nothing is lost
         if state.position_size(bracket.symbol) * bracket.side.sign > 0:
             what = "rejected" if order.status is OrderStatus.REJECTED else "cancelled"
             self._notice(

@@ -19,6 +19,7 @@ from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal
 from textual.markup import escape
+from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
@@ -37,7 +38,7 @@ from cockpit.core.commands import (
 )
 from cockpit.core.engine import Verdict
 from cockpit.core.events import Notice
-from cockpit.core.models import OrderType, Side
+from cockpit.core.models import Mode, OrderType, Side
 from cockpit.core.state import Changes, State
 from cockpit.risk.views import Banner
 from cockpit.session import Session
@@ -110,6 +111,10 @@ def settle_memory() -> None:
     sight: a full collection over it paused the loop 35-80 ms, right when a key waited."""
     gc.collect()
     gc.freeze()
+
+
+class FlattenKey(Message):
+    """The flatten key, on its way to the app behind the keys typed before it."""
 
 
 class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
@@ -584,6 +589,13 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
             self.say(f"cancel all: {working} working order" + ("s" if working > 1 else ""))
 
     def action_flatten_all(self) -> None:
+        """F is a priority binding, answered before the keys typed ahead of it reach their
+        bindings (they go by the focused widget first): the flatten takes their road, so
+        `b F` typed in one burst flattens what `b` opened instead of running before it."""
+        (self.focused or self.screen).post_message(FlattenKey())
+
+    def on_flatten_key(self, message: FlattenKey) -> None:
+        message.stop()
         self.submit(FlattenAll(reason="flatten key"))
 
     def action_lockout_panel(self) -> None:
@@ -677,7 +689,8 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
             if quit_anyway:
                 self.run_worker(self._stop_and_exit(), group="shutdown")
 
-        self.push_screen(QuitScreen(summary, self.key_words("flatten-all")), answered)
+        demo = self.state.mode is Mode.SIM  # attached to a guard, q detaches instead
+        self.push_screen(QuitScreen(summary, self.key_words("flatten-all"), demo=demo), answered)
 
     async def on_unmount(self) -> None:
         """However the app ends: no more drains, the broker stops, the journal closes."""

@@ -91,6 +91,15 @@ async def test_flatten_leaves_nothing_and_nothing_comes_back() -> None:
     assert desk.brackets.brackets == {}
 
 
+async def test_flatten_does_not_warn_that_the_bracket_lost_its_legs() -> None:
+    """`F` cancels the legs itself: no "cancelled outside the bracket" warning follows."""
+    desk = await bracket_desk(SCALP)
+    await desk.buy("MNQ", 1)
+    await desk.submit(FlattenAll())
+    assert desk.state.is_flat()
+    assert not [n.text for n in desk.of(Notice) if "outside the bracket" in n.text]
+
+
 async def test_a_stop_cancelled_by_hand_is_not_put_back() -> None:
     """`x` on the bracket's stop: the cockpit says so and does not place it again."""
     desk = await bracket_desk(SCALP)
@@ -183,3 +192,16 @@ async def test_a_working_sell_entry_does_not_starve_a_filled_buy_of_its_bracket(
     await desk.buy("MNQ", 2)
     legs = desk.legs()
     assert (legs["SL"].side, legs["SL"].size, legs["TP1"].size) == (Side.SELL, 2, 2)
+
+
+async def test_an_entry_through_flat_brackets_the_new_side() -> None:
+    """Short 1, buy 2 under scalp: the long 1 left over gets its own stop and target."""
+    desk = await bracket_desk(SCALP)
+    await desk.sell("MNQ", 1)
+    fill = desk.bid("MNQ")
+    await desk.buy("MNQ", 2)
+    assert desk.size() == 1
+    legs = desk.legs()
+    assert set(legs) == {"SL", "TP1"}
+    assert (legs["SL"].side, legs["SL"].stop, legs["SL"].size) == (Side.SELL, fill - 8, 1)
+    assert (legs["TP1"].limit, legs["TP1"].size) == (fill + 16, 1)

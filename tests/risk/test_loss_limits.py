@@ -213,3 +213,16 @@ async def test_yesterdays_loss_does_not_count_today(desk: DeskFactory) -> None:
     await d.tick()
     assert d.state.risk_state == "ACTIVE"
     assert d.risk.daily_loss_room(d.state) == Decimal(300)
+
+
+async def test_a_breach_on_the_entrys_own_fill_leaves_the_balance_the_brokers(
+    desk: DeskFactory,
+) -> None:
+    """The entry's fees breach at its fill: after the flatten the state holds the broker's
+    last balance, not the entry's older report delivered after the close's."""
+    d = await desk({"daily_loss": {"limit": 3}}, fees={"MNQ": Decimal(1)})
+    await d.buy("MNQ", 5)
+    assert d.state.positions == {}
+    assert d.state.risk_state == "LOCKED"
+    assert d.state.account is not None
+    assert d.state.account.balance == d.broker.account.account.balance

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual import events
 
 from cockpit.core.events import FlattenCompleted
 from tests.ui.conftest import demo_app, press, settle
@@ -46,3 +47,18 @@ async def test_flatten_across_instruments_twice(symbols: tuple[str, ...]) -> Non
                 await press(pilot, "up")
         outcomes = [e for e in app.state.fills_and_events if isinstance(e, FlattenCompleted)]
         assert [e.flat for e in outcomes] == [True, True]
+
+
+async def test_f_typed_right_after_b_flattens_what_b_opened() -> None:
+    """`a b F` arriving in one burst (typed while the screen was busy): the flatten comes
+    after the buy, as typed, and the account ends flat; F used to jump the queue."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 5)
+        for key in ("a", "b", "F"):
+            app.post_message(events.Key(key, key))
+        await settle(pilot, 2)
+        assert app.state.is_flat()
+        outcomes = [e for e in app.state.fills_and_events if isinstance(e, FlattenCompleted)]
+        assert [o.flat for o in outcomes] == [True]
+        assert "1 closed" in outcomes[0].detail

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from textual.widgets import Static
+
 from cockpit.brokers.paper import PaperBroker
 from cockpit.core.clock import FakeClock
 from cockpit.core.models import OrderStatus, OrderType, Side
@@ -237,6 +239,19 @@ async def test_quit_with_open_positions_asks_first() -> None:
         await press(pilot, "n")
         assert app.is_running
         assert not isinstance(app.screen, QuitScreen)
+
+
+async def test_quit_in_the_demo_says_its_positions_do_not_survive() -> None:
+    """The demo's paper account starts fresh each run: `q` never claims its positions stay
+    open at the broker."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 5)
+        await press(pilot, "a", "b", "q")
+        assert isinstance(app.screen, QuitScreen)
+        hints = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "stay open at the broker" not in hints
+        assert "starts fresh" in hints
 
 
 async def test_quit_when_flat_exits() -> None:

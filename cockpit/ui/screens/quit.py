@@ -18,18 +18,25 @@ class QuitScreen(ModalScreen[bool]):
         Binding("escape", "answer(False)", "stay", priority=True),
     ]
 
-    def __init__(self, open_positions: str, flatten_key: str = "F") -> None:
+    def __init__(self, open_positions: str, flatten_key: str = "F", *, demo: bool = False) -> None:
         super().__init__()
         self.open_positions = open_positions
         self.flatten_key = flatten_key
         """The cockpit's flatten key as the trader set it (it works over this screen)."""
+        self.demo = demo
+        """The in-process paper demo: its account starts fresh next run, positions and all."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-box"):
             yield Label(f"Open positions: {self.open_positions}", markup=False)
+            kept = (
+                "the demo account starts fresh next run: they go with it"
+                if self.demo
+                else "positions stay open at the broker"
+            )
             yield Static(
-                "y quit anyway (positions stay open at the broker)\n"
-                f"{self.flatten_key} flatten first · n / esc stay"
+                f"y quit anyway ({kept})\n{self.flatten_key} flatten first · n / esc stay",
+                markup=False,
             )
 
     def on_mount(self) -> None:
