@@ -52,4 +52,6 @@ async def test_malformed_depth_is_counted_and_the_feed_goes_on(live: Live) -> No
     await live.until(lambda: same_book(live, "MNQ"), "MNQ's book", within=20)
     await live.fault(fault="malformed", hub="market", count=30)
     await live.until(lambda: live.broker.malformed["GatewayDepth"] > 0, "a bad depth message")
-    await live.until(lambda: same_book(live, "MNQ"), "MNQ's book after the faults", within=20)
+    # A garbled message's level changes are lost; the book is right again once the venue
+    # has sent those levels anew, which takes more pump turns on a loaded machine.
+    await live.until(lambda: same_book(live, "MNQ"), "MNQ's book after the faults", within=60)
