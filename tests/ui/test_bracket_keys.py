@@ -8,7 +8,7 @@ from cockpit.config import PaperSettings, Settings
 from cockpit.core.models import OrderType
 from cockpit.ui.app import CockpitApp, make_app
 from cockpit.ui.widgets.footer import StatusFooter
-from tests.ui.conftest import demo_session, press, settle
+from tests.ui.conftest import demo_session, painted, press, settle
 
 BRACKETS = {
     "active": "scalp",
@@ -51,6 +51,9 @@ async def test_buy_under_scalp_shows_its_stop_and_target_in_working_orders() -> 
         assert working[OrderType.LIMIT].limit == fill + 16
         table = app.query_one("#orders")
         assert table.row_count == 2  # type: ignore[attr-defined]
+        rows = " ".join(painted(table))
+        assert "STP·SL" in rows, rows  # the blotter says which order is which leg
+        assert "LMT·T1" in rows, rows
 
 
 async def test_t_without_templates_says_how_to_add_one() -> None:

@@ -16,6 +16,7 @@ from rich.style import Style
 from textual.binding import Binding
 from textual.reactive import reactive
 
+from cockpit.core.bracket_legs import leg_of
 from cockpit.core.models import Order, OrderType, Side
 from cockpit.core.state import State
 from cockpit.ui.format import average
@@ -246,6 +247,16 @@ def order_price(state: State, order: Order) -> str:
     return spec.format(order.price)
 
 
+def order_type(order: Order) -> str:
+    """``STP``, ``LMT`` ...; a bracket's leg says which: ``STP·SL``, ``LMT·T1`` (its
+    first target), so the trader sees what protects what after a restart as well."""
+    short = SHORT_TYPES.get(order.type, order.type.label)
+    leg = leg_of(order.tag)
+    if leg is None:
+        return short
+    return f"{short}·{leg[1].replace('TP', 'T')}"
+
+
 class WorkingOrdersTable(KeyedTable):
     """Orders that can still fill; the highlighted row is what ``x`` cancels."""
 
@@ -259,7 +270,7 @@ class WorkingOrdersTable(KeyedTable):
             rows[str(order.id)] = (
                 Cell(order.symbol),
                 Cell(order.side.label, side),
-                Cell(SHORT_TYPES.get(order.type, order.type.label)),
+                Cell(order_type(order)),
                 Cell(f"{order.remaining}", right=True),
                 Cell(order_price(state, order), right=True),
             )
