@@ -64,6 +64,8 @@ ALL_RULES = {
     "fat_finger": {"max_ticks": 1_000, "confirm_above": 500},
     "stale": {"feed_seconds": 600, "account": True},
     "max_loss": {"amount": 1_000_000, "mode": "intraday-trailing", "buffer": 100},
+    "no_widening": {"enabled": True},
+    "max_risk_per_trade": {"amount": 1_000_000},
 }
 
 
