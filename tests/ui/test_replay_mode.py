@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
+from lz4 import block as lz4_block
 from textual.pilot import Pilot
 
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import NS_PER_SECOND
-from cockpit.journal.format import RecordKind
+from cockpit.core.events import FillReceived
+from cockpit.journal.format import (
+    HEAD_SIZE,
+    SUFFIX,
+    FrameFlag,
+    FrameKind,
+    RecordKind,
+    pack_frame,
+    unpack_head,
+)
 from cockpit.journal.reader import open_journal
 from cockpit.replay import open_replay
 from cockpit.ui.app import make_app
@@ -206,3 +217,53 @@ async def test_o_in_a_replay_jumps_to_a_lockout_not_a_close(recorded) -> None:  
         assert "close 1" not in app.footer.render().plain
         keys = [key for key, _, _ in app.key_rows()]
         assert keys.count("o") == 1
+
+
+def damage_a_fill(path: Path, nth: int) -> Path:
+    """A copy of the journal whose ``nth`` fill (from 0) holds a record this cockpit cannot
+    read: the frame stays whole (its checksum matches), the fill's fields are garbage."""
+    with open_journal(path) as journal:
+        fills = [n for n, r in enumerate(journal) if isinstance(r.item, FillReceived)]
+        frame = journal.frames[journal.frame_of(fills[nth])]
+        offset = fills[nth] - frame.start
+    data = path.read_bytes()
+    start, end = frame.offset, frame.offset + frame.length
+    payload = data[start:end]
+    lz4 = bool(frame.flags & FrameFlag.LZ4)
+    times, codes, values = orjson.loads(lz4_block.decompress(payload) if lz4 else payload)
+    values[offset] = ["not", "a", "fill"]
+    payload = orjson.dumps([times, codes, values])
+    payload = lz4_block.compress(payload) if lz4 else payload
+    head = unpack_head(data, start - HEAD_SIZE)
+    framed = pack_frame(
+        FrameKind.RECORDS, head.flags, payload, head.records, head.first_ns, head.last_ns
+    )
+    damaged = path.with_name("damaged" + SUFFIX)
+    damaged.write_bytes(data[: start - HEAD_SIZE] + framed + data[end:])
+    return damaged
+
+
+async def test_j_stops_at_an_unreadable_record_and_says_so(recorded) -> None:  # type: ignore[no-untyped-def]
+    """A journal whose third fill cannot be read: `j` reaches the two fills before it, then
+    stops at the bad record with the reason on the replay bar; pressing on never crashes,
+    and `J` goes back from there."""
+    path, shown = recorded
+    app = replay_app(damage_a_fill(path, 2))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for _ in range(len(shown) + 2):
+            await press(pilot, "j")
+        assert [fill.price for fill in app.state.fills] == [price for price, _ in shown[:2]]
+        assert app.replay.stopped is not None
+        assert "cannot be read" in app.replay.stopped
+        bar = app.replay_bar.render().plain
+        assert "no next fill before the unreadable record" in bar
+        assert "stopped: record" in bar
+        stopped_at = app.replay.position
+        await press(pilot, "J")  # back to the second fill: the replay moves again
+        assert len(app.state.fills) == 2
+        assert app.replay.position < stopped_at
+        assert app.replay.stopped is None
+        await press(pilot, "j")
+        assert app.replay.stopped is not None
+        assert app.replay.position == stopped_at
