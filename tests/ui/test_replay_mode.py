@@ -267,3 +267,33 @@ async def test_j_stops_at_an_unreadable_record_and_says_so(recorded) -> None:  #
         await press(pilot, "j")
         assert app.replay.stopped is not None
         assert app.replay.position == stopped_at
+
+
+async def test_n_and_play_stop_at_an_unreadable_record_and_say_so(recorded) -> None:  # type: ignore[no-untyped-def]
+    """Stepping with `n` onto the unreadable record, and playing unpaced into it, stop there
+    with the reason on the replay bar instead of raising out of the app."""
+    path, _ = recorded
+    damaged = damage_a_fill(path, 2)
+    with open_journal(path) as journal:  # the damage spoils the fill's whole frame
+        fills = [n for n, r in enumerate(journal) if isinstance(r.item, FillReceived)]
+        bad = journal.frames[journal.frame_of(fills[2])].start
+    app = replay_app(damaged)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.replay.go_to_position(bad)
+        await press(pilot, "n")
+        assert app.replay.position == bad
+        assert app.replay.stopped is not None
+        assert "stopped: record" in app.replay_bar.render().plain
+    app = replay_app(damaged)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.replay.go_to_position(bad - 1)
+        await press(pilot, "full_stop", "space")
+        await app.workers.wait_for_complete()
+        for _ in range(200):
+            if app.replay.stopped is not None:
+                break
+            await pilot.pause()
+        assert app.replay.stopped is not None
+        assert app.replay.position == bad
