@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import pytest
-from lz4 import block as lz4_block
 from textual.pilot import Pilot
 
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.events import FillReceived
-from cockpit.journal.format import (
-    HEAD_SIZE,
-    SUFFIX,
-    FrameFlag,
-    FrameKind,
-    RecordKind,
-    pack_frame,
-    unpack_head,
-)
+from cockpit.journal.format import RecordKind
 from cockpit.journal.reader import open_journal
 from cockpit.replay import open_replay
 from cockpit.ui.app import make_app
@@ -28,6 +18,7 @@ from cockpit.ui.format import clock
 from cockpit.ui.replay import GoToScreen, ReplayApp
 from cockpit.ui.screens.review import ReviewScreen
 from tests.frozen import FROZEN_START_NS, frozen_session
+from tests.journal.conftest import damage_a_fill
 from tests.ui.conftest import painted, press, private_user_dirs_at, settle
 
 
@@ -219,36 +210,12 @@ async def test_o_in_a_replay_jumps_to_a_lockout_not_a_close(recorded) -> None:  
         assert keys.count("o") == 1
 
 
-def damage_a_fill(path: Path, nth: int) -> Path:
-    """A copy of the journal whose ``nth`` fill (from 0) holds a record this cockpit cannot
-    read: the frame stays whole (its checksum matches), the fill's fields are garbage."""
-    with open_journal(path) as journal:
-        fills = [n for n, r in enumerate(journal) if isinstance(r.item, FillReceived)]
-        frame = journal.frames[journal.frame_of(fills[nth])]
-        offset = fills[nth] - frame.start
-    data = path.read_bytes()
-    start, end = frame.offset, frame.offset + frame.length
-    payload = data[start:end]
-    lz4 = bool(frame.flags & FrameFlag.LZ4)
-    times, codes, values = orjson.loads(lz4_block.decompress(payload) if lz4 else payload)
-    values[offset] = ["not", "a", "fill"]
-    payload = orjson.dumps([times, codes, values])
-    payload = lz4_block.compress(payload) if lz4 else payload
-    head = unpack_head(data, start - HEAD_SIZE)
-    framed = pack_frame(
-        FrameKind.RECORDS, head.flags, payload, head.records, head.first_ns, head.last_ns
-    )
-    damaged = path.with_name("damaged" + SUFFIX)
-    damaged.write_bytes(data[: start - HEAD_SIZE] + framed + data[end:])
-    return damaged
-
-
-async def test_j_stops_at_an_unreadable_record_and_says_so(recorded) -> None:  # type: ignore[no-untyped-def]
+async def test_j_stops_at_an_unreadable_record_and_says_so(recorded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A journal whose third fill cannot be read: `j` reaches the two fills before it, then
     stops at the bad record with the reason on the replay bar; pressing on never crashes,
     and `J` goes back from there."""
     path, shown = recorded
-    app = replay_app(damage_a_fill(path, 2))
+    app = replay_app(damage_a_fill(path, 2, tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         for _ in range(len(shown) + 2):
@@ -269,11 +236,11 @@ async def test_j_stops_at_an_unreadable_record_and_says_so(recorded) -> None:  #
         assert app.replay.position == stopped_at
 
 
-async def test_n_and_play_stop_at_an_unreadable_record_and_say_so(recorded) -> None:  # type: ignore[no-untyped-def]
+async def test_n_and_play_stop_at_an_unreadable_record_and_say_so(recorded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Stepping with `n` onto the unreadable record, and playing unpaced into it, stop there
     with the reason on the replay bar instead of raising out of the app."""
     path, _ = recorded
-    damaged = damage_a_fill(path, 2)
+    damaged = damage_a_fill(path, 2, tmp_path)
     with open_journal(path) as journal:  # the damage spoils the fill's whole frame
         fills = [n for n, r in enumerate(journal) if isinstance(r.item, FillReceived)]
         bad = journal.frames[journal.frame_of(fills[2])].start
