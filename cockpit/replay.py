@@ -36,6 +36,7 @@ from cockpit.core.events import (
     RiskStateChanged,
 )
 from cockpit.core.state import State
+from cockpit.journal.codec import CodecError
 from cockpit.journal.ending import Ending
 from cockpit.journal.format import FrameFlag, RecordKind
 from cockpit.journal.reader import Journal, Record, open_journal
@@ -173,6 +174,11 @@ class ReplaySession:
         return self.replayer.mismatches
 
     @property
+    def stopped(self) -> str | None:
+        """Why the replay stopped before the end: a record it cannot read (``None`` if not)."""
+        return self.replayer.error
+
+    @property
     def warning(self) -> str | None:
         """Why the replay ends early: a torn journal, or a record it cannot read."""
         if self.replayer.error is not None:
@@ -288,15 +294,21 @@ class ReplaySession:
         or ``None`` (nothing moves) when there is none.
         """
         flag, matches = JUMPS[what]
-        journal = self.journal
-        here = self.replayer.position
-        if backward:
-            found = self._back_to(flag, matches, here)
-        else:
-            found = journal.find(flag, matches, here)
-            if found is not None:
-                self.replayer.go_to(self._landing(found))
-        if found is None:
+        journal, replayer = self.journal, self.replayer
+        here = replayer.position
+        try:
+            if backward:
+                found = self._back_to(flag, matches, here)
+            else:
+                found = journal.find(flag, matches, here)
+                if found is not None:
+                    replayer.go_to(self._landing(found))
+        except CodecError:
+            # The search met a record this cockpit cannot read. Play up to it: the replay
+            # stops there and says why (``stopped``), as playing or --headless would.
+            found = None
+            replayer.go_to(journal.count if not backward else here)
+        if found is None or replayer.error is not None:
             return None
         self._anchor()
         return journal.record(found)

@@ -389,8 +389,12 @@ def _decisions(journal_file: Journal) -> int:
     from cockpit.journal.format import RecordKind
     from cockpit.journal.rerun import ECHOED
 
-    return sum(
-        1
-        for record in journal_file
-        if record.kind is RecordKind.OUT and not isinstance(record.item, (*ECHOED, *CALL_MARKS))
-    )
+    told = (*ECHOED, *CALL_MARKS)
+    decided = 0
+    try:
+        for record in journal_file:
+            if record.kind is RecordKind.OUT and not isinstance(record.item, told):
+                decided += 1
+    except CodecError:
+        pass  # those before a record it cannot read: the replay stopped there and says so
+    return decided

@@ -227,6 +227,21 @@ class Engine:
         moment = self._moment
         return moment if moment is not None else self.clock.now_ns()
 
+    @contextlib.contextmanager
+    def moment(self) -> Generator[int, None, None]:
+        """Hold the engine's time at one moment for decisions taken outside a fold or a
+        command (a watcher restoring a lockout as it attaches): each is recorded at the
+        time it carries, however far a wall clock moves meanwhile, so replay agrees."""
+        outer = self._moment
+        now = self.now()
+        self._moment = now
+        self._depth += 1
+        try:
+            yield now
+        finally:
+            self._moment = outer
+            self._left(now)
+
     def _fold(self, event: Event, *, inbound: bool) -> None:
         outer = self._moment
         recv = self.now()

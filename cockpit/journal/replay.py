@@ -195,9 +195,8 @@ class Replayer:
     @property
     def next_ns(self) -> int | None:
         """Time of the next record to apply (``None`` at the end)."""
-        if self.at_end:
-            return None
-        return self.journal.record(self.position).ns
+        record = self._upcoming()
+        return record.ns if record is not None else None
 
     def go_to(self, position: int) -> int:
         """Move so that exactly the first ``position`` records are applied."""
@@ -208,11 +207,26 @@ class Replayer:
 
     def step(self) -> Record | None:
         """Apply one record and return it (``None`` at the end)."""
-        if self.at_end:
+        record = self._upcoming()
+        if record is None:
             return None
-        record = self.journal.record(self.position)
         self._apply(self.position + 1)
         return record
+
+    def _upcoming(self) -> Record | None:
+        """The next record to apply; ``None`` at the end, or where one cannot be read
+        (the replay stops there, saying why in :attr:`error`)."""
+        if self.at_end:
+            return None
+        try:
+            return self.journal.record(self.position)
+        except CodecError as exc:
+            self._cannot_read(exc)
+            return None
+
+    def _cannot_read(self, exc: CodecError) -> None:
+        self.error = f"record {self.position:,} cannot be read: {exc}"
+        log.warning("replay stopped: %s", self.error)
 
     def run_until(self, ns: int, limit: int | None = None) -> int:
         """Apply the records at or before ``ns`` (at most ``limit``); forward only."""
@@ -278,8 +292,7 @@ class Replayer:
                     else:
                         self._snapshot()
         except CodecError as exc:
-            self.error = f"record {self.position:,} cannot be read: {exc}"
-            log.warning("replay stopped: %s", self.error)
+            self._cannot_read(exc)
         finally:
             engine.replaying = False
             engine.answers = None

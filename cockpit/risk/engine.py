@@ -162,7 +162,12 @@ class RiskEngine(RiskViews):
         if self not in engine.watchers:
             engine.watchers.append(self)
         engine.handlers[StartLockout] = self._start_lockout
-        state = engine.state
+        with engine.moment():
+            self._restore(engine.state)
+
+    def _restore(self, state: State) -> None:
+        """Begin the day, say what was found, restore a lockout, judge the limits: all in
+        one moment of the engine, so the journal's time is each event's own time."""
         self.tally.seed(state)
         now = self.now()
         self.day_ends.begin(now)

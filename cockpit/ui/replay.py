@@ -98,6 +98,8 @@ class ReplayBar(Widget):
             text.append(f" · {notice}", style("state" if replay.ending.clean else "warn"))
         if message:
             text.append(f" · {message}", style("warn"))
+        if replay.stopped is not None:
+            text.append(f" · stopped: {replay.stopped}", style("warn"))
         if text.plain != self._text.plain:
             self._text = text
             self.refresh()
@@ -244,7 +246,12 @@ class ReplayApp(CockpitApp):
     def action_replay_jump(self, what: str, backward: bool = False) -> None:
         record = self.replay.jump(what, backward=backward)
         where = "previous" if backward else "next"
-        self._replay_message = "" if record is not None else f"no {where} {what}"
+        if record is not None:
+            self._replay_message = ""
+        elif self.replay.stopped is not None:
+            self._replay_message = f"no {where} {what} before the unreadable record"
+        else:
+            self._replay_message = f"no {where} {what}"
         self.drain(force=True)
 
     def action_replay_go_to(self) -> None:

@@ -16,7 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from lz4 import block as lz4_block
 
 from cockpit.brokers.paper import PaperBroker
 from cockpit.core import loop as cockpit_loop
@@ -33,6 +35,7 @@ from cockpit.core.events import AccountUpdated, Event, FillReceived
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Mode, OrderType, Side
 from cockpit.core.state import State
+from cockpit.journal.format import HEAD_SIZE, SUFFIX, FrameFlag, FrameKind, pack_frame, unpack_head
 from cockpit.journal.reader import open_journal
 from cockpit.journal.writer import JournalWriter
 
@@ -223,6 +226,31 @@ def crashed(path: Path, cut: int = 0) -> Path:
     last records frame."""
     path.write_bytes(path.read_bytes()[: records_end(path) - cut])
     return path
+
+
+def damage_a_fill(path: Path, nth: int, folder: Path) -> Path:
+    """A copy of the journal in ``folder`` whose ``nth`` fill (from 0) holds a record this
+    cockpit cannot read: the frame stays whole (its checksum matches), the fill's fields
+    are garbage."""
+    with open_journal(path) as journal:
+        fills = [n for n, r in enumerate(journal) if isinstance(r.item, FillReceived)]
+        frame = journal.frames[journal.frame_of(fills[nth])]
+        offset = fills[nth] - frame.start
+    data = path.read_bytes()
+    start, end = frame.offset, frame.offset + frame.length
+    payload = data[start:end]
+    lz4 = bool(frame.flags & FrameFlag.LZ4)
+    times, codes, values = orjson.loads(lz4_block.decompress(payload) if lz4 else payload)
+    values[offset] = ["not", "a", "fill"]
+    payload = orjson.dumps([times, codes, values])
+    payload = lz4_block.compress(payload) if lz4 else payload
+    head = unpack_head(data, start - HEAD_SIZE)
+    framed = pack_frame(
+        FrameKind.RECORDS, head.flags, payload, head.records, head.first_ns, head.last_ns
+    )
+    damaged = folder / ("damaged" + SUFFIX)
+    damaged.write_bytes(data[: start - HEAD_SIZE] + framed + data[end:])
+    return damaged
 
 
 @pytest.fixture(scope="session")

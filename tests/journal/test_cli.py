@@ -13,10 +13,11 @@ from click.testing import CliRunner, Result
 
 from cockpit.cli import main
 from cockpit.core.clock import exchange_time
+from cockpit.core.events import FillReceived
 from cockpit.journal.reader import open_journal
 from cockpit.journal.review import review
 
-from .conftest import Recorded, crashed, make_writer
+from .conftest import Recorded, crashed, damage_a_fill, make_writer
 from .test_writer import quotes
 
 STRICT = """\
@@ -173,6 +174,21 @@ def test_headless_replay_prints_each_fill_and_checks_the_decisions(
     assert len(fills) == 7
     assert f"{recorded.net:+.2f}" in fills[-1]
     assert "cockpit.ui" not in out  # no scaffolding note: the interactive replay exists
+
+
+def test_headless_replay_of_an_unreadable_record_stops_there_with_a_warning(
+    recorded: Recorded, tmp_path: Path
+) -> None:
+    """A fill this cockpit cannot read: --headless replays up to it, says where and why it
+    stopped, and never raises."""
+    with open_journal(recorded.path) as journal:
+        fills = sum(isinstance(r.item, FillReceived) for r in journal)
+    damaged = damage_a_fill(recorded.path, fills // 2, tmp_path)
+    result = run("replay", str(damaged), "--headless")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Replay stopped at record" in result.output
+    assert "warning:" in result.output
+    assert "cannot be read" in result.output
 
 
 def test_replay_opens_the_cockpit_over_the_journal(

@@ -9,11 +9,13 @@ from cockpit.bracket_config import BracketSettings
 from cockpit.config import Settings, UiSettings
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.commands import FlattenAll, PlaceOrder, SetArmed
+from cockpit.core.events import LockoutStarted
 from cockpit.core.models import Side
 from cockpit.journal.reader import open_journal
 from cockpit.journal.replay import Replayer
 from cockpit.journal.risk import install_risk
 from cockpit.risk.config import RiskSettings
+from cockpit.risk.lockout import Lockout, LockoutStore
 from cockpit.session import build_session
 
 from .conftest import START_NS
@@ -110,4 +112,36 @@ def test_bracket_decisions_on_a_moving_clock_replay_exactly(tmp_path: Path) -> N
     with open_journal(path) as journal:
         legs = [r for r in journal if isinstance(r.item, PlaceOrder) and r.item.origin == "bracket"]
         assert len(legs) == 2
+        assert Replayer(journal, install=install_risk).verify() == []
+
+
+async def record_restored_lockout(folder: Path) -> Path:
+    clock = TickingClock(START_NS)
+    store = LockoutStore(folder / "s")
+    store.extend(Lockout(START_NS + 3600 * 10**9, "tilt", "manual", START_NS - 10), START_NS)
+    session = build_session(
+        Settings(ui=UiSettings(watchlist=["MNQ"])),
+        clock=clock,
+        pump=False,
+        journal_dir=folder / "j",
+        risk_state_dir=folder / "s",
+    )
+    await session.start()
+    clock.advance(2)
+    session.engine.tick()
+    await session.engine.drain()
+    await session.stop()
+    assert session.journal is not None
+    assert session.journal.path is not None
+    return session.journal.path
+
+
+def test_a_lockout_restored_at_start_on_a_moving_clock_replays_exactly(tmp_path: Path) -> None:
+    """The lockout restored at start, its notice and the LOCKED state are stamped with the
+    moment the risk engine attached, so the recorded time is the event's own time and the
+    replay decides them at that same nanosecond."""
+    path = cockpit_loop.run(record_restored_lockout(tmp_path))
+    with open_journal(path) as journal:
+        restored = [r for r in journal if isinstance(r.item, LockoutStarted)]
+        assert [(r.ns, r.item.ts) for r in restored] == [(restored[0].item.ts,) * 2]
         assert Replayer(journal, install=install_risk).verify() == []

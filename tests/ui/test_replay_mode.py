@@ -9,6 +9,7 @@ from textual.pilot import Pilot
 
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import NS_PER_SECOND
+from cockpit.core.events import FillReceived
 from cockpit.journal.format import RecordKind
 from cockpit.journal.reader import open_journal
 from cockpit.replay import open_replay
@@ -17,6 +18,7 @@ from cockpit.ui.format import clock
 from cockpit.ui.replay import GoToScreen, ReplayApp
 from cockpit.ui.screens.review import ReviewScreen
 from tests.frozen import FROZEN_START_NS, frozen_session
+from tests.journal.conftest import damage_a_fill
 from tests.ui.conftest import painted, press, private_user_dirs_at, settle
 
 
@@ -206,3 +208,59 @@ async def test_o_in_a_replay_jumps_to_a_lockout_not_a_close(recorded) -> None:  
         assert "close 1" not in app.footer.render().plain
         keys = [key for key, _, _ in app.key_rows()]
         assert keys.count("o") == 1
+
+
+async def test_j_stops_at_an_unreadable_record_and_says_so(recorded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A journal whose third fill cannot be read: `j` reaches the two fills before it, then
+    stops at the bad record with the reason on the replay bar; pressing on never crashes,
+    and `J` goes back from there."""
+    path, shown = recorded
+    app = replay_app(damage_a_fill(path, 2, tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for _ in range(len(shown) + 2):
+            await press(pilot, "j")
+        assert [fill.price for fill in app.state.fills] == [price for price, _ in shown[:2]]
+        assert app.replay.stopped is not None
+        assert "cannot be read" in app.replay.stopped
+        bar = app.replay_bar.render().plain
+        assert "no next fill before the unreadable record" in bar
+        assert "stopped: record" in bar
+        stopped_at = app.replay.position
+        await press(pilot, "J")  # back to the second fill: the replay moves again
+        assert len(app.state.fills) == 2
+        assert app.replay.position < stopped_at
+        assert app.replay.stopped is None
+        await press(pilot, "j")
+        assert app.replay.stopped is not None
+        assert app.replay.position == stopped_at
+
+
+async def test_n_and_play_stop_at_an_unreadable_record_and_say_so(recorded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Stepping with `n` onto the unreadable record, and playing unpaced into it, stop there
+    with the reason on the replay bar instead of raising out of the app."""
+    path, _ = recorded
+    damaged = damage_a_fill(path, 2, tmp_path)
+    with open_journal(path) as journal:  # the damage spoils the fill's whole frame
+        fills = [n for n, r in enumerate(journal) if isinstance(r.item, FillReceived)]
+        bad = journal.frames[journal.frame_of(fills[2])].start
+    app = replay_app(damaged)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.replay.go_to_position(bad)
+        await press(pilot, "n")
+        assert app.replay.position == bad
+        assert app.replay.stopped is not None
+        assert "stopped: record" in app.replay_bar.render().plain
+    app = replay_app(damaged)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.replay.go_to_position(bad - 1)
+        await press(pilot, "full_stop", "space")
+        await app.workers.wait_for_complete()
+        for _ in range(200):
+            if app.replay.stopped is not None:
+                break
+            await pilot.pause()
+        assert app.replay.stopped is not None
+        assert app.replay.position == bad
