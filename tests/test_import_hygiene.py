@@ -67,3 +67,24 @@ def test_the_probe_would_notice_a_forbidden_import() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert json.loads(result.stdout.strip().splitlines()[-1])["loaded"] == ["rich"]
+
+
+SESSION_PROBE = """
+import json, os, sys, tempfile
+for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
+    os.environ[var] = tempfile.mkdtemp()
+from cockpit.config import Settings
+from cockpit.session import build_session
+build_session(Settings())
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & {"polars", "textual"})))
+"""
+
+
+def test_building_a_session_loads_no_polars() -> None:
+    """The start path (the week's trades and the day so far included) leaves polars, half a
+    second of import, to review: a session builds without it."""
+    result = subprocess.run(
+        [sys.executable, "-c", SESSION_PROBE], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

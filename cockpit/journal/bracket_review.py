@@ -24,7 +24,7 @@ from cockpit.journal.format import RecordKind
 from cockpit.journal.reader import Journal
 
 if TYPE_CHECKING:
-    from cockpit.journal.review import Trip
+    from cockpit.journal.trips import Trip
 
 BRACKET_COLUMNS: dict[str, Any] = {
     "trade": pl.Int64,

@@ -20,8 +20,8 @@ from cockpit.journal.codec import CodecError
 from cockpit.journal.files import runs
 from cockpit.journal.format import FrameFlag
 from cockpit.journal.reader import JournalError, open_journal
-from cockpit.journal.review import journal_fills, round_trips
 from cockpit.journal.trip_cache import Closed, RunTrips, TripCache, stamp_of
+from cockpit.journal.trips import journal_fills, walk_trips
 from cockpit.risk.firms.consistency import payout_report
 from cockpit.risk.rules.weekly_trades import trades_range
 from cockpit.risk.tally import ZERO, Earlier, Tally
@@ -132,7 +132,7 @@ def closed_trips(
 
 def _closed(read: Opened) -> tuple[Closed, ...]:
     """The round trips a run closed, as the reports need them."""
-    trips, _ = round_trips(read.fills, read.instruments)
+    trips, _ = walk_trips(read.fills)
     return tuple(
         Closed(trip.exit_ns, trip.pnl - trip.fees) for trip in trips if trip.exit_ns is not None
     )
