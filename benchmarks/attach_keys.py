@@ -45,6 +45,7 @@ FLATTENS = 40
 KEY_TARGET_MS = 10.0
 FLATTEN_TARGET_MS = 2.0
 TOKEN = "benchmark-token"
+GUARD_ARGV = [sys.executable, "-m", "benchmarks.attach_keys", "--guard"]
 BOOK = (
     PlaceOrder(symbol="MNQ", side=Side.BUY, size=2),
     PlaceOrder(symbol="MES", side=Side.SELL, size=1),
@@ -108,7 +109,7 @@ class GuardProcess:
     @classmethod
     async def start(cls) -> GuardProcess:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "benchmarks.attach_keys", "--guard",
+            *GUARD_ARGV,
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         assert process.stdout is not None
@@ -148,6 +149,10 @@ class AttachRun:
     flatten_ms: list[float]
     guard_ms: list[float]
     """Of ``flatten_ms``: from the command at the guard's gates to the last request."""
+    client_ms: list[float]
+    """Of ``flatten_ms``: from the key to the cockpit's link handing the command over."""
+    wire_ms: list[float]
+    """Of ``flatten_ms``: from the link's send to the command at the guard's gates."""
     requests: list[int]
 
 
@@ -167,6 +172,17 @@ async def _measure(guard: GuardProcess) -> AttachRun:
     flattens: list[float] = []
     inside: list[float] = []
     requests: list[int] = []
+    client: list[float] = []
+    wire: list[float] = []
+    linked: list[float] = []
+    link_send = session.link.send
+
+    def stamped(command: Command) -> bool:
+        """Note when the cockpit's link sends a command (splits the client's part off)."""
+        linked.append(time.perf_counter())
+        return link_send(command)
+
+    session.link.send = stamped  # type: ignore[method-assign]
     completed: list[FlattenCompleted] = []
     session.engine.listeners.append(
         lambda event: completed.append(event) if isinstance(event, FlattenCompleted) else None
@@ -201,9 +217,11 @@ async def _measure(guard: GuardProcess) -> AttachRun:
             last = max(at for _, at in calls)
             flattens.append((last - sent) * 1000)
             inside.append((last - guard.submits[-1]) * 1000)
+            client.append((linked[-1] - sent) * 1000)
+            wire.append((guard.submits[-1] - linked[-1]) * 1000)
             requests.append(len(calls))
         await session.stop()
-    return AttachRun(keys, flattens, inside, requests)
+    return AttachRun(keys, flattens, inside, client, wire, requests)
 
 
 def _open(state: State) -> int:
@@ -220,6 +238,10 @@ def run() -> Figure:
     requests = statistics.median(statistics.median(r.requests) for r in runs)
     guard_p99 = statistics.median(percentile(r.guard_ms, 99) for r in runs)
     guard_p50 = statistics.median(percentile(r.guard_ms, 50) for r in runs)
+    client_p50 = statistics.median(percentile(r.client_ms, 50) for r in runs)
+    client_p99 = statistics.median(percentile(r.client_ms, 99) for r in runs)
+    wire_p50 = statistics.median(percentile(r.wire_ms, 50) for r in runs)
+    wire_p99 = statistics.median(percentile(r.wire_ms, 99) for r in runs)
     return Figure(
         name="attach_keys",
         value=flat_p99,
@@ -228,7 +250,9 @@ def run() -> Figure:
         met=flat_p99 < FLATTEN_TARGET_MS and key_p99 < KEY_TARGET_MS,
         detail=(
             f"b/s key to the order at the guard's broker p99 {key_p99:.2f} ms, p50 "
-            f"{key_p50:.2f} ms; F p50 {flat_p50:.2f} ms, of which inside the guard (gates "
+            f"{key_p50:.2f} ms; F p50 {flat_p50:.2f} ms, of which key to the link's send "
+            f"p50 {client_p50:.2f} ms p99 {client_p99:.2f} ms, send to the guard's gates "
+            f"p50 {wire_p50:.2f} ms p99 {wire_p99:.2f} ms, inside the guard (gates "
             f"to last request) p50 {guard_p50:.2f} ms p99 {guard_p99:.2f} ms; "
             f"{requests:.0f} requests per "
             f"flatten; median of {RUNS} runs of {KEYS} keys and {FLATTENS} flattens; "
