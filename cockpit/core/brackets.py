@@ -45,7 +45,7 @@ from cockpit.core.bracket_plan import (
     target_price,
     target_sizes,
 )
-from cockpit.core.bracket_relink import Relinking
+from cockpit.core.bracket_relink import Bare, Relinking
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import CancelOrder, ClosePosition, Command, ModifyOrder, PlaceOrder
 from cockpit.core.engine import Engine, Verdict
@@ -109,6 +109,8 @@ class BracketManager(Relinking):
         """A turn is running: events the broker reports meanwhile wait in ``_deferred``."""
         self._deferred: deque[Event] = deque()
         self._placed = 0
+        self.bare: dict[str, Bare] = {}
+        self._reconciled = False
 
     # Wiring ------------------------------------------------------------------------------
 
@@ -175,6 +177,8 @@ class BracketManager(Relinking):
 
     def on_event(self, event: Event, state: State) -> tuple[Command, ...]:
         kind = type(event)
+        if self.bare and kind is not QuoteUpdated:
+            self._unflag(state)
         if kind not in _WATCHED or (kind is QuoteUpdated and not self.brackets):
             return ()
         if self._busy:
