@@ -381,8 +381,8 @@ class BracketManager(Relinking):
             leg.cancelling = False
             return
         leg.dropped = True
-        if state.flattening:
-            return  # the flatten's own cancel: the position goes next, nothing is lost
+        if state.flattening or self._reversing(bracket.symbol):
+            return  # the flatten's or reverse's own cancel: the position goes next
         if state.position_size(bracket.symbol) * bracket.side.sign > 0:
             what = "rejected" if order.status is OrderStatus.REJECTED else "cancelled"
             self._notice(
@@ -477,6 +477,10 @@ class BracketManager(Relinking):
             leg.cancelling = False
         else:
             leg.asked = None
+
+    def _reversing(self, symbol: str) -> bool:
+        """A reverse of ``symbol`` is on its way: its first step cancels the legs."""
+        return self._engine is not None and self._engine.composite.reversing(symbol)
 
     def _any_live(self, bracket: Bracket, state: State) -> bool:
         for leg in bracket.legs:
