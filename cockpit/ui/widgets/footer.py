@@ -53,7 +53,7 @@ class StatusFooter(Widget):
         shut: str = "",
     ) -> None:
         """``aim``: the ladder has the order keys (words saying so and its cursor's price).
-        ``shut``: ``LOCKED`` or ``REDUCE-ONLY`` when entries are refused, said beside
+        ``shut``: ``LOCKED`` or ``REDUCE-ONLY`` when entries are denied, said beside
         ARMED so a locked trader is never told only that the keys trade."""
         style = self._style
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -101,9 +101,9 @@ def fit_keys(keys: list[tuple[int, str, str]], room: int) -> list[tuple[str, str
 
 
 def entries_shut(state: State, now_ns: int, risk: Banner | None) -> str:
-    """``LOCKED`` or ``REDUCE-ONLY`` while the cockpit refuses entries, else empty.
+    """``LOCKED`` or ``REDUCE-ONLY`` while the cockpit denies entries, else empty.
 
-    The risk engine's banner decides when there is one (a dry run refuses nothing);
+    The risk engine's banner decides when there is one (a dry run denies nothing);
     without one, the state's record of lockouts and risk states.
     """
     if risk is not None:
