@@ -86,6 +86,8 @@ _WATCHED = frozenset(
     }
 )
 """Events that can change what a bracket should have working."""
+_COVERING = frozenset({OrderUpdated, PositionUpdated, Reconciled})
+"""Events that can put a stop under a flagged bare position, or close it."""
 
 
 class BracketManager(Relinking):
@@ -177,7 +179,7 @@ class BracketManager(Relinking):
 
     def on_event(self, event: Event, state: State) -> tuple[Command, ...]:
         kind = type(event)
-        if self.bare and kind is not QuoteUpdated:
+        if self.bare and kind in _COVERING:
             self._unflag(state)
         if kind not in _WATCHED or (kind is QuoteUpdated and not self.brackets):
             return ()
