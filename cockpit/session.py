@@ -230,6 +230,7 @@ def build_session(
         brackets = bracket_manager(settings.brackets, tags)
         brackets.attach(engine)
         risk.env.planned_stop = brackets.planned_stop
+        risk.unprotected = brackets.unprotected
     return Session(
         settings,
         clock,

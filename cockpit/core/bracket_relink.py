@@ -9,18 +9,44 @@ to one idea); it uses the manager's brackets, tag index and ways of saying and s
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from cockpit.core.bracket_legs import ORIGIN, STOP, Bracket, Leg, leg_of, remaining
 from cockpit.core.bracket_plan import Target, Template, stop_price
 from cockpit.core.commands import CancelOrder, Command
-from cockpit.core.models import Order, OrderType
+from cockpit.core.models import Order, OrderType, Position
 from cockpit.core.state import State
+
+
+@dataclass(frozen=True, slots=True)
+class Bare:
+    """A position a reconcile found short of a stop, flagged until that changes."""
+
+    sign: int
+    """The side flagged (+1 long, -1 short): a reversed position is another one."""
+    why: str
+
+    def holds(self, position: Position, state: State) -> bool:
+        """Whether the flag still stands: the same side open, not all of it stopped."""
+        return position.size * self.sign > 0 and _stopped(position, state) < abs(position.size)
+
+
+def _stopped(position: Position, state: State) -> int:
+    """Contracts of ``position`` a working stop would close."""
+    return sum(
+        o.remaining
+        for o in state.working_orders(position.symbol)
+        if o.type in (OrderType.STOP, OrderType.STOP_LIMIT) and o.side.sign * position.size < 0
+    )
 
 
 class Relinking:
     """Re-linking, orphan cancelling and flagging, for the bracket manager."""
 
     active: Template | None
+    bare: dict[str, Bare]
+    """Positions a reconcile found without (all of) a stop, by symbol: the banner's."""
+    _reconciled: bool
     brackets: dict[str, Bracket]
     _by_tag: dict[str, tuple[Bracket, Leg]]
 
@@ -58,15 +84,12 @@ class Relinking:
                 self._tie_late(known, order)
 
     def _flag_bare(self, state: State) -> None:
-        """Say which position no stop protects after a reconcile: never silently bare."""
+        """Say which position no stop protects after a reconcile, and keep it flagged
+        for the banner until a stop works for it or it is closed: never silently bare."""
+        when = "after reconnecting" if self._reconciled else "at restart"
+        self._reconciled = True
         for position in state.open_positions():
-            covered = sum(
-                o.remaining
-                for o in state.working_orders(position.symbol)
-                if o.type in (OrderType.STOP, OrderType.STOP_LIMIT)
-                and o.side.sign * position.size < 0
-            )
-            covered += sum(
+            covered = _stopped(position, state) + sum(
                 r.size
                 for r in state.pending.values()
                 if r.symbol == position.symbol
@@ -79,6 +102,33 @@ class Relinking:
                     f"{position.symbol} {position.size:+d}: no stop protects "
                     f"{abs(position.size) - covered} of it after reconnecting",
                 )
+                why = (
+                    f"no bracket template was active {when}"
+                    if self.active is None
+                    else f"no bracket covered it {when}"
+                )
+                self.bare[position.symbol] = Bare(1 if position.size > 0 else -1, why)
+
+    def unprotected(self, state: State) -> tuple[str, ...]:
+        """The banner's words for each flagged position still short of a working stop:
+        ``MNQ +1 has no stop: no bracket template was active at restart``."""
+        lines = []
+        for symbol, bare in self.bare.items():
+            position = state.positions.get(symbol)
+            if position is None or not bare.holds(position, state):
+                continue
+            covered = _stopped(position, state)
+            said = "has no stop" if covered == 0 else f"has a stop for {covered} only"
+            lines.append(f"{symbol} {position.size:+d} {said}: {bare.why}")
+        return tuple(lines)
+
+    def _unflag(self, state: State) -> None:
+        """Forget a flag once its position is closed or reversed or a stop works for all
+        of it (a stop the trader cancels later was theirs to cancel)."""
+        for symbol, bare in list(self.bare.items()):
+            position = state.positions.get(symbol)
+            if position is None or not bare.holds(position, state):
+                del self.bare[symbol]
 
     def _tie_late(self, bracket: Bracket, order: Order) -> None:
         parts = leg_of(order.tag)

@@ -45,7 +45,7 @@ from cockpit.core.bracket_plan import (
     target_price,
     target_sizes,
 )
-from cockpit.core.bracket_relink import Relinking
+from cockpit.core.bracket_relink import Bare, Relinking
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import CancelOrder, ClosePosition, Command, ModifyOrder, PlaceOrder
 from cockpit.core.engine import Engine, Verdict
@@ -86,6 +86,8 @@ _WATCHED = frozenset(
     }
 )
 """Events that can change what a bracket should have working."""
+_COVERING = frozenset({OrderUpdated, PositionUpdated, Reconciled})
+"""Events that can put a stop under a flagged bare position, or close it."""
 
 
 class BracketManager(Relinking):
@@ -109,6 +111,8 @@ class BracketManager(Relinking):
         """A turn is running: events the broker reports meanwhile wait in ``_deferred``."""
         self._deferred: deque[Event] = deque()
         self._placed = 0
+        self.bare: dict[str, Bare] = {}
+        self._reconciled = False
 
     # Wiring ------------------------------------------------------------------------------
 
@@ -175,6 +179,8 @@ class BracketManager(Relinking):
 
     def on_event(self, event: Event, state: State) -> tuple[Command, ...]:
         kind = type(event)
+        if self.bare and kind in _COVERING:
+            self._unflag(state)
         if kind not in _WATCHED or (kind is QuoteUpdated and not self.brackets):
             return ()
         if self._busy:
@@ -377,8 +383,8 @@ class BracketManager(Relinking):
             leg.cancelling = False
             return
         leg.dropped = True
-        if state.flattening:
-            return  # the flatten's own cancel: the position goes next, nothing is lost
+        if state.flattening or self._reversing(bracket.symbol):
+            return  # the flatten's or reverse's own cancel: the position goes next
         if state.position_size(bracket.symbol) * bracket.side.sign > 0:
             what = "rejected" if order.status is OrderStatus.REJECTED else "cancelled"
             self._notice(
@@ -473,6 +479,10 @@ class BracketManager(Relinking):
             leg.cancelling = False
         else:
             leg.asked = None
+
+    def _reversing(self, symbol: str) -> bool:
+        """A reverse of ``symbol`` is on its way: its first step cancels the legs."""
+        return self._engine is not None and self._engine.composite.reversing(symbol)
 
     def _any_live(self, bracket: Bracket, state: State) -> bool:
         for leg in bracket.legs:

@@ -170,6 +170,10 @@ class CompositeCommands:
         reason = f"reversing {symbol} {held:+d}: close, then {side.label} {size} at market"
         return Verdict(True, reason, task=reversal.done)
 
+    def reversing(self, symbol: str) -> bool:
+        """Whether a reverse of ``symbol`` is on its way (its cancels are its own)."""
+        return symbol in self.reversals
+
     def _step_reversal(self, reversal: Reversal) -> None:
         """Take the next step the account allows: close once nothing works, enter once flat."""
         state, symbol = self.engine.state, reversal.symbol

@@ -46,9 +46,9 @@ from cockpit.risk.engine import RiskEngine
 from cockpit.risk.rules.base import Level, Reading
 from cockpit.risk.views import Banner
 
-VERSION = 2
+VERSION = 3
 """The stream's version: a cockpit refuses a guard that speaks another (2: the readout
-carries the bracket templates)."""
+carries the bracket templates; 3: the banner names positions left without a stop)."""
 
 LATCHED_RULES = ("profit-target",)
 """Latched limits the screen asks about (arming again after the profit target)."""

@@ -343,6 +343,7 @@ def rules_with(risk: RiskSettings) -> Any:
         brackets = install_brackets(engine, settings)
         if brackets is not None:
             judge.env.planned_stop = brackets.planned_stop
+            judge.unprotected = brackets.unprotected
 
     return install
 

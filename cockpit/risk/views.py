@@ -8,6 +8,7 @@ per-tick work for it. Nothing here changes anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -45,6 +46,9 @@ class Banner:
     countdown: str = ""
     """Time left of a lockout, ``3:12:09``."""
     dry_run: bool = False
+    unprotected: tuple[str, ...] = ()
+    """Positions a reconcile found without a stop, while they stay so (``MNQ +1 has no
+    stop: ...``): shown even when ACTIVE, as the line itself then."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,9 @@ class RiskViews:
     _levels: dict[str, Level]
     _latched: dict[str, int]
     _breach_reason: dict[str, str]
+    unprotected: Callable[[State], tuple[str, ...]] | None = None
+    """Positions left without a stop, in words (the bracket manager's, set by the session
+    that runs one): the banner names them."""
 
     if TYPE_CHECKING:
 
@@ -113,22 +120,28 @@ class RiskViews:
         return rows
 
     def banner(self, state: State, now_ns: int | None = None) -> Banner | None:
-        """The banner line for the trading state now; ``None`` when ACTIVE (and not dry run)."""
+        """The banner line for the trading state now; ``None`` when ACTIVE (and not dry
+        run, and no position is left without a stop)."""
         now = self.now(now_ns)
         self.tally.epoch += 1
         trading, reason, rule = self._compute_state(state, now)
         prefix = "DRY RUN · " if self.dry_run else ""
+        bare = self.unprotected(state) if self.unprotected is not None else ()
         if trading is TradingState.LOCKED:
             lockout = self.store.active(now)
             assert lockout is not None
             left = countdown(lockout.until_ns - now)
             text = f"LOCKED until {self._when(lockout.until_ns, now)} · {left} left · {reason}"
-            return Banner(trading, prefix + text, rule, lockout.until_ns, left, self.dry_run)
+            return Banner(trading, prefix + text, rule, lockout.until_ns, left, self.dry_run, bare)
         if trading is TradingState.REDUCE_ONLY:
             text = f"{prefix}REDUCE-ONLY · exits only · {reason}"
-            return Banner(trading, text, rule, dry_run=self.dry_run)
+            return Banner(trading, text, rule, dry_run=self.dry_run, unprotected=bare)
         if trading is TradingState.WARNING:
-            return Banner(trading, f"{prefix}WARNING · {reason}", rule, dry_run=self.dry_run)
+            text = f"{prefix}WARNING · {reason}"
+            return Banner(trading, text, rule, dry_run=self.dry_run, unprotected=bare)
+        if bare:
+            text = prefix + " · ".join(bare)
+            return Banner(TradingState.ACTIVE, text, dry_run=self.dry_run, unprotected=bare)
         if self.dry_run:
             text = "DRY RUN · risk rules decide and record, but deny and enforce nothing"
             return Banner(TradingState.ACTIVE, text, dry_run=True)

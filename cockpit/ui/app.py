@@ -70,7 +70,7 @@ from cockpit.ui.widgets.banner import RiskBanner
 from cockpit.ui.widgets.blotters import PositionsTable, WorkingOrdersTable
 from cockpit.ui.widgets.chart import CandleChart
 from cockpit.ui.widgets.fills_events import FillsAndEvents, describe
-from cockpit.ui.widgets.footer import StatusFooter
+from cockpit.ui.widgets.footer import StatusFooter, entries_shut
 from cockpit.ui.widgets.header import HeaderBar
 from cockpit.ui.widgets.watchlist import Watchlist
 
@@ -433,6 +433,7 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
             paused=self.paused,
             aim=aim,
             bracket=self.bracket_label(),
+            shut=entries_shut(self.state, now, self._risk_banner),
         )
 
     @cached_property

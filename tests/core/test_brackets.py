@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cockpit.core.commands import CancelOrder, ClosePosition, FlattenAll
+from cockpit.core.commands import CancelOrder, ClosePosition, FlattenAll, ReversePosition
 from cockpit.core.events import Notice
 from cockpit.core.models import OrderType, Side
 from tests.core.bracket_desk import RUNNER, SCALP, bracket_desk
@@ -205,3 +205,15 @@ async def test_an_entry_through_flat_brackets_the_new_side() -> None:
     assert set(legs) == {"SL", "TP1"}
     assert (legs["SL"].side, legs["SL"].stop, legs["SL"].size) == (Side.SELL, fill - 8, 1)
     assert (legs["TP1"].limit, legs["TP1"].size) == (fill + 16, 1)
+
+
+async def test_reverse_does_not_warn_that_the_bracket_lost_its_legs() -> None:
+    """`r` cancels the legs as its first step: no "cancelled outside the bracket" warning,
+    the long is reversed to a short, and the new short gets its own stop."""
+    desk = await bracket_desk(SCALP)
+    await desk.buy("MNQ", 1)
+    await desk.submit(ReversePosition(symbol="MNQ"))
+    await desk.move("MNQ", 1)
+    assert desk.state.position_size("MNQ") == -1
+    assert not [n.text for n in desk.of(Notice) if "outside the bracket" in n.text]
+    assert desk.stop().side is Side.BUY

@@ -4,10 +4,11 @@ cancelled, a missing stop placed again."""
 from __future__ import annotations
 
 from cockpit.core.brackets import BracketManager
-from cockpit.core.commands import SetArmed
+from cockpit.core.commands import ClosePosition, PlaceOrder, SetArmed
 from cockpit.core.engine import Engine
 from cockpit.core.events import Notice
 from cockpit.core.instruments import INSTRUMENTS
+from cockpit.core.models import OrderType, Side
 from cockpit.core.state import State
 from tests.core.bracket_desk import SCALP, BracketDesk, bracket_desk
 from tests.risk.conftest import ListRecorder
@@ -16,11 +17,11 @@ from tests.risk.conftest import ListRecorder
 class Restarted:
     """A second run over the same paper account: new state, engine and manager."""
 
-    def __init__(self, desk: BracketDesk) -> None:
+    def __init__(self, desk: BracketDesk, active: str | None = "scalp") -> None:
         self.state = State(INSTRUMENTS, desk.broker.symbols)
         self.recorder = ListRecorder()
         self.engine = Engine(self.state, desk.clock, broker=desk.broker, recorder=self.recorder)
-        self.brackets = BracketManager((SCALP,), "scalp", run_tag="ck2")
+        self.brackets = BracketManager((SCALP,), active, run_tag="ck2")
         self.brackets.attach(self.engine)
         self.broker = desk.broker
 
@@ -86,3 +87,38 @@ async def test_a_bare_position_is_flagged_on_reconcile() -> None:
     await desk.buy("MNQ", 2)
     again = await Restarted(desk).start()
     assert "MNQ +2: no stop protects 2 of it after reconnecting" in again.notices()
+
+
+async def test_a_bare_position_stays_flagged_until_a_stop_works_for_it() -> None:
+    """Restarted with no template active: the bare long is named for the banner, with
+    why; a stop for part of it says so; a stop for all of it clears the flag for good."""
+    desk = await bracket_desk(SCALP, active=None)
+    await desk.buy("MNQ", 2)
+    again = await Restarted(desk, active=None).start()
+    why = "no bracket template was active at restart"
+    assert again.brackets.unprotected(again.state) == (f"MNQ +2 has no stop: {why}",)
+    price = INSTRUMENTS["MNQ"].to_price(desk.bid("MNQ") - 20)
+    stop = PlaceOrder(symbol="MNQ", side=Side.SELL, type=OrderType.STOP, size=1, stop_price=price)
+    again.engine.submit(stop)
+    await again.engine.drain()
+    assert again.brackets.unprotected(again.state) == (f"MNQ +2 has a stop for 1 only: {why}",)
+    again.engine.submit(stop)
+    await again.engine.drain()
+    assert again.brackets.unprotected(again.state) == ()
+    assert again.brackets.bare == {}
+
+
+async def test_a_bare_position_closed_is_no_longer_flagged() -> None:
+    """Restarted under a template with a long no bracket covers: flagged (the template is
+    not forced on it); closed, the flag goes."""
+    desk = await bracket_desk(SCALP, active=None)
+    await desk.buy("MNQ", 1)
+    again = await Restarted(desk).start()
+    assert again.brackets.unprotected(again.state) == (
+        "MNQ +1 has no stop: no bracket covered it at restart",
+    )
+    again.engine.submit(ClosePosition(symbol="MNQ"))
+    await again.engine.drain()
+    assert again.state.is_flat()
+    assert again.brackets.unprotected(again.state) == ()
+    assert again.brackets.bare == {}

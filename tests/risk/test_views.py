@@ -45,6 +45,24 @@ async def test_banner_for_warning_reducing_and_locked(desk: DeskFactory) -> None
     assert d.risk.banner(d.state).countdown == "1:28:59"  # type: ignore[union-attr]
 
 
+async def test_banner_names_a_position_left_without_a_stop_even_when_active(
+    desk: DeskFactory,
+) -> None:
+    """ACTIVE with a position its bracket manager flags bare: the banner is that line;
+    under a WARNING the banner carries it too, for the screen to choose."""
+    d = await desk({"daily_loss": {"limit": 100}})
+    bare = ("MNQ +1 has no stop: no bracket template was active at restart",)
+    d.risk.unprotected = lambda state: bare
+    shown = d.risk.banner(d.state)
+    assert shown is not None
+    assert (shown.state, shown.text, shown.unprotected) == (TradingState.ACTIVE, bare[0], bare)
+    await d.buy("MNQ", 1)
+    await d.move("MNQ", -170)
+    warning = d.risk.banner(d.state)
+    assert warning is not None
+    assert (warning.state, warning.unprotected) == (TradingState.WARNING, bare)
+
+
 async def test_dry_run_banner_shows_even_when_active(desk: DeskFactory) -> None:
     """In dry run the banner says so in the ACTIVE state too."""
     d = await desk({"dry_run": True})

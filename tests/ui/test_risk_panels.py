@@ -146,6 +146,19 @@ async def test_the_risk_panel_lists_every_rule_with_its_room() -> None:
         assert not isinstance(app.screen, RiskScreen)
 
 
+async def test_the_footer_says_locked_beside_armed() -> None:
+    """Armed and locked: the footer says `● ARMED · LOCKED`, never only ARMED."""
+    app = risky_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 5)
+        await press(pilot, "a")
+        assert app.footer.render().plain.startswith(" ● ARMED  MNQ")
+        await press(pilot, "b", "L", "2", "y")
+        await settle(pilot)
+        assert app.state.armed
+        assert app.footer.render().plain.startswith(" ● ARMED · LOCKED  MNQ")
+
+
 def test_locked_snapshot(snap_compare) -> None:  # type: ignore[no-untyped-def]
     """A locked account: banner with the countdown, flat, and the lockout in the events."""
     assert snap_compare(risky_app(), terminal_size=(120, 40), run_before=lock_for_30_minutes)

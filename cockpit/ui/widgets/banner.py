@@ -1,8 +1,9 @@
 """The banner under the header: hidden when all is well, loud when it is not.
 
 It shows the most serious condition only: a lockout with its countdown, then the risk
-state, a failed flatten, a lost connection, or an account not yet reconciled. Every
-condition is spelled out in words, never colour alone.
+state, a failed flatten, a lost connection, an account not yet reconciled, a position
+left without a stop, a warning. Every condition is spelled out in words, never colour
+alone.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def banner_text(
             return "problem", f"✕ {name} {status.value.upper()}{extra} · order keys wait"
     if state.links[Link.ACCOUNT] is LinkStatus.CONNECTED and not state.reconciled:
         return "problem", "◌ RECONCILING · order keys wait for the broker's orders and positions"
+    if risk is not None and risk.unprotected:
+        return "warning", "▲ " + " · ".join(risk.unprotected)
     if risk is not None and risk.state is TradingState.WARNING:
         return "warning", f"▲ {risk.text}"
     if risk is None and state.risk_state is TradingState.WARNING:

@@ -9,12 +9,17 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+from cockpit.core.state import State
+from cockpit.core.tradingstate import TradingState
+from cockpit.risk.views import Banner
+
 
 class StatusFooter(Widget):
     """The bottom row of the cockpit."""
 
     COMPONENT_CLASSES = {
         "footer--armed",
+        "footer--shut",
         "footer--disarmed",
         "footer--key",
         "footer--dim",
@@ -45,11 +50,16 @@ class StatusFooter(Widget):
         paused: bool = False,
         aim: str = "",
         bracket: str = "",
+        shut: str = "",
     ) -> None:
-        """``aim``: the ladder has the order keys (words saying so and its cursor's price)."""
+        """``aim``: the ladder has the order keys (words saying so and its cursor's price).
+        ``shut``: ``LOCKED`` or ``REDUCE-ONLY`` when entries are denied, said beside
+        ARMED so a locked trader is never told only that the keys trade."""
         style = self._style
         text = Text(no_wrap=True, overflow="ellipsis")
-        if armed:
+        if armed and shut:
+            text.append(f" ● ARMED · {shut} ", style("footer--shut"))
+        elif armed:
             text.append(" ● ARMED ", style("footer--armed"))
         elif armed is not None:  # None: nothing can be armed here (a replay)
             text.append(" ○ DISARMED ", style("footer--disarmed"))
@@ -88,3 +98,20 @@ def fit_keys(keys: list[tuple[int, str, str]], room: int) -> list[tuple[str, str
         chosen.append((rank, key, label))
         used += width
     return [(key, label) for _, key, label in sorted(chosen)]
+
+
+def entries_shut(state: State, now_ns: int, risk: Banner | None) -> str:
+    """``LOCKED`` or ``REDUCE-ONLY`` while the cockpit denies entries, else empty.
+
+    The risk engine's banner decides when there is one (a dry run denies nothing);
+    without one, the state's record of lockouts and risk states.
+    """
+    if risk is not None:
+        shut = risk.state in (TradingState.LOCKED, TradingState.REDUCE_ONLY)
+        return risk.state.value if shut and not risk.dry_run else ""
+    until = state.lockout_until
+    if (until is not None and until > now_ns) or state.risk_state is TradingState.LOCKED:
+        return TradingState.LOCKED.value
+    if state.risk_state is TradingState.REDUCE_ONLY:
+        return TradingState.REDUCE_ONLY.value
+    return ""
