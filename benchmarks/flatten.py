@@ -56,6 +56,29 @@ class FlattenRun:
     flat: int
 
 
+@dataclass
+class FlattenSummary:
+    """The runs' medians: p99 and p50 key (or call) to last request, first request p50."""
+
+    p99: float
+    p50: float
+    first: float
+    requests: float
+    flat: int
+    per_run_p99: list[float]
+
+
+def summarize(runs: list[FlattenRun]) -> FlattenSummary:
+    return FlattenSummary(
+        p99=statistics.median(percentile(r.last_ms, 99) for r in runs),
+        p50=statistics.median(percentile(r.last_ms, 50) for r in runs),
+        first=statistics.median(percentile(r.first_ms, 50) for r in runs),
+        requests=statistics.median(statistics.median(r.requests) for r in runs),
+        flat=sum(r.flat for r in runs),
+        per_run_p99=[percentile(r.last_ms, 99) for r in runs],
+    )
+
+
 class FlattenWatch:
     """A watcher that wakes the benchmark when a flatten completes."""
 
@@ -107,11 +130,8 @@ async def one_run(seed: int) -> FlattenRun:
 
 def run() -> Figure:
     runs = [cockpit_loop.run(one_run(seed)) for seed in range(RUNS)]
-    p99 = statistics.median(percentile(r.last_ms, 99) for r in runs)
-    p50 = statistics.median(percentile(r.last_ms, 50) for r in runs)
-    first = statistics.median(percentile(r.first_ms, 50) for r in runs)
-    requests = statistics.median(statistics.median(r.requests) for r in runs)
-    flat = sum(r.flat for r in runs)
+    sums = summarize(runs)
+    p99, p50, first, requests, flat = sums.p99, sums.p50, sums.first, sums.requests, sums.flat
     presses = RUNS * FLATTENS
     return Figure(
         name="flatten",
@@ -123,7 +143,7 @@ def run() -> Figure:
             f"p50 {p50:.2f} ms, first request p50 {first:.2f} ms, {requests:.0f} requests "
             f"per flatten, {flat}/{presses} verified flat; median of {RUNS} runs of "
             f"{FLATTENS}; p99 per run "
-            f"{', '.join(f'{percentile(r.last_ms, 99):.2f}' for r in runs)} ms; "
+            f"{', '.join(f'{p:.2f}' for p in sums.per_run_p99)} ms; "
             "against the loopback gateway emulator: see flatten_live"
         ),
     )

@@ -14,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import statistics
 import time
 
-from benchmarks._common import Figure, percentile
+from benchmarks._common import Figure
 from benchmarks._headless import BrokerProbe
 from benchmarks._session import bench_session, scratch
-from benchmarks.flatten import BOOK, FlattenRun, FlattenWatch
+from benchmarks.flatten import BOOK, FlattenRun, FlattenWatch, summarize
 from cockpit.config import Settings
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import WallClock
@@ -69,11 +68,8 @@ async def one_run(seed: int) -> FlattenRun:
 
 def run() -> Figure:
     runs = [cockpit_loop.run(one_run(seed)) for seed in range(RUNS)]
-    p99 = statistics.median(percentile(r.last_ms, 99) for r in runs)
-    p50 = statistics.median(percentile(r.last_ms, 50) for r in runs)
-    first = statistics.median(percentile(r.first_ms, 50) for r in runs)
-    requests = statistics.median(statistics.median(r.requests) for r in runs)
-    flat = sum(r.flat for r in runs)
+    sums = summarize(runs)
+    p99, p50, first, requests, flat = sums.p99, sums.p50, sums.first, sums.requests, sums.flat
     flattens = RUNS * FLATTENS
     return Figure(
         name="guard_flatten",
@@ -85,7 +81,7 @@ def run() -> Figure:
             f"p50 {p50:.3f} ms, first request p50 {first:.3f} ms, {requests:.0f} requests "
             f"per flatten, {flat}/{flattens} verified flat; median of {RUNS} runs of "
             f"{FLATTENS}; p99 per run "
-            f"{', '.join(f'{percentile(r.last_ms, 99):.3f}' for r in runs)} ms; "
+            f"{', '.join(f'{p:.3f}' for p in sums.per_run_p99)} ms; "
             f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
         ),
     )
