@@ -12,7 +12,7 @@ WebSocket speaks, so a position reads the same on both.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -78,10 +78,10 @@ def add_api_routes(
     router.add_get("/risk", _risk)
     router.add_get("/openapi.json", _openapi)
     router.add_post("/orders", _place)
-    router.add_post("/flatten", _flatten)
-    router.add_post("/cancel-all", _cancel_all)
+    router.add_post("/flatten", _command_route(FlattenBody))
+    router.add_post("/cancel-all", _command_route(CancelAllBody))
     router.add_post("/lockout", _lockout)
-    router.add_post("/arm", _arm)
+    router.add_post("/arm", _command_route(ArmBody))
 
 
 async def _ws(request: web.Request) -> web.StreamResponse:
@@ -234,32 +234,23 @@ def _order_tagged(guard: Guard, tag: str | None) -> Order | None:
     return next((o for o in guard.state.orders.values() if o.tag == tag), None)
 
 
-async def _flatten(request: web.Request) -> web.Response:
-    """Starts a flatten (or joins the running one) and answers at once; the outcome
-    arrives as events (``daemon_status``) and in ``GET /positions``."""
-    hub = request.app[HUB]
-    body = await _read_body(request, FlattenBody)
-    if isinstance(body, web.Response):
-        return body
-    return _refused_or_accepted(hub.guard, body, hub)
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-async def _arm(request: web.Request) -> web.Response:
-    """Arms (or disarms) order entry for every client, as ``a`` does in the cockpit:
-    without it ``POST /orders`` is 409 "trading keys are disarmed"."""
-    hub = request.app[HUB]
-    body = await _read_body(request, ArmBody)
-    if isinstance(body, web.Response):
-        return body
-    return _refused_or_accepted(hub.guard, body, hub)
+def _command_route(model: type[CommandBody]) -> Handler:
+    """A route that reads ``model`` and hands its command to the gates: 200 accepted, 409
+    with the risk engine's reason. ``POST /flatten`` starts a flatten (or joins the running
+    one) and answers at once, the outcome arriving as events; ``POST /arm`` arms order
+    entry for every client, as ``a`` does (without it ``POST /orders`` is 409)."""
 
+    async def route(request: web.Request) -> web.Response:
+        hub = request.app[HUB]
+        body = await _read_body(request, model)
+        if isinstance(body, web.Response):
+            return body
+        return _refused_or_accepted(hub.guard, body, hub)
 
-async def _cancel_all(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    body = await _read_body(request, CancelAllBody)
-    if isinstance(body, web.Response):
-        return body
-    return _refused_or_accepted(hub.guard, body, hub)
+    return route
 
 
 async def _lockout(request: web.Request) -> web.Response:
