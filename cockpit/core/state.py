@@ -58,6 +58,7 @@ from cockpit.core.models import (
     Position,
     Side,
 )
+from cockpit.core.orders import Orders
 from cockpit.core.tradingday import trading_day, trading_day_end
 from cockpit.core.tradingstate import TradingState
 
@@ -130,7 +131,7 @@ class State:
         self.settle: dict[str, int] = {}
         self.bars: dict[str, BarBook] = {symbol: BarBook() for symbol in self.watchlist}
         self.account: Account | None = None
-        self.orders: dict[int, Order] = {}
+        self.orders = Orders()
         self.positions: dict[str, Position] = {}
         self.pending: dict[str, OrderRequest] = {}
         """Orders handed to the broker and not yet acknowledged, by tag."""
@@ -246,8 +247,7 @@ class State:
 
     def _order(self, e: OrderUpdated) -> None:
         order = e.order
-        before = self.orders.get(order.id)
-        self.orders[order.id] = order
+        before = self.orders.put(order)
         if order.tag is not None and order.tag in self.pending:
             del self.pending[order.tag]
         if _order_news(before, order):
@@ -360,11 +360,9 @@ class State:
 
     def working_orders(self, symbol: str | None = None) -> list[Order]:
         """Orders that can still fill, oldest first."""
-        return [
-            o
-            for o in self.orders.values()
-            if o.status.is_working and (symbol is None or o.symbol == symbol)
-        ]
+        if symbol is None:
+            return list(self.orders.working.values())
+        return [o for o in self.orders.working.values() if o.symbol == symbol]
 
     def open_positions(self) -> list[Position]:
         return [p for p in self.positions.values() if p.size != 0]
@@ -406,22 +404,15 @@ class State:
         if resting:
             queued += sum(
                 order.remaining
-                for order in self.orders.values()
-                if order.symbol == symbol
-                and order.side is side
-                and order.status.is_working
-                and order.id != without
+                for order in self.orders.working.values()
+                if order.symbol == symbol and order.side is side and order.id != without
             )
         return size + queued <= abs(held)
 
     def is_flat(self) -> bool:
         """No open position, no working order and no order on its way to the broker: what
         a verified flatten leaves (an order sent just before the key could still land)."""
-        return (
-            not self.positions
-            and not self.pending
-            and not any(o.status.is_working for o in self.orders.values())
-        )
+        return not self.positions and not self.pending and not self.orders.working
 
     def mark(self, symbol: str) -> int | None:
         """The price open P&L is valued at: the last print, else the middle of the book."""

@@ -35,6 +35,7 @@ from cockpit.core.events import (
 )
 from cockpit.core.instruments import Instrument
 from cockpit.core.models import Account, Fill, Mode, Order, OrderRequest, Position
+from cockpit.core.orders import Orders
 from cockpit.core.state import Changes, State
 from cockpit.core.tradingstate import TradingState
 from cockpit.journal.codec import CodecError, decode, fields_of, resolve, type_name
@@ -216,8 +217,7 @@ def _decode_state(tree: Tree, instruments: Mapping[str, Instrument]) -> State:
     state.bars = {s: _restore_book(book) for s, book in tree["bars"].items()}
     account = tree["account"]
     state.account = decode(Account, account) if account is not None else None
-    orders = [decode(Order, order) for order in tree["orders"]]
-    state.orders = {order.id: order for order in orders}
+    state.orders = Orders(decode(Order, order) for order in tree["orders"])
     positions = [decode(Position, position) for position in tree["positions"]]
     state.positions = {position.symbol: position for position in positions}
     state.pending = {tag: decode(OrderRequest, r) for tag, r in tree["pending"].items()}
