@@ -25,10 +25,9 @@ from typing import Any
 
 from benchmarks._common import Figure, percentile
 from benchmarks._headless import headless, press_now
-from benchmarks._session import bench_session
+from benchmarks._session import scratch
 from cockpit.config import Settings
 from cockpit.core import loop as cockpit_loop
-from cockpit.core.clock import WallClock
 from cockpit.core.commands import Command, PlaceOrder, SetArmed
 from cockpit.core.engine import Verdict
 from cockpit.core.events import FlattenCompleted
@@ -36,7 +35,7 @@ from cockpit.core.models import OrderType, Side
 from cockpit.core.state import State
 from cockpit.guard.attached import attach
 from cockpit.guard.daemon import Guard
-from cockpit.guard.web import Server
+from cockpit.guard.runner import GuardOptions, run_guard
 from cockpit.ui.app import make_app
 
 RUNS = 3
@@ -44,7 +43,6 @@ KEYS = 100
 FLATTENS = 40
 KEY_TARGET_MS = 10.0
 FLATTEN_TARGET_MS = 2.0
-TOKEN = "benchmark-token"
 GUARD_ARGV = [sys.executable, "-m", "benchmarks.attach_keys", "--guard"]
 BOOK = (
     PlaceOrder(symbol="MNQ", side=Side.BUY, size=2),
@@ -75,32 +73,39 @@ class Probe:
 
 
 async def serve_guard() -> None:
-    """The guard process: the paper demo, pumping, its API on a free loopback port."""
-    session = bench_session(Settings(), clock=WallClock(), pump=True)
-    guard = Guard(session, token=TOKEN)
-    server = Server(guard, "127.0.0.1", 0)
-    await guard.start()
-    await server.start()
-    Probe(session.broker, "place_order", "cancel_order", "close_position")
-    submit = guard.submit
+    """The guard process as ``cockpit guard run`` runs it (pid file, token, audit,
+    journal, the paper market pumping), in a scratch state dir on a free loopback port;
+    the probe goes onto its broker once it is ready."""
+    folder = scratch() / "guard"
+    folder.mkdir(parents=True, exist_ok=True)
+    options = GuardOptions(
+        Settings(), folder, port=0, journal_dir=scratch() / "journals", environ={}
+    )
 
-    def judged(command: Command) -> Verdict:
-        """Note when a command reached the guard's gates (splits a figure in two)."""
-        sys.stdout.write(f"submit {time.perf_counter()!r}\n")
-        return submit(command)
+    def ready(guard: Guard) -> None:
+        Probe(guard.session.broker, "place_order", "cancel_order", "close_position")
+        submit = guard.submit
 
-    guard.submit = judged  # type: ignore[method-assign]
-    sys.stdout.write(f"port {server.port}\n")
-    sys.stdout.flush()
-    await asyncio.Event().wait()  # until the benchmark ends the process
+        def judged(command: Command) -> Verdict:
+            """Note when a command reached the guard's gates (splits a figure in two)."""
+            sys.stdout.write(f"submit {time.perf_counter()!r}\n")
+            return submit(command)
+
+        guard.submit = judged  # type: ignore[method-assign]
+        assert guard.address is not None
+        sys.stdout.write(f"port {guard.address.rsplit(':', 1)[1]} {guard.token}\n")
+        sys.stdout.flush()
+
+    await run_guard(options, on_ready=ready)
 
 
 class GuardProcess:
     """``serve_guard`` in a child process, and the broker requests it reports."""
 
-    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, port: int, token: str) -> None:
         self.process = process
         self.address = f"127.0.0.1:{port}"
+        self.token = token
         self.calls: list[tuple[str, float]] = []
         self.submits: list[float] = []
         """When each command reached the guard's gates."""
@@ -119,7 +124,8 @@ class GuardProcess:
                 if not line:
                     raise RuntimeError("the guard process ended before listening")
                 if line.startswith("port "):
-                    return cls(process, int(line.split()[1]))
+                    _, port, token = line.split()
+                    return cls(process, int(port), token)
 
     async def _read(self) -> None:
         stdout = self.process.stdout
@@ -165,7 +171,7 @@ async def one_run() -> AttachRun:
 
 
 async def _measure(guard: GuardProcess) -> AttachRun:
-    session = await attach(Settings(), guard.address, TOKEN)
+    session = await attach(Settings(), guard.address, guard.token)
     app = make_app(session)
     state = session.state
     keys: list[float] = []
