@@ -198,10 +198,7 @@ def _unknown(lock: SettingsLock, problem: str | None, calendar: Calendar, now_ns
 
 def when(calendar: Calendar, until_ns: int, now_ns: int) -> str:
     """``17:00 CT``, or ``Wed 17:00 CT`` when the lock ends on another calendar day."""
-    label = calendar.clock_label(until_ns)
-    if calendar.local(until_ns).date() != calendar.local(now_ns).date():
-        return f"{calendar.local(until_ns):%a} {label}"
-    return label
+    return calendar.until_label(until_ns, now_ns)
 
 
 def shown(item: Loosening) -> str:

@@ -155,6 +155,14 @@ class Calendar:
         moment = datetime_from_ns(ns, self.tz)
         return f"{moment:%H:%M} {zone_label(moment)}"
 
+    def until_label(self, until_ns: int, now_ns: int) -> str:
+        """When something ends, as a line says it: ``17:00 CT``, or ``Wed 17:00 CT`` when
+        it ends on another calendar day than ``now_ns``."""
+        label = self.clock_label(until_ns)
+        if self.local(until_ns).date() != self.local(now_ns).date():
+            return f"{self.local(until_ns):%a} {label}"
+        return label
+
 
 def zone_label(moment: datetime) -> str:
     """The zone as the header names it: ``CT`` for Chicago, summer or winter (never CST

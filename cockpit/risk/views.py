@@ -86,7 +86,6 @@ class RiskViews:
     if TYPE_CHECKING:
 
         def now(self, clock_ns: int | None = None) -> int: ...
-        def _when(self, until: int, now: int) -> str: ...
         def _compute_state(self, state: State, now: int) -> tuple[TradingState, str, str]: ...
 
     def status(self, state: State, now_ns: int | None = None) -> list[Reading]:
@@ -99,7 +98,7 @@ class RiskViews:
                 Reading(
                     "lockout",
                     "Lockout",
-                    f"until {self._when(lockout.until_ns, now)}",
+                    f"until {self.calendar.until_label(lockout.until_ns, now)}",
                     TradingState.LOCKED,
                     f"{countdown(lockout.until_ns - now)} left",
                     Level.BREACH,
@@ -131,7 +130,8 @@ class RiskViews:
             lockout = self.store.active(now)
             assert lockout is not None
             left = countdown(lockout.until_ns - now)
-            text = f"LOCKED until {self._when(lockout.until_ns, now)} · {left} left · {reason}"
+            until = self.calendar.until_label(lockout.until_ns, now)
+            text = f"LOCKED until {until} · {left} left · {reason}"
             return Banner(trading, prefix + text, rule, lockout.until_ns, left, self.dry_run, bare)
         if trading is TradingState.REDUCE_ONLY:
             text = f"{prefix}REDUCE-ONLY · exits only · {reason}"
@@ -183,7 +183,9 @@ class RiskViews:
             LockoutPreset("15m", "15 min", now + 15 * MINUTE),
             LockoutPreset("30m", "30 min", now + 30 * MINUTE),
             LockoutPreset("1h", "1 h", now + 60 * MINUTE),
-            LockoutPreset("rest-of-day", f"rest of the day (until {self._when(end, now)})", end),
+            LockoutPreset(
+                "rest-of-day", f"rest of the day (until {self.calendar.until_label(end, now)})", end
+            ),
         ]
 
     def lockout_until_time(self, text: str, now_ns: int | None = None) -> int:
