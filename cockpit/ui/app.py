@@ -1,22 +1,25 @@
-"""The cockpit app: layout, keys, and the timer that drains state into the widgets.
+"""The cockpit app: its layout, its start and stop, and the core trading keys.
 
 The app never talks to a broker: keys become commands for the engine, and a single
 timer (15 Hz) reads what changed in the state and updates only those widgets inside
 ``batch_update()``. Blotters update at 4 Hz and the chart at 2 Hz, whatever the tape.
+
+The rest is mixed in, one idea a module: the drain (``drain.py``), the order keys
+(``order_keys.py``), the ladder and its keys (``ladder_keys.py``), the bracket template
+key (``brackets.py``), arming (``arming.py``), the panels (``panels.py``) and the
+theme picker (``theme_choice.py``).
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
-from textual.command import CommandPalette
 from textual.containers import Horizontal
 from textual.markup import escape
 from textual.message import Message
@@ -25,47 +28,41 @@ from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Static
 
-from cockpit.config import ConfigError, save_theme
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.commands import (
-    ArmAgain,
     CancelAll,
     CancelOrder,
     Command,
     FlattenAll,
     PlaceOrder,
-    SetArmed,
 )
 from cockpit.core.engine import Verdict
 from cockpit.core.events import Notice
 from cockpit.core.models import Mode, OrderType, Side
-from cockpit.core.state import Changes, State
+from cockpit.core.state import State
 from cockpit.risk.views import Banner
 from cockpit.session import Session
+from cockpit.ui.arming import Arming
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER, LADDER_BINDINGS
 from cockpit.ui.brackets import BracketKeys
 from cockpit.ui.denials import denial_words, spelt_key
-from cockpit.ui.format import clock, money
+from cockpit.ui.drain import Drain, Pending
+from cockpit.ui.format import clock
 from cockpit.ui.keymap import check_keymap
 from cockpit.ui.ladder_keys import LadderKeys
 from cockpit.ui.order_keys import OrderKeys
-from cockpit.ui.pnl import ZERO, floor_room, loss_room, pnl_view
-from cockpit.ui.screens.arm_reason import ArmReasonScreen
-from cockpit.ui.screens.keys import KeysScreen
-from cockpit.ui.screens.lockout import LockoutScreen
+from cockpit.ui.panels import Panels
+from cockpit.ui.pnl import pnl_view
 from cockpit.ui.screens.quit import QuitScreen
-from cockpit.ui.screens.review import ReviewScreen
-from cockpit.ui.screens.risk import RiskScreen
 from cockpit.ui.screens.ticket import OrderTicket
 from cockpit.ui.seat import Seat
 from cockpit.ui.theme import (
     DEFAULT_THEME,
-    ThemePicker,
     ThemeProblem,
     derived_variables,
-    review_palette,
     theme_catalogue,
 )
+from cockpit.ui.theme_choice import ThemeChoice
 from cockpit.ui.widgets.banner import RiskBanner
 from cockpit.ui.widgets.blotters import PositionsTable, WorkingOrdersTable
 from cockpit.ui.widgets.chart import CandleChart
@@ -81,29 +78,7 @@ if TYPE_CHECKING:
 MIN_SIZE = (80, 24)
 FULL_SIZE = (120, 36)
 DRAIN_HZ = 15
-BLOTTER_EVERY = 4
-"""Drain ticks between blotter updates (15 Hz / 4: about 4 Hz)."""
-CHART_EVERY = 8
-"""Drain ticks between chart redraws (about 2 Hz)."""
 MESSAGE_SECONDS = 6
-
-
-@dataclass
-class Pending:
-    """Changes not yet shown by the slower widgets (blotters, chart)."""
-
-    quotes: set[str] = field(default_factory=set)
-    bars: set[str] = field(default_factory=set)
-    orders: bool = False
-    positions: bool = False
-    fills_and_events: bool = False
-
-    def add(self, changes: Changes) -> None:
-        self.quotes |= changes.quotes
-        self.bars |= changes.bars
-        self.orders |= bool(changes.orders)
-        self.positions |= bool(changes.positions)
-        self.fills_and_events |= changes.fills_and_events
 
 
 def settle_memory() -> None:
@@ -117,7 +92,7 @@ class FlattenKey(Message):
     """The flatten key, on its way to the app behind the keys typed before it."""
 
 
-class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
+class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, ThemeChoice, App[int]):
     """A trading cockpit over one :class:`Session`."""
 
     CSS_PATH = "cockpit.tcss"
@@ -148,8 +123,6 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
         self._message = ""
         self._message_until = 0
         self._cockpit_timers: list[Timer] = []
-        self._theme_before: str | None = None
-        """The theme to go back to while the picker previews others."""
         self.hidden = False
         """True while the terminal is below the minimum size: nothing the trader could act
         on is visible, so order keys do nothing (exits still work)."""
@@ -265,41 +238,6 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
         text = f"{self._size_text}\n\n{message}" if message else self._size_text
         self.query_one("#too-small", Static).update(text)
 
-    def search_themes(self) -> None:
-        """The theme picker, previewing live: each highlighted theme shows at once, and
-        escape puts back the theme you had."""
-        self._theme_before = self.theme
-        self.push_screen(CommandPalette(providers=[ThemePicker], placeholder="Search for themes…"))
-
-    def choose_theme(self, name: str) -> None:
-        """A theme picked in the palette: shown now, and saved to the config file so the
-        next start opens with it."""
-        self.theme = name
-        file = self.session.settings.file
-        try:
-            save_theme(file, name)
-        except ConfigError as exc:
-            self.notify(f"{exc}", title="theme not saved", severity="warning", timeout=15)
-            return
-        self.notify(f"theme {name} saved to {file}", timeout=5)
-
-    def on_command_palette_option_highlighted(
-        self, message: CommandPalette.OptionHighlighted
-    ) -> None:
-        if self._theme_before is None:
-            return
-        hit = getattr(message.highlighted_event.option, "hit", None)
-        if hit is None:
-            return
-        name = hit.text or getattr(hit.display, "plain", str(hit.display))
-        if name in self.available_themes:
-            self.theme = name
-
-    def on_command_palette_closed(self, message: CommandPalette.Closed) -> None:
-        if self._theme_before is not None and not message.option_selected:
-            self.theme = self._theme_before
-        self._theme_before = None
-
     def get_css_variables(self) -> dict[str, str]:
         """Theme variables, with cockpit colours derived for themes that lack them."""
         variables = super().get_css_variables()
@@ -317,89 +255,6 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
                 escape(f"key {key} · {binding.id}"),  # the palette reads help as markup
                 partial(self.call_later, self.run_action, binding.action),
             )
-
-    # The drain -------------------------------------------------------------------------
-
-    def tick(self) -> None:
-        """Once a second of a live clock: time-driven risk (cooldowns ending, end-of-day
-        flatten...). Never on a frozen session: its ticks come with its clock
-        (:meth:`Session.advance`), so a slow machine cannot add any."""
-        self.engine.tick()
-
-    def drain(self, force: bool = False) -> None:
-        """Show what changed since the last tick: the only path from state to widgets."""
-        state = self.state
-        now = self.clock.now_ns()
-        changes = state.take_changes()
-        pending = self._pending
-        pending.add(changes)
-        self._frame += 1
-        # The blotters and the chart never share a tick: a key waits behind one of them
-        # at most, never both.
-        blotters_due = force or self._frame % BLOTTER_EVERY == 2
-        chart_due = (force or self._frame % CHART_EVERY == 0) and self.chart.display
-        if not all(widget.is_attached for widget in self._drained):
-            return  # mounting, or tearing down: Textual has pruned (some of) the widgets
-        if self.hidden and changes.fills_and_events and state.fills_and_events:
-            self._show_hidden_latest(state)
-        risk = self.session.risk
-        if blotters_due or changes.account or changes.status:
-            self._risk_banner = risk.banner(state, now) if risk is not None else None
-        if blotters_due:
-            earlier = risk.earlier_day_pnl(now) if risk is not None else ZERO
-            self._pnl = pnl_view(
-                state, loss_room(risk, state, now), floor_room(risk, state, now), earlier
-            )
-        with self.batch_update():
-            self.header.update_view(
-                state,
-                now,
-                feed_latency_ns=self.engine_feed_latency(),
-                pnl=self._pnl,
-                mode_detail=self.mode_detail(),
-            )
-            self.banner.update_view(state, now, self._risk_banner)
-            watchlist = self.watchlist
-            if changes.quotes:
-                watchlist.quotes_changed(changes.quotes)
-                self._ticket_touch(changes.quotes)
-            if changes.positions:
-                watchlist.positions_changed(changes.positions)
-            watchlist.pnl_changed(self._pnl)
-            if chart_due and (
-                force
-                or self.symbol in pending.bars
-                or self.symbol in pending.quotes
-                or pending.orders
-                or pending.positions
-            ):
-                self.chart.redraw()
-                pending.bars.clear()
-            self.drain_ladder(changes, blotters_due, force)
-            if blotters_due and not self.paused:
-                self._drain_blotters(pending, force)
-            if blotters_due:
-                pending.quotes.clear()
-            self._update_footer(now)
-
-    def _ticket_touch(self, symbols: set[str]) -> None:
-        """An open order ticket's bid and ask follow the market."""
-        ticket = self.screen
-        if isinstance(ticket, OrderTicket) and ticket.spec.symbol in symbols:
-            quote = self.state.quotes.get(ticket.spec.symbol)
-            if quote is not None:
-                ticket.touch_moved(quote.bid, quote.ask)
-
-    def _drain_blotters(self, pending: Pending, force: bool) -> None:
-        state = self.state
-        positions = self.positions
-        if force or pending.positions or positions.pnl != self._pnl:
-            positions.refresh_from(state, self._pnl)
-        if force or pending.orders:
-            self.orders.refresh_from(state)
-        if force or pending.fills_and_events:
-            self.fills_and_events.catch_up(state)
-        pending.orders = pending.positions = pending.fills_and_events = False
 
     def mode_detail(self) -> str:
         """Words beside the mode badge (replay shows its speed)."""
@@ -493,41 +348,6 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
         if self.hidden:
             self._show_hidden_message(message)
 
-    def action_toggle_arm(self) -> None:
-        why = self._arm_needs_reason()
-        if why is not None:
-
-            def answered(reason: str | None) -> None:
-                if reason is None:
-                    self.say("still disarmed")
-                    return
-                note = f"armed again after the daily profit target: {reason}"
-                self._set_armed(True, note)
-
-            self.push_screen(ArmReasonScreen(why), answered)
-            return
-        self._set_armed(not self.state.armed)
-
-    def _arm_needs_reason(self) -> str | None:
-        """Why arming needs a typed reason: the day's profit target was reached under
-        ``[risk] lock`` (``None``: it does not, or this is disarming)."""
-        risk = self.session.risk
-        if self.state.armed or risk is None or risk.settings.lock == "off":
-            return None
-        now = risk.now(None)
-        if not risk.latched("profit-target", now):
-            return None
-        target = risk.settings.profit_target.target
-        amount = f" of {money(target)}" if target is not None else ""
-        return f"the daily profit target{amount} was reached today"
-
-    def _set_armed(self, armed: bool, note: str = "") -> None:
-        """Arm or disarm; a ``note`` (the typed reason) goes with the command to the
-        engine, which journals it, in this process or in the guard."""
-        self.submit(ArmAgain(armed=armed, note=note) if note else SetArmed(armed=armed))
-        self._message_until = 0
-        self._update_footer(self.clock.now_ns())
-
     def _market(self, side: Side, kind: OrderType = OrderType.MARKET) -> None:
         self.submit(PlaceOrder(symbol=self.symbol, side=side, type=kind, size=self.ticket_size))
 
@@ -599,60 +419,6 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
         message.stop()
         self.submit(FlattenAll(reason="flatten key"))
 
-    def action_lockout_panel(self) -> None:
-        if not self.visible_or_say("lockout panel"):
-            return
-        risk = self.session.risk
-        if risk is None:
-            self.say("no risk engine in this session")
-            return
-        now = self.clock.now_ns()
-        self.push_screen(LockoutScreen(risk, risk.lockout_presets(now), now))
-
-    def action_risk_panel(self) -> None:
-        risk = self.session.risk
-        if risk is None:
-            self.say("no risk engine in this session")
-            return
-        self.push_screen(RiskScreen(risk, self.firm_lines()))
-
-    def firm_lines(self) -> list[str]:
-        """The firm's profit target and consistency, read from this account's journals
-        (report only; nothing without ``[account] firm`` or a journal)."""
-        journal = self.session.journal
-        if self.session.settings.firm is None or journal is None:
-            return []
-        from cockpit.journal.days import firm_report
-        from cockpit.journal.reader import read_header
-
-        journal.flush()  # a journal has its file from its first flush on
-        if journal.path is None:
-            return []
-        account = read_header(journal.path).account
-        return firm_report(self.session.settings, journal.path.parent, account)
-
-    def action_review(self) -> None:
-        """The review of this session so far, from its journal."""
-        journal = self.session.journal
-        if journal is not None:
-            journal.flush()  # a journal has its file from its first flush on
-        if journal is None or journal.path is None:
-            self.say("no journal for this session ([journal] enabled = false)")
-            return
-        from cockpit.journal.reader import open_journal
-        from cockpit.journal.review import review
-        from cockpit.journal.show import review_view
-
-        with open_journal(journal.path) as recorded:
-            view = review_view(review(recorded), review_palette(self.get_css_variables()))
-        lines = self.firm_lines()
-        if lines:
-            from rich.console import Group
-            from rich.text import Text
-
-            view = Group(view, Text("\n".join(lines)))
-        self.push_screen(ReviewScreen(view, "this session"))
-
     def action_focus_orders(self) -> None:
         table = self.orders
         if table.has_focus:
@@ -667,17 +433,6 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
         if not self.paused:
             self._drain_blotters(self._pending, force=True)
         self._update_footer(self.clock.now_ns())
-
-    def action_show_keys(self) -> None:
-        self.push_screen(KeysScreen(self.key_rows()))
-
-    def key_rows(self) -> list[tuple[str, str, str]]:
-        """(key, what it does, binding id) for every cockpit binding, remaps applied."""
-        return [
-            (self.key_for(b.id), b.description, b.id)
-            for b in (*COCKPIT_BINDINGS, *LADDER_BINDINGS)
-            if b.id is not None
-        ]
 
     def action_request_quit(self) -> None:
         positions = self.state.open_positions()
