@@ -40,12 +40,12 @@ from cockpit.core.engine import Verdict
 from cockpit.core.events import Notice
 from cockpit.core.models import Mode, OrderType, Side
 from cockpit.core.state import Changes, State
-from cockpit.risk.views import Banner
+from cockpit.risk.views import Banner, arm_again_note
 from cockpit.session import Session
 from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER, LADDER_BINDINGS
 from cockpit.ui.brackets import BracketKeys
 from cockpit.ui.denials import denial_words, spelt_key
-from cockpit.ui.format import clock, money
+from cockpit.ui.format import clock
 from cockpit.ui.keymap import check_keymap
 from cockpit.ui.ladder_keys import LadderKeys
 from cockpit.ui.order_keys import OrderKeys
@@ -501,8 +501,7 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
                 if reason is None:
                     self.say("still disarmed")
                     return
-                note = f"armed again after the daily profit target: {reason}"
-                self._set_armed(True, note)
+                self._set_armed(True, arm_again_note(reason))
 
             self.push_screen(ArmReasonScreen(why), answered)
             return
@@ -512,14 +511,7 @@ class CockpitApp(OrderKeys, LadderKeys, BracketKeys, App[int]):
         """Why arming needs a typed reason: the day's profit target was reached under
         ``[risk] lock`` (``None``: it does not, or this is disarming)."""
         risk = self.session.risk
-        if self.state.armed or risk is None or risk.settings.lock == "off":
-            return None
-        now = risk.now(None)
-        if not risk.latched("profit-target", now):
-            return None
-        target = risk.settings.profit_target.target
-        amount = f" of {money(target)}" if target is not None else ""
-        return f"the daily profit target{amount} was reached today"
+        return risk.arm_needs_reason(self.state.armed) if risk is not None else None
 
     def _set_armed(self, armed: bool, note: str = "") -> None:
         """Arm or disarm; a ``note`` (the typed reason) goes with the command to the
