@@ -183,7 +183,7 @@ class ArmBody(CommandBody):
 
     After the daily profit target under ``[risk] lock``, arming needs a ``reason`` (``a``
     asks for one); the guard journals it as the key's notice. A reason given when none is
-    needed is journalled too, as said by the API.
+    needed is journalled too, as a notice that the API armed or disarmed.
     """
 
     armed: bool

@@ -4,24 +4,15 @@ journals the reason as the key's notice (REST and ``/ws`` alike)."""
 
 from __future__ import annotations
 
-from cockpit.config import PaperSettings, Settings
 from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.events import Event, Notice
 from cockpit.core.models import Side
 from cockpit.guard.daemon import Guard
-from cockpit.risk.config import RiskSettings
 from tests.guard.api_support import receive, request, running_api
+from tests.guard.test_attach_arm_reason import locked_target
 
 NEEDS = "a reason is needed to arm: the daily profit target of 0.50 was reached today"
 NOTE = "armed again after the daily profit target: news at 2"
-
-
-def locked_target() -> Settings:
-    """A 50-cent daily profit target under ``[risk] lock``, on a seeded paper market."""
-    risk = RiskSettings.model_validate(
-        {"lock": "day", "profit_target": {"target": "0.50", "action": "alert"}}
-    )
-    return Settings(paper=PaperSettings(seed=7), risk=risk)
 
 
 async def past_the_target(guard: Guard) -> None:
