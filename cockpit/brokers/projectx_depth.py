@@ -12,13 +12,12 @@ keeps only the latest depth message per contract under load, which would lose le
 so the adapter's hub client hands each one here directly (``projectx._Realtime``).
 
 A burst of messages is coalesced: changes wait in :class:`DepthBuffer` until the event
-loop comes round (``call_soon``), then go out as one ``DepthUpdated`` per instrument
+loop comes round (a ``TurnBatch``), then go out as one ``DepthUpdated`` per instrument
 holding each level's latest size, a Reset first when one came.
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from cockpit.brokers.projectx_payloads import ContractBook, MalformedPayload, ticks
 from cockpit.core.events import DepthUpdated
 from cockpit.core.instruments import Instrument
+from cockpit.core.turnbatch import TurnBatch
 
 BID_TYPES = frozenset({2, 4, 9})
 ASK_TYPES = frozenset({1, 3, 10})
@@ -115,7 +115,7 @@ class DepthBuffer:
         self.now_ns = now_ns
         self.bad = bad
         self.pending: dict[str, Levels] = {}
-        self._scheduled = False
+        self._batch = TurnBatch(self.flush)
 
     def message(self, args: tuple[Any, ...]) -> None:
         """One GatewayDepth message: fold it, and flush when the loop comes round."""
@@ -131,7 +131,7 @@ class DepthBuffer:
         problems = parse_depth(spec, data, levels)
         if problems:
             self.bad("GatewayDepth", "; ".join(problems[:3]), args)
-        self._schedule()
+        self._batch.soon()
 
     def reset_all(self) -> None:
         """The market hub reopened: every book is void until the gateway sends it again."""
@@ -140,22 +140,10 @@ class DepthBuffer:
             if levels is None:
                 levels = self.pending[spec.symbol] = Levels()
             levels.clear()
-        self._schedule()
-
-    def _schedule(self) -> None:
-        if self._scheduled:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.flush()
-            return
-        self._scheduled = True
-        loop.call_soon(self.flush)
+        self._batch.soon()
 
     def flush(self) -> None:
         """Send what waits: one DepthUpdated per instrument that changed."""
-        self._scheduled = False
         pending, self.pending = self.pending, {}
         now = self.now_ns()
         for symbol, levels in pending.items():

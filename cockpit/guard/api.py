@@ -41,6 +41,7 @@ from cockpit.guard.ws import (
     QUOTE_INTERVAL_S,
     Hub,
     serve_ws,
+    submit_body,
     submit_with_tag,
 )
 
@@ -185,7 +186,7 @@ async def _read_body[B: Body](request: web.Request, model: type[B]) -> B | web.R
 
 
 def _refused_or_accepted(guard: Guard, body: CommandBody, hub: Hub) -> web.Response:
-    verdict, _ = submit_with_tag(guard, body.command(hub.now()))
+    verdict, _ = submit_body(guard, body, hub.now())
     if not verdict.accepted:
         return error_reply(409, verdict.reason)
     return reply({"accepted": True}, message=verdict.reason)
@@ -241,7 +242,8 @@ def _command_route(model: type[CommandBody]) -> Handler:
     """A route that reads ``model`` and hands its command to the gates: 200 accepted, 409
     with the risk engine's reason. ``POST /flatten`` starts a flatten (or joins the running
     one) and answers at once, the outcome arriving as events; ``POST /arm`` arms order
-    entry for every client, as ``a`` does (without it ``POST /orders`` is 409)."""
+    entry for every client, as ``a`` does (without it ``POST /orders`` is 409), and is
+    409 without the ``reason`` ``a`` would ask for."""
 
     async def route(request: web.Request) -> web.Response:
         hub = request.app[HUB]

@@ -10,7 +10,6 @@ guard's token and the broker's key are masked in any line that would carry them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -44,6 +43,7 @@ from cockpit.core.events import (
 from cockpit.core.isotime import iso_from_ns
 from cockpit.core.models import Position
 from cockpit.core.state import State
+from cockpit.core.turnbatch import TurnBatch
 
 if TYPE_CHECKING:
     from cockpit.guard.daemon import Guard
@@ -100,7 +100,7 @@ class Audit:
         self._log.addHandler(handler)
         self._handler: RotatingFileHandler | None = handler
         self._queue: list[tuple[int, int, str, Event]] = []
-        self._scheduled = False
+        self._batch = TurnBatch(self._write_queued)
         self._state: State | None = None
         self._unlisten: Callable[[], None] | None = None
 
@@ -123,19 +123,13 @@ class Audit:
         if isinstance(event, Notice) and event.level == "info":
             return  # warnings and errors only: "DRY RUN: would ..." lines are warnings
         self._queue.append((seq, recv_ns, kind, event))
-        if self._scheduled:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.flush()
-            return
-        self._scheduled = True
-        loop.call_soon(self.flush)
+        self._batch.soon()
 
     def flush(self) -> None:
         """Write every queued line now (one write for the lot)."""
-        self._scheduled = False
+        self._batch.now()
+
+    def _write_queued(self) -> None:
         queue, self._queue = self._queue, []
         lines = [
             self._line(recv_ns, kind, _fields(event, self._state), seq)

@@ -26,6 +26,7 @@ from pydantic import (
 
 from cockpit.core.clock import NS_PER_SECOND, ns_from_datetime
 from cockpit.core.commands import (
+    ArmAgain,
     CancelAll,
     CancelOrder,
     Command,
@@ -36,6 +37,7 @@ from cockpit.core.commands import (
 )
 from cockpit.core.models import OrderType, Side
 from cockpit.guard.view import Topic
+from cockpit.risk.views import arm_again_note
 
 ORIGIN = "api"
 """The ``origin`` of every command a client of the API sends (the journal says who asked)."""
@@ -177,12 +179,38 @@ class LockoutBody(CommandBody):
 
 
 class ArmBody(CommandBody):
-    """The ``arm`` command: order commands from any client need the guard armed, as keys do."""
+    """The ``arm`` command: order commands from any client need the guard armed, as keys do.
+
+    After the daily profit target under ``[risk] lock``, arming needs a ``reason`` (``a``
+    asks for one); the guard journals it as the key's notice. A reason given when none is
+    needed is journalled too, as a notice that the API armed or disarmed.
+    """
 
     armed: bool
+    reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="why (needed to arm again after the daily profit target under [risk] lock)",
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _words(cls, reason: str | None) -> str | None:
+        """A blank reason is no reason (as in the cockpit's reason box)."""
+        return (reason or "").strip() or None
 
     def command(self, now_ns: int) -> SetArmed:
-        return SetArmed(armed=self.armed, origin=ORIGIN)
+        if self.reason is None:
+            return SetArmed(armed=self.armed, origin=ORIGIN)
+        said = "armed" if self.armed else "disarmed"
+        return ArmAgain(armed=self.armed, note=f"{said} from the API: {self.reason}", origin=ORIGIN)
+
+    def arm_again(self) -> ArmAgain | None:
+        """Arming with the reason the risk engine asks for, worded as the key words it
+        (``None``: no reason was given)."""
+        if self.reason is None:
+            return None
+        return ArmAgain(armed=True, note=arm_again_note(self.reason), origin=ORIGIN)
 
 
 CommandName = Literal["flatten", "cancel_all", "cancel", "place", "lockout", "arm"]

@@ -33,7 +33,9 @@ from cockpit.guard.outbox import DEFAULT_LIMIT, Item, Outbox, Quote, Reply
 from cockpit.guard.schema import (
     API_VERSION,
     COMMAND_BODIES,
+    ArmBody,
     ClientMessage,
+    CommandBody,
     Subscription,
     first_error,
 )
@@ -53,6 +55,9 @@ per client, and no screen shows faster than that."""
 
 MAX_CLIENT_MESSAGE = 64 * 1024
 """A client message past this closes the connection (1009): requests are a few hundred bytes."""
+
+ARM_NEEDS_REASON = "a reason is needed to arm"
+"""How an ``arm`` without the reason the risk engine asks for is denied (then why)."""
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_MANY = 4429
@@ -310,8 +315,7 @@ class Connection:
         symbol = getattr(body, "symbol", None)
         if symbol is not None and symbol not in self.hub.guard.state.instruments:
             raise ApiError("INVALID_SYMBOL", f"unknown symbol {symbol!r}")
-        command = body.command(self.hub.now())
-        verdict, tag = submit_with_tag(self.hub.guard, command)
+        verdict, tag = submit_body(self.hub.guard, body, self.hub.now())
         if not verdict.accepted:
             raise ApiError("COMMAND_REFUSED", verdict.reason)
         result = {"command": name, "accepted": True, "message": verdict.reason, "tag": tag}
@@ -356,6 +360,22 @@ class Connection:
                 reason = outbox.overflow.encode()[:120]
                 await self.socket.close(code=CLOSE_TOO_SLOW, message=reason)
                 return
+
+
+def submit_body(guard: Guard, body: CommandBody, now_ns: int) -> tuple[Verdict, str | None]:
+    """Submit a client's command as a key would: an ``arm`` that the risk engine wants a
+    reason for (``a`` would ask for one, after the daily profit target under ``[risk]
+    lock``) is denied without one, in the same words, and never reaches the engine."""
+    command = body.command(now_ns)
+    risk = guard.session.risk
+    if isinstance(body, ArmBody) and risk is not None:
+        why = risk.arm_needs_reason(guard.state.armed or not body.armed)
+        if why is not None:
+            arm_again = body.arm_again()
+            if arm_again is None:
+                return Verdict(False, f"{ARM_NEEDS_REASON}: {why}"), None
+            command = arm_again
+    return submit_with_tag(guard, command)
 
 
 def submit_with_tag(guard: Guard, command: Command) -> tuple[Verdict, str | None]:

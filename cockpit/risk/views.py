@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import StartLockout
 from cockpit.core.state import State
-from cockpit.core.text import countdown
+from cockpit.core.text import countdown, money
 from cockpit.core.tradingstate import TradingState
 from cockpit.risk.rules.base import Level, Reading
 from cockpit.risk.timing import parse_hhmm
 
 if TYPE_CHECKING:
+    from cockpit.risk.config import RiskSettings
     from cockpit.risk.lockout import LockoutStore
     from cockpit.risk.rules.base import Env, Rule
     from cockpit.risk.rules.daily_loss import DailyLoss
@@ -30,6 +31,12 @@ if TYPE_CHECKING:
     from cockpit.risk.timing import Calendar
 
 MINUTE = 60 * NS_PER_SECOND
+
+
+def arm_again_note(reason: str) -> str:
+    """The notice that keeps the trader's typed reason for arming again (journalled by the
+    engine beside the arming), the same from the key and from the guard's API."""
+    return f"armed again after the daily profit target: {reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,7 @@ class RiskViews:
     """Read-only views of a :class:`~cockpit.risk.engine.RiskEngine` (mixed into it)."""
 
     # What the views read of the engine they are mixed into (RiskEngine sets and defines them).
+    settings: RiskSettings
     rules: list[Rule]
     tally: Tally
     store: LockoutStore
@@ -203,3 +211,15 @@ class RiskViews:
         """Whether a limit breached earlier still holds (until the day or week ends)."""
         until = self._latched.get(rule)
         return until is not None and now < until
+
+    def arm_needs_reason(self, armed: bool, now_ns: int | None = None) -> str | None:
+        """Why arming now needs a typed reason: the day's profit target was reached under
+        ``[risk] lock`` (``None``: it does not, or ``armed`` already and this disarms).
+        The ``a`` key asks for the reason; the guard's API denies an arm without one."""
+        if armed or self.settings.lock == "off":
+            return None
+        if not self.latched("profit-target", self.now(now_ns)):
+            return None
+        target = self.settings.profit_target.target
+        amount = f" of {money(target)}" if target is not None else ""
+        return f"the daily profit target{amount} was reached today"

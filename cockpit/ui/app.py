@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.markup import escape
 from textual.message import Message
@@ -249,10 +249,11 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
         for binding in COCKPIT_BINDINGS:
             if binding.id is None or binding.id.startswith("size-"):
                 continue
-            key = self.key_for(binding.id)
+            key = self.palette_key(binding)
+            where = f"key {key}" if key is not None else "no key here"
             yield SystemCommand(
                 binding.description.capitalize(),
-                escape(f"key {key} · {binding.id}"),  # the palette reads help as markup
+                escape(f"{where} · {binding.id}"),  # the palette reads help as markup
                 partial(self.call_later, self.run_action, binding.action),
             )
 
@@ -306,6 +307,11 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
                 key = self._keymap.get(binding_id, binding.key).split(",")[0]
                 return self.get_key_display(binding.with_key(key))
         return "?"
+
+    def palette_key(self, binding: Binding) -> str | None:
+        """The key that runs ``binding``'s action on this screen, as the palette labels it
+        (``None``: no key does here)."""
+        return self.key_for(binding.id) if binding.id is not None else None
 
     def key_words(self, binding_id: str) -> str:
         """The key bound to ``binding_id`` now, spelt out for a sentence (``ctrl+a``)."""

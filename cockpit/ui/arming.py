@@ -16,7 +16,7 @@ from cockpit.core.clock import Clock
 from cockpit.core.commands import ArmAgain, Command, SetArmed
 from cockpit.core.engine import Verdict
 from cockpit.core.state import State
-from cockpit.ui.format import money
+from cockpit.risk.views import arm_again_note
 from cockpit.ui.screens.arm_reason import ArmReasonScreen
 from cockpit.ui.seat import Seat
 
@@ -61,8 +61,7 @@ class Arming:
                 if reason is None:
                     self.say("still disarmed")
                     return
-                note = f"armed again after the daily profit target: {reason}"
-                self._set_armed(True, note)
+                self._set_armed(True, arm_again_note(reason))
 
             self.push_screen(ArmReasonScreen(why), answered)
             return
@@ -72,14 +71,7 @@ class Arming:
         """Why arming needs a typed reason: the day's profit target was reached under
         ``[risk] lock`` (``None``: it does not, or this is disarming)."""
         risk = self.session.risk
-        if self.state.armed or risk is None or risk.settings.lock == "off":
-            return None
-        now = risk.now(None)
-        if not risk.latched("profit-target", now):
-            return None
-        target = risk.settings.profit_target.target
-        amount = f" of {money(target)}" if target is not None else ""
-        return f"the daily profit target{amount} was reached today"
+        return risk.arm_needs_reason(self.state.armed) if risk is not None else None
 
     def _set_armed(self: _Cockpit, armed: bool, note: str = "") -> None:
         """Arm or disarm; a ``note`` (the typed reason) goes with the command to the

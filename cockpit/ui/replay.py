@@ -31,6 +31,7 @@ from cockpit.replay import ReplaySession
 from cockpit.ui.app import DRAIN_HZ, CockpitApp
 from cockpit.ui.bindings import REPLAY_BINDINGS
 from cockpit.ui.format import clock
+from cockpit.ui.keymap import normalize
 from cockpit.ui.screens.review import ReviewScreen
 from cockpit.ui.theme import ThemeProblem, review_palette
 from cockpit.ui.widgets.inputs import time_input
@@ -189,6 +190,27 @@ class ReplayApp(CockpitApp):
                 key = self._keymap.get(binding_id, binding.key).split(",")[0]
                 return self.get_key_display(binding.with_key(key))
         return super().key_for(binding_id)
+
+    def palette_key(self, binding: Binding) -> str | None:
+        """A cockpit key a replay key answers instead runs nothing of the cockpit's here
+        (``d`` is the next rule decision, not the ladder): the palette shows another key
+        of the action when it has one, else none."""
+        if binding.id is None:
+            return None
+        for key in normalize(self._keymap.get(binding.id, binding.key)):
+            if key not in self._replay_keys:
+                return self.get_key_display(binding.with_key(key))
+        return None
+
+    @cached_property
+    def _replay_keys(self) -> frozenset[str]:
+        """Every key a replay binding answers, remaps included (Textual's key names)."""
+        return frozenset(
+            key
+            for binding in REPLAY_BINDINGS
+            if binding.id is not None
+            for key in normalize(self._keymap.get(binding.id, binding.key))
+        )
 
     def key_rows(self) -> list[tuple[str, str, str]]:
         """``?`` in a replay lists the replay keys first, then the cockpit's that a replay
