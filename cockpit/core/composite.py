@@ -52,6 +52,7 @@ from cockpit.core.events import (
     OrderUpdated,
     PositionUpdated,
 )
+from cockpit.core.flatten import Completion
 from cockpit.core.models import OrderRequest, OrderStatus, OrderType, Side
 from cockpit.core.moves import LIMITS, STOPS, touch
 from cockpit.core.state import State
@@ -59,7 +60,7 @@ from cockpit.core.tradingstate import TradingState
 from cockpit.core.validation import trading_denial
 
 if TYPE_CHECKING:
-    from cockpit.core.engine import Completion, Engine, Verdict
+    from cockpit.core.engine import Engine, Verdict
 
 REVERSE = "reverse"
 TO_MARKET = "to market"
@@ -143,7 +144,7 @@ class CompositeCommands:
     # Reverse -------------------------------------------------------------------------
 
     def reverse(self, command: ReversePosition) -> Verdict:
-        from cockpit.core.engine import Completion, Verdict
+        from cockpit.core.engine import Verdict
 
         engine, state, symbol = self.engine, self.engine.state, command.symbol
         held = state.position_size(symbol)
@@ -207,7 +208,7 @@ class CompositeCommands:
     # To the market -------------------------------------------------------------------
 
     def to_market(self, command: MoveToMarket) -> Verdict:
-        from cockpit.core.engine import Completion, Verdict
+        from cockpit.core.engine import Verdict
 
         engine, state = self.engine, self.engine.state
         order = state.orders.get(command.order_id)

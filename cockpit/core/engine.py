@@ -5,10 +5,10 @@ watchers (the risk engine), which may answer with enforcement commands. Outbound
 command is recorded, validated, judged by the gates (the risk engine), and only then
 handed to the broker as a task, so a key press never waits on the network.
 
-Flatten all is the one path every exit shares: cancel every working order, wait for the
-confirmations, close each confirmed position through the broker (which sizes the close
-from its own position), then verify flat. A second press while one runs joins it, and a
-manual exit while one runs closes its instrument at once (or joins the close on its way).
+Flatten all is the one path every exit shares (:mod:`cockpit.core.flatten`: each
+instrument at once, its cancels confirmed before its close, then verified flat). A
+second press while one runs joins it, and a manual exit while one runs closes its
+instrument at once (or joins the close on its way).
 
 Nothing here depends on when a task first runs. The cockpit runs on eager tasks (a new
 task runs inside the call that creates it, up to its first suspension; see
@@ -47,8 +47,6 @@ from cockpit.core.events import (
     BrokerFailed,
     Event,
     FillReceived,
-    FlattenCompleted,
-    FlattenStarted,
     Notice,
     OrderDenied,
     OrderSubmitted,
@@ -59,8 +57,9 @@ from cockpit.core.events import (
     Reconciled,
     SubmissionSettled,
 )
+from cockpit.core.flatten import Completion, FlattenProcedure
 from cockpit.core.instruments import OffTickGrid
-from cockpit.core.models import OrderRequest, OrderStatus
+from cockpit.core.models import OrderRequest
 from cockpit.core.moves import crossing
 from cockpit.core.sends import CallEnded, CallOpened, CallReturned
 from cockpit.core.state import State
@@ -111,29 +110,6 @@ class NullRecorder:
         return None
 
 
-class Completion:
-    """The end of a piece of work that outlives the call that started it (a flatten).
-
-    Made before the work starts and finished by the work itself in a ``finally``, so it
-    says "running" from the first instant to the last, however the loop schedules tasks.
-    Needs no running loop to exist (replay builds engines outside one).
-    """
-
-    __slots__ = ("_ended",)
-
-    def __init__(self) -> None:
-        self._ended = asyncio.Event()
-
-    def done(self) -> bool:
-        return self._ended.is_set()
-
-    def finish(self) -> None:
-        self._ended.set()
-
-    def __await__(self) -> Generator[Any, None, bool]:
-        return self._ended.wait().__await__()
-
-
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """The engine's immediate answer to a command: accepted (and sent) or denied."""
@@ -178,15 +154,12 @@ class Engine:
         self._run_tag = run_tag
         self._seq = 0
         self._tasks: set[asyncio.Task[None]] = set()
-        self._flatten: Completion | None = None
-        """The running (or last) flatten: a press while it runs joins it."""
+        self._flatten = FlattenProcedure(self)
+        """Runs flatten all (:mod:`cockpit.core.flatten`): a press while one runs joins it."""
         self._cancelling: dict[int, asyncio.Task[None]] = {}
         """Cancels on their way, by order id: never sent twice."""
         self._closing: dict[str, asyncio.Task[None]] = {}
         """Closes on their way, by symbol: a press or a flatten joins one, never adds one."""
-        self._flatten_errors: list[str] = []
-        """What the broker said while the running flatten worked, for its outcome line."""
-        self._account_changed: asyncio.Event | None = None
         self.listeners: list[Callable[[Event], None]] = []
         """Called after each event is folded, in fold order (tests, tools)."""
         self.feed_latency_ns: int | None = None
@@ -258,8 +231,8 @@ class Engine:
             self.feed_latency_ns = recv - event.ts
         self.state.apply(event)
         self.recorder.record_event(recv, event, inbound)
-        if isinstance(event, _ACCOUNT_EVENTS) and self._account_changed is not None:
-            self._account_changed.set()
+        if isinstance(event, _ACCOUNT_EVENTS):
+            self._flatten.account_moved()
         for listener in self.listeners:
             listener(event)
         for watcher in self.watchers:
@@ -443,8 +416,7 @@ class Engine:
 
     def _failed(self, label: str, reason: str, *, uncertain: bool = False) -> None:
         """Report a failed broker call; a running flatten keeps the reason for its outcome."""
-        if self.flattening and reason not in self._flatten_errors:
-            self._flatten_errors.append(reason)
+        self._flatten.note(reason)
         self.emit(BrokerFailed(self.now(), label, reason, uncertain=uncertain))
 
     def _place(self, command: PlaceOrder) -> Verdict:
@@ -610,156 +582,11 @@ class Engine:
 
     @property
     def flattening(self) -> bool:
-        return self._flatten is not None and not self._flatten.done()
+        return self._flatten.active
 
     def flatten_all(self, command: FlattenAll | None = None) -> Completion:
         """Start a flatten, or return the one already running (never a second set)."""
-        running = self._flatten
-        if running is not None and not running.done():
-            self.emit(Notice(self.now(), "info", "flatten already running"))
-            return running
-        reason = command.reason if command is not None else "flatten"
-        working = len(self.state.working_orders())
-        positions = len(self.state.open_positions())
-        # Running from before FlattenStarted is folded until after FlattenCompleted is:
-        # a watcher that asks for a flatten inside either joins this one.
-        self._flatten = completion = Completion()
-        self.emit(FlattenStarted(self.now(), reason, working, positions))
-        self._flatten_errors = []
-        self._spawn(self._run_flatten(working, completion), "FlattenAll")
-        return completion
-
-    async def _run_flatten(self, working: int, completion: Completion) -> None:
-        """Cancel, close, verify; whatever happens, end with a ``FlattenCompleted``."""
-        outcome: tuple[bool, str] = (False, "flatten interrupted before it could verify flat")
-        try:
-            outcome = await self._flatten_steps(working)
-        except BrokerError as exc:
-            outcome = (False, f"broker error: {exc}")
-        except Exception as exc:  # a bug must not leave the cockpit "flattening" forever
-            log.exception("flatten failed")
-            outcome = (False, f"flatten failed: {type(exc).__name__}: {exc}")
-        finally:
-            flat, detail = outcome
-            self.emit(FlattenCompleted(self.now(), flat, detail))
-            completion.finish()
-
-    async def _flatten_steps(self, working: int) -> tuple[bool, str]:
-        """Cancel, close, then verify against the broker's own account, not only against
-        its reports: a report lost or late (a hub dropped, messages reordered) could
-        otherwise make a flatten say flat while the broker still holds something."""
-        state = self.state
-        if self.broker is None:
-            return False, "no broker connected"
-        # Act at once on what we know (closes are sized by the broker, so a stale picture
-        # cannot overshoot), then read the broker's truth and act on what it adds.
-        closed = await self._flatten_pass()
-        await self._wait_for(state.is_flat)
-        unread = await self._read_back()
-        if not state.is_flat():
-            # Something moved while we worked (a fill in flight, a report lost): act on
-            # the broker's truth once more, and read it again.
-            closed += await self._flatten_pass()
-            await self._wait_for(state.is_flat)
-            unread = await self._read_back()
-        if state.is_flat() and unread is None:
-            return True, f"verified flat ({closed} closed, {working} cancelled)"
-        if state.is_flat():
-            return False, (
-                f"flat as the broker last reported ({closed} closed, {working} cancelled), "
-                f"but not verified: the account could not be re-read ({unread})"
-            )
-        left = ", ".join(
-            [f"{p.symbol} {p.size:+d}" for p in state.open_positions()]
-            + [f"order {o.id}" for o in state.working_orders()]
-            + [f"order {tag} (no answer yet)" for tag in state.pending]
-        )
-        detail = f"NOT FLAT: still open {left}"
-        if self._flatten_errors:
-            detail += f"; broker said: {'; '.join(self._flatten_errors)}"
-        return False, detail
-
-    async def _read_back(self) -> str | None:
-        """Re-read the broker's account (orders, positions, balance); retried with a short
-        back-off within the confirmation time. Returns why it could not, or ``None``."""
-        assert self.broker is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.confirm_timeout
-        pause = 0.25
-        while True:
-            try:
-                await self.broker.reconcile()
-                return None
-            except BrokerError as exc:
-                if loop.time() + pause > deadline:
-                    reason = str(exc)
-                    self._failed("account re-read", reason)
-                    return reason
-            await asyncio.sleep(pause)
-            pause *= 2
-
-    async def _flatten_pass(self) -> int:
-        """Cancel every working order, then close every confirmed position; orders sent
-        just before the key (entries are denied from now on) land first and go too.
-        Returns how many positions it closed."""
-        state = self.state
-        await self._cancel_working()
-        closed = await self._close_confirmed()
-        if state.pending:
-            await self._wait_for(lambda: not state.pending)
-            await self._cancel_working()
-            closed += await self._close_confirmed()
-        return closed
-
-    async def _cancel_working(self) -> None:
-        """Cancel every working order once and wait until the broker confirms those."""
-        orders = [order.id for order in self.state.working_orders()]
-        tasks = [
-            task
-            for order_id in orders
-            if (task := self._send_cancel(order_id, "FlattenAll cancel")) is not None
-        ]
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
-        status = self.state.order_status
-        await self._wait_for(lambda: not any(_still_working(status(i)) for i in orders))
-
-    async def _close_confirmed(self) -> int:
-        """Close every open position once (joining a close on its way) and wait until the
-        broker confirms those closed; returns how many it closed."""
-        assert self.broker is not None
-        symbols = [p.symbol for p in self.state.open_positions()]
-        tasks = [
-            task
-            for symbol in symbols
-            if (
-                task := self._on_its_way(self._closing, symbol)
-                or self._send_close(symbol, f"close {symbol}")
-            )
-        ]
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
-        positions = self.state.positions
-        await self._wait_for(lambda: not any(symbol in positions for symbol in symbols))
-        return len(symbols)
-
-    async def _wait_for(self, predicate: Callable[[], bool]) -> bool:
-        """Wait until the broker's reports make ``predicate`` true, or time out."""
-        if predicate():
-            return True
-        if self._account_changed is None:
-            self._account_changed = asyncio.Event()
-        changed = self._account_changed
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.confirm_timeout
-        while not predicate():
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return False
-            changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), remaining)
-        return True
+        return self._flatten.start(command)
 
     async def drain(self) -> None:
         """Wait for every broker call in flight (tests and shutdown)."""
@@ -768,10 +595,6 @@ class Engine:
         # the callback would never run and this loop would spin forever.
         while pending := [task for task in self._tasks if not task.done()]:
             await asyncio.gather(*pending, return_exceptions=True)
-
-
-def _still_working(status: OrderStatus | None) -> bool:
-    return status is not None and status.is_working
 
 
 async def _gather(tasks: list[asyncio.Task[None]]) -> None:

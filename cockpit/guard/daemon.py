@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from cockpit.config import Settings
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import Command
-from cockpit.core.engine import Completion, Verdict
+from cockpit.core.engine import Verdict
 from cockpit.core.events import Event
+from cockpit.core.flatten import Completion
 from cockpit.core.state import State
 from cockpit.guard.clients import Clients
 from cockpit.session import Session

@@ -152,5 +152,6 @@ class ReplayEngine(Engine):
     def echo(self, event: Event) -> None:
         """A recorded conclusion of a broker call, delivered when it happened live."""
         self.emit(event)
-        if isinstance(event, FlattenCompleted) and self._flatten is not None:
-            self._flatten.finish()
+        running = self._flatten.running
+        if isinstance(event, FlattenCompleted) and running is not None:
+            running.finish()

@@ -40,7 +40,7 @@ async def test_flatten_across_symbols_twice_closes_both_each_time(rig: Rig) -> N
 
 async def test_manual_exit_during_a_flatten_closes_at_once(rig: Rig) -> None:
     """`s` while long and a flatten is still cancelling is not denied: it closes MNQ now."""
-    rig.broker.add_order(symbol="MES")
+    rig.broker.add_order(symbol="MNQ")
     rig.broker.fill_position("MNQ", 2)
     rig.broker.hold["cancel"] = cancels = asyncio.Event()
     flatten = rig.engine.submit(FlattenAll())
@@ -56,6 +56,23 @@ async def test_manual_exit_during_a_flatten_closes_at_once(rig: Rig) -> None:
     cancels.set()
     await flatten.done()
     assert rig.broker.named("close") == ["MNQ"]
+    assert rig.of_type(FlattenCompleted)[0].flat
+
+
+async def test_a_close_waits_for_the_cancels_of_its_own_instrument_only(rig: Rig) -> None:
+    """Cancels held in MNQ: MES closes at once, MNQ's close waits for MNQ's cancel."""
+    rig.broker.add_order(symbol="MNQ")
+    rig.broker.fill_position("MNQ", 1)
+    rig.broker.fill_position("MES", -2)
+    rig.broker.hold["cancel"] = cancels = asyncio.Event()
+    flatten = rig.engine.submit(FlattenAll())
+    async with asyncio.timeout(10):  # before: no close at all until every cancel confirmed
+        await rig.broker.wait_for_calls("close", 1)
+    assert rig.broker.named("close") == ["MES"]
+    assert rig.state.position_size("MNQ") == 1  # its stop could still fill: not closed yet
+    cancels.set()
+    await flatten.done()
+    assert rig.broker.named("close") == ["MES", "MNQ"]
     assert rig.of_type(FlattenCompleted)[0].flat
 
 
