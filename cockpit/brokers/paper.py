@@ -419,6 +419,14 @@ class PaperDesk:
                 newest[key] = batch
             sink(event)
 
+    async def _report(self) -> None:
+        """Report what a request did once the caller has had the loop back, as a real
+        broker's reports follow its answer: a flatten's requests all reach the broker
+        before the first report is folded (inline, each report's fold and fan-out made
+        the next request wait on it)."""
+        await asyncio.sleep(0)
+        self._flush()
+
     def _require_sink(self) -> None:
         if self._sink is None:
             raise BrokerUnavailable(f"{self.name} is not started")
@@ -428,7 +436,7 @@ class PaperDesk:
         try:
             order = self.account.place(request, self.clock.now_ns())
         finally:
-            self._flush()
+            await self._report()
         return order.id
 
     async def cancel_order(self, order_id: int) -> None:
@@ -436,7 +444,7 @@ class PaperDesk:
         try:
             self.account.cancel(order_id, self.clock.now_ns())
         finally:
-            self._flush()
+            await self._report()
 
     async def modify_order(
         self,
@@ -450,14 +458,14 @@ class PaperDesk:
         try:
             self.account.modify(order_id, self.clock.now_ns(), size=size, limit=limit, stop=stop)
         finally:
-            self._flush()
+            await self._report()
 
     async def close_position(self, symbol: str) -> None:
         self._require_sink()
         try:
             self.account.close_position(symbol, self.clock.now_ns())
         finally:
-            self._flush()
+            await self._report()
 
     async def reconcile(self) -> None:
         self._require_sink()
