@@ -6,15 +6,21 @@
 money as decimal strings. The journal stays the full record; this is what a person or a
 script greps. Quotes, prints and bars never come here. Nothing secret does either: the
 guard's token and the broker's key are masked in any line that would carry them.
+
+Lines are formatted on the guard's loop once per turn and written by a thread of their
+own (the standard library's ``QueueListener``): the rotating file handler's size check,
+write and flush took 0.3 to 1.3 ms a turn on the loop, long enough to hold a flatten's
+next request behind them.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from enum import Enum
-from logging.handlers import RotatingFileHandler
+from logging.handlers import QueueHandler, QueueListener, RotatingFileHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,8 +103,12 @@ class Audit:
             self.path, maxBytes=max_bytes, backupCount=BACKUPS, encoding="utf-8"
         )
         handler.setFormatter(logging.Formatter("%(message)s"))
-        self._log.addHandler(handler)
         self._handler: RotatingFileHandler | None = handler
+        self._lines: queue.Queue[logging.LogRecord] = queue.Queue()
+        """Formatted lines on their way to the writer thread."""
+        self._writer = QueueListener(self._lines, handler)
+        self._writer.start()
+        self._log.addHandler(QueueHandler(self._lines))
         self._queue: list[tuple[int, int, str, Event]] = []
         self._batch = TurnBatch(self._write_queued)
         self._state: State | None = None
@@ -126,14 +136,16 @@ class Audit:
         self._batch.soon()
 
     def flush(self) -> None:
-        """Write every queued line now (one write for the lot)."""
+        """Write every queued line now and wait until the file has them (tests, tools)."""
         self._batch.now()
+        if self._handler is not None:
+            self._lines.join()
 
     def _write_queued(self) -> None:
-        queue, self._queue = self._queue, []
+        taken, self._queue = self._queue, []
         lines = [
             self._line(recv_ns, kind, _fields(event, self._state), seq)
-            for seq, recv_ns, kind, event in queue
+            for seq, recv_ns, kind, event in taken
         ]
         if lines and self._handler is not None:
             self._log.info("\n".join(lines))
@@ -141,9 +153,9 @@ class Audit:
     def write(
         self, ts_ns: int, kind: str, fields: dict[str, Any], *, seq: int | None = None
     ) -> None:
-        """One line now (after any queued): ``ts``, ``seq``, ``account_id``, ``kind``, then
+        """One line (after any queued): ``ts``, ``seq``, ``account_id``, ``kind``, then
         ``fields``."""
-        self.flush()
+        self._batch.now()
         if self._handler is not None:
             self._log.info(self._line(ts_ns, kind, fields, seq))
 
@@ -166,10 +178,12 @@ class Audit:
         if self._unlisten is not None:
             self._unlisten()
             self._unlisten = None
-        self.flush()
+        self._batch.now()
         handler, self._handler = self._handler, None
         if handler is not None:
-            self._log.removeHandler(handler)
+            self._writer.stop()  # writes what is queued, then ends the thread
+            for queued in list(self._log.handlers):
+                self._log.removeHandler(queued)
             handler.close()
 
 

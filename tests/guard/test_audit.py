@@ -4,8 +4,11 @@ jq-friendly lines; rotation, tail, and no credentials ever."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from cockpit.cli.guard_show import follow_audit
 from cockpit.core.events import Notice
@@ -148,9 +151,37 @@ async def test_lines_are_written_on_the_loops_next_turn_not_while_deciding(
     one.guard.session.engine.emit(Notice(0, "warning", "first"))
     one.guard.session.engine.emit(Notice(0, "error", "second"))
     assert one.audit.path.read_text(encoding="utf-8") == before
-    await asyncio.sleep(0)  # one turn of the loop, no time passes
-    added = one.audit.path.read_text(encoding="utf-8")[len(before) :].splitlines()
-    assert [json.loads(line)["text"] for line in added] == ["first", "second"]
+    await asyncio.sleep(0)  # one turn of the loop: the lines go to the writer thread
+    async with asyncio.timeout(10):
+        while not one.audit.path.read_text(encoding="utf-8")[len(before) :]:  # noqa: ASYNC110 - another thread writes: poll the file
+            await asyncio.sleep(0.01)
+    one.audit.flush()
+    added = one.audit.path.read_text(encoding="utf-8")[len(before) :]
+    assert [json.loads(line)["text"] for line in added.splitlines()] == ["first", "second"]
+
+
+async def test_the_file_is_written_by_the_audits_own_thread(
+    watched: WatchedFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rotating file's size check, write and flush never run on the guard's loop."""
+    import threading
+
+    one = await watched()
+    handler = one.audit._handler
+    assert handler is not None
+    writers: list[threading.Thread] = []
+    emit = handler.emit
+
+    def noted(record: logging.LogRecord) -> None:
+        writers.append(threading.current_thread())
+        emit(record)
+
+    monkeypatch.setattr(handler, "emit", noted)
+    one.guard.session.engine.emit(Notice(0, "warning", "written elsewhere"))
+    one.audit.write(0, "line", {"n": 1})
+    one.audit.flush()
+    assert len(writers) == 2
+    assert threading.main_thread() not in writers
 
 
 async def test_status_shows_the_lockout_in_the_traders_zone_with_its_countdown(
