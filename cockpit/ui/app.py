@@ -47,6 +47,7 @@ from cockpit.ui.bindings import COCKPIT_BINDINGS, FOOTER_KEYS, FOOTER_ORDER, LAD
 from cockpit.ui.brackets import BracketKeys
 from cockpit.ui.denials import denial_words, spelt_key
 from cockpit.ui.drain import Drain, Pending
+from cockpit.ui.flatten_key import FlattenRoad
 from cockpit.ui.format import clock
 from cockpit.ui.keymap import check_keymap
 from cockpit.ui.ladder_keys import LadderKeys
@@ -123,6 +124,9 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
         self._message = ""
         self._message_until = 0
         self._cockpit_timers: list[Timer] = []
+        self.flatten_road = FlattenRoad(self, self.flatten_now)
+        self._key_in_hand: events.Key | None = None
+        """The key whose bindings run now (a key typed before the flatten sends no order)."""
         self.hidden = False
         """True while the terminal is below the minimum size: nothing the trader could act
         on is visible, so order keys do nothing (exits still work)."""
@@ -180,6 +184,8 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
         yield Static(id="too-small", markup=False)
 
     def on_mount(self) -> None:
+        if self._driver is not None:
+            self.flatten_road.install(self._driver)
         self.watchlist.border_title = "watchlist"
         self.positions.border_title = "positions"
         self.orders.border_title = "working orders"
@@ -334,6 +340,10 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
             reason = "the cockpit cannot be seen: enlarge the terminal first"
             self.say(f"✕ {command.label}: {reason}")
             return Verdict(False, reason)
+        if self.flatten_road.typed_before(self._key_in_hand, command):
+            reason = "typed before the flatten: not sent"
+            self.say(f"✕ {command.label}: {reason}")
+            return Verdict(False, reason)
         verdict = self.engine.submit(command)
         if not verdict.accepted:
             self.say(f"✕ {self.denial_text(verdict)}")
@@ -416,14 +426,31 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
             self.say(f"cancel all: {working} working order" + ("s" if working > 1 else ""))
 
     def action_flatten_all(self) -> None:
-        """F is a priority binding, answered before the keys typed ahead of it reach their
-        bindings (they go by the focused widget first): the flatten takes their road, so
-        `b F` typed in one burst flattens what `b` opened instead of running before it."""
+        """F by the binding (a key posted straight to the app; the terminal's F takes the
+        short road). A priority binding is answered before the keys typed ahead of it
+        reach theirs (they go by the focused widget first): the flatten takes their road,
+        so `b F` posted in one burst flattens what `b` opened instead of running first."""
         (self.focused or self.screen).post_message(FlattenKey())
 
     def on_flatten_key(self, message: FlattenKey) -> None:
         message.stop()
+        self.flatten_now()
+
+    def flatten_now(self) -> None:
+        """The flatten key: by its short road (:mod:`cockpit.ui.flatten_key`) in a
+        terminal, by the binding's for a key posted straight to the app."""
         self.submit(FlattenAll(reason="flatten key"))
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every binding runs inside the app's handling of its key: note which key it is."""
+        if type(event) is not events.Key:
+            await super().on_event(event)
+            return
+        self._key_in_hand = event
+        try:
+            await super().on_event(event)
+        finally:
+            self._key_in_hand = None
 
     def action_focus_orders(self) -> None:
         table = self.orders
