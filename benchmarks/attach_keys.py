@@ -56,20 +56,31 @@ BOOK = (
 
 
 class Probe:
-    """The guard's broker requests: each arrival's time, written as a line to stdout."""
+    """The guard's broker requests: each arrival's time, written as a line to stdout once
+    the burst it came in has been handed over (a write per request would hold the next
+    request of a flatten behind a syscall the guard itself never makes)."""
 
     def __init__(self, broker: Any, *methods: str) -> None:
+        self._lines: list[str] = []
         for name in methods:
             setattr(broker, name, self._wrap(name, getattr(broker, name)))
 
     def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         async def probed(*args: Any, **kwargs: Any) -> Any:
-            at = time.perf_counter()
-            sys.stdout.write(f"{name} {at!r}\n")
-            sys.stdout.flush()
+            self.note(f"{name} {time.perf_counter()!r}\n")
             return await method(*args, **kwargs)
 
         return probed
+
+    def note(self, line: str) -> None:
+        if not self._lines:
+            asyncio.get_running_loop().call_soon(self._write)
+        self._lines.append(line)
+
+    def _write(self) -> None:
+        sys.stdout.write("".join(self._lines))
+        sys.stdout.flush()
+        self._lines.clear()
 
 
 async def serve_guard() -> None:
@@ -83,12 +94,12 @@ async def serve_guard() -> None:
     )
 
     def ready(guard: Guard) -> None:
-        Probe(guard.session.broker, "place_order", "cancel_order", "close_position")
+        probe = Probe(guard.session.broker, "place_order", "cancel_order", "close_position")
         submit = guard.submit
 
         def judged(command: Command) -> Verdict:
             """Note when a command reached the guard's gates (splits a figure in two)."""
-            sys.stdout.write(f"submit {time.perf_counter()!r}\n")
+            probe.note(f"submit {time.perf_counter()!r}\n")
             return submit(command)
 
         guard.submit = judged  # type: ignore[method-assign]

@@ -98,10 +98,11 @@ async def record_session(
     install: Installer | None = None,
     settings: dict[str, Any] | None = None,
     flush_interval: float = 0.15,
+    broker_class: type[PaperBroker] = PaperBroker,
 ) -> Recorded:
     """Trade the scripted session live and return its journal and what it showed."""
     clock = FakeClock(START_NS)
-    broker = PaperBroker(clock, SYMBOLS, seed=11, pump_interval=0)
+    broker = broker_class(clock, SYMBOLS, seed=11, pump_interval=0)
     state = State(INSTRUMENTS, SYMBOLS, mode=broker.mode)
     writer = JournalWriter(
         directory,

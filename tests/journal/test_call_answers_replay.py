@@ -1,10 +1,12 @@
 """A broker's answers given inside a send are replayed inside the re-judged command.
 
-On eager tasks (what Textual installs) the paper broker acknowledges and fills a market
-order before ``submit`` returns. A watcher that judges the state once the outermost fold
-or command is over (as the bracket manager does) sees those answers together live; a
-replay that fed them one by one afterwards showed it in-between states (an order
-working, then filled) that the session never judged, and it decided differently.
+On eager tasks (what Textual installs) a broker that never suspends acknowledges and
+fills a market order before ``submit`` returns: the paper broker did until it reported a
+turn later, like a real broker, and the journals it wrote then must still replay. A
+watcher that judges the state once the outermost fold or command is over (as the
+bracket manager does) sees those answers together live; a replay that fed them one by
+one afterwards showed it in-between states (an order working, then filled) that the
+session never judged, and it decided differently.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from cockpit.brokers.paper import PaperBroker
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.engine import Engine
 from cockpit.core.events import Notice
@@ -45,11 +48,19 @@ def install(engine: Engine, settings: Any = None) -> None:
     SaysWorkingWhenSettled(engine)
 
 
+class AnswersInside(PaperBroker):
+    """The paper broker as it was: its reports folded inside the request, before it
+    gives the loop back."""
+
+    async def _report(self) -> None:
+        self._flush()
+
+
 @pytest.fixture(scope="module", params=["eager", "lazy"])
 def journal_path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The scripted session with the watcher, on eager tasks and on lazy ones."""
     folder = tmp_path_factory.mktemp(f"answers-{request.param}")
-    session = record_session(folder, install=install)
+    session = record_session(folder, install=install, broker_class=AnswersInside)
     return cockpit_loop.run(session, eager=request.param == "eager").path
 
 
