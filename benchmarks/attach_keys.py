@@ -1,41 +1,31 @@
 """Keys in an attached cockpit: ``b``/``s`` to the order request at the guard's broker,
 and ``F`` to every cancel and close request there.
 
-The guard runs as ``cockpit guard run`` runs it (a :class:`Guard` on the paper demo,
-its market pumping on the wall clock, its API on a loopback port) in a child process;
-the cockpit is the real app, headless at 120x40, attached over the native stream. Keys
-are posted the way the terminal driver posts them. The guard's broker writes when each
-request reached it (``time.perf_counter``: the system's monotonic clock, one clock for
-both processes); a figure is that time minus the moment the key was posted. (Two
-threads of one process were tried first: the GIL's 5 ms switch interval put the
-cockpit's frames into the guard's tail, which two processes do not share.) Before each
-``F`` three positions and three resting orders are opened through the cockpit and seen
-in its replica.
+The guard runs as ``cockpit guard run`` runs it, in a child process
+(:mod:`benchmarks._guard_child`); the cockpit is the real app, headless at 120x40,
+attached over the native stream. Keys are posted the way the terminal driver posts them
+(``driver.send_message``). A figure is when the request reached the guard's broker minus
+the moment the key was posted. Before each ``F`` three positions and three resting
+orders are opened through the cockpit and seen in its replica. ``attach_terminal``
+measures ``F`` once more with the cockpit in a real pseudo-terminal.
 """
 
 from __future__ import annotations
 
 import asyncio
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from benchmarks._common import Figure, percentile
+from benchmarks._guard_child import BOOK, GuardProcess, open_instruments
 from benchmarks._headless import headless, press_now
-from benchmarks._session import scratch
 from cockpit.config import Settings
 from cockpit.core import loop as cockpit_loop
-from cockpit.core.commands import Command, PlaceOrder, SetArmed
-from cockpit.core.engine import Verdict
+from cockpit.core.commands import Command, SetArmed
 from cockpit.core.events import FlattenCompleted
-from cockpit.core.models import OrderType, Side
-from cockpit.core.state import State
 from cockpit.guard.attached import attach
-from cockpit.guard.daemon import Guard
-from cockpit.guard.runner import GuardOptions, run_guard
 from cockpit.ui.app import make_app
 
 RUNS = 3
@@ -43,115 +33,6 @@ KEYS = 100
 FLATTENS = 40
 KEY_TARGET_MS = 10.0
 FLATTEN_TARGET_MS = 2.0
-GUARD_ARGV = [sys.executable, "-m", "benchmarks.attach_keys", "--guard"]
-BOOK = (
-    PlaceOrder(symbol="MNQ", side=Side.BUY, size=2),
-    PlaceOrder(symbol="MES", side=Side.SELL, size=1),
-    PlaceOrder(symbol="MGC", side=Side.BUY, size=1),
-    PlaceOrder(symbol="M2K", side=Side.BUY, type=OrderType.JOIN_BID, size=1),
-    PlaceOrder(symbol="MYM", side=Side.SELL, type=OrderType.JOIN_ASK, size=1),
-    PlaceOrder(symbol="MCL", side=Side.BUY, type=OrderType.JOIN_BID, size=1),
-)
-"""What is open before each ``F``: three positions and three working orders."""
-
-
-class Probe:
-    """The guard's broker requests: each arrival's time, written as a line to stdout once
-    the burst it came in has been handed over (a write per request would hold the next
-    request of a flatten behind a syscall the guard itself never makes)."""
-
-    def __init__(self, broker: Any, *methods: str) -> None:
-        self._lines: list[str] = []
-        for name in methods:
-            setattr(broker, name, self._wrap(name, getattr(broker, name)))
-
-    def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
-        async def probed(*args: Any, **kwargs: Any) -> Any:
-            self.note(f"{name} {time.perf_counter()!r}\n")
-            return await method(*args, **kwargs)
-
-        return probed
-
-    def note(self, line: str) -> None:
-        if not self._lines:
-            asyncio.get_running_loop().call_soon(self._write)
-        self._lines.append(line)
-
-    def _write(self) -> None:
-        sys.stdout.write("".join(self._lines))
-        sys.stdout.flush()
-        self._lines.clear()
-
-
-async def serve_guard() -> None:
-    """The guard process as ``cockpit guard run`` runs it (pid file, token, audit,
-    journal, the paper market pumping), in a scratch state dir on a free loopback port;
-    the probe goes onto its broker once it is ready."""
-    folder = scratch() / "guard"
-    folder.mkdir(parents=True, exist_ok=True)
-    options = GuardOptions(
-        Settings(), folder, port=0, journal_dir=scratch() / "journals", environ={}
-    )
-
-    def ready(guard: Guard) -> None:
-        probe = Probe(guard.session.broker, "place_order", "cancel_order", "close_position")
-        submit = guard.submit
-
-        def judged(command: Command) -> Verdict:
-            """Note when a command reached the guard's gates (splits a figure in two)."""
-            probe.note(f"submit {time.perf_counter()!r}\n")
-            return submit(command)
-
-        guard.submit = judged  # type: ignore[method-assign]
-        assert guard.address is not None
-        sys.stdout.write(f"port {guard.address.rsplit(':', 1)[1]} {guard.token}\n")
-        sys.stdout.flush()
-
-    await run_guard(options, on_ready=ready)
-
-
-class GuardProcess:
-    """``serve_guard`` in a child process, and the broker requests it reports."""
-
-    def __init__(self, process: asyncio.subprocess.Process, port: int, token: str) -> None:
-        self.process = process
-        self.address = f"127.0.0.1:{port}"
-        self.token = token
-        self.calls: list[tuple[str, float]] = []
-        self.submits: list[float] = []
-        """When each command reached the guard's gates."""
-        self._reading = asyncio.get_running_loop().create_task(self._read())
-
-    @classmethod
-    async def start(cls) -> GuardProcess:
-        process = await asyncio.create_subprocess_exec(
-            *GUARD_ARGV,
-            stdout=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        assert process.stdout is not None
-        async with asyncio.timeout(60):
-            while True:
-                line = (await process.stdout.readline()).decode()
-                if not line:
-                    raise RuntimeError("the guard process ended before listening")
-                if line.startswith("port "):
-                    _, port, token = line.split()
-                    return cls(process, int(port), token)
-
-    async def _read(self) -> None:
-        stdout = self.process.stdout
-        assert stdout is not None
-        while line := await stdout.readline():
-            name, at = line.decode().split()
-            if name == "submit":
-                self.submits.append(float(at))
-            else:
-                self.calls.append((name, float(at)))
-
-    async def stop(self) -> None:
-        self._reading.cancel()
-        self.process.terminate()
-        await self.process.wait()
 
 
 async def until(condition: Callable[[], bool], within: float = 15.0) -> None:
@@ -221,7 +102,7 @@ async def _measure(guard: GuardProcess) -> AttachRun:
             booked = len(guard.calls)
             for command in BOOK:
                 session.engine.submit(command)
-            await until(lambda: not state.pending and _open(state) == len(BOOK))
+            await until(lambda: not state.pending and open_instruments(state) == len(BOOK))
             await until(lambda n=booked: len(guard.calls) >= n + len(BOOK))  # type: ignore[misc]
             await pilot.pause(0.02)
             seen = len(guard.calls)
@@ -239,11 +120,6 @@ async def _measure(guard: GuardProcess) -> AttachRun:
             requests.append(len(calls))
         await session.stop()
     return AttachRun(keys, flattens, inside, client, wire, requests)
-
-
-def _open(state: State) -> int:
-    """Instruments with a position or a working order (a resting join may have filled)."""
-    return len(set(state.positions) | {order.symbol for order in state.working_orders()})
 
 
 def run() -> Figure:
@@ -279,7 +155,4 @@ def run() -> Figure:
 
 
 if __name__ == "__main__":
-    if "--guard" in sys.argv:
-        cockpit_loop.run(serve_guard())
-    else:
-        print(run().line())
+    print(run().line())
