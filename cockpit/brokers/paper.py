@@ -419,6 +419,11 @@ class PaperDesk:
                 newest[key] = batch
             sink(event)
 
+    @property
+    def reporting(self) -> bool:
+        """The account did something not reported yet (a request's, until the next turn)."""
+        return bool(self._pending)
+
     async def _report(self) -> None:
         """Report what a request did once the caller has had the loop back, as a real
         broker's reports follow its answer: a flatten's requests all reach the broker

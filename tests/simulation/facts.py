@@ -68,6 +68,9 @@ class Moment:
     """Orders with a cancel on the line (sent, not answered)."""
     closing: frozenset[str]
     """Symbols with a close on the line."""
+    reporting: bool = False
+    """The venue acted on a request and reports it on the loop's next turn (the paper
+    broker's reports follow its answer): the engine has not heard yet, rightly."""
 
 
 @dataclass(slots=True)
@@ -104,6 +107,9 @@ class Reconcile:
     at: float
     engine: Book
     venue: Book
+    reporting: bool = False
+    """The venue had acted on a request made inside the reconcile's own report (the
+    bracket manager answering a fill) and reports it on the next turn."""
 
 
 class Facts:
@@ -190,7 +196,7 @@ class Facts:
                     flatten.failures.append(event.reason)  # type: ignore[attr-defined]
         elif kind is Reconciled:
             now = self.moment()
-            self.reconciles.append(Reconcile(now.at, now.engine, now.venue))
+            self.reconciles.append(Reconcile(now.at, now.engine, now.venue, now.reporting))
         elif kind is LockoutStarted or kind is LockoutEnded:
             self.lockouts.append((asyncio.get_running_loop().time(), event))
         elif kind is Notice and event.level == "error":  # type: ignore[attr-defined]

@@ -220,15 +220,17 @@ def each_order_reaches_the_broker_once(run: Run) -> Iterator[str]:
 
 
 def engine_mirrors_the_broker(run: Run) -> Iterator[str]:
-    """Right after a reconcile (and in process after every step, since the paper venue
-    reports at once) the engine's positions and working orders are the broker's."""
+    """Right after a reconcile (and in process after every step at which the paper venue
+    has reported all it did) the engine's positions and working orders are the broker's."""
     if not run.world.synchronous:
         return  # judged at the end of the run, once the venue and the links are still
     for reconcile in run.facts.reconciles[run.reconciles :]:
+        if reconcile.reporting:
+            continue  # compared again at the next step, once the venue has reported
         for line in differences(reconcile.engine, reconcile.venue):
             yield f"after the reconcile at {reconcile.at:.3f} s: {line}"
     run.reconciles = len(run.facts.reconciles)
-    if run.now is not None:
+    if run.now is not None and not run.now.reporting:
         for line in differences(run.now.engine, run.now.venue):
             yield line
 

@@ -258,6 +258,7 @@ class PaperWorld:
             trading_state=self.risk.trading_state.value,
             cancelling=frozenset(c.key for c in open_calls if c.kind == "cancel"),  # type: ignore[misc]
             closing=frozenset(c.key for c in open_calls if c.kind == "close"),  # type: ignore[misc]
+            reporting=self.line.venue.reporting,
         )
 
     def place_calls(self) -> dict[str, int]:
