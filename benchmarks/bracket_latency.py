@@ -93,7 +93,7 @@ async def storm() -> tuple[list[float], list[float], float]:
     tape = moves(STORM_SYMBOLS, int(QUOTES_PER_SECOND * SECONDS) + BATCH, seed=5)
     account = broker.account
     gc.collect()
-    gc.freeze()  # as the cockpit does once start-up is done (ui/app.py settle_memory)
+    gc.freeze()  # as the cockpit does once start-up is done (core/memory.py settle)
     fed = 0
     begin = time.perf_counter()
     next_entry = begin + ENTRY_EVERY_S

@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from cockpit.config import Settings
+from cockpit.core import memory
 from cockpit.core.clock import NS_PER_SECOND
 from cockpit.core.commands import Command
 from cockpit.core.engine import Verdict
 from cockpit.core.events import Event
 from cockpit.core.flatten import Completion
+from cockpit.core.memory import FullCollections
 from cockpit.core.state import State
 from cockpit.guard.clients import Clients
 from cockpit.session import Session
@@ -53,14 +54,6 @@ def with_dry_run(settings: Settings, dry_run: bool) -> Settings:
     return settings.model_copy(update={"risk": risk}).saved_to(settings.file)
 
 
-def settle_memory() -> None:
-    """Move what start-up built (history bars, instruments) out of the collector's sight,
-    as the cockpit does: a full collection over it would pause the loop for tens of ms,
-    right when a flatten runs."""
-    gc.collect()
-    gc.freeze()
-
-
 class Guard:
     """Hosts one session all day: numbers its events, ticks its clock, counts clients."""
 
@@ -79,6 +72,8 @@ class Guard:
         self._listeners: list[Listener] = []
         self._ticks: list[Callable[[], None]] = []
         self._tick_task: asyncio.Task[None] | None = None
+        self._collections: FullCollections | None = None
+        """Full garbage collections while flat (a live guard only: core/memory.py)."""
         session.engine.listeners.append(self._folded)
 
     # What clients read ------------------------------------------------------------------
@@ -130,17 +125,21 @@ class Guard:
         self.started_ns = self.session.clock.now_ns()
         await self.session.start()
         if not self.session.frozen:
-            settle_memory()
+            memory.settle()
+            self._collections = FullCollections(self.session.clock.now_ns())
             self._tick_task = asyncio.get_running_loop().create_task(self._tick_loop())
 
     def tick(self) -> None:
-        """One tick: time-driven risk first, then the hooks (the watchdog)."""
+        """One tick: time-driven risk first, then the hooks (the watchdog), then a full
+        garbage collection if the account is flat and it is time."""
         self.session.engine.tick()
         for hook in list(self._ticks):
             try:
                 hook()
             except Exception:
                 log.exception("a tick hook failed")
+        if self._collections is not None:
+            self._collections.on_tick(self.session.clock.now_ns(), self.state)
 
     async def _tick_loop(self) -> None:
         clock = self.session.clock
@@ -153,6 +152,8 @@ class Guard:
         """Tell every client why, stop ticking, stop the broker and close the journal."""
         self.stopping = True
         await self.clients.tell_all(reason)
+        if self._collections is not None:
+            self._collections.release()
         task, self._tick_task = self._tick_task, None
         if task is not None:
             task.cancel()

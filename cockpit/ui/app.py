@@ -12,7 +12,6 @@ theme picker (``theme_choice.py``).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, ClassVar
@@ -28,6 +27,7 @@ from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Static
 
+from cockpit.core import memory
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.commands import (
     CancelAll,
@@ -38,6 +38,7 @@ from cockpit.core.commands import (
 )
 from cockpit.core.engine import Verdict
 from cockpit.core.events import Notice
+from cockpit.core.memory import FullCollections
 from cockpit.core.models import Mode, OrderType, Side
 from cockpit.core.state import State
 from cockpit.risk.views import Banner
@@ -82,13 +83,6 @@ DRAIN_HZ = 15
 MESSAGE_SECONDS = 6
 
 
-def settle_memory() -> None:
-    """Move what start-up built (history bars, the widget tree) out of the collector's
-    sight: a full collection over it paused the loop 35-80 ms, right when a key waited."""
-    gc.collect()
-    gc.freeze()
-
-
 class FlattenKey(Message):
     """The flatten key, on its way to the app behind the keys typed before it."""
 
@@ -125,6 +119,8 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
         self._message_until = 0
         self._cockpit_timers: list[Timer] = []
         self.flatten_road = FlattenRoad(self, self.flatten_now)
+        self.collections: FullCollections | None = None
+        """Full garbage collections while flat, from the tick (a live clock only)."""
         self._key_in_hand: events.Key | None = None
         """The key whose bindings run now (a key typed before the flatten sends no order)."""
         self.hidden = False
@@ -199,10 +195,11 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
         self._cockpit_timers = [self.set_interval(1 / self.drain_hz, self.drain, name="drain")]
         if not self.session.frozen:  # a frozen session ticks as its own clock moves
             self._cockpit_timers.append(self.set_interval(1.0, self.tick, name="tick"))
+            self.collections = FullCollections(self.clock.now_ns())
         if not self.session.started:
             self.run_worker(self._start_session(), exclusive=True, group="session")
         else:
-            settle_memory()
+            memory.settle()
         self.drain(force=True)
 
     async def _start_session(self) -> None:
@@ -211,7 +208,7 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
         except Exception as exc:  # a broker that cannot start ends the run with its reason
             self.exit(2, message=f"cockpit: could not start the broker: {exc}")
             return
-        settle_memory()
+        memory.settle()
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_size((event.size.width, event.size.height))
@@ -485,6 +482,8 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
         """However the app ends: no more drains, the broker stops, the journal closes."""
         for timer in self._cockpit_timers:
             timer.stop()
+        if self.collections is not None:
+            self.collections.release()
         await self.session.stop()
 
     async def action_quit(self) -> None:

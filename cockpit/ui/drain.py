@@ -18,6 +18,7 @@ from textual.widget import Widget
 
 from cockpit.core.clock import Clock
 from cockpit.core.engine import Engine
+from cockpit.core.memory import FullCollections
 from cockpit.core.state import Changes, State
 from cockpit.risk.views import Banner
 from cockpit.ui.pnl import ZERO, PnlView, floor_room, loss_room, pnl_view
@@ -60,6 +61,7 @@ class _Cockpit(Protocol):
     _frame: int
     _risk_banner: Banner | None
     _pnl: PnlView
+    collections: FullCollections | None
 
     @property
     def session(self) -> Seat: ...
@@ -135,8 +137,11 @@ class Drain:
     def tick(self: _Cockpit) -> None:
         """Once a second of a live clock: time-driven risk (cooldowns ending, end-of-day
         flatten...). Never on a frozen session: its ticks come with its clock
-        (:meth:`Session.advance`), so a slow machine cannot add any."""
+        (:meth:`Session.advance`), so a slow machine cannot add any. Then a full garbage
+        collection if the account is flat and it is time (core/memory.py)."""
         self.engine.tick()
+        if self.collections is not None:
+            self.collections.on_tick(self.clock.now_ns(), self.state)
 
     def drain(self: _Cockpit, force: bool = False) -> None:
         """Show what changed since the last tick: the only path from state to widgets."""
