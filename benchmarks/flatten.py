@@ -22,30 +22,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from benchmarks._common import Figure, percentile
+from benchmarks._guard_child import BOOK
 from benchmarks._headless import BrokerProbe, headless, press_now, until_started
 from benchmarks._session import bench_session
 from cockpit.config import Settings
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import WallClock
-from cockpit.core.commands import Command, PlaceOrder, SetArmed
+from cockpit.core.commands import Command, SetArmed
 from cockpit.core.engine import Engine
 from cockpit.core.events import Event, FlattenCompleted
-from cockpit.core.models import OrderType, Side
 from cockpit.core.state import State
 from cockpit.ui.app import make_app
 
 RUNS = 5
 FLATTENS = 100
 TARGET_MS = 5.0
-BOOK = (
-    PlaceOrder(symbol="MNQ", side=Side.BUY, size=2),
-    PlaceOrder(symbol="MES", side=Side.SELL, size=1),
-    PlaceOrder(symbol="MGC", side=Side.BUY, size=1),
-    PlaceOrder(symbol="M2K", side=Side.BUY, type=OrderType.JOIN_BID, size=1),
-    PlaceOrder(symbol="MYM", side=Side.SELL, type=OrderType.JOIN_ASK, size=1),
-    PlaceOrder(symbol="MCL", side=Side.BUY, type=OrderType.JOIN_BID, size=1),
-)
-"""What is open before each press: three positions and three working orders."""
 
 
 @dataclass(frozen=True)

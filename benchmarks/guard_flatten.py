@@ -17,9 +17,10 @@ import random
 import time
 
 from benchmarks._common import Figure
+from benchmarks._guard_child import BOOK
 from benchmarks._headless import BrokerProbe
 from benchmarks._session import bench_session, scratch
-from benchmarks.flatten import BOOK, FlattenRun, FlattenWatch, summarize
+from benchmarks.flatten import FlattenRun, FlattenWatch, summarize
 from cockpit.config import Settings
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import WallClock

@@ -4,30 +4,13 @@ journals the reason as the key's notice (REST and ``/ws`` alike)."""
 
 from __future__ import annotations
 
-from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.events import Event, Notice
-from cockpit.core.models import Side
 from cockpit.guard.daemon import Guard
 from tests.guard.api_support import receive, request, running_api
-from tests.guard.test_attach_arm_reason import locked_target
+from tests.guard.test_attach_arm_reason import locked_target, past_the_target
 
 NEEDS = "a reason is needed to arm: the daily profit target of 0.50 was reached today"
 NOTE = "armed again after the daily profit target: news at 2"
-
-
-async def past_the_target(guard: Guard) -> None:
-    """Trade until the day's profit target is reached, then disarm (as after the alert)."""
-    risk = guard.session.risk
-    assert risk is not None
-    guard.submit(SetArmed(armed=True))
-    await guard.submit(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1)).done()
-    for _ in range(120):
-        if risk.latched("profit-target", risk.now(None)):
-            break
-        await guard.session.advance(5)
-    assert risk.latched("profit-target", risk.now(None)), "the seeded market never got there"
-    guard.submit(SetArmed(armed=False))
-    assert not guard.state.armed
 
 
 def noticed(guard: Guard) -> list[str]:

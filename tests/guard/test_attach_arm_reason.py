@@ -11,6 +11,7 @@ from cockpit.core.events import Notice
 from cockpit.core.models import Side
 from cockpit.guard.attached import AttachedSession
 from cockpit.guard.client import GuardLink
+from cockpit.guard.daemon import Guard
 from cockpit.journal.reader import open_journal
 from cockpit.journal.replay import Replayer
 from cockpit.risk.config import RiskSettings
@@ -29,22 +30,28 @@ def locked_target() -> Settings:
     return Settings(paper=PaperSettings(seed=7), risk=risk)
 
 
+async def past_the_target(guard: Guard) -> None:
+    """Trade until the day's profit target is reached, then disarm (as after the alert)."""
+    risk = guard.session.risk
+    assert risk is not None
+    guard.submit(SetArmed(armed=True))
+    await guard.submit(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1)).done()
+    for _ in range(120):
+        if risk.latched("profit-target", risk.now(None)):
+            break
+        await guard.session.advance(5)
+    assert risk.latched("profit-target", risk.now(None)), "the seeded market never got there"
+    guard.submit(SetArmed(armed=False))
+    assert not guard.state.armed
+
+
 async def test_the_typed_reason_is_journalled_by_the_guard(tmp_path: Path) -> None:
     """After the guard's profit target, `a` on an attached cockpit asks why; the typed
     reason arms the guard and the guard's journal keeps it as a notice, which a replay of
     that journal derives again (no mismatch)."""
     async with served_guard(settings=locked_target(), journal_dir=tmp_path) as served:
         guard = served.guard
-        risk = guard.session.risk
-        assert risk is not None
-        guard.submit(SetArmed(armed=True))
-        await guard.submit(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1)).done()
-        for _ in range(120):
-            if risk.latched("profit-target", risk.now(None)):
-                break
-            await guard.session.advance(5)
-        assert risk.latched("profit-target", risk.now(None)), "the seeded market never got there"
-        guard.submit(SetArmed(armed=False))
+        await past_the_target(guard)
         link = GuardLink(served.address, TOKEN)
         await link.connect()
         app = make_app(AttachedSession(Settings(), link, guard.session.clock))
