@@ -340,6 +340,8 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
         if self.flatten_road.typed_before(self._key_in_hand, command):
             reason = "typed before the flatten: not sent"
             self.say(f"✕ {command.label}: {reason}")
+            # On the blotter too (the screen's own line: the engine never saw the order).
+            self.state.apply(Notice(self.clock.now_ns(), "warning", f"{command.label}: {reason}"))
             return Verdict(False, reason)
         verdict = self.engine.submit(command)
         if not verdict.accepted:

@@ -7,7 +7,7 @@ from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Input
 
-from cockpit.core.events import FillReceived, FlattenCompleted, FlattenStarted
+from cockpit.core.events import FillReceived, FlattenCompleted, FlattenStarted, Notice
 from cockpit.ui.app import CockpitApp
 from tests.ui.conftest import demo_app, press, settle, until
 
@@ -92,6 +92,8 @@ async def test_b_read_just_before_f_sends_nothing_and_the_flatten_goes_first() -
         assert [o.flat for o in outcomes] == [True]
         assert "0 closed" in outcomes[0].detail
         assert "typed before the flatten: not sent" in app.footer.render().plain
+        said = [e.text for e in app.state.fills_and_events if isinstance(e, Notice)]
+        assert "BUY 1 MNQ market: typed before the flatten: not sent" in said
 
 
 async def test_a_key_read_after_the_flatten_key_is_judged_as_usual() -> None:
