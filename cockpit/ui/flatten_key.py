@@ -20,6 +20,7 @@ order from a key read before it is not sent (:meth:`typed_before`).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -45,7 +46,7 @@ order (cancels, closes, arming and lockouts still go)."""
 class FlattenRoad:
     """Takes the flatten key off the driver's road and flattens on the next turn."""
 
-    def __init__(self, app: App[Any], flatten: Any) -> None:
+    def __init__(self, app: App[Any], flatten: Callable[[], None]) -> None:
         self.app = app
         self._flatten = flatten
         """Called with no argument to flatten (the app's ``flatten_now``)."""
