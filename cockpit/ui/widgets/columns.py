@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rich.cells import cell_len
-from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.geometry import Region
 from textual.strip import Strip
@@ -72,24 +71,10 @@ class Sliced(CachedLines):
             column.styles.width = "1fr" if last else max(0, end - start)
             column.refresh()
 
-    def row_strip(self, y: int) -> Strip:
-        """Row ``y`` whole, from the row cache."""
-        width = self.size.width
-        if width != self._strips_width:
-            self._strips.clear()
-            self._strips_width = width
-        strip = self._strips.get(y)
-        if strip is None:
-            strip = self._build(y, self.render_row(y, width))
-        return strip
-
     def _build(self, y: int, runs: list[tuple[str, str]]) -> Strip:
         """Cache row ``y`` made of ``runs``: what is painted is exactly what was diffed."""
-        segments = [Segment(text, self.style_for(name)) for text, name in runs]
-        strip = Strip(segments).adjust_cell_length(self.size.width, self.style_for(""))
-        self._strips[y] = strip
         self._shown[y] = runs
-        return strip
+        return super()._build(y, runs)
 
     def repaint_changed(self, rows: Iterable[int]) -> None:
         """Render ``rows`` again from the state and repaint only the cells whose text or
@@ -104,10 +89,6 @@ class Sliced(CachedLines):
             spans = changed_cells(old, new) if old is not None else None
             self._build(y, new)
             self._refresh_cells(y, spans if spans is not None else [(0, width)])
-
-    def render_line(self, y: int) -> Strip:
-        """Row ``y`` whole (what the slices show of it; they paint over it on screen)."""
-        return self.row_strip(y)
 
     def invalidate_rows(self, rows: set[int] | None = None) -> None:
         """Forget cached rows (all when ``rows`` is None) and repaint them in every slice."""

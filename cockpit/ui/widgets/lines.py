@@ -36,17 +36,24 @@ class CachedLines(Widget):
         return style
 
     def render_line(self, y: int) -> Strip:
+        return self.row_strip(y)
+
+    def row_strip(self, y: int) -> Strip:
+        """Row ``y`` whole, from the row cache (rendered again at a new width)."""
         width = self.size.width
         if width != self._strips_width:
             self._strips.clear()
             self._strips_width = width
         strip = self._strips.get(y)
         if strip is None:
-            segments = [
-                Segment(text, self.style_for(name)) for text, name in self.render_row(y, width)
-            ]
-            strip = Strip(segments).adjust_cell_length(width, self.style_for(""))
-            self._strips[y] = strip
+            strip = self._build(y, self.render_row(y, width))
+        return strip
+
+    def _build(self, y: int, runs: list[tuple[str, str]]) -> Strip:
+        """Cache row ``y`` made of ``runs``."""
+        segments = [Segment(text, self.style_for(name)) for text, name in runs]
+        strip = Strip(segments).adjust_cell_length(self.size.width, self.style_for(""))
+        self._strips[y] = strip
         return strip
 
     def invalidate_rows(self, rows: set[int] | None = None) -> None:
