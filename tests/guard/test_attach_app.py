@@ -93,7 +93,9 @@ async def test_a_lockout_from_the_attached_cockpit_locks_the_guard_and_counts_do
         await pilot.press("L", "1", "y")
         await until(lambda: guard.state.lockout_until is not None, "the guard's lockout")
         served.hub.publish_risk()
-        await until(lambda: "LOCKED" in text_of(app, RiskBanner) or _redraw(app), "LOCKED")
+        # The replica's LockoutStarted may paint its own "LOCKED 15:00 · until ..." first;
+        # the guard's readout (its words, "15:00 left") follows on the risk message.
+        await until(lambda: "left" in text_of(app, RiskBanner) or _redraw(app), "the countdown")
         assert "15:00 left" in text_of(app, RiskBanner)
         await guard.session.advance(1)
         served.hub.publish_risk()
