@@ -60,11 +60,13 @@ def run_attached(settings: Settings, address: str, token: str) -> int:
     """The cockpit attached to the guard at ``address``; 2 when it cannot attach."""
     from cockpit.cli.start import check_start
     from cockpit.logs import log_to_file
+    from cockpit.ui.flatten_key import keys_first
 
     code = check_start(settings)
     if code:
         return code
     log_to_file()
+    keys_first()
     return loop.run(_attached(settings, address, token))
 
 

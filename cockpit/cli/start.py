@@ -16,6 +16,7 @@ from cockpit.logs import log_to_file
 from cockpit.risk.market_calendar import MarketCalendar
 from cockpit.session import build_session
 from cockpit.ui.app import make_app
+from cockpit.ui.flatten_key import keys_first
 from cockpit.ui.keymap import keys_problem
 from cockpit.ui.theme import theme_start_problem
 
@@ -72,6 +73,7 @@ def run_cockpit(settings: Settings) -> int:
 
         projectx_redact.install()  # again, now that the file handler exists
     app = make_app(session)
+    keys_first()
     result = app.run()
     return int(result or app.return_code or 0)
 

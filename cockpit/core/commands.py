@@ -149,3 +149,15 @@ class MoveToMarket(Command):
     @property
     def label(self) -> str:
         return f"order {self.order_id} to the market"
+
+
+TYPED_BEFORE = "typed before the flatten: not sent"
+"""Why an order from a key read before the flatten key was not sent (cockpit and guard)."""
+
+
+def reopens(command: Command) -> bool:
+    """Whether ``command`` places or moves an order that is not an exit: what a key typed
+    before a flatten may not send (cancels, closes, arming and lockouts still go)."""
+    return isinstance(command, PlaceOrder | ModifyOrder | ReversePosition | MoveToMarket) and (
+        not command.is_exit
+    )

@@ -18,17 +18,20 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from cockpit.core.commands import Command
+from cockpit.core.commands import Command, FlattenAll
 from cockpit.core.engine import Verdict
 from cockpit.core.events import Event
 from cockpit.core.instruments import INSTRUMENTS, Instrument
 from cockpit.core.state import State
+from cockpit.guard.line import LINK_HEADER
+from cockpit.guard.line_client import FlattenLine
 from cockpit.guard.snapshot import decode_state
 from cockpit.guard.stream import STREAM_PATH
 from cockpit.guard.wire import (
@@ -134,6 +137,9 @@ class GuardLink:
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._sends: set[asyncio.Task[None]] = set()
+        self.link_id = secrets.token_hex(8)
+        """Names this cockpit's stream to the guard, so the flatten line can speak for it."""
+        self.line = FlattenLine(address, token, self.link_id)
 
     # Connecting --------------------------------------------------------------------------
 
@@ -145,7 +151,7 @@ class GuardLink:
         """Open the stream and take the first snapshot; :class:`GuardUnavailable` if not."""
         if self._http is None:
             self._http = aiohttp.ClientSession()
-        headers = {"Authorization": f"Bearer {self._token}"}
+        headers = {"Authorization": f"Bearer {self._token}", LINK_HEADER: self.link_id}
         try:
             ws = await self._http.ws_connect(
                 self.url, headers=headers, max_msg_size=0, heartbeat=HEARTBEAT
@@ -174,6 +180,7 @@ class GuardLink:
         self.retry_in = None
         self.gone_reason = ""
         self.backoff.reset()
+        await asyncio.to_thread(self.line.open)
 
     async def run(self) -> None:
         """Read the stream until closed; reconnect after each loss, forever (cancel to end)."""
@@ -219,6 +226,7 @@ class GuardLink:
         http, self._http = self._http, None
         if http is not None:
             await http.close()
+        await asyncio.to_thread(self.line.close)
 
     # Messages from the guard -------------------------------------------------------------
 
@@ -305,7 +313,8 @@ class GuardLink:
             return False
         command_id = next(self._ids)
         self._pending[command_id] = command
-        self._send(command_message(command_id, command))
+        flatten = self.line.carry() if isinstance(command, FlattenAll) else None
+        self._send(command_message(command_id, command, flatten))
         return True
 
     def _send(self, message: list[Any]) -> None:

@@ -28,6 +28,9 @@ class Client:
     peer: str
     since_ns: int
     goodbye: Goodbye | None = None
+    counted: bool = True
+    """False for a connection that is part of another client (a cockpit's flatten line
+    belongs to its stream): told goodbye, not counted."""
 
 
 class Clients:
@@ -40,12 +43,18 @@ class Clients:
         self._ids = itertools.count(1)
 
     def register(
-        self, kind: str, peer: str, since_ns: int | None = None, goodbye: Goodbye | None = None
+        self,
+        kind: str,
+        peer: str,
+        since_ns: int | None = None,
+        goodbye: Goodbye | None = None,
+        *,
+        counted: bool = True,
     ) -> Client:
         """Count a new connection (``since_ns``: now by the guard's clock, unless given);
         keep what ``register`` returns to unregister it."""
         since = self._now() if since_ns is None else since_ns
-        client = Client(next(self._ids), kind, peer, since, goodbye)
+        client = Client(next(self._ids), kind, peer, since, goodbye, counted)
         self._clients[client.id] = client
         return client
 
@@ -54,14 +63,14 @@ class Clients:
         self._clients.pop(client.id, None)
 
     def __len__(self) -> int:
-        return len(self._clients)
+        return sum(client.counted for client in self._clients.values())
 
     def __iter__(self) -> Iterator[Client]:
         return iter(list(self._clients.values()))
 
     def counts(self) -> dict[str, int]:
         """How many clients of each kind are attached."""
-        return dict(Counter(client.kind for client in self._clients.values()))
+        return dict(Counter(client.kind for client in self._clients.values() if client.counted))
 
     async def tell_all(self, reason: str) -> None:
         """Tell every client why the guard goes; one that fails to hear it is only logged."""

@@ -40,6 +40,7 @@ from cockpit.core.events import (
 )
 from cockpit.guard.auth import token_ok
 from cockpit.guard.clients import Clients
+from cockpit.guard.line import LINE_PATH, LINK_HEADER, LineFlattens, LinkFlattens, serve_line
 from cockpit.guard.snapshot import BookCopy, bar_copies, encode_state, encode_state_but_bars
 from cockpit.guard.web import UNAUTHORIZED_CLOSE
 from cockpit.guard.wire import (
@@ -158,6 +159,8 @@ class StreamHub:
         self._readout: RiskReadout | None = None
         self._risk_soon = False
         self._unlisten = host.listen(self._folded)
+        self.lines = LineFlattens(self.submit)
+        """Each cockpit's flatten keys by number, by the line and by the stream."""
 
     def close(self) -> None:
         self._unlisten()
@@ -264,6 +267,8 @@ class StreamHub:
             return ws
         outbox = Outbox()
         self.outboxes.add(outbox)
+        link_id = request.headers.get(LINK_HEADER, "")
+        flattens = self.lines.open(link_id) if link_id else LinkFlattens()
 
         async def goodbye(reason: str) -> None:
             with contextlib.suppress(ConnectionError, RuntimeError):
@@ -276,14 +281,19 @@ class StreamHub:
         )
         writer = asyncio.create_task(self._write(ws, outbox), name="stream-writer")
         try:
-            await self._read(ws, outbox)
+            await self._read(ws, outbox, flattens)
         finally:
+            self.lines.close(link_id, flattens)
             self.host.clients.unregister(client)
             self.outboxes.discard(outbox)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
         return ws
+
+    async def handle_line(self, request: web.Request) -> web.WebSocketResponse:
+        """A cockpit's flatten line (:mod:`cockpit.guard.line`)."""
+        return await serve_line(request, self.lines, self.host.clients, self.host.token)
 
     async def _write(self, ws: web.WebSocketResponse, outbox: Outbox) -> None:
         try:
@@ -305,15 +315,18 @@ class StreamHub:
             log.info("stream client gone while writing: %s", exc)
             await ws.close()
 
-    async def _read(self, ws: web.WebSocketResponse, outbox: Outbox) -> None:
+    async def _read(
+        self, ws: web.WebSocketResponse, outbox: Outbox, flattens: LinkFlattens
+    ) -> None:
         async for frame in ws:
             if frame.type not in (WSMsgType.BINARY, WSMsgType.TEXT):
                 continue
             try:
                 message = unpack(frame.data)
                 if message[0] == "command":
-                    command_id, command = read_command(message)
-                    outbox.send(verdict_message(command_id, self.submit(command)))
+                    command_id, command, flatten = read_command(message)
+                    verdict = self.lines.from_stream(flattens, command, flatten)
+                    outbox.send(verdict_message(command_id, verdict))
                 elif message[0] == "snapshot":
                     outbox.snapshot()
                 else:
@@ -343,5 +356,6 @@ def add_stream_routes(app: web.Application, host: StreamHost) -> StreamHub:
     """Serve ``/stream`` for ``host`` on ``app`` (the guard's web app)."""
     hub = app[STREAM_HUB] = StreamHub(host)
     app.router.add_get(STREAM_PATH, hub.handle)
+    app.router.add_get(LINE_PATH, hub.handle_line)
     app.cleanup_ctx.append(hub.running)
     return hub

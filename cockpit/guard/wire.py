@@ -155,19 +155,28 @@ def read_event_row(row: Any) -> tuple[int, int, Event]:
     return int(seq), int(recv_ns), event
 
 
-def command_message(command_id: int, command: Command) -> list[Any]:
-    return ["command", command_id, type_name(type(command)), fields_of(command)]
+def command_message(command_id: int, command: Command, flatten: int | None = None) -> list[Any]:
+    """A command for the guard; ``flatten`` is the number of a flatten key the flatten
+    line (:mod:`cockpit.guard.line`) may have carried already."""
+    message = ["command", command_id, type_name(type(command)), fields_of(command)]
+    if flatten is not None:
+        message.append(flatten)
+    return message
 
 
-def read_command(message: list[Any]) -> tuple[int, Command]:
-    """(id, command) from a ``command`` message; :class:`CodecError` naming what is wrong."""
-    if len(message) != 4 or not isinstance(message[1], int):
-        raise CodecError('a command message is ["command", id, type, fields]')
+def read_command(message: list[Any]) -> tuple[int, Command, int | None]:
+    """(id, command, flatten number or ``None``) from a ``command`` message;
+    :class:`CodecError` naming what is wrong."""
+    if len(message) not in (4, 5) or not isinstance(message[1], int):
+        raise CodecError('a command message is ["command", id, type, fields, flatten?]')
+    flatten = message[4] if len(message) == 5 else None
+    if flatten is not None and type(flatten) is not int:
+        raise CodecError("a command's flatten number is an integer")
     cls = resolve(message[2])
     if not issubclass(cls, Command):
         raise CodecError(f"{message[2]} is not a command")
     command: Command = decode(cls, message[3])
-    return message[1], command
+    return message[1], command, flatten
 
 
 def verdict_message(command_id: int, verdict: Verdict) -> list[Any]:

@@ -30,6 +30,7 @@ from textual.widgets import Static
 from cockpit.core import memory
 from cockpit.core.bars import TIMEFRAMES
 from cockpit.core.commands import (
+    TYPED_BEFORE,
     CancelAll,
     CancelOrder,
     Command,
@@ -338,7 +339,7 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
             self.say(f"✕ {command.label}: {reason}")
             return Verdict(False, reason)
         if self.flatten_road.typed_before(self._key_in_hand, command):
-            reason = "typed before the flatten: not sent"
+            reason = TYPED_BEFORE
             self.say(f"✕ {command.label}: {reason}")
             # On the blotter too (the screen's own line: the engine never saw the order).
             self.state.apply(Notice(self.clock.now_ns(), "warning", f"{command.label}: {reason}"))

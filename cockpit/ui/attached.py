@@ -40,6 +40,7 @@ class AttachedApp(CockpitApp):
         super().__init__(attached, drain_hz=drain_hz, themes=themes)
         self.attached = attached
         attached.link.on_verdict = self.answered
+        self.flatten_road.line = attached.link.line
 
     def mode_detail(self) -> str:
         return MODE_DETAIL

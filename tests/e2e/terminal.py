@@ -216,8 +216,11 @@ class Terminal:
         except OSError:  # the child closed the pty
             return b""
         self.received += len(data)
+        seen = max(0, len(self._unrendered) - len(_ASK_SYNC) + 1)
         self._unrendered += data
-        if _ASK_SYNC in self._unrendered:  # answer as a modern terminal (tmux, kitty) does
+        # Look at the new bytes only: a benchmark that never reads the screen lets
+        # megabytes pile up here, and scanning them all on every read took a core.
+        if self._unrendered.find(_ASK_SYNC, seen) != -1:  # answer as tmux or kitty does
             os.write(self.master, _SYNC_SUPPORTED)
             self._unrendered = self._unrendered.replace(_ASK_SYNC, b"")
         return data

@@ -66,3 +66,25 @@ def test_a_position_opened_on_an_attached_cockpit_outlives_the_cockpit(
     assert status.returncode == 0, status.stderr
     assert "MNQ +1" in status.stdout, status.stdout
     assert "running" in status.stdout
+
+
+def test_f_on_an_attached_cockpit_goes_down_the_flatten_line_and_ends_flat(
+    guard_env: dict[str, str], start_cockpit: Callable[..., Terminal], home: Path
+) -> None:
+    """`a` `b`, then `F` typed in the real terminal: the guard's log says the flatten came
+    by the line, and the cockpit shows the guard's verified-flat result, once."""
+    term = start_cockpit(env=guard_env)
+    expect(term, "SIM · GUARD" in term.screen.header, "SIM · GUARD in the header")
+    arm(term)
+    term.press("b")
+    term.wait_for(holding("MNQ", 1), "MNQ +1 in the positions panel")
+    term.drain_for(0.2)  # the line takes F only after a quiet moment
+    term.press("F")
+    term.wait_for(lambda screen: "verified flat" in screen.text, "the guard's verified flat")
+    term.wait_for(holding("MNQ", 0), "MNQ gone from the positions panel")
+    logs = "".join(path.read_text("utf-8") for path in home.rglob("cockpit.log*"))
+    assert logs.count("by the line, ahead of its stream") == 1, logs[-2000:]
+    term.drain_for(0.3)
+    expect(term, term.screen.text.count("verified flat") == 1, "one flatten on the screen")
+    term.press("q")
+    expect(term, term.wait_exit() == 0, "q to detach with exit code 0")

@@ -1,0 +1,263 @@
+"""The flatten line: an attached cockpit's `F` from the thread that read it to the guard,
+run once whichever road arrives first, and never reopened by what the stream still held."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+from textual import events
+
+from cockpit.config import Settings
+from cockpit.core.commands import TYPED_BEFORE, CancelAll, Command, FlattenAll, PlaceOrder
+from cockpit.core.engine import Verdict
+from cockpit.core.events import FlattenStarted
+from cockpit.core.models import Side
+from cockpit.guard.attached import AttachedSession
+from cockpit.guard.client import GuardLink
+from cockpit.guard.line import (
+    LINE_PATH,
+    LineFlattens,
+    line_frame,
+    read_line_frame,
+)
+from cockpit.guard.wire import command_message, read_command
+from cockpit.journal.codec import CodecError
+from cockpit.ui.app import make_app
+from cockpit.ui.attached import AttachedApp
+from cockpit.ui.flatten_key import KEY_SWITCH_INTERVAL, QUIET, keys_first
+from tests.guard.streaming import TOKEN, Served, served_guard, until
+
+BUY = PlaceOrder(symbol="MNQ", side=Side.BUY, size=1)
+
+
+class Gates:
+    """A guard's gates that note every command and accept it."""
+
+    def __init__(self) -> None:
+        self.seen: list[Command] = []
+
+    def __call__(self, command: Command) -> Verdict:
+        self.seen.append(command)
+        return Verdict(True, f"#{len(self.seen)}")
+
+
+def test_a_flatten_runs_once_whichever_road_arrives_first() -> None:
+    """Line then stream, or stream then line: one flatten at the gates, and the second
+    road is answered with the first one's verdict."""
+    gates = Gates()
+    lines = LineFlattens(gates)
+    flattens = lines.open("cockpit-1")
+    lines.from_line("cockpit-1", 1)
+    assert lines.from_stream(flattens, FlattenAll(), 1) == Verdict(True, "#1")
+    assert lines.from_stream(flattens, FlattenAll(), 2) == Verdict(True, "#2")
+    lines.from_line("cockpit-1", 2)
+    assert [type(c) for c in gates.seen] == [FlattenAll, FlattenAll]
+
+
+def test_an_order_the_stream_held_behind_a_line_flatten_is_refused() -> None:
+    """Between the line's flatten and the stream's copy of it, an order that would place
+    is refused in the cockpit's words; a cancel still goes; after the copy, orders go."""
+    gates = Gates()
+    lines = LineFlattens(gates)
+    flattens = lines.open("cockpit-1")
+    lines.from_line("cockpit-1", 1)
+    assert lines.from_stream(flattens, BUY, None) == Verdict(False, TYPED_BEFORE)
+    assert lines.from_stream(flattens, CancelAll(), None).accepted
+    lines.from_stream(flattens, FlattenAll(), 1)
+    assert lines.from_stream(flattens, BUY, None).accepted
+    assert [type(c) for c in gates.seen] == [FlattenAll, CancelAll, PlaceOrder]
+
+
+def test_a_line_flatten_for_a_stream_the_guard_does_not_know_still_flattens() -> None:
+    """A flatten is never lost: a line naming no open stream flattens all the same."""
+    gates = Gates()
+    LineFlattens(gates).from_line("gone", 7)
+    assert [type(c) for c in gates.seen] == [FlattenAll]
+
+
+def test_a_closed_stream_forgets_its_flattens_but_not_a_newer_stream_of_the_same_link() -> None:
+    """A stream that ends takes its record along; the one that replaced it keeps its own."""
+    lines = LineFlattens(Gates())
+    old = lines.open("cockpit-1")
+    new = lines.open("cockpit-1")
+    lines.close("cockpit-1", old)
+    assert lines.links["cockpit-1"] is new
+    lines.close("cockpit-1", new)
+    assert lines.links == {}
+
+
+@pytest.mark.parametrize(
+    "frame", [b"{", b'["flatten", "x"]', b'["cancel", "x", 1]', b'["flatten", "x", "1"]']
+)
+def test_a_malformed_line_frame_is_named(frame: bytes) -> None:
+    """A line frame that is not ``["flatten", link, number]`` is refused with the reason."""
+    with pytest.raises(ValueError, match="line frame"):
+        read_line_frame(frame)
+
+
+def test_a_command_carries_its_flatten_number_over_the_stream() -> None:
+    """The stream's command message carries the flatten number, and a bad one is named."""
+    assert read_command(command_message(3, FlattenAll(), 5)) == (3, FlattenAll(), 5)
+    assert read_command(command_message(4, BUY)) == (4, BUY, None)
+    with pytest.raises(CodecError, match="flatten number"):
+        read_command([*command_message(3, FlattenAll()), "5"])
+
+
+async def open_line(served: Served, token: str = TOKEN) -> aiohttp.ClientWebSocketResponse:
+    session = aiohttp.ClientSession()
+    url = f"http://{served.address}{LINE_PATH}"
+    ws = await session.ws_connect(url, headers={"Authorization": f"Bearer {token}"})
+    ws._cockpit_test_session = session  # type: ignore[attr-defined]  # closed with it
+    return ws
+
+
+async def close_line(ws: aiohttp.ClientWebSocketResponse) -> None:
+    await ws.close()
+    await ws._cockpit_test_session.close()  # type: ignore[attr-defined]
+
+
+def flattens_started(served: Served) -> int:
+    return sum(isinstance(e, FlattenStarted) for e in served.guard.state.fills_and_events)
+
+
+async def test_without_the_token_the_line_is_closed_unheard() -> None:
+    """A line without the guard's token is closed with 4401 and flattens nothing."""
+    async with served_guard() as served:
+        ws = await open_line(served, token="wrong")
+        await ws.send_bytes(line_frame("x", 1))
+        assert (await ws.receive()).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+        assert ws.close_code == 4401
+        await close_line(ws)
+        assert flattens_started(served) == 0
+
+
+async def test_a_bad_frame_on_the_line_is_counted_and_the_line_stays() -> None:
+    """Garbage on the line is counted and logged; the next good frame still flattens."""
+    async with served_guard() as served:
+        ws = await open_line(served)
+        await ws.send_bytes(b"not json")
+        await ws.send_bytes(line_frame("x", 1))
+        await until(lambda: flattens_started(served) == 1, "the line's flatten")
+        assert served.hub.lines.bad_frames == 1
+        await close_line(ws)
+
+
+async def test_the_link_line_flattens_and_the_stream_holds_back_what_came_first() -> None:
+    """Through a real guard: the link's line flattens; an order the stream carries before
+    the stream's copy of that flatten is refused; the copy is answered, not run again;
+    after it, an order goes."""
+    async with served_guard() as served:
+        link = GuardLink(served.address, TOKEN)
+        verdicts: list[tuple[Command, Verdict]] = []
+        link.on_verdict = lambda command, verdict: verdicts.append((command, verdict))
+        await link.connect()
+        reading = asyncio.get_running_loop().create_task(link.run())
+        try:
+            assert link.line.up
+            assert link.line.flatten() == 1
+            await until(lambda: flattens_started(served) == 1, "the line's flatten")
+            link.send(BUY)
+            link.send(FlattenAll())
+            link.send(BUY)
+            await until(lambda: len(verdicts) == 3, "three verdicts")
+            assert verdicts[0] == (BUY, Verdict(False, TYPED_BEFORE))
+            assert verdicts[1][1].accepted
+            assert verdicts[2][0] == BUY
+            assert verdicts[2][1].reason != TYPED_BEFORE
+            assert flattens_started(served) == 1
+            assert served.guard.clients.counts() == {"stream": 1}  # the line is the stream's
+        finally:
+            reading.cancel()
+            await link.close()
+        assert not link.line.up
+
+
+def read_by_the_terminal(app: AttachedApp, *keys: str) -> None:
+    """Keys as the terminal driver hands them over, all at once (one read of stdin)."""
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        event = events.Key(key, key)
+        event.set_sender(app)
+        driver.send_message(event)
+
+
+async def attached(served: Served) -> AttachedApp:
+    await served.guard.session.advance(2)
+    link = GuardLink(served.address, TOKEN)
+    await link.connect()
+    app = make_app(AttachedSession(Settings(), link, served.guard.session.clock))
+    assert isinstance(app, AttachedApp)
+    return app
+
+
+async def test_f_in_an_attached_cockpit_goes_down_the_line_and_flattens_once() -> None:
+    """`a b`, then `F` read by the terminal: the line carries it, the guard flattens once
+    (the stream's copy is answered, not run), and guard and replica end flat."""
+    async with served_guard() as served:
+        app = await attached(served)
+        guard = served.guard
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("a")
+            await until(lambda: guard.state.armed, "the guard to arm")
+            await pilot.press("b")
+            await until(lambda: "MNQ" in guard.state.pending or guard.state.positions, "the buy")
+            await guard.session.advance(1)
+            await until(lambda: app.state.position_size("MNQ") == 1, "the replica's position")
+            await asyncio.sleep(QUIET)
+            read_by_the_terminal(app, "F")
+            await until(lambda: flattens_started(served) == 1, "the flatten")
+            for _ in range(5):
+                await guard.session.advance(1)
+            await until(lambda: guard.state.is_flat() and app.state.is_flat(), "flat")
+            await until(lambda: len(served.hub.lines.links) == 1, "the stream's record")
+            (record,) = served.hub.lines.links.values()
+            await until(lambda: record.ahead is None, "the stream's copy of the flatten")
+            assert app.flatten_road.by_line == 1
+            assert flattens_started(served) == 1
+
+
+async def test_the_line_leaves_f_alone_right_after_another_key_and_in_the_palette() -> None:
+    """`b F` in one burst, and F in the palette's search: the line stays silent (an
+    earlier key may still be changing the screen; in a text field F is a letter)."""
+    async with served_guard() as served:
+        app = await attached(served)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("a")
+            await asyncio.sleep(QUIET)
+            read_by_the_terminal(app, "b", "F")
+            await until(lambda: flattens_started(served) == 1, "the flatten by the stream")
+            assert app.flatten_road.by_line == 0
+            await pilot.press("ctrl+p")
+            await pilot.pause(0.2)
+            await asyncio.sleep(QUIET)
+            read_by_the_terminal(app, "F")
+            await pilot.pause(0.2)
+            assert app.flatten_road.by_line == 0
+            assert flattens_started(served) == 1
+
+
+async def test_a_cockpit_whose_line_is_down_flattens_by_the_stream_alone() -> None:
+    """The line is never needed: closed, `F` still flattens at the guard by the stream."""
+    async with served_guard() as served:
+        app = await attached(served)
+        async with app.run_test(size=(120, 40)):
+            await asyncio.to_thread(app.attached.link.line.close)
+            await asyncio.sleep(QUIET)
+            read_by_the_terminal(app, "F")
+            await until(lambda: flattens_started(served) == 1, "the flatten by the stream")
+            assert app.flatten_road.by_line == 0
+
+
+def test_keys_first_hands_the_input_thread_the_gil_within_its_interval() -> None:
+    """The cockpit's entry points shorten the GIL's switch interval to 0.2 ms."""
+    import sys
+
+    before = sys.getswitchinterval()
+    try:
+        keys_first()
+        assert sys.getswitchinterval() == pytest.approx(KEY_SWITCH_INTERVAL)
+    finally:
+        sys.setswitchinterval(before)
