@@ -142,11 +142,11 @@ def _measure(guard: GuardChild, term: Terminal) -> TerminalRun:
 
 def run() -> Figure:
     runs = [one_run() for _ in range(RUNS)]
-    p99 = statistics.median(percentile(r.flatten_ms, 99) for r in runs)
-    p50 = statistics.median(percentile(r.flatten_ms, 50) for r in runs)
-    gates_p50 = statistics.median(percentile(r.gates_ms, 50) for r in runs)
-    gates_p99 = statistics.median(percentile(r.gates_ms, 99) for r in runs)
-    requests = statistics.median(statistics.median(r.requests) for r in runs)
+    flattens = [ms for r in runs for ms in r.flatten_ms]
+    gates = [ms for r in runs for ms in r.gates_ms]
+    p99, p50 = percentile(flattens, 99), percentile(flattens, 50)
+    gates_p50, gates_p99 = percentile(gates, 50), percentile(gates, 99)
+    requests = statistics.median(n for r in runs for n in r.requests)
     return Figure(
         name="attach_terminal",
         value=p99,
@@ -154,10 +154,11 @@ def run() -> Figure:
         target=f"< {TARGET_MS:.0f} ms",
         met=p99 < TARGET_MS,
         detail=(
-            f"p50 {p50:.2f} ms; key written to the command at the guard's gates p50 "
-            f"{gates_p50:.2f} ms p99 {gates_p99:.2f} ms; {requests:.0f} requests per flatten; "
-            f"median of {RUNS} runs of {FLATTENS} flattens; `cockpit attach` in a 120x40 pty, "
-            "the guard in its own process"
+            f"p50 {p50:.2f} ms, slowest {max(flattens):.2f} ms; key written to the flatten "
+            f"at the guard's gates p50 {gates_p50:.2f} ms p99 {gates_p99:.2f} ms; "
+            f"{requests:.0f} requests per flatten; {RUNS} runs of {FLATTENS} flattens, "
+            "percentiles over all runs; `cockpit attach` in a 120x40 pty, the guard in its "
+            "own process"
         ),
     )
 

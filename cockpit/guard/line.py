@@ -109,7 +109,7 @@ class LineFlattens:
         verdict = self.submit(FlattenAll(reason="flatten key"))
         if flattens is not None:
             flattens.ran(number, verdict)
-            flattens.ahead = number
+            flattens.ahead = max(number, flattens.ahead or 0)  # the stream's furthest debt
         self.by_line += 1
         log.info("flatten %d of cockpit %s: by the line, ahead of its stream", number, link_id)
 

@@ -114,8 +114,7 @@ class FlattenRoad:
         """In the thread that read ``key``: send it down the flatten line when it means
         the flatten on the screen the trader sees; whether it went."""
         line, app = self.line, self.app
-        quiet = key.time - self.last_act >= QUIET
-        self.last_act = key.time
+        quiet = key.time - self.last_act >= QUIET  # (a flatten key opens no screen)
         if line is None or not quiet or not app.is_running:
             return False
         try:  # the app's screens, read from this thread: a surprise must not end it

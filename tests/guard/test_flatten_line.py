@@ -7,6 +7,8 @@ import asyncio
 
 import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from textual import events
 
 from cockpit.config import Settings
@@ -86,6 +88,41 @@ def test_a_closed_stream_forgets_its_flattens_but_not_a_newer_stream_of_the_same
     assert lines.links["cockpit-1"] is new
     lines.close("cockpit-1", new)
     assert lines.links == {}
+
+
+STREAM_STEPS = st.lists(st.sampled_from(["buy", "cancel", "flatten"]), max_size=12)
+
+
+@settings(max_examples=600)
+@given(STREAM_STEPS, st.data())
+def test_whatever_the_line_overtakes_each_flatten_runs_once_and_nothing_from_before_it_reopens(
+    stream: list[str], data: st.DataObject
+) -> None:
+    """Any stream of buys, cancels and numbered flattens, with each flatten's line frame
+    arriving anywhere: every flatten runs exactly once, and a buy is refused exactly when
+    a flatten that comes after it on the stream already ran by the line."""
+    numbers = [n for n, step in enumerate(stream, start=1) if step == "flatten"]
+    arrivals = {n: data.draw(st.integers(0, len(stream)), label=f"line {n}") for n in numbers}
+    gates = Gates()
+    lines = LineFlattens(gates)
+    flattens = lines.open("cockpit-1")
+    ran: set[int] = set()
+    for at, step in enumerate([*stream, "end"]):
+        for n in [n for n, arrive in arrivals.items() if arrive == at]:
+            lines.from_line("cockpit-1", n)
+            ran.add(n)
+        if step == "end":
+            break
+        number = at + 1
+        if step == "flatten":
+            assert lines.from_stream(flattens, FlattenAll(), number).accepted
+            ran.add(number)
+        elif step == "buy":
+            ahead = any(n in ran and n > number for n in numbers)
+            assert lines.from_stream(flattens, BUY, None).accepted is not ahead
+        else:
+            assert lines.from_stream(flattens, CancelAll(), None).accepted
+    assert sum(isinstance(c, FlattenAll) for c in gates.seen) == len(numbers)
 
 
 @pytest.mark.parametrize(
