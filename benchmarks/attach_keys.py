@@ -6,10 +6,11 @@ The guard runs as ``cockpit guard run`` runs it, in a child process
 attached over the native stream. Keys are posted the way the terminal driver posts them
 (``driver.send_message``). A figure is when the request reached the guard's broker minus
 the moment the key was posted. Before each ``F`` three positions and three resting
-orders are opened through the cockpit and seen in its replica. ``F`` goes by both of its
-roads (the flatten line and the stream, :mod:`cockpit.guard.line`); the figure is a p99
-over the flattens of every run together. ``attach_terminal`` measures ``F`` once more
-with the cockpit in a real pseudo-terminal.
+orders are opened through the cockpit and seen in its replica. Posted on the cockpit's
+loop (there is no input thread here), ``F`` goes by the stream alone: the flatten line
+(:mod:`cockpit.guard.line`) is for a key read by the terminal driver's thread, and
+``attach_terminal`` measures it, with the cockpit in a real pseudo-terminal. The figure
+is a p99 over the flattens of every run together.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -95,13 +96,17 @@ class FlattenRoad:
             if active.binding.action == FLATTEN_ACTION
         )
         loop = asyncio.get_running_loop()
+        loop_thread = threading.get_ident()
         send = driver.send_message
         keys = self.keys
 
         def send_message(message: Any) -> None:
             kind = type(message)
             if kind is events.Key and message.key in keys:
-                carried = self._down_the_line(message)
+                # On the loop's own thread (no input thread: the pilot, a headless
+                # driver) the stream is as near as the line: the line would only add a send.
+                off_loop = threading.get_ident() != loop_thread
+                carried = off_loop and self._down_the_line(message)
                 loop.call_soon_threadsafe(self.arrived, message, carried)
                 return
             if kind in ACTS:

@@ -211,14 +211,19 @@ async def test_the_link_line_flattens_and_the_stream_holds_back_what_came_first(
         assert not link.line.up
 
 
-def read_by_the_terminal(app: AttachedApp, *keys: str) -> None:
-    """Keys as the terminal driver hands them over, all at once (one read of stdin)."""
+async def read_by_the_terminal(app: AttachedApp, *keys: str) -> None:
+    """Keys as the terminal driver hands them over, all at once (one read of stdin), from
+    a thread of their own as the driver's input thread does."""
     driver = app._driver
     assert driver is not None
-    for key in keys:
-        event = events.Key(key, key)
-        event.set_sender(app)
-        driver.send_message(event)
+
+    def read() -> None:
+        for key in keys:
+            event = events.Key(key, key)
+            event.set_sender(app)
+            driver.send_message(event)
+
+    await asyncio.to_thread(read)
 
 
 async def attached(served: Served) -> AttachedApp:
@@ -244,7 +249,7 @@ async def test_f_in_an_attached_cockpit_goes_down_the_line_and_flattens_once() -
             await guard.session.advance(1)
             await until(lambda: app.state.position_size("MNQ") == 1, "the replica's position")
             await asyncio.sleep(QUIET)
-            read_by_the_terminal(app, "F")
+            await read_by_the_terminal(app, "F")
             await until(lambda: flattens_started(served) == 1, "the flatten")
             for _ in range(5):
                 await guard.session.advance(1)
@@ -264,13 +269,13 @@ async def test_the_line_leaves_f_alone_right_after_another_key_and_in_the_palett
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("a")
             await asyncio.sleep(QUIET)
-            read_by_the_terminal(app, "b", "F")
+            await read_by_the_terminal(app, "b", "F")
             await until(lambda: flattens_started(served) == 1, "the flatten by the stream")
             assert app.flatten_road.by_line == 0
             await pilot.press("ctrl+p")
             await pilot.pause(0.2)
             await asyncio.sleep(QUIET)
-            read_by_the_terminal(app, "F")
+            await read_by_the_terminal(app, "F")
             await pilot.pause(0.2)
             assert app.flatten_road.by_line == 0
             assert flattens_started(served) == 1
@@ -283,9 +288,26 @@ async def test_a_cockpit_whose_line_is_down_flattens_by_the_stream_alone() -> No
         async with app.run_test(size=(120, 40)):
             await asyncio.to_thread(app.attached.link.line.close)
             await asyncio.sleep(QUIET)
-            read_by_the_terminal(app, "F")
+            await read_by_the_terminal(app, "F")
             await until(lambda: flattens_started(served) == 1, "the flatten by the stream")
             assert app.flatten_road.by_line == 0
+
+
+async def test_a_flatten_key_handed_over_on_the_loop_itself_takes_the_stream_alone() -> None:
+    """With no input thread (the key handed over on the loop), the line adds nothing: the
+    stream alone carries `F`, and it flattens once."""
+    async with served_guard() as served:
+        app = await attached(served)
+        async with app.run_test(size=(120, 40)):
+            await asyncio.sleep(QUIET)
+            driver = app._driver
+            assert driver is not None
+            key = events.Key("F", "F")
+            key.set_sender(app)
+            driver.send_message(key)
+            await until(lambda: flattens_started(served) == 1, "the flatten by the stream")
+            assert app.flatten_road.by_line == 0
+            assert served.hub.lines.by_line == 0
 
 
 def test_keys_first_hands_the_input_thread_the_gil_within_its_interval() -> None:
