@@ -424,6 +424,13 @@ class PaperDesk:
         """The account did something not reported yet (a request's, until the next turn)."""
         return bool(self._pending)
 
+    async def _received(self) -> None:
+        """A request reaches the venue once the caller has had the loop back, as a real
+        venue's does: a flatten's requests all leave before the venue matches the first.
+        Matched inline, each request's matching held the next one's departure (in the
+        guard, flatten to its last request p50 0.51 ms then, 0.23 ms now)."""
+        await asyncio.sleep(0)
+
     async def _report(self) -> None:
         """Report what a request did once the caller has had the loop back, as a real
         broker's reports follow its answer: a flatten's requests all reach the broker
@@ -438,6 +445,7 @@ class PaperDesk:
 
     async def place_order(self, request: OrderRequest) -> int:
         self._require_sink()
+        await self._received()
         try:
             order = self.account.place(request, self.clock.now_ns())
         finally:
@@ -446,6 +454,7 @@ class PaperDesk:
 
     async def cancel_order(self, order_id: int) -> None:
         self._require_sink()
+        await self._received()
         try:
             self.account.cancel(order_id, self.clock.now_ns())
         finally:
@@ -460,6 +469,7 @@ class PaperDesk:
         stop: int | None = None,
     ) -> None:
         self._require_sink()
+        await self._received()
         try:
             self.account.modify(order_id, self.clock.now_ns(), size=size, limit=limit, stop=stop)
         finally:
@@ -467,6 +477,7 @@ class PaperDesk:
 
     async def close_position(self, symbol: str) -> None:
         self._require_sink()
+        await self._received()
         try:
             self.account.close_position(symbol, self.clock.now_ns())
         finally:

@@ -49,8 +49,11 @@ def install(engine: Engine, settings: Any = None) -> None:
 
 
 class AnswersInside(PaperBroker):
-    """The paper broker as it was: its reports folded inside the request, before it
-    gives the loop back."""
+    """The paper broker as it was: each request matched and its reports folded inside the
+    request, before it gives the loop back."""
+
+    async def _received(self) -> None:
+        return None
 
     async def _report(self) -> None:
         self._flush()

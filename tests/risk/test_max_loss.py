@@ -321,7 +321,7 @@ async def test_reaching_the_floor_keeps_the_account_breached_after_the_day(
     desk: DeskFactory, tmp_path: Path
 ) -> None:
     """lock_when_reached: equity at the floor locks for the day, and the next day the
-    account stays REDUCE-ONLY, across a restart too."""
+    account stays REDUCE-ONLY, across a restart too, even with equity above the floor."""
     d = await desk(mll(mode="static"), floors=FloorStore(tmp_path))
     await d.buy("NQ", 1)
     await d.move("NQ", -400)
@@ -329,11 +329,11 @@ async def test_reaching_the_floor_keeps_the_account_breached_after_the_day(
     d.clock.set(at(2026, 3, 11, 9))
     await d.tick()
     assert d.state.risk_state == "REDUCE-ONLY"
-    assert "reached its floor" in d.state.risk_reason
-    again = await desk(
+    again = await desk(  # a fresh paper account: its equity is back above the floor
         mll(mode="static"), floors=FloorStore(tmp_path), start=at(2026, 3, 11, 9, 30)
     )
     assert again.state.risk_state in ("LOCKED", "REDUCE-ONLY")
+    assert "reached its floor" in again.state.risk_reason
     assert not (await again.buy("NQ", 1)).accepted
 
 
@@ -451,3 +451,16 @@ async def test_a_session_keeps_the_floor_under_the_brokers_account(tmp_path: Pat
     for folder in ("state", "journals"):
         assert (tmp_path / folder / file_name(account)).exists()
         assert not (tmp_path / folder / FILE_NAME).exists()
+
+
+async def test_the_close_a_breach_sends_fills_at_the_market_that_reached_the_floor(
+    desk: DeskFactory, tmp_path: Path
+) -> None:
+    """The enforced close is matched at the quote that reached the floor, not the one
+    before it: the balance carries the whole loss (400 ticks of NQ, $2,000)."""
+    d = await desk(mll(mode="static"), floors=FloorStore(tmp_path))
+    await d.buy("NQ", 1)
+    await d.move("NQ", -400)
+    assert not d.state.positions
+    assert d.state.account is not None
+    assert d.state.account.balance == Decimal(48000)
