@@ -329,6 +329,7 @@ async def test_reaching_the_floor_keeps_the_account_breached_after_the_day(
     d.clock.set(at(2026, 3, 11, 9))
     await d.tick()
     assert d.state.risk_state == "REDUCE-ONLY"
+    assert "equity 48,000.00 is at the floor 48,000.00" in d.state.risk_reason
     again = await desk(  # a fresh paper account: its equity is back above the floor
         mll(mode="static"), floors=FloorStore(tmp_path), start=at(2026, 3, 11, 9, 30)
     )

@@ -252,11 +252,14 @@ class MaxLoss(Rule):
                 f"{self.label}: the account reached its floor {money(floor)} earlier "
                 f"and stays locked (lock_when_reached)"
             )
-        where = "above" if equity >= floor else "below"
-        text = (
-            f"{self.label}: equity {money(equity)} is {money(abs(equity - floor))} {where} the "
-            f"floor {money(floor)}"
-        )
+        if equity == floor:
+            text = f"{self.label}: equity {money(equity)} is at the floor {money(floor)}"
+        else:
+            where = "above" if equity > floor else "below"
+            text = (
+                f"{self.label}: equity {money(equity)} is {money(abs(equity - floor))} {where} "
+                f"the floor {money(floor)}"
+            )
         return text + (f" (buffer {money(self.buffer)})" if self.buffer else "")
 
     def inputs(self, state: State, now: int) -> str:
