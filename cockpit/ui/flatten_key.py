@@ -59,8 +59,9 @@ the input thread could even parse it: in a real terminal, 8 ms for one ``F`` of 
 
 def keys_first() -> None:
     """Let the terminal driver's input thread have the GIL within 0.2 ms of asking for it.
-    The cockpit's other threads (the driver's writer, the flatten line's reader) wait on
-    the system and rarely ask, so handing over sooner costs the loop next to nothing."""
+    The cockpit's other threads (the driver's writer, the flatten line's reader) spend most
+    of their time asleep on the system, so they rarely ask (the cost to the frames is not
+    measured)."""
     sys.setswitchinterval(KEY_SWITCH_INTERVAL)
 
 
