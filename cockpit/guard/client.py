@@ -30,8 +30,8 @@ from cockpit.core.engine import Verdict
 from cockpit.core.events import Event
 from cockpit.core.instruments import INSTRUMENTS, Instrument
 from cockpit.core.state import State
-from cockpit.guard.line import LINK_HEADER
-from cockpit.guard.line_client import FlattenLine
+from cockpit.guard.line_client import KeyReader
+from cockpit.guard.line_wire import LINK_HEADER
 from cockpit.guard.snapshot import decode_state
 from cockpit.guard.stream import STREAM_PATH
 from cockpit.guard.wire import (
@@ -139,7 +139,8 @@ class GuardLink:
         self._sends: set[asyncio.Task[None]] = set()
         self.link_id = secrets.token_hex(8)
         """Names this cockpit's stream to the guard, so the flatten line can speak for it."""
-        self.line = FlattenLine(address, token, self.link_id)
+        self.line = KeyReader(address, token, self.link_id)
+        """The flatten line, through the key reader that reads this cockpit's terminal."""
 
     # Connecting --------------------------------------------------------------------------
 
@@ -180,7 +181,7 @@ class GuardLink:
         self.retry_in = None
         self.gone_reason = ""
         self.backoff.reset()
-        await asyncio.to_thread(self.line.open)
+        self.line.open()
 
     async def run(self) -> None:
         """Read the stream until closed; reconnect after each loss, forever (cancel to end)."""
@@ -226,7 +227,7 @@ class GuardLink:
         http, self._http = self._http, None
         if http is not None:
             await http.close()
-        await asyncio.to_thread(self.line.close)
+        self.line.close()
 
     # Messages from the guard -------------------------------------------------------------
 

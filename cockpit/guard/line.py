@@ -25,44 +25,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import orjson
 from aiohttp import WSMsgType, web
 
 from cockpit.core.commands import TYPED_BEFORE, Command, FlattenAll, reopens
 from cockpit.core.engine import Verdict
 from cockpit.guard.auth import token_ok
 from cockpit.guard.clients import Clients
+from cockpit.guard.line_wire import read_line_frame
 from cockpit.guard.web import UNAUTHORIZED_CLOSE
 
 log = logging.getLogger(__name__)
 
-LINE_PATH = "/stream/line"
-LINK_HEADER = "X-Cockpit-Link"
-"""The header naming a cockpit's link on ``/stream``; the line's frames name it too."""
 KEPT = 16
 """Flatten numbers remembered per link (a second road arrives within milliseconds)."""
-
-
-def line_frame(link_id: str, number: int) -> bytes:
-    """The one frame the line carries: flatten number ``number`` of link ``link_id``."""
-    return orjson.dumps(["flatten", link_id, number])
-
-
-def read_line_frame(data: bytes | str) -> tuple[str, int]:
-    """(link id, number) from a line frame; ``ValueError`` naming what is wrong."""
-    try:
-        message = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        raise ValueError("a line frame is JSON") from None
-    if (
-        not isinstance(message, list)
-        or len(message) != 3
-        or message[0] != "flatten"
-        or not isinstance(message[1], str)
-        or type(message[2]) is not int
-    ):
-        raise ValueError('a line frame is ["flatten", link, number]')
-    return message[1], message[2]
 
 
 @dataclass

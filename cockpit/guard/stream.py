@@ -40,7 +40,8 @@ from cockpit.core.events import (
 )
 from cockpit.guard.auth import token_ok
 from cockpit.guard.clients import Clients
-from cockpit.guard.line import LINE_PATH, LINK_HEADER, LineFlattens, LinkFlattens, serve_line
+from cockpit.guard.line import LineFlattens, LinkFlattens, serve_line
+from cockpit.guard.line_wire import LINE_PATH, LINK_HEADER
 from cockpit.guard.snapshot import BookCopy, bar_copies, encode_state, encode_state_but_bars
 from cockpit.guard.web import UNAUTHORIZED_CLOSE
 from cockpit.guard.wire import (

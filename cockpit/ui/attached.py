@@ -8,6 +8,7 @@ never asks about open positions: the guard still watches them).
 
 from __future__ import annotations
 
+from textual.drivers.linux_driver import LinuxDriver
 from textual.theme import Theme
 
 from cockpit.core.brackets import ChooseBracket
@@ -15,9 +16,13 @@ from cockpit.core.commands import Command
 from cockpit.core.engine import Verdict
 from cockpit.guard.attached import MODE_DETAIL, AttachedSession
 from cockpit.ui.app import DRAIN_HZ, CockpitApp
+from cockpit.ui.line_driver import LineDriver
 from cockpit.ui.screens.review import ReviewScreen
 from cockpit.ui.theme import ThemeProblem, review_palette
 
+OFFER_EVERY = 0.1
+"""Seconds between looks at which keys the key reader may take (screen and focus changes
+tell it at once; this catches anything else, a field enabled or disabled)."""
 ELSEWHERE = (
     "the guard keeps this session's journal on its own machine: cockpit review there, or R now"
 )
@@ -41,6 +46,18 @@ class AttachedApp(CockpitApp):
         self.attached = attached
         attached.link.on_verdict = self.answered
         self.flatten_road.line = attached.link.line
+        if self.driver_class is LinuxDriver:  # not another platform's, nor the environment's
+            self.driver_class = LineDriver.reading(attached.link.line)
+
+    def on_mount(self) -> None:  # (Textual runs CockpitApp.on_mount after this one)
+        self.screen_change_signal.subscribe(self, lambda _screen: self.flatten_road.offer())
+        self.set_interval(OFFER_EVERY, self.flatten_road.offer, name="offer the line's keys")
+
+    def on_descendant_focus(self) -> None:
+        self.flatten_road.offer()
+
+    def on_descendant_blur(self) -> None:
+        self.flatten_road.offer()
 
     def mode_detail(self) -> str:
         return MODE_DETAIL

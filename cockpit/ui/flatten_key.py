@@ -16,13 +16,11 @@ The keys typed before it and still on their way (`b F` in one burst) must not re
 what it closes: the app keeps the time the flatten key was read (:attr:`read_at`), and an
 order from a key read before it is not sent (:meth:`typed_before`).
 
-Attached to a guard, the thread that read the key also sends it down the flatten line
-(:mod:`cockpit.guard.line`) before handing it to the loop, so the guard starts the
-flatten without waiting for the cockpit's loop at all. It does so only when the key
-means the flatten on the screen the trader sees: the main screen is up, the focused
-widget does not take the key as text, and nothing the trader did in the last
-:data:`QUIET` seconds (a key, a click) may still be changing that screen. Otherwise the
-key takes the loop's road alone, as in-process.
+Attached to a guard in a terminal, the key reader (:mod:`cockpit.guard.key_reader`) has
+sent the flatten down the line before the key reaches this road; the key comes marked as
+carried, and the loop follows with the stream's copy. The reader takes the line only for
+the keys this road offers it (:meth:`FlattenRoad.offer`): a flatten key is offered only
+while the main screen is up and the focused widget does not take it as text.
 """
 
 from __future__ import annotations
@@ -30,11 +28,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import events
+from textual._time import get_time
 
 from cockpit.core.commands import Command, reopens
 
@@ -45,11 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FLATTEN_ACTION = "flatten_all"
-QUIET = 0.05
-"""Seconds since the trader's last key or click before the line may take the flatten
-key: an earlier key still on its way could be opening a screen where ``F`` is a letter."""
-ACTS = (events.Key, events.MouseDown, events.MouseUp)
-"""What the trader does that can change what the next key means."""
 
 KEY_SWITCH_INTERVAL = 0.0002
 """Seconds the loop's thread may keep the GIL while the input thread waits for it (Python's
@@ -66,9 +59,13 @@ def keys_first() -> None:
 
 
 class Line(Protocol):
-    """The attached cockpit's flatten line (:class:`cockpit.guard.line_client.FlattenLine`)."""
+    """The attached cockpit's key reader (:class:`cockpit.guard.line_client.KeyReader`)."""
 
-    def flatten(self) -> int | None: ...
+    on_unclaimed: Callable[[], None] | None
+
+    def took(self) -> bool: ...
+
+    def offer(self, keys: frozenset[bytes]) -> None: ...
 
 
 class FlattenRoad:
@@ -83,9 +80,7 @@ class FlattenRoad:
         self.read_at: float | None = None
         """When the last flatten key taken here was read (Textual's event time)."""
         self.line: Line | None = None
-        """Attached: the flatten line, written from the thread that read the key."""
-        self.last_act = float("-inf")
-        """When the driver handed over the trader's last key or click (event time)."""
+        """Attached: the key reader, which may have sent the key down the flatten line."""
         self.by_line = 0
         """Flatten keys the line carried."""
 
@@ -97,41 +92,40 @@ class FlattenRoad:
             if active.binding.action == FLATTEN_ACTION
         )
         loop = asyncio.get_running_loop()
-        loop_thread = threading.get_ident()
         send = driver.send_message
         keys = self.keys
+        line = self.line
+
+        def unclaimed() -> None:
+            loop.call_soon_threadsafe(self.followed)
+
+        if line is not None:
+            line.on_unclaimed = unclaimed
 
         def send_message(message: Any) -> None:
-            kind = type(message)
-            if kind is events.Key and message.key in keys:
-                # On the loop's own thread (no input thread: the pilot, a headless
-                # driver) the stream is as near as the line: the line would only add a send.
-                off_loop = threading.get_ident() != loop_thread
-                carried = off_loop and self._down_the_line(message)
+            if type(message) is events.Key and message.key in keys:
+                carried = line is not None and line.took()
                 loop.call_soon_threadsafe(self.arrived, message, carried)
                 return
-            if kind in ACTS:
-                self.last_act = message.time
             send(message)
 
         driver.send_message = send_message  # type: ignore[method-assign]  # the driver's one way in
+        self.offer()
 
-    def _down_the_line(self, key: events.Key) -> bool:
-        """In the thread that read ``key``: send it down the flatten line when it means
-        the flatten on the screen the trader sees; whether it went."""
+    def offer(self) -> None:
+        """On the loop: tell the key reader which flatten keys it may send down the line on
+        the screen the trader sees now (none off the main screen, none typed as text)."""
         line, app = self.line, self.app
-        quiet = key.time - self.last_act >= QUIET  # (a flatten key opens no screen)
-        if line is None or not quiet or not app.is_running:
-            return False
-        try:  # the app's screens, read from this thread: a surprise must not end it
-            main_screen = len(app.screen_stack) == 1 and not _taken_as_text(app, key)
-        except Exception:
-            log.exception("the flatten line could not read the screen; F goes by the loop")
-            return False
-        if not main_screen or line.flatten() is None:
-            return False
-        self.by_line += 1
-        return True
+        if line is None:
+            return
+        offered: frozenset[bytes] = frozenset()
+        if app.is_running and len(app.screen_stack) == 1:
+            offered = frozenset(
+                key.encode()
+                for key in self.keys
+                if len(key) == 1 and not _taken_as_text(app, events.Key(key, key))
+            )
+        line.offer(offered)
 
     def arrived(self, key: events.Key, carried: bool = False) -> None:
         """On the loop: flatten now, unless the focused widget takes the key as text (a
@@ -140,7 +134,15 @@ class FlattenRoad:
         if not carried and (not app.is_running or _taken_as_text(app, key)):
             app.post_message(key)  # the usual road (an Input types the letter)
             return
+        self.by_line += carried
         self.read_at = key.time
+        self._flatten()
+
+    def followed(self) -> None:
+        """On the loop: the line carried a flatten for keys that read as something else
+        (the guard has flattened): the cockpit flattens too, and the stream carries it."""
+        self.by_line += 1
+        self.read_at = get_time()  # the clock of Textual's event times
         self._flatten()
 
     def typed_before(self, key: events.Key | None, command: Command) -> bool:

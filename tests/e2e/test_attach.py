@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
@@ -88,3 +91,55 @@ def test_f_on_an_attached_cockpit_goes_down_the_flatten_line_and_ends_flat(
     expect(term, term.screen.text.count("verified flat") == 1, "one flatten on the screen")
     term.press("q")
     expect(term, term.wait_exit() == 0, "q to detach with exit code 0")
+
+
+def key_readers(home: Path) -> list[int]:
+    """The key reader processes the cockpit's log says it started, in order."""
+    logs = "".join(path.read_text("utf-8") for path in sorted(home.rglob("cockpit.log*")))
+    return [int(pid) for pid in re.findall(r"key reader (\d+) reads the terminal", logs)]
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie left for a reaper does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_cockpit_whose_key_reader_dies_reads_its_own_keys_and_quits_clean(
+    guard_env: dict[str, str], start_cockpit: Callable[..., Terminal], home: Path
+) -> None:
+    """The key reader killed mid-session: the cockpit reads the terminal itself, so `b`
+    still buys and `F` still flattens (by the stream); `q` detaches and leaves no reader."""
+    term = start_cockpit(env=guard_env)
+    expect(term, "SIM · GUARD" in term.screen.header, "SIM · GUARD in the header")
+    arm(term)
+    (reader,) = key_readers(home)
+    os.kill(reader, signal.SIGKILL)
+    term.drain_for(0.3)
+    term.press("b")
+    term.wait_for(holding("MNQ", 1), "MNQ +1 in the positions panel")
+    term.drain_for(0.2)
+    term.press("F")
+    term.wait_for(lambda screen: "verified flat" in screen.text, "the guard's verified flat")
+    term.press("q")
+    expect(term, term.wait_exit() == 0, "q to detach with exit code 0")
+    assert key_readers(home) == [reader]
+    assert not alive(reader)
+
+
+def test_quitting_an_attached_cockpit_ends_its_key_reader(
+    guard_env: dict[str, str], start_cockpit: Callable[..., Terminal], home: Path
+) -> None:
+    """`q` detaches, and the key reader that read the cockpit's terminal is gone with it
+    (nothing is left reading the trader's shell)."""
+    term = start_cockpit(env=guard_env)
+    expect(term, "SIM · GUARD" in term.screen.header, "SIM · GUARD in the header")
+    term.wait_for(lambda _screen: len(key_readers(home)) == 1, "the key reader's start")
+    (reader,) = key_readers(home)
+    assert alive(reader)
+    term.press("q")
+    expect(term, term.wait_exit() == 0, "q to detach with exit code 0")
+    assert not alive(reader)

@@ -1,9 +1,11 @@
-"""The flatten line: an attached cockpit's `F` from the thread that read it to the guard,
-run once whichever road arrives first, and never reopened by what the stream still held."""
+"""The flatten line: an attached cockpit's `F` from the key reader that read it to the
+guard, run once whichever road arrives first, and never reopened by what the stream still
+held."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import aiohttp
 import pytest
@@ -18,17 +20,15 @@ from cockpit.core.events import FlattenStarted
 from cockpit.core.models import Side
 from cockpit.guard.attached import AttachedSession
 from cockpit.guard.client import GuardLink
-from cockpit.guard.line import (
-    LINE_PATH,
-    LineFlattens,
-    line_frame,
-    read_line_frame,
-)
+from cockpit.guard.key_reader import QUIET, KeyWatch
+from cockpit.guard.line import LineFlattens
+from cockpit.guard.line_client import FlattenLine
+from cockpit.guard.line_wire import LINE_PATH, line_frame, read_line_frame
 from cockpit.guard.wire import command_message, read_command
 from cockpit.journal.codec import CodecError
 from cockpit.ui.app import make_app
 from cockpit.ui.attached import AttachedApp
-from cockpit.ui.flatten_key import KEY_SWITCH_INTERVAL, QUIET, keys_first
+from cockpit.ui.flatten_key import KEY_SWITCH_INTERVAL, keys_first
 from tests.guard.streaming import TOKEN, Served, served_guard, until
 
 BUY = PlaceOrder(symbol="MNQ", side=Side.BUY, size=1)
@@ -181,6 +181,18 @@ async def test_a_bad_frame_on_the_line_is_counted_and_the_line_stays() -> None:
         await close_line(ws)
 
 
+def line_is_up(served: Served) -> bool:
+    return any(client.kind == "line" for client in served.guard.clients)
+
+
+async def open_flatten_line(served: Served, link: GuardLink) -> FlattenLine:
+    """The key reader's half of the line, for ``link``, open at the served guard."""
+    line = FlattenLine(served.address, TOKEN, link.link_id)
+    await asyncio.to_thread(line.open)
+    await until(lambda: line_is_up(served), "the line")
+    return line
+
+
 async def test_the_link_line_flattens_and_the_stream_holds_back_what_came_first() -> None:
     """Through a real guard: the link's line flattens; an order the stream carries before
     the stream's copy of that flatten is refused; the copy is answered, not run again;
@@ -191,9 +203,11 @@ async def test_the_link_line_flattens_and_the_stream_holds_back_what_came_first(
         link.on_verdict = lambda command, verdict: verdicts.append((command, verdict))
         await link.connect()
         reading = asyncio.get_running_loop().create_task(link.run())
+        line = await open_flatten_line(served, link)
         try:
-            assert link.line.up
-            assert link.line.flatten() == 1
+            assert line.flatten() == 1
+            link.line.carried(1)  # as the key reader's record says, just ahead of the key
+            assert link.line.took()
             await until(lambda: flattens_started(served) == 1, "the line's flatten")
             link.send(BUY)
             link.send(FlattenAll())
@@ -207,21 +221,28 @@ async def test_the_link_line_flattens_and_the_stream_holds_back_what_came_first(
             assert served.guard.clients.counts() == {"stream": 1}  # the line is the stream's
         finally:
             reading.cancel()
+            await asyncio.to_thread(line.close)
             await link.close()
-        assert not link.line.up
 
 
-async def read_by_the_terminal(app: AttachedApp, *keys: str) -> None:
-    """Keys as the terminal driver hands them over, all at once (one read of stdin), from
-    a thread of their own as the driver's input thread does."""
+async def read_by_the_key_reader(app: AttachedApp, data: str, line: FlattenLine | None) -> None:
+    """``data`` read from the terminal in one read, as the key reader and the driver's
+    input thread take it: the reader's own decision (on the keys the app offers it) sends
+    it down ``line`` or not; then its keys go to the driver, in a thread of their own."""
     driver = app._driver
     assert driver is not None
+    reader = app.attached.link.line
+    watch = KeyWatch(line=line, keys=reader.offered)
 
     def read() -> None:
-        for key in keys:
+        number = watch.read(data.encode(), time.monotonic())
+        if number is not None:
+            reader.carried(number)
+        for key in data:
             event = events.Key(key, key)
             event.set_sender(app)
             driver.send_message(event)
+        reader.settle()
 
     await asyncio.to_thread(read)
 
@@ -236,11 +257,12 @@ async def attached(served: Served) -> AttachedApp:
 
 
 async def test_f_in_an_attached_cockpit_goes_down_the_line_and_flattens_once() -> None:
-    """`a b`, then `F` read by the terminal: the line carries it, the guard flattens once
+    """`a b`, then `F` read by the key reader: the line carries it, the guard flattens once
     (the stream's copy is answered, not run), and guard and replica end flat."""
     async with served_guard() as served:
         app = await attached(served)
         guard = served.guard
+        line = await open_flatten_line(served, app.attached.link)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("a")
             await until(lambda: guard.state.armed, "the guard to arm")
@@ -249,7 +271,7 @@ async def test_f_in_an_attached_cockpit_goes_down_the_line_and_flattens_once() -
             await guard.session.advance(1)
             await until(lambda: app.state.position_size("MNQ") == 1, "the replica's position")
             await asyncio.sleep(QUIET)
-            await read_by_the_terminal(app, "F")
+            await read_by_the_key_reader(app, "F", line)
             await until(lambda: flattens_started(served) == 1, "the flatten")
             for _ in range(5):
                 await guard.session.advance(1)
@@ -258,44 +280,103 @@ async def test_f_in_an_attached_cockpit_goes_down_the_line_and_flattens_once() -
             (record,) = served.hub.lines.links.values()
             await until(lambda: record.ahead is None, "the stream's copy of the flatten")
             assert app.flatten_road.by_line == 1
+            assert served.hub.lines.by_line == 1
             assert flattens_started(served) == 1
+        await asyncio.to_thread(line.close)
+
+
+async def test_the_key_reader_is_offered_f_only_where_it_flattens() -> None:
+    """On the main screen the reader may take `F`; in the palette's search (a text field)
+    and on any other screen it may not; back on the main screen it may again."""
+    async with served_guard() as served:
+        app = await attached(served)
+        reader = app.attached.link.line
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert reader.offered == frozenset({b"F"})
+            await pilot.press("ctrl+p")
+            await pilot.pause(0.2)
+            assert reader.offered == frozenset()
+            await pilot.press("escape")
+            await pilot.pause(0.2)
+            assert reader.offered == frozenset({b"F"})
+            await pilot.press("question_mark")
+            await pilot.pause(0.2)
+            assert len(app.screen_stack) > 1
+            assert reader.offered == frozenset()
 
 
 async def test_the_line_leaves_f_alone_right_after_another_key_and_in_the_palette() -> None:
-    """`b F` in one burst, and F in the palette's search: the line stays silent (an
-    earlier key may still be changing the screen; in a text field F is a letter)."""
+    """`b F` in one read, and F in the palette's search: the line stays silent (an earlier
+    key may still be changing the screen; in a text field F is a letter)."""
     async with served_guard() as served:
         app = await attached(served)
+        line = await open_flatten_line(served, app.attached.link)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("a")
             await asyncio.sleep(QUIET)
-            await read_by_the_terminal(app, "b", "F")
+            await read_by_the_key_reader(app, "bF", line)
             await until(lambda: flattens_started(served) == 1, "the flatten by the stream")
             assert app.flatten_road.by_line == 0
             await pilot.press("ctrl+p")
             await pilot.pause(0.2)
             await asyncio.sleep(QUIET)
-            await read_by_the_terminal(app, "F")
+            await read_by_the_key_reader(app, "F", line)
             await pilot.pause(0.2)
             assert app.flatten_road.by_line == 0
             assert flattens_started(served) == 1
+            assert served.hub.lines.by_line == 0
+        await asyncio.to_thread(line.close)
 
 
 async def test_a_cockpit_whose_line_is_down_flattens_by_the_stream_alone() -> None:
     """The line is never needed: closed, `F` still flattens at the guard by the stream."""
     async with served_guard() as served:
         app = await attached(served)
+        line = await open_flatten_line(served, app.attached.link)
+        await asyncio.to_thread(line.close)
         async with app.run_test(size=(120, 40)):
-            await asyncio.to_thread(app.attached.link.line.close)
             await asyncio.sleep(QUIET)
-            await read_by_the_terminal(app, "F")
+            await read_by_the_key_reader(app, "F", line)
             await until(lambda: flattens_started(served) == 1, "the flatten by the stream")
             assert app.flatten_road.by_line == 0
 
 
+async def test_a_line_flatten_whose_key_reads_as_something_else_is_followed() -> None:
+    """The reader sent a flatten for bytes the cockpit then read as another key: the guard
+    flattened, so the cockpit follows, its stream carries the number, and the guard
+    answers it from its record (one flatten) and takes orders again."""
+    async with served_guard() as served:
+        app = await attached(served)
+        line = await open_flatten_line(served, app.attached.link)
+        reader = app.attached.link.line
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            driver = app._driver
+            assert driver is not None
+
+            def read() -> None:  # the line went, then the bytes read as `escape`
+                number = line.flatten()
+                assert number is not None
+                reader.carried(number)
+                key = events.Key("escape", None)
+                key.set_sender(app)
+                driver.send_message(key)
+                reader.settle()
+
+            await asyncio.to_thread(read)
+            await until(lambda: flattens_started(served) == 1, "the line's flatten")
+            await until(lambda: len(served.hub.lines.links) == 1, "the stream's record")
+            (record,) = served.hub.lines.links.values()
+            await until(lambda: record.ahead is None, "the stream's copy of the flatten")
+            assert app.flatten_road.by_line == 1
+            assert flattens_started(served) == 1
+        await asyncio.to_thread(line.close)
+
+
 async def test_a_flatten_key_handed_over_on_the_loop_itself_takes_the_stream_alone() -> None:
-    """With no input thread (the key handed over on the loop), the line adds nothing: the
-    stream alone carries `F`, and it flattens once."""
+    """With no key reader (the key handed over on the loop, as headless), the stream alone
+    carries `F`, and it flattens once."""
     async with served_guard() as served:
         app = await attached(served)
         async with app.run_test(size=(120, 40)):
