@@ -1,34 +1,31 @@
-"""Two processes woken one after the other: the machine's floor under ``attach_terminal``.
+"""A key through a terminal to a second process: the machine's floor under ``attach_terminal``.
 
 Attached in a terminal, ``F`` wakes two sleeping processes before anything of the guard's
 flatten runs: the key reader (the key arrives on its terminal) and then the guard (the
-line's frame arrives on its socket). Here nothing of the cockpit runs: a writer process
-writes a timestamp to a pipe at random moments, a relay process asleep in ``select``
-reads it and sends it on over a loopback TCP socket, and this process, asleep in
-``recv``, reads it. The figure is write-to-read, with ``attach_terminal``'s statistic
-(the p99 of 120 keys pooled over three runs, so the second slowest). On a virtual
-machine whose idle cores halt, each wake-up can wait for the host.
+line's frame arrives on its socket). Here nothing of the cockpit runs: this process
+writes ``F`` to a pseudo-terminal at random moments, a relay process asleep in
+``select`` on the terminal reads it and sends it on over a loopback TCP socket, and this
+process, asleep in ``recv``, reads it. The figure is write-to-read, with
+``attach_terminal``'s statistic (the p99 of 120 keys pooled over three runs, so the
+second slowest). On a virtual machine whose idle cores halt, each wake-up (the relay,
+the kernel's worker that hands terminal input on, this process) can wait for the host.
 """
 
 from __future__ import annotations
 
+import os
+import random
 import socket
 import subprocess
 import sys
 import time
+import tty
 
 from benchmarks._common import Figure, percentile
 
 RUNS = 3
 KEYS = 40
 TARGET_MS = 2.0
-WRITER = """
-import os, random, sys, time
-rng = random.Random(int(sys.argv[2]))
-for _ in range(int(sys.argv[1])):
-    time.sleep(rng.uniform(0.05, 0.15))
-    os.write(1, repr(time.perf_counter()).encode().ljust(32))
-"""
 RELAY = """
 import os, select, socket, sys
 out = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -43,29 +40,25 @@ while True:
 
 
 def one_run(seed: int) -> list[float]:
-    """Write-to-read times (ms) of :data:`KEYS` keys through the two wake-ups."""
+    """Write-to-read times (ms) of :data:`KEYS` keys through the terminal and the relay."""
+    rng = random.Random(seed)
+    master, slave = os.openpty()
+    tty.setraw(slave)
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
-        writer = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(KEYS), str(seed)], stdout=subprocess.PIPE
-        )
-        relay = subprocess.Popen([sys.executable, "-c", RELAY, str(port)], stdin=writer.stdout)
-        assert writer.stdout is not None
-        writer.stdout.close()
+        relay = subprocess.Popen([sys.executable, "-c", RELAY, str(port)], stdin=slave)
+        os.close(slave)
         connection, _ = server.accept()
         waits: list[float] = []
         with connection:
-            buffer = b""
-            while len(waits) < KEYS:
-                data = connection.recv(4096)
-                if not data:
+            for _ in range(KEYS):
+                time.sleep(rng.uniform(0.05, 0.15))
+                sent = time.perf_counter()
+                os.write(master, b"F")
+                if not connection.recv(32):
                     break
-                now = time.perf_counter()
-                buffer += data
-                while len(buffer) >= 32:
-                    waits.append((now - float(buffer[:32])) * 1000)
-                    buffer = buffer[32:]
-        writer.wait()
+                waits.append((time.perf_counter() - sent) * 1000)
+        os.close(master)
         relay.wait()
     return waits
 
@@ -82,8 +75,8 @@ def run() -> Figure:
         detail=(
             f"p50 {percentile(waits, 50):.2f} ms, p90 {percentile(waits, 90):.2f} ms, slowest "
             f"{max(waits):.2f} ms; {RUNS} runs of {KEYS} keys, 50-150 ms apart, percentiles "
-            "over all runs; a pipe then a loopback TCP socket, as the key reader and the "
-            "flatten line"
+            "over all runs; a pseudo-terminal then a loopback TCP socket, as the key reader "
+            "and the flatten line"
         ),
     )
 

@@ -37,6 +37,7 @@ from typing import Any
 import orjson
 
 from cockpit.guard.line_client import FlattenLine
+from cockpit.wake_first import wake_first
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,7 @@ def main(argv: list[str]) -> int:
     root = logging.getLogger()
     root.addHandler(Say(pipe))
     root.setLevel(logging.INFO)
+    wake_first()  # a key is read the moment it arrives, not after a frame's slice
     try:
         serve(sys.stdin.fileno(), int(argv[1]), pipe)
     except BrokenPipeError:

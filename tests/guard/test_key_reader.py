@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 from cockpit.guard.client import GuardLink
 from cockpit.guard.key_reader import KEYS, NUMBER, QUIET, SAY, KeyWatch, Records, record
 from cockpit.guard.line_client import KeyReader
+from cockpit.wake_first import SLICE_NS
 from tests.guard.streaming import TOKEN, served_guard, until
 from tests.guard.test_flatten_line import flattens_started, line_is_up
+from tests.test_wake_first import kernel_has_custom_slices, slice_of
 
 DEADLINE = 10.0
 
@@ -142,7 +144,7 @@ async def start_reader(reader: KeyReader, slave: int) -> Pipe:
 async def test_a_real_key_reader_sends_f_down_the_line_then_passes_every_byte_on() -> None:
     """A key reader process on a terminal: `b` passes on; `F` (offered) goes down the line
     to a real guard, which flattens by the line, and its number comes just ahead of the
-    key; stopping it ends the pipe and the process."""
+    key; it runs with the short slice; stopping it ends the pipe and the process."""
     async with served_guard() as served:
         link = GuardLink(served.address, TOKEN)
         await link.connect()
@@ -161,6 +163,8 @@ async def test_a_real_key_reader_sends_f_down_the_line_then_passes_every_byte_on
             assert served.hub.lines.by_line == 1
             process = reader._process
             assert process is not None
+            if kernel_has_custom_slices():  # it asked to go first when a key wakes it
+                assert slice_of(str(process.pid)) == SLICE_NS
             await asyncio.to_thread(reader.stop)
             await asyncio.to_thread(pipe.read_until, lambda: False)  # to the end of the pipe
             assert process.poll() is not None

@@ -1,0 +1,50 @@
+"""The short scheduler slice: taken by a kernel that has it, skipped where there is none."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from cockpit import wake_first as module
+from cockpit.wake_first import SLICE_NS, wake_first
+
+
+def kernel_has_custom_slices() -> bool:
+    """Linux 6.12 or later keeps an ordinary thread's own slice."""
+    release = Path("/proc/sys/kernel/osrelease")
+    if not release.exists():
+        return False
+    major, minor = (int(part) for part in release.read_text().split(".")[:2])
+    return (major, minor) >= (6, 12)
+
+
+def slice_of(task: str) -> int | None:
+    """The slice the kernel shows for ``task`` (``self``, a pid), if it shows one."""
+    for line in Path(f"/proc/{task}/sched").read_text().splitlines():
+        if line.startswith("se.slice"):
+            return int(line.split(":")[1])
+    return None
+
+
+@pytest.mark.skipif(not kernel_has_custom_slices(), reason="a kernel before 6.12")
+def test_a_thread_that_asks_gets_the_short_slice_and_only_it() -> None:
+    """On Linux 6.12+, the asking thread's slice is 0.1 ms; the process's others keep theirs."""
+    seen: dict[str, object] = {}
+
+    def ask() -> None:
+        seen["kept"] = wake_first()
+        seen["slice"] = slice_of(f"self/task/{threading.get_native_id()}")
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    thread.join()
+    assert seen == {"kept": True, "slice": SLICE_NS}
+    assert slice_of("self") != SLICE_NS  # the main thread did not ask
+
+
+def test_a_machine_without_the_call_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a machine whose system call number is not known, nothing is called."""
+    monkeypatch.setattr(module.platform, "machine", lambda: "sparc64")
+    assert wake_first() is False
