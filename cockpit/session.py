@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from cockpit.bracket_config import BracketSettings
 from cockpit.config import Settings, load_market_calendar, state_dir
 from cockpit.core.brackets import BracketManager
-from cockpit.core.broker import Broker
+from cockpit.core.broker import Broker, EventSink
 from cockpit.core.clock import NS_PER_SECOND, Clock, FakeClock, WallClock
 from cockpit.core.engine import Engine
+from cockpit.core.events import Event, FillReceived
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Mode
 from cockpit.core.state import State
@@ -53,22 +54,52 @@ class Session:
     """The session's journal (the engine's recorder), flushed on a timer while started."""
     brackets: BracketManager | None = None
     """The cockpit-managed brackets (``[brackets]``): a watcher of ``engine``."""
+    _account_noted: bool = False
 
     async def start(self) -> None:
         """Connect the broker; its history, account and quotes flow into the engine."""
         journal = self.journal
+        sink: EventSink = self.engine.on_event
+        if journal is not None:
+            sink = self._signing_in(journal, sink)
         try:
-            await self.broker.start(self.engine.on_event)
+            await self.broker.start(sink)
         finally:
             if journal is not None:
-                if not journal.paths:  # the header, written at the first flush, names
-                    journal.account = self.broker.account_name  # the account resolved
-                    if self.risk is not None:  # and its floor and week so far
-                        from cockpit.journal.risk import note_signed_in
-
-                        note_signed_in(journal, self.risk, journal.account, journal.directory)
+                self._signed_in(journal)
                 journal.start()
         self.started = True
+
+    def _signing_in(self, journal: JournalWriter, sink: EventSink) -> EventSink:
+        """The broker's events, the account it signed into noted before the first fill.
+
+        A broker that signs into another account than the one configured (ProjectX)
+        reports that account's fills of the day again at start. Counted before the week of
+        that account is read, a fill an earlier run already counted was counted twice (a
+        fills-per-day limit reached early), and the replay, which reads that week from its
+        start, decided otherwise. Fills only come after the sign-in.
+        """
+
+        def on_event(event: Event) -> None:
+            if type(event) is FillReceived and not self._account_noted:
+                self._signed_in(journal)
+            sink(event)
+
+        return on_event
+
+    def _signed_in(self, journal: JournalWriter) -> None:
+        """Once: the header, written at the first flush, names the account resolved, and
+        its floor and week so far."""
+        if self._account_noted:
+            return
+        self._account_noted = True
+        if journal.paths:
+            return
+        journal.account = self.broker.account_name
+        if self.risk is not None:
+            from cockpit.journal.risk import note_signed_in
+
+            note_signed_in(journal, self.risk, journal.account, journal.directory)
 
     @property
     def frozen(self) -> bool:

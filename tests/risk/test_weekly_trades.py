@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -217,4 +218,51 @@ async def test_a_login_to_another_account_counts_that_accounts_week(tmp_path: Pa
     assert session.journal.path is not None
     with open_journal(session.journal.path) as journal:
         assert journal.header.settings[WEEK_KEY]["account"] == "PRACTICE-50K"
+        assert Replayer(journal).verify() == []
+
+
+async def test_a_fill_reported_again_at_sign_in_is_counted_once_and_replays_the_same(
+    tmp_path: Path,
+) -> None:
+    """Signed into PRACTICE-50K, whose earlier run today filled twice, the broker reports
+    one of those fills again during its start (ProjectX's reconcile): the day counts two
+    fills, not three, so an order under a limit of three goes, and the replay agrees."""
+    from tests.risk.conftest import short_history
+    from tests.risk.test_max_loss_replay import OtherLogin
+
+    journals = tmp_path / "journals"
+    _run(journals, at(2026, 3, 10, 9, 0), 1)  # fills 1 and 2, today
+    first_ts = at(2026, 3, 10, 9, 0) + 1_000_000_000
+    again = Fill(1, 1, 1, "MNQ", Side.BUY, 1, 84_000, Decimal("0.5"), None, first_ts)
+
+    class ReportsAgain(OtherLogin):
+        async def start(self, sink: Any) -> None:
+            await super().start(sink)
+            sink(FillReceived(self.clock.now_ns(), again))  # the reconcile's report
+
+    rules = RiskSettings.model_validate({"fills_per_day": {"limit": 3}})
+    settings = Settings(ui=UiSettings(watchlist=list(JOURNAL_SYMBOLS)), risk=rules)
+    clock = FakeClock(TUESDAY_10)
+    with short_history():
+        broker = ReportsAgain(clock, JOURNAL_SYMBOLS, seed=3, pump_interval=0)
+    session = build_session(
+        settings,
+        clock=clock,
+        broker=broker,
+        pump=False,
+        journal_dir=journals,
+        risk_state_dir=tmp_path / "state",
+    )
+    assert session.risk is not None
+    await session.start()
+    await session.advance(1)
+    assert session.risk.tally.fills_today(clock.now_ns()) == 2
+    await session.engine.execute(SetArmed(armed=True))
+    verdict = await session.engine.execute(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1))
+    assert verdict.accepted, verdict.reason
+    await session.advance(2)
+    await session.stop()
+    assert session.journal is not None
+    assert session.journal.path is not None
+    with open_journal(session.journal.path) as journal:
         assert Replayer(journal).verify() == []
