@@ -4,9 +4,9 @@ Linux's scheduler (EEVDF, kernel 6.6 and later) lets a running thread finish its
 before one that just woke takes the core, unless the woken one asks for a shorter slice
 (kernel 6.12 and later, ``sched_setattr`` with ``sched_runtime`` for an ordinary thread;
 no privilege needed). The default slice on the 2-core VM was 1.4 ms, and the key reader,
-woken by a key while the cockpit drew and the guard pumped quotes, waited up to 2.9 ms
-for a core; with a 0.1 ms slice, at most 0.32 ms (the reader's wake-up timed alone
-inside ``benchmarks/attach_terminal.py``).
+woken by a key while the cockpit drew and the guard pumped quotes, waited up to 2.3-4.1
+ms for a core; with a 0.1 ms slice, at most 0.3-0.9 ms (the reader's own timestamps,
+added for the measurement only, in ``benchmarks/attach_terminal.py``'s runs of 120 keys).
 
 Only a thread whose work on waking fits in the slice should ask: the key reader's is
 tens of microseconds. A thread with more to do is worse off: it is put back in line
