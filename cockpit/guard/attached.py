@@ -113,6 +113,10 @@ class RiskMirror(RiskEngine):
         readout = self.link.readout
         return readout is not None and rule in readout.latched
 
+    def earlier_day_pnl(self, now_ns: int | None = None) -> Decimal:
+        readout = self.link.readout
+        return readout.earlier_day_pnl if readout is not None else Decimal(0)
+
 
 class BracketMirror:
     """The guard's bracket templates as the footer and `t` see them: the names from the

@@ -77,6 +77,9 @@ class RiskReadout:
     guard runs no bracket manager)."""
     bracket: str = NO_TEMPLATE
     """The active template (``none``: entries go without a bracket)."""
+    earlier_day_pnl: Decimal = Decimal(0)
+    """Earlier runs' realized P&L of today that the guard's broker did not report again
+    (a paper guard restarted): the header adds it to the day, as in-process."""
 
     def same_view(self, other: RiskReadout | None) -> bool:
         """Whether ``other`` shows the same (its time aside): nothing to send."""
@@ -104,6 +107,7 @@ def read_risk(
         tuple(rule for rule in LATCHED_RULES if risk.latched(rule, now)),
         tuple(brackets.templates) if brackets is not None else (),
         brackets.active_name if brackets is not None else NO_TEMPLATE,
+        risk.earlier_day_pnl(now),
     )
 
 
