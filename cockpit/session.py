@@ -54,7 +54,8 @@ class Session:
     """The session's journal (the engine's recorder), flushed on a timer while started."""
     brackets: BracketManager | None = None
     """The cockpit-managed brackets (``[brackets]``): a watcher of ``engine``."""
-    _account_noted: bool = False
+    _account_noted: bool = field(default=False, init=False)
+    """The account signed into is in the journal's header (:meth:`_signed_in`)."""
 
     async def start(self) -> None:
         """Connect the broker; its history, account and quotes flow into the engine."""

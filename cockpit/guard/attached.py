@@ -34,6 +34,7 @@ from cockpit.guard.wire import RiskReadout
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
 from cockpit.risk.rules.base import Level, Reading
+from cockpit.risk.tally import ZERO
 from cockpit.risk.views import Banner
 
 MODE_DETAIL = "· GUARD"
@@ -115,7 +116,7 @@ class RiskMirror(RiskEngine):
 
     def earlier_day_pnl(self, now_ns: int | None = None) -> Decimal:
         readout = self.link.readout
-        return readout.earlier_day_pnl if readout is not None else Decimal(0)
+        return readout.earlier_day_pnl if readout is not None else ZERO
 
 
 class BracketMirror:

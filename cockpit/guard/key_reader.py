@@ -193,10 +193,8 @@ def main(argv: list[str]) -> int:
     root.addHandler(Say(pipe))
     root.setLevel(logging.INFO)
     wake_first()  # a key is read the moment it arrives, not after a frame's slice
-    try:
+    with contextlib.suppress(BrokenPipeError):  # the cockpit stopped reading first
         serve(sys.stdin.fileno(), int(argv[1]), pipe)
-    except BrokenPipeError:
-        return 0  # the cockpit stopped reading first
     return 0
 
 

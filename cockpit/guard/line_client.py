@@ -48,10 +48,6 @@ class FlattenLine:
         self._connection: ClientConnection | None = None
         self._numbers = itertools.count(1)
 
-    @property
-    def up(self) -> bool:
-        return self._connection is not None
-
     def open(self) -> None:
         """Open the line (blocking: run it in a thread); down, and logged, when the guard
         does not take it."""
@@ -126,10 +122,6 @@ class KeyReader:
         self.on_unclaimed: Callable[[], None] | None = None
         """Called (in the input thread) when the line carried a flatten for bytes that did
         not read as the flatten key: the guard flattened, so the cockpit must follow."""
-
-    @property
-    def running(self) -> bool:
-        return self._control is not None
 
     @property
     def offered(self) -> frozenset[bytes]:

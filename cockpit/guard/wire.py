@@ -44,6 +44,7 @@ from cockpit.journal.codec import (
 )
 from cockpit.risk.engine import RiskEngine
 from cockpit.risk.rules.base import Level, Reading
+from cockpit.risk.tally import ZERO
 from cockpit.risk.views import Banner
 
 VERSION = 3
@@ -77,7 +78,7 @@ class RiskReadout:
     guard runs no bracket manager)."""
     bracket: str = NO_TEMPLATE
     """The active template (``none``: entries go without a bracket)."""
-    earlier_day_pnl: Decimal = Decimal(0)
+    earlier_day_pnl: Decimal = ZERO
     """Earlier runs' realized P&L of today that the guard's broker did not report again
     (a paper guard restarted): the header adds it to the day, as in-process."""
 

@@ -52,9 +52,8 @@ the input thread could even parse it: in a real terminal, 8 ms for one ``F`` of 
 
 def keys_first() -> None:
     """Let the terminal driver's input thread have the GIL within 0.2 ms of asking for it.
-    The cockpit's other threads (the driver's writer, the flatten line's reader) spend most
-    of their time asleep on the system, so they rarely ask (the cost to the frames is not
-    measured)."""
+    The cockpit's other thread (the driver's writer) spends most of its time asleep on the
+    system, so it rarely asks (the cost to the frames is not measured)."""
     sys.setswitchinterval(KEY_SWITCH_INTERVAL)
 
 

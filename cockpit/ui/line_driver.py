@@ -73,12 +73,12 @@ class LineDriver(LinuxDriver):
         decode = getincrementaldecoder("utf-8")().decode
         unpack = Records()
 
-        def take(chunk: bytes, final: bool = False) -> None:
+        def take(chunk: bytes) -> None:
             for kind, payload in unpack.feed(chunk):
                 if kind == NUMBER:
                     reader.carried(payload)  # type: ignore[arg-type]
                 elif kind == KEYS:
-                    for event in parser.feed(decode(payload, final=final)):  # type: ignore[arg-type]
+                    for event in parser.feed(decode(payload)):  # type: ignore[arg-type]
                         self.process_message(event)
                     reader.settle()
                 elif kind == SAY:

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
+from cockpit.brokers.paper import PaperBroker
 from cockpit.cli import main
 from cockpit.config import Settings, UiSettings
 from cockpit.core.clock import FakeClock
@@ -25,7 +26,7 @@ from cockpit.journal.risk import WEEK_KEY
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.loosening import loosens
 from cockpit.risk.timing import Calendar
-from cockpit.session import build_session
+from cockpit.session import Session, build_session
 from tests.journal.conftest import SYMBOLS as JOURNAL_SYMBOLS
 from tests.journal.conftest import make_writer
 from tests.risk.conftest import Desk, DeskFactory, at
@@ -185,28 +186,38 @@ def test_review_reports_the_weeks_trades_against_the_range(tmp_path: Path) -> No
     assert "Weekly trades: 3 of 2-10 in the week of 2026-03-09" in result.output
 
 
-async def test_a_login_to_another_account_counts_that_accounts_week(tmp_path: Path) -> None:
-    """Told CONFIGURED, signed into PRACTICE-50K with three trades this week in its
-    journals: the count is PRACTICE-50K's from the sign-in on, the header notes it, and
-    the replay decides the same."""
+def _signed_in_session(
+    tmp_path: Path, rules: dict[str, Any], broker_type: type[PaperBroker]
+) -> tuple[Session, FakeClock]:
+    """A session at Tuesday 10:00 under ``rules``, its broker (told CONFIGURED, signing
+    into PRACTICE-50K) of ``broker_type``, the journals in ``tmp_path / "journals"``."""
     from tests.risk.conftest import short_history
-    from tests.risk.test_max_loss_replay import OtherLogin
 
-    journals = tmp_path / "journals"
-    _run(journals, at(2026, 3, 9, 10, 0), 3)
-    rules = RiskSettings.model_validate(MAX_3)
-    settings = Settings(ui=UiSettings(watchlist=list(JOURNAL_SYMBOLS)), risk=rules)
+    settings = Settings(
+        ui=UiSettings(watchlist=list(JOURNAL_SYMBOLS)), risk=RiskSettings.model_validate(rules)
+    )
     clock = FakeClock(TUESDAY_10)
     with short_history():
-        broker = OtherLogin(clock, JOURNAL_SYMBOLS, seed=3, pump_interval=0)
+        broker = broker_type(clock, JOURNAL_SYMBOLS, seed=3, pump_interval=0)
     session = build_session(
         settings,
         clock=clock,
         broker=broker,
         pump=False,
-        journal_dir=journals,
+        journal_dir=tmp_path / "journals",
         risk_state_dir=tmp_path / "state",
     )
+    return session, clock
+
+
+async def test_a_login_to_another_account_counts_that_accounts_week(tmp_path: Path) -> None:
+    """Told CONFIGURED, signed into PRACTICE-50K with three trades this week in its
+    journals: the count is PRACTICE-50K's from the sign-in on, the header notes it, and
+    the replay decides the same."""
+    from tests.risk.test_max_loss_replay import OtherLogin
+
+    _run(tmp_path / "journals", at(2026, 3, 9, 10, 0), 3)
+    session, clock = _signed_in_session(tmp_path, MAX_3, OtherLogin)
     assert session.risk is not None
     assert session.risk.tally.trades_this_week(TUESDAY_10) == 0
     await session.start()
@@ -227,11 +238,9 @@ async def test_a_fill_reported_again_at_sign_in_is_counted_once_and_replays_the_
     """Signed into PRACTICE-50K, whose earlier run today filled twice, the broker reports
     one of those fills again during its start (ProjectX's reconcile): the day counts two
     fills, not three, so an order under a limit of three goes, and the replay agrees."""
-    from tests.risk.conftest import short_history
     from tests.risk.test_max_loss_replay import OtherLogin
 
-    journals = tmp_path / "journals"
-    _run(journals, at(2026, 3, 10, 9, 0), 1)  # fills 1 and 2, today
+    _run(tmp_path / "journals", at(2026, 3, 10, 9, 0), 1)  # fills 1 and 2, today
     first_ts = at(2026, 3, 10, 9, 0) + 1_000_000_000
     again = Fill(1, 1, 1, "MNQ", Side.BUY, 1, 84_000, Decimal("0.5"), None, first_ts)
 
@@ -240,19 +249,7 @@ async def test_a_fill_reported_again_at_sign_in_is_counted_once_and_replays_the_
             await super().start(sink)
             sink(FillReceived(self.clock.now_ns(), again))  # the reconcile's report
 
-    rules = RiskSettings.model_validate({"fills_per_day": {"limit": 3}})
-    settings = Settings(ui=UiSettings(watchlist=list(JOURNAL_SYMBOLS)), risk=rules)
-    clock = FakeClock(TUESDAY_10)
-    with short_history():
-        broker = ReportsAgain(clock, JOURNAL_SYMBOLS, seed=3, pump_interval=0)
-    session = build_session(
-        settings,
-        clock=clock,
-        broker=broker,
-        pump=False,
-        journal_dir=journals,
-        risk_state_dir=tmp_path / "state",
-    )
+    session, clock = _signed_in_session(tmp_path, {"fills_per_day": {"limit": 3}}, ReportsAgain)
     assert session.risk is not None
     await session.start()
     await session.advance(1)
