@@ -18,6 +18,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from cockpit.config import Settings
 from cockpit.core import memory
@@ -29,6 +30,7 @@ from cockpit.core.flatten import Completion
 from cockpit.core.memory import FullCollections
 from cockpit.core.state import State
 from cockpit.guard.clients import Clients
+from cockpit.risk.tally import ZERO
 from cockpit.session import Session
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,13 @@ class Guard:
         """The accounts this guard trades (one today; every event carries its id)."""
         account = self.state.account
         return [account.id] if account is not None else []
+
+    def day_pnl(self, now_ns: int) -> Decimal:
+        """The trading day's P&L net of fees, earlier runs' realized P&L of today included
+        (a paper restart): the figure the cockpit's header shows."""
+        risk = self.session.risk
+        earlier = risk.earlier_day_pnl(now_ns) if risk is not None else ZERO
+        return self.state.day_pnl() + earlier
 
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(seq, recv_ns, event)`` after each fold; returns the unlisten."""

@@ -51,7 +51,7 @@ def guard_status(guard: Guard) -> dict[str, Any]:
             else []
         ),
         "armed": state.armed,
-        "day_pnl": str(state.day_pnl()),
+        "day_pnl": str(guard.day_pnl(now)),
         "positions": [_position(state, p) for p in state.open_positions()],
         "working_orders": [_order(state, o) for o in state.working_orders()],
         "risk": {"state": state.risk_state.value, "reason": state.risk_reason},

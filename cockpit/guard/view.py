@@ -91,8 +91,15 @@ class View:
     """Translates events and the state into messages; one per guard, shared by every
     connection (an event is translated once, whoever receives it)."""
 
-    def __init__(self, state: State, status_extras: Callable[[], JSON] | None = None) -> None:
+    def __init__(
+        self,
+        state: State,
+        status_extras: Callable[[], JSON] | None = None,
+        day_pnl: Callable[[int], Decimal] | None = None,
+    ) -> None:
         self.state = state
+        self.day_pnl = day_pnl
+        """The day's P&L at a time, earlier runs' included (the guard's); else the state's."""
         self._quotes: dict[str, tuple[object, Message, orjson.Fragment]] = {}
         """The latest quote message of each symbol, with its data already JSON: a storm
         builds and encodes it once per change, however many clients read it."""
@@ -252,7 +259,7 @@ class View:
             "realized_pnl": money(state.realized),
             "fees": money(state.fees),
             "open_pnl": money(state.open_pnl_total()),
-            "day_pnl": money(state.day_pnl()),
+            "day_pnl": money(self.day_pnl(ts) if self.day_pnl is not None else state.day_pnl()),
             "trading_day": state.day.isoformat() if state.day is not None else None,
         }
         return Message("GatewayUserAccount", Topic.ACCOUNT, account.id, None, ts, data)

@@ -122,7 +122,7 @@ class Hub:
     ) -> None:
         self.guard = guard
         self.quote_interval = quote_interval
-        self.view = View(guard.state, self._status_extras)
+        self.view = View(guard.state, self._status_extras, guard.day_pnl)
         self.max_clients = max_clients
         self.outbox_limit = outbox_limit
         self.connections: set[Connection] = set()

@@ -3,6 +3,8 @@ the gates (422 for a bad body, 409 for a denial), flatten, cancel all, lockout, 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from cockpit.config import Settings
@@ -10,6 +12,7 @@ from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.models import OrderRequest, Side
 from cockpit.guard.schema import GatewayUserAccount, GatewayUserPosition, RiskData
 from cockpit.risk.config import MaxOrderSize, RiskSettings
+from cockpit.risk.tally import Earlier
 from tests.guard.api_support import running_api
 
 
@@ -180,3 +183,19 @@ async def test_openapi_is_generated_from_the_models() -> None:
         order = document["components"]["schemas"]["OrderBody"]
         assert {"symbol", "side", "size", "limit_price"} <= set(order["properties"])
         assert "post" in document["paths"]["/orders"]
+
+
+async def test_status_and_account_summary_add_earlier_runs_day_pnl_as_the_header() -> None:
+    """A guard whose earlier run today realized +16.76 the broker does not report again (a
+    paper restart): `/status` and `/account/summary` give the day the header shows."""
+    async with running_api() as api:
+        risk = api.guard.session.risk
+        assert risk is not None
+        now = api.guard.session.clock.now_ns()
+        calendar = risk.tally.calendar
+        day_end, week_end = calendar.day_end(now), calendar.week_end(now)
+        risk.tally.earlier = Earlier(week_end, 1, day_end, 1, Decimal("16.76"))
+        _, status = await api.get("/status")
+        assert status["data"]["day_pnl"] == "16.76"
+        _, account = await api.get("/account/summary")
+        assert account["data"]["day_pnl"] == "16.76"
