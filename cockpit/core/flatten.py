@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from cockpit.core.broker import BrokerError
 from cockpit.core.commands import FlattenAll
 from cockpit.core.events import FlattenCompleted, FlattenStarted, Notice
+from cockpit.core.memory import collector_held
 from cockpit.core.models import OrderStatus
 
 if TYPE_CHECKING:
@@ -87,9 +88,10 @@ class FlattenProcedure:
         # Running from before FlattenStarted is folded until after FlattenCompleted is:
         # a watcher that asks for a flatten inside either joins this one.
         self.running = completion = Completion()
-        engine.emit(FlattenStarted(engine.now(), reason, working, positions))
-        self.errors = []
-        engine._spawn(self._run(working, completion), "FlattenAll")
+        with collector_held():  # eager tasks: every first request goes out in here
+            engine.emit(FlattenStarted(engine.now(), reason, working, positions))
+            self.errors = []
+            engine._spawn(self._run(working, completion), "FlattenAll")
         return completion
 
     def account_moved(self) -> None:

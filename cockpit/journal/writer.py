@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 0.15
 """Seconds between flushes: the most a ``kill -9`` can lose."""
+FLUSH_TURN = 512
+"""Records the flush timer encodes and writes per turn of the loop (about 0.4 ms): a fast
+market's 0.15 s, written whole, held a guard's loop for 1-2.7 ms."""
 MAX_BYTES = 256 * 1024 * 1024
 FRAME_RECORDS = 4096
 """Records per frame at most: the granularity of seeking inside a flush."""
@@ -146,12 +149,17 @@ class JournalWriter:
 
     # Flushing --------------------------------------------------------------------------
 
-    def flush(self) -> int:
-        """Encode and append everything buffered; returns the number of records written."""
+    def flush(self, most: int | None = None) -> int:
+        """Encode and append everything buffered (with ``most``, the oldest ``most``
+        records); returns the number of records written."""
         times, items = self._times, self._items
         if not times:
             return 0
-        self._times, self._items = [], []
+        if most is not None and len(times) > most:
+            times, self._times = times[:most], times[most:]
+            items, self._items = items[:most], items[most:]
+        else:
+            self._times, self._items = [], []
         self._time, self._item = self._times.append, self._items.append
         if self.error is not None or self._closed:
             self.dropped += len(times)
@@ -293,9 +301,11 @@ class JournalWriter:
     async def run(self) -> None:
         """Flush on a timer until cancelled; the final flush happens on the way out."""
         try:
+            wrote = 0
             while True:
-                await asyncio.sleep(self.flush_interval)
-                self.flush()
+                # more than a turn's worth waiting: the rest next turn, a key between
+                await asyncio.sleep(0 if wrote == FLUSH_TURN else self.flush_interval)
+                wrote = self.flush(FLUSH_TURN)
         finally:
             self.flush()
 

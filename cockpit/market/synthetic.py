@@ -137,10 +137,12 @@ class SyntheticMarket:
             for book in self._order
         ]
 
-    def advance(self, until_ns: int) -> list[MarketEvent]:
-        """Every quote, print and book change up to ``until_ns``, in time order."""
+    def advance(self, until_ns: int, most: int | None = None) -> list[MarketEvent]:
+        """Every quote, print and book change up to ``until_ns``, in time order; with
+        ``most``, the market stops once it has made that many (a moment's changes are
+        never split) and the next call goes on from there: the same tape either way."""
         out: list[MarketEvent] = []
-        while self._next_ns <= until_ns:
+        while self._next_ns <= until_ns and (most is None or len(out) < most):
             now = self._next_ns
             self._step(now, out)
             self._next_ns = now + self._gap()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from decimal import Decimal
 
 import pytest
 
-from cockpit.brokers.paper import PaperBroker
+from cockpit.brokers.paper import TURN_EVENTS, PaperBroker
 from cockpit.core.broker import BrokerUnavailable
 from cockpit.core.clock import FakeClock
 from cockpit.core.commands import CancelAll, FlattenAll, PlaceOrder
@@ -257,3 +259,38 @@ async def test_a_fault_downstream_never_freezes_the_market() -> None:
     await broker.stop()
     assert broker.faults >= 1
     assert len(calls) > seen
+
+
+async def test_the_pump_plays_a_burst_in_slices_with_the_loop_free_between(
+    clock: FakeClock,
+) -> None:
+    """A market 30 s behind is played about TURN_EVENTS a turn of the loop: a callback
+    scheduled meanwhile (a key) runs between slices, and the tape is a whole step's."""
+    whole = PaperBroker(clock, ["MNQ", "MES"], pump_interval=0)
+    pumped = PaperBroker(clock, ["MNQ", "MES"], pump_interval=60.0)
+    expected: list[object] = []
+    await whole.start(expected.append)
+    opening = len(expected)  # stamped at each start: the tapes after them must agree
+    clock.advance(30)
+    whole.step(clock.now_ns())
+    got: list[object] = []
+    seen_by_turn: list[int] = []
+    loop = asyncio.get_running_loop()
+
+    caught_up = asyncio.Event()
+
+    def watch() -> None:  # runs once per turn of the loop, as a key's callback would
+        seen_by_turn.append(len(got))
+        if len(got) < len(expected):
+            loop.call_soon(watch)
+        else:
+            caught_up.set()
+
+    await pumped.start(got.append)
+    loop.call_soon(watch)
+    await caught_up.wait()
+    await pumped.stop()
+    assert got[opening:] == expected[opening:]
+    steps = [b - a for a, b in itertools.pairwise(seen_by_turn) if b > a]
+    assert len(steps) > 10  # hundreds of events, played over many turns
+    assert max(steps) < TURN_EVENTS + 8  # a moment's changes at most past the slice

@@ -7,12 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 
+from cockpit.core import loop as cockpit_loop
 from cockpit.core import memory
-from cockpit.core.events import PositionUpdated
+from cockpit.core.clock import FakeClock
+from cockpit.core.commands import FlattenAll
+from cockpit.core.events import Event, FlattenStarted, PositionUpdated
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.memory import AT_MOST_NS, EVERY_NS, NO_AUTOMATIC_FULL, FullCollections
-from cockpit.core.models import Position
+from cockpit.core.models import Position, Side
 from cockpit.core.state import State
+from tests.core.scripted import Rig
 
 
 @pytest.fixture
@@ -60,3 +64,49 @@ def test_an_open_position_puts_it_off_until_the_limit(full: list[int]) -> None:
     assert collections.on_tick(AT_MOST_NS, state)
     assert collections.count == 1
     collections.release()
+
+
+def test_no_collection_runs_between_a_flatten_s_start_and_its_first_requests(
+    clock: FakeClock,
+) -> None:
+    """On the trader's loop (eager tasks) a flatten's first requests go out inside the
+    press. With Python ready to collect at every allocation, none starts between the
+    flatten's start and those requests; the collector is back on after."""
+    collections: list[int] = []
+    at_start: list[int] = []
+    at_cancel: list[int] = []
+
+    def noted(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    def started(event: Event) -> None:
+        if isinstance(event, FlattenStarted):
+            at_start.append(len(collections))
+
+    async def scenario() -> None:
+        rig = await Rig(clock).start()
+        rig.broker.add_order()
+        rig.broker.add_order(symbol="MES", side=Side.SELL)
+        rig.engine.listeners.append(started)
+        cancel = rig.broker.cancel_order
+
+        async def noting_cancel(order_id: int) -> None:
+            at_cancel.append(len(collections))
+            await cancel(order_id)
+
+        rig.broker.cancel_order = noting_cancel  # type: ignore[method-assign]
+        before = gc.get_threshold()
+        gc.callbacks.append(noted)
+        gc.set_threshold(1, 1, 1)
+        try:
+            verdict = rig.engine.submit(FlattenAll(reason="F key"))
+            assert gc.isenabled()
+        finally:
+            gc.set_threshold(*before)
+            gc.callbacks.remove(noted)
+        await verdict.done()
+
+    cockpit_loop.run(scenario())
+    assert len(at_cancel) == 2
+    assert at_cancel == at_start * 2

@@ -3,9 +3,12 @@ missed comes back as a fresh snapshot, never as a silent hole."""
 
 from __future__ import annotations
 
+import asyncio
+
 from cockpit.core.loop import run
 from cockpit.guard import stream
 from cockpit.guard.stream import Outbox
+from cockpit.guard.wire import unpack
 
 
 def test_an_outbox_gathers_events_in_order_behind_verdicts() -> None:
@@ -46,5 +49,53 @@ def test_an_outbox_too_far_behind_asks_for_a_snapshot_and_keeps_its_verdicts() -
         assert outbox.take() == [["verdict", 7, False, "no", None]]
         outbox.event([99])  # the snapshot will hold it
         assert outbox.take() == []
+
+    run(main())
+
+
+def test_a_burst_goes_in_batches_one_per_turn_of_the_guard_s_loop() -> None:
+    """Rows fill batches of BATCH_ROWS; the writer sends one batch a turn of the loop, so
+    a callback scheduled meanwhile (a flatten key) runs between two batches."""
+
+    class Socket:
+        closed = False
+
+        def __init__(self) -> None:
+            self.sent: list[bytes] = []
+
+        async def send_bytes(self, data: bytes) -> None:
+            self.sent.append(data)
+
+    async def main() -> None:
+        outbox = Outbox()
+        outbox.wants_snapshot = False
+        outbox.take()
+        rows = stream.BATCH_ROWS * 3 + 5
+        for n in range(rows):
+            outbox.event([n])
+        assert [len(m[1]) for m in outbox.messages] == [stream.BATCH_ROWS] * 3 + [5]
+        hub = stream.StreamHub.__new__(stream.StreamHub)  # _write needs no guard
+        socket = Socket()
+        sent_by_turn: list[int] = []
+        loop = asyncio.get_running_loop()
+
+        all_sent = asyncio.Event()
+
+        def watch() -> None:
+            sent_by_turn.append(len(socket.sent))
+            if len(socket.sent) < 4:
+                loop.call_soon(watch)
+            else:
+                all_sent.set()
+
+        loop.call_soon(watch)
+        writer = loop.create_task(hub._write(socket, outbox))  # type: ignore[arg-type]
+        await all_sent.wait()
+        socket.closed = True
+        outbox.wake.set()
+        await writer
+        assert {1, 2, 3} <= set(sent_by_turn)  # the loop turned between batches
+        firsts = [message[1][0][0] for message in map(unpack, socket.sent)]
+        assert firsts == [n * stream.BATCH_ROWS for n in range(4)]
 
     run(main())

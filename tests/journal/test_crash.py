@@ -45,8 +45,8 @@ CHILD = textwrap.dedent(
         writer = JournalWriter(Path(folder), account="KILLED", mode=Mode.SIM,
                                instruments=INSTRUMENTS, watchlist=("MNQ",), flush_interval=0.02)
         flush = writer.flush
-        def reporting_flush():
-            written = flush()
+        def reporting_flush(most=None):
+            written = flush(most)
             if written:
                 print(f"flushed {writer.records}", flush=True)
             return written

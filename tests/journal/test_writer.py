@@ -15,6 +15,7 @@ from cockpit.core.models import Mode, Side
 from cockpit.journal.files import parts_of, runs
 from cockpit.journal.format import HEAD_SIZE, MAGIC, FrameFlag, FrameKind, RecordKind, unpack_head
 from cockpit.journal.reader import JournalError, open_journal, read_header
+from cockpit.journal.writer import FLUSH_TURN
 
 from .conftest import START_NS, crashed, make_writer, records_end
 
@@ -368,3 +369,37 @@ def test_the_writer_keeps_under_thirty_attributes(tmp_path: Path) -> None:
     """The writer's hot path reads its attributes per event: it stays under the 30 at which
     CPython 3.12 stops keeping them inline (the journal_overhead benchmark doubled there)."""
     assert len(vars(make_writer(tmp_path))) < 30
+
+
+def test_the_timer_writes_a_burst_in_slices_with_the_loop_free_between(journals: Path) -> None:
+    """A burst bigger than a turn's slice is written FLUSH_TURN records a turn, other
+    callbacks run between the slices, and every record comes back in order."""
+    count = FLUSH_TURN * 2 + 100
+
+    async def scenario() -> tuple[list[int], Path]:
+        writer = make_writer(journals, flush_interval=0.01)
+        for event in quotes(count):
+            writer.record_event(event.ts, event, True)
+        turns: list[int] = []
+
+        def watch() -> None:  # a callback every turn of the loop, as a key's would be
+            turns.append(writer.records)
+            if writer.records < count:
+                asyncio.get_running_loop().call_soon(watch)
+
+        writer.start()
+        asyncio.get_running_loop().call_soon(watch)
+        for _ in range(500):
+            if writer.records == count:
+                break
+            await asyncio.sleep(0.005)
+        await writer.aclose()
+        assert writer.path is not None
+        return turns, writer.path
+
+    turns, path = cockpit_loop.run(scenario())
+    assert FLUSH_TURN in turns  # the loop turned between slices
+    assert 2 * FLUSH_TURN in turns
+    assert turns[-1] == count
+    with open_journal(path) as journal:
+        assert [r.ns for r in journal] == [e.ts for e in quotes(count)]

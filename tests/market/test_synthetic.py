@@ -251,3 +251,18 @@ def test_the_demo_never_goes_as_quiet_as_a_real_night() -> None:
     """Whatever the hour, the demo keeps at least the lively floor of activity."""
     assert min(intraday_activity(h / 4) for h in range(96)) == LIVELY_FLOOR
     assert intraday_activity(8.75) == hourly_shape(8.75)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(min_value=1, max_value=40))
+def test_a_market_played_a_few_events_at_a_time_makes_the_same_tape(most: int) -> None:
+    """advance(until, most) stops after about `most` events and goes on from there: slice
+    by slice, the tape is the one advance(until) makes whole."""
+    whole = SyntheticMarket(("MNQ", "MES"), seed=5, start_ns=START_NS)
+    sliced = SyntheticMarket(("MNQ", "MES"), seed=5, start_ns=START_NS)
+    until = START_NS + 20 * S
+    tape: list[Event] = []
+    while piece := sliced.advance(until, most):
+        assert len(piece) < most + 8  # one moment's changes at most past the limit
+        tape += piece
+    assert tape == whole.advance(until)
