@@ -9,6 +9,10 @@ monotonic clock, one clock for every process) and per command at its gates (``su
 Lines on its stdin ask it to ``arm`` or to open the :data:`BOOK` (it answers ``booked``
 once every instrument of the book is open).
 
+Its market runs as busy as at the 08:30 Chicago open whatever the hour (:data:`AT_THE_OPEN`):
+the demo's activity follows the clock, and a figure taken at noon and one taken at the
+open measured different loads.
+
 A benchmark keys a cockpit attached to it and reads when each request arrived. (Two
 threads of one process were tried first: the GIL's 5 ms switch interval put the
 cockpit's frames into the guard's tail, which two processes do not share.)
@@ -33,6 +37,8 @@ from cockpit.core.models import OrderType, Side
 from cockpit.core.state import State
 from cockpit.guard.daemon import Guard
 from cockpit.guard.runner import GuardOptions, run_guard
+from cockpit.market import synthetic
+from cockpit.market.profiles import intraday_activity
 
 ARGV = [sys.executable, "-m", "benchmarks._guard_child"]
 BOOK = (
@@ -45,6 +51,8 @@ BOOK = (
 )
 """What is open before each ``F``: three positions and three working orders."""
 REQUESTS = ("place_order", "cancel_order", "close_position")
+AT_THE_OPEN = 9.0
+"""The Chicago hour whose activity the child's market keeps all day (the busiest)."""
 
 
 def open_instruments(state: State) -> int:
@@ -172,7 +180,13 @@ class GuardProcess:
         await self.process.wait()
 
 
+def busy_as_at_the_open() -> None:
+    """The demo market's activity held at the open's, whatever the clock says."""
+    synthetic.intraday_activity = lambda _hour: intraday_activity(AT_THE_OPEN)
+
+
 if __name__ == "__main__":
+    busy_as_at_the_open()
     where = Path(sys.argv[1]) if len(sys.argv) > 1 else scratch() / "guard"
     where.mkdir(parents=True, exist_ok=True)
     cockpit_loop.run(serve_guard(where))
