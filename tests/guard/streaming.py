@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from aiohttp.test_utils import TestServer
@@ -18,6 +19,7 @@ from cockpit.guard.snapshot import encode_state
 from cockpit.guard.stream import STREAM_HUB, StreamHub
 from cockpit.guard.web import build_web_app
 from cockpit.journal.codec import dumps
+from cockpit.risk.tally import Earlier
 from tests.frozen import frozen_session
 
 TOKEN = "stream-test-token"
@@ -81,3 +83,14 @@ async def served_again(guard: Guard, port: int) -> AsyncIterator[Served]:
         yield Served(guard, hub, server)
     finally:
         await server.close()
+
+
+def earlier_run_made(guard: Guard, pnl: Decimal) -> None:
+    """An earlier run of this guard realized ``pnl`` today in one trade, which the broker
+    does not report again (a paper restart)."""
+    risk = guard.session.risk
+    assert risk is not None
+    now = guard.session.clock.now_ns()
+    calendar = risk.tally.calendar
+    risk.tally.earlier = Earlier(calendar.week_end(now), 1, calendar.day_end(now), 1, pnl)
+    assert risk.earlier_day_pnl(now) == pnl

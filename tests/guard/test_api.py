@@ -12,8 +12,8 @@ from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.models import OrderRequest, Side
 from cockpit.guard.schema import GatewayUserAccount, GatewayUserPosition, RiskData
 from cockpit.risk.config import MaxOrderSize, RiskSettings
-from cockpit.risk.tally import Earlier
 from tests.guard.api_support import running_api
+from tests.guard.streaming import earlier_run_made
 
 
 @pytest.mark.parametrize(
@@ -189,12 +189,7 @@ async def test_status_and_account_summary_add_earlier_runs_day_pnl_as_the_header
     """A guard whose earlier run today realized +16.76 the broker does not report again (a
     paper restart): `/status` and `/account/summary` give the day the header shows."""
     async with running_api() as api:
-        risk = api.guard.session.risk
-        assert risk is not None
-        now = api.guard.session.clock.now_ns()
-        calendar = risk.tally.calendar
-        day_end, week_end = calendar.day_end(now), calendar.week_end(now)
-        risk.tally.earlier = Earlier(week_end, 1, day_end, 1, Decimal("16.76"))
+        earlier_run_made(api.guard, Decimal("16.76"))
         _, status = await api.get("/status")
         assert status["data"]["day_pnl"] == "16.76"
         _, account = await api.get("/account/summary")

@@ -13,7 +13,6 @@ from cockpit.core.events import FlattenCompleted
 from cockpit.core.models import Side
 from cockpit.guard.attached import AttachedSession
 from cockpit.guard.client import GuardLink
-from cockpit.risk.tally import Earlier
 from cockpit.ui.app import make_app
 from cockpit.ui.attached import AttachedApp
 from cockpit.ui.format import money
@@ -21,7 +20,15 @@ from cockpit.ui.pnl import loss_room
 from cockpit.ui.widgets.banner import RiskBanner
 from cockpit.ui.widgets.footer import StatusFooter
 from cockpit.ui.widgets.header import HeaderBar
-from tests.guard.streaming import TOKEN, Served, picture, served_again, served_guard, until
+from tests.guard.streaming import (
+    TOKEN,
+    Served,
+    earlier_run_made,
+    picture,
+    served_again,
+    served_guard,
+    until,
+)
 
 
 @asynccontextmanager
@@ -193,12 +200,6 @@ async def test_the_header_adds_earlier_runs_day_pnl_as_in_process() -> None:
     """A guard whose earlier run today realized +16.76 the broker does not report again
     (a paper restart): the attached header's day shows it, as the in-process header does."""
     async with attached_app() as (served, app), app.run_test(size=(120, 40)):
-        risk = served.guard.session.risk
-        assert risk is not None
-        now = served.guard.session.clock.now_ns()
-        calendar = risk.tally.calendar
-        day_end, week_end = calendar.day_end(now), calendar.week_end(now)
-        risk.tally.earlier = Earlier(week_end, 1, day_end, 1, Decimal("16.76"))
-        assert risk.earlier_day_pnl(now) == Decimal("16.76")
+        earlier_run_made(served.guard, Decimal("16.76"))
         served.hub.publish_risk()
         await until(lambda: "day +16.76" in text_of(app, HeaderBar) or _redraw(app), "+16.76")
