@@ -507,11 +507,7 @@ def _snapshot_key(event: Event) -> tuple[str, object] | None:
 
 
 TURN_EVENTS = 12
-"""Market events the real-time pump plays per turn of the loop. Each costs the session
-20-40 us (the fold, the risk engine, every listener): a slice is a few tenths of a
-millisecond. Played whole, a fast market's 25 ms held the loop for 3-8 ms, and a loop
-that had fallen behind played up to 1,653 events in 19 ms (measured in a guard), in the
-way of a flatten key that landed there."""
+"""Market events the pump plays a loop turn: played whole, a burst held a guard 3-19 ms."""
 
 
 class PaperBroker(PaperDesk):
@@ -576,10 +572,8 @@ class PaperBroker(PaperDesk):
         await super().stop()
 
     async def _run(self) -> None:
-        """Keep the market moving in real time, at most :data:`TURN_EVENTS` events a turn
-        of the loop: the rest of a burst waits for the next turn, behind any key that
-        arrived meanwhile. A fault downstream (a bug in a watcher, say) is logged and
-        counted, never allowed to freeze the market silently."""
+        """Keep the market moving in real time, :data:`TURN_EVENTS` a turn (a key goes
+        between); a fault downstream is logged and counted, never freezes the market."""
         while True:
             played = 0
             try:
@@ -590,8 +584,8 @@ class PaperBroker(PaperDesk):
             await asyncio.sleep(0 if played >= TURN_EVENTS else self.pump_interval)
 
     def step(self, until_ns: int, most: int | None = None) -> int:
-        """Play the market up to ``until_ns`` (with ``most``, about that many events at
-        most): each event to the sink, then its fills."""
+        """Play the market up to ``until_ns`` (about ``most`` events): each to the sink,
+        then its fills."""
         sink = self._sink
         if sink is None:
             return 0

@@ -21,6 +21,8 @@ from cockpit.core.events import Event, OrderDenied, Printed, QuoteUpdated
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import OrderRequest, OrderType, Side
 from cockpit.core.state import State
+from cockpit.journal.reader import open_journal
+from cockpit.journal.replay import Replayer
 from cockpit.market import synthetic
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
@@ -29,6 +31,7 @@ from cockpit.risk.floor import FloorStore
 from cockpit.risk.lockout import LockoutStore
 from cockpit.risk.market_calendar import MarketCalendar
 from cockpit.risk.peak import PeakStore
+from cockpit.session import Session
 
 CT = ZoneInfo("America/Chicago")
 NY = ZoneInfo("America/New_York")
@@ -253,3 +256,11 @@ def desk() -> DeskFactory:
         return await Desk(risk, **kwargs).start()
 
     return make
+
+
+def replays_the_same(session: Session) -> None:
+    """The stopped session's journal, replayed, reaches every decision the session did."""
+    assert session.journal is not None
+    assert session.journal.path is not None
+    with open_journal(session.journal.path) as journal:
+        assert Replayer(journal).verify() == []

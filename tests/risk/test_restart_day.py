@@ -16,13 +16,11 @@ from cockpit.core.commands import PlaceOrder, SetArmed
 from cockpit.core.events import FillReceived, LockoutEnded, LockoutStarted, QuoteUpdated
 from cockpit.core.models import Fill, Side
 from cockpit.journal.days import week_so_far
-from cockpit.journal.reader import open_journal
-from cockpit.journal.replay import Replayer
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.timing import Calendar
 from cockpit.session import Session, build_session
 from tests.journal.conftest import make_writer
-from tests.risk.conftest import at, short_history
+from tests.risk.conftest import at, replays_the_same, short_history
 
 TUESDAY_10 = at(2026, 3, 10, 10, 0)
 SYMBOLS = ("MNQ", "MES")
@@ -99,10 +97,7 @@ async def test_a_restart_keeps_the_daily_loss_room_and_a_60_dollar_loss_breaches
     assert room(second) == Decimal(-10)
     assert second.state.risk_state == "LOCKED"
     await second.stop()
-    assert second.journal is not None
-    assert second.journal.path is not None
-    with open_journal(second.journal.path) as journal:
-        assert Replayer(journal).verify() == []
+    replays_the_same(second)
 
 
 def fill(number: int, side: Side, pnl: int | None, ts: int, order: int | None = None) -> Fill:
@@ -150,10 +145,7 @@ async def test_fills_per_day_go_on_from_earlier_runs(tmp_path: Path) -> None:
     assert "4 fills today" in await entry_denied(session)
     await session.advance(2)
     await session.stop()
-    assert session.journal is not None
-    assert session.journal.path is not None
-    with open_journal(session.journal.path) as journal:
-        assert Replayer(journal).verify() == []
+    replays_the_same(session)
 
 
 async def test_yesterdays_fills_and_losses_do_not_count_today(tmp_path: Path) -> None:
@@ -289,10 +281,7 @@ async def test_fills_a_broker_reports_again_at_start_count_once(tmp_path: Path) 
     assert session.risk.earlier_day_pnl() == 0  # the state saw them: not added again
     await session.advance(2)
     await session.stop()
-    assert session.journal is not None
-    assert session.journal.path is not None
-    with open_journal(session.journal.path) as journal:
-        assert Replayer(journal).verify() == []
+    replays_the_same(session)
 
 
 def test_a_trip_two_runs_journalled_counts_once_in_the_week(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from cockpit.risk.timing import Calendar
 from cockpit.session import Session, build_session
 from tests.journal.conftest import SYMBOLS as JOURNAL_SYMBOLS
 from tests.journal.conftest import make_writer
-from tests.risk.conftest import Desk, DeskFactory, at
+from tests.risk.conftest import Desk, DeskFactory, at, replays_the_same
 
 TUESDAY_10 = at(2026, 3, 10, 10, 0)
 MAX_3 = {"weekly_trades": {"max": 3, "min": 2}}
@@ -259,7 +259,4 @@ async def test_a_fill_reported_again_at_sign_in_is_counted_once_and_replays_the_
     assert verdict.accepted, verdict.reason
     await session.advance(2)
     await session.stop()
-    assert session.journal is not None
-    assert session.journal.path is not None
-    with open_journal(session.journal.path) as journal:
-        assert Replayer(journal).verify() == []
+    replays_the_same(session)
