@@ -9,6 +9,7 @@ import time
 
 import aiohttp
 import pytest
+from aiohttp._websocket.reader import WebSocketReader
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual import events
@@ -21,7 +22,7 @@ from cockpit.core.models import Side
 from cockpit.guard.attached import AttachedSession
 from cockpit.guard.client import GuardLink
 from cockpit.guard.key_reader import QUIET, KeyWatch
-from cockpit.guard.line import LineFlattens
+from cockpit.guard.line import LINE_FRAME_MOST, FrameTap, LineFlattens
 from cockpit.guard.line_client import FlattenLine
 from cockpit.guard.line_wire import LINE_PATH, line_frame, read_line_frame
 from cockpit.guard.wire import command_message, read_command
@@ -179,6 +180,56 @@ async def test_a_bad_frame_on_the_line_is_counted_and_the_line_stays() -> None:
         await until(lambda: flattens_started(served) == 1, "the line's flatten")
         assert served.hub.lines.bad_frames == 1
         await close_line(ws)
+
+
+async def test_a_line_frame_flattens_in_the_loop_turn_that_reads_it() -> None:
+    """The guard runs a line's flatten as aiohttp parses the frame (in the protocol's
+    callback, no task), not a turn later in the handler's task; the line then closes."""
+    async with served_guard() as served:
+        lines = served.hub.lines
+        submit, tasks = lines.submit, []
+
+        def noted(command: Command) -> Verdict:
+            tasks.append(asyncio.current_task())
+            return submit(command)
+
+        lines.submit = noted
+        ws = await open_line(served)
+        await until(lambda: line_is_up(served), "the line")
+        await ws.send_bytes(line_frame("x", 1))
+        await until(lambda: flattens_started(served) == 1, "the line's flatten")
+        assert tasks == [None]
+        await close_line(ws)
+        await until(lambda: not line_is_up(served), "the line's close")
+
+
+def test_the_tap_takes_data_frames_as_parsed_and_queues_the_rest() -> None:
+    """aiohttp's parser hands a data frame straight to the tap's callback, in the call that
+    parsed it; a ping still goes to the queue, where ``receive()`` answers it."""
+    taken: list[bytes | str] = []
+    loop = asyncio.new_event_loop()
+    try:
+        tap = FrameTap(_Protocol(), taken.append, loop=loop)
+        parser = WebSocketReader(tap, LINE_FRAME_MOST, compress=False, decode_text=True)
+        parser.feed_data(_client_frame(0x2, line_frame("x", 7)) + _client_frame(0x9, b"hi"))
+        assert taken == [line_frame("x", 7)]
+        ping = loop.run_until_complete(tap.read())
+        assert (ping.type, ping.data) == (aiohttp.WSMsgType.PING, b"hi")
+    finally:
+        loop.close()
+
+
+class _Protocol:
+    """What aiohttp's queue asks of its protocol: whether reading is paused."""
+
+    _reading_paused = False
+
+
+def _client_frame(opcode: int, payload: bytes) -> bytes:
+    """One final, masked WebSocket frame, as a client sends it (a payload under 126 bytes)."""
+    mask = b"\x01\x02\x03\x04"
+    masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked
 
 
 def line_is_up(served: Served) -> bool:
