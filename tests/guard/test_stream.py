@@ -67,11 +67,11 @@ async def test_a_gap_gets_a_fresh_snapshot_and_the_replica_is_right_again() -> N
             dropped: list[int] = []
             real = Outbox.event
 
-            def lose_one(self: Outbox, row: list[object]) -> None:
+            def lose_one(self: Outbox, row: list[object], *, market: bool = False) -> None:
                 if not dropped and guard.seq > 3:  # the fourth event on never arrives
                     dropped.append(guard.seq)
                     return
-                real(self, row)
+                real(self, row, market=market)
 
             outbox.event = lose_one.__get__(outbox)  # type: ignore[method-assign]
             await guard.session.advance(3)

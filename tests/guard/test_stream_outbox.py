@@ -4,6 +4,9 @@ missed comes back as a fresh snapshot, never as a silent hole."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+
+import pytest
 
 from cockpit.core.loop import run
 from cockpit.guard import stream
@@ -99,3 +102,52 @@ def test_a_burst_goes_in_batches_one_per_turn_of_the_guard_s_loop() -> None:
         assert firsts == [n * stream.BATCH_ROWS for n in range(4)]
 
     run(main())
+
+
+def test_market_rows_in_a_burst_wait_for_the_pace_and_an_order_row_goes_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A quote right after a message waits for PACE (one wake-up of the cockpit per pace,
+    not one per turn of the guard's loop); an order row goes at once, the waiting quote
+    with it and before it."""
+
+    class Socket:
+        closed = False
+
+        def __init__(self) -> None:
+            self.sent: list[list[object]] = []
+
+        async def send_bytes(self, data: bytes) -> None:
+            self.sent.append(unpack(data))
+
+    async def main() -> None:
+        monkeypatch.setattr(stream, "PACE", 60.0)  # a pace no test machine outlasts
+        outbox = Outbox()
+        outbox.wants_snapshot = False
+        outbox.take()
+        hub = stream.StreamHub.__new__(stream.StreamHub)  # _write needs no guard
+        socket = Socket()
+        writer = asyncio.get_running_loop().create_task(hub._write(socket, outbox))  # type: ignore[arg-type]
+        outbox.event([1], market=True)
+        await turns(lambda: len(socket.sent) == 1)  # the first goes at once
+        outbox.event([2], market=True)
+        outbox.event([3], market=True)
+        await asyncio.sleep(0.05)
+        assert len(socket.sent) == 1  # held for the pace
+        outbox.event([4])  # an order, a fill, a position: at once
+        await turns(lambda: len(socket.sent) == 2)
+        assert socket.sent == [["events", [[1]]], ["events", [[2], [3], [4]]]]
+        socket.closed = True
+        outbox.send(["verdict", 1, True, "", None])  # wakes the writer to see it closed
+        await writer
+
+    run(main())
+
+
+async def turns(done: Callable[[], bool], most: int = 50) -> None:
+    """Let the loop turn until ``done`` (at most ``most`` turns)."""
+    for _ in range(most):
+        if done():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("not within the turns")
