@@ -4,7 +4,6 @@ jq-friendly lines; rotation, tail, and no credentials ever."""
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -151,37 +150,63 @@ async def test_lines_are_written_on_the_loops_next_turn_not_while_deciding(
     one.guard.session.engine.emit(Notice(0, "warning", "first"))
     one.guard.session.engine.emit(Notice(0, "error", "second"))
     assert one.audit.path.read_text(encoding="utf-8") == before
-    await asyncio.sleep(0)  # one turn of the loop: the lines go to the writer thread
-    async with asyncio.timeout(10):
-        while not one.audit.path.read_text(encoding="utf-8")[len(before) :]:  # noqa: ASYNC110 - another thread writes: poll the file
-            await asyncio.sleep(0.01)
-    one.audit.flush()
+    await asyncio.sleep(0)  # one turn of the loop: the lines are written
     added = one.audit.path.read_text(encoding="utf-8")[len(before) :]
     assert [json.loads(line)["text"] for line in added.splitlines()] == ["first", "second"]
 
 
-async def test_the_file_is_written_by_the_audits_own_thread(
+async def test_a_turns_lines_go_in_one_write_by_the_loop_itself(
     watched: WatchedFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The rotating file's size check, write and flush never run on the guard's loop."""
+    """A burst of events is written in one write, on the loop's own thread: no thread of
+    the audit's wakes to take the GIL from a flatten running on the loop."""
+    import asyncio
     import threading
 
     one = await watched()
-    handler = one.audit._handler
-    assert handler is not None
-    writers: list[threading.Thread] = []
-    emit = handler.emit
-
-    def noted(record: logging.LogRecord) -> None:
-        writers.append(threading.current_thread())
-        emit(record)
-
-    monkeypatch.setattr(handler, "emit", noted)
-    one.guard.session.engine.emit(Notice(0, "warning", "written elsewhere"))
-    one.audit.write(0, "line", {"n": 1})
     one.audit.flush()
-    assert len(writers) == 2
-    assert threading.main_thread() not in writers
+    file = one.audit._file
+    assert file is not None
+    writes: list[tuple[threading.Thread, str]] = []
+    write = file.write
+
+    def noted(text: str) -> None:
+        writes.append((threading.current_thread(), text))
+        write(text)
+
+    monkeypatch.setattr(file, "write", noted)
+    threads = threading.active_count()
+    for n in range(5):
+        one.guard.session.engine.emit(Notice(0, "warning", f"burst {n}"))
+    await asyncio.sleep(0)
+    assert [thread for thread, _ in writes] == [threading.main_thread()]
+    assert writes[0][1].count("\n") == 5
+    assert threading.active_count() == threads
+
+
+def test_a_disk_that_refuses_the_audit_is_logged_and_the_guard_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A write the disk refuses is counted and logged, never raised into the guard."""
+    audit = Audit(tmp_path)
+    file = audit._file
+    assert file is not None
+    file._file.close()
+    file._file = _FullDisk()  # type: ignore[assignment]
+    audit.write(0, "line", {"n": 1})
+    assert file.failures == 1
+    assert "No space left on device" in caplog.text
+    audit.close()
+
+
+class _FullDisk:
+    """A file whose disk is full."""
+
+    def write(self, _data: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    def close(self) -> None:
+        pass
 
 
 async def test_status_shows_the_lockout_in_the_traders_zone_with_its_countdown(
