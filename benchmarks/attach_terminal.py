@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks._common import Figure, percentile
+from benchmarks._common import Figure, harness_heap_frozen, percentile
 from benchmarks._guard_child import ARGV, BOOK
 from tests.e2e.terminal import Terminal, cockpit_command, isolated_env
 
@@ -114,7 +114,8 @@ def one_run() -> TerminalRun:
         try:
             term = Terminal([*cockpit_command(), "attach", guard.address], env)
             try:
-                return _measure(guard, term)
+                with harness_heap_frozen():
+                    return _measure(guard, term)
             finally:
                 term.close("q")
         finally:
