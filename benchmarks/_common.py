@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import psutil
 
+from cockpit.core.memory import settle
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -55,10 +57,9 @@ def harness_heap_frozen() -> Iterator[None]:
     full collections walked everything it had imported and held a core for 1-2 ms at
     random moments (``perf sched`` showed one right after an ``F``, while the guard
     waited for a core): the harness measuring itself. The cockpit and the guard freeze
-    their own start-up objects the same way (:func:`cockpit.core.memory.settle`).
+    their own start-up objects the same way.
     """
-    gc.collect()
-    gc.freeze()
+    settle()
     try:
         yield
     finally:

@@ -151,13 +151,12 @@ class LineResponse(web.WebSocketResponse):
     def __init__(self, on_frame: Callable[[bytes | str], None], **kw: Any) -> None:
         super().__init__(**kw)
         self._on_frame = on_frame
-        self.tap: FrameTap | None = None
 
     def _post_start(self, request: web.BaseRequest, protocol: str | None, writer: Any) -> None:
         super()._post_start(request, protocol, writer)
-        self.tap = FrameTap(request.protocol, self._on_frame, loop=self._loop)
-        parser = WebSocketReader(self.tap, LINE_FRAME_MOST, compress=False, decode_text=True)
-        self._reader, self._parser = self.tap, parser
+        tap = FrameTap(request.protocol, self._on_frame, loop=self._loop)
+        parser = WebSocketReader(tap, LINE_FRAME_MOST, compress=False, decode_text=True)
+        self._reader, self._parser = tap, parser
         request.protocol._payload_parser = parser
 
 
