@@ -45,8 +45,12 @@ from cockpit.core.composite import CompositeCommands
 from cockpit.core.events import (
     ArmChanged,
     BrokerFailed,
+    CloseSettled,
+    CloseSubmitted,
     Event,
     FillReceived,
+    ModifySettled,
+    ModifySubmitted,
     Notice,
     OrderDenied,
     OrderSubmitted,
@@ -67,7 +71,14 @@ from cockpit.core.validation import Denial, Why, trading_denial, validate_order
 
 log = logging.getLogger(__name__)
 
-_ACCOUNT_EVENTS = (OrderUpdated, PositionUpdated, FillReceived, Reconciled, SubmissionSettled)
+_ACCOUNT_EVENTS = (
+    OrderUpdated,
+    PositionUpdated,
+    FillReceived,
+    Reconciled,
+    SubmissionSettled,
+    CloseSettled,
+)
 """What can move a flatten on: it waits for these, never for a fixed time."""
 _MARKET_EVENTS = frozenset({QuoteUpdated, Printed})
 
@@ -518,7 +529,20 @@ class Engine:
         """Close once: a second close while one is on its way could overshoot the position."""
         if self.broker is None or self._on_its_way(self._closing, symbol) is not None:
             return None
-        return self._once(self._closing, symbol, self.broker.close_position(symbol), label)
+        return self._once(self._closing, symbol, self._close_call(symbol), label)
+
+    async def _close_call(self, symbol: str) -> None:
+        """The close, between its :class:`CloseSubmitted` and its :class:`CloseSettled`:
+        both inside the call, so a replay (which drops the call) plays them from the
+        recording, the closes of a flatten it never runs included."""
+        assert self.broker is not None
+        self.emit(CloseSubmitted(self.now(), symbol))
+        ok = False
+        try:
+            await self.broker.close_position(symbol)
+            ok = True
+        finally:
+            self.emit(CloseSettled(self.now(), symbol, ok))
 
     def _exit_during_flatten(self, command: PlaceOrder) -> Verdict:
         """A manual exit while a flatten runs is never denied: it closes the instrument at
@@ -575,8 +599,25 @@ class Engine:
             return judged
         if self.broker is None:
             return self._deny(command, "no broker connected", "broker")
-        call = self.broker.modify_order(command.order_id, size=command.size, limit=limit, stop=stop)
+        if command.size is not None and command.size != order.size:
+            call = self._modify_size(order.id, command.size, limit, stop)
+        else:
+            call = self.broker.modify_order(order.id, size=command.size, limit=limit, stop=stop)
         return Verdict(True, task=self._spawn(call, command.label))
+
+    async def _modify_size(
+        self, order_id: int, size: int, limit: int | None, stop: int | None
+    ) -> None:
+        """A modify of an order's size, between its :class:`ModifySubmitted` and its
+        :class:`ModifySettled` (inside the call, as a close's are)."""
+        assert self.broker is not None
+        self.emit(ModifySubmitted(self.now(), order_id, size))
+        ok = False
+        try:
+            await self.broker.modify_order(order_id, size=size, limit=limit, stop=stop)
+            ok = True
+        finally:
+            self.emit(ModifySettled(self.now(), order_id, ok))
 
     # Flatten -----------------------------------------------------------------------------
 

@@ -275,3 +275,42 @@ class SubmissionSettled(Event):
 
     tag: str
     order_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CloseSubmitted(Event):
+    """A close of ``symbol``'s whole position handed to the broker.
+
+    Until the broker's position shows what it did, the position may already be flat:
+    limits count it both ways, and no other order against it only reduces it.
+    """
+
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseSettled(Event):
+    """The broker call closing ``symbol`` returned (``ok``) or failed."""
+
+    symbol: str
+    ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModifySubmitted(Event):
+    """A modify of order ``order_id`` to ``size`` contracts handed to the broker.
+
+    Until the broker's report of the order shows it, the order may already be that size:
+    limits count it at the larger of the two.
+    """
+
+    order_id: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class ModifySettled(Event):
+    """The broker call modifying ``order_id``'s size returned (``ok``) or failed."""
+
+    order_id: int
+    ok: bool

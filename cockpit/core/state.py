@@ -23,6 +23,8 @@ from cockpit.core.events import (
     ArmChanged,
     BarsLoaded,
     BrokerFailed,
+    CloseSettled,
+    CloseSubmitted,
     ConnectionChanged,
     DayStatsUpdated,
     DepthUpdated,
@@ -35,6 +37,8 @@ from cockpit.core.events import (
     LinkStatus,
     LockoutEnded,
     LockoutStarted,
+    ModifySettled,
+    ModifySubmitted,
     Notice,
     OrderDenied,
     OrderSubmitted,
@@ -52,13 +56,12 @@ from cockpit.core.models import (
     Fill,
     Mode,
     Order,
-    OrderRequest,
     OrderStatus,
     OrderType,
     Position,
     Side,
 )
-from cockpit.core.orders import Orders
+from cockpit.core.orders import Orders, Pending
 from cockpit.core.tradingday import trading_day, trading_day_end
 from cockpit.core.tradingstate import TradingState
 
@@ -133,8 +136,8 @@ class State:
         self.account: Account | None = None
         self.orders = Orders()
         self.positions: dict[str, Position] = {}
-        self.pending: dict[str, OrderRequest] = {}
-        """Orders handed to the broker and not yet acknowledged, by tag."""
+        self.pending = Pending()
+        """Orders handed to the broker and not yet acknowledged, by tag; and closes."""
         self.fills: list[Fill] = []
         self.realized = ZERO
         """Realized P&L of the trading day, before fees."""
@@ -250,6 +253,11 @@ class State:
         before = self.orders.put(order)
         if order.tag is not None and order.tag in self.pending:
             del self.pending[order.tag]
+        sizes = self.pending.sizes
+        if sizes and order.id in sizes:
+            size, answered = sizes[order.id]
+            if answered or order.size == size or not order.status.is_working:
+                del sizes[order.id]  # the report shows what the modify did
         if _order_news(before, order):
             self._note(e)
         self.changes.orders.add(order.id)
@@ -270,10 +278,14 @@ class State:
 
     def _position(self, e: PositionUpdated) -> None:
         position = e.position
+        symbol = position.symbol
         if position.size == 0:
-            self.positions.pop(position.symbol, None)
+            self.positions.pop(symbol, None)
         else:
-            self.positions[position.symbol] = position
+            self.positions[symbol] = position
+        closing = self.pending.closing
+        if closing and (position.size == 0 or closing.get(symbol)):
+            closing.pop(symbol, None)  # flat, or reported after the close's answer
         self.changes.positions.add(position.symbol)
         self.changes.account = True
         if self.flatten is not None:
@@ -312,6 +324,33 @@ class State:
     def _submitted(self, e: OrderSubmitted) -> None:
         if e.request.tag is not None:
             self.pending[e.request.tag] = e.request
+
+    def _close_submitted(self, e: CloseSubmitted) -> None:
+        self.pending.closing[e.symbol] = False
+
+    def _close_settled(self, e: CloseSettled) -> None:
+        """A failed close closed nothing; one answered while the position already shows
+        flat is done; otherwise the next position report shows what it did."""
+        if e.ok and e.symbol in self.positions:
+            self.pending.closing[e.symbol] = True
+        else:
+            self.pending.closing.pop(e.symbol, None)
+
+    def _modify_submitted(self, e: ModifySubmitted) -> None:
+        self.pending.sizes[e.order_id] = (e.size, False)
+
+    def _modify_settled(self, e: ModifySettled) -> None:
+        """A failed modify changed nothing; one answered while the order already shows the
+        size (or no longer works) is done; otherwise the order's next report shows it."""
+        sizes = self.pending.sizes
+        asked = sizes.get(e.order_id)
+        if asked is None:
+            return
+        order = self.orders.working.get(e.order_id)
+        if not e.ok or order is None or order.size == asked[0]:
+            del sizes[e.order_id]
+        else:
+            sizes[e.order_id] = (asked[0], True)
 
     def _settled(self, e: SubmissionSettled) -> None:
         self.pending.pop(e.tag, None)
@@ -391,10 +430,11 @@ class State:
         of 1 against a long 1 do not both only reduce it), and, for a ``resting`` order,
         the working ones too (a take-profit beside a stop for the whole position could
         flip it). A market exit never waits for the protection it leaves oversized.
-        ``without`` leaves out the working order a modify replaces.
+        ``without`` leaves out the working order a modify replaces. While a close of the
+        position is on its way nothing else only reduces it: the close takes all of it.
         """
         held = self.position_size(symbol)
-        if held == 0 or side.sign * held > 0:
+        if held == 0 or side.sign * held > 0 or symbol in self.pending.closing:
             return False
         queued = sum(
             request.size
@@ -403,7 +443,7 @@ class State:
         )
         if resting:
             queued += sum(
-                order.remaining
+                self.pending.remaining(order)
                 for order in self.orders.working.values()
                 if order.symbol == symbol and order.side is side and order.id != without
             )
@@ -479,6 +519,10 @@ _HANDLERS: dict[type, Callable[[State, Any], None]] = {
     ArmChanged: State._armed,
     OrderSubmitted: State._submitted,
     SubmissionSettled: State._settled,
+    CloseSubmitted: State._close_submitted,
+    CloseSettled: State._close_settled,
+    ModifySubmitted: State._modify_submitted,
+    ModifySettled: State._modify_settled,
     FlattenStarted: State._flatten_started,
     FlattenCompleted: State._flatten_completed,
     RiskStateChanged: State._risk_state,

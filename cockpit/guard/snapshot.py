@@ -35,7 +35,7 @@ from cockpit.core.events import (
 )
 from cockpit.core.instruments import Instrument
 from cockpit.core.models import Account, Fill, Mode, Order, OrderRequest, Position
-from cockpit.core.orders import Orders
+from cockpit.core.orders import Orders, Pending
 from cockpit.core.state import Changes, State
 from cockpit.core.tradingstate import TradingState
 from cockpit.journal.codec import CodecError, decode, fields_of, resolve, type_name
@@ -155,6 +155,8 @@ def encode_state_but_bars(state: State) -> Tree:
         "orders": [fields_of(order) for order in state.orders.values()],
         "positions": [fields_of(position) for position in state.positions.values()],
         "pending": {tag: fields_of(request) for tag, request in state.pending.items()},
+        "closing": dict(state.pending.closing),
+        "sizes": {str(i): list(asked) for i, asked in state.pending.sizes.items()},
         "fills": [fields_of(fill) for fill in state.fills],
         "realized": str(state.realized),
         "fees": str(state.fees),
@@ -220,7 +222,11 @@ def _decode_state(tree: Tree, instruments: Mapping[str, Instrument]) -> State:
     state.orders = Orders(decode(Order, order) for order in tree["orders"])
     positions = [decode(Position, position) for position in tree["positions"]]
     state.positions = {position.symbol: position for position in positions}
-    state.pending = {tag: decode(OrderRequest, r) for tag, r in tree["pending"].items()}
+    state.pending = Pending((tag, decode(OrderRequest, r)) for tag, r in tree["pending"].items())
+    state.pending.closing = {str(s): bool(sent) for s, sent in tree.get("closing", {}).items()}
+    state.pending.sizes = {
+        int(i): (int(size), bool(answered)) for i, (size, answered) in tree.get("sizes", {}).items()
+    }
     state.fills = [decode(Fill, fill) for fill in tree["fills"]]
     state.realized = Decimal(tree["realized"])
     state.fees = Decimal(tree["fees"])

@@ -22,15 +22,28 @@ from cockpit.core.composite import COMPOSED_ORIGINS
 from cockpit.core.engine import Engine, Verdict
 from cockpit.core.events import (
     BrokerFailed,
+    CloseSettled,
+    CloseSubmitted,
     Event,
     FlattenCompleted,
+    ModifySettled,
+    ModifySubmitted,
     Notice,
     SubmissionSettled,
 )
 from cockpit.core.state import State
 
-ECHOED: tuple[type[Event], ...] = (SubmissionSettled, BrokerFailed, FlattenCompleted)
-"""Engine conclusions that come out of broker calls: replay feeds them from the recording."""
+ECHOED: tuple[type[Event], ...] = (
+    SubmissionSettled,
+    CloseSubmitted,
+    CloseSettled,
+    ModifySubmitted,
+    ModifySettled,
+    BrokerFailed,
+    FlattenCompleted,
+)
+"""Engine conclusions that come out of broker calls (a close's and a new size's start and
+end are recorded inside the call): replay feeds them from the recording."""
 DERIVED_ORIGINS = frozenset({"risk", "bracket", *COMPOSED_ORIGINS})
 """Commands the engine's own watchers issue (the risk engine's, the bracket manager's, a
 reverse's later steps): replay expects them re-derived, not re-sent."""

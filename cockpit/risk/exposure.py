@@ -3,8 +3,10 @@
 For a symbol, the *long exposure* is where the position would stand if every working
 and in-flight buy filled, and the *short exposure* likewise for sells. A contract limit
 holds when both stay within it, so two quick presses or a resting order cannot slip
-past it. An order that only reduces the open position (``State.reduces``) is never counted against
-anyone.
+past it. While a close is on its way (``State.pending.closing``) the position may already be
+flat at the broker: each side counts from whichever of the two is worse; while a modify
+that grows an order is on its way, the order counts at its new size. An order that
+only reduces the open position (``State.reduces``) is never counted against anyone.
 
 A bracket's stop and targets protecting one position are one-cancels-other: one side
 filling cancels the other, so together they can take out no more than the larger of the
@@ -36,17 +38,20 @@ def side_exposure(
     held = state.position_size(symbol)
     sides = Sides()
     book = tally.working.get(symbol)
+    pending = state.pending
     if book:
         for order in book.values():
             if order.id != without:
-                sides.count(order.side, order.remaining, order.tag)
-    if state.pending:
+                sides.count(order.side, pending.remaining(order), order.tag)
+    if pending:
         for request in state.pending.values():
             if request.symbol == symbol:
                 sides.count(request.side, request.size, request.tag)
     if add is not None:
         sides.count(add.side, add.size, add.tag)
     buys, sells = sides.totals()
+    if symbol in state.pending.closing:  # the close may have taken it flat already: both ways
+        return max(0, max(held, 0) + buys), max(0, sells - min(held, 0))
     return max(0, held + buys), max(0, sells - held)
 
 

@@ -13,6 +13,8 @@ from cockpit.core.events import (
     ArmChanged,
     BarsLoaded,
     BrokerFailed,
+    CloseSettled,
+    CloseSubmitted,
     ConnectionChanged,
     DayStatsUpdated,
     DepthUpdated,
@@ -25,6 +27,8 @@ from cockpit.core.events import (
     LinkStatus,
     LockoutEnded,
     LockoutStarted,
+    ModifySettled,
+    ModifySubmitted,
     Notice,
     OrderDenied,
     OrderSubmitted,
@@ -100,6 +104,10 @@ FOLDS: list[tuple[Event, Changes]] = [
     (ArmChanged(T, True), Changes(status=True)),
     (OrderSubmitted(T, request()), Changes()),
     (SubmissionSettled(T, "ck-1", 5), Changes()),
+    (CloseSubmitted(T, "MNQ"), Changes()),
+    (CloseSettled(T, "MNQ", ok=True), Changes()),
+    (ModifySubmitted(T, 7, 3), Changes()),
+    (ModifySettled(T, 7, ok=True), Changes()),
     (
         OrderDenied(T, "BUY 1 MNQ market", "disarmed", "armed", "MNQ"),
         Changes(fills_and_events=True),
@@ -235,6 +243,58 @@ def test_pending_submission_is_settled_when_the_call_returns(state: State) -> No
     assert state.pending == {}
     state.apply(SubmissionSettled(T, "never-sent"))
     assert state.pending == {}
+
+
+def test_a_close_counts_until_the_brokers_position_shows_it(state: State) -> None:
+    """A close is on its way from its submission; answered, it waits for the next position
+    report; a failed one or a flat report ends it at once. Meanwhile nothing else against
+    the position only reduces it."""
+    short = PositionUpdated(T, Position(1, "MNQ", -1, 200, T))
+    state.apply(short)
+    assert state.reduces("MNQ", Side.BUY, 1)
+    state.apply(CloseSubmitted(T, "MNQ"))
+    assert state.pending.closing == {"MNQ": False}
+    assert not state.reduces("MNQ", Side.BUY, 1)  # the close takes all of it
+    state.apply(short)  # a report from before the broker acted: still on its way
+    assert state.pending.closing == {"MNQ": False}
+    state.apply(CloseSettled(T, "MNQ", ok=True))
+    assert state.pending.closing == {"MNQ": True}
+    state.apply(short)  # the first report after the answer shows what it did
+    assert state.pending.closing == {}
+    state.apply(CloseSubmitted(T, "MNQ"))
+    state.apply(CloseSettled(T, "MNQ", ok=False))
+    assert state.pending.closing == {}
+    state.apply(CloseSubmitted(T, "MNQ"))
+    state.apply(PositionUpdated(T, Position(1, "MNQ", 0, 0, T)))
+    assert state.pending.closing == {}
+    state.apply(CloseSubmitted(T, "MNQ"))
+    state.apply(CloseSettled(T, "MNQ", ok=True))  # answered when already flat: done
+    assert state.pending.closing == {}
+
+
+def test_a_new_size_counts_until_the_brokers_report_of_the_order_shows_it(
+    state: State,
+) -> None:
+    """An order growing from 1 to 3 counts 3 from the modify's submission; answered, until
+    the order's next report; a failed modify, or a report already showing the new size,
+    ends it at once. A modify that shrinks it counts the old size until then."""
+    state.apply(OrderUpdated(T, order(7)))
+    working = state.orders.working[7]
+    state.apply(ModifySubmitted(T, 7, 3))
+    assert state.pending.remaining(working) == 3
+    state.apply(ModifySettled(T, 7, ok=True))
+    assert state.pending.sizes == {7: (3, True)}
+    state.apply(OrderUpdated(T, order(7)))  # the first report after the answer
+    assert state.pending.sizes == {}
+    state.apply(ModifySubmitted(T, 7, 3))
+    state.apply(ModifySettled(T, 7, ok=False))
+    assert state.pending.sizes == {}
+    state.apply(ModifySubmitted(T, 7, 3))
+    grown = Order(7, 1, "MNQ", Side.BUY, OrderType.LIMIT, 3, OrderStatus.OPEN, limit=100)
+    state.apply(OrderUpdated(T, grown))
+    assert state.pending.sizes == {}
+    state.apply(ModifySubmitted(T, 7, 1))
+    assert state.pending.remaining(state.orders.working[7]) == 3
 
 
 def test_untagged_submission_is_not_tracked(state: State) -> None:

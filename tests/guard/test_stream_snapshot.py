@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cockpit.core.commands import CancelAll, FlattenAll, PlaceOrder, SetArmed
-from cockpit.core.events import Event
+from cockpit.core.events import CloseSubmitted, Event, ModifySubmitted
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.loop import run
 from cockpit.core.models import OrderType, Side
@@ -98,3 +98,14 @@ def test_snapshot_at_n_plus_the_events_after_n_is_the_state(actions: list[str], 
         assert picture(replica) == picture(state)
 
     run(main())
+
+
+def test_closes_and_new_sizes_on_their_way_cross_in_the_snapshot() -> None:
+    """A cockpit attaching while a close and a modify's new size are on their way gets
+    both: its replica counts the position and the order as the guard does."""
+    state = State(INSTRUMENTS, ["MNQ"])
+    state.apply(CloseSubmitted(0, "MNQ"))
+    state.apply(ModifySubmitted(0, 7, 3))
+    replica = decode_state(orjson.loads(picture(state)), INSTRUMENTS)
+    assert replica.pending.closing == {"MNQ": False}
+    assert replica.pending.sizes == {7: (3, False)}

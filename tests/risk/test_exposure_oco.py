@@ -4,7 +4,15 @@ larger side (contract limit, max position and the scaling plan all count this wa
 
 from __future__ import annotations
 
-from cockpit.core.events import OrderSubmitted, OrderUpdated, PositionUpdated
+from cockpit.core.events import (
+    CloseSettled,
+    CloseSubmitted,
+    ModifySettled,
+    ModifySubmitted,
+    OrderSubmitted,
+    OrderUpdated,
+    PositionUpdated,
+)
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Order, OrderRequest, OrderStatus, OrderType, Position, Side
 from cockpit.core.state import State
@@ -67,3 +75,30 @@ def test_two_brackets_and_a_plain_order_each_count() -> None:
     )
     assert side_exposure(state, tally, "MNQ") == (2, 3)
     assert exposure(state, tally, "MNQ", without=5) == 2
+
+
+def test_a_close_on_its_way_counts_the_position_both_ways() -> None:
+    """Long 2 with a close on its way (its fill not yet in the position) and a sell of 2
+    working: the short side counts from flat (2), the long side from the long (2), until
+    the broker's position shows the close."""
+    sell_two = Order(5, 1, "MNQ", Side.SELL, OrderType.LIMIT, 2, OPEN, limit=120, tag="ck1-5")
+    state, tally = _long(2, sell_two)
+    assert side_exposure(state, tally, "MNQ") == (2, 0)
+    state.apply(CloseSubmitted(TUESDAY_10, "MNQ"))
+    assert side_exposure(state, tally, "MNQ") == (2, 2)
+    state.apply(CloseSettled(TUESDAY_10, "MNQ", ok=True))
+    assert side_exposure(state, tally, "MNQ") == (2, 2)
+    state.apply(PositionUpdated(TUESDAY_10, Position(1, "MNQ", 0, 0)))
+    assert side_exposure(state, tally, "MNQ") == (0, 2)
+
+
+def test_an_order_growing_on_its_way_counts_at_its_new_size() -> None:
+    """A sell of 1 with a modify to 3 on its way counts 3 on the short side until the
+    broker's report of the order shows the new size."""
+    sell_one = Order(5, 1, "MNQ", Side.SELL, OrderType.LIMIT, 1, OPEN, limit=120, tag="ck1-5")
+    state, tally = _long(0, sell_one)
+    assert side_exposure(state, tally, "MNQ") == (0, 1)
+    state.apply(ModifySubmitted(TUESDAY_10, 5, 3))
+    assert side_exposure(state, tally, "MNQ") == (0, 3)
+    state.apply(ModifySettled(TUESDAY_10, 5, ok=False))
+    assert side_exposure(state, tally, "MNQ") == (0, 1)

@@ -180,6 +180,12 @@ class EmulatorWorld:
             trading_state=self.risk.trading_state.value,
             cancelling=frozenset(),
             closing=frozenset(),
+            covered=frozenset(state.pending.closing),
+            resized={
+                o.id: state.pending.remaining(o)
+                for o in state.orders.working.values()
+                if o.id in state.pending.sizes
+            },
         )
 
     def place_calls(self) -> dict[str, int]:

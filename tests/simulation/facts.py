@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from cockpit.core.commands import CloseContracts, Command, MoveToMarket, ReversePosition
@@ -71,6 +71,12 @@ class Moment:
     reporting: bool = False
     """The venue acted on a request and reports it on the loop's next turn (the paper
     broker's reports follow its answer): the engine has not heard yet, rightly."""
+    covered: frozenset[str] = frozenset()
+    """Symbols whose close the engine's position does not show yet (``State.pending.closing``):
+    nothing else against their position only reduces it."""
+    resized: Mapping[int, int] = field(default_factory=dict)
+    """What the engine counts of each working order whose new size is on its way
+    (``Pending.remaining``): the larger of the two."""
 
 
 @dataclass(slots=True)

@@ -374,15 +374,16 @@ def _reduces(
 ) -> bool:
     """The engine's own test (``State.reduces``): opposite the position and no larger than
     what is left of it once the orders already on that side are counted: those on their
-    way always, and for a resting order the working ones too."""
+    way always, and for a resting order the working ones too (at a new size on its way,
+    if larger); none while a close of the position may already have taken it flat."""
     symbol, side = request.symbol, request.side
     held = before.engine.size(symbol)
-    if held == 0 or side.sign * held > 0:
+    if held == 0 or side.sign * held > 0 or symbol in before.covered:
         return False
     queued = sum(r.size for r in before.unacknowledged if r.symbol == symbol and r.side is side)
     if request.type is not OrderType.MARKET:
         queued += sum(
-            o.remaining
+            before.resized.get(i, o.remaining)
             for i, o in before.engine.orders.items()
             if o.symbol == symbol and o.side is side and i != without
         )

@@ -14,15 +14,18 @@ import pytest
 
 from tests.simulation import (
     Close,
+    CloseSome,
     Exit,
     Flatten,
     Lockout,
+    Modify,
     Nudge,
     Outage,
     Place,
     Restart,
     Reverse,
     Wait,
+    Yield,
     run_seed,
 )
 from tests.simulation.known import KNOWN
@@ -173,6 +176,36 @@ REPRODUCTIONS: dict[str, tuple[int, str, dict[int, Any]]] = {
             105: Wait(seconds=2.21),
             109: Close(symbol="RTY"),
             113: Reverse(symbol="RTY"),
+        },
+    ),
+    # Found with --order-keys: a close on its way (its fill not yet in the position) left
+    # the short counted, so a buy beside the bracket's legs passed the contract limit.
+    "close-on-its-way-not-counted": (
+        5012,
+        "eager",
+        {
+            21: Place(symbol="RTY", side="sell", kind="market", size=1, ticks=0),
+            22: Wait(seconds=0.861),
+            24: CloseSome(symbol="RTY", part="half"),
+            28: Place(symbol="RTY", side="buy", kind="join-bid", size=1, ticks=5),
+            29: Yield(times=1),
+            30: Exit(symbol="RTY", size=1, kind="limit", ticks=6),
+        },
+    ),
+    # Found with --order-keys: a modify growing an order counted at its old size until the
+    # broker reported it, so a second one passed the contract limit beside it.
+    "grown-order-counted-at-old-size": (
+        5065,
+        "eager",
+        {
+            22: Wait(seconds=0.462),
+            24: Place(symbol="M2K", side="sell", kind="join-ask", size=1, ticks=9),
+            26: Place(symbol="M2K", side="sell", kind="stop", size=1, ticks=1),
+            27: Place(symbol="MYM", side="buy", kind="stop-limit", size=1, ticks=11),
+            28: Wait(seconds=0.564),
+            29: Modify(pick=3, size=3, ticks=None),
+            30: Yield(times=1),
+            31: Modify(pick=2, size=3, ticks=0),
         },
     ),
     "replay-misorders-lockout": (

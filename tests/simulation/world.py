@@ -259,6 +259,12 @@ class PaperWorld:
             cancelling=frozenset(c.key for c in open_calls if c.kind == "cancel"),  # type: ignore[misc]
             closing=frozenset(c.key for c in open_calls if c.kind == "close"),  # type: ignore[misc]
             reporting=self.line.venue.reporting,
+            covered=frozenset(state.pending.closing),
+            resized={
+                o.id: state.pending.remaining(o)
+                for o in state.orders.working.values()
+                if o.id in state.pending.sizes
+            },
         )
 
     def place_calls(self) -> dict[str, int]:
