@@ -3,9 +3,11 @@
 For a symbol, the *long exposure* is where the position would stand if every working
 and in-flight buy filled, and the *short exposure* likewise for sells. A contract limit
 holds when both stay within it, so two quick presses or a resting order cannot slip
-past it. While a close is on its way (``State.pending.closing``) the position may already be
-flat at the broker: each side counts from whichever of the two is worse; while a modify
-that grows an order is on its way, the order counts at its new size. An order that
+past it. While a modify that grows an order is on its way, the order counts at its new
+size. While a close is on its way (``State.pending.closing``) the broker may hold the
+position or nothing: a gate judges an order against each (:func:`holdings`), since the
+two cannot both be so and neither may lend the other room; readings and enforcement go
+by the position as reported. An order that
 only reduces the open position (``State.reduces``) is never counted against anyone.
 
 A bracket's stop and targets protecting one position are one-cancels-other: one side
@@ -22,6 +24,15 @@ from cockpit.core.state import State
 from cockpit.risk.tally import Tally
 
 
+def holdings(state: State, symbol: str) -> tuple[int, ...]:
+    """The positions the broker may hold in ``symbol`` now: the one it last reported, and
+    flat while a close of it is on its way."""
+    held = state.position_size(symbol)
+    if held and symbol in state.pending.closing:
+        return (held, 0)
+    return (held,)
+
+
 def side_exposure(
     state: State,
     tally: Tally,
@@ -29,13 +40,16 @@ def side_exposure(
     *,
     add: OrderRequest | None = None,
     without: int | None = None,
+    held: int | None = None,
 ) -> tuple[int, int]:
     """(long, short) exposure of ``symbol`` in contracts, both zero or more.
 
     ``add`` counts one more order (the one being judged); ``without`` leaves out a
-    working order (the one a modify replaces).
+    working order (the one a modify replaces); ``held`` is the position to count from
+    (one of :func:`holdings`; by default the one reported).
     """
-    held = state.position_size(symbol)
+    if held is None:
+        held = state.position_size(symbol)
     sides = Sides()
     book = tally.working.get(symbol)
     pending = state.pending
@@ -50,8 +64,6 @@ def side_exposure(
     if add is not None:
         sides.count(add.side, add.size, add.tag)
     buys, sells = sides.totals()
-    if symbol in state.pending.closing:  # the close may have taken it flat already: both ways
-        return max(0, max(held, 0) + buys), max(0, sells - min(held, 0))
     return max(0, held + buys), max(0, sells - held)
 
 
@@ -97,9 +109,10 @@ def exposure(
     *,
     add: OrderRequest | None = None,
     without: int | None = None,
+    held: int | None = None,
 ) -> int:
     """The larger side's exposure in contracts."""
-    long, short = side_exposure(state, tally, symbol, add=add, without=without)
+    long, short = side_exposure(state, tally, symbol, add=add, without=without, held=held)
     return max(long, short)
 
 
@@ -115,3 +128,11 @@ def cancellable(order: Order) -> bool:
     """A working order enforcement can still catch: a market order fills before a cancel
     could reach it, so its fill is dealt with instead."""
     return order.type is not OrderType.MARKET
+
+
+def position_words(state: State, symbol: str, held: int) -> str:
+    """The position a denial counted from: ``position +2``, or ``position 0 once the
+    close on its way fills`` when it judged the broker's flat."""
+    if held == 0 and state.position_size(symbol) != 0:
+        return "position 0 once the close on its way fills"
+    return f"position {held:+d}"

@@ -16,7 +16,7 @@ from cockpit.core.events import (
 from cockpit.core.instruments import INSTRUMENTS
 from cockpit.core.models import Order, OrderRequest, OrderStatus, OrderType, Position, Side
 from cockpit.core.state import State
-from cockpit.risk.exposure import exposure, side_exposure
+from cockpit.risk.exposure import exposure, holdings, side_exposure
 from cockpit.risk.tally import Tally
 from cockpit.risk.timing import Calendar
 from tests.risk.conftest import TUESDAY_10
@@ -77,19 +77,21 @@ def test_two_brackets_and_a_plain_order_each_count() -> None:
     assert exposure(state, tally, "MNQ", without=5) == 2
 
 
-def test_a_close_on_its_way_counts_the_position_both_ways() -> None:
-    """Long 2 with a close on its way (its fill not yet in the position) and a sell of 2
-    working: the short side counts from flat (2), the long side from the long (2), until
-    the broker's position shows the close."""
+def test_a_close_on_its_way_lets_the_gates_count_the_position_as_flat_too() -> None:
+    """Long 2 with a close on its way (its fill not yet in the position): the broker may
+    hold 2 or nothing, and a sell of 2 working makes short 2 in the second; once the
+    broker's position shows the close, only flat is left."""
     sell_two = Order(5, 1, "MNQ", Side.SELL, OrderType.LIMIT, 2, OPEN, limit=120, tag="ck1-5")
     state, tally = _long(2, sell_two)
-    assert side_exposure(state, tally, "MNQ") == (2, 0)
+    assert holdings(state, "MNQ") == (2,)
     state.apply(CloseSubmitted(TUESDAY_10, "MNQ"))
-    assert side_exposure(state, tally, "MNQ") == (2, 2)
+    assert holdings(state, "MNQ") == (2, 0)
+    assert side_exposure(state, tally, "MNQ") == (2, 0)  # readings: as reported
+    assert side_exposure(state, tally, "MNQ", held=0) == (0, 2)
     state.apply(CloseSettled(TUESDAY_10, "MNQ", ok=True))
-    assert side_exposure(state, tally, "MNQ") == (2, 2)
+    assert holdings(state, "MNQ") == (2, 0)
     state.apply(PositionUpdated(TUESDAY_10, Position(1, "MNQ", 0, 0)))
-    assert side_exposure(state, tally, "MNQ") == (0, 2)
+    assert holdings(state, "MNQ") == (0,)
 
 
 def test_an_order_growing_on_its_way_counts_at_its_new_size() -> None:

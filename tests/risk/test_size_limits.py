@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cockpit.core.commands import PlaceOrder
-from cockpit.core.events import EnforcementTaken, RiskDecision
+from cockpit.core.events import CloseSubmitted, EnforcementTaken, RiskDecision
 from cockpit.core.models import OrderRequest, OrderStatus, OrderType, Side
 from cockpit.risk.config import RiskSettings
 from cockpit.risk.engine import RiskEngine
@@ -41,6 +41,25 @@ async def test_orders_in_flight_count_against_the_limit(desk: DeskFactory) -> No
     assert first.accepted
     assert not second.accepted
     assert d.size("MNQ") == 1
+
+
+async def test_beside_a_close_on_its_way_the_limit_counts_the_position_as_flat_too(
+    desk: DeskFactory,
+) -> None:
+    """Long 1 at a limit of 2 with a sell of 2 resting and a close on its way: the broker
+    may already be flat, so one more sell (short 3 then) is denied and says why; a buy,
+    within the limit either way, passes."""
+    d = await desk({"contract_limit": {"contracts": 2}})
+    await d.buy("MNQ", 1)
+    await d.limit("MNQ", Side.SELL, 2, d.bid("MNQ") + 40)
+    d.engine.emit(CloseSubmitted(d.clock.now_ns(), "MNQ"))  # sent, not yet answered
+    denied = d.engine.submit(PlaceOrder(symbol="MNQ", side=Side.SELL, size=1))
+    assert not denied.accepted
+    assert denied.reason == (
+        "MNQ contract limit 2: selling 1 would make 3 short (position 0 once the close on "
+        "its way fills, counting working orders)"
+    )
+    assert d.engine.submit(PlaceOrder(symbol="MNQ", side=Side.BUY, size=1)).accepted
 
 
 async def test_per_symbol_contract_limit_overrides_the_default(desk: DeskFactory) -> None:

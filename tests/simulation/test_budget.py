@@ -20,6 +20,9 @@ from tests.simulation.shrink import shrink
 pytestmark = pytest.mark.slow
 
 IN_PROCESS_SEEDS = range(200)
+ORDER_KEY_SEEDS = range(1000, 1100)
+"""Seeds whose trader also uses the order keys (move, to market, reverse, partial close):
+the mix that found the limits' gaps on a close and a new size on their way."""
 EMULATOR_SEEDS = range(20)
 
 
@@ -36,6 +39,17 @@ def test_a_seed_in_process_keeps_every_promise(seed: int, schedule: str) -> None
     """One seed's trader, market, slow paper line and schedule break no promise."""
     started = time.perf_counter()
     outcome = _noted("in process", run_seed(seed, schedule=schedule, tolerate=KNOWN), started)
+    if not outcome.ok:
+        pytest.fail(failure(outcome, shrink(outcome, budget=150, tolerate=KNOWN)))
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+@pytest.mark.parametrize("seed", ORDER_KEY_SEEDS)
+def test_a_seed_with_the_order_keys_keeps_every_promise(seed: int, schedule: str) -> None:
+    """One seed's trader with the order keys in its mix breaks no promise."""
+    started = time.perf_counter()
+    outcome = run_seed(seed, schedule=schedule, tolerate=KNOWN, order_keys=True)
+    outcome = _noted("in process, order keys", outcome, started)
     if not outcome.ok:
         pytest.fail(failure(outcome, shrink(outcome, budget=150, tolerate=KNOWN)))
 

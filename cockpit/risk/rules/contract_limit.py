@@ -22,7 +22,14 @@ from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import Side
 from cockpit.core.state import State
 from cockpit.risk.config import ScalingStep
-from cockpit.risk.exposure import cancellable, exposure, order_increases, side_exposure
+from cockpit.risk.exposure import (
+    cancellable,
+    exposure,
+    holdings,
+    order_increases,
+    position_words,
+    side_exposure,
+)
 from cockpit.risk.rules.base import (
     Act,
     Env,
@@ -122,20 +129,25 @@ class ContractLimit(PerSymbolLimit):
             return None
         tally = self.env.tally
         without = intent.replaces.id if intent.replaces is not None else None
-        before = exposure(state, tally, request.symbol)
-        long, short = side_exposure(state, tally, request.symbol, add=request, without=without)
-        after = max(long, short)
-        if after <= limit or after <= before:
-            return None
-        side = "long" if long >= short else "short"
-        held = state.position_size(request.symbol)
-        verb = "buying" if request.side is Side.BUY else "selling"
-        return RuleDenial(
-            f"{request.symbol} contract limit {limit}: {verb} {request.size} would make "
-            f"{after} {side} (position {held:+d}, counting working orders)",
-            f"symbol={request.symbol} limit={limit} position={held} before={before} "
-            f"after={after} side={side}",
-        )
+        symbol = request.symbol
+        for held in holdings(state, symbol):
+            before = exposure(state, tally, symbol, held=held)
+            long, short = side_exposure(
+                state, tally, symbol, add=request, without=without, held=held
+            )
+            after = max(long, short)
+            if after <= limit or after <= before:
+                continue
+            side = "long" if long >= short else "short"
+            verb = "buying" if request.side is Side.BUY else "selling"
+            return RuleDenial(
+                f"{symbol} contract limit {limit}: {verb} {request.size} would make "
+                f"{after} {side} ({position_words(state, symbol, held)}, counting working "
+                "orders)",
+                f"symbol={symbol} limit={limit} position={held} before={before} "
+                f"after={after} side={side}",
+            )
+        return None
 
     def check_scaling(self, intent: Intent, state: State) -> RuleDenial | None:
         """The scaling plan: minis across the account (a micro a tenth), as max position
@@ -146,11 +158,13 @@ class ContractLimit(PerSymbolLimit):
         request = intent.request
         tally = self.env.tally
         without = intent.replaces.id if intent.replaces is not None else None
-        after = account_micros(state, tally, request, without)
-        if after <= ceiling * 10:
-            return None
-        before = account_micros(state, tally)
-        if after <= before:
+        for held in holdings(state, request.symbol):
+            counted = (request.symbol, held)
+            after = account_micros(state, tally, request, without, counted)
+            before = account_micros(state, tally, None, None, counted)
+            if after > ceiling * 10 and after > before:
+                break
+        else:
             return None
         verb = "buying" if request.side is Side.BUY else "selling"
         return RuleDenial(

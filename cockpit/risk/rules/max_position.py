@@ -14,7 +14,7 @@ from cockpit.core.commands import ClosePosition
 from cockpit.core.events import Event, OrderUpdated, PositionUpdated
 from cockpit.core.models import OrderRequest
 from cockpit.core.state import State
-from cockpit.risk.exposure import cancellable, exposure, order_increases
+from cockpit.risk.exposure import cancellable, exposure, holdings, order_increases
 from cockpit.risk.rules.base import Act, Env, Intent, Level, Reading, Rule, RuleDenial, pct
 from cockpit.risk.tally import Tally
 
@@ -24,9 +24,12 @@ def account_micros(
     tally: Tally,
     add: OrderRequest | None = None,
     without: int | None = None,
+    counted: tuple[str, int] | None = None,
 ) -> int:
     """Micro-equivalents across the account, counting working orders per side (the
-    larger side of each symbol), with ``add`` in and the order ``without`` out."""
+    larger side of each symbol), with ``add`` in and the order ``without`` out;
+    ``counted`` names a symbol and the position to count it from (one of
+    :func:`~cockpit.risk.exposure.holdings`)."""
     symbols = set(state.positions) | set(tally.working)
     if state.pending:
         symbols |= {request.symbol for request in state.pending.values()}
@@ -35,7 +38,8 @@ def account_micros(
     total = 0
     for symbol in symbols:
         extra = add if add is not None and add.symbol == symbol else None
-        contracts = exposure(state, tally, symbol, add=extra, without=without)
+        held = counted[1] if counted is not None and counted[0] == symbol else None
+        contracts = exposure(state, tally, symbol, add=extra, without=without, held=held)
         total += contracts * state.instruments[symbol].micros
     return total
 
@@ -109,9 +113,10 @@ class MaxPosition(Rule):
         state: State,
         add: OrderRequest | None = None,
         without: int | None = None,
+        counted: tuple[str, int] | None = None,
     ) -> int:
         """Micro-equivalents across the account, counting working orders per side."""
-        return account_micros(state, self.env.tally, add, without)
+        return account_micros(state, self.env.tally, add, without, counted)
 
     def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         limit = self.micros
@@ -119,9 +124,13 @@ class MaxPosition(Rule):
             return None
         request = intent.request
         without = intent.replaces.id if intent.replaces is not None else None
-        before = self.total(state)
-        after = self.total(state, add=request, without=without)
-        if after <= limit or after <= before:
+        for held in holdings(state, request.symbol):  # as reported, and flat if closing
+            counted = (request.symbol, held)
+            before = self.total(state, counted=counted)
+            after = self.total(state, add=request, without=without, counted=counted)
+            if after > limit and after > before:
+                break
+        else:
             return None
         micros = state.instruments[request.symbol].micros
         return RuleDenial(
