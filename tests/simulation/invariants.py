@@ -191,6 +191,9 @@ def exits_never_wait(run: Run) -> Iterator[str]:
             continue
         if isinstance(judged.command, FlattenAll) and _done_at_once(run.facts, at):
             continue  # the broker's reports made it flat before the flatten ran
+        if isinstance(judged.command, FlattenAll) and made and _came_after(judged.before, made):
+            continue  # what it saw at the key was gone when it ran: it waited for an order
+            # in flight (no id to cancel), then closed what that opened
         if made:
             yield f"{_label(judged)} reached the broker {made[0].entered - at:.3f} s after the key"
         elif isinstance(judged.command, FlattenAll) and _running(run.facts, at):
@@ -356,6 +359,20 @@ def _done_at_once(facts: Facts, at: float) -> bool:
         and f.flat
         and (abs(f.ended.at - at) < SAME_INSTANT or "(0 closed, 0 cancelled)" in f.detail)
         for f in facts.flattens
+    )
+
+
+def _came_after(before: Moment, made: list[Call]) -> bool:
+    """Whether a flatten's calls were all for what orders in flight at the key opened,
+    none for what the engine held then: on lazy tasks it runs a turn after the key, and
+    the broker's reports had closed what it held (a position still open would have been
+    closed at once, and a flatten that missed one breaks the flat promise instead)."""
+    in_flight = {r.symbol for r in before.unacknowledged}
+    held, orders = before.engine.positions, before.engine.orders
+    return all(
+        (c.kind == "close" and c.key not in held and c.key in in_flight)
+        or (c.kind == "cancel" and c.key not in orders)
+        for c in made
     )
 
 

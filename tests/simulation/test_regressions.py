@@ -233,6 +233,20 @@ REPRODUCTIONS: dict[str, tuple[int, str, dict[int, Any]]] = {
             67: Place(symbol="MYM", side="buy", kind="market", size=3),
         },
     ),
+    # Found with --order-keys (the tester's own): on lazy tasks a flatten runs a turn after
+    # the key; the reports had closed what it saw, so it waited for an order in flight.
+    "flatten-runs-after-the-reports": (
+        6936,
+        "lazy",
+        {
+            0: Place(symbol="M2K", side="buy", kind="join-bid", size=3, ticks=8),
+            2: Wait(seconds=0.413),
+            19: Place(symbol="M2K", side="sell", kind="market", size=3),
+            21: Yield(times=3),
+            22: Place(symbol="MYM", side="buy", kind="market", size=2),
+            25: Flatten(presses=1, gap=0),
+        },
+    ),
     "replay-misorders-lockout": (
         13,
         "eager",
