@@ -123,8 +123,9 @@ class BracketManager(Converging, Relinking):
             engine.gates.append(self)
 
     def check(self, command: Command, request: OrderRequest | None, state: State) -> Denial | None:
-        """A gate: a leg may not be made larger than the position it protects (a target
-        for 2 on a long 1 would fill into a short: the OCO would overfill)."""
+        """A gate: a leg may not be made larger than the contracts it protects, its entry's
+        share of the position (a target for 2 on a long 1 would fill into a short: the OCO
+        would overfill)."""
         if not isinstance(command, ModifyOrder) or command.size is None:
             return None
         if command.origin == ORIGIN:
@@ -133,12 +134,17 @@ class BracketManager(Converging, Relinking):
         linked = self._by_tag.get(order.tag or "") if order is not None else None
         if order is None or linked is None:
             return None
-        held = held_for(state, linked[0])
-        if command.size - order.filled <= held:
+        bracket = linked[0]
+        # Its own entry's contracts: two brackets on one long share it, and a leg grown to
+        # the whole of it would fill past its entry (the other bracket's legs still work).
+        protects = max(
+            0, min(bracket.entry_filled - self._exited(bracket, state), held_for(state, bracket))
+        )
+        if command.size - order.filled <= protects:
             return None
         return Denial(
             f"{leg_words(linked[1])} of the {order.symbol} bracket may work at most the "
-            f"{held} contract(s) it protects"
+            f"{protects} contract(s) it protects"
         )
 
     def _chosen(self, command: ChooseBracket) -> Verdict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cockpit.core.bracket_legs import leg_of
 from cockpit.core.commands import CancelOrder, ClosePosition, FlattenAll, ReversePosition
 from cockpit.core.events import Notice
 from cockpit.core.models import OrderType, Side
@@ -181,6 +182,28 @@ async def test_a_leg_cannot_be_made_larger_than_its_position() -> None:
         == "target 1 of the MNQ bracket may work at most the 1 contract(s) it protects"
     )
     assert desk.legs()["TP1"].size == 1
+
+
+async def test_a_leg_cannot_grow_past_its_own_entry_beside_another_bracket() -> None:
+    """Long 1, then 2 more, each with its bracket: the first's target may not grow to the
+    whole long 3 (it would fill past its entry while the second's legs still work); to 1
+    it may."""
+    from cockpit.core.commands import ModifyOrder
+
+    desk = await bracket_desk(SCALP)
+    await desk.buy("MNQ", 1)
+    await desk.buy("MNQ", 2)
+    targets = sorted(
+        (o for o in desk.state.working_orders("MNQ") if (leg_of(o.tag) or ("", ""))[1] == "TP1"),
+        key=lambda o: o.id,
+    )
+    assert [t.size for t in targets] == [1, 2]
+    verdict = await desk.submit(ModifyOrder(order_id=targets[0].id, size=3))
+    assert not verdict.accepted
+    assert verdict.reason == (
+        "target 1 of the MNQ bracket may work at most the 1 contract(s) it protects"
+    )
+    assert (await desk.submit(ModifyOrder(order_id=targets[0].id, size=1))).accepted
 
 
 async def test_a_working_sell_entry_does_not_starve_a_filled_buy_of_its_bracket() -> None:

@@ -247,6 +247,28 @@ REPRODUCTIONS: dict[str, tuple[int, str, dict[int, Any]]] = {
             25: Flatten(presses=1, gap=0),
         },
     ),
+    # Found with --order-keys: a target grown to the whole long of two brackets filled
+    # past its own entry (the gate bounded a leg by the position, not its entry's share).
+    "leg-grown-past-its-entry": (
+        7235,
+        "eager",
+        {
+            2: Place(symbol="MYM", side="buy", kind="join-ask", size=1, ticks=-1),
+            3: Flatten(presses=2, gap=0),
+            6: Wait(seconds=7.05),
+            7: Wait(seconds=4.76),
+            8: Wait(seconds=3.6),
+            26: Wait(seconds=4.12),
+            35: Wait(seconds=6.65),
+            37: Place(symbol="MYM", side="buy", kind="stop", size=1, ticks=8),
+            40: Wait(seconds=0.746),
+            43: Place(symbol="MYM", side="buy", kind="join-ask", size=1, ticks=2),
+            48: Modify(pick=4, size=2, ticks=2),
+            49: Wait(seconds=3.55),
+            51: Modify(pick=0, size=3, ticks=-1),
+            60: Yield(times=5),
+        },
+    ),
     "replay-misorders-lockout": (
         13,
         "eager",
