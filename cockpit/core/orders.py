@@ -38,8 +38,8 @@ class Orders(dict[int, Order]):
 
 class Pending(dict[str, OrderRequest]):
     """What is on its way to the broker: orders not yet acknowledged, by tag (readers use
-    it as that ``dict``), and the closes whose result the broker's position does not show
-    yet (:attr:`closing`)."""
+    it as that ``dict``), closes (:attr:`closing`) and new sizes (:attr:`sizes`) whose
+    result the broker has not reported yet."""
 
     __slots__ = ("closing", "sizes")
 

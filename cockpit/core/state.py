@@ -137,7 +137,8 @@ class State:
         self.orders = Orders()
         self.positions: dict[str, Position] = {}
         self.pending = Pending()
-        """Orders handed to the broker and not yet acknowledged, by tag; and closes."""
+        """Orders handed to the broker and not yet acknowledged, by tag; beside them the
+        closes and new sizes the broker has not reported yet."""
         self.fills: list[Fill] = []
         self.realized = ZERO
         """Realized P&L of the trading day, before fees."""
