@@ -223,7 +223,8 @@ def _decode_state(tree: Tree, instruments: Mapping[str, Instrument]) -> State:
     positions = [decode(Position, position) for position in tree["positions"]]
     state.positions = {position.symbol: position for position in positions}
     state.pending = Pending((tag, decode(OrderRequest, r)) for tag, r in tree["pending"].items())
-    state.pending.closing = {str(s): bool(sent) for s, sent in tree.get("closing", {}).items()}
+    closing = tree.get("closing", {})
+    state.pending.closing = {str(s): bool(answered) for s, answered in closing.items()}
     state.pending.sizes = {
         int(i): (int(size), bool(answered)) for i, (size, answered) in tree.get("sizes", {}).items()
     }

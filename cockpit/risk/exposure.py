@@ -7,8 +7,8 @@ past it. While a modify that grows an order is on its way, the order counts at i
 size. While a close is on its way (``State.pending.closing``) the broker may hold the
 position or nothing: a gate judges an order against each (:func:`holdings`), since the
 two cannot both be so and neither may lend the other room; readings and enforcement go
-by the position as reported. An order that
-only reduces the open position (``State.reduces``) is never counted against anyone.
+by the position as reported. An order that only reduces the open position
+(``State.reduces``) is never counted against anyone.
 
 A bracket's stop and targets protecting one position are one-cancels-other: one side
 filling cancels the other, so together they can take out no more than the larger of the
@@ -58,7 +58,7 @@ def side_exposure(
             if order.id != without:
                 sides.count(order.side, pending.remaining(order), order.tag)
     if pending:
-        for request in state.pending.values():
+        for request in pending.values():
             if request.symbol == symbol:
                 sides.count(request.side, request.size, request.tag)
     if add is not None:

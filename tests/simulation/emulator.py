@@ -35,7 +35,7 @@ from cockpit.gateway.server import GatewayOptions, GatewayServer
 from cockpit.session import Session, build_session
 from tests.gateway.conftest import API_KEY, FAST, login_env
 from tests.simulation.book import differences, engine_book, venue_book
-from tests.simulation.facts import Facts, Moment
+from tests.simulation.facts import Facts, Moment, on_their_way
 from tests.simulation.invariants import FLATTEN_BOUND, Run, Violation, check
 from tests.simulation.known import KNOWN, Known
 from tests.simulation.line import Call
@@ -180,12 +180,7 @@ class EmulatorWorld:
             trading_state=self.risk.trading_state.value,
             cancelling=frozenset(),
             closing=frozenset(),
-            covered=frozenset(state.pending.closing),
-            resized={
-                o.id: state.pending.remaining(o)
-                for o in state.orders.working.values()
-                if o.id in state.pending.sizes
-            },
+            **on_their_way(state),
         )
 
     def place_calls(self) -> dict[str, int]:

@@ -14,6 +14,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from cockpit.core.commands import CloseContracts, Command, MoveToMarket, ReversePosition
 from cockpit.core.composite import COMPOSED_ORIGINS
@@ -37,6 +38,7 @@ from cockpit.core.events import (
     SubmissionSettled,
 )
 from cockpit.core.models import OrderRequest
+from cockpit.core.state import State
 from tests.simulation.book import Book
 
 ORDER_KEYS = (CloseContracts, ReversePosition, MoveToMarket)
@@ -77,6 +79,20 @@ class Moment:
     resized: Mapping[int, int] = field(default_factory=dict)
     """What the engine counts of each working order whose new size is on its way
     (``Pending.remaining``): the larger of the two."""
+
+
+def on_their_way(state: State) -> dict[str, Any]:
+    """A moment's view of what the engine counts as on its way (both worlds take it):
+    symbols a close may have flattened, and working orders at a new size."""
+    pending = state.pending
+    return {
+        "covered": frozenset(pending.closing),
+        "resized": {
+            o.id: pending.remaining(o)
+            for o in state.orders.working.values()
+            if o.id in pending.sizes
+        },
+    }
 
 
 @dataclass(slots=True)

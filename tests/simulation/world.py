@@ -26,7 +26,7 @@ from cockpit.core.state import State
 from cockpit.risk.config import RiskSettings
 from cockpit.session import Session, build_session
 from tests.simulation.book import engine_book, venue_book
-from tests.simulation.facts import Facts, Moment
+from tests.simulation.facts import Facts, Moment, on_their_way
 from tests.simulation.line import Call, SlowLine
 from tests.simulation.timeloop import SimClock
 from tests.simulation.venue import SimVenue
@@ -259,12 +259,7 @@ class PaperWorld:
             cancelling=frozenset(c.key for c in open_calls if c.kind == "cancel"),  # type: ignore[misc]
             closing=frozenset(c.key for c in open_calls if c.kind == "close"),  # type: ignore[misc]
             reporting=self.line.venue.reporting,
-            covered=frozenset(state.pending.closing),
-            resized={
-                o.id: state.pending.remaining(o)
-                for o in state.orders.working.values()
-                if o.id in state.pending.sizes
-            },
+            **on_their_way(state),
         )
 
     def place_calls(self) -> dict[str, int]:

@@ -41,7 +41,7 @@ from cockpit.risk.rules.base import (
     pct,
 )
 from cockpit.risk.rules.limits import PerSymbolLimit
-from cockpit.risk.rules.max_position import account_micros, settle_account
+from cockpit.risk.rules.max_position import account_micros, account_over, settle_account
 
 
 def scaling_step(steps: list[ScalingStep], balance: Decimal | None) -> int:
@@ -156,16 +156,11 @@ class ContractLimit(PerSymbolLimit):
         if ceiling is None:
             return None
         request = intent.request
-        tally = self.env.tally
         without = intent.replaces.id if intent.replaces is not None else None
-        for held in holdings(state, request.symbol):
-            counted = (request.symbol, held)
-            after = account_micros(state, tally, request, without, counted)
-            before = account_micros(state, tally, None, None, counted)
-            if after > ceiling * 10 and after > before:
-                break
-        else:
+        over = account_over(state, self.env.tally, request, without, ceiling * 10)
+        if over is None:
             return None
+        before, after = over
         verb = "buying" if request.side is Side.BUY else "selling"
         return RuleDenial(
             f"{self.scaling_words()}: {verb} {request.size} {request.symbol} would make "

@@ -44,6 +44,21 @@ def account_micros(
     return total
 
 
+def account_over(
+    state: State, tally: Tally, request: OrderRequest, without: int | None, limit: int
+) -> tuple[int, int] | None:
+    """(before, after) in micros where ``request`` takes the account past ``limit`` and
+    above where it stood, judged against each position the broker may hold in its symbol
+    (:func:`~cockpit.risk.exposure.holdings`); ``None`` when it does against none."""
+    for held in holdings(state, request.symbol):
+        counted = (request.symbol, held)
+        before = account_micros(state, tally, None, None, counted)
+        after = account_micros(state, tally, request, without, counted)
+        if after > limit and after > before:
+            return before, after
+    return None
+
+
 def held_micros(state: State) -> int:
     """Micro-equivalents of the positions alone."""
     return sum(abs(p.size) * state.instruments[p.symbol].micros for p in state.positions.values())
@@ -113,10 +128,9 @@ class MaxPosition(Rule):
         state: State,
         add: OrderRequest | None = None,
         without: int | None = None,
-        counted: tuple[str, int] | None = None,
     ) -> int:
         """Micro-equivalents across the account, counting working orders per side."""
-        return account_micros(state, self.env.tally, add, without, counted)
+        return account_micros(state, self.env.tally, add, without)
 
     def check(self, intent: Intent, state: State, now: int) -> RuleDenial | None:
         limit = self.micros
@@ -124,14 +138,10 @@ class MaxPosition(Rule):
             return None
         request = intent.request
         without = intent.replaces.id if intent.replaces is not None else None
-        for held in holdings(state, request.symbol):  # as reported, and flat if closing
-            counted = (request.symbol, held)
-            before = self.total(state, counted=counted)
-            after = self.total(state, add=request, without=without, counted=counted)
-            if after > limit and after > before:
-                break
-        else:
+        over = account_over(state, self.env.tally, request, without, limit)
+        if over is None:
             return None
+        before, after = over
         micros = state.instruments[request.symbol].micros
         return RuleDenial(
             f"account limit {limit} micros: {request.side.label.lower()} {request.size} "
