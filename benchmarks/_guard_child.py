@@ -36,6 +36,7 @@ from cockpit.core.engine import Verdict
 from cockpit.core.models import OrderType, Side
 from cockpit.core.state import State
 from cockpit.guard.daemon import Guard
+from cockpit.guard.reads_between import guard_loop
 from cockpit.guard.runner import GuardOptions, run_guard
 from cockpit.market import synthetic
 from cockpit.market.profiles import intraday_activity
@@ -189,4 +190,4 @@ if __name__ == "__main__":
     busy_as_at_the_open()
     where = Path(sys.argv[1]) if len(sys.argv) > 1 else scratch() / "guard"
     where.mkdir(parents=True, exist_ok=True)
-    cockpit_loop.run(serve_guard(where))
+    cockpit_loop.run(serve_guard(where), base=guard_loop)

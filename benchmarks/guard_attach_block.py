@@ -38,6 +38,7 @@ from cockpit.config import Settings
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.clock import WallClock
 from cockpit.guard.daemon import Guard
+from cockpit.guard.reads_between import guard_loop
 from cockpit.guard.snapshot import encode_state
 from cockpit.guard.stream import STREAM_HUB, STREAM_PATH, StreamHub
 from cockpit.guard.web import build_web_app
@@ -153,7 +154,8 @@ async def measure() -> tuple[Watched, Watched, int, list[tuple[float, float]]]:
 
 
 def run() -> Figure:
-    (quiet, quiet_busy), (attaching, busy), size, work = cockpit_loop.run(measure())
+    measured = cockpit_loop.run(measure(), base=guard_loop)
+    (quiet, quiet_busy), (attaching, busy), size, work = measured
     whole = statistics.median(w for w, _ in work)
     piece = statistics.median(p for _, p in work)
     worst = max(busy) * 1000

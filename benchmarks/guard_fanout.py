@@ -29,6 +29,7 @@ from benchmarks._guard_api import served_guard, start_clients
 from cockpit.core import loop as cockpit_loop
 from cockpit.core.events import OrderUpdated, QuoteUpdated
 from cockpit.core.models import Order, OrderStatus, OrderType, Side
+from cockpit.guard.reads_between import guard_loop
 from cockpit.guard.ws import Socket
 
 CLIENTS = 10
@@ -121,7 +122,8 @@ async def measure() -> tuple[list[float], list[float], int, float, float, float,
 
 
 def run() -> Figure:
-    latencies, in_guard, reports, rate, share, late, counts = cockpit_loop.run(measure())
+    measured = cockpit_loop.run(measure(), base=guard_loop)
+    latencies, in_guard, reports, rate, share, late, counts = measured
     p99 = percentile(latencies, 99)
     quotes = counts.get("MarketQuote", 0) / CLIENTS / SECONDS
     detail = (

@@ -18,6 +18,7 @@ import psutil
 from benchmarks._common import Figure
 from benchmarks._guard_api import served_guard, start_clients
 from cockpit.core import loop as cockpit_loop
+from cockpit.guard.reads_between import guard_loop
 
 IDLE = 100
 SUBSCRIBED = 10
@@ -48,7 +49,7 @@ async def measure() -> tuple[float, float, dict[str, int]]:
 
 
 def run() -> Figure:
-    alone, served, counts = cockpit_loop.run(measure())
+    alone, served, counts = cockpit_loop.run(measure(), base=guard_loop)
     quotes = counts.get("MarketQuote", 0) / SUBSCRIBED
     detail = (
         f"{alone:.1f}% with no client; {IDLE} idle + {SUBSCRIBED} subscribed clients, "

@@ -76,6 +76,7 @@ def _run_options(function: Any) -> Any:
 @click.pass_context
 def run(ctx: click.Context, dry_run: bool, broker: str | None, port: int | None) -> None:
     """Run the guard in the foreground until SIGTERM or Ctrl-C."""
+    from cockpit.guard.reads_between import guard_loop
     from cockpit.guard.runner import GuardOptions, StartRefused, run_guard
 
     settings = _settings(ctx, broker)
@@ -94,7 +95,7 @@ def run(ctx: click.Context, dry_run: bool, broker: str | None, port: int | None)
         click.echo(f"guard serving on {guard.address} (PID {os.getpid()}){dry}", err=True)
 
     try:
-        cockpit_loop.run(run_guard(options, on_ready=ready))
+        cockpit_loop.run(run_guard(options, on_ready=ready), base=guard_loop)
     except StartRefused as exc:
         click.echo(f"cockpit guard: {exc}", err=True)
         sys.exit(2)

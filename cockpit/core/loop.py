@@ -27,12 +27,20 @@ def configure(loop: asyncio.AbstractEventLoop, *, eager: bool = True) -> asyncio
     return loop
 
 
-def new_loop(*, eager: bool = True) -> asyncio.AbstractEventLoop:
-    """A fresh loop set up as the cockpit runs."""
-    return configure(asyncio.new_event_loop(), eager=eager)
+def new_loop(
+    *, eager: bool = True, base: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
+) -> asyncio.AbstractEventLoop:
+    """A fresh loop (``base`` makes it: the guard's reads its line first) set up as the
+    cockpit runs."""
+    return configure(base(), eager=eager)
 
 
-def run[T](main: Coroutine[Any, Any, T], *, eager: bool = True) -> T:
+def run[T](
+    main: Coroutine[Any, Any, T],
+    *,
+    eager: bool = True,
+    base: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
+) -> T:
     """``asyncio.run`` on a loop set up as the cockpit runs."""
-    with asyncio.Runner(loop_factory=lambda: new_loop(eager=eager)) as runner:
+    with asyncio.Runner(loop_factory=lambda: new_loop(eager=eager, base=base)) as runner:
         return runner.run(main)

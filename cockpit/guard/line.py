@@ -40,6 +40,7 @@ from cockpit.core.engine import Verdict
 from cockpit.guard.auth import token_ok
 from cockpit.guard.clients import Clients
 from cockpit.guard.line_wire import read_line_frame
+from cockpit.guard.reads_between import read_between, stop_reading_between
 from cockpit.guard.web import UNAUTHORIZED_CLOSE
 
 log = logging.getLogger(__name__)
@@ -178,11 +179,13 @@ async def serve_line(
         await ws.close(message=reason.encode()[:120])
 
     client = clients.register("line", request.remote or "?", goodbye=goodbye, counted=False)
+    read_between(request.transport)  # a frame waits for no queued work
     try:
         async for message in ws:  # the tap took the frames: here come pings and the close
             if message.type in (WSMsgType.BINARY, WSMsgType.TEXT):
                 lines.frame(message.data)
     finally:
+        stop_reading_between(request.transport)
         clients.unregister(client)
     return ws
 
