@@ -13,11 +13,22 @@ import time
 import tty
 from collections.abc import Callable, Iterator
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cockpit.guard.client import GuardLink
-from cockpit.guard.key_reader import KEYS, NUMBER, QUIET, SAY, KeyWatch, Records, record
+from cockpit.guard.key_reader import (
+    HOLD,
+    KEYS,
+    NUMBER,
+    QUIET,
+    SAY,
+    KeyWatch,
+    Later,
+    Records,
+    record,
+)
 from cockpit.guard.line_client import KeyReader
 from cockpit.wake_first import SLICE_NS
 from tests.guard.streaming import TOKEN, served_guard, until
@@ -94,6 +105,46 @@ def test_control_messages_set_the_keys_and_the_line() -> None:
     watch.order({"close": True}, aside.append)
     assert watch.line is line
     assert aside == [line.open, line.open, line.close]
+
+
+class Written:
+    """An :class:`~cockpit.guard.key_reader.Out` that keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.records: list[bytes] = []
+
+    def write(self, *records: bytes) -> None:
+        self.records.extend(records)
+
+
+def test_the_cockpit_hears_of_a_flatten_the_line_carried_a_moment_later_and_in_order() -> None:
+    """Keys go to the cockpit at once; a flatten the line carried waits HOLD, and what is
+    read meanwhile waits behind it; all of it goes, in order, when due or at the end."""
+    now = [100.0]
+    out = Written()
+    cockpit = Later(out, lambda: now[0])  # type: ignore[arg-type]
+    cockpit.send(record(KEYS, b"b"))
+    assert out.records == [record(KEYS, b"b")]
+    assert cockpit.wait() is None
+    cockpit.send(record(NUMBER, 1), record(KEYS, b"F"), hold=True)
+    cockpit.send(record(KEYS, b"s"))
+    assert out.records == [record(KEYS, b"b")]
+    assert cockpit.wait() == pytest.approx(HOLD)
+    now[0] += HOLD / 2
+    cockpit.release()
+    assert len(out.records) == 1
+    now[0] += HOLD / 2
+    cockpit.release()
+    assert out.records == [
+        record(KEYS, b"b"),
+        record(NUMBER, 1),
+        record(KEYS, b"F"),
+        record(KEYS, b"s"),
+    ]
+    cockpit.send(record(NUMBER, 2), record(KEYS, b"F"), hold=True)
+    cockpit.release(now=True)  # the reader stops: nothing is left behind
+    assert out.records[-2:] == [record(NUMBER, 2), record(KEYS, b"F")]
+    assert cockpit.wait() is None
 
 
 class Pipe:
