@@ -55,10 +55,11 @@ HEADER = struct.Struct(">cI")
 READ_SIZE = 4096
 HOLD = 0.0015
 """Seconds the cockpit hears of a flatten after the line carried it. Told at once, the
-cockpit's input threads woke with the guard and took its core while it sent the
-flatten's requests (8 of the 17 flattens over 1.6 ms in a ``perf sched`` trace of
-``benchmarks/attach_terminal``); 1.5 ms later the requests are out. Interleaved, 800
-flattens each way: over 1.5 ms 43 → 20, over 2 ms 14 → 8."""
+cockpit's input threads woke with the guard and could take its core while it sent the
+flatten's requests (in a ``perf sched`` trace of ``benchmarks/attach_terminal``, the
+flatten's own work took twice its usual time in 8 of the 17 flattens over 1.6 ms); 1.5
+ms later the requests are out. Interleaved, 800 flattens each way: over 1.5 ms 43 → 20,
+over 2 ms 14 → 8."""
 
 
 def record(kind: bytes, payload: bytes | int) -> bytes:
