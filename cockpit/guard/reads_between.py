@@ -44,7 +44,8 @@ class ReadsBetween(collections.deque[Any]):
 
     def __init__(self, queued: collections.deque[Any]) -> None:
         super().__init__(queued)
-        self._poll = selectors.DefaultSelector()
+        self._poll: selectors.BaseSelector | None = None
+        """Open while a socket is watched (a guard with no line holds no descriptor)."""
         self._watched: dict[int, asyncio.Transport] = {}
         self.reads = 0
         """Reads made between callbacks (a test looks)."""
@@ -56,6 +57,8 @@ class ReadsBetween(collections.deque[Any]):
             return  # not a plain socket: its transport alone can read it
         fd = sock.fileno()
         self.forget(self._watched.get(fd))
+        if self._poll is None:
+            self._poll = selectors.DefaultSelector()
         self._poll.register(fd, selectors.EVENT_READ)
         self._watched[fd] = transport
 
@@ -63,8 +66,12 @@ class ReadsBetween(collections.deque[Any]):
         for fd, known in list(self._watched.items()):
             if known is transport:
                 del self._watched[fd]
-                with contextlib.suppress(KeyError, OSError, ValueError):  # already closed
-                    self._poll.unregister(fd)
+                if self._poll is not None:
+                    with contextlib.suppress(KeyError, OSError, ValueError):  # closed
+                        self._poll.unregister(fd)
+        if not self._watched and self._poll is not None:
+            self._poll.close()
+            self._poll = None
 
     def popleft(self) -> Any:
         if self._watched:
@@ -72,6 +79,7 @@ class ReadsBetween(collections.deque[Any]):
         return super().popleft()
 
     def _read_arrived(self) -> None:
+        assert self._poll is not None  # open while anything is watched
         for key, _ in self._poll.select(0):
             transport = self._watched.get(key.fd)
             if transport is None:
@@ -106,9 +114,9 @@ def guard_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
-def reads_between(loop: asyncio.AbstractEventLoop | None = None) -> ReadsBetween | None:
-    """The (running) loop's :class:`ReadsBetween`, when :func:`guard_loop` made it."""
-    queued = getattr(loop or asyncio.get_running_loop(), "_ready", None)
+def reads_between() -> ReadsBetween | None:
+    """The running loop's :class:`ReadsBetween`, when :func:`guard_loop` made it."""
+    queued = getattr(asyncio.get_running_loop(), "_ready", None)
     return queued if isinstance(queued, ReadsBetween) else None
 
 

@@ -7,8 +7,6 @@ import asyncio
 import socket
 from collections.abc import Callable
 
-import pytest
-
 from cockpit.core import loop as cockpit_loop
 from cockpit.guard.line_wire import line_frame
 from cockpit.guard.reads_between import ReadsBetween, guard_loop, reads_between
@@ -129,7 +127,6 @@ async def _line_on_the_guard_loop() -> tuple[int, int, int]:
         return reads, len(queue._watched), flattens_started(served)
 
 
-@pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_the_line_is_read_between_callbacks_while_it_is_open_and_forgotten_after() -> None:
     """A line opened on a guard's loop is watched; its frame is read between callbacks
     and flattens; when the line closes, its socket is forgotten."""
