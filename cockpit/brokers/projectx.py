@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from project_x_py.realtime import ProjectXRealtimeClient
+from project_x_py.realtime.async_hub import invoke_maybe
 
 from cockpit.brokers import projectx_redact as redaction
 from cockpit.brokers.projectx_config import (
@@ -64,6 +65,9 @@ log = logging.getLogger(__name__)
 redaction.install()
 
 HUB_SWAP_SECONDS = 20.0
+BOOK_RESEND_SECONDS = 1.0
+"""At most one request for books anew per this long: a run of garbled depth messages
+must not turn into a run of resubscriptions."""
 RESENT_AFTER_401 = frozenset({"/Order/cancel", "/Position/closeContract"})
 """Exits sent again after a 401 and a new login (see ``_again_after_login`` for why)."""
 
@@ -94,7 +98,20 @@ class _Realtime(ProjectXRealtimeClient):
         super()._on_market_hub_open()  # type: ignore[misc]  # the SDK's self-type, see above
         if self.adapter is not None:  # books held over a gap are void until resent
             self.adapter.feed.depth.reset_all()
+            self.adapter.book_gaps.clear()  # the reopened hub resubscribes every book
         self._tell("market", "opened")
+
+    async def resend_books(self, contract_ids: Sequence[str]) -> bool:
+        """Ask the market hub for these books anew (False when it is not connected): a
+        fresh depth subscription is answered with the whole book, a Reset then every level.
+        Quotes and trades stay subscribed, so no print is lost meanwhile."""
+        if not self.market_connected:
+            return False
+        connection = self.market_connection
+        for contract_id in contract_ids:
+            await invoke_maybe(connection.send, "UnsubscribeContractMarketDepth", [contract_id])
+            await invoke_maybe(connection.send, "SubscribeContractMarketDepth", [contract_id])
+        return True
 
     def _forward_market_depth(self, *args: Any) -> None:
         """Every GatewayDepth, in order, to the feed: the SDK would keep only the latest
@@ -146,6 +163,9 @@ class ProjectXBroker:
         self._logout: tuple[str, int] | None = None
         """Why and when the gateway signed us out (``GatewayLogout``)."""
         self._hub_token = ""
+        self.book_gaps: set[str | None] = set()
+        """Contracts whose book lost a message (None: one that did not say which)."""
+        self._books_resent_at = -math.inf
         self._wake = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
 
@@ -176,6 +196,7 @@ class ProjectXBroker:
         feed = self.feed
         feed.sink = sink
         feed.on_account_gap = self._account_gap
+        feed.depth.on_gap = self._book_gap
         feed.on_tag = lambda tag: self._wake.set()
         links = self._links = LinkWatch(
             self.clock,
@@ -430,6 +451,7 @@ class ProjectXBroker:
         if todo.rebuild is not None:
             await self._rebuild(todo.rebuild, self.clock.now_ns())
             return
+        await self._resend_books(realtime)
         reconciler = self.reconciler
         if todo.reconcile:
             reconciler.needed = True
@@ -531,6 +553,24 @@ class ProjectXBroker:
         """An account event was lost: re-read the account soon."""
         self.reconciler.needed = True
         self._wake.set()
+
+    def _book_gap(self, contract_id: str | None) -> None:
+        """A depth message was lost: ask for the book anew soon."""
+        self.book_gaps.add(contract_id)
+        self._wake.set()
+
+    async def _resend_books(self, realtime: _Realtime) -> None:
+        """Books that lost a message are asked for anew, at most once a
+        ``BOOK_RESEND_SECONDS`` (a garbled answer is itself a new gap)."""
+        now = asyncio.get_running_loop().time()
+        if not self.book_gaps or now < self._books_resent_at + BOOK_RESEND_SECONDS:
+            return
+        watched = list(self.book.ids.values())
+        gaps, self.book_gaps = self.book_gaps, set()
+        wanted = watched if None in gaps else [c for c in watched if c in gaps]
+        self._books_resent_at = now
+        if wanted and await realtime.resend_books(wanted):
+            log.info("asked the gateway for %d book(s) anew after a lost message", len(wanted))
 
     # Helpers -----------------------------------------------------------------------------
 

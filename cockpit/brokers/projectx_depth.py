@@ -14,6 +14,10 @@ so the adapter's hub client hands each one here directly (``projectx._Realtime``
 A burst of messages is coalesced: changes wait in :class:`DepthBuffer` until the event
 loop comes round (a ``TurnBatch``), then go out as one ``DepthUpdated`` per instrument
 holding each level's latest size, a Reset first when one came.
+
+A message that cannot be read loses its changes, so the book may be wrong from then on:
+the buffer names the contract (``on_gap``; None when the message did not say which) and
+the adapter asks the gateway for that book anew.
 """
 
 from __future__ import annotations
@@ -22,7 +26,12 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from cockpit.brokers.projectx_payloads import ContractBook, MalformedPayload, ticks
+from cockpit.brokers.projectx_payloads import (
+    ContractBook,
+    MalformedPayload,
+    UnknownContract,
+    ticks,
+)
 from cockpit.core.events import DepthUpdated
 from cockpit.core.instruments import Instrument
 from cockpit.core.turnbatch import TurnBatch
@@ -115,6 +124,8 @@ class DepthBuffer:
         self.now_ns = now_ns
         self.bad = bad
         self.pending: dict[str, Levels] = {}
+        self.on_gap: Callable[[str | None], None] = lambda contract_id: None
+        """A message was lost: this contract's book (every book, for None) may be wrong."""
         self._batch = TurnBatch(self.flush)
 
     def message(self, args: tuple[Any, ...]) -> None:
@@ -124,6 +135,8 @@ class DepthBuffer:
             spec = self.book.spec(contract_id)
         except (MalformedPayload, TypeError) as exc:
             self.bad("GatewayDepth", exc, args)
+            if not isinstance(exc, UnknownContract):  # a book we do not keep is not wrong
+                self.on_gap(None)
             return
         levels = self.pending.get(spec.symbol)
         if levels is None:
@@ -131,6 +144,7 @@ class DepthBuffer:
         problems = parse_depth(spec, data, levels)
         if problems:
             self.bad("GatewayDepth", "; ".join(problems[:3]), args)
+            self.on_gap(contract_id)
         self._batch.soon()
 
     def reset_all(self) -> None:

@@ -104,6 +104,19 @@ def test_an_unknown_contract_or_a_bad_shape_is_counted_not_raised() -> None:
     assert h.sent == []
 
 
+def test_a_lost_message_names_the_book_that_may_be_wrong() -> None:
+    """A bad entry names its contract, a message that names none says every book, and a
+    message about a product the cockpit does not trade names nothing; good ones neither."""
+    h = Harness()
+    gaps: list[str | None] = []
+    h.buffer.on_gap = gaps.append
+    h.message(entry(2, 6890.0, 5))
+    h.message(entry(2, 6890.0, -3))
+    h.buffer.message(({"oops": 1},))
+    h.buffer.message(("CON.F.US.XX.Z26", [entry(2, 1.0, 1)]))
+    assert gaps == [ES, None]
+
+
 def test_the_sdks_single_list_argument_form_is_read() -> None:
     """pysignalr may hand the handler one list ``[contractId, data]``: read the same."""
     h = Harness()

@@ -3,8 +3,11 @@ the ProjectX adapter into the engine's book, exact, with ES's EP root and after 
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from cockpit.brokers.projectx import BOOK_RESEND_SECONDS
 from cockpit.core.events import DepthUpdated
 from tests.gateway.conftest import Live
 
@@ -47,11 +50,23 @@ async def test_a_dropped_market_hub_voids_the_book_then_it_comes_back(live: Live
     await live.until(lambda: same_book(live, "MNQ"), "MNQ's book again", within=20)
 
 
-async def test_malformed_depth_is_counted_and_the_feed_goes_on(live: Live) -> None:
-    """Garbled GatewayDepth messages are counted, never a crash, and the book recovers."""
+async def test_malformed_depth_is_counted_and_the_book_is_asked_for_anew(live: Live) -> None:
+    """Garbled GatewayDepth messages are counted, never a crash; the adapter asks for the
+    books anew (depth only, at most once a second) and the book equals the venue's again."""
     await live.until(lambda: same_book(live, "MNQ"), "MNQ's book", within=20)
+    asked = live.server.hubs.invocations
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     await live.fault(fault="malformed", hub="market", count=30)
     await live.until(lambda: live.broker.malformed["GatewayDepth"] > 0, "a bad depth message")
-    # A garbled message's level changes are lost; the book is right again once the venue
-    # has sent those levels anew, which takes more pump turns on a loaded machine.
-    await live.until(lambda: same_book(live, "MNQ"), "MNQ's book after the faults", within=60)
+    await live.until(
+        lambda: asked["SubscribeContractMarketDepth"] > asked["SubscribeContractQuotes"],
+        "a depth subscription anew",
+    )
+    assert asked["UnsubscribeContractQuotes"] == asked["UnsubscribeContractTrades"] == 0
+    await live.until(lambda: same_book(live, "MNQ"), "MNQ's book after the faults", within=20)
+    await live.until(lambda: not live.broker.book_gaps, "every gap answered", within=20)
+    books = len(live.broker.book.ids)
+    spells = (loop.time() - started) / BOOK_RESEND_SECONDS + 1
+    anew = asked["SubscribeContractMarketDepth"] - asked["SubscribeContractQuotes"]
+    assert anew <= books * spells
