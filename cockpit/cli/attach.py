@@ -60,6 +60,7 @@ def run_attached(settings: Settings, address: str, token: str) -> int:
     """The cockpit attached to the guard at ``address``; 2 when it cannot attach."""
     from cockpit.cli.start import check_start
     from cockpit.logs import log_to_file
+    from cockpit.slices import give_way
     from cockpit.ui.flatten_key import keys_first
 
     code = check_start(settings)
@@ -67,6 +68,7 @@ def run_attached(settings: Settings, address: str, token: str) -> int:
         return code
     log_to_file()
     keys_first()
+    give_way()  # a screen's frame can wait: the guard, the key reader and keys go first
     return loop.run(_attached(settings, address, token))
 
 

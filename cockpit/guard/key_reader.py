@@ -37,7 +37,7 @@ from typing import Any
 import orjson
 
 from cockpit.guard.line_client import FlattenLine
-from cockpit.wake_first import wake_first
+from cockpit.slices import wake_first
 
 log = logging.getLogger(__name__)
 

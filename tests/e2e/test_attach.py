@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from cockpit.slices import GIVE_WAY_NS, SLICE_NS
 from tests.e2e.conftest import arm, expect, holding
 from tests.e2e.terminal import DEADLINE_S, Terminal, cockpit_command
+from tests.test_slices import kernel_has_custom_slices, slice_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -75,9 +77,15 @@ def test_f_on_an_attached_cockpit_goes_down_the_flatten_line_and_ends_flat(
     guard_env: dict[str, str], start_cockpit: Callable[..., Terminal], home: Path
 ) -> None:
     """`a` `b`, then `F` typed in the real terminal: the guard's log says the flatten came
-    by the line, and the cockpit shows the guard's verified-flat result, once."""
+    by the line, and the cockpit shows the guard's verified-flat result, once. Every thread
+    of the screen gives way (a 20 ms slice); its key reader wakes first (0.1 ms)."""
     term = start_cockpit(env=guard_env)
     expect(term, "SIM · GUARD" in term.screen.header, "SIM · GUARD in the header")
+    if kernel_has_custom_slices():  # the screen gives way; its key reader wakes first
+        threads = Path(f"/proc/{term.process.pid}/task").iterdir()
+        assert {slice_of(f"{term.process.pid}/task/{t.name}") for t in threads} == {GIVE_WAY_NS}
+        (reader,) = key_readers(home)
+        term.wait_for(lambda _: slice_of(str(reader)) == SLICE_NS, "the reader's short slice")
     arm(term)
     term.press("b")
     term.wait_for(holding("MNQ", 1), "MNQ +1 in the positions panel")

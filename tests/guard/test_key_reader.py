@@ -30,10 +30,10 @@ from cockpit.guard.key_reader import (
     record,
 )
 from cockpit.guard.line_client import KeyReader
-from cockpit.wake_first import SLICE_NS
+from cockpit.slices import SLICE_NS
 from tests.guard.streaming import TOKEN, served_guard, until
 from tests.guard.test_flatten_line import flattens_started, line_is_up
-from tests.test_wake_first import kernel_has_custom_slices, slice_of
+from tests.test_slices import kernel_has_custom_slices, slice_of
 
 DEADLINE = 10.0
 

@@ -1,4 +1,4 @@
-"""The short scheduler slice: taken by a kernel that has it, skipped where there is none."""
+"""The scheduler slices: taken by a kernel that has them, skipped where there are none."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit import wake_first as module
-from cockpit.wake_first import SLICE_NS, wake_first
+from cockpit import slices as module
+from cockpit.slices import GIVE_WAY_NS, SLICE_NS, give_way, wake_first
 
 
 def kernel_has_custom_slices() -> bool:
@@ -44,7 +44,31 @@ def test_a_thread_that_asks_gets_the_short_slice_and_only_it() -> None:
     assert slice_of("self") != SLICE_NS  # the main thread did not ask
 
 
+@pytest.mark.skipif(not kernel_has_custom_slices(), reason="a kernel before 6.12")
+def test_a_thread_that_gives_way_gets_the_long_slice_and_so_do_the_threads_it_starts() -> None:
+    """A thread that gives way has a 20 ms slice, and a thread it starts after has it too
+    (the attached cockpit asks before Textual starts its threads)."""
+    seen: dict[str, object] = {}
+
+    def started_after() -> None:
+        seen["child"] = slice_of(f"self/task/{threading.get_native_id()}")
+
+    def ask() -> None:
+        seen["kept"] = give_way()
+        seen["slice"] = slice_of(f"self/task/{threading.get_native_id()}")
+        child = threading.Thread(target=started_after)
+        child.start()
+        child.join()
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    thread.join()
+    assert seen == {"kept": True, "slice": GIVE_WAY_NS, "child": GIVE_WAY_NS}
+    assert slice_of("self") != GIVE_WAY_NS  # the main thread did not ask
+
+
 def test_a_machine_without_the_call_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """On a machine whose system call number is not known, nothing is called."""
     monkeypatch.setattr(module.platform, "machine", lambda: "sparc64")
     assert wake_first() is False
+    assert give_way() is False
