@@ -29,7 +29,9 @@ from cockpit.core import loop as cockpit_loop
 from cockpit.core.commands import SetArmed
 from cockpit.core.events import FlattenCompleted
 from cockpit.guard.attached import attach
+from cockpit.slices import give_way
 from cockpit.ui.app import make_app
+from cockpit.ui.flatten_key import keys_first
 
 RUNS = 3
 KEYS = 100
@@ -118,6 +120,8 @@ async def _measure(guard: GuardProcess) -> AttachRun:
 
 
 def run() -> Figure:
+    keys_first()  # as ``cockpit attach`` starts (``cli/attach.py`` ``run_attached``)
+    give_way()
     runs = [cockpit_loop.run(one_run()) for _ in range(RUNS)]
     keys = [ms for r in runs for ms in r.key_ms]
     flattens = [ms for r in runs for ms in r.flatten_ms]

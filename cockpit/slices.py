@@ -20,7 +20,8 @@ running thread's core.
   cockpit, which only draws. Every thread that wakes with the default slice then takes
   its core at once: the guard woken by a flatten, the key reader, and the kernel's worker
   that passes a terminal's keys on (which no one can give a short slice). In interleaved
-  ``attach_terminal`` runs, 600 flattens each way, flattens over 2 ms went from 8 to 1.
+  ``attach_terminal`` runs, 1,640 flattens each way, flattens over 2 ms went from 35 to 18
+  (docs/benchmarks.md).
 
 Neither gives a thread more or less of the core (its share is its weight, unchanged). On
 an older kernel, or another system, they do nothing.
