@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,18 @@ def slice_of(task: str) -> int | None:
     return None
 
 
+def own_slice() -> int | None:
+    """The calling thread's slice, as the kernel shows it."""
+    return slice_of(f"self/task/{threading.get_native_id()}")
+
+
+def in_a_thread(work: Callable[[], None]) -> None:
+    """Run ``work`` in a new thread and wait for it."""
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+
+
 @pytest.mark.skipif(not kernel_has_custom_slices(), reason="a kernel before 6.12")
 def test_a_thread_that_asks_gets_the_short_slice_and_only_it() -> None:
     """On Linux 6.12+, the asking thread's slice is 0.1 ms; the process's others keep theirs."""
@@ -35,11 +48,9 @@ def test_a_thread_that_asks_gets_the_short_slice_and_only_it() -> None:
 
     def ask() -> None:
         seen["kept"] = wake_first()
-        seen["slice"] = slice_of(f"self/task/{threading.get_native_id()}")
+        seen["slice"] = own_slice()
 
-    thread = threading.Thread(target=ask)
-    thread.start()
-    thread.join()
+    in_a_thread(ask)
     assert seen == {"kept": True, "slice": SLICE_NS}
     assert slice_of("self") != SLICE_NS  # the main thread did not ask
 
@@ -50,19 +61,12 @@ def test_a_thread_that_gives_way_gets_the_long_slice_and_so_do_the_threads_it_st
     (the attached cockpit asks before Textual starts its threads)."""
     seen: dict[str, object] = {}
 
-    def started_after() -> None:
-        seen["child"] = slice_of(f"self/task/{threading.get_native_id()}")
-
     def ask() -> None:
         seen["kept"] = give_way()
-        seen["slice"] = slice_of(f"self/task/{threading.get_native_id()}")
-        child = threading.Thread(target=started_after)
-        child.start()
-        child.join()
+        seen["slice"] = own_slice()
+        in_a_thread(lambda: seen.update(child=own_slice()))
 
-    thread = threading.Thread(target=ask)
-    thread.start()
-    thread.join()
+    in_a_thread(ask)
     assert seen == {"kept": True, "slice": GIVE_WAY_NS, "child": GIVE_WAY_NS}
     assert slice_of("self") != GIVE_WAY_NS  # the main thread did not ask
 
