@@ -62,6 +62,7 @@ def run_attached(settings: Settings, address: str, token: str) -> int:
     from cockpit.logs import log_to_file
     from cockpit.slices import give_way
     from cockpit.ui.flatten_key import keys_first
+    from cockpit.ui.hangup import watch_terminal
 
     code = check_start(settings)
     if code:
@@ -69,6 +70,7 @@ def run_attached(settings: Settings, address: str, token: str) -> int:
     log_to_file()
     keys_first()
     give_way()  # a screen's frame can wait: the guard, the key reader and keys go first
+    watch_terminal()
     return loop.run(_attached(settings, address, token))
 
 

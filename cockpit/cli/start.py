@@ -17,6 +17,7 @@ from cockpit.risk.market_calendar import MarketCalendar
 from cockpit.session import build_session
 from cockpit.ui.app import make_app
 from cockpit.ui.flatten_key import keys_first
+from cockpit.ui.hangup import watch_terminal
 from cockpit.ui.keymap import keys_problem
 from cockpit.ui.theme import theme_start_problem
 
@@ -74,6 +75,7 @@ def run_cockpit(settings: Settings) -> int:
         projectx_redact.install()  # again, now that the file handler exists
     app = make_app(session)
     keys_first()
+    watch_terminal()
     result = app.run()
     return int(result or app.return_code or 0)
 
@@ -89,6 +91,7 @@ def run_replay(replay: ReplaySession, settings: Settings) -> int:
     ).saved_to(settings.file)
     log_to_file()
     app = make_app(replay)
+    watch_terminal()
     result = app.run()
     if replay.warning:
         print(f"cockpit: {replay.warning}")

@@ -51,6 +51,20 @@ def expect(term: Terminal, ok: bool, what: str) -> None:
         raise AssertionError(f"expected {what}; the screen showed:\n{term.screen.text}")
 
 
+def ended(term: Terminal) -> int | None:
+    """The child's exit status once it ends by itself within the deadline (None if not)."""
+    try:
+        return term.process.wait(DEADLINE_S)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def log_tail(home: Path, lines: int = 30) -> str:
+    """The end of the cockpit's log under ``home``, for a failure's message."""
+    logs = sorted(home.rglob("cockpit.log"))
+    return "\n".join(logs[0].read_text("utf-8").splitlines()[-lines:]) if logs else "(no log)"
+
+
 def arm(term: Terminal) -> None:
     """``a``: the footer says ARMED in words."""
     term.press("a")

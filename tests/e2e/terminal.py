@@ -203,6 +203,7 @@ class Terminal:
         self._stream = pyte.ByteStream(self._pyte)
         self._unrendered = bytearray()
         self._closed = False
+        self._hung_up = False
 
     # Reading ---------------------------------------------------------------------------
 
@@ -294,13 +295,21 @@ class Terminal:
 
     # Ending ----------------------------------------------------------------------------
 
+    def hang_up(self) -> None:
+        """Close the terminal under the child, as a dropped session or a shut window does
+        (without the SIGHUP: the child was started in a session of its own). :meth:`close`
+        still ends a child that outlives it."""
+        if not self._hung_up:
+            self._hung_up = True
+            os.close(self.master)
+
     def close(self, quit_keys: str = "", grace: float = 5.0) -> None:
         """Type ``quit_keys`` (if any) and give the app ``grace`` seconds to quit by
         itself; then end its process group (SIGTERM, then SIGKILL). Safe to call twice."""
         if self._closed:
             return
         self._closed = True
-        if quit_keys and self.process.poll() is None:
+        if quit_keys and self.process.poll() is None and not self._hung_up:
             with contextlib.suppress(OSError):
                 self.send(quit_keys)
             end = time.perf_counter() + grace
@@ -315,4 +324,5 @@ class Terminal:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        os.close(self.master)
+        if not self._hung_up:
+            os.close(self.master)

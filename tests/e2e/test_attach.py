@@ -7,13 +7,15 @@ import re
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from cockpit.slices import GIVE_WAY_NS, SLICE_NS
-from tests.e2e.conftest import arm, expect, holding
+from cockpit.ui.hangup import HUNG_UP
+from tests.e2e.conftest import arm, ended, expect, holding, log_tail
 from tests.e2e.terminal import DEADLINE_S, Terminal, cockpit_command
 from tests.test_slices import kernel_has_custom_slices, slice_of
 
@@ -151,3 +153,26 @@ def test_quitting_an_attached_cockpit_ends_its_key_reader(
     term.press("q")
     expect(term, term.wait_exit() == 0, "q to detach with exit code 0")
     assert not alive(reader)
+
+
+def test_an_attached_cockpit_whose_terminal_hangs_up_ends_and_the_guard_goes_on(
+    guard_env: dict[str, str], start_cockpit: Callable[..., Terminal], home: Path
+) -> None:
+    """The terminal closed under an attached cockpit that gets no SIGHUP: the cockpit ends
+    with SIGHUP's status within seconds (not a core spent reading nothing for good), its
+    key reader too, and the guard runs on with the position."""
+    term = start_cockpit(env=guard_env)
+    expect(term, "SIM · GUARD" in term.screen.header, "SIM · GUARD in the header")
+    arm(term)
+    term.press("b")
+    term.wait_for(holding("MNQ", 1), "MNQ +1 in the positions panel")
+    (reader,) = key_readers(home)
+    term.hang_up()
+    assert ended(term) == HUNG_UP, log_tail(home)
+    gone_by = time.monotonic() + DEADLINE_S  # the reader reads the end of the terminal too
+    while alive(reader) and time.monotonic() < gone_by:
+        time.sleep(0.05)
+    assert not alive(reader)
+    status = guard_command(guard_env, "status")
+    assert "running" in status.stdout, status.stdout
+    assert "MNQ +1" in status.stdout, status.stdout
