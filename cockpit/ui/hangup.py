@@ -30,8 +30,6 @@ EVERY = 1.0
 """Seconds between two looks at the terminal (one system call each)."""
 HUNG_UP = 128 + signal.SIGHUP
 """The exit status of a process that SIGHUP ended."""
-
-
 SAY_WITHIN = 0.5
 """Seconds the log has to say why before the process ends anyway: a loop blocked in the
 middle of a log call holds that handler's lock for good."""
