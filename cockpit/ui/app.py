@@ -51,6 +51,7 @@ from cockpit.ui.denials import denial_words, spelt_key
 from cockpit.ui.drain import Drain, Pending
 from cockpit.ui.flatten_key import FlattenRoad
 from cockpit.ui.format import clock
+from cockpit.ui.key_road import KeyRoad
 from cockpit.ui.keymap import check_keymap
 from cockpit.ui.ladder_keys import LadderKeys
 from cockpit.ui.order_keys import OrderKeys
@@ -120,6 +121,7 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
         self._message_until = 0
         self._cockpit_timers: list[Timer] = []
         self.flatten_road = FlattenRoad(self, self.flatten_now)
+        self.key_road = KeyRoad(self)
         self.collections: FullCollections | None = None
         """Full garbage collections while flat, from the tick (a live clock only)."""
         self._key_in_hand: events.Key | None = None
@@ -448,7 +450,11 @@ class CockpitApp(Drain, OrderKeys, LadderKeys, BracketKeys, Arming, Panels, Them
             return
         self._key_in_hand = event
         try:
+            if await self.key_road.at_once(event):
+                return
+            back = event.is_forwarded
             await super().on_event(event)
+            self.key_road.read(event, back=back)
         finally:
             self._key_in_hand = None
 
