@@ -6,8 +6,9 @@ back at the app, does the key's binding run. Each hop is a turn of the loop, and
 drain or a frame being drawn may go first. On the main screen with nothing focused, no
 stop on that road but the last does anything with a cockpit key, so its binding runs at
 the first: the app's own reading of the key (:meth:`KeyRoad.at_once`). Attached in a
-terminal, ``b`` to its order request at the guard measured p50 2.21 ms before, 1.73 ms
-after (``benchmarks/attach_terminal``, 200 keys each way).
+terminal (the guard in its own process, its market as busy as at the open), ``b`` to
+its order request at the guard, interleaved, three sets of 100 keys each way: p50 1.87-2.20
+ms before, 1.40-1.78 ms after; p99 5.49-6.18 ms before, 3.05-5.03 ms after.
 
 Keys keep their order. A key that went the long way (something had focus, a panel was
 up, the screen has a handler of its own for it) may still be on its way when the next
