@@ -13,6 +13,7 @@ from aiohttp._websocket.reader import WebSocketReader
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual import events
+from websockets.sync.client import ClientConnection
 
 from cockpit.config import Settings
 from cockpit.core.commands import TYPED_BEFORE, CancelAll, Command, FlattenAll, PlaceOrder
@@ -272,6 +273,37 @@ async def test_the_link_line_flattens_and_the_stream_holds_back_what_came_first(
             assert served.guard.clients.counts() == {"stream": 1}  # the line is the stream's
         finally:
             reading.cancel()
+            await asyncio.to_thread(line.close)
+            await link.close()
+
+
+async def test_the_line_writes_each_flatten_from_a_frame_built_before_the_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each flatten goes out as the frame built before its key, under the library's own
+    lock (websockets' ``send``, which builds it after the key, is never called), and the
+    guard flattens once for each number; a line the guard closed says it is down."""
+
+    def built_after_the_key(*_args: object) -> None:
+        raise AssertionError("websockets' send built the frame after the key")
+
+    monkeypatch.setattr(ClientConnection, "send", built_after_the_key)
+    async with served_guard() as served:
+        link = GuardLink(served.address, TOKEN)
+        await link.connect()
+        line = await open_flatten_line(served, link)
+        try:
+            assert await asyncio.to_thread(line.flatten) == 1
+            await until(lambda: served.hub.lines.by_line == 1, "the first flatten")
+            assert await asyncio.to_thread(line.flatten) == 2
+            await until(lambda: served.hub.lines.by_line == 2, "the second flatten")
+            assert served.hub.lines.bad_frames == 0
+            for client in list(served.guard.clients):
+                if client.kind == "line":
+                    await client.goodbye("bye")
+            await until(lambda: not line_is_up(served), "the line closed by the guard")
+            await until(lambda: line.flatten() is None, "the line to say it is down")
+        finally:
             await asyncio.to_thread(line.close)
             await link.close()
 
