@@ -5,7 +5,8 @@ through ``run_guard`` (pid file, token, audit, journal, the market pumping on th
 clock) on a free loopback port, its state dir ``FOLDER`` (a scratch folder without one).
 It prints ``port PORT TOKEN`` once ready, then one line per broker request it receives
 (``cancel_order 1234.5678``: the request's name and ``time.perf_counter()``, the system's
-monotonic clock, one clock for every process) and per command at its gates (``submit``).
+monotonic clock, one clock for every process), per command at its gates (``submit``) and
+per frame read off a flatten line (``line``).
 Lines on its stdin ask it to ``arm`` or to open the :data:`BOOK` (it answers ``booked``
 once every instrument of the book is open).
 
@@ -36,6 +37,7 @@ from cockpit.core.engine import Verdict
 from cockpit.core.models import OrderType, Side
 from cockpit.core.state import State
 from cockpit.guard.daemon import Guard
+from cockpit.guard.line import LineFlattens
 from cockpit.guard.reads_between import guard_loop
 from cockpit.guard.runner import GuardOptions, run_guard
 from cockpit.market import synthetic
@@ -111,6 +113,14 @@ async def serve_guard(folder: Path) -> None:
             return submit(command)
 
         guard.submit = judged  # type: ignore[method-assign]  # the probe on the gates
+        read_frame = LineFlattens.frame
+
+        def framed(lines: LineFlattens, data: bytes | str) -> None:
+            """Note when the guard read a flatten line's frame (splits the key's road)."""
+            probe.note(f"line {time.perf_counter()!r}\n")
+            read_frame(lines, data)
+
+        LineFlattens.frame = framed  # type: ignore[method-assign]  # the probe on the line
         assert guard.address is not None
         sys.stdout.write(f"port {guard.address.rsplit(':', 1)[1]} {guard.token}\n")
         sys.stdout.flush()
@@ -172,7 +182,7 @@ class GuardProcess:
             name, at = line.decode().split()
             if name == "submit":
                 self.submits.append(float(at))
-            else:
+            elif name != "line":
                 self.calls.append((name, float(at)))
 
     async def stop(self) -> None:
