@@ -54,6 +54,8 @@ class KeyRoad:
             or _handled_by(app.screen, key)
         ):
             return False
+        if not app.app_focus:
+            app.app_focus = True  # as Textual's own reading of a key does
         ran = await app._check_bindings(key.key, priority=True) or await app._check_bindings(
             key.key
         )
