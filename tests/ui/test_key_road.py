@@ -54,3 +54,16 @@ async def test_a_key_behind_one_on_its_way_does_not_overtake_it() -> None:
         assert app.symbol == second
         assert app.state.positions[second].size == 1
         assert first not in app.state.positions
+
+
+async def test_a_key_read_at_once_gives_the_app_its_focus_back() -> None:
+    """After the terminal lost focus, a key read at once marks the app focused again, as
+    Textual's own reading of a key does."""
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, 5)
+        app.app_focus = False
+        await press(pilot, "plus")
+        assert app.key_road.at_once_count == 1
+        assert app.app_focus
+        assert app.ticket_size == 2
