@@ -69,13 +69,11 @@ class GuardChild:
 
     def requests_since(self, seen: int) -> list[float]:
         """When each cancel and close request after line ``seen`` arrived."""
-        rows = [line.split() for line in self.lines[seen:]]
-        return [float(row[1]) for row in rows if row[0] in ("cancel_order", "close_position")]
+        return self._times_since(seen, "cancel_order", "close_position")
 
     def places_since(self, seen: int) -> list[float]:
         """When each order request after line ``seen`` arrived."""
-        rows = [line.split() for line in self.lines[seen:]]
-        return [float(row[1]) for row in rows if row[0] == "place_order"]
+        return self._times_since(seen, "place_order")
 
     def submits_since(self, seen: int) -> list[float]:
         return self._times_since(seen, "submit")
@@ -84,9 +82,10 @@ class GuardChild:
         """When the guard read each flatten line frame after line ``seen``."""
         return self._times_since(seen, "line")
 
-    def _times_since(self, seen: int, name: str) -> list[float]:
+    def _times_since(self, seen: int, *names: str) -> list[float]:
+        """The times of the child's lines named ``names`` after line ``seen``."""
         rows = [line.split() for line in self.lines[seen:]]
-        return [float(row[1]) for row in rows if row[0] == name]
+        return [float(row[1]) for row in rows if row[0] in names]
 
     def until(self, condition: Callable[[], bool], what: str, term: Terminal | None = None) -> None:
         """Wait (reading the terminal, so the cockpit never blocks on its writes)."""
